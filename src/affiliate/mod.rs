@@ -1,0 +1,183 @@
+//! Affiliate platform clients (多多进宝, 京东联盟, 淘宝联盟) and the normalized product model.
+//!
+//! Each platform module speaks its own wire format and converts platform units (元, ‰, ‱, %) into
+//! [`Fen`] and [`Bps`] at its border. The engine only sees [`Product`], [`Promotion`] and [`AffiliateError`].
+
+pub mod guard;
+pub mod jd;
+pub mod pdd;
+pub mod sign;
+pub mod taobao;
+
+use crate::links::ProductRef;
+use crate::money::{Bps, Fen};
+use crate::platform::Platform;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// A coupon attached to an item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coupon {
+    pub amount: Fen,
+    /// Minimum order amount for the coupon (满 X 可用); zero when unconditional.
+    pub threshold: Fen,
+    /// Unix seconds.
+    pub starts_at: Option<i64>,
+    /// Unix seconds.
+    pub ends_at: Option<i64>,
+}
+
+/// A product, normalized across platforms. Money in 分, rates in basis points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub platform: Platform,
+    /// Item id, or Pinduoduo `goods_sign`.
+    pub item_id: String,
+    pub title: String,
+    pub image_url: Option<String>,
+    pub shop_name: Option<String>,
+    /// Sales count when the platform gives a number.
+    pub sales: Option<i64>,
+    /// Sales as the platform words it (`10万+`), when it gives text.
+    pub sales_text: Option<String>,
+    /// Price before the coupon.
+    pub price: Fen,
+    pub coupon: Option<Coupon>,
+    /// Price after the coupon (券后价).
+    pub final_price: Fen,
+    pub commission_rate: Bps,
+    /// `final_price × commission_rate`, truncated.
+    pub estimated_commission: Fen,
+}
+
+/// A promotion link tagged with our PID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promotion {
+    pub url: String,
+    pub short_url: Option<String>,
+    /// 淘口令 or JD command, when the platform made one.
+    pub command: Option<String>,
+    /// Unix seconds.
+    pub expires_at: Option<i64>,
+}
+
+impl Promotion {
+    /// The shortest stable link to show and encode.
+    pub fn best_url(&self) -> &str {
+        self.short_url.as_deref().unwrap_or(&self.url)
+    }
+}
+
+/// Who a conversion is attributed to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Attribution {
+    /// PDD pid, JD positionId, Taobao PID `mm_x_y_z`.
+    pub pid: String,
+    /// The member's id: PDD `custom_parameters.uid`, JD `subUnionId`.
+    pub member: Option<String>,
+    /// Taobao `relation_id`, when the member has one.
+    pub relation_id: Option<String>,
+    /// Taobao `special_id`, when the member has one.
+    pub special_id: Option<String>,
+}
+
+impl Attribution {
+    pub fn pid_only(pid: impl Into<String>) -> Self {
+        Attribution { pid: pid.into(), member: None, relation_id: None, special_id: None }
+    }
+}
+
+/// The result of converting a reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    pub product: Product,
+    pub promotion: Promotion,
+    /// True when the member parameter was dropped (PDD 备案 missing) and the link carries the PID only.
+    pub member_dropped: bool,
+}
+
+/// Whether and how an error may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Do not retry: the request is wrong or the item is not promotable.
+    Never,
+    /// Retry after backing off.
+    Backoff,
+    /// Refresh the OAuth token, then retry once.
+    AfterRefresh,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AffiliateError {
+    #[error("{0} is not configured")]
+    NotConfigured(Platform),
+    #[error("throttled by the platform")]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("platform temporarily unavailable: {code} {msg}")]
+    Unavailable { code: String, msg: String },
+    #[error("access token expired")]
+    TokenExpired,
+    #[error("member parameter not authorized (备案)")]
+    MemberNotAuthorized,
+    #[error("the item has no commission")]
+    NoCommission,
+    #[error("item not found or not promotable")]
+    NotFound,
+    #[error("rejected: {code} {msg}")]
+    Rejected { code: String, msg: String },
+    #[error("circuit open for {0}")]
+    CircuitOpen(Platform),
+    #[error("transport: {0}")]
+    Transport(String),
+    #[error("unexpected response: {0}")]
+    Decode(String),
+}
+
+impl AffiliateError {
+    pub fn retry_class(&self) -> RetryClass {
+        match self {
+            AffiliateError::RateLimited { .. } | AffiliateError::Unavailable { .. } | AffiliateError::Transport(_) => {
+                RetryClass::Backoff
+            }
+            AffiliateError::TokenExpired => RetryClass::AfterRefresh,
+            _ => RetryClass::Never,
+        }
+    }
+
+    /// True when the platform (not the item) is the problem: the member is told to try later.
+    pub fn is_platform_trouble(&self) -> bool {
+        matches!(
+            self,
+            AffiliateError::RateLimited { .. }
+                | AffiliateError::Unavailable { .. }
+                | AffiliateError::Transport(_)
+                | AffiliateError::Decode(_)
+                | AffiliateError::CircuitOpen(_)
+                | AffiliateError::TokenExpired
+                | AffiliateError::NotConfigured(_)
+        )
+    }
+}
+
+/// All configured platform clients.
+#[derive(Clone)]
+pub struct Affiliates {
+    pub pdd: Option<pdd::PddClient>,
+    pub jd: Option<jd::JdClient>,
+    pub taobao: Option<taobao::TaobaoClient>,
+}
+
+impl Affiliates {
+    /// Converts a recognized reference into a PID-tagged promotion plus product details.
+    pub async fn convert(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
+        match r.platform {
+            Platform::Pdd => {
+                self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Pdd))?.convert(r, attr).await
+            }
+            Platform::Jd => self.jd.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Jd))?.convert(r, attr).await,
+            Platform::Taobao => {
+                self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Taobao))?.convert(r, attr).await
+            }
+        }
+    }
+}

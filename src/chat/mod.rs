@@ -1,0 +1,157 @@
+//! The normalized chat message model and one module per WeChat gateway.
+//!
+//! Gateway modules parse webhook bodies into [`Inbound`] and send [`Outbound`] through the gateway's API.
+//! Nothing here knows about products or money.
+
+pub mod gewe;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationKind {
+    Group,
+    Direct,
+}
+
+/// A group member as the gateway names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRef {
+    pub wxid: String,
+    pub nickname: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum InboundKind {
+    Text,
+    Image,
+    /// appmsg type 5: a link card.
+    Link {
+        url: String,
+        title: String,
+        desc: String,
+    },
+    /// appmsg type 33/36: a mini-program card.
+    MiniProgram {
+        appid: String,
+        username: String,
+        pagepath: String,
+        title: String,
+    },
+    /// appmsg type 57: a reply quoting another message; `text` is the new text.
+    Quote {
+        text: String,
+    },
+    /// 10002 join: the inviter (if any) and who joined.
+    Join {
+        inviter: Option<MemberRef>,
+        joined: Vec<MemberRef>,
+    },
+    /// The robot itself was invited into a group.
+    BotInvited,
+    /// Other system notices.
+    System,
+    Other {
+        code: i64,
+    },
+}
+
+/// One inbound message, normalized (chat-gateways spec §7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// Gateway device / account id (GeWe `Appid`).
+    pub account_id: String,
+    /// The robot's own wxid.
+    pub bot_id: String,
+    /// Gateway message id as decimal text (GeWe `NewMsgId`).
+    pub native_id: String,
+    /// `account_id:native_id`: the dedupe key.
+    pub dedupe_key: String,
+    /// Group room id (`…@chatroom`) or the direct peer.
+    pub conversation_id: String,
+    pub conversation: ConversationKind,
+    /// The member who wrote it; `None` for system messages.
+    pub sender_id: Option<String>,
+    /// The sender's display name when the gateway told us.
+    pub sender_name: Option<String>,
+    pub is_self: bool,
+    pub mentions: Vec<String>,
+    pub mentions_bot: bool,
+    pub mentions_all: bool,
+    pub kind: InboundKind,
+    /// Text with the group prefix and `@name\u{2005}` mentions removed. For XML kinds: the XML body.
+    pub text: String,
+    /// The content as received.
+    pub raw_text: String,
+    /// URLs found in the text and card URLs.
+    pub urls: Vec<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// The message should be recorded but never answered (official accounts, tips, system senders).
+    pub ignorable: bool,
+}
+
+/// What to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboundBody {
+    /// Text; `ats` are wxids and the content must contain `@昵称` for each.
+    Text { content: String, ats: Vec<String> },
+    /// An image the gateway fetches by URL.
+    Image { url: String },
+    /// A link card.
+    Link { title: String, desc: String, url: String, thumb_url: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outbound {
+    pub conversation_id: String,
+    pub body: OutboundBody,
+}
+
+/// Whether a failed send may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendRetry {
+    /// Try again later with backoff.
+    Retry,
+    /// Will not succeed as it is: dead-letter now.
+    Permanent,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("gateway answered ret={ret}: {msg}")]
+    Rejected { ret: i64, msg: String },
+    #[error("gateway transport error: {0}")]
+    Transport(String),
+    #[error("gateway call timed out")]
+    Timeout,
+    #[error("gateway answered HTTP {0}")]
+    Http(u16),
+    #[error("unexpected gateway response: {0}")]
+    Decode(String),
+}
+
+impl SendError {
+    pub fn retry(&self) -> SendRetry {
+        match self {
+            SendError::Transport(_) | SendError::Timeout => SendRetry::Retry,
+            SendError::Http(code) if *code >= 500 || *code == 429 => SendRetry::Retry,
+            SendError::Http(_) => SendRetry::Permanent,
+            // GeWe uses 500 for "执行失败" (often transient); other codes are request problems.
+            SendError::Rejected { ret, .. } if *ret >= 500 => SendRetry::Retry,
+            SendError::Rejected { .. } => SendRetry::Permanent,
+            SendError::Decode(_) => SendRetry::Retry,
+        }
+    }
+}
+
+/// The gateway's receipt for a delivered message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendReceipt {
+    /// Gateway message id of the sent message, as text.
+    pub new_msg_id: Option<String>,
+    /// The gateway's response body (kept for audit).
+    pub raw: String,
+}

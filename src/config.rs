@@ -1,0 +1,551 @@
+//! Typed settings: a TOML file plus `DEALBOT__SECTION__KEY` environment overrides.
+//!
+//! Every key and its default is documented in `dealbot.example.toml`. Secrets are wrapped in [`Secret`], which
+//! never prints its value through `Debug` or `Display`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::Path;
+
+/// A secret string: redacted in `Debug`/`Display`, read with [`Secret::expose`].
+#[derive(Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() { f.write_str("\"\"") } else { f.write_str("[redacted]") }
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub engine: EngineSettings,
+    pub outbox: OutboxSettings,
+    pub media: MediaSettings,
+    pub poster: PosterSettings,
+    pub robots: Vec<RobotSettings>,
+    pub affiliate: AffiliateSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Base URL under which the gateway can fetch our media (`{public_base_url}/media/{id}.jpg`).
+    pub public_base_url: String,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// Timeout for every request handled by dealbot.
+    pub request_timeout_ms: u64,
+    /// Emit logs as JSON lines.
+    pub json_logs: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            public_base_url: "http://127.0.0.1:8080".into(),
+            body_limit_bytes: 256 * 1024,
+            request_timeout_ms: 10_000,
+            json_logs: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://path.db` or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { url: "sqlite://dealbot.db".into(), max_connections: 8 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineSettings {
+    /// Messages older than this are recorded but not answered (history sync after a reconnect).
+    pub max_message_age_secs: i64,
+    /// Bounded queue length per group; a full queue leaves the message pending for the recovery sweep.
+    pub group_queue_capacity: usize,
+    /// Groups seen for the first time are enabled (true) or wait for an admin (false).
+    pub auto_enable_groups: bool,
+    /// At most this many product references are converted per message.
+    pub max_refs_per_message: usize,
+    /// Reply with a hint when a link of an unsupported platform is pasted.
+    pub unsupported_link_hint: bool,
+    /// How long a processed inbound message id is remembered for dedupe (days).
+    pub dedupe_retention_days: i64,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            max_message_age_secs: 300,
+            group_queue_capacity: 256,
+            auto_enable_groups: true,
+            max_refs_per_message: 3,
+            unsupported_link_hint: false,
+            dedupe_retention_days: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Attempts before a send is dead-lettered.
+    pub max_attempts: i64,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Timeout of one gateway call.
+    pub send_timeout_ms: u64,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings { max_attempts: 6, backoff_base_ms: 1_000, backoff_max_ms: 300_000, send_timeout_ms: 15_000 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Posters are served at `/media/{id}.jpg` for this long.
+    pub ttl_secs: i64,
+}
+
+impl Default for MediaSettings {
+    fn default() -> Self {
+        MediaSettings { ttl_secs: 24 * 3600 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PosterSettings {
+    /// Folder of poster templates (`*.toml`).
+    pub templates_dir: String,
+    /// Template used when a group has not chosen one.
+    pub default_template: String,
+    /// JPEG quality, 1–100.
+    pub jpeg_quality: u8,
+    /// Host names that may resolve to loopback when fetching photos (simulators and the demo only).
+    pub allow_loopback_hosts: Vec<String>,
+    /// Extra photo CDN hosts allowed besides the built-in per-platform list.
+    pub extra_image_hosts: Vec<String>,
+}
+
+impl Default for PosterSettings {
+    fn default() -> Self {
+        PosterSettings {
+            templates_dir: "assets/posters".into(),
+            default_template: "classic".into(),
+            jpeg_quality: 85,
+            allow_loopback_hosts: Vec::new(),
+            extra_image_hosts: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum GatewayKind {
+    #[default]
+    Gewe,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RobotSettings {
+    /// Short name used in the webhook path: `/webhook/gewe/{name}/{webhook_secret}`.
+    pub name: String,
+    pub gateway: GatewayKind,
+    /// Gateway API base, e.g. `http://gewe-host:2531/v2/api`.
+    pub base_url: String,
+    pub token: Secret,
+    /// Header carrying the token (`X-GEWE-TOKEN`; some clones use another name).
+    pub token_header: String,
+    /// GeWe device id (`Appid`).
+    pub app_id: String,
+    /// The robot account's own wxid.
+    pub wxid: String,
+    /// The robot's display name in groups (to strip `@name` typed with a plain space).
+    pub nickname: String,
+    /// Secret part of the callback URL, compared in constant time.
+    pub webhook_secret: Secret,
+    /// Minimum gap between two sends of this robot.
+    pub min_send_interval_ms: u64,
+    /// Random extra gap, 0..jitter.
+    pub send_jitter_ms: u64,
+    /// Minimum gap between two posts into one group.
+    pub min_group_interval_ms: u64,
+    /// Default PIDs of this robot per platform (else the platform's default).
+    pub pdd_pid: String,
+    pub jd_pid: String,
+    pub taobao_pid: String,
+}
+
+impl Default for RobotSettings {
+    fn default() -> Self {
+        RobotSettings {
+            name: "main".into(),
+            gateway: GatewayKind::Gewe,
+            base_url: "http://127.0.0.1:2531/v2/api".into(),
+            token: Secret::default(),
+            token_header: "X-GEWE-TOKEN".into(),
+            app_id: String::new(),
+            wxid: String::new(),
+            nickname: String::new(),
+            webhook_secret: Secret::default(),
+            min_send_interval_ms: 3_000,
+            send_jitter_ms: 2_000,
+            min_group_interval_ms: 10_000,
+            pdd_pid: String::new(),
+            jd_pid: String::new(),
+            taobao_pid: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AffiliateSettings {
+    pub pdd: PddSettings,
+    pub jd: JdSettings,
+    pub taobao: TaobaoSettings,
+    /// How long a conversion is cached per (platform, item, attribution).
+    pub cache_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PddSettings {
+    pub enabled: bool,
+    pub gateway_url: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Default 推广位 (`<duoId>_<number>`).
+    pub default_pid: String,
+    /// OAuth token endpoint base for the 多多客 authorization (jinbao authorize page).
+    pub authorize_url: String,
+    /// Where the authorize page sends the admin back: `{public_base_url}/auth/pdd/callback`.
+    pub redirect_uri: String,
+    pub qps: u32,
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
+}
+
+impl Default for PddSettings {
+    fn default() -> Self {
+        PddSettings {
+            enabled: false,
+            gateway_url: "https://gw-api.pinduoduo.com/api/router".into(),
+            client_id: String::new(),
+            client_secret: Secret::default(),
+            default_pid: String::new(),
+            authorize_url: "https://jinbao.pinduoduo.com/open.html".into(),
+            redirect_uri: String::new(),
+            qps: 10,
+            timeout_ms: 5_000,
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JdSettings {
+    pub enabled: bool,
+    pub gateway_url: String,
+    pub app_key: String,
+    pub app_secret: Secret,
+    /// Default positionId (聊天工具推广位).
+    pub default_pid: String,
+    pub site_id: String,
+    pub qps: u32,
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
+}
+
+impl Default for JdSettings {
+    fn default() -> Self {
+        JdSettings {
+            enabled: false,
+            gateway_url: "https://api.jd.com/routerjson".into(),
+            app_key: String::new(),
+            app_secret: Secret::default(),
+            default_pid: String::new(),
+            site_id: String::new(),
+            qps: 10,
+            timeout_ms: 5_000,
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TaobaoSettings {
+    pub enabled: bool,
+    pub gateway_url: String,
+    pub app_key: String,
+    pub app_secret: Secret,
+    /// `md5`, `hmac` or `hmac-sha256`.
+    pub sign_method: String,
+    /// Default PID `mm_<member>_<site>_<adzone>`.
+    pub default_pid: String,
+    /// OAuth session for `taobao.tbk.sc.*` calls (order sync as 服务商).
+    pub session: Secret,
+    pub qps: u32,
+    pub timeout_ms: u64,
+    pub max_attempts: u32,
+}
+
+impl Default for TaobaoSettings {
+    fn default() -> Self {
+        TaobaoSettings {
+            enabled: false,
+            gateway_url: "https://eco.taobao.com/router/rest".into(),
+            app_key: String::new(),
+            app_secret: Secret::default(),
+            sign_method: "md5".into(),
+            default_pid: String::new(),
+            session: Secret::default(),
+            qps: 10,
+            timeout_ms: 5_000,
+            max_attempts: 3,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid TOML in {path}: {source}")]
+    Toml { path: String, source: Box<toml::de::Error> },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+const ENV_PREFIX: &str = "DEALBOT__";
+
+impl Settings {
+    /// Loads `path` (when given) and applies `DEALBOT__SECTION__KEY` overrides from the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|source| ConfigError::Read { path: p.display().to_string(), source })?,
+            None => String::new(),
+        };
+        Self::from_toml_and_env(&text, path.map(|p| p.display().to_string()).as_deref(), std::env::vars())
+    }
+
+    /// Parses TOML text and applies overrides from `(name, value)` pairs (only names starting `DEALBOT__`).
+    pub fn from_toml_and_env(
+        text: &str,
+        origin: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let origin = origin.unwrap_or("<defaults>").to_string();
+        let mut root: toml::Table = toml::from_str(text)
+            .map_err(|source| ConfigError::Toml { path: origin.clone(), source: Box::new(source) })?;
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+            let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
+            set_path(&mut root, &path, parse_env_value(&value))
+                .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+        }
+        let settings: Settings = toml::Value::Table(root)
+            .try_into()
+            .map_err(|source| ConfigError::Toml { path: origin, source: Box::new(source) })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database.url;
+        if !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:")) {
+            return Err(ConfigError::Invalid(format!("database.url must start with sqlite: or postgres: (got {url})")));
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &self.robots {
+            if r.name.is_empty() || !r.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(ConfigError::Invalid(format!("robot name `{}` must be [A-Za-z0-9_-]+", r.name)));
+            }
+            if !names.insert(r.name.as_str()) {
+                return Err(ConfigError::Invalid(format!("robot name `{}` is used twice", r.name)));
+            }
+            if r.webhook_secret.expose().len() < 16 {
+                return Err(ConfigError::Invalid(format!(
+                    "robot `{}`: webhook_secret must be at least 16 characters",
+                    r.name
+                )));
+            }
+            if r.app_id.is_empty() || r.wxid.is_empty() {
+                return Err(ConfigError::Invalid(format!("robot `{}`: app_id and wxid are required", r.name)));
+            }
+        }
+        if !(1..=100).contains(&self.poster.jpeg_quality) {
+            return Err(ConfigError::Invalid("poster.jpeg_quality must be 1..=100".into()));
+        }
+        Ok(())
+    }
+
+    pub fn robot(&self, name: &str) -> Option<&RobotSettings> {
+        self.robots.iter().find(|r| r.name == name)
+    }
+}
+
+/// `"8080"` → integer, `"true"` → bool, anything else a string.
+fn parse_env_value(v: &str) -> toml::Value {
+    if let Ok(i) = v.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    match v {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(v.to_string()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (first, rest) = path.split_first().ok_or("empty key")?;
+    if rest.is_empty() {
+        table.insert(first.clone(), value);
+        return Ok(());
+    }
+    let entry = table.entry(first.clone()).or_insert_with(|| {
+        if rest[0].parse::<usize>().is_ok() {
+            toml::Value::Array(Vec::new())
+        } else {
+            toml::Value::Table(toml::Table::new())
+        }
+    });
+    set_in_value(entry, rest, value)
+}
+
+fn set_in_value(node: &mut toml::Value, path: &[String], value: toml::Value) -> Result<(), String> {
+    match node {
+        toml::Value::Table(t) => set_path(t, path, value),
+        toml::Value::Array(a) => {
+            let (first, rest) = path.split_first().ok_or("empty key")?;
+            let idx: usize = first.parse().map_err(|_| format!("`{first}` is not an index"))?;
+            while a.len() <= idx {
+                a.push(toml::Value::Table(toml::Table::new()));
+            }
+            if rest.is_empty() {
+                a[idx] = value;
+                Ok(())
+            } else {
+                set_in_value(&mut a[idx], rest, value)
+            }
+        }
+        _ => Err("cannot set a key inside a scalar".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_load_with_no_file() {
+        let s = Settings::from_toml_and_env("", None, env(&[])).unwrap();
+        assert_eq!(s.database.url, "sqlite://dealbot.db");
+        assert_eq!(s.engine.max_message_age_secs, 300);
+        assert!(s.robots.is_empty());
+    }
+
+    #[test]
+    fn env_overrides_nested_keys_and_robot_list() {
+        let toml = r#"
+            [[robots]]
+            name = "a"
+            app_id = "wx_1"
+            wxid = "wxid_bot"
+            webhook_secret = "0123456789abcdef"
+        "#;
+        let s = Settings::from_toml_and_env(
+            toml,
+            None,
+            env(&[
+                ("DEALBOT__DATABASE__URL", "postgres://localhost/x"),
+                ("DEALBOT__SERVER__PORT", "9999"),
+                ("DEALBOT__ROBOTS__0__TOKEN", "tok"),
+                ("DEALBOT__AFFILIATE__PDD__ENABLED", "true"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://localhost/x");
+        assert_eq!(s.server.port, 9999);
+        assert_eq!(s.robots[0].token.expose(), "tok");
+        assert!(s.affiliate.pdd.enabled);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let toml = r#"
+            [[robots]]
+            name = "a"
+            app_id = "wx_1"
+            wxid = "wxid_bot"
+            token = "supersecrettoken"
+            webhook_secret = "0123456789abcdef"
+            [affiliate.pdd]
+            client_secret = "pddsecretvalue"
+        "#;
+        let s = Settings::from_toml_and_env(toml, None, env(&[])).unwrap();
+        let dbg = format!("{s:?}");
+        assert!(!dbg.contains("supersecrettoken"));
+        assert!(!dbg.contains("pddsecretvalue"));
+        assert!(!dbg.contains("0123456789abcdef"));
+        assert!(dbg.contains("[redacted]"));
+    }
+
+    #[test]
+    fn rejects_bad_values_clearly() {
+        let e = Settings::from_toml_and_env("[database]\nurl = \"mysql://x\"", None, env(&[])).unwrap_err();
+        assert!(e.to_string().contains("sqlite: or postgres:"));
+        let e = Settings::from_toml_and_env("[server]\nbogus = 1", None, env(&[])).unwrap_err();
+        assert!(e.to_string().contains("bogus"));
+        let short = "[[robots]]\nname=\"a\"\napp_id=\"x\"\nwxid=\"y\"\nwebhook_secret=\"short\"";
+        assert!(Settings::from_toml_and_env(short, None, env(&[])).is_err());
+    }
+}

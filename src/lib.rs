@@ -1,0 +1,19 @@
+//! dealbot: a WeChat group promotion robot (淘客机器人).
+//!
+//! Data flows one way: gateway webhook → `chat` parse → inbox (`store`, deduped) → `engine` →
+//! `affiliate` / `poster` → `outbox` → `chat` send. See `docs/architecture.md`.
+
+pub mod affiliate;
+pub mod chat;
+pub mod config;
+pub mod engine;
+pub mod http;
+pub mod links;
+pub mod money;
+pub mod outbox;
+pub mod platform;
+pub mod poster;
+pub mod sim;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,1 @@
+//! Builds the application: state, router, workers.

@@ -1,0 +1,9 @@
+//! Tracing setup (plain or JSON logs) and Prometheus metrics.
+
+/// Installs the global tracing subscriber. `RUST_LOG` overrides the default filter.
+pub fn init(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+}
