@@ -9,10 +9,12 @@ pub mod pdd;
 pub mod sign;
 pub mod taobao;
 
+use crate::config::AffiliateSettings;
 use crate::links::ProductRef;
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A coupon attached to an item.
@@ -107,7 +109,7 @@ pub enum RetryClass {
     AfterRefresh,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AffiliateError {
     #[error("{0} is not configured")]
     NotConfigured(Platform),
@@ -159,17 +161,65 @@ impl AffiliateError {
     }
 }
 
-/// All configured platform clients.
+/// Conversion cache TTL when the setting is 0.
+const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(600);
+/// Most conversions kept in the cache.
+const CACHE_CAPACITY: u64 = 10_000;
+
+/// (platform, reference key, attribution).
+type CacheKey = (Platform, String, Attribution);
+
+/// All configured platform clients, behind a conversion cache.
 #[derive(Clone)]
 pub struct Affiliates {
     pub pdd: Option<pdd::PddClient>,
     pub jd: Option<jd::JdClient>,
     pub taobao: Option<taobao::TaobaoClient>,
+    cache: moka::future::Cache<CacheKey, Conversion>,
 }
 
 impl Affiliates {
+    /// Wraps the given clients; conversions are cached for `cache_ttl`.
+    pub fn new(
+        pdd: Option<pdd::PddClient>,
+        jd: Option<jd::JdClient>,
+        taobao: Option<taobao::TaobaoClient>,
+        cache_ttl: Duration,
+    ) -> Self {
+        let cache = moka::future::Cache::builder().max_capacity(CACHE_CAPACITY).time_to_live(cache_ttl).build();
+        Affiliates { pdd, jd, taobao, cache }
+    }
+
+    /// Builds the clients whose `enabled` is set; `cache_ttl_secs` 0 means 600 s.
+    pub fn from_settings(settings: &AffiliateSettings, http: reqwest::Client) -> Self {
+        let ttl = match settings.cache_ttl_secs {
+            0 => DEFAULT_CACHE_TTL,
+            secs => Duration::from_secs(secs),
+        };
+        Affiliates::new(
+            settings.pdd.enabled.then(|| pdd::PddClient::new(settings.pdd.clone(), http.clone())),
+            settings.jd.enabled.then(|| jd::JdClient::new(settings.jd.clone(), http.clone())),
+            settings.taobao.enabled.then(|| taobao::TaobaoClient::new(settings.taobao.clone(), http)),
+            ttl,
+        )
+    }
+
     /// Converts a recognized reference into a PID-tagged promotion plus product details.
+    ///
+    /// Conversions are cached per (platform, key, attribution); identical concurrent requests share one upstream
+    /// conversion. A conversion whose member was dropped (PDD 备案 missing) is not kept, so a 备案 completed
+    /// later takes effect on the next paste. Errors are never cached.
     pub async fn convert(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
+        let key: CacheKey = (r.platform, r.key.clone(), attr.clone());
+        let conversion =
+            self.cache.try_get_with(key.clone(), self.convert_uncached(r, attr)).await.map_err(Arc::unwrap_or_clone)?;
+        if conversion.member_dropped {
+            self.cache.invalidate(&key).await;
+        }
+        Ok(conversion)
+    }
+
+    async fn convert_uncached(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
         match r.platform {
             Platform::Pdd => {
                 self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Pdd))?.convert(r, attr).await
@@ -179,5 +229,33 @@ impl Affiliates {
                 self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Taobao))?.convert(r, attr).await
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PddSettings;
+
+    #[tokio::test]
+    async fn from_settings_builds_only_enabled_clients() {
+        let settings =
+            AffiliateSettings { pdd: PddSettings { enabled: true, ..PddSettings::default() }, ..Default::default() };
+        let a = Affiliates::from_settings(&settings, reqwest::Client::new());
+        assert!(a.pdd.is_some() && a.jd.is_none() && a.taobao.is_none());
+        assert_eq!(a.cache.policy().time_to_live(), Some(DEFAULT_CACHE_TTL));
+        let r = crate::links::ProductRef {
+            platform: Platform::Jd,
+            kind: crate::links::RefKind::Url,
+            key: "100012043978".into(),
+            url: None,
+            token: None,
+            tk: None,
+            title: None,
+            source: crate::links::RefSource::Text,
+            raw: String::new(),
+        };
+        let err = a.convert(&r, &Attribution::pid_only("1")).await.unwrap_err();
+        assert!(matches!(err, AffiliateError::NotConfigured(Platform::Jd)));
     }
 }

@@ -1,0 +1,657 @@
+//! Simulated Pinduoduo 多多进宝 gateway (affiliates spec §1, fidelity checklist §5).
+//!
+//! Routes (mounted at `/pdd`):
+//! - `POST /api/router`: the gateway; JSON or form bodies, signature recomputed over the received string
+//!   values, `client_id`, timestamp skew and required parameters checked, answers in the platform's envelopes.
+//! - `GET /open.html?response_type=code&client_id=…&redirect_uri=…&state=…`: the 多多客 authorize page; it
+//!   approves at once and redirects to `redirect_uri?code=…&state=…`.
+//! - `POST /sim/authorize_member` `{"pid":"…","uid":"…"}`: the member completed 备案 (test/demo control).
+//!
+//! Everything is deterministic: ids, codes and signatures come from a counter-seeded hash, and the clock can be
+//! fixed ([`PddSim::set_now`]) so recorded answers replay byte for byte.
+
+mod goods;
+mod links;
+mod oauth;
+mod orders;
+#[cfg(test)]
+mod tests;
+mod wire;
+
+pub use wire::NOT_BOUND_MSG;
+
+use super::SimCredentials;
+use crate::affiliate::sign::{md5_wrapped, sign_eq};
+use crate::platform::Platform;
+use crate::sim::catalog::{self, SimItem};
+use axum::extract::{Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use wire::ApiError;
+
+/// Default accepted clock difference between a caller's `timestamp` and the simulator's clock.
+const DEFAULT_MAX_SKEW_SECS: i64 = 600;
+/// Longest accepted `custom_parameters` (bytes).
+const MAX_CUSTOM_PARAMETERS_BYTES: usize = 64;
+
+/// The simulated APIs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    ZsUnitUrlGen,
+    PromotionUrlGenerate,
+    GoodsDetail,
+    GoodsSearch,
+    PidGenerate,
+    PidQuery,
+    RpPromUrlGenerate,
+    MemberAuthorityQuery,
+    OrderListIncrement,
+    TokenCreate,
+    TokenRefresh,
+}
+
+/// `(type, 多多客工具 type, method, wrapper)`.
+const METHODS: &[(&str, Option<&str>, Method, &str)] = &[
+    (
+        "pdd.ddk.goods.zs.unit.url.gen",
+        Some("pdd.ddk.oauth.goods.zs.unit.url.gen"),
+        Method::ZsUnitUrlGen,
+        "goods_zs_unit_generate_response",
+    ),
+    (
+        "pdd.ddk.goods.promotion.url.generate",
+        Some("pdd.ddk.oauth.goods.prom.url.generate"),
+        Method::PromotionUrlGenerate,
+        "goods_promotion_url_generate_response",
+    ),
+    ("pdd.ddk.goods.detail", Some("pdd.ddk.oauth.goods.detail"), Method::GoodsDetail, "goods_detail_response"),
+    ("pdd.ddk.goods.search", Some("pdd.ddk.oauth.goods.search"), Method::GoodsSearch, "goods_search_response"),
+    (
+        "pdd.ddk.goods.pid.generate",
+        Some("pdd.ddk.oauth.goods.pid.generate"),
+        Method::PidGenerate,
+        "p_id_generate_response",
+    ),
+    ("pdd.ddk.goods.pid.query", Some("pdd.ddk.oauth.goods.pid.query"), Method::PidQuery, "p_id_query_response"),
+    (
+        "pdd.ddk.rp.prom.url.generate",
+        Some("pdd.ddk.oauth.rp.prom.url.generate"),
+        Method::RpPromUrlGenerate,
+        "rp_promotion_url_generate_response",
+    ),
+    (
+        "pdd.ddk.member.authority.query",
+        Some("pdd.ddk.oauth.member.authority.query"),
+        Method::MemberAuthorityQuery,
+        "authority_query_response",
+    ),
+    (
+        "pdd.ddk.order.list.increment.get",
+        Some("pdd.ddk.oauth.order.list.increment.get"),
+        Method::OrderListIncrement,
+        "order_list_get_response",
+    ),
+    ("pdd.pop.auth.token.create", None, Method::TokenCreate, "pop_auth_token_create_response"),
+    ("pdd.pop.auth.token.refresh", None, Method::TokenRefresh, "pop_auth_token_refresh_response"),
+];
+
+/// `(method, wrapper, needs access_token)` of a `type`.
+fn lookup(type_name: &str) -> Option<(Method, &'static str, bool)> {
+    METHODS.iter().find_map(|(plain, oauth, m, wrapper)| {
+        if *plain == type_name {
+            Some((*m, *wrapper, false))
+        } else if *oauth == Some(type_name) {
+            Some((*m, *wrapper, true))
+        } else {
+            None
+        }
+    })
+}
+
+#[derive(Clone)]
+pub struct PddSim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client_id: String,
+    client_secret: String,
+    state: Mutex<State>,
+}
+
+struct Throttle {
+    qps: u32,
+    code: i64,
+    tokens: f64,
+    last: Instant,
+}
+
+struct Pid {
+    pid: String,
+    name: String,
+    created: i64,
+}
+
+/// Mutable simulator state. Lock it briefly; never across an await.
+struct State {
+    cdn_base: String,
+    /// Fixed clock, when set.
+    fixed_now: Option<i64>,
+    /// Added to the system clock when not fixed.
+    offset: i64,
+    max_skew: Option<i64>,
+    require_member_auth: bool,
+    /// (pid, member) pairs that completed 备案.
+    authorized: HashSet<(String, String)>,
+    calls: HashMap<String, u64>,
+    /// (remaining, error code) of injected faults.
+    fault: Option<(u32, i64)>,
+    throttle: Option<Throttle>,
+    seq: u64,
+    /// goods_sign → item.
+    items: HashMap<String, SimItem>,
+    /// short code → goods_sign.
+    shorts: HashMap<String, String>,
+    duo_id: u64,
+    pids: Vec<Pid>,
+    oauth: oauth::OAuth,
+    orders: orders::Orders,
+}
+
+impl State {
+    fn now(&self) -> i64 {
+        self.fixed_now.unwrap_or_else(|| {
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64) + self.offset
+        })
+    }
+
+    /// The next value of the seeded id stream.
+    fn next_digest(&mut self, label: &str) -> [u8; 32] {
+        self.seq += 1;
+        let mut h = Sha256::new();
+        h.update(b"pdd-sim\0");
+        h.update(label.as_bytes());
+        h.update(self.seq.to_le_bytes());
+        h.finalize().into()
+    }
+
+    fn request_id(&mut self) -> String {
+        self.seq += 1;
+        format!("{}{:07}", self.now(), self.seq % 10_000_000)
+    }
+
+    /// Takes a token of the optional throttle; the throttle's error when none is left.
+    fn throttled(&mut self) -> Option<ApiError> {
+        let t = self.throttle.as_mut()?;
+        let now = Instant::now();
+        let rate = f64::from(t.qps.max(1));
+        t.tokens = (t.tokens + now.duration_since(t.last).as_secs_f64() * rate).min(rate);
+        t.last = now;
+        if t.tokens >= 1.0 {
+            t.tokens -= 1.0;
+            None
+        } else {
+            Some(ApiError::platform(t.code))
+        }
+    }
+
+    /// The 备案 check of a call carrying `custom_parameters`.
+    fn check_bound(&self, pid: &str, custom: Option<&str>) -> Result<(), ApiError> {
+        let Some(member) = member_key(custom)? else { return Ok(()) };
+        if self.require_member_auth && !self.authorized.contains(&(pid.to_string(), member)) {
+            return Err(ApiError::not_bound());
+        }
+        Ok(())
+    }
+}
+
+/// The member identity inside `custom_parameters`: `uid` of the JSON object, or a legacy plain string.
+fn member_key(custom: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(custom) = custom else { return Ok(None) };
+    if custom.len() > MAX_CUSTOM_PARAMETERS_BYTES {
+        return Err(ApiError::param("custom_parameters"));
+    }
+    match serde_json::from_str::<Value>(custom) {
+        Ok(Value::Object(map)) => match map.get("uid") {
+            Some(Value::String(uid)) if !uid.is_empty() => Ok(Some(uid.clone())),
+            Some(Value::Number(n)) => Ok(Some(n.to_string())),
+            _ => Err(ApiError::param("custom_parameters")),
+        },
+        _ => Ok(Some(custom.to_string())),
+    }
+}
+
+/// `yyMMdd` in Beijing time.
+fn yymmdd(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(time::macros::offset!(+8));
+    format!("{:02}{:02}{:02}", t.year().rem_euclid(100), u8::from(t.month()), t.day())
+}
+
+/// A pid `<duoId>_<number>`.
+fn is_pid(s: &str) -> bool {
+    s.split_once('_').is_some_and(|(a, b)| {
+        !a.is_empty() && !b.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
+type Params = BTreeMap<String, String>;
+
+fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, ApiError> {
+    p.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::param(name))
+}
+
+fn int_param(p: &Params, name: &str, default: i64, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+    let v = match p.get(name) {
+        Some(v) => v.parse::<i64>().map_err(|_| ApiError::param(name))?,
+        None => default,
+    };
+    if range.contains(&v) { Ok(v) } else { Err(ApiError::param(name)) }
+}
+
+/// A parameter holding a JSON list of strings (`["a","b"]`).
+fn string_list(p: &Params, name: &str) -> Result<Option<Vec<String>>, ApiError> {
+    p.get(name).map(|v| serde_json::from_str::<Vec<String>>(v).map_err(|_| ApiError::param(name))).transpose()
+}
+
+impl PddSim {
+    pub fn new(creds: &SimCredentials, cdn_base: &str) -> Self {
+        let digest = Sha256::digest(creds.pdd_client_id.as_bytes());
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&digest[..8]);
+        let duo_id = 10_000_000 + u64::from_le_bytes(w) % 90_000_000;
+        let mut state = State {
+            cdn_base: cdn_base.trim_end_matches('/').to_string(),
+            fixed_now: None,
+            offset: 0,
+            max_skew: Some(DEFAULT_MAX_SKEW_SECS),
+            require_member_auth: true,
+            authorized: HashSet::new(),
+            calls: HashMap::new(),
+            fault: None,
+            throttle: None,
+            seq: 0,
+            items: HashMap::new(),
+            shorts: HashMap::new(),
+            duo_id,
+            pids: Vec::new(),
+            oauth: oauth::OAuth::default(),
+            orders: orders::Orders::default(),
+        };
+        for item in catalog::listed(Platform::Pdd) {
+            state.remember(item);
+        }
+        PddSim {
+            inner: Arc::new(Inner {
+                client_id: creds.pdd_client_id.clone(),
+                client_secret: creds.pdd_client_secret.clone(),
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/api/router", post(gateway))
+            .route("/open.html", get(authorize_page))
+            .route("/sim/authorize_member", post(authorize_member))
+            .with_state(self.clone())
+    }
+
+    /// The simulator's clock (unix seconds).
+    pub fn now(&self) -> i64 {
+        self.state().now()
+    }
+
+    /// Fixes the clock at `unix`.
+    pub fn set_now(&self, unix: i64) {
+        self.state().fixed_now = Some(unix);
+    }
+
+    /// Moves the clock (fixed or not) forward by `secs`.
+    pub fn advance(&self, secs: i64) {
+        let mut s = self.state();
+        match s.fixed_now.as_mut() {
+            Some(t) => *t += secs,
+            None => s.offset += secs,
+        }
+    }
+
+    /// Follows the system clock again.
+    pub fn use_system_clock(&self) {
+        let mut s = self.state();
+        s.fixed_now = None;
+        s.offset = 0;
+    }
+
+    /// Accepted `timestamp` difference (default ±600 s); `None` disables the check.
+    pub fn set_max_skew(&self, secs: Option<i64>) {
+        self.state().max_skew = secs;
+    }
+
+    /// Whether (pid, uid) pairs must be 备案 (default true; the demo turns it off).
+    pub fn set_require_member_auth(&self, on: bool) {
+        self.state().require_member_auth = on;
+    }
+
+    /// The member opened the 备案 link and authorized: `member.authority.query` answers `bind:1` from now on.
+    pub fn authorize_member(&self, pid: &str, uid: &str) {
+        self.state().authorized.insert((pid.to_string(), uid.to_string()));
+    }
+
+    /// Calls received per `type` (counted before any check).
+    pub fn calls(&self, type_name: &str) -> u64 {
+        self.state().calls.get(type_name).copied().unwrap_or(0)
+    }
+
+    /// Throttles all calls to `qps` per second, answering `code` (52101 or 70031) beyond; `None` lifts it.
+    pub fn set_throttle(&self, qps: Option<u32>, code: i64) {
+        self.state().throttle =
+            qps.map(|qps| Throttle { qps, code, tokens: f64::from(qps.max(1)), last: Instant::now() });
+    }
+
+    /// The next `n` correctly signed calls fail with `code` (message from the error table).
+    pub fn fail_next(&self, n: u32, code: i64) {
+        self.state().fault = (n > 0).then_some((n, code));
+    }
+
+    /// Lifetimes of issued access and refresh tokens.
+    pub fn set_token_lifetimes(&self, access_secs: i64, refresh_secs: i64) {
+        let mut s = self.state();
+        s.oauth.access_ttl = access_secs;
+        s.oauth.refresh_ttl = refresh_secs;
+    }
+
+    /// A fresh authorization code, as the authorize page would hand out.
+    pub fn issue_auth_code(&self) -> String {
+        self.state().issue_code()
+    }
+
+    /// Typical time between two order lifecycle steps after 成团 (default one hour).
+    pub fn set_order_stage_secs(&self, secs: i64) {
+        self.state().orders.stage_secs = secs.max(1);
+    }
+
+    /// Makes `count` orders from the conversions made so far (round robin: same `p_id`, verbatim
+    /// `custom_parameters`), paid at even steps over the last `spread_secs`. Returns their `order_sn`s.
+    pub fn generate_orders(&self, count: usize, spread_secs: i64) -> Vec<String> {
+        self.state().generate_orders(count, spread_secs)
+    }
+
+    fn handle(&self, headers: &HeaderMap, body: &[u8]) -> String {
+        let mut s = self.state();
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let answer = wire::parse_params(content_type, body).and_then(|p| self.dispatch(&mut s, &p));
+        let request_id = s.request_id();
+        match answer {
+            Ok((wrapper, mut inner)) => {
+                if let Value::Object(map) = &mut inner {
+                    map.insert("request_id".into(), Value::String(request_id));
+                }
+                let mut top = serde_json::Map::new();
+                top.insert(wrapper.to_string(), inner);
+                Value::Object(top).to_string()
+            }
+            Err(e) => e.to_json(&request_id),
+        }
+    }
+
+    fn dispatch(&self, s: &mut State, p: &Params) -> Result<(&'static str, Value), ApiError> {
+        let type_name = required(p, "type")?;
+        *s.calls.entry(type_name.to_string()).or_default() += 1;
+        let client_id = required(p, "client_id")?;
+        let sign = required(p, "sign")?;
+        if client_id != self.inner.client_id {
+            return Err(ApiError::param("client_id"));
+        }
+        let expected = md5_wrapped(&self.inner.client_secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        if !sign_eq(sign, &expected) {
+            return Err(ApiError::sign());
+        }
+        let ts = required(p, "timestamp")?.parse::<i64>().map_err(|_| ApiError::param("timestamp"))?;
+        if let Some(max) = s.max_skew
+            && (ts - s.now()).abs() > max
+        {
+            return Err(ApiError::param("timestamp"));
+        }
+        let (method, wrapper, needs_token) = lookup(type_name).ok_or_else(|| ApiError::param("type"))?;
+        if let Some(e) = s.throttled() {
+            return Err(e);
+        }
+        if let Some((n, code)) = s.fault {
+            s.fault = (n > 1).then_some((n - 1, code));
+            return Err(ApiError::platform(code));
+        }
+        if needs_token {
+            s.check_access(p.get("access_token").map(String::as_str))?;
+        }
+        let body = match method {
+            Method::ZsUnitUrlGen => zs_unit_url_gen(s, p)?,
+            Method::PromotionUrlGenerate => promotion_url_generate(s, p)?,
+            Method::GoodsDetail => goods_detail(s, p)?,
+            Method::GoodsSearch => goods_search(s, p)?,
+            Method::PidGenerate => pid_generate(s, p)?,
+            Method::PidQuery => pid_query(s, p)?,
+            Method::RpPromUrlGenerate => rp_prom_url_generate(s, p)?,
+            Method::MemberAuthorityQuery => {
+                let pid = required(p, "pid")?;
+                let member = member_key(Some(required(p, "custom_parameters")?))?.unwrap_or_default();
+                json!({ "bind": i32::from(s.authorized.contains(&(pid.to_string(), member))) })
+            }
+            Method::OrderListIncrement => s.order_list(p)?,
+            Method::TokenCreate => s.token_create(required(p, "code")?)?,
+            Method::TokenRefresh => s.token_refresh(required(p, "refresh_token")?)?,
+        };
+        Ok((wrapper, body))
+    }
+}
+
+fn convert(s: &mut State, item: SimItem, pid: &str, custom: Option<&str>) -> Value {
+    s.orders.conversions.push(orders::ConversionRecord {
+        pid: pid.to_string(),
+        custom: custom.map(str::to_string),
+        goods_sign: item.goods_sign.clone(),
+    });
+    s.issue_links(&item, pid, custom).to_json()
+}
+
+fn zs_unit_url_gen(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let pid = required(p, "pid")?;
+    let source = required(p, "source_url")?;
+    if !is_pid(pid) {
+        return Err(ApiError::param("pid"));
+    }
+    let custom = p.get("custom_parameters").map(String::as_str);
+    s.check_bound(pid, custom)?;
+    let item = s.resolve_source(source)?;
+    Ok(convert(s, item, pid, custom))
+}
+
+fn promotion_url_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let pid = required(p, "p_id")?;
+    if !is_pid(pid) {
+        return Err(ApiError::param("p_id"));
+    }
+    let signs: Vec<String> = match p.get("goods_gen_url_param_list") {
+        Some(list) => serde_json::from_str::<Vec<Value>>(list)
+            .map_err(|_| ApiError::param("goods_gen_url_param_list"))?
+            .iter()
+            .map(|o| o.get("goods_sign").and_then(Value::as_str).map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ApiError::param("goods_gen_url_param_list"))?,
+        None => string_list(p, "goods_sign_list")?.ok_or_else(|| ApiError::param("goods_sign_list"))?,
+    };
+    if signs.is_empty() {
+        return Err(ApiError::param("goods_sign_list"));
+    }
+    let custom = p.get("custom_parameters").map(String::as_str);
+    s.check_bound(pid, custom)?;
+    let mut list = Vec::with_capacity(signs.len());
+    for sign in &signs {
+        let item = s.item_by_sign(sign).ok_or_else(|| ApiError::illegal("goods_sign"))?;
+        list.push(convert(s, item, pid, custom));
+    }
+    Ok(json!({ "goods_promotion_url_list": list }))
+}
+
+fn goods_detail(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let Some(sign) = p.get("goods_sign").filter(|v| !v.is_empty()) else {
+        if p.contains_key("goods_id") {
+            return Err(ApiError::business("goodsId已下线，请使用goodsSign来替代"));
+        }
+        return Err(ApiError::param("goods_sign"));
+    };
+    if let Some(pid) = p.get("pid") {
+        s.check_bound(pid, p.get("custom_parameters").map(String::as_str))?;
+    }
+    let item = s.item_by_sign(sign).ok_or_else(|| ApiError::illegal("goods_sign"))?;
+    Ok(json!({ "goods_details": [goods::goods_json(&item, &s.cdn_base)] }))
+}
+
+fn goods_search(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let page = int_param(p, "page", 1, 1..=10_000)?;
+    let page_size = int_param(p, "page_size", 100, 1..=100)?;
+    if let Some(pid) = p.get("pid") {
+        s.check_bound(pid, p.get("custom_parameters").map(String::as_str))?;
+    }
+    let keyword = p.get("keyword").map(|k| k.trim()).unwrap_or("");
+    let items: Vec<SimItem> = if let Some(signs) = string_list(p, "goods_sign_list")? {
+        signs.iter().filter_map(|sign| s.item_by_sign(sign)).collect()
+    } else if keyword.contains("://") {
+        vec![s.resolve_source(keyword)?]
+    } else if let Some(id) = keyword.parse::<u64>().ok().filter(|_| keyword.len() >= 6) {
+        vec![s.item_by_goods_id(id)]
+    } else {
+        catalog::search(Platform::Pdd, keyword)
+    };
+    let total = items.len();
+    let list_id = match p.get("list_id") {
+        Some(id) => id.clone(),
+        None => hex::encode(&s.next_digest("list_id")[..8]),
+    };
+    let search_id = hex::encode(&s.next_digest("search_id")[..12]);
+    let skip = usize::try_from((page - 1) * page_size).unwrap_or(usize::MAX);
+    let goods: Vec<Value> = items
+        .iter()
+        .skip(skip)
+        .take(page_size as usize)
+        .map(|it| {
+            let mut g = goods::goods_json(it, &s.cdn_base);
+            g["search_id"] = json!(search_id);
+            g["goods_labels"] = json!([]);
+            g["has_material"] = json!(false);
+            g
+        })
+        .collect();
+    Ok(json!({ "goods_list": goods, "list_id": list_id, "search_id": search_id, "total_count": total }))
+}
+
+fn pid_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let number = int_param(p, "number", 0, 1..=100)?;
+    let names = string_list(p, "p_id_name_list")?;
+    if names.as_ref().is_some_and(|n| n.len() as i64 != number) {
+        return Err(ApiError::param("p_id_name_list"));
+    }
+    let now = s.now();
+    let mut made = Vec::new();
+    for i in 0..number as usize {
+        let pid = format!("{}_{}", s.duo_id, 300_000_000 + s.pids.len() as u64 * 7 + 11);
+        let name = names.as_ref().and_then(|n| n.get(i)).cloned().unwrap_or_default();
+        made.push(json!({ "create_time": now, "media_id": 0, "pid_name": name, "p_id": pid }));
+        s.pids.push(Pid { pid, name, created: now });
+    }
+    Ok(json!({ "p_id_list": made, "remain_pid_count": 500_000 - s.pids.len() as i64 }))
+}
+
+fn pid_query(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let page = int_param(p, "page", 1, 1..=10_000)?;
+    let page_size = int_param(p, "page_size", 100, 1..=100)?;
+    let filter = string_list(p, "pid_list")?;
+    let status = int_param(p, "status", 0, 0..=1)?;
+    let matching: Vec<&Pid> =
+        s.pids.iter().filter(|x| status == 0 && filter.as_ref().is_none_or(|f| f.contains(&x.pid))).collect();
+    let skip = usize::try_from((page - 1) * page_size).unwrap_or(usize::MAX);
+    let list: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(page_size as usize)
+        .map(|x| json!({ "create_time": x.created, "media_id": 0, "pid_name": x.name, "p_id": x.pid, "status": 0 }))
+        .collect();
+    Ok(json!({ "p_id_list": list, "total_count": matching.len() }))
+}
+
+fn rp_prom_url_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let channel = int_param(p, "channel_type", -1, -1..=1_000)?;
+    if channel != 10 {
+        // only the 备案 channel is simulated
+        return Err(ApiError::param("channel_type"));
+    }
+    let pids = string_list(p, "p_id_list")?.ok_or_else(|| ApiError::param("p_id_list"))?;
+    let [pid] = pids.as_slice() else { return Err(ApiError::param("p_id_list")) };
+    if !is_pid(pid) {
+        return Err(ApiError::param("p_id_list"));
+    }
+    let custom = required(p, "custom_parameters")?;
+    member_key(Some(custom))?;
+    Ok(json!({ "url_list": [s.auth_link(pid, custom)] }))
+}
+
+async fn gateway(AxState(sim): AxState<PddSim>, headers: HeaderMap, body: Bytes) -> Response {
+    let text = sim.handle(&headers, &body);
+    ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], text).into_response()
+}
+
+#[derive(Deserialize)]
+struct AuthorizeQuery {
+    response_type: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+/// The jinbao authorize page: approves at once and sends the browser back with `code` and `state`.
+async fn authorize_page(AxState(sim): AxState<PddSim>, Query(q): Query<AuthorizeQuery>) -> Response {
+    if q.response_type.as_deref() != Some("code") || q.client_id.as_deref() != Some(sim.inner.client_id.as_str()) {
+        return (StatusCode::BAD_REQUEST, "invalid response_type or client_id").into_response();
+    }
+    let Some(mut target) = q.redirect_uri.as_deref().and_then(|u| url::Url::parse(u).ok()) else {
+        return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response();
+    };
+    if !matches!(target.scheme(), "http" | "https") {
+        return (StatusCode::BAD_REQUEST, "invalid redirect_uri").into_response();
+    }
+    let code = sim.issue_auth_code();
+    {
+        let mut pairs = target.query_pairs_mut();
+        pairs.append_pair("code", &code);
+        if let Some(state) = q.state.as_deref() {
+            pairs.append_pair("state", state);
+        }
+    }
+    Redirect::to(target.as_str()).into_response()
+}
+
+#[derive(Deserialize)]
+struct MemberBody {
+    pid: String,
+    uid: String,
+}
+
+async fn authorize_member(AxState(sim): AxState<PddSim>, Json(body): Json<MemberBody>) -> StatusCode {
+    sim.authorize_member(&body.pid, &body.uid);
+    StatusCode::NO_CONTENT
+}
