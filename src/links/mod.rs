@@ -65,3 +65,9 @@ pub fn recognize(text: &str) -> Vec<ProductRef> {
     let _ = text;
     Vec::new()
 }
+
+/// The Chinese name of an out-of-scope platform whose link appears in `text`, for an optional hint.
+pub fn unsupported_platform(text: &str) -> Option<&'static str> {
+    let _ = text;
+    None
+}
