@@ -16,7 +16,12 @@ pub const DEMO_JD_PID: &str = "3100000001";
 pub const DEMO_TAOBAO_PID: &str = "mm_1000_2000_3000";
 
 /// Settings that point dealbot at simulators served under `sim_base` (e.g. `http://localhost:8080/sim`).
-pub fn settings_for_simulators(sim_base: &str, public_base: &str, database_url: &str, webhook_secret: &str) -> Settings {
+pub fn settings_for_simulators(
+    sim_base: &str,
+    public_base: &str,
+    database_url: &str,
+    webhook_secret: &str,
+) -> Settings {
     let creds = SimCredentials::default();
     let mut s = Settings::default();
     s.database.url = database_url.to_string();

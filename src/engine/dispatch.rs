@@ -40,7 +40,12 @@ impl Dispatcher {
     pub fn new(engine: Arc<Engine>) -> Dispatcher {
         let capacity = engine.settings.engine.group_queue_capacity.max(1);
         Dispatcher {
-            inner: Arc::new(Inner { engine, queues: Mutex::new(HashMap::new()), capacity, idle: Duration::from_secs(30) }),
+            inner: Arc::new(Inner {
+                engine,
+                queues: Mutex::new(HashMap::new()),
+                capacity,
+                idle: Duration::from_secs(30),
+            }),
         }
     }
 

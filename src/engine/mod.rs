@@ -124,7 +124,9 @@ impl Engine {
         };
         let member_id = match msg.sender_id.as_deref().filter(|_| !msg.is_self && !msg.ignorable) {
             Some(sender) => Some(
-                self.store.touch_member(sender, msg.sender_name.as_deref(), group.as_ref().map(|g| g.id), now_ms).await?,
+                self.store
+                    .touch_member(sender, msg.sender_name.as_deref(), group.as_ref().map(|g| g.id), now_ms)
+                    .await?,
             ),
             None => None,
         };
@@ -158,7 +160,8 @@ impl Engine {
                 Action::Record(c) => conversions.push(*c),
             }
         }
-        let new_sends = self.store.finish_inbound(inbound_id, status::DONE, &sends, &conversions, self.clock.now_ms()).await?;
+        let new_sends =
+            self.store.finish_inbound(inbound_id, status::DONE, &sends, &conversions, self.clock.now_ms()).await?;
         if new_sends > 0 {
             self.metrics.replies_queued.inc_by(new_sends);
             if let Some(wake) = self.outbox_wake.get(&robot.id) {

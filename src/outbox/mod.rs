@@ -56,7 +56,9 @@ impl OutboxSender {
     /// Runs until `shutdown` turns true. Rows left `sending` by a dead process are requeued first.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         match self.store.requeue_interrupted(self.robot_id, self.clock.now_ms()).await {
-            Ok(n) if n > 0 => tracing::warn!(robot = self.robot_id, rows = n, "requeued sends interrupted by a restart"),
+            Ok(n) if n > 0 => {
+                tracing::warn!(robot = self.robot_id, rows = n, "requeued sends interrupted by a restart")
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "cannot requeue interrupted sends"),
         }
@@ -127,7 +129,8 @@ impl OutboxSender {
             }
         };
         let started = std::time::Instant::now();
-        let span = tracing::info_span!("send", robot = self.robot_id, outbox_id = row.id, conversation = %row.conversation_id);
+        let span =
+            tracing::info_span!("send", robot = self.robot_id, outbox_id = row.id, conversation = %row.conversation_id);
         let result = {
             let _enter = span.enter();
             let timeout = Duration::from_millis(self.settings.send_timeout_ms.max(1));

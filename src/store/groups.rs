@@ -31,11 +31,18 @@ fn group_from_row(row: &AnyRow) -> StoreResult<Group> {
     })
 }
 
-const GROUP_COLUMNS: &str = "id, robot_id, room_id, name, enabled, partner_id, poster_template, copy_template, settings";
+const GROUP_COLUMNS: &str =
+    "id, robot_id, room_id, name, enabled, partner_id, poster_template, copy_template, settings";
 
 impl Store {
     /// Returns the group, registering it (enabled or not) the first time it is seen.
-    pub async fn ensure_group(&self, robot_id: i64, room_id: &str, enabled_if_new: bool, now: i64) -> StoreResult<Group> {
+    pub async fn ensure_group(
+        &self,
+        robot_id: i64,
+        room_id: &str,
+        enabled_if_new: bool,
+        now: i64,
+    ) -> StoreResult<Group> {
         sqlx::query(
             "INSERT INTO groups (robot_id, room_id, enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
              ON CONFLICT (robot_id, room_id) DO NOTHING",
@@ -46,11 +53,13 @@ impl Store {
         .bind(now)
         .execute(&self.pool)
         .await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {GROUP_COLUMNS} FROM groups WHERE robot_id = $1 AND room_id = $2")))
-            .bind(robot_id)
-            .bind(room_id)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {GROUP_COLUMNS} FROM groups WHERE robot_id = $1 AND room_id = $2"
+        )))
+        .bind(robot_id)
+        .bind(room_id)
+        .fetch_one(&self.pool)
+        .await?;
         group_from_row(&row)
     }
 
@@ -74,7 +83,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn create_partner(&self, name: &str, wxid: Option<&str>, parent_id: Option<i64>, now: i64) -> StoreResult<i64> {
+    pub async fn create_partner(
+        &self,
+        name: &str,
+        wxid: Option<&str>,
+        parent_id: Option<i64>,
+        now: i64,
+    ) -> StoreResult<i64> {
         let row = sqlx::query(
             "INSERT INTO partners (name, wxid, parent_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )

@@ -60,11 +60,13 @@ impl Store {
 
     /// Claims a pending message for handling. False when it is not pending (another worker has it, or done).
     pub async fn claim_inbound(&self, id: i64, now: i64) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE inbound SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'pending'")
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let r = sqlx::query(
+            "UPDATE inbound SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected() == 1)
     }
 
@@ -138,7 +140,10 @@ impl Store {
 
     /// Count of inbound rows with `status`.
     pub async fn count_inbound(&self, status: &str) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM inbound WHERE status = $1").bind(status).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM inbound WHERE status = $1")
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await?;
         col(&row, "n")
     }
 }

@@ -9,7 +9,14 @@ pub struct Media {
 }
 
 impl Store {
-    pub async fn put_media(&self, id: &str, content_type: &str, bytes: &[u8], expires_at: i64, now: i64) -> StoreResult<()> {
+    pub async fn put_media(
+        &self,
+        id: &str,
+        content_type: &str,
+        bytes: &[u8],
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO media (id, content_type, bytes, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
             .bind(content_type)

@@ -4,7 +4,13 @@ use super::{Store, StoreResult, col};
 
 impl Store {
     /// Registers the member (and their membership of the group) or refreshes the nickname; returns the member id.
-    pub async fn touch_member(&self, wxid: &str, nickname: Option<&str>, group_id: Option<i64>, now: i64) -> StoreResult<i64> {
+    pub async fn touch_member(
+        &self,
+        wxid: &str,
+        nickname: Option<&str>,
+        group_id: Option<i64>,
+        now: i64,
+    ) -> StoreResult<i64> {
         let row = sqlx::query(
             "INSERT INTO members (wxid, nickname, created_at, updated_at) VALUES ($1, $2, $3, $3)
              ON CONFLICT (wxid) DO UPDATE SET
@@ -34,7 +40,8 @@ impl Store {
 
     /// The member's last known nickname.
     pub async fn member_nickname(&self, wxid: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query("SELECT nickname FROM members WHERE wxid = $1").bind(wxid).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT nickname FROM members WHERE wxid = $1").bind(wxid).fetch_optional(&self.pool).await?;
         match row {
             Some(r) => {
                 let n: String = col(&r, "nickname")?;

@@ -62,9 +62,7 @@ impl Store {
         // SQLite allows one writer at a time; several pooled writers would wait on each other through SQLite's
         // sleeping busy handler, so SQLite gets a single connection and PostgreSQL a pool.
         let max_connections = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
-        let mut opts = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+        let mut opts = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
         if dialect == Dialect::Sqlite {
             opts = opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -119,8 +117,5 @@ where
 
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }

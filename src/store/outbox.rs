@@ -178,7 +178,10 @@ impl Store {
 
     /// Number of rows with `status`.
     pub async fn outbox_count(&self, status: &str) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1").bind(status).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1")
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await?;
         col(&row, "n")
     }
 
@@ -193,10 +196,12 @@ impl Store {
 
     /// All rows of a conversation in id order (for tests and the admin view).
     pub async fn outbox_for(&self, conversation_id: &str) -> StoreResult<Vec<OutboxRow>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE conversation_id = $1 ORDER BY id")))
-            .bind(conversation_id)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE conversation_id = $1 ORDER BY id"
+        )))
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(outbox_from_row).collect()
     }
 }

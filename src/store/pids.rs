@@ -23,7 +23,14 @@ impl PidOwner {
 
 impl Store {
     /// Binds `pid` to `owner` for `platform`, replacing the owner's previous PID of that platform.
-    pub async fn set_pid(&self, platform: Platform, pid: &str, name: &str, owner: PidOwner, now: i64) -> StoreResult<()> {
+    pub async fn set_pid(
+        &self,
+        platform: Platform,
+        pid: &str,
+        name: &str,
+        owner: PidOwner,
+        now: i64,
+    ) -> StoreResult<()> {
         let (kind, id) = owner.parts();
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM pids WHERE owner_kind = $1 AND owner_id = $2 AND platform = $3")

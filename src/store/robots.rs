@@ -13,7 +13,14 @@ pub struct Robot {
 
 impl Store {
     /// Inserts or updates the robot by name and returns its row.
-    pub async fn upsert_robot(&self, name: &str, app_id: &str, wxid: &str, nickname: &str, now: i64) -> StoreResult<Robot> {
+    pub async fn upsert_robot(
+        &self,
+        name: &str,
+        app_id: &str,
+        wxid: &str,
+        nickname: &str,
+        now: i64,
+    ) -> StoreResult<Robot> {
         let row = sqlx::query(
             "INSERT INTO robots (name, app_id, wxid, nickname, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
              ON CONFLICT (name) DO UPDATE SET app_id = excluded.app_id, wxid = excluded.wxid,

@@ -14,10 +14,11 @@ use crate::store::pids::PidOwner;
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
     let mut refs = links::recognize(&msg.text);
     if refs.is_empty() {
-        if cx.engine.settings.engine.unsupported_link_hint {
-            if let Some(name) = links::unsupported_platform(&msg.text) {
-                return Ok(Flow::Done(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::UnsupportedPlatform(name))).await?]));
-            }
+        if cx.engine.settings.engine.unsupported_link_hint
+            && let Some(name) = links::unsupported_platform(&msg.text)
+        {
+            let hint = text::reply_error(&ReplyError::UnsupportedPlatform(name));
+            return Ok(Flow::Done(vec![reply_text(cx, msg, &hint).await?]));
         }
         return Ok(Flow::Continue);
     }
@@ -37,10 +38,10 @@ pub async fn pid_for(cx: &Context<'_>, platform: Platform) -> Result<Option<Stri
         if let Some(pid) = store.pid_of(platform, PidOwner::Group(g.id)).await? {
             return Ok(Some(pid));
         }
-        if let Some(partner) = g.partner_id {
-            if let Some(pid) = store.pid_of(platform, PidOwner::Partner(partner)).await? {
-                return Ok(Some(pid));
-            }
+        if let Some(partner) = g.partner_id
+            && let Some(pid) = store.pid_of(platform, PidOwner::Partner(partner)).await?
+        {
+            return Ok(Some(pid));
         }
     }
     if let Some(pid) = store.pid_of(platform, PidOwner::Robot(cx.robot.id)).await? {
