@@ -125,6 +125,7 @@ impl Application {
             metrics: metrics.clone(),
             robots: by_id.clone(),
             outbox_wake: wakes.clone(),
+            caches: Default::default(),
         });
         let dispatcher = Dispatcher::new(engine.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

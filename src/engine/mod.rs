@@ -70,6 +70,27 @@ pub struct Engine {
     pub robots: HashMap<i64, RobotCtx>,
     /// Per robot: woken when rows are queued for its outbox sender.
     pub outbox_wake: HashMap<i64, Arc<tokio::sync::Notify>>,
+    pub caches: Caches,
+}
+
+/// Short-lived caches of rows every message needs.
+#[derive(Clone)]
+pub struct Caches {
+    groups: moka::future::Cache<(i64, String), Group>,
+    members: moka::future::Cache<(String, Option<i64>, Option<String>), i64>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        use std::time::Duration;
+        Caches {
+            groups: moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(30)).build(),
+            members: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(600))
+                .build(),
+        }
+    }
 }
 
 /// Per-message context handed to every handler.
@@ -104,6 +125,40 @@ impl Step {
 }
 
 impl Engine {
+    /// The group, registered on first sight. Cached briefly: most messages come from groups seen a moment ago.
+    pub async fn group(&self, robot_id: i64, room_id: &str, now_ms: i64) -> Result<Group, EngineError> {
+        let key = (robot_id, room_id.to_string());
+        if let Some(g) = self.caches.groups.get(&key).await {
+            return Ok(g);
+        }
+        let g = self.store.ensure_group(robot_id, room_id, self.settings.engine.auto_enable_groups, now_ms).await?;
+        self.caches.groups.insert(key, g.clone()).await;
+        Ok(g)
+    }
+
+    /// Forgets the cached group after its settings changed.
+    pub async fn invalidate_group(&self, robot_id: i64, room_id: &str) {
+        self.caches.groups.invalidate(&(robot_id, room_id.to_string())).await;
+    }
+
+    /// The member id, registering the member (and their group membership) or refreshing the nickname when it
+    /// changed.
+    async fn member(
+        &self,
+        wxid: &str,
+        nickname: Option<&str>,
+        group: Option<&Group>,
+        now_ms: i64,
+    ) -> Result<i64, EngineError> {
+        let key = (wxid.to_string(), group.map(|g| g.id), nickname.map(str::to_string));
+        if let Some(id) = self.caches.members.get(&key).await {
+            return Ok(id);
+        }
+        let id = self.store.touch_member(wxid, nickname, group.map(|g| g.id), now_ms).await?;
+        self.caches.members.insert(key, id).await;
+        Ok(id)
+    }
+
     /// Handles one recorded message and commits its outcome. The message must have been claimed.
     #[tracing::instrument(skip_all, fields(robot = robot_id, conversation = %msg.conversation_id, msg_id = %msg.native_id))]
     pub async fn process(&self, inbound_id: i64, robot_id: i64, msg: &Inbound) -> Result<(), EngineError> {
@@ -123,11 +178,7 @@ impl Engine {
             ConversationKind::Direct => None,
         };
         let member_id = match msg.sender_id.as_deref().filter(|_| !msg.is_self && !msg.ignorable) {
-            Some(sender) => Some(
-                self.store
-                    .touch_member(sender, msg.sender_name.as_deref(), group.as_ref().map(|g| g.id), now_ms)
-                    .await?,
-            ),
+            Some(sender) => Some(self.member(sender, msg.sender_name.as_deref(), group.as_ref(), now_ms).await?),
             None => None,
         };
         let cx = Context { engine: self, robot, group, member_id, now_ms };

@@ -1,13 +1,13 @@
 //! The store API on both engines: every test runs once on SQLite and once on PostgreSQL.
 
 use crate::helpers::TestDb;
+use dealbot::money::Fen;
 use dealbot::platform::Platform;
 use dealbot::store::Store;
 use dealbot::store::conversions::NewConversion;
 use dealbot::store::inbound::status;
 use dealbot::store::outbox::{NewOutbox, status as ostatus};
 use dealbot::store::pids::PidOwner;
-use dealbot::money::Fen;
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -53,13 +53,22 @@ async fn robot(s: &Store) -> i64 {
 async fn inbound_is_deduplicated_even_after_reconnecting(db: TestDb) {
     let s = db.store().await;
     let r = robot(&s).await;
-    let first = s.record_inbound("wx_app:7012345678901234567", r, "room@chatroom", Some("wxid_a"), status::PENDING, "{}", 10).await.unwrap();
+    let first = s
+        .record_inbound("wx_app:7012345678901234567", r, "room@chatroom", Some("wxid_a"), status::PENDING, "{}", 10)
+        .await
+        .unwrap();
     assert!(first.is_some());
-    let again = s.record_inbound("wx_app:7012345678901234567", r, "room@chatroom", Some("wxid_a"), status::PENDING, "{}", 11).await.unwrap();
+    let again = s
+        .record_inbound("wx_app:7012345678901234567", r, "room@chatroom", Some("wxid_a"), status::PENDING, "{}", 11)
+        .await
+        .unwrap();
     assert_eq!(again, None);
     s.close().await;
     let s2 = db.store().await;
-    let later = s2.record_inbound("wx_app:7012345678901234567", r, "room@chatroom", None, status::PENDING, "{}", 99).await.unwrap();
+    let later = s2
+        .record_inbound("wx_app:7012345678901234567", r, "room@chatroom", None, status::PENDING, "{}", 99)
+        .await
+        .unwrap();
     assert_eq!(later, None, "a restart must not forget dedupe keys");
     assert_eq!(s2.count_inbound(status::PENDING).await.unwrap(), 1);
     // Pruning keeps pending rows and drops old finished ones.
