@@ -23,3 +23,13 @@ impl GeweSim {
         Router::new()
     }
 }
+
+pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";
+pub const DEFAULT_BOT_WXID: &str = "wxid_dealbot_sim";
+pub const DEFAULT_BOT_NICKNAME: &str = "省钱小助手";
+
+impl GeweSim {
+    pub fn set_callback_url(&self, url: &str) {
+        let _ = url;
+    }
+}
