@@ -140,9 +140,3 @@ fn blank_out<'a>(text: &'a str, spans: &[Range<usize>]) -> Cow<'a, str> {
     out.push_str(&text[last..]);
     Cow::Owned(out)
 }
-
-/// The Chinese name of an out-of-scope platform whose link appears in `text`, for an optional hint.
-pub fn unsupported_platform(text: &str) -> Option<&'static str> {
-    let _ = text;
-    None
-}

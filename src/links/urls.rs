@@ -141,7 +141,8 @@ pub(super) fn classify(url: &str) -> Option<Classified> {
     }
 }
 
-/// The Chinese name of an out-of-scope platform whose link appears in `text`, if any.
+/// The Chinese name (唯品会, 抖音, 苏宁) of an out-of-scope platform whose link appears in `text`, for an
+/// optional hint.
 pub fn unsupported_platform(text: &str) -> Option<&'static str> {
     find(text).into_iter().find_map(|span| {
         let parsed = Url::parse(&text[span]).ok()?;
