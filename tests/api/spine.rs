@@ -1,6 +1,7 @@
 //! The robot end to end: GeWe callback in, poster and text out through the simulated gateway.
 
 use crate::helpers::*;
+use dealbot::sim::gewe::SentKind;
 use serde_json::json;
 use std::time::Duration;
 
@@ -49,7 +50,75 @@ async fn self_echoes_and_stale_messages_get_no_reply() {
         (s.len() >= 2).then_some(s)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(app.sim.sims.gewe.sent().len(), 2, "only the fresh message is answered: {sent:?}");
-    assert_eq!(app.store.count_inbound("skipped").await.unwrap(), 2);
+    assert_eq!(sent.len(), 2, "only the fresh message is answered: {sent:?}");
+    assert_eq!(app.store.count_inbound("skipped").await.unwrap(), 2, "echo and stale message are recorded, not handled");
+    let rows = app.store.outbox_for(ROOM).await.unwrap();
+    let prefix = format!("reply:{}:13:", dealbot::sim::gewe::DEFAULT_APP_ID);
+    assert!(rows.iter().all(|r| r.idempotency_key.starts_with(&prefix)), "{rows:?}");
+}
+
+fn decode_qr(jpeg: &[u8]) -> Vec<String> {
+    let img = image::load_from_memory(jpeg).expect("poster decodes").to_luma8();
+    let mut prepared = rqrr::PreparedImage::prepare(img);
+    prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, s)| s)).collect()
+}
+
+#[tokio::test]
+async fn a_pasted_pdd_link_gets_one_poster_and_one_text_mentioning_the_sender() {
+    let app = TestApp::spawn().await;
+    app.sim
+        .sims
+        .gewe
+        .deliver_text(ROOM, MEMBER, MEMBER_NICK, "这个划算吗 https://mobile.yangkeduo.com/goods.html?goods_id=386512047723")
+        .await
+        .unwrap();
+    let sent = eventually("poster and text", Duration::from_secs(20), || async {
+        let s = app.sim.sims.gewe.sent();
+        (s.len() >= 2).then_some(s)
+    })
+    .await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let image = sent.iter().find(|m| m.kind == SentKind::Image).expect("one postImage");
+    let text = sent.iter().find(|m| m.kind == SentKind::Text).expect("one postText");
+    assert_eq!(image.to_wxid, ROOM);
+    assert_eq!(text.to_wxid, ROOM);
+    assert_eq!(text.ats, vec![MEMBER.to_string()]);
+    assert!(text.content.starts_with(&format!("@{MEMBER_NICK}")), "{}", text.content);
+    let jpeg = image.image_bytes.as_ref().expect("the gateway fetched the poster");
+    let codes = decode_qr(jpeg);
+    assert_eq!(codes.len(), 1, "one QR code on the poster");
+    assert!(text.content.contains(&codes[0]), "the copy text carries the same link as the QR code");
+    let rows = app.store.outbox_for(ROOM).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r.status == "sent"));
+    // The promotion link carries the configured PID.
+    let pid = dealbot::demo::DEMO_PDD_PID;
+    let conv_pid: Vec<String> = sent.iter().map(|m| m.content.clone()).collect();
+    let resolved = app.sim.sims.pdd.resolve_short(&codes[0]).unwrap_or_else(|| codes[0].clone());
+    assert!(resolved.contains(pid), "QR link {} resolves to {resolved}, which lacks PID {pid} ({conv_pid:?})", codes[0]);
+}
+
+#[tokio::test]
+async fn the_same_callback_three_times_and_after_a_restart_yields_one_reply() {
+    let app = TestApp::spawn().await;
+    let body = group_text(7012345678901234567, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723", now_secs());
+    for _ in 0..2 {
+        assert_eq!(app.post_callback(&body).await.status(), 200);
+    }
+    eventually("the first reply", Duration::from_secs(20), || async {
+        (app.sim.sims.gewe.sent().len() >= 2).then_some(())
+    })
+    .await;
+    let app = app.restart().await;
+    assert_eq!(app.post_callback(&body).await.status(), 200);
+    // A different message after the duplicate proves the duplicate was already passed over.
+    let next = group_text(7012345678901234999, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047724", now_secs());
+    app.post_callback(&next).await;
+    let sent = eventually("the second message's reply", Duration::from_secs(20), || async {
+        let s = app.sim.sims.gewe.sent();
+        (s.len() >= 4).then_some(s)
+    })
+    .await;
+    assert_eq!(sent.len(), 4, "two replies for two distinct messages: {sent:?}");
+    assert_eq!(app.store.outbox_for(ROOM).await.unwrap().len(), 4);
 }
