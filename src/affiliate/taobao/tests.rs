@@ -145,9 +145,11 @@ async fn our_own_links_and_tokens_resolve_back_to_the_item() {
         let body = cmd.trim_matches('￥').to_string();
         let back = client.convert(&tb_ref(RefKind::Token, &body, None, Some(&body)), &attr(None, None)).await.unwrap();
         assert_eq!(back.product.item_id, id.to_string());
-        let short = c.promotion.short_url.clone().unwrap();
-        let back = client.convert(&tb_ref(RefKind::Short, "s", Some(&short), None), &attr(None, None)).await.unwrap();
-        assert_eq!(back.product.item_id, id.to_string());
+        for link in [c.promotion.short_url.clone().unwrap(), c.promotion.url.clone()] {
+            let back =
+                client.convert(&tb_ref(RefKind::Short, "s", Some(&link), None), &attr(None, None)).await.unwrap();
+            assert_eq!(back.product.item_id, id.to_string(), "{link}");
+        }
         commands.push(cmd);
     }
     commands.dedup();

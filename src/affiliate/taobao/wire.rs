@@ -200,7 +200,12 @@ pub fn item_product(v: &Value, coupon: Option<Coupon>, commission_rate: Bps) -> 
 }
 
 fn volume(v: &Value) -> Option<i64> {
-    v.get("volume").and_then(|x| x.as_i64().or_else(|| x.as_str().and_then(|s| s.parse().ok())))
+    int(v, "volume")
+}
+
+/// An integer sent as a number or a string.
+fn int(v: &Value, k: &str) -> Option<i64> {
+    field(v, k).and_then(|s| s.parse().ok())
 }
 
 /// A `publisher_order_dto` record (rates in %).
@@ -218,7 +223,7 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
         trade_id,
         item_id: field(v, "item_id").unwrap_or_default(),
         item_title: field(v, "item_title").unwrap_or_default(),
-        item_num: v.get("item_num").and_then(Value::as_i64).unwrap_or(1),
+        item_num: int(v, "item_num").unwrap_or(1),
         item_price: money("item_price")?,
         alipay_total_price: money("alipay_total_price")?,
         pay_price: money("pay_price")?,
@@ -226,7 +231,7 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
         pub_share_fee: money("pub_share_fee")?,
         total_commission_rate: rate("total_commission_rate")?,
         income_rate: rate("income_rate")?,
-        tk_status: field(v, "tk_status").and_then(|s| s.parse().ok()).ok_or_else(|| bad("no tk_status"))?,
+        tk_status: int(v, "tk_status").ok_or_else(|| bad("no tk_status"))?,
         refund_tag: field(v, "refund_tag").as_deref() == Some("1"),
         adzone_id: field(v, "adzone_id").unwrap_or_default(),
         site_id: field(v, "site_id").unwrap_or_default(),
