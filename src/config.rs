@@ -549,3 +549,16 @@ mod tests {
         assert!(Settings::from_toml_and_env(short, None, env(&[])).is_err());
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses_to_the_defaults() {
+        let text = include_str!("../dealbot.example.toml");
+        let s = Settings::from_toml_and_env(text, Some("dealbot.example.toml"), Vec::new()).unwrap();
+        let d = Settings::default();
+        assert_eq!(toml::to_string(&s).unwrap(), toml::to_string(&d).unwrap());
+    }
+}

@@ -5,7 +5,9 @@
 
 pub mod affiliate;
 pub mod chat;
+pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod http;
 pub mod links;

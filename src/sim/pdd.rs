@@ -24,3 +24,9 @@ impl PddSim {
         Router::new()
     }
 }
+
+impl PddSim {
+    pub fn set_require_member_auth(&self, on: bool) {
+        let _ = on;
+    }
+}

@@ -24,6 +24,11 @@ pub const PLAYGROUND_ROOM: &str = "45810326871@chatroom";
 /// Its display name.
 pub const PLAYGROUND_ROOM_NAME: &str = "省钱福利群";
 
+/// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
+pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";
+pub const DEFAULT_BOT_WXID: &str = "wxid_dealbot_sim";
+pub const DEFAULT_BOT_NICKNAME: &str = "省钱小助手";
+
 /// Timeout of every request the sim makes (callbacks, image downloads).
 const OUTBOUND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -38,9 +43,9 @@ pub struct BotIdentity {
 impl Default for BotIdentity {
     fn default() -> Self {
         BotIdentity {
-            app_id: "wx_sim_robot_000000000001".into(),
-            wxid: "wxid_dealbot_sim".into(),
-            nickname: "省钱小助手".into(),
+            app_id: DEFAULT_APP_ID.into(),
+            wxid: DEFAULT_BOT_WXID.into(),
+            nickname: DEFAULT_BOT_NICKNAME.into(),
         }
     }
 }
