@@ -220,7 +220,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
     // G4
     let (mentions, has_atuserlist) = at_user_list(&msg_source);
     let mentions_bot = if has_atuserlist {
-        mentions.iter().any(|m| *m == bot)
+        mentions.contains(&bot)
     } else {
         push_content.as_deref().is_some_and(|p| p.contains(MENTIONED_YOU))
     };
@@ -360,17 +360,12 @@ pub(super) fn strip_mentions(body: &str, bot_nickname: &str) -> String {
             rest = &after[len..];
             continue;
         }
-        if let Some(bot) = &bot_mention {
-            if let Some(tail) = rest[at..].strip_prefix(bot.as_str()) {
-                if tail.is_empty() {
-                    rest = tail;
-                    continue;
-                }
-                if let Some(tail) = tail.strip_prefix(' ') {
-                    rest = tail;
-                    continue;
-                }
-            }
+        if let Some(bot) = &bot_mention
+            && let Some(tail) = rest[at..].strip_prefix(bot.as_str())
+            && (tail.is_empty() || tail.starts_with(' '))
+        {
+            rest = tail.strip_prefix(' ').unwrap_or(tail);
+            continue;
         }
         out.push('@');
         rest = after;
@@ -392,7 +387,8 @@ fn mention_len(after: &str) -> Option<usize> {
     None
 }
 
-/// `http(s)://…` runs in text, up to the first character that cannot be part of a URL.
+/// `http(s)://…` runs in text, up to the first whitespace, non-ASCII character, quote or bracket (the same
+/// stop set as the link recognizer), without trailing punctuation.
 pub(super) fn extract_urls(text: &str) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
     let mut rest = text;
@@ -400,9 +396,11 @@ pub(super) fn extract_urls(text: &str) -> Vec<String> {
         let candidate = &rest[start..];
         let end = candidate
             .char_indices()
-            .find(|&(_, c)| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\'' | '`'))
+            .find(|&(_, c)| {
+                !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\'' | '`' | '(' | ')' | '[' | ']' | '{' | '}')
+            })
             .map_or(candidate.len(), |(i, _)| i);
-        let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}']);
+        let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
         let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
         if url.len() > scheme_len && !urls.iter().any(|u| u == url) {
             urls.push(url.to_string());
