@@ -3,5 +3,5 @@
 
 #[allow(dead_code)]
 mod helpers;
-// mod spine;
+mod spine;
 mod store;

@@ -35,15 +35,15 @@ async fn malformed_or_unauthorized_callbacks_get_a_4xx_and_store_nothing() {
 #[tokio::test]
 async fn self_echoes_and_stale_messages_get_no_reply() {
     let app = TestApp::spawn().await;
-    let mut echo = group_text(11, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723", now_secs());
+    let mut echo = group_text(11, "https://item.jd.com/100087654321.html", now_secs());
     echo["Data"]["FromUserName"] = json!(dealbot::sim::gewe::DEFAULT_BOT_WXID);
     echo["Data"]["ToUserName"] = json!(ROOM);
-    echo["Data"]["Content"] = json!("https://mobile.yangkeduo.com/goods.html?goods_id=386512047723");
+    echo["Data"]["Content"] = json!("https://item.jd.com/100087654321.html");
     assert_eq!(app.post_callback(&echo).await.status(), 200);
-    let stale = group_text(12, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723", now_secs() - 3600);
+    let stale = group_text(12, "https://item.jd.com/100087654321.html", now_secs() - 3600);
     assert_eq!(app.post_callback(&stale).await.status(), 200);
     // A later message proves the pipeline ran past both without answering them.
-    let ping = group_text(13, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047724", now_secs());
+    let ping = group_text(13, "https://item.jd.com/100087654322.html", now_secs());
     app.post_callback(&ping).await;
     let sent = eventually("the reply to the fresh message", Duration::from_secs(20), || async {
         let s = app.sim.sims.gewe.sent();
@@ -51,7 +51,9 @@ async fn self_echoes_and_stale_messages_get_no_reply() {
     })
     .await;
     assert_eq!(sent.len(), 2, "only the fresh message is answered: {sent:?}");
-    assert_eq!(app.store.count_inbound("skipped").await.unwrap(), 2, "echo and stale message are recorded, not handled");
+    // The echo and the stale message are recorded (for dedupe) but not handled; so are the gateway's echoes of
+    // the robot's own two replies.
+    assert_eq!(app.store.count_inbound("skipped").await.unwrap(), 4);
     let rows = app.store.outbox_for(ROOM).await.unwrap();
     let prefix = format!("reply:{}:13:", dealbot::sim::gewe::DEFAULT_APP_ID);
     assert!(rows.iter().all(|r| r.idempotency_key.starts_with(&prefix)), "{rows:?}");
@@ -69,7 +71,7 @@ async fn a_pasted_pdd_link_gets_one_poster_and_one_text_mentioning_the_sender() 
     app.sim
         .sims
         .gewe
-        .deliver_text(ROOM, MEMBER, MEMBER_NICK, "这个划算吗 https://mobile.yangkeduo.com/goods.html?goods_id=386512047723")
+        .deliver_text(ROOM, MEMBER, MEMBER_NICK, "这个划算吗 https://item.jd.com/100087654321.html")
         .await
         .unwrap();
     let sent = eventually("poster and text", Duration::from_secs(20), || async {
@@ -91,17 +93,17 @@ async fn a_pasted_pdd_link_gets_one_poster_and_one_text_mentioning_the_sender() 
     let rows = app.store.outbox_for(ROOM).await.unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.status == "sent"));
-    // The promotion link carries the configured PID.
-    let pid = dealbot::demo::DEMO_PDD_PID;
-    let conv_pid: Vec<String> = sent.iter().map(|m| m.content.clone()).collect();
-    let resolved = app.sim.sims.pdd.resolve_short(&codes[0]).unwrap_or_else(|| codes[0].clone());
-    assert!(resolved.contains(pid), "QR link {} resolves to {resolved}, which lacks PID {pid} ({conv_pid:?})", codes[0]);
+    // The QR code holds the conversion's link, tagged with the configured PID and the member.
+    let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
+    assert_eq!(conv.pid, dealbot::demo::DEMO_JD_PID);
+    assert_eq!(conv.member_wxid.as_deref(), Some(MEMBER));
+    assert_eq!(Some(codes[0].as_str()), conv.short_url.as_deref().or(Some(conv.promotion_url.as_str())));
 }
 
 #[tokio::test]
 async fn the_same_callback_three_times_and_after_a_restart_yields_one_reply() {
     let app = TestApp::spawn().await;
-    let body = group_text(7012345678901234567, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723", now_secs());
+    let body = group_text(7012345678901234567, "https://item.jd.com/100087654321.html", now_secs());
     for _ in 0..2 {
         assert_eq!(app.post_callback(&body).await.status(), 200);
     }
@@ -112,7 +114,7 @@ async fn the_same_callback_three_times_and_after_a_restart_yields_one_reply() {
     let app = app.restart().await;
     assert_eq!(app.post_callback(&body).await.status(), 200);
     // A different message after the duplicate proves the duplicate was already passed over.
-    let next = group_text(7012345678901234999, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047724", now_secs());
+    let next = group_text(7012345678901234999, "https://item.jd.com/100087654322.html", now_secs());
     app.post_callback(&next).await;
     let sent = eventually("the second message's reply", Duration::from_secs(20), || async {
         let s = app.sim.sims.gewe.sent();
