@@ -8,7 +8,8 @@ CONNS="${CONNS:-32}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cargo build --release --quiet --bin dealbot --example bare_axum
-bin="${CARGO_TARGET_DIR:-target}/release"
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c "import json,sys; print(json.load(sys.stdin)[\"target_directory\"])")
+bin="$target_dir/release"
 secret=bench-webhook-secret-0123456789
 cat > "$work/bench.toml" <<TOML
 [server]

@@ -3,7 +3,10 @@
 
 use super::conversions::NewConversion;
 use super::outbox::NewOutbox;
+use super::batch::Batcher;
 use super::{Store, StoreResult, col};
+use sqlx::AnyPool;
+use std::collections::HashMap;
 
 /// Inbound status values.
 pub mod status {
@@ -19,6 +22,93 @@ pub mod status {
     pub const FAILED: &str = "failed";
 }
 
+/// One message to record.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub dedupe_key: String,
+    pub robot_id: i64,
+    pub conversation_id: String,
+    pub sender_id: Option<String>,
+    pub status: String,
+    pub payload: String,
+    pub now: i64,
+}
+
+/// The group-committed writes of the inbox.
+#[derive(Debug, Clone)]
+pub(super) struct InboxWrites {
+    record: Batcher<NewInbound, Option<i64>>,
+    finish: Batcher<(i64, String, i64), ()>,
+}
+
+impl InboxWrites {
+    pub(super) fn spawn(pool: AnyPool) -> InboxWrites {
+        let p = pool.clone();
+        let record = Batcher::spawn(200, move |rows| insert_batch(p.clone(), rows));
+        let finish = Batcher::spawn(500, move |items| finish_batch(pool.clone(), items));
+        InboxWrites { record, finish }
+    }
+}
+
+/// Inserts many messages in one statement. A key seen twice in one batch is recorded for its first caller only.
+async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<Option<i64>>> {
+    let mut sql = String::from(
+        "INSERT INTO inbound (dedupe_key, robot_id, conversation_id, sender_id, status, payload, created_at, updated_at) VALUES ",
+    );
+    for i in 0..rows.len() {
+        let b = i * 7;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 7));
+    }
+    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for r in &rows {
+        q = q
+            .bind(r.dedupe_key.clone())
+            .bind(r.robot_id)
+            .bind(r.conversation_id.clone())
+            .bind(r.sender_id.clone())
+            .bind(r.status.clone())
+            .bind(r.payload.clone())
+            .bind(r.now);
+    }
+    let inserted = q.fetch_all(&pool).await?;
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(inserted.len());
+    for row in &inserted {
+        ids.insert(col(row, "dedupe_key")?, col(row, "id")?);
+    }
+    Ok(rows.iter().map(|r| ids.remove(&r.dedupe_key)).collect())
+}
+
+async fn finish_batch(pool: AnyPool, items: Vec<(i64, String, i64)>) -> StoreResult<Vec<()>> {
+    let n = items.len();
+    let mut by_status: HashMap<&str, Vec<(i64, i64)>> = HashMap::new();
+    for (id, status, now) in &items {
+        by_status.entry(status.as_str()).or_default().push((*id, *now));
+    }
+    // Usually one status: one auto-committed statement. Several: one transaction.
+    let mut tx = if by_status.len() > 1 { Some(pool.begin().await?) } else { None };
+    for (status, rows) in by_status {
+        let now = rows.iter().map(|r| r.1).max().unwrap_or_default();
+        let placeholders: Vec<String> = (0..rows.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!("UPDATE inbound SET status = $1, updated_at = $2 WHERE id IN ({})", placeholders.join(","));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status.to_string()).bind(now);
+        for (id, _) in rows {
+            q = q.bind(id);
+        }
+        match tx.as_mut() {
+            Some(tx) => q.execute(&mut **tx).await?,
+            None => q.execute(&pool).await?,
+        };
+    }
+    if let Some(tx) = tx {
+        tx.commit().await?;
+    }
+    Ok(vec![(); n])
+}
+
 #[derive(Debug, Clone)]
 pub struct PendingInbound {
     pub id: i64,
@@ -29,6 +119,7 @@ pub struct PendingInbound {
 
 impl Store {
     /// Records the message if its dedupe key is new. Returns the row id, or `None` for a duplicate.
+    /// Concurrent calls are committed together (group commit).
     #[allow(clippy::too_many_arguments)]
     pub async fn record_inbound(
         &self,
@@ -40,22 +131,16 @@ impl Store {
         payload: &str,
         now: i64,
     ) -> StoreResult<Option<i64>> {
-        let row = sqlx::query(
-            "INSERT INTO inbound (dedupe_key, robot_id, conversation_id, sender_id, status, payload, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-             ON CONFLICT (dedupe_key) DO NOTHING
-             RETURNING id",
-        )
-        .bind(dedupe_key)
-        .bind(robot_id)
-        .bind(conversation_id)
-        .bind(sender_id)
-        .bind(status)
-        .bind(payload)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| col(&r, "id")).transpose()
+        let row = NewInbound {
+            dedupe_key: dedupe_key.to_string(),
+            robot_id,
+            conversation_id: conversation_id.to_string(),
+            sender_id: sender_id.map(str::to_string),
+            status: status.to_string(),
+            payload: payload.to_string(),
+            now,
+        };
+        self.writes.record.submit(row).await
     }
 
     /// Claims a pending message for handling. False when it is not pending (another worker has it, or done).
@@ -111,6 +196,11 @@ impl Store {
         conversions: &[NewConversion],
         now: i64,
     ) -> StoreResult<u64> {
+        if sends.is_empty() && conversions.is_empty() {
+            // Most messages end with nothing to send: their status updates are committed together.
+            self.writes.finish.submit((inbound_id, final_status.to_string(), now)).await?;
+            return Ok(0);
+        }
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         for s in sends {
