@@ -67,3 +67,45 @@ impl Store {
         col(&row, "n")
     }
 }
+
+/// A stored conversion, as the admin views and tests read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversionRow {
+    pub id: i64,
+    pub group_id: Option<i64>,
+    pub member_wxid: Option<String>,
+    pub platform: String,
+    pub item_key: String,
+    pub pid: String,
+    pub member_param: Option<String>,
+    pub promotion_url: String,
+    pub short_url: Option<String>,
+}
+
+impl Store {
+    /// The latest conversions, newest first.
+    pub async fn recent_conversions(&self, limit: i64) -> StoreResult<Vec<ConversionRow>> {
+        let rows = sqlx::query(
+            "SELECT id, group_id, member_wxid, platform, item_key, pid, member_param, promotion_url, short_url
+             FROM conversions ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ConversionRow {
+                    id: col(r, "id")?,
+                    group_id: col(r, "group_id")?,
+                    member_wxid: col(r, "member_wxid")?,
+                    platform: col(r, "platform")?,
+                    item_key: col(r, "item_key")?,
+                    pid: col(r, "pid")?,
+                    member_param: col(r, "member_param")?,
+                    promotion_url: col(r, "promotion_url")?,
+                    short_url: col(r, "short_url")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -99,7 +99,8 @@ impl JdClient {
     }
 
     /// Converts a JD reference into a promotion link on `attr.pid` (positionId; the configured default when
-    /// empty) with `attr.member` as subUnionId, plus the product.
+    /// empty) with `attr.member` as subUnionId, plus the product. A member id that is not a valid subUnionId
+    /// (`[A-Za-z0-9_-]`, at most 80) is left out and the conversion says `member_dropped`.
     pub async fn convert(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
         self.ensure_configured()?;
         let pid = if attr.pid.is_empty() { self.inner.settings.default_pid.as_str() } else { attr.pid.as_str() };

@@ -106,10 +106,12 @@ async fn converts_every_jd_link_shape_into_a_tagged_promotion_with_the_product()
     }
     // Our own short link resolves back to the same item.
     let first = client.convert(&refs[0], &attr(None)).await.unwrap();
-    let again = jd_ref(RefKind::Short, "code", first.promotion.short_url.as_deref().unwrap());
-    let c = client.convert(&again, &attr(None)).await.unwrap();
-    assert_eq!(c.product.item_id, sku.to_string());
-    assert!(sim.calls(BYSUBUNIONID) >= 9);
+    for link in [first.promotion.short_url.as_deref().unwrap(), first.promotion.url.as_str()] {
+        let again = jd_ref(RefKind::Short, "code", link);
+        let c = client.convert(&again, &attr(None)).await.unwrap();
+        assert_eq!(c.product.item_id, sku.to_string(), "{link}");
+    }
+    assert!(sim.calls(BYSUBUNIONID) >= 10);
 }
 
 #[tokio::test]

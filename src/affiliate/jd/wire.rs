@@ -116,7 +116,7 @@ pub fn product(v: &Value) -> Result<Product, AffiliateError> {
         title,
         image_url: v.pointer("/imageInfo/imageList/0/url").and_then(Value::as_str).map(str::to_string),
         shop_name: v.pointer("/shopInfo/shopName").and_then(Value::as_str).map(str::to_string),
-        sales: v.get("inOrderCount30Days").and_then(Value::as_i64),
+        sales: int(v, "inOrderCount30Days"),
         sales_text: None,
         price,
         coupon,
@@ -149,8 +149,8 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
         parent_id: v.get("parentId").and_then(scalar_string).unwrap_or_else(|| "0".into()),
         sku_id: id_of("skuId")?,
         sku_name: v.get("skuName").and_then(Value::as_str).unwrap_or_default().to_string(),
-        sku_num: v.get("skuNum").and_then(Value::as_i64).unwrap_or(0),
-        sku_return_num: v.get("skuReturnNum").and_then(Value::as_i64).unwrap_or(0),
+        sku_num: int(v, "skuNum").unwrap_or(0),
+        sku_return_num: int(v, "skuReturnNum").unwrap_or(0),
         price: money("price")?,
         commission_rate: rate("commissionRate")?,
         final_rate: rate("finalRate")?,
@@ -158,7 +158,7 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
         estimate_fee: money("estimateFee")?,
         actual_cos_price: money("actualCosPrice")?,
         actual_fee: money("actualFee")?,
-        valid_code: v.get("validCode").and_then(scalar_string).and_then(|c| c.parse().ok()).unwrap_or(-1),
+        valid_code: int(v, "validCode").unwrap_or(-1),
         position_id: v.get("positionId").and_then(scalar_string).unwrap_or_default(),
         site_id: v.get("siteId").and_then(scalar_string).unwrap_or_default(),
         sub_union_id: v.get("subUnionId").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string),
@@ -177,6 +177,11 @@ pub fn scalar_string(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// An integer sent as a number or a string.
+fn int(v: &Value, k: &str) -> Option<i64> {
+    v.get(k).and_then(scalar_string).and_then(|s| s.parse().ok())
 }
 
 fn yuan(v: Option<&Value>) -> Option<Fen> {
