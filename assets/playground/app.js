@@ -78,7 +78,7 @@
   }
 
   // Text with links and @mentions marked up, built from text nodes only.
-  const TOKENS = /(https?:\/\/[^\s<>"'，。！？；「」【】《》（）()[\]{}￥¥\u2005]+)|(@[^@\s\u2005]{1,32})(?=[\u2005 ]|$)/g;
+  const TOKENS = /(https?:\/\/[^\s<>"'，。！？；「」【】《》（）()[\]{}￥¥\u2005]+)|((?<![^\s\u2005])@[^@\s\u2005]{1,32})(?=[\u2005 ]|$)/g;
   function richText(text) {
     const frag = document.createDocumentFragment();
     let last = 0;
