@@ -241,7 +241,8 @@ impl GeweSim {
         GeweSim {
             inner: Arc::new(Inner {
                 token: creds.gewe_token.clone(),
-                http: reqwest::Client::new(),
+                // Simulated traffic stays on this machine: never through a proxy from the environment.
+                http: reqwest::Client::builder().no_proxy().build().unwrap_or_default(),
                 state: Mutex::new(state),
             }),
         }
@@ -487,3 +488,6 @@ fn unix_now() -> i64 {
 fn unix_millis(at: SystemTime) -> u64 {
     at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
+
+#[cfg(test)]
+mod tests;
