@@ -1,7 +1,7 @@
 //! dealbot: a WeChat group promotion robot (淘客机器人).
 //!
 //! Data flows one way: gateway webhook → `chat` parse → inbox (`store`, deduped) → `engine` →
-//! `affiliate` / `poster` → `outbox` → `chat` send. See `docs/architecture.md`.
+//! `affiliate` / `poster` → `outbox` → `chat` send. See the architecture section of README.md.
 
 pub mod affiliate;
 pub mod chat;

@@ -124,3 +124,25 @@ async fn the_same_callback_three_times_and_after_a_restart_yields_one_reply() {
     assert_eq!(sent.len(), 4, "two replies for two distinct messages: {sent:?}");
     assert_eq!(app.store.outbox_for(ROOM).await.unwrap().len(), 4);
 }
+
+#[tokio::test]
+async fn operations_endpoints_report_health_readiness_and_metrics() {
+    let app = TestApp::spawn().await;
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", app.base);
+        let http = app.http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    assert_eq!(get("/healthz").await.status(), 200);
+    assert_eq!(get("/readyz").await.status(), 200);
+    app.post_callback(&group_text(42, "大家好", now_secs())).await;
+    app.post_callback(&group_text(42, "大家好", now_secs())).await;
+    let body = get("/metrics").await.text().await.unwrap();
+    assert!(body.contains("dealbot_messages_in_total{result=\"accepted\"} 1"), "{body}");
+    assert!(body.contains("dealbot_messages_in_total{result=\"duplicate\"} 1"), "{body}");
+    assert!(body.contains("dealbot_webhook_seconds_bucket"), "{body}");
+    assert!(body.contains("dealbot_outbox_queued"), "{body}");
+    assert_eq!(get("/playground").await.status(), 404, "the playground exists only in the demo");
+    assert_eq!(get("/media/00000000000000000000000000000000.jpg").await.status(), 404);
+    assert_eq!(get("/media/..%2F..%2Fetc%2Fpasswd").await.status(), 404);
+}
