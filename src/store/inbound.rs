@@ -1,9 +1,9 @@
 //! The inbox: every inbound message is recorded once by its dedupe key before anything acts on it, and the
 //! outcome of handling it (outbox rows, conversions) is committed in the same transaction that marks it done.
 
+use super::batch::Batcher;
 use super::conversions::NewConversion;
 use super::outbox::NewOutbox;
-use super::batch::Batcher;
 use super::{Store, StoreResult, col};
 use sqlx::AnyPool;
 use std::collections::HashMap;
@@ -60,7 +60,17 @@ async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<O
         if i > 0 {
             sql.push(',');
         }
-        sql.push_str(&format!("(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 7));
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 7
+        ));
     }
     sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
