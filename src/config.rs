@@ -130,11 +130,19 @@ pub struct OutboxSettings {
     pub backoff_max_ms: u64,
     /// Timeout of one gateway call.
     pub send_timeout_ms: u64,
+    /// While the gateway reports the account offline: how often to check whether it is back.
+    pub offline_probe_ms: u64,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        OutboxSettings { max_attempts: 6, backoff_base_ms: 1_000, backoff_max_ms: 300_000, send_timeout_ms: 15_000 }
+        OutboxSettings {
+            max_attempts: 6,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 300_000,
+            send_timeout_ms: 15_000,
+            offline_probe_ms: 30_000,
+        }
     }
 }
 

@@ -110,7 +110,7 @@ impl Application {
         let mut wakes = HashMap::new();
         for r in &settings.robots {
             let row = store.upsert_robot(&r.name, &r.app_id, &r.wxid, &r.nickname, now).await?;
-            let ctx = RobotCtx { id: row.id, settings: r.clone() };
+            let ctx = RobotCtx { id: row.id, settings: r.clone(), offline: Default::default() };
             by_id.insert(row.id, ctx.clone());
             by_name.insert(r.name.clone(), ctx);
             wakes.insert(row.id, Arc::new(Notify::new()));
@@ -148,6 +148,7 @@ impl Application {
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
+                offline: ctx.offline.clone(),
             };
             workers.push(tokio::spawn(sender.run(shutdown_rx.clone())));
         }

@@ -57,6 +57,8 @@ pub enum EngineError {
 pub struct RobotCtx {
     pub id: i64,
     pub settings: RobotSettings,
+    /// Set when the gateway reports the account offline; the outbox sender pauses until it is back.
+    pub offline: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Everything a handler may use.

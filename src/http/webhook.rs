@@ -57,7 +57,8 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
         GeweEvent::Message(msg) => msg,
         GeweEvent::CallbackTest => return Ok("test"),
         GeweEvent::Offline => {
-            tracing::warn!("gateway reports the account offline");
+            tracing::warn!("gateway reports the account offline; sends are paused");
+            rctx.offline.store(true, std::sync::atomic::Ordering::SeqCst);
             return Ok("offline");
         }
         GeweEvent::ContactsChanged | GeweEvent::ContactsDeleted { .. } => return Ok("contacts"),

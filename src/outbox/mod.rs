@@ -13,6 +13,7 @@ use crate::store::outbox::OutboxRow;
 use crate::telemetry::Metrics;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -44,6 +45,8 @@ pub struct OutboxSender {
     pub metrics: Metrics,
     /// Woken whenever rows are queued.
     pub wake: Arc<Notify>,
+    /// The gateway said the account is offline: pause, probe `checkOnline`, try `reconnection`.
+    pub offline: Arc<AtomicBool>,
 }
 
 /// The time before which the next row may not go out.
@@ -88,6 +91,9 @@ impl OutboxSender {
 
     /// Sends at most one row. Returns how long to wait before the next step (`None`: go on at once).
     async fn step(&self, pace: &mut PaceState) -> Result<Option<Duration>, crate::store::StoreError> {
+        if self.offline.load(Ordering::SeqCst) {
+            return Ok(Some(self.probe_online().await));
+        }
         let now = self.clock.now_ms();
         let rows = self.store.due_outbox(self.robot_id, now, 100).await?;
         if rows.is_empty() {
@@ -165,6 +171,30 @@ impl OutboxSender {
             }
         }
         Ok(None)
+    }
+}
+
+impl OutboxSender {
+    /// While offline: ask the gateway whether the account is back, and ask it to reconnect when not.
+    async fn probe_online(&self) -> Duration {
+        match self.client.check_online().await {
+            Ok(true) => {
+                tracing::info!(robot = self.robot_id, "account back online; sends resume");
+                self.offline.store(false, Ordering::SeqCst);
+                Duration::ZERO
+            }
+            Ok(false) => {
+                tracing::warn!(robot = self.robot_id, "account still offline; asking the gateway to reconnect");
+                if let Err(e) = self.client.reconnect().await {
+                    tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
+                }
+                Duration::from_millis(self.settings.offline_probe_ms.max(1))
+            }
+            Err(e) => {
+                tracing::warn!(robot = self.robot_id, error = %e, "cannot check whether the account is online");
+                Duration::from_millis(self.settings.offline_probe_ms.max(1))
+            }
+        }
     }
 }
 

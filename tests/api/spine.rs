@@ -146,3 +146,21 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
     assert_eq!(get("/media/00000000000000000000000000000000.jpg").await.status(), 404);
     assert_eq!(get("/media/..%2F..%2Fetc%2Fpasswd").await.status(), 404);
 }
+
+#[tokio::test]
+async fn after_an_offline_callback_sends_wait_until_the_gateway_reconnects() {
+    let app = TestApp::spawn().await;
+    let gewe = &app.sim.sims.gewe;
+    // The simulated account drops offline: the gateway refuses sends until `login/reconnection` is called.
+    gewe.deliver_offline().await.unwrap();
+    gewe.deliver_text(ROOM, MEMBER, MEMBER_NICK, "https://item.jd.com/100087654321.html").await.unwrap();
+    let sent = eventually("replies after reconnection", Duration::from_secs(20), || async {
+        let s = gewe.sent();
+        (s.len() == 2).then_some(s)
+    })
+    .await;
+    assert!(sent.iter().all(|m| m.to_wxid == ROOM));
+    // Had dealbot sent before asking the gateway to reconnect, the gateway would have refused those sends.
+    let attempts = gewe.send_attempts();
+    assert_eq!(attempts.len(), 2, "no send was tried while offline: {attempts:?}");
+}
