@@ -49,6 +49,14 @@ enum Command {
         /// The message text; read from standard input when absent.
         text: Option<String>,
     },
+    /// Convert every product reference in TEXT (or standard input) through the configured unions and print the
+    /// promotion (or the error) as one JSON object per line. With no union enabled, the built-in simulators answer.
+    Convert {
+        /// The message text; read from standard input when absent.
+        text: Option<String>,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn read_text(text: Option<String>) -> anyhow::Result<String> {
@@ -97,6 +105,13 @@ async fn main() -> anyhow::Result<()> {
                     "key": r.key,
                     "raw": r.raw,
                 });
+                println!("{line}");
+            }
+        }
+        Command::Convert { text, config } => {
+            let settings = Settings::load(config.as_deref())?;
+            let text = read_text(text)?;
+            for line in dealbot::tools::convert(settings, &text).await? {
                 println!("{line}");
             }
         }

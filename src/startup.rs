@@ -76,7 +76,7 @@ pub fn api_http_client() -> Result<reqwest::Client, StartupError> {
         .map_err(|e| StartupError::Http(e.to_string()))
 }
 
-fn build_affiliates(settings: &Settings, http: &reqwest::Client) -> Affiliates {
+pub fn build_affiliates(settings: &Settings, http: &reqwest::Client) -> Affiliates {
     let a = &settings.affiliate;
     Affiliates {
         pdd: a.pdd.enabled.then(|| PddClient::new(a.pdd.clone(), http.clone())),

@@ -48,7 +48,7 @@ fn links_reads_standard_input_as_one_message() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for cmd in ["serve", "demo", "migrate", "sim", "links"] {
+    for cmd in ["serve", "demo", "migrate", "sim", "links", "convert"] {
         let (ok, out) = dealbot(&[cmd, "--help"], None);
         assert!(ok, "{cmd} --help");
         assert!(out.contains("Usage: dealbot"), "{cmd}: {out}");
@@ -64,4 +64,18 @@ fn a_bad_configuration_is_refused_with_a_clear_message() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("database.url must start with sqlite: or postgres:"), "{err}");
+}
+
+#[test]
+fn convert_without_union_credentials_answers_through_the_built_in_simulators() {
+    let (ok, out) = dealbot(&["convert", "https://item.jd.com/100087654321.html ￥Rt7bQm2XzPa￥"], None);
+    assert!(ok, "{out}");
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["platform"], "jd");
+    assert_eq!(lines[0]["pid"], dealbot::demo::DEMO_JD_PID);
+    assert!(lines[0]["short_url"].as_str().unwrap().starts_with("https://u.jd.com/"), "{out}");
+    assert!(lines[0]["final_price_fen"].as_i64().unwrap() > 0);
+    assert_eq!(lines[1]["platform"], "taobao");
+    assert!(lines[1]["command"].as_str().unwrap().starts_with('￥'), "{out}");
 }
