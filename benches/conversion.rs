@@ -1,4 +1,5 @@
 //! The conversion path's own overhead with an instant upstream: `Affiliates::convert` (sign, HTTP, envelope,
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! units → 分/bp) against the in-process simulators on loopback, each call with a fresh item so no cache answers.
 //! Reports p50/p99 per platform, next to a bare HTTP round trip to the same server (the floor).
 //! Run: `cargo bench --bench conversion`.
