@@ -1,8 +1,9 @@
 //! The conversion path's own overhead with an instant upstream: `Affiliates::convert` (sign, HTTP, envelope,
-#![allow(clippy::expect_used, clippy::unwrap_used)]
 //! units → 分/bp) against the in-process simulators on loopback, each call with a fresh item so no cache answers.
 //! Reports p50/p99 per platform, next to a bare HTTP round trip to the same server (the floor).
 //! Run: `cargo bench --bench conversion`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use dealbot::affiliate::Attribution;
 use dealbot::links;
@@ -10,6 +11,9 @@ use dealbot::sim::{SimCredentials, Simulators};
 use std::time::{Duration, Instant};
 
 const N: usize = 2_000;
+
+/// (name, the link for item i, the PID)
+type Case = (&'static str, fn(usize) -> String, &'static str);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -55,7 +59,7 @@ fn main() {
         }
         report("bare HTTP round trip", floor);
 
-        let cases: [(&str, fn(usize) -> String, &str); 3] = [
+        let cases: [Case; 3] = [
             (
                 "pdd convert",
                 |i| format!("https://mobile.yangkeduo.com/goods.html?goods_id={}", 300_000_000_000u64 + i as u64),
