@@ -62,6 +62,7 @@ pub struct Application {
     shutdown_tx: watch::Sender<bool>,
     workers: Vec<JoinHandle<()>>,
     store: Store,
+    dispatcher: Dispatcher,
     pub engine: Arc<Engine>,
 }
 
@@ -156,7 +157,7 @@ impl Application {
         let state = AppState {
             settings: settings.clone(),
             store: store.clone(),
-            dispatcher,
+            dispatcher: dispatcher.clone(),
             metrics,
             clock,
             robots: Arc::new(by_name),
@@ -166,7 +167,7 @@ impl Application {
         if let Some(extra) = extras.router {
             router = router.merge(extra);
         }
-        Ok(Application { port, listener, router, shutdown_tx, workers, store, engine })
+        Ok(Application { port, listener, router, shutdown_tx, workers, store, dispatcher, engine })
     }
 
     pub fn port(&self) -> u16 {
@@ -189,7 +190,11 @@ impl Application {
             }
             tracing::info!("shutting down");
         };
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(stop).await;
+        // The accept loop runs as a task of its own: `block_on` on the main thread only waits.
+        let server = tokio::spawn(axum::serve(self.listener, self.router).with_graceful_shutdown(stop).into_future());
+        let served = server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // Messages in hand are finished; queued ones stay recorded and are handled after the next start.
+        self.dispatcher.stop(Duration::from_secs(10)).await;
         let _ = self.shutdown_tx.send(true);
         for w in self.workers {
             let _ = tokio::time::timeout(Duration::from_secs(10), w).await;

@@ -9,6 +9,7 @@ use super::Engine;
 use crate::chat::Inbound;
 use crate::store::inbound::status;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -34,6 +35,11 @@ struct Inner {
     queues: Mutex<HashMap<String, mpsc::Sender<Job>>>,
     capacity: usize,
     idle: Duration,
+    /// Set at shutdown: workers finish the message in hand and take no more. Queued messages stay recorded as
+    /// `processing` and are handled after the next start.
+    stopping: AtomicBool,
+    /// Messages being handled right now.
+    active: AtomicUsize,
 }
 
 impl Dispatcher {
@@ -45,6 +51,8 @@ impl Dispatcher {
                 queues: Mutex::new(HashMap::new()),
                 capacity,
                 idle: Duration::from_secs(30),
+                stopping: AtomicBool::new(false),
+                active: AtomicUsize::new(0),
             }),
         }
     }
@@ -53,8 +61,21 @@ impl Dispatcher {
         &self.inner.engine
     }
 
-    /// Reserves a place in the conversation's queue, starting its worker when needed. `None` when full.
+    /// Stops taking messages and waits (up to `grace`) for the ones in hand.
+    pub async fn stop(&self, grace: Duration) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.inner.active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Reserves a place in the conversation's queue, starting its worker when needed. `None` when full or
+    /// stopping.
     pub fn reserve(&self, conversation_id: &str) -> Option<Slot> {
+        if self.inner.stopping.load(Ordering::SeqCst) {
+            return None;
+        }
         let mut queues = self.inner.queues.lock().unwrap_or_else(|e| e.into_inner());
         let tx = match queues.get(conversation_id) {
             Some(tx) if !tx.is_closed() => tx.clone(),
@@ -113,8 +134,18 @@ impl Dispatcher {
 
 async fn worker(d: Dispatcher, conversation_id: String, mut rx: mpsc::Receiver<Job>) {
     loop {
+        if d.inner.stopping.load(Ordering::SeqCst) {
+            break;
+        }
         match tokio::time::timeout(d.inner.idle, rx.recv()).await {
-            Ok(Some(job)) => handle(&d, job).await,
+            Ok(Some(job)) => {
+                if d.inner.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                d.inner.active.fetch_add(1, Ordering::SeqCst);
+                handle(&d, job).await;
+                d.inner.active.fetch_sub(1, Ordering::SeqCst);
+            }
             Ok(None) => break,
             Err(_idle) => {
                 let mut queues = d.inner.queues.lock().unwrap_or_else(|e| e.into_inner());
