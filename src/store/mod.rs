@@ -66,7 +66,12 @@ impl Store {
         // SQLite allows one writer at a time; several pooled writers would wait on each other through SQLite's
         // sleeping busy handler, so SQLite gets a single connection and PostgreSQL a pool.
         let max_connections = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
-        let mut opts = AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10));
+        // No ping before every acquire: it doubles the round trips of every query (for SQLite, two hops to its
+        // worker thread); broken connections surface as query errors and are replaced by the pool.
+        let mut opts = AnyPoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
         if dialect == Dialect::Sqlite {
             opts = opts.after_connect(|conn, _meta| {
                 Box::pin(async move {
