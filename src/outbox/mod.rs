@@ -175,26 +175,29 @@ impl OutboxSender {
 }
 
 impl OutboxSender {
-    /// While offline: ask the gateway whether the account is back, and ask it to reconnect when not.
+    /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
     async fn probe_online(&self) -> Duration {
+        let wait = Duration::from_millis(self.settings.offline_probe_ms.max(1));
         match self.client.check_online().await {
-            Ok(true) => {
-                tracing::info!(robot = self.robot_id, "account back online; sends resume");
-                self.offline.store(false, Ordering::SeqCst);
-                Duration::ZERO
-            }
+            Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(robot = self.robot_id, "account still offline; asking the gateway to reconnect");
+                tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
                 if let Err(e) = self.client.reconnect().await {
                     tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
+                    return wait;
                 }
-                Duration::from_millis(self.settings.offline_probe_ms.max(1))
+                if !matches!(self.client.check_online().await, Ok(true)) {
+                    return wait;
+                }
             }
             Err(e) => {
                 tracing::warn!(robot = self.robot_id, error = %e, "cannot check whether the account is online");
-                Duration::from_millis(self.settings.offline_probe_ms.max(1))
+                return wait;
             }
         }
+        tracing::info!(robot = self.robot_id, "account online; sends resume");
+        self.offline.store(false, Ordering::SeqCst);
+        Duration::ZERO
     }
 }
 
