@@ -47,6 +47,16 @@ pub struct Settings {
     pub poster: PosterSettings,
     pub robots: Vec<RobotSettings>,
     pub affiliate: AffiliateSettings,
+    pub admin: AdminSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Bearer token for the admin JSON API (`Authorization: Bearer …`); empty disables the API.
+    pub api_token: Secret,
+    /// The operator's wxids: they receive operational warnings (authorization expiry) in private chat.
+    pub wxids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -12,6 +12,7 @@ pub mod members;
 pub mod outbox;
 pub mod pids;
 pub mod robots;
+pub mod tokens;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

@@ -34,6 +34,7 @@ on_both_engines!(
     groups_members_and_pids_resolve,
     media_expires,
     claims_are_exclusive,
+    tokens_states_and_warnings_are_kept_once,
 );
 
 fn send(robot: i64, key: &str) -> NewOutbox {
@@ -186,4 +187,36 @@ async fn claims_are_exclusive(db: TestDb) {
     assert_eq!(s.pending_inbound(0, 10).await.unwrap().len(), 0);
     assert_eq!(s.reset_processing(3).await.unwrap(), 1);
     assert_eq!(s.pending_inbound(0, 10).await.unwrap().len(), 1);
+}
+
+async fn tokens_states_and_warnings_are_kept_once(db: TestDb) {
+    use dealbot::config::Secret;
+    use dealbot::store::tokens::StoredTokens;
+    let s = db.store().await;
+    assert!(s.tokens(Platform::Pdd).await.unwrap().is_none());
+    let t = StoredTokens {
+        access_token: Secret::new("acc-1"),
+        refresh_token: Secret::new("ref-1"),
+        expires_at: 1_000,
+        refresh_expires_at: 9_000,
+        owner_id: "o1".into(),
+        owner_name: "多多客".into(),
+        refreshed_at: 10,
+    };
+    s.save_tokens(Platform::Pdd, &t, 1).await.unwrap();
+    let t2 = StoredTokens { access_token: Secret::new("acc-2"), refreshed_at: 20, ..t.clone() };
+    s.save_tokens(Platform::Pdd, &t2, 2).await.unwrap();
+    assert_eq!(s.tokens(Platform::Pdd).await.unwrap(), Some(t2));
+
+    s.put_oauth_state(Platform::Pdd, "st-1", 100, 1).await.unwrap();
+    assert!(!s.take_oauth_state(Platform::Jd, "st-1", 50).await.unwrap(), "state is per platform");
+    assert!(!s.take_oauth_state(Platform::Pdd, "st-1", 100).await.unwrap(), "expired");
+    s.put_oauth_state(Platform::Pdd, "st-2", 100, 1).await.unwrap();
+    assert!(s.take_oauth_state(Platform::Pdd, "st-2", 50).await.unwrap());
+    assert!(!s.take_oauth_state(Platform::Pdd, "st-2", 50).await.unwrap(), "single use");
+
+    assert!(s.mark_token_warning(Platform::Pdd, 9_000, 7, 1).await.unwrap());
+    assert!(!s.mark_token_warning(Platform::Pdd, 9_000, 7, 2).await.unwrap());
+    assert!(s.mark_token_warning(Platform::Pdd, 9_000, 3, 3).await.unwrap());
+    assert!(s.mark_token_warning(Platform::Pdd, 19_000, 7, 4).await.unwrap(), "a new token is warned again");
 }
