@@ -89,6 +89,31 @@ impl OutboxSender {
         }
     }
 
+    /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
+    async fn probe_online(&self) -> Duration {
+        let wait = Duration::from_millis(self.settings.offline_probe_ms.max(1));
+        match self.client.check_online().await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
+                if let Err(e) = self.client.reconnect().await {
+                    tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
+                    return wait;
+                }
+                if !matches!(self.client.check_online().await, Ok(true)) {
+                    return wait;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(robot = self.robot_id, error = %e, "cannot check whether the account is online");
+                return wait;
+            }
+        }
+        tracing::info!(robot = self.robot_id, "account online; sends resume");
+        self.offline.store(false, Ordering::SeqCst);
+        Duration::ZERO
+    }
+
     /// Sends at most one row. Returns how long to wait before the next step (`None`: go on at once).
     async fn step(&self, pace: &mut PaceState) -> Result<Option<Duration>, crate::store::StoreError> {
         if self.offline.load(Ordering::SeqCst) {
@@ -171,33 +196,6 @@ impl OutboxSender {
             }
         }
         Ok(None)
-    }
-}
-
-impl OutboxSender {
-    /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
-    async fn probe_online(&self) -> Duration {
-        let wait = Duration::from_millis(self.settings.offline_probe_ms.max(1));
-        match self.client.check_online().await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
-                if let Err(e) = self.client.reconnect().await {
-                    tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
-                    return wait;
-                }
-                if !matches!(self.client.check_online().await, Ok(true)) {
-                    return wait;
-                }
-            }
-            Err(e) => {
-                tracing::warn!(robot = self.robot_id, error = %e, "cannot check whether the account is online");
-                return wait;
-            }
-        }
-        tracing::info!(robot = self.robot_id, "account online; sends resume");
-        self.offline.store(false, Ordering::SeqCst);
-        Duration::ZERO
     }
 }
 
