@@ -47,6 +47,16 @@ pub struct Settings {
     pub poster: PosterSettings,
     pub robots: Vec<RobotSettings>,
     pub affiliate: AffiliateSettings,
+    pub admin: AdminSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Bearer token for the admin JSON API (`Authorization: Bearer …`); empty disables the API.
+    pub api_token: Secret,
+    /// The operator's wxids: they receive operational warnings (authorization expiry) in private chat.
+    pub wxids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -130,11 +140,19 @@ pub struct OutboxSettings {
     pub backoff_max_ms: u64,
     /// Timeout of one gateway call.
     pub send_timeout_ms: u64,
+    /// While the gateway reports the account offline: how often to check whether it is back.
+    pub offline_probe_ms: u64,
 }
 
 impl Default for OutboxSettings {
     fn default() -> Self {
-        OutboxSettings { max_attempts: 6, backoff_base_ms: 1_000, backoff_max_ms: 300_000, send_timeout_ms: 15_000 }
+        OutboxSettings {
+            max_attempts: 6,
+            backoff_base_ms: 1_000,
+            backoff_max_ms: 300_000,
+            send_timeout_ms: 15_000,
+            offline_probe_ms: 30_000,
+        }
     }
 }
 
@@ -547,5 +565,18 @@ mod tests {
         assert!(e.to_string().contains("bogus"));
         let short = "[[robots]]\nname=\"a\"\napp_id=\"x\"\nwxid=\"y\"\nwebhook_secret=\"short\"";
         assert!(Settings::from_toml_and_env(short, None, env(&[])).is_err());
+    }
+}
+
+#[cfg(test)]
+mod example_file {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses_to_the_defaults() {
+        let text = include_str!("../dealbot.example.toml");
+        let s = Settings::from_toml_and_env(text, Some("dealbot.example.toml"), Vec::new()).unwrap();
+        let d = Settings::default();
+        assert_eq!(toml::to_string(&s).unwrap(), toml::to_string(&d).unwrap());
     }
 }

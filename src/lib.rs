@@ -1,11 +1,13 @@
 //! dealbot: a WeChat group promotion robot (淘客机器人).
 //!
 //! Data flows one way: gateway webhook → `chat` parse → inbox (`store`, deduped) → `engine` →
-//! `affiliate` / `poster` → `outbox` → `chat` send. See `docs/architecture.md`.
+//! `affiliate` / `poster` → `outbox` → `chat` send. See the architecture section of README.md.
 
 pub mod affiliate;
 pub mod chat;
+pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod http;
 pub mod links;
@@ -17,3 +19,4 @@ pub mod sim;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tools;

@@ -1,1 +1,131 @@
-fn main() {}
+//! The `dealbot` command line: a thin layer over the library.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use dealbot::config::Settings;
+use dealbot::startup::{Application, Extras};
+use std::io::Read as _;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "dealbot", version, about = "WeChat group promotion robot (淘客机器人)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the robot with the given configuration.
+    Serve {
+        /// Configuration file (TOML); `DEALBOT__SECTION__KEY` environment variables override it.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Run the robot with SQLite and every simulator, plus a browser playground group chat.
+    Demo {
+        /// Port to listen on (127.0.0.1).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Folder for the demo database.
+        #[arg(long, default_value = "demo-data")]
+        data_dir: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Run the simulators alone (GeWe gateway, Pinduoduo, JD, Taobao, image CDN) for wiring your own setup.
+    Sim {
+        #[arg(long, default_value_t = 4010)]
+        port: u16,
+        /// Where simulated group messages are posted (dealbot's webhook URL).
+        #[arg(long)]
+        callback_url: Option<String>,
+    },
+    /// Print the product references found in TEXT (or standard input), one JSON object per line.
+    Links {
+        /// The message text; read from standard input when absent.
+        text: Option<String>,
+    },
+    /// Convert every product reference in TEXT (or standard input) through the configured unions and print the
+    /// promotion (or the error) as one JSON object per line. With no union enabled, the built-in simulators answer.
+    Convert {
+        /// The message text; read from standard input when absent.
+        text: Option<String>,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn read_text(text: Option<String>) -> anyhow::Result<String> {
+    match text {
+        Some(t) => Ok(t),
+        None => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
+            Ok(s)
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config } => {
+            let settings = Settings::load(config.as_deref())?;
+            dealbot::telemetry::init(settings.server.json_logs);
+            let app = Application::build(settings, Extras::default()).await?;
+            tracing::info!(port = app.port(), "dealbot listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Demo { port, data_dir } => {
+            dealbot::telemetry::init(false);
+            dealbot::demo::run(port, &data_dir).await?;
+        }
+        Command::Migrate { config } => {
+            let settings = Settings::load(config.as_deref())?;
+            dealbot::telemetry::init(settings.server.json_logs);
+            let store = dealbot::store::Store::connect(&settings.database.url, 1).await?;
+            store.migrate().await?;
+            println!("migrations applied to {}", redact_url(&settings.database.url));
+        }
+        Command::Sim { port, callback_url } => {
+            dealbot::telemetry::init(false);
+            dealbot::demo::run_simulators(port, callback_url).await?;
+        }
+        Command::Links { text } => {
+            let text = read_text(text)?;
+            for r in dealbot::links::recognize(&text) {
+                let line = serde_json::json!({
+                    "platform": r.platform,
+                    "kind": r.kind,
+                    "key": r.key,
+                    "raw": r.raw,
+                });
+                println!("{line}");
+            }
+        }
+        Command::Convert { text, config } => {
+            let settings = Settings::load(config.as_deref())?;
+            let text = read_text(text)?;
+            for line in dealbot::tools::convert(settings, &text).await? {
+                println!("{line}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Drops a password from a database URL before printing it.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,1 +1,250 @@
-//! Builds the application: state, router, workers.
+//! Builds the application: store, clients, engine, workers and the HTTP server.
+
+use crate::affiliate::Affiliates;
+use crate::chat::gewe::GeweClient;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::engine::dispatch::Dispatcher;
+use crate::engine::{Engine, RobotCtx};
+use crate::http::{self, AppState};
+use crate::outbox::{OutboxSender, Pacing};
+use crate::poster::Renderer;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use axum::Router;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("poster: {0}")]
+    Poster(#[from] crate::poster::RenderError),
+    #[error("http client: {0}")]
+    Http(String),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Extra pieces the demo and tests plug in.
+#[derive(Default)]
+pub struct Extras {
+    /// Routes merged into the server (the demo mounts the simulators under `/sim`).
+    pub router: Option<Router>,
+    /// Where `/playground` redirects.
+    pub playground_url: Option<String>,
+    /// The clock (tests move it).
+    pub clock: Option<Clock>,
+}
+
+/// Stops a running [`Application`].
+#[derive(Clone)]
+pub struct ShutdownHandle(watch::Sender<bool>);
+
+impl ShutdownHandle {
+    pub fn shutdown(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: Router,
+    shutdown_tx: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+    store: Store,
+    dispatcher: Dispatcher,
+    pub engine: Arc<Engine>,
+}
+
+/// The HTTP client for platform APIs: no proxy (a proxy would resolve names itself), bounded connect time.
+pub fn api_http_client() -> Result<reqwest::Client, StartupError> {
+    reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| StartupError::Http(e.to_string()))
+}
+
+pub fn build_affiliates(settings: &Settings, http: &reqwest::Client) -> Affiliates {
+    Affiliates::from_settings(&settings.affiliate, http.clone())
+}
+
+impl Application {
+    /// Binds `server.host:server.port` and builds everything.
+    pub async fn build(settings: Settings, extras: Extras) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port)).await?;
+        Self::build_with_listener(settings, listener, extras).await
+    }
+
+    /// Builds on an already bound listener (the demo binds first to learn its port).
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+        extras: Extras,
+    ) -> Result<Application, StartupError> {
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let clock = extras.clock.unwrap_or_default();
+        let metrics = Metrics::new();
+        let store = Store::connect(&settings.database.url, settings.database.max_connections).await?;
+        store.migrate().await?;
+        let now = clock.now_ms();
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        let mut wakes = HashMap::new();
+        for r in &settings.robots {
+            let row = store.upsert_robot(&r.name, &r.app_id, &r.wxid, &r.nickname, now).await?;
+            let ctx = RobotCtx { id: row.id, settings: r.clone(), offline: Default::default() };
+            by_id.insert(row.id, ctx.clone());
+            by_name.insert(r.name.clone(), ctx);
+            wakes.insert(row.id, Arc::new(Notify::new()));
+        }
+        let http_client = api_http_client()?;
+        let engine = Arc::new(Engine {
+            store: store.clone(),
+            affiliates: build_affiliates(&settings, &http_client),
+            renderer: Renderer::new(&settings.poster)?,
+            settings: settings.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            robots: by_id.clone(),
+            outbox_wake: wakes.clone(),
+            caches: Default::default(),
+        });
+        let dispatcher = Dispatcher::new(engine.clone());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let mut workers = Vec::new();
+
+        // Recovery: messages a dead process was handling become pending; the sweep picks them up.
+        let reset = store.reset_processing(now).await?;
+        if reset > 0 {
+            tracing::warn!(messages = reset, "resuming messages interrupted by a restart");
+        }
+        workers.push(tokio::spawn(sweeper(dispatcher.clone(), shutdown_rx.clone())));
+        workers.push(tokio::spawn(pruner(engine.clone(), shutdown_rx.clone())));
+        for ctx in by_id.values() {
+            let sender = OutboxSender {
+                robot_id: ctx.id,
+                store: store.clone(),
+                client: GeweClient::new(&ctx.settings, http_client.clone()),
+                pacing: Pacing::of(&ctx.settings),
+                settings: settings.outbox.clone(),
+                clock: clock.clone(),
+                metrics: metrics.clone(),
+                wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
+                offline: ctx.offline.clone(),
+            };
+            workers.push(tokio::spawn(sender.run(shutdown_rx.clone())));
+        }
+
+        let state = AppState {
+            settings: settings.clone(),
+            store: store.clone(),
+            dispatcher: dispatcher.clone(),
+            metrics,
+            clock,
+            robots: Arc::new(by_name),
+            playground_url: extras.playground_url,
+        };
+        let mut router = http::router(state);
+        if let Some(extra) = extras.router {
+            router = router.merge(extra);
+        }
+        Ok(Application { port, listener, router, shutdown_tx, workers, store, dispatcher, engine })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle(self.shutdown_tx.clone())
+    }
+
+    /// Serves until Ctrl-C, SIGTERM or the shutdown handle; then stops the workers and closes the database.
+    /// Everything queued is durable, so nothing is lost: it is picked up at the next start.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let mut rx = self.shutdown_tx.subscribe();
+        let tx = self.shutdown_tx.clone();
+        let stop = async move {
+            tokio::select! {
+                _ = terminate_signal() => { let _ = tx.send(true); }
+                _ = rx.wait_for(|v| *v) => {}
+            }
+            tracing::info!("shutting down");
+        };
+        // The accept loop runs as a task of its own: `block_on` on the main thread only waits.
+        let server = tokio::spawn(axum::serve(self.listener, self.router).with_graceful_shutdown(stop).into_future());
+        let served = server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // Messages in hand are finished; queued ones stay recorded and are handled after the next start.
+        self.dispatcher.stop(Duration::from_secs(10)).await;
+        let _ = self.shutdown_tx.send(true);
+        for w in self.workers {
+            let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+        }
+        self.store.close().await;
+        served
+    }
+}
+
+async fn terminate_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Claims pending messages every few seconds (and once at start).
+async fn sweeper(d: Dispatcher, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let n = d.sweep().await;
+        if n > 0 {
+            tracing::info!(messages = n, "sweep queued pending messages");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// Forgets old dedupe keys and expired media every hour.
+async fn pruner(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let now = engine.clock.now_ms();
+        let keep_ms = engine.settings.engine.dedupe_retention_days.max(7) * 86_400_000;
+        if let Err(e) = engine.store.prune_inbound(now - keep_ms).await {
+            tracing::warn!(error = %e, "pruning inbound failed");
+        }
+        if let Err(e) = engine.store.prune_media(now).await {
+            tracing::warn!(error = %e, "pruning media failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = shutdown.wait_for(|v| *v) => return,
+        }
+    }
+}

@@ -132,7 +132,11 @@ impl CallGuard {
                     return Ok(v);
                 }
                 Err(e) if e.retry_class() == RetryClass::Backoff => {
-                    self.breaker.record_failure();
+                    // Throttling means "slow down", not "the platform is down": it backs off without
+                    // counting towards the breaker.
+                    if !matches!(e, AffiliateError::RateLimited { .. }) {
+                        self.breaker.record_failure();
+                    }
                     if attempt >= self.max_attempts {
                         return Err(e);
                     }
@@ -194,5 +198,20 @@ mod tests {
             .await;
         assert!(r.is_err());
         assert_eq!(n.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn throttling_backs_off_without_opening_the_breaker() {
+        let g = CallGuard::new(Platform::Pdd, 1000, 2, Duration::from_millis(1));
+        for _ in 0..5 {
+            let r: Result<(), _> = g.run(|| async { Err(AffiliateError::RateLimited { retry_after: None }) }).await;
+            assert!(matches!(r, Err(AffiliateError::RateLimited { .. })));
+        }
+        assert_eq!(g.breaker.state(), BreakerState::Closed);
+        for _ in 0..3 {
+            let _: Result<(), _> =
+                g.run(|| async { Err(AffiliateError::Unavailable { code: "52103".into(), msg: "x".into() }) }).await;
+        }
+        assert_eq!(g.breaker.state(), BreakerState::Open);
     }
 }

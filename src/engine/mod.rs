@@ -1,1 +1,227 @@
-//! Work in progress.
+//! The robot's decisions: an explicit, ordered handler chain.
+//!
+//! ```text
+//! ignore (self, system, non-text) → group gate (robot enabled in this group?) → product links → silence
+//! ```
+//!
+//! A handler returns [`Flow::Continue`] or [`Flow::Done`] with the [`Action`]s to take; it never sends. The engine
+//! commits the actions (outbox rows, conversions) in the same transaction that marks the message done, so a
+//! message is answered at most once however often it is delivered or re-handled after a crash.
+
+pub mod dispatch;
+pub mod handlers;
+pub mod text;
+
+use crate::affiliate::Affiliates;
+use crate::chat::{ConversationKind, Inbound, Outbound, OutboundBody};
+use crate::clock::Clock;
+use crate::config::{RobotSettings, Settings};
+use crate::poster::Renderer;
+use crate::store::conversions::NewConversion;
+use crate::store::groups::Group;
+use crate::store::inbound::status;
+use crate::store::outbox::NewOutbox;
+use crate::store::{Store, StoreError};
+use crate::telemetry::Metrics;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// What a handler decided.
+#[derive(Debug)]
+pub enum Flow {
+    /// Not mine: ask the next handler.
+    Continue,
+    /// Handled: take these actions (possibly none) and stop.
+    Done(Vec<Action>),
+}
+
+/// An effect of handling a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send into the conversation the message came from.
+    Reply(OutboundBody),
+    /// Record a conversion.
+    Record(Box<NewConversion>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("payload: {0}")]
+    Payload(String),
+}
+
+/// A robot as the engine knows it: its row id and its configuration.
+#[derive(Debug, Clone)]
+pub struct RobotCtx {
+    pub id: i64,
+    pub settings: RobotSettings,
+    /// Set when the gateway reports the account offline; the outbox sender pauses until it is back.
+    pub offline: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Everything a handler may use.
+pub struct Engine {
+    pub store: Store,
+    pub affiliates: Affiliates,
+    pub renderer: Renderer,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    pub metrics: Metrics,
+    pub robots: HashMap<i64, RobotCtx>,
+    /// Per robot: woken when rows are queued for its outbox sender.
+    pub outbox_wake: HashMap<i64, Arc<tokio::sync::Notify>>,
+    pub caches: Caches,
+}
+
+/// Short-lived caches of rows every message needs.
+#[derive(Clone)]
+pub struct Caches {
+    groups: moka::future::Cache<(i64, String), Group>,
+    members: moka::future::Cache<(String, Option<i64>, Option<String>), i64>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        use std::time::Duration;
+        Caches {
+            groups: moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(30)).build(),
+            members: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(600))
+                .build(),
+        }
+    }
+}
+
+/// Per-message context handed to every handler.
+pub struct Context<'a> {
+    pub engine: &'a Engine,
+    pub robot: &'a RobotCtx,
+    /// The group, for group messages.
+    pub group: Option<Group>,
+    /// The sender's member id.
+    pub member_id: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// The chain, in order. Reading this list tells what the robot does with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Ignore,
+    GroupGate,
+    ProductLink,
+}
+
+const CHAIN: &[Step] = &[Step::Ignore, Step::GroupGate, Step::ProductLink];
+
+impl Step {
+    async fn handle(self, cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
+        match self {
+            Step::Ignore => handlers::ignore::handle(cx, msg).await,
+            Step::GroupGate => handlers::group_gate::handle(cx, msg).await,
+            Step::ProductLink => handlers::product_link::handle(cx, msg).await,
+        }
+    }
+}
+
+impl Engine {
+    /// The group, registered on first sight. Cached briefly: most messages come from groups seen a moment ago.
+    pub async fn group(&self, robot_id: i64, room_id: &str, now_ms: i64) -> Result<Group, EngineError> {
+        let key = (robot_id, room_id.to_string());
+        if let Some(g) = self.caches.groups.get(&key).await {
+            return Ok(g);
+        }
+        let g = self.store.ensure_group(robot_id, room_id, self.settings.engine.auto_enable_groups, now_ms).await?;
+        self.caches.groups.insert(key, g.clone()).await;
+        Ok(g)
+    }
+
+    /// Forgets the cached group after its settings changed.
+    pub async fn invalidate_group(&self, robot_id: i64, room_id: &str) {
+        self.caches.groups.invalidate(&(robot_id, room_id.to_string())).await;
+    }
+
+    /// The member id, registering the member (and their group membership) or refreshing the nickname when it
+    /// changed.
+    async fn member(
+        &self,
+        wxid: &str,
+        nickname: Option<&str>,
+        group: Option<&Group>,
+        now_ms: i64,
+    ) -> Result<i64, EngineError> {
+        let key = (wxid.to_string(), group.map(|g| g.id), nickname.map(str::to_string));
+        if let Some(id) = self.caches.members.get(&key).await {
+            return Ok(id);
+        }
+        let id = self.store.touch_member(wxid, nickname, group.map(|g| g.id), now_ms).await?;
+        self.caches.members.insert(key, id).await;
+        Ok(id)
+    }
+
+    /// Handles one recorded message and commits its outcome. The message must have been claimed.
+    #[tracing::instrument(skip_all, fields(robot = robot_id, conversation = %msg.conversation_id, msg_id = %msg.native_id))]
+    pub async fn process(&self, inbound_id: i64, robot_id: i64, msg: &Inbound) -> Result<(), EngineError> {
+        let started = std::time::Instant::now();
+        let Some(robot) = self.robots.get(&robot_id) else {
+            tracing::warn!("message of an unknown robot; skipped");
+            self.store.finish_inbound(inbound_id, status::SKIPPED, &[], &[], self.clock.now_ms()).await?;
+            return Ok(());
+        };
+        let now_ms = self.clock.now_ms();
+        let group = match msg.conversation {
+            ConversationKind::Group => Some(
+                self.store
+                    .ensure_group(robot.id, &msg.conversation_id, self.settings.engine.auto_enable_groups, now_ms)
+                    .await?,
+            ),
+            ConversationKind::Direct => None,
+        };
+        let member_id = match msg.sender_id.as_deref().filter(|_| !msg.is_self && !msg.ignorable) {
+            Some(sender) => Some(self.member(sender, msg.sender_name.as_deref(), group.as_ref(), now_ms).await?),
+            None => None,
+        };
+        let cx = Context { engine: self, robot, group, member_id, now_ms };
+        let mut actions = Vec::new();
+        for step in CHAIN {
+            match step.handle(&cx, msg).await? {
+                Flow::Continue => continue,
+                Flow::Done(a) => {
+                    tracing::debug!(?step, actions = a.len(), "handled");
+                    actions = a;
+                    break;
+                }
+            }
+        }
+        let mut sends = Vec::new();
+        let mut conversions = Vec::new();
+        for action in actions {
+            match action {
+                Action::Reply(body) => {
+                    let out = Outbound { conversation_id: msg.conversation_id.clone(), body };
+                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+                    sends.push(NewOutbox {
+                        robot_id: robot.id,
+                        conversation_id: msg.conversation_id.clone(),
+                        idempotency_key: format!("reply:{}:{}", msg.dedupe_key, sends.len()),
+                        body,
+                        not_before: now_ms,
+                    });
+                }
+                Action::Record(c) => conversions.push(*c),
+            }
+        }
+        let new_sends =
+            self.store.finish_inbound(inbound_id, status::DONE, &sends, &conversions, self.clock.now_ms()).await?;
+        if new_sends > 0 {
+            self.metrics.replies_queued.inc_by(new_sends);
+            if let Some(wake) = self.outbox_wake.get(&robot.id) {
+                wake.notify_one();
+            }
+        }
+        self.metrics.processing_seconds.observe(started.elapsed().as_secs_f64());
+        Ok(())
+    }
+}

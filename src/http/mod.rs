@@ -1,1 +1,45 @@
-//! Work in progress.
+//! HTTP: one router per area, merged here. Handlers hold no business logic and no SQL.
+
+pub mod error;
+pub mod media;
+pub mod ops;
+pub mod webhook;
+
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::engine::RobotCtx;
+use crate::engine::dispatch::Dispatcher;
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use axum::Router;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Shared state of the HTTP handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub dispatcher: Dispatcher,
+    pub metrics: Metrics,
+    pub clock: Clock,
+    /// Robots by their name in the webhook path.
+    pub robots: Arc<HashMap<String, RobotCtx>>,
+    /// Where `/playground` redirects (demo only).
+    pub playground_url: Option<String>,
+}
+
+/// The whole router, with body limits and a request timeout.
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.server.body_limit_bytes;
+    let timeout = Duration::from_millis(state.settings.server.request_timeout_ms.max(1));
+    Router::new()
+        .merge(webhook::router())
+        .merge(media::router())
+        .merge(ops::router())
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(limit))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+}

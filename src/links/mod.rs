@@ -1,11 +1,34 @@
 //! Pure recognition of product references (links, share texts, 淘口令, share cards) in chat text.
 //! No I/O: short links are handed as they are to the platform's conversion API.
+//!
+//! Pipeline (links spec §2): card XML goes through [`card`]; plain text has its URLs extracted and
+//! classified per host ([`urls`]), then 淘口令 are scanned on the text with the URLs blanked out
+//! ([`token`]), then the pieces are ordered, merged and de-duplicated ([`assemble`]) and titled
+//! ([`share_text`]).
+
+mod assemble;
+mod card;
+mod options;
+mod share_text;
+mod token;
+mod urls;
+
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
 
 use crate::platform::Platform;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+pub use options::{MiniProgramIds, RecognizerOptions};
+pub use urls::unsupported_platform;
 
 /// What was matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefKind {
     /// An item page URL.
@@ -19,7 +42,7 @@ pub enum RefKind {
 }
 
 /// Where the reference came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RefSource {
     Text,
@@ -40,10 +63,11 @@ pub struct ProductRef {
     pub token: Option<String>,
     /// `tk=` value of a tb.cn link.
     pub tk: Option<String>,
-    /// Share-text title from 「…」 / 【…】.
+    /// Share-text title from 「…」 / 【…】 (or the card title).
     pub title: Option<String>,
     pub source: RefSource,
-    /// The matched span of the input.
+    /// The matched span of the input: the URL, the 淘口令 with its markers (also for a 淘口令 merged
+    /// with its tb.cn link), or a mini-program page path.
     pub raw: String,
 }
 
@@ -60,8 +84,59 @@ impl ProductRef {
     }
 }
 
-/// Finds product references in a message body (plain text, or appmsg card XML), in order, de-duplicated.
+static DEFAULT_OPTIONS: LazyLock<RecognizerOptions> = LazyLock::new(RecognizerOptions::default);
+
+/// Finds product references in a message body (plain text, or appmsg card XML), in order, de-duplicated,
+/// with the default options.
 pub fn recognize(text: &str) -> Vec<ProductRef> {
-    let _ = text;
-    Vec::new()
+    recognize_with(text, &DEFAULT_OPTIONS)
+}
+
+/// Finds product references in a message body (plain text, or appmsg card XML), in order of appearance,
+/// de-duplicated by (platform, key), at most `options.max_refs` of them.
+pub fn recognize_with(text: &str, options: &RecognizerOptions) -> Vec<ProductRef> {
+    if options.max_refs == 0 {
+        return Vec::new();
+    }
+    if text.contains("<appmsg")
+        && let Some(card) = card::Card::parse(text)
+    {
+        return card.recognize(options);
+    }
+    recognize_text(text, RefSource::Text, options)
+}
+
+/// The plain-text path: URLs, then 淘口令 on the URL-free text, then merge, titles and the cap.
+fn recognize_text(text: &str, source: RefSource, options: &RecognizerOptions) -> Vec<ProductRef> {
+    let url_spans = urls::find(text);
+    let mut pieces: Vec<assemble::Piece> = url_spans
+        .iter()
+        .filter_map(|span| assemble::Piece::from_url(&text[span.clone()], span.start, source))
+        .collect();
+    let url_free = blank_out(text, &url_spans);
+    pieces.extend(
+        token::scan(&url_free, text, options)
+            .into_iter()
+            .map(|found| assemble::Piece::from_token(text, found, 0, source)),
+    );
+    let mut pieces = assemble::assemble(pieces);
+    share_text::assign_titles(text, &mut pieces);
+    pieces.truncate(options.max_refs);
+    pieces.into_iter().map(|piece| piece.product).collect()
+}
+
+/// Replaces each span by as many spaces as it has bytes, so offsets stay valid (spec §2 step 4).
+fn blank_out<'a>(text: &'a str, spans: &[Range<usize>]) -> Cow<'a, str> {
+    if spans.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for span in spans {
+        out.push_str(&text[last..span.start]);
+        out.extend(std::iter::repeat_n(' ', span.len()));
+        last = span.end;
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
 }

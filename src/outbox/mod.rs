@@ -1,1 +1,221 @@
-//! Work in progress.
+//! The outbox sender: one per robot. It takes due rows in order, keeps the pacing (a gap plus jitter between two
+//! sends of the robot, a longer gap between two posts into one group), retries retryable failures with
+//! exponential backoff and dead-letters a row with its reason after `max_attempts`.
+//!
+//! Every send goes through here; see `store::outbox` for the crash policy.
+
+use crate::chat::gewe::GeweClient;
+use crate::chat::{Outbound, SendRetry};
+use crate::clock::Clock;
+use crate::config::{OutboxSettings, RobotSettings};
+use crate::store::Store;
+use crate::store::outbox::OutboxRow;
+use crate::telemetry::Metrics;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// Pacing rules of one robot.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    pub min_interval_ms: i64,
+    pub jitter_ms: i64,
+    pub min_group_interval_ms: i64,
+}
+
+impl Pacing {
+    pub fn of(robot: &RobotSettings) -> Pacing {
+        Pacing {
+            min_interval_ms: robot.min_send_interval_ms as i64,
+            jitter_ms: robot.send_jitter_ms as i64,
+            min_group_interval_ms: robot.min_group_interval_ms as i64,
+        }
+    }
+}
+
+pub struct OutboxSender {
+    pub robot_id: i64,
+    pub store: Store,
+    pub client: GeweClient,
+    pub pacing: Pacing,
+    pub settings: OutboxSettings,
+    pub clock: Clock,
+    pub metrics: Metrics,
+    /// Woken whenever rows are queued.
+    pub wake: Arc<Notify>,
+    /// The gateway said the account is offline: pause, probe `checkOnline`, try `reconnection`.
+    pub offline: Arc<AtomicBool>,
+}
+
+/// The time before which the next row may not go out.
+struct PaceState {
+    robot_next: i64,
+    group_next: HashMap<String, i64>,
+}
+
+impl OutboxSender {
+    /// Runs until `shutdown` turns true. Rows left `sending` by a dead process are requeued first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        match self.store.requeue_interrupted(self.robot_id, self.clock.now_ms()).await {
+            Ok(n) if n > 0 => {
+                tracing::warn!(robot = self.robot_id, rows = n, "requeued sends interrupted by a restart")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot requeue interrupted sends"),
+        }
+        let mut pace = PaceState { robot_next: 0, group_next: HashMap::new() };
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let wait = match self.step(&mut pace).await {
+                Ok(Some(wait)) => wait,
+                Ok(None) => Duration::ZERO,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox step failed");
+                    Duration::from_secs(1)
+                }
+            };
+            if wait.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.wake.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
+    async fn probe_online(&self) -> Duration {
+        let wait = Duration::from_millis(self.settings.offline_probe_ms.max(1));
+        match self.client.check_online().await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
+                if let Err(e) = self.client.reconnect().await {
+                    tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
+                    return wait;
+                }
+                if !matches!(self.client.check_online().await, Ok(true)) {
+                    return wait;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(robot = self.robot_id, error = %e, "cannot check whether the account is online");
+                return wait;
+            }
+        }
+        tracing::info!(robot = self.robot_id, "account online; sends resume");
+        self.offline.store(false, Ordering::SeqCst);
+        Duration::ZERO
+    }
+
+    /// Sends at most one row. Returns how long to wait before the next step (`None`: go on at once).
+    async fn step(&self, pace: &mut PaceState) -> Result<Option<Duration>, crate::store::StoreError> {
+        if self.offline.load(Ordering::SeqCst) {
+            return Ok(Some(self.probe_online().await));
+        }
+        let now = self.clock.now_ms();
+        let rows = self.store.due_outbox(self.robot_id, now, 100).await?;
+        if rows.is_empty() {
+            let next = self.store.next_outbox_due(self.robot_id).await?;
+            let wait = next.map_or(1_000, |t| (t - now).clamp(1, 1_000));
+            return Ok(Some(Duration::from_millis(wait as u64)));
+        }
+        // The head row of each conversation keeps per-group order; take the first whose group may post now.
+        let mut seen = std::collections::HashSet::new();
+        let mut earliest = i64::MAX;
+        let mut pick: Option<&OutboxRow> = None;
+        for row in &rows {
+            if !seen.insert(row.conversation_id.as_str()) {
+                continue;
+            }
+            let allowed_at = pace.group_next.get(&row.conversation_id).copied().unwrap_or(0);
+            if allowed_at <= now {
+                pick = Some(row);
+                break;
+            }
+            earliest = earliest.min(allowed_at);
+        }
+        let Some(row) = pick else {
+            return Ok(Some(Duration::from_millis((earliest - now).clamp(1, 60_000) as u64)));
+        };
+        if pace.robot_next > now {
+            return Ok(Some(Duration::from_millis((pace.robot_next - now) as u64)));
+        }
+        if !self.store.mark_sending(row.id, now).await? {
+            return Ok(None);
+        }
+        let attempts = row.attempts + 1;
+        let outbound: Outbound = match serde_json::from_str(&row.body) {
+            Ok(o) => o,
+            Err(e) => {
+                self.store.mark_dead(row.id, &format!("unreadable body: {e}"), now).await?;
+                self.metrics.sends_dead.inc();
+                return Ok(None);
+            }
+        };
+        let started = std::time::Instant::now();
+        let span =
+            tracing::info_span!("send", robot = self.robot_id, outbox_id = row.id, conversation = %row.conversation_id);
+        let result = {
+            let _enter = span.enter();
+            let timeout = Duration::from_millis(self.settings.send_timeout_ms.max(1));
+            match tokio::time::timeout(timeout, self.client.send(&outbound)).await {
+                Ok(r) => r,
+                Err(_) => Err(crate::chat::SendError::Timeout),
+            }
+        };
+        self.metrics.send_seconds.observe(started.elapsed().as_secs_f64());
+        let done = self.clock.now_ms();
+        let jitter = if self.pacing.jitter_ms > 0 { rand::random_range(0..self.pacing.jitter_ms) } else { 0 };
+        pace.robot_next = done + self.pacing.min_interval_ms + jitter;
+        match result {
+            Ok(receipt) => {
+                self.store.mark_sent(row.id, &receipt.raw, done).await?;
+                self.metrics.replies_sent.inc();
+                pace.group_next.insert(row.conversation_id.clone(), done + self.pacing.min_group_interval_ms);
+                tracing::info!(parent: &span, "sent");
+            }
+            Err(e) => {
+                self.metrics.send_failures.inc();
+                let reason = e.to_string();
+                if e.retry() == SendRetry::Retry && attempts < self.settings.max_attempts {
+                    let backoff = backoff_ms(&self.settings, attempts);
+                    tracing::warn!(parent: &span, error = %reason, attempts, backoff_ms = backoff, "send failed; will retry");
+                    self.store.mark_retry(row.id, &reason, done + backoff, done).await?;
+                } else {
+                    tracing::error!(parent: &span, error = %reason, attempts, "send failed; dead-lettered");
+                    self.store.mark_dead(row.id, &reason, done).await?;
+                    self.metrics.sends_dead.inc();
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// `base × 2^(attempts-1)`, capped.
+pub fn backoff_ms(s: &OutboxSettings, attempts: i64) -> i64 {
+    let exp = (attempts - 1).clamp(0, 30) as u32;
+    (s.backoff_base_ms as i64).saturating_mul(1_i64 << exp).min(s.backoff_max_ms as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let s = OutboxSettings { backoff_base_ms: 1000, backoff_max_ms: 5000, ..OutboxSettings::default() };
+        assert_eq!(backoff_ms(&s, 1), 1000);
+        assert_eq!(backoff_ms(&s, 2), 2000);
+        assert_eq!(backoff_ms(&s, 3), 4000);
+        assert_eq!(backoff_ms(&s, 4), 5000);
+        assert_eq!(backoff_ms(&s, 60), 5000);
+    }
+}

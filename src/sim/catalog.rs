@@ -98,13 +98,13 @@ fn build(platform: Platform, id: u64, d: &[u8; 32]) -> SimItem {
     // 5.90 .. 899.90 元, ending in .90
     let price_fen = ((w1 % 894) as i64 + 5) * 100 + 90;
     let original_price_fen = price_fen + ((w1 >> 16) % 50) as i64 * 100;
-    let has_coupon = (w2 % 4) != 0;
+    let has_coupon = !w2.is_multiple_of(4);
     let coupon_fen =
         if has_coupon { (((w2 >> 8) % 5) as i64 + 1) * 100 * if price_fen > 5000 { 5 } else { 1 } } else { 0 };
     let coupon_fen = coupon_fen.min(price_fen / 2);
     let coupon_threshold_fen = if has_coupon { (coupon_fen * 5).min(price_fen) } else { 0 };
     // 1 % .. 50 %, in whole per-mille so every platform unit can express it exactly; every 23rd item has none.
-    let commission_bps = if (w2 >> 24) % 23 == 0 { 0 } else { (((w2 >> 32) % 50) as i64 + 1) * 100 };
+    let commission_bps = if (w2 >> 24).is_multiple_of(23) { 0 } else { (((w2 >> 32) % 50) as i64 + 1) * 100 };
     let sales = ((w3 % 200_000) as i64) + 3;
     let coupon_start = 1_735_689_600 + ((w3 >> 20) % 86_400) as i64;
     SimItem {

@@ -7,6 +7,7 @@ pub mod cdn;
 pub mod gewe;
 pub mod jd;
 pub mod pdd;
+pub mod support;
 pub mod taobao;
 
 use axum::Router;

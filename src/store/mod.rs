@@ -1,1 +1,132 @@
-//! Work in progress.
+//! All SQL lives here: one file per aggregate, SQLite and PostgreSQL behind one API.
+//!
+//! Queries are written once in the common dialect (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
+//! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
+
+pub mod batch;
+pub mod conversions;
+pub mod groups;
+pub mod inbound;
+pub mod media;
+pub mod members;
+pub mod outbox;
+pub mod pids;
+pub mod robots;
+pub mod tokens;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("batched write failed: {0}")]
+    Batch(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// The database.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    dialect: Dialect,
+    writes: inbound::InboxWrites,
+}
+
+static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static MIGRATOR_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Store {
+    /// Connects to `sqlite:` or `postgres:` URL. SQLite files are created when missing and run in WAL mode.
+    pub async fn connect(url: &str, max_connections: u32) -> StoreResult<Store> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") { Dialect::Sqlite } else { Dialect::Postgres };
+        let url = match dialect {
+            Dialect::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_string(),
+        };
+        // SQLite allows one writer at a time; several pooled writers would wait on each other through SQLite's
+        // sleeping busy handler, so SQLite gets a single connection and PostgreSQL a pool.
+        let max_connections = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
+        // No ping before every acquire: it doubles the round trips of every query (for SQLite, two hops to its
+        // worker thread); broken connections surface as query errors and are replaced by the pool.
+        let mut opts = AnyPoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        if dialect == Dialect::Sqlite {
+            opts = opts.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = opts.connect(&url).await?;
+        let writes = inbound::InboxWrites::spawn(pool.clone());
+        Ok(Store { pool, dialect, writes })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self.dialect {
+            Dialect::Sqlite => MIGRATOR_SQLITE.run(&self.pool).await?,
+            Dialect::Postgres => MIGRATOR_POSTGRES.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Cheap liveness query for `/readyz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Reads a column, mapping decode errors to [`StoreError::Corrupt`].
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    use sqlx::Row;
+    row.try_get(name).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}

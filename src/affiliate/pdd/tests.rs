@@ -5,7 +5,7 @@ use crate::affiliate::Affiliates;
 use crate::links::RefSource;
 use crate::sim::SimCredentials;
 use crate::sim::catalog::{self, SimItem};
-use crate::sim::pdd::PddSim;
+use crate::sim::pdd::{PddFault, PddSim};
 use std::collections::{BTreeSet, HashSet};
 
 const PID: &str = "23456789_301234567";
@@ -304,17 +304,21 @@ async fn platform_errors_map_to_affiliate_errors() {
 
     // throttled: retried up to max_attempts, then surfaced
     let client = h.client();
-    h.sim.fail_next(10, 52101);
+    h.sim.inject(PddFault::Throttled, 10);
     let err = client.detail(&sign).await.unwrap_err();
     assert!(matches!(err, AffiliateError::RateLimited { .. }), "{err:?}");
     assert_eq!(h.sim.calls("pdd.ddk.goods.detail"), 4);
-    // a transient 70031 is absorbed by a retry
-    h.sim.fail_next(1, 70031);
-    assert!(h.client().detail(&sign).await.is_ok());
-    assert_eq!(h.sim.calls("pdd.ddk.goods.detail"), 6);
-    h.sim.fail_next(1, 52103);
-    assert!(h.client().detail(&sign).await.is_ok());
-
+    h.sim.clear_faults();
+    // transient trouble is absorbed by a retry
+    for fault in [PddFault::TooFrequent, PddFault::ServiceUnavailable, PddFault::HttpStatus(502)] {
+        h.sim.inject(fault, 1);
+        let before = h.sim.calls("pdd.ddk.goods.detail");
+        assert!(h.client().detail(&sign).await.is_ok(), "{fault:?}");
+        assert_eq!(h.sim.calls("pdd.ddk.goods.detail"), before + 2);
+    }
+    // an unreadable answer is not retried
+    h.sim.inject(PddFault::Garbled, 1);
+    assert!(matches!(h.client().detail(&sign).await, Err(AffiliateError::Decode(_))));
     // 24 h window and page size
     let now = h.sim.now();
     let err = client.order_page(now - 25 * 3600, now, 1, 50, true).await.unwrap_err();
@@ -327,13 +331,22 @@ async fn platform_errors_map_to_affiliate_errors() {
         matches!(err, AffiliateError::Rejected { ref code, ref msg } if code == "10000" && msg == "参数错误:page_size"),
         "{err:?}"
     );
+
+    // a per-app QPS budget answers 70031 beyond it; the client backs off and retries
+    let fresh = h.client();
+    h.sim.set_qps_limit(Some(1));
+    let before = h.sim.calls("pdd.ddk.goods.detail");
+    let burst = futures::future::join_all((0..4).map(|_| fresh.detail(&sign))).await;
+    h.sim.set_qps_limit(None);
+    assert!(burst.iter().all(|r| r.is_ok() || matches!(r, Err(AffiliateError::RateLimited { .. }))), "{burst:?}");
+    assert!(burst.iter().any(Result::is_ok));
+    assert!(h.sim.calls("pdd.ddk.goods.detail") - before > 4, "throttled calls were retried");
 }
 
 #[tokio::test]
 async fn oauth_tokens_expire_and_refresh() {
     let h = start(&SimCredentials::default()).await;
-    h.sim.set_token_lifetimes(3_600, 7_200);
-    h.sim.set_max_skew(None);
+    h.sim.set_token_lifetimes(Duration::from_secs(3_600), Duration::from_secs(7_200));
     let client = h.client();
     let settings = h.settings("");
 
@@ -368,7 +381,7 @@ async fn oauth_tokens_expire_and_refresh() {
     tool.query_pids(1, 10).await.unwrap();
     assert_eq!(h.sim.calls("pdd.ddk.oauth.goods.pid.query"), 1);
 
-    h.sim.advance(3_601);
+    h.sim.advance(Duration::from_secs(3_601));
     assert!(matches!(tool.query_pids(1, 10).await, Err(AffiliateError::TokenExpired)));
     assert_eq!(h.sim.calls("pdd.ddk.oauth.goods.pid.query"), 2, "an expired token is not retried blindly");
 
@@ -402,8 +415,7 @@ async fn all_in_window(client: &PddClient, start: i64, end: i64) -> BTreeSet<Str
 async fn orders_follow_conversions_and_backward_paging_loses_none() {
     let h = start(&SimCredentials::default()).await;
     const T0: i64 = 1_750_000_000;
-    h.sim.set_now(T0);
-    h.sim.set_max_skew(None);
+    h.sim.set_now(Some(T0));
     h.sim.set_require_member_auth(false);
     let client = h.client();
     let members = ["m1", "m2", "m3"];
@@ -411,7 +423,7 @@ async fn orders_follow_conversions_and_backward_paging_loses_none() {
         let item = catalog::listed(Platform::Pdd).into_iter().filter(|i| i.commission_bps > 0).nth(i).unwrap();
         client.convert(&pdd_ref(RefKind::Landing, &item.goods_sign, None), &member(m)).await.unwrap();
     }
-    assert_eq!(h.sim.generate_orders(150, 20 * 3600).len(), 150);
+    assert_eq!(h.sim.generate_orders(150, Duration::from_secs(20 * 3600)).len(), 150);
     let (start, end) = (T0 - 24 * 3600, T0);
 
     // the orders carry our pid and the member parameter verbatim, with exact big ids and raw JSON
@@ -443,7 +455,7 @@ async fn orders_follow_conversions_and_backward_paging_loses_none() {
     let mut forward = BTreeSet::new();
     for page in 1..=pages {
         if page > 1 {
-            h.sim.advance(1_200);
+            h.sim.advance(Duration::from_secs(1_200));
         }
         forward.extend(
             client.order_page(start, end, page, size, false).await.unwrap().orders.into_iter().map(|o| o.order_sn),
@@ -453,11 +465,11 @@ async fn orders_follow_conversions_and_backward_paging_loses_none() {
     let lost_forward: Vec<_> = still_in_window.difference(&forward).collect();
     assert!(!lost_forward.is_empty(), "forward paging over a moving window misses orders");
 
-    h.sim.set_now(T0);
+    h.sim.set_now(Some(T0));
     let mut backward = BTreeSet::new();
     for page in (1..=pages).rev() {
         if page < pages {
-            h.sim.advance(1_200);
+            h.sim.advance(Duration::from_secs(1_200));
         }
         backward.extend(
             client.order_page(start, end, page, size, false).await.unwrap().orders.into_iter().map(|o| o.order_sn),
@@ -468,7 +480,7 @@ async fn orders_follow_conversions_and_backward_paging_loses_none() {
     assert!(lost_backward.is_empty(), "backward paging lost {lost_backward:?}");
 
     // much later every order has ended: settled or refused
-    h.sim.set_now(T0 + 30 * 86_400);
+    h.sim.set_now(Some(T0 + 30 * 86_400));
     let mut finals = all_orders(&client, T0 - 86_400, T0).await;
     finals.extend(all_orders(&client, T0 + 1, T0 + 86_400).await);
     assert_eq!(finals.len(), 150);

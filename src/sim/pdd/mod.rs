@@ -2,13 +2,15 @@
 //!
 //! Routes (mounted at `/pdd`):
 //! - `POST /api/router`: the gateway; JSON or form bodies, signature recomputed over the received string
-//!   values, `client_id`, timestamp skew and required parameters checked, answers in the platform's envelopes.
+//!   values, `client_id`, the timestamp (against the wall clock: the client signs with its own) and required
+//!   parameters checked, answers in the platform's envelopes.
 //! - `GET /open.html?response_type=code&client_id=…&redirect_uri=…&state=…`: the 多多客 authorize page; it
 //!   approves at once and redirects to `redirect_uri?code=…&state=…`.
 //! - `POST /sim/authorize_member` `{"pid":"…","uid":"…"}`: the member completed 备案 (test/demo control).
 //!
-//! Everything is deterministic: ids, codes and signatures come from a counter-seeded hash, and the clock can be
-//! fixed ([`PddSim::set_now`]) so recorded answers replay byte for byte.
+//! Everything is deterministic: ids, codes and signatures come from a counter-seeded hash, and the business clock
+//! (order lifecycles, token expiry, link dates) can be fixed ([`PddSim::set_now`]) so recorded answers replay
+//! byte for byte.
 
 mod goods;
 mod links;
@@ -21,6 +23,7 @@ mod wire;
 pub use wire::NOT_BOUND_MSG;
 
 use super::SimCredentials;
+use super::support::{CallCounter, FaultQueue, GMT8, SimClock, Throttle, lock, wall_now};
 use crate::affiliate::sign::{md5_wrapped, sign_eq};
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
@@ -34,11 +37,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use wire::ApiError;
 
-/// Default accepted clock difference between a caller's `timestamp` and the simulator's clock.
+/// Default accepted distance between a caller's `timestamp` and the wall clock.
 const DEFAULT_MAX_SKEW_SECS: i64 = 600;
 /// Longest accepted `custom_parameters` (bytes).
 const MAX_CUSTOM_PARAMETERS_BYTES: usize = 64;
@@ -117,6 +121,25 @@ fn lookup(type_name: &str) -> Option<(Method, &'static str, bool)> {
     })
 }
 
+/// A failure to answer the next requests with (after the gateway checks passed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PddFault {
+    /// 52101 当前接口被限流，请稍后重试.
+    Throttled,
+    /// 70031 调用过于频繁，请调整调用频率.
+    TooFrequent,
+    /// 52102 当前接口暂时不可用.
+    Unavailable,
+    /// 52103 服务暂时不可用.
+    ServiceUnavailable,
+    /// 10019 access_token已过期.
+    TokenExpired,
+    /// A bare HTTP error status with a text body.
+    HttpStatus(u16),
+    /// HTTP 200 with a body that is not JSON.
+    Garbled,
+}
+
 #[derive(Clone)]
 pub struct PddSim {
     inner: Arc<Inner>,
@@ -125,14 +148,12 @@ pub struct PddSim {
 struct Inner {
     client_id: String,
     client_secret: String,
+    clock: SimClock,
+    calls: CallCounter,
+    throttle: Throttle,
+    faults: FaultQueue<PddFault>,
+    max_skew_secs: AtomicI64,
     state: Mutex<State>,
-}
-
-struct Throttle {
-    qps: u32,
-    code: i64,
-    tokens: f64,
-    last: Instant,
 }
 
 struct Pid {
@@ -144,18 +165,11 @@ struct Pid {
 /// Mutable simulator state. Lock it briefly; never across an await.
 struct State {
     cdn_base: String,
-    /// Fixed clock, when set.
-    fixed_now: Option<i64>,
-    /// Added to the system clock when not fixed.
-    offset: i64,
-    max_skew: Option<i64>,
+    /// The business clock when the lock was taken.
+    now: i64,
     require_member_auth: bool,
     /// (pid, member) pairs that completed 备案.
     authorized: HashSet<(String, String)>,
-    calls: HashMap<String, u64>,
-    /// (remaining, error code) of injected faults.
-    fault: Option<(u32, i64)>,
-    throttle: Option<Throttle>,
     seq: u64,
     /// goods_sign → item.
     items: HashMap<String, SimItem>,
@@ -169,9 +183,7 @@ struct State {
 
 impl State {
     fn now(&self) -> i64 {
-        self.fixed_now.unwrap_or_else(|| {
-            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64) + self.offset
-        })
+        self.now
     }
 
     /// The next value of the seeded id stream.
@@ -187,21 +199,6 @@ impl State {
     fn request_id(&mut self) -> String {
         self.seq += 1;
         format!("{}{:07}", self.now(), self.seq % 10_000_000)
-    }
-
-    /// Takes a token of the optional throttle; the throttle's error when none is left.
-    fn throttled(&mut self) -> Option<ApiError> {
-        let t = self.throttle.as_mut()?;
-        let now = Instant::now();
-        let rate = f64::from(t.qps.max(1));
-        t.tokens = (t.tokens + now.duration_since(t.last).as_secs_f64() * rate).min(rate);
-        t.last = now;
-        if t.tokens >= 1.0 {
-            t.tokens -= 1.0;
-            None
-        } else {
-            Some(ApiError::platform(t.code))
-        }
     }
 
     /// The 备案 check of a call carrying `custom_parameters`.
@@ -232,9 +229,7 @@ fn member_key(custom: Option<&str>) -> Result<Option<String>, ApiError> {
 
 /// `yyMMdd` in Beijing time.
 fn yymmdd(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(time::macros::offset!(+8));
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).to_offset(GMT8);
     format!("{:02}{:02}{:02}", t.year().rem_euclid(100), u8::from(t.month()), t.day())
 }
 
@@ -246,6 +241,11 @@ fn is_pid(s: &str) -> bool {
 }
 
 type Params = BTreeMap<String, String>;
+
+/// Whole seconds of a duration, saturating far beyond any clock in use.
+fn secs(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 4)
+}
 
 fn required<'a>(p: &'a Params, name: &str) -> Result<&'a str, ApiError> {
     p.get(name).map(String::as_str).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::param(name))
@@ -272,14 +272,9 @@ impl PddSim {
         let duo_id = 10_000_000 + u64::from_le_bytes(w) % 90_000_000;
         let mut state = State {
             cdn_base: cdn_base.trim_end_matches('/').to_string(),
-            fixed_now: None,
-            offset: 0,
-            max_skew: Some(DEFAULT_MAX_SKEW_SECS),
+            now: wall_now(),
             require_member_auth: true,
             authorized: HashSet::new(),
-            calls: HashMap::new(),
-            fault: None,
-            throttle: None,
             seq: 0,
             items: HashMap::new(),
             shorts: HashMap::new(),
@@ -295,13 +290,21 @@ impl PddSim {
             inner: Arc::new(Inner {
                 client_id: creds.pdd_client_id.clone(),
                 client_secret: creds.pdd_client_secret.clone(),
+                clock: SimClock::default(),
+                calls: CallCounter::default(),
+                throttle: Throttle::default(),
+                faults: FaultQueue::default(),
+                max_skew_secs: AtomicI64::new(DEFAULT_MAX_SKEW_SECS),
                 state: Mutex::new(state),
             }),
         }
     }
 
+    /// The state, with its `now` set from the business clock.
     fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+        let mut s = lock(&self.inner.state);
+        s.now = self.inner.clock.now();
+        s
     }
 
     pub fn router(&self) -> Router {
@@ -312,35 +315,24 @@ impl PddSim {
             .with_state(self.clone())
     }
 
-    /// The simulator's clock (unix seconds).
+    /// The business clock (order lifecycles, token expiry, link dates), unix seconds.
     pub fn now(&self) -> i64 {
-        self.state().now()
+        self.inner.clock.now()
     }
 
-    /// Fixes the clock at `unix`.
-    pub fn set_now(&self, unix: i64) {
-        self.state().fixed_now = Some(unix);
+    /// Freezes the business clock at `unix` seconds; `None` follows the wall clock.
+    pub fn set_now(&self, unix: Option<i64>) {
+        self.inner.clock.set(unix);
     }
 
-    /// Moves the clock (fixed or not) forward by `secs`.
-    pub fn advance(&self, secs: i64) {
-        let mut s = self.state();
-        match s.fixed_now.as_mut() {
-            Some(t) => *t += secs,
-            None => s.offset += secs,
-        }
+    /// Moves the business clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.inner.clock.advance(secs(by));
     }
 
-    /// Follows the system clock again.
-    pub fn use_system_clock(&self) {
-        let mut s = self.state();
-        s.fixed_now = None;
-        s.offset = 0;
-    }
-
-    /// Accepted `timestamp` difference (default ±600 s); `None` disables the check.
-    pub fn set_max_skew(&self, secs: Option<i64>) {
-        self.state().max_skew = secs;
+    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
+    pub fn set_max_skew(&self, skew: Duration) {
+        self.inner.max_skew_secs.store(secs(skew), Ordering::SeqCst);
     }
 
     /// Whether (pid, uid) pairs must be 备案 (default true; the demo turns it off).
@@ -353,27 +345,30 @@ impl PddSim {
         self.state().authorized.insert((pid.to_string(), uid.to_string()));
     }
 
-    /// Calls received per `type` (counted before any check).
+    /// Requests received with this `type` (accepted or not).
     pub fn calls(&self, type_name: &str) -> u64 {
-        self.state().calls.get(type_name).copied().unwrap_or(0)
+        self.inner.calls.get(type_name)
     }
 
-    /// Throttles all calls to `qps` per second, answering `code` (52101 or 70031) beyond; `None` lifts it.
-    pub fn set_throttle(&self, qps: Option<u32>, code: i64) {
-        self.state().throttle =
-            qps.map(|qps| Throttle { qps, code, tokens: f64::from(qps.max(1)), last: Instant::now() });
+    /// Per-app QPS budget; over it calls answer 70031 调用过于频繁. `None` (default) never throttles.
+    pub fn set_qps_limit(&self, qps: Option<u32>) {
+        self.inner.throttle.set_qps(qps);
     }
 
-    /// The next `n` correctly signed calls fail with `code` (message from the error table).
-    pub fn fail_next(&self, n: u32, code: i64) {
-        self.state().fault = (n > 0).then_some((n, code));
+    /// Answers the next `times` requests that pass the gateway checks with `fault`.
+    pub fn inject(&self, fault: PddFault, times: u32) {
+        self.inner.faults.push(fault, times);
     }
 
-    /// Lifetimes of issued access and refresh tokens.
-    pub fn set_token_lifetimes(&self, access_secs: i64, refresh_secs: i64) {
+    pub fn clear_faults(&self) {
+        self.inner.faults.clear();
+    }
+
+    /// Lifetimes of issued access and refresh tokens (defaults: one day, 31 days).
+    pub fn set_token_lifetimes(&self, access: Duration, refresh: Duration) {
         let mut s = self.state();
-        s.oauth.access_ttl = access_secs;
-        s.oauth.refresh_ttl = refresh_secs;
+        s.oauth.access_ttl = secs(access);
+        s.oauth.refresh_ttl = secs(refresh);
     }
 
     /// A fresh authorization code, as the authorize page would hand out.
@@ -381,23 +376,43 @@ impl PddSim {
         self.state().issue_code()
     }
 
-    /// Typical time between two order lifecycle steps after 成团 (default one hour).
-    pub fn set_order_stage_secs(&self, secs: i64) {
-        self.state().orders.stage_secs = secs.max(1);
+    /// Typical time between two order lifecycle steps after 成团 (default one hour); shorten it to see orders
+    /// settle quickly on the wall clock (demo).
+    pub fn set_order_stage(&self, stage: Duration) {
+        self.state().orders.stage_secs = secs(stage).max(1);
     }
 
     /// Makes `count` orders from the conversions made so far (round robin: same `p_id`, verbatim
-    /// `custom_parameters`), paid at even steps over the last `spread_secs`. Returns their `order_sn`s.
-    pub fn generate_orders(&self, count: usize, spread_secs: i64) -> Vec<String> {
-        self.state().generate_orders(count, spread_secs)
+    /// `custom_parameters`), paid at even steps over the last `spread` of the business clock. Returns their
+    /// `order_sn`s (none before the first conversion).
+    pub fn generate_orders(&self, count: usize, spread: Duration) -> Vec<String> {
+        self.state().generate_orders(count, secs(spread))
     }
 
-    fn handle(&self, headers: &HeaderMap, body: &[u8]) -> String {
-        let mut s = self.state();
+    fn handle(&self, headers: &HeaderMap, body: &[u8]) -> Response {
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-        let answer = wire::parse_params(content_type, body).and_then(|p| self.dispatch(&mut s, &p));
+        let answer = match wire::parse_params(content_type, body) {
+            Ok(p) => match self.gateway_checks(&p) {
+                Ok(route) => match self.inner.faults.next() {
+                    Some(PddFault::HttpStatus(code)) => {
+                        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
+                        return (status, "upstream error").into_response();
+                    }
+                    Some(PddFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".into()),
+                    Some(PddFault::Throttled) => Err(ApiError::platform(52101)),
+                    Some(PddFault::TooFrequent) => Err(ApiError::platform(70031)),
+                    Some(PddFault::Unavailable) => Err(ApiError::platform(52102)),
+                    Some(PddFault::ServiceUnavailable) => Err(ApiError::platform(52103)),
+                    Some(PddFault::TokenExpired) => Err(ApiError::token_expired()),
+                    None => self.dispatch(&mut self.state(), &p, route),
+                },
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let mut s = self.state();
         let request_id = s.request_id();
-        match answer {
+        let text = match answer {
             Ok((wrapper, mut inner)) => {
                 if let Value::Object(map) = &mut inner {
                     map.insert("request_id".into(), Value::String(request_id));
@@ -407,12 +422,14 @@ impl PddSim {
                 Value::Object(top).to_string()
             }
             Err(e) => e.to_json(&request_id),
-        }
+        };
+        json_text(text)
     }
 
-    fn dispatch(&self, s: &mut State, p: &Params) -> Result<(&'static str, Value), ApiError> {
+    /// What the gateway checks before any API runs: type, client, sign, timestamp, throttle.
+    fn gateway_checks(&self, p: &Params) -> Result<(Method, &'static str, bool), ApiError> {
         let type_name = required(p, "type")?;
-        *s.calls.entry(type_name.to_string()).or_default() += 1;
+        self.inner.calls.record(type_name);
         let client_id = required(p, "client_id")?;
         let sign = required(p, "sign")?;
         if client_id != self.inner.client_id {
@@ -423,19 +440,22 @@ impl PddSim {
             return Err(ApiError::sign());
         }
         let ts = required(p, "timestamp")?.parse::<i64>().map_err(|_| ApiError::param("timestamp"))?;
-        if let Some(max) = s.max_skew
-            && (ts - s.now()).abs() > max
-        {
+        if ts.abs_diff(wall_now()) > self.inner.max_skew_secs.load(Ordering::SeqCst).unsigned_abs() {
             return Err(ApiError::param("timestamp"));
         }
-        let (method, wrapper, needs_token) = lookup(type_name).ok_or_else(|| ApiError::param("type"))?;
-        if let Some(e) = s.throttled() {
-            return Err(e);
+        let route = lookup(type_name).ok_or_else(|| ApiError::param("type"))?;
+        if !self.inner.throttle.allow() {
+            return Err(ApiError::platform(70031));
         }
-        if let Some((n, code)) = s.fault {
-            s.fault = (n > 1).then_some((n - 1, code));
-            return Err(ApiError::platform(code));
-        }
+        Ok(route)
+    }
+
+    fn dispatch(
+        &self,
+        s: &mut State,
+        p: &Params,
+        (method, wrapper, needs_token): (Method, &'static str, bool),
+    ) -> Result<(&'static str, Value), ApiError> {
         if needs_token {
             s.check_access(p.get("access_token").map(String::as_str))?;
         }
@@ -458,6 +478,10 @@ impl PddSim {
         };
         Ok((wrapper, body))
     }
+}
+
+fn json_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], text).into_response()
 }
 
 fn convert(s: &mut State, item: SimItem, pid: &str, custom: Option<&str>) -> Value {
@@ -611,8 +635,7 @@ fn rp_prom_url_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> {
 }
 
 async fn gateway(AxState(sim): AxState<PddSim>, headers: HeaderMap, body: Bytes) -> Response {
-    let text = sim.handle(&headers, &body);
-    ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], text).into_response()
+    sim.handle(&headers, &body)
 }
 
 #[derive(Deserialize)]

@@ -1,0 +1,295 @@
+(() => {
+  'use strict';
+
+  // The page is served at …/gewe/playground (with or without a trailing slash); its API sits below that path.
+  const BASE = location.pathname.replace(/\/+$/, '');
+  const POLL_MS = 1000;
+  const HIDDEN_POLL_MS = 5000;
+  const TYPING_MS = 20000;
+  const NICKNAMES = ['阿明', '小红', '老王', '琪琪', '大刘', '阿杰'];
+  const SAMPLES = [
+    { label: '拼多多链接', text: 'https://mobile.yangkeduo.com/goods.html?goods_id=386512047723' },
+    { label: '京东链接', text: 'https://item.jd.com/100087654321.html' },
+    { label: '淘口令', text: '￥Rt7bQm2XzPa￥' },
+    {
+      label: '京东卡片',
+      card: {
+        title: '【京东】加厚抽纸24包',
+        desc: '京东价 ¥39.90',
+        url: 'https://item.m.jd.com/product/100056781234.html?utm_source=share&utm_medium=weixin',
+      },
+    },
+    { label: '帮助', text: '帮助' },
+  ];
+
+  const $ = (id) => document.getElementById(id);
+  const log = $('log');
+  const input = $('text');
+  const sendButton = $('send');
+  const statusBar = $('status');
+  const typing = $('typing');
+  const toast = $('toast');
+  const viewer = $('viewer');
+
+  let me = localStorage.getItem('pg.nickname') || NICKNAMES[Math.floor(Math.random() * NICKNAMES.length)];
+  let bot = { nickname: '省钱小助手', wxid: '' };
+  let after = 0;
+  let lastShownAt = 0;
+  let waitingSince = 0;
+  let pollTimer = 0;
+  let toastTimer = 0;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function showMe() {
+    $('me').textContent = me;
+    localStorage.setItem('pg.nickname', me);
+  }
+
+  function showToast(message) {
+    toast.textContent = message;
+    toast.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { toast.hidden = true; }, 3500);
+  }
+
+  function setStatus(message) {
+    statusBar.textContent = message || '';
+    statusBar.hidden = !message;
+  }
+
+  function hue(s) {
+    let h = 0;
+    for (const ch of s) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return h;
+  }
+
+  function avatar(entry) {
+    const isBot = entry.from === 'bot';
+    const a = el('div', isBot ? 'avatar bot' : 'avatar', Array.from(entry.nickname || '?')[0]);
+    if (!isBot) a.style.background = `hsl(${hue(entry.wxid || entry.nickname)}, 45%, 58%)`;
+    a.setAttribute('aria-hidden', 'true');
+    return a;
+  }
+
+  // Text with links and @mentions marked up, built from text nodes only.
+  const TOKENS = /(https?:\/\/[^\s<>"'，。！？；「」【】《》（）()[\]{}￥¥\u2005]+)|((?<![^\s\u2005])@[^@\s\u2005]{1,32})(?=[\u2005 ]|$)/g;
+  function richText(text) {
+    const frag = document.createDocumentFragment();
+    let last = 0;
+    for (const m of text.matchAll(TOKENS)) {
+      if (m.index > last) frag.append(text.slice(last, m.index));
+      if (m[1]) {
+        const a = el('a', '', m[1]);
+        a.href = m[1];
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        frag.append(a);
+      } else {
+        frag.append(el('span', 'at', m[2]));
+      }
+      last = m.index + m[0].length;
+    }
+    frag.append(text.slice(last));
+    return frag;
+  }
+
+  function card(link) {
+    const c = el('a', 'card');
+    c.href = link.url;
+    c.target = '_blank';
+    c.rel = 'noopener noreferrer';
+    c.append(el('b', '', link.title));
+    const row = el('div', 'row');
+    row.append(el('div', 'desc', link.desc || link.url));
+    row.append(el('div', 'thumb', Array.from(link.title.replace(/^【(.)/, '$1'))[0] || '链'));
+    c.append(row, el('div', 'foot', '链接'));
+    return c;
+  }
+
+  function timeLabel(ms) {
+    const d = new Date(ms);
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  }
+
+  function render(entry) {
+    if (entry.at - lastShownAt > 5 * 60 * 1000) {
+      log.append(el('div', 'time', timeLabel(entry.at)));
+    }
+    lastShownAt = entry.at;
+    if (entry.from === 'system') {
+      const sys = el('div', 'sys');
+      sys.append(el('span', '', entry.text));
+      log.append(sys);
+      return;
+    }
+    const mine = entry.from === 'member' && entry.nickname === me;
+    const row = el('div', mine ? 'msg mine' : 'msg');
+    const body = el('div', 'body');
+    if (!mine) {
+      const name = el('div', 'name', entry.nickname);
+      if (entry.from === 'bot') name.append(el('span', 'tag', '机器人'));
+      body.append(name);
+    }
+    if (entry.kind === 'image' && entry.image) {
+      const img = el('img', 'photo');
+      img.src = `${BASE}/${entry.image}`;
+      img.alt = '海报';
+      img.loading = 'lazy';
+      img.addEventListener('click', () => openViewer(img.src));
+      img.addEventListener('load', () => scrollToEnd(true), { once: true });
+      body.append(img);
+    } else if (entry.kind === 'link' && entry.link) {
+      body.append(card(entry.link));
+    } else {
+      const bubble = el('div', 'bubble');
+      bubble.append(richText(entry.text));
+      body.append(bubble);
+    }
+    row.append(avatar(entry), body);
+    log.append(row);
+  }
+
+  function nearEnd() {
+    return log.scrollHeight - log.scrollTop - log.clientHeight < 120;
+  }
+
+  function scrollToEnd(force) {
+    if (force || nearEnd()) log.scrollTop = log.scrollHeight;
+  }
+
+  function openViewer(src) {
+    viewer.querySelector('img').src = src;
+    viewer.hidden = false;
+  }
+  viewer.addEventListener('click', () => { viewer.hidden = true; });
+
+  function updateTyping() {
+    const waiting = waitingSince && Date.now() - waitingSince < TYPING_MS;
+    typing.hidden = !waiting;
+    if (waiting) typing.querySelector('span').textContent = `${bot.nickname} 正在输入`;
+  }
+
+  async function poll() {
+    clearTimeout(pollTimer);
+    try {
+      const r = await fetch(`${BASE}/messages?after=${after}`, { cache: 'no-store' });
+      if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      const page = await r.json();
+      bot = page.bot;
+      $('room-name').textContent = page.room.name;
+      $('member-count').textContent = `(${page.room.memberCount})`;
+      setStatus(page.connected ? '' : 'dealbot 还没有连上：模拟网关没有设置回调地址，消息只会显示在这里。');
+      if (page.reset) {
+        log.querySelectorAll('.msg, .sys, .time').forEach((n) => n.remove());
+        lastShownAt = 0;
+      }
+      const stick = nearEnd();
+      for (const entry of page.messages) {
+        render(entry);
+        if (entry.from === 'bot') waitingSince = 0;
+      }
+      after = page.last;
+      if (page.messages.length) scrollToEnd(stick || page.messages.some((m) => m.nickname === me));
+    } catch (e) {
+      setStatus('与模拟网关的连接中断，正在重试…');
+    }
+    updateTyping();
+    pollTimer = setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
+  }
+
+  async function post(path, payload) {
+    sendButton.disabled = true;
+    try {
+      const r = await fetch(`${BASE}/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      const answer = await r.json().catch(() => ({ ok: false, error: `HTTP ${r.status}` }));
+      if (!answer.ok) {
+        showToast(answer.error || '发送失败');
+        return false;
+      }
+      waitingSince = Date.now();
+      return true;
+    } catch (e) {
+      showToast('发送失败：连不上模拟网关');
+      return false;
+    } finally {
+      sendButton.disabled = false;
+      poll();
+    }
+  }
+
+  function say(text) {
+    return post('say', { nickname: me, text });
+  }
+
+  function autoGrow() {
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 120)}px`;
+  }
+
+  $('form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    if (await say(text)) {
+      input.value = '';
+      autoGrow();
+    }
+  });
+
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      $('form').requestSubmit();
+    }
+  });
+  input.addEventListener('input', autoGrow);
+
+  $('at-bot').addEventListener('click', () => {
+    const mention = `@${bot.nickname} `;
+    const start = input.selectionStart ?? input.value.length;
+    input.value = input.value.slice(0, start) + mention + input.value.slice(input.selectionEnd ?? start);
+    input.focus();
+    input.selectionStart = input.selectionEnd = start + mention.length;
+    autoGrow();
+  });
+
+  $('who').addEventListener('click', () => {
+    const name = (prompt('你的群昵称（1–16 个字，不含 @）', me) || '').trim();
+    if (!name) return;
+    if (name.length > 16 || name.includes('@')) {
+      showToast('昵称需为 1–16 个字，且不含 @');
+      return;
+    }
+    me = name;
+    showMe();
+  });
+
+  const samples = $('samples');
+  for (const sample of SAMPLES) {
+    const chip = el('button', 'chip');
+    chip.type = 'button';
+    chip.append(el('em', '', sample.card ? '▣' : '↗'), sample.label);
+    chip.title = sample.text || sample.card.url;
+    chip.addEventListener('click', () => {
+      if (sample.card) post('share', { nickname: me, ...sample.card });
+      else say(sample.text);
+    });
+    samples.append(chip);
+  }
+
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });
+
+  showMe();
+  poll();
+})();

@@ -1,0 +1,170 @@
+//! Per-group ordering: one bounded queue and one worker per active group, groups in parallel.
+//!
+//! The webhook reserves a queue slot before recording a message; with a slot the row is born `processing` and
+//! goes straight to the group's worker, without one (queue full) it is recorded `pending` and the recovery sweep
+//! claims it later. A full queue is back-pressure into the database, never memory growth. Workers exit when their
+//! group has been idle for a while.
+
+use super::Engine;
+use crate::chat::Inbound;
+use crate::store::inbound::status;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// A recorded message to handle.
+#[derive(Debug)]
+pub struct Job {
+    pub inbound_id: i64,
+    pub robot_id: i64,
+    pub msg: Inbound,
+}
+
+/// A reserved place in a group's queue.
+pub type Slot = mpsc::OwnedPermit<Job>;
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    engine: Arc<Engine>,
+    queues: Mutex<HashMap<String, mpsc::Sender<Job>>>,
+    capacity: usize,
+    idle: Duration,
+    /// Set at shutdown: workers finish the message in hand and take no more. Queued messages stay recorded as
+    /// `processing` and are handled after the next start.
+    stopping: AtomicBool,
+    /// Messages being handled right now.
+    active: AtomicUsize,
+}
+
+impl Dispatcher {
+    pub fn new(engine: Arc<Engine>) -> Dispatcher {
+        let capacity = engine.settings.engine.group_queue_capacity.max(1);
+        Dispatcher {
+            inner: Arc::new(Inner {
+                engine,
+                queues: Mutex::new(HashMap::new()),
+                capacity,
+                idle: Duration::from_secs(30),
+                stopping: AtomicBool::new(false),
+                active: AtomicUsize::new(0),
+            }),
+        }
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    /// Stops taking messages and waits (up to `grace`) for the ones in hand.
+    pub async fn stop(&self, grace: Duration) {
+        self.inner.stopping.store(true, Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + grace;
+        while self.inner.active.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Reserves a place in the conversation's queue, starting its worker when needed. `None` when full or
+    /// stopping.
+    pub fn reserve(&self, conversation_id: &str) -> Option<Slot> {
+        if self.inner.stopping.load(Ordering::SeqCst) {
+            return None;
+        }
+        let mut queues = self.inner.queues.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = match queues.get(conversation_id) {
+            Some(tx) if !tx.is_closed() => tx.clone(),
+            _ => {
+                let (tx, rx) = mpsc::channel(self.inner.capacity);
+                queues.insert(conversation_id.to_string(), tx.clone());
+                self.inner.engine.metrics.group_queues.set(queues.len() as i64);
+                tokio::spawn(worker(self.clone(), conversation_id.to_string(), rx));
+                tx
+            }
+        };
+        tx.try_reserve_owned().ok()
+    }
+
+    /// Claims pending messages (queue was full, or left by a previous process) and queues them. Returns how many
+    /// were queued.
+    pub async fn sweep(&self) -> usize {
+        let store = &self.inner.engine.store;
+        let mut after = 0;
+        let mut queued = 0;
+        loop {
+            let rows = match store.pending_inbound(after, 200).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "sweep: cannot read pending messages");
+                    return queued;
+                }
+            };
+            let Some(last) = rows.last() else { return queued };
+            after = last.id;
+            for row in rows {
+                let Some(slot) = self.reserve(&row.conversation_id) else { continue };
+                match store.claim_inbound(row.id, self.inner.engine.clock.now_ms()).await {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "sweep: claim failed");
+                        continue;
+                    }
+                }
+                match serde_json::from_str::<Inbound>(&row.payload) {
+                    Ok(msg) => {
+                        slot.send(Job { inbound_id: row.id, robot_id: row.robot_id, msg });
+                        queued += 1;
+                    }
+                    Err(e) => {
+                        tracing::error!(id = row.id, error = %e, "sweep: unreadable payload");
+                        let now = self.inner.engine.clock.now_ms();
+                        let _ = store.finish_inbound(row.id, status::FAILED, &[], &[], now).await;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn worker(d: Dispatcher, conversation_id: String, mut rx: mpsc::Receiver<Job>) {
+    loop {
+        if d.inner.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        match tokio::time::timeout(d.inner.idle, rx.recv()).await {
+            Ok(Some(job)) => {
+                if d.inner.stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                d.inner.active.fetch_add(1, Ordering::SeqCst);
+                handle(&d, job).await;
+                d.inner.active.fetch_sub(1, Ordering::SeqCst);
+            }
+            Ok(None) => break,
+            Err(_idle) => {
+                let mut queues = d.inner.queues.lock().unwrap_or_else(|e| e.into_inner());
+                // Leave only when nothing is queued and no reserved slot is outstanding.
+                let unused = queues.get(&conversation_id).is_some_and(|tx| tx.strong_count() == 1);
+                if unused && rx.is_empty() {
+                    queues.remove(&conversation_id);
+                    d.inner.engine.metrics.group_queues.set(queues.len() as i64);
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn handle(d: &Dispatcher, job: Job) {
+    let engine = &d.inner.engine;
+    if let Err(e) = engine.process(job.inbound_id, job.robot_id, &job.msg).await {
+        tracing::error!(id = job.inbound_id, error = %e, "handling failed");
+        let _ = engine.store.finish_inbound(job.inbound_id, status::FAILED, &[], &[], engine.clock.now_ms()).await;
+    }
+}

@@ -1,0 +1,147 @@
+//! Product links: recognize references, convert them with the group's PID and the member's attribution, and
+//! reply with a poster plus a copy text that @-mentions the sender.
+
+use crate::affiliate::{AffiliateError, Attribution, Conversion};
+use crate::chat::{Inbound, OutboundBody};
+use crate::engine::text::{self, ReplyError};
+use crate::engine::{Action, Context, EngineError, Flow};
+use crate::links::{self, ProductRef};
+use crate::platform::Platform;
+use crate::poster::PosterRequest;
+use crate::store::conversions::NewConversion;
+use crate::store::pids::PidOwner;
+
+pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
+    let mut refs = links::recognize(&msg.text);
+    if refs.is_empty() {
+        if cx.engine.settings.engine.unsupported_link_hint
+            && let Some(name) = links::unsupported_platform(&msg.text)
+        {
+            let hint = text::reply_error(&ReplyError::UnsupportedPlatform(name));
+            return Ok(Flow::Done(vec![reply_text(cx, msg, &hint).await?]));
+        }
+        return Ok(Flow::Continue);
+    }
+    refs.truncate(cx.engine.settings.engine.max_refs_per_message.max(1));
+    let mut actions = Vec::new();
+    for r in &refs {
+        actions.extend(convert_one(cx, msg, r).await?);
+    }
+    Ok(Flow::Done(actions))
+}
+
+/// The PID a conversion in this context is tagged with: the group's own, its partner's, the robot's default,
+/// else the platform default from the configuration.
+pub async fn pid_for(cx: &Context<'_>, platform: Platform) -> Result<Option<String>, EngineError> {
+    let store = &cx.engine.store;
+    if let Some(g) = &cx.group {
+        if let Some(pid) = store.pid_of(platform, PidOwner::Group(g.id)).await? {
+            return Ok(Some(pid));
+        }
+        if let Some(partner) = g.partner_id
+            && let Some(pid) = store.pid_of(platform, PidOwner::Partner(partner)).await?
+        {
+            return Ok(Some(pid));
+        }
+    }
+    if let Some(pid) = store.pid_of(platform, PidOwner::Robot(cx.robot.id)).await? {
+        return Ok(Some(pid));
+    }
+    let r = &cx.robot.settings;
+    let a = &cx.engine.settings.affiliate;
+    let (robot_default, platform_default) = match platform {
+        Platform::Pdd => (&r.pdd_pid, &a.pdd.default_pid),
+        Platform::Jd => (&r.jd_pid, &a.jd.default_pid),
+        Platform::Taobao => (&r.taobao_pid, &a.taobao.default_pid),
+    };
+    Ok([robot_default, platform_default].into_iter().find(|p| !p.is_empty()).cloned())
+}
+
+async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<Vec<Action>, EngineError> {
+    let Some(pid) = pid_for(cx, r.platform).await? else {
+        tracing::warn!(platform = %r.platform, "no PID configured for this platform");
+        return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::UnionUnavailable)).await?]);
+    };
+    let member_param = cx.member_id.map(|id| format!("m{id}"));
+    let attr = Attribution { pid: pid.clone(), member: member_param.clone(), relation_id: None, special_id: None };
+    let conversion = match cx.engine.affiliates.convert(r, &attr).await {
+        Ok(c) => c,
+        Err(e) => {
+            cx.engine.metrics.conversion_failures.inc();
+            tracing::warn!(platform = %r.platform, key = %r.key, error = %e, "conversion failed");
+            let reply = match e {
+                AffiliateError::NoCommission => ReplyError::NoCommission,
+                AffiliateError::NotFound | AffiliateError::Rejected { .. } => ReplyError::NotAPromotableItem,
+                ref other if other.is_platform_trouble() => ReplyError::UnionUnavailable,
+                _ => ReplyError::NotAPromotableItem,
+            };
+            return Ok(vec![reply_text(cx, msg, &text::reply_error(&reply)).await?]);
+        }
+    };
+    if conversion.product.commission_rate.0 <= 0 {
+        return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::NoCommission)).await?]);
+    }
+    let mut actions = Vec::new();
+    if let Some(url) = poster_url(cx, &conversion).await? {
+        actions.push(Action::Reply(OutboundBody::Image { url }));
+    }
+    actions.push(reply_text(cx, msg, &text::default_copy(&conversion)).await?);
+    let p = &conversion.product;
+    actions.push(Action::Record(Box::new(NewConversion {
+        robot_id: cx.robot.id,
+        group_id: cx.group.as_ref().map(|g| g.id),
+        member_wxid: msg.sender_id.clone(),
+        platform: r.platform,
+        item_key: r.key.clone(),
+        item_id: p.item_id.clone(),
+        title: p.title.clone(),
+        pid,
+        member_param: if conversion.member_dropped { None } else { member_param },
+        promotion_url: conversion.promotion.url.clone(),
+        short_url: conversion.promotion.short_url.clone(),
+        price: p.price,
+        final_price: p.final_price,
+        commission: p.estimated_commission,
+    })));
+    Ok(actions)
+}
+
+/// Renders the poster, stores it as media and returns its public URL. A render failure costs the poster, not
+/// the reply.
+async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<String>, EngineError> {
+    let e = cx.engine;
+    let req = PosterRequest {
+        product: c.product.clone(),
+        promotion: c.promotion.clone(),
+        qr_url: c.promotion.best_url().to_string(),
+        template: cx.group.as_ref().and_then(|g| g.poster_template.clone()),
+        show_rebate: false,
+    };
+    let poster = match e.renderer.render(req).await {
+        Ok(p) => p,
+        Err(err) => {
+            tracing::error!(error = %err, "poster rendering failed; replying with text only");
+            return Ok(None);
+        }
+    };
+    let id = format!("{:032x}", rand::random::<u128>());
+    let now = e.clock.now_ms();
+    e.store.put_media(&id, "image/jpeg", &poster.jpeg, now + e.settings.media.ttl_secs * 1000, now).await?;
+    Ok(Some(format!("{}/media/{id}.jpg", e.settings.server.public_base_url.trim_end_matches('/'))))
+}
+
+/// A text reply that @-mentions the sender (in `ats` and as `@昵称` in the content).
+pub async fn reply_text(cx: &Context<'_>, msg: &Inbound, body: &str) -> Result<Action, EngineError> {
+    let Some(sender) = msg.sender_id.clone() else {
+        return Ok(Action::Reply(OutboundBody::Text { content: body.to_string(), ats: Vec::new() }));
+    };
+    if msg.conversation_id == sender {
+        // Direct chat: no mention.
+        return Ok(Action::Reply(OutboundBody::Text { content: body.to_string(), ats: Vec::new() }));
+    }
+    let nickname = match &msg.sender_name {
+        Some(n) if !n.is_empty() => n.clone(),
+        _ => cx.engine.store.member_nickname(&sender).await?.unwrap_or_else(|| text::MEMBER_FALLBACK_NAME.to_string()),
+    };
+    Ok(Action::Reply(OutboundBody::Text { content: format!("{}{body}", text::mention(&nickname)), ats: vec![sender] }))
+}

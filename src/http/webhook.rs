@@ -1,0 +1,102 @@
+//! `POST /webhook/gewe/{robot}/{secret}`: the GeWe callback. GeWe does not sign callbacks, so the robot's
+//! secret is part of the registered callback URL and compared in constant time.
+//!
+//! The handler records the message durably (deduped by `Appid:NewMsgId`), hands it to the group's queue and
+//! answers 200 at once; the engine handles it asynchronously.
+
+use super::AppState;
+use super::error::AppError;
+use crate::chat::gewe::{self, GeweEvent, ParseError};
+use crate::engine::dispatch::Job;
+use crate::store::inbound::status;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::post;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/webhook/gewe/{robot}/{secret}", post(gewe_callback))
+}
+
+#[tracing::instrument(skip_all, fields(robot = %robot))]
+async fn gewe_callback(
+    State(st): State<AppState>,
+    Path((robot, secret)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let started = std::time::Instant::now();
+    let result = accept(&st, &robot, &secret, &body).await;
+    st.metrics.webhook_seconds.observe(started.elapsed().as_secs_f64());
+    match result {
+        Ok(outcome) => {
+            st.metrics.message_in(outcome);
+            Ok(Json(json!({ "ret": 200, "msg": "success", "result": outcome })))
+        }
+        Err(e) => {
+            st.metrics.message_in("rejected");
+            Err(e)
+        }
+    }
+}
+
+async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result<&'static str, AppError> {
+    let Some(rctx) = st.robots.get(robot) else { return Err(AppError::NotFound) };
+    let expected = rctx.settings.webhook_secret.expose().as_bytes();
+    if !bool::from(expected.ct_eq(secret.as_bytes())) {
+        tracing::warn!("callback with a wrong secret");
+        return Err(AppError::Unauthorized);
+    }
+    let event = gewe::parse_callback(body, &rctx.settings.nickname).map_err(|e| match e {
+        ParseError::UnknownType(t) => AppError::Unprocessable(format!("unknown TypeName `{t}`")),
+        other => AppError::BadRequest(other.to_string()),
+    })?;
+    let msg = match event {
+        GeweEvent::Message(msg) => msg,
+        GeweEvent::CallbackTest => return Ok("test"),
+        GeweEvent::Offline => {
+            tracing::warn!("gateway reports the account offline; sends are paused");
+            rctx.offline.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Ok("offline");
+        }
+        GeweEvent::ContactsChanged | GeweEvent::ContactsDeleted { .. } => return Ok("contacts"),
+    };
+    if msg.account_id != rctx.settings.app_id {
+        return Err(AppError::BadRequest("Appid does not belong to this robot".into()));
+    }
+    let now_ms = st.clock.now_ms();
+    let stale = now_ms / 1000 - msg.created_at > st.settings.engine.max_message_age_secs;
+    let skip = msg.is_self || msg.ignorable || stale;
+    let slot = if skip { None } else { st.dispatcher.reserve(&msg.conversation_id) };
+    let row_status = match (skip, &slot) {
+        (true, _) => status::SKIPPED,
+        (false, Some(_)) => status::PROCESSING,
+        (false, None) => status::PENDING,
+    };
+    let payload = serde_json::to_string(&msg).map_err(|e| AppError::Internal(e.to_string()))?;
+    let id = st
+        .store
+        .record_inbound(
+            &msg.dedupe_key,
+            rctx.id,
+            &msg.conversation_id,
+            msg.sender_id.as_deref(),
+            row_status,
+            &payload,
+            now_ms,
+        )
+        .await?;
+    let Some(id) = id else { return Ok("duplicate") };
+    if skip {
+        return Ok(if stale { "stale" } else { "skipped" });
+    }
+    match slot {
+        Some(slot) => {
+            slot.send(Job { inbound_id: id, robot_id: rctx.id, msg: *msg });
+            Ok("accepted")
+        }
+        None => Ok("queued"),
+    }
+}

@@ -1,0 +1,154 @@
+//! Callback bodies in the gateway's wire shape (chat-gateways spec §1.3–1.8).
+
+use super::{BotIdentity, Ids, LinkCard, unix_now};
+use crate::chat::MemberRef;
+use quick_xml::escape::escape;
+use serde_json::{Value, json};
+
+/// Who wrote a group message, and where.
+pub(super) struct GroupMessage<'a> {
+    pub room: &'a str,
+    pub sender_wxid: &'a str,
+    pub sender_nick: &'a str,
+    pub member_count: usize,
+}
+
+/// What the robot sent, for its self-sent echo.
+pub(super) enum Echo<'a> {
+    Text { content: &'a str, ats: &'a [String] },
+    Image { md5: &'a str, length: usize, width: u32, height: u32 },
+    Link(&'a LinkCard),
+}
+
+/// A member's text message in a group.
+pub(super) fn group_text(
+    bot: &BotIdentity,
+    msg: &GroupMessage<'_>,
+    text: &str,
+    mentions: &[String],
+    ids: Ids,
+) -> String {
+    let push = if mentions.contains(&bot.wxid) {
+        format!("{}在群聊中@了你", msg.sender_nick)
+    } else {
+        format!("{} : {text}", msg.sender_nick)
+    };
+    let content = format!("{}:\n{text}", msg.sender_wxid);
+    add_msg(bot, msg.room, &bot.wxid, 1, &content, &msg_source(mentions, msg.member_count), Some(&push), ids)
+}
+
+/// A member's shared link card (appmsg type 5) in a group.
+pub(super) fn group_card(bot: &BotIdentity, msg: &GroupMessage<'_>, card: &LinkCard, ids: Ids) -> String {
+    let content = format!("{}:\n{}", msg.sender_wxid, card_xml(card, msg.sender_wxid));
+    let push = format!("{} : [链接]{}", msg.sender_nick, card.title);
+    add_msg(bot, msg.room, &bot.wxid, 49, &content, &msg_source(&[], msg.member_count), Some(&push), ids)
+}
+
+/// The 10002 join sysmsg: `inviter` invited `joined`.
+pub(super) fn join(bot: &BotIdentity, room: &str, inviter: &MemberRef, joined: &[MemberRef], ids: Ids) -> String {
+    let member = |m: &MemberRef| {
+        format!(
+            "\t\t\t\t\t\t<member>\n\t\t\t\t\t\t\t<username><![CDATA[{}]]></username>\n\t\t\t\t\t\t\t<nickname><![CDATA[{}]]></nickname>\n\t\t\t\t\t\t</member>\n",
+            cdata(&m.wxid),
+            cdata(m.nickname.as_deref().unwrap_or(&m.wxid))
+        )
+    };
+    let joined_members: String = joined.iter().map(member).collect();
+    let content = format!(
+        "{room}:\n<sysmsg type=\"sysmsgtemplate\">\n\t<sysmsgtemplate>\n\t\t<content_template type=\"tmpl_type_profile\">\n\t\t\t<plain><![CDATA[]]></plain>\n\t\t\t<template><![CDATA[\"$username$\"邀请\"$names$\"加入了群聊]]></template>\n\t\t\t<link_list>\n\t\t\t\t<link name=\"username\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{}\t\t\t\t\t</memberlist>\n\t\t\t\t</link>\n\t\t\t\t<link name=\"names\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{joined_members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[、]]></separator>\n\t\t\t\t</link>\n\t\t\t</link_list>\n\t\t</content_template>\n\t</sysmsgtemplate>\n</sysmsg>\n",
+        member(inviter)
+    );
+    add_msg(bot, room, &bot.wxid, 10002, &content, "", None, ids)
+}
+
+/// The self-sent echo of a message the robot sent to `to` (a room or a peer).
+pub(super) fn echo(bot: &BotIdentity, to: &str, sent: &Echo<'_>, ids: Ids) -> String {
+    let (msg_type, content, source) = match sent {
+        Echo::Text { content, ats } => (1, (*content).to_string(), msg_source(ats, 0)),
+        Echo::Image { md5, length, width, height } => (
+            3,
+            format!(
+                "<?xml version=\"1.0\"?>\n<msg>\n\t<img aeskey=\"{key}\" encryver=\"1\" cdnthumbaeskey=\"{key}\" cdnthumburl=\"{fid}\" cdnthumblength=\"{length}\" cdnthumbheight=\"{height}\" cdnthumbwidth=\"{width}\" cdnmidheight=\"0\" cdnmidwidth=\"0\" cdnhdheight=\"0\" cdnhdwidth=\"0\" cdnmidimgurl=\"{fid}\" length=\"{length}\" md5=\"{md5}\" />\n</msg>\n",
+                key = md5,
+                fid = file_id(md5),
+            ),
+            msg_source(&[], 0),
+        ),
+        Echo::Link(card) => (49, card_xml(card, &bot.wxid), msg_source(&[], 0)),
+    };
+    add_msg(bot, &bot.wxid, to, msg_type, &content, &source, None, ids)
+}
+
+/// `TypeName: Offline`.
+pub(super) fn offline(bot: &BotIdentity) -> String {
+    json!({"TypeName": "Offline", "Appid": bot.app_id, "Wxid": bot.wxid}).to_string()
+}
+
+/// The body `setCallback` posts to check the URL.
+pub(super) fn callback_test(token: &str) -> String {
+    json!({"testMsg": "回调地址链接成功！", "token": token}).to_string()
+}
+
+/// The CDN file id the gateway reports for an uploaded image.
+pub(super) fn file_id(md5: &str) -> String {
+    format!("3052020100044b30490201000204{md5}0204")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn add_msg(
+    bot: &BotIdentity,
+    from: &str,
+    to: &str,
+    msg_type: i64,
+    content: &str,
+    msg_source: &str,
+    push_content: Option<&str>,
+    ids: Ids,
+) -> String {
+    let mut data = json!({
+        "MsgId": ids.msg_id,
+        "FromUserName": {"string": from},
+        "ToUserName": {"string": to},
+        "MsgType": msg_type,
+        "Content": {"string": content},
+        "Status": 3,
+        "ImgStatus": if msg_type == 3 { 2 } else { 1 },
+        "ImgBuf": {"iLen": 0},
+        "CreateTime": unix_now(),
+        "MsgSource": msg_source,
+        "NewMsgId": ids.new_msg_id,
+        "MsgSeq": ids.msg_id.wrapping_add(100_000_000),
+    });
+    if let (Some(push), Some(obj)) = (push_content, data.as_object_mut()) {
+        obj.insert("PushContent".into(), Value::String(push.to_string()));
+    }
+    json!({"TypeName": "AddMsg", "Appid": bot.app_id, "Wxid": bot.wxid, "Data": data}).to_string()
+}
+
+fn msg_source(mentions: &[String], member_count: usize) -> String {
+    let at_list = if mentions.is_empty() {
+        String::new()
+    } else {
+        format!("\t<atuserlist><![CDATA[,{}]]></atuserlist>\n", cdata(&mentions.join(",")))
+    };
+    let signature: String = (0..8).map(|_| char::from(b'a' + rand::random_range(0..26u8))).collect();
+    format!(
+        "<msgsource>\n{at_list}\t<silence>0</silence>\n\t<membercount>{member_count}</membercount>\n\t<signature>v1_{signature}</signature>\n\t<tmp_node>\n\t\t<publisher-id></publisher-id>\n\t</tmp_node>\n</msgsource>\n"
+    )
+}
+
+fn card_xml(card: &LinkCard, from: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<msg>\n\t<appmsg appid=\"\" sdkver=\"0\">\n\t\t<title>{}</title>\n\t\t<des>{}</des>\n\t\t<type>5</type>\n\t\t<url>{}</url>\n\t\t<thumburl>{}</thumburl>\n\t</appmsg>\n\t<fromusername>{}</fromusername>\n\t<scene>0</scene>\n</msg>",
+        escape(card.title.as_str()),
+        escape(card.desc.as_str()),
+        escape(card.url.as_str()),
+        escape(card.thumb_url.as_str()),
+        escape(from)
+    )
+}
+
+/// Text safe inside `<![CDATA[…]]>`.
+fn cdata(s: &str) -> String {
+    s.replace("]]>", "]]]]><![CDATA[>")
+}

@@ -1,0 +1,493 @@
+//! Simulated GeWe gateway (chat-gateways spec §1), mounted at `/gewe`: the API lives under `/gewe/v2/api`, the
+//! browser playground under `/gewe/playground`.
+//!
+//! It plays one logged-in robot account. Like the real gateway it checks the `X-GEWE-TOKEN` header and the JSON
+//! bodies, answers `ret: 200` envelopes, downloads `postImage` URLs itself, echoes every sent message back as a
+//! self-sent `AddMsg` callback, and posts member messages to the registered callback URL. Everything sent is
+//! recorded ([`GeweSim::sent`], [`GeweSim::send_attempts`]) with timestamps, and faults can be injected
+//! (failing sends, slow answers, duplicate and late callbacks).
+
+mod api;
+mod callback;
+mod playground;
+
+use super::SimCredentials;
+use crate::chat::MemberRef;
+use axum::Router;
+use bytes::Bytes;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The group the playground page chats in.
+pub const PLAYGROUND_ROOM: &str = "45810326871@chatroom";
+/// Its display name.
+pub const PLAYGROUND_ROOM_NAME: &str = "省钱福利群";
+
+/// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
+pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";
+pub const DEFAULT_BOT_WXID: &str = "wxid_dealbot_sim";
+pub const DEFAULT_BOT_NICKNAME: &str = "省钱小助手";
+
+/// Timeout of every request the sim makes (callbacks, image downloads).
+const OUTBOUND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The robot account the sim plays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub app_id: String,
+    pub wxid: String,
+    pub nickname: String,
+}
+
+impl Default for BotIdentity {
+    fn default() -> Self {
+        BotIdentity {
+            app_id: DEFAULT_APP_ID.into(),
+            wxid: DEFAULT_BOT_WXID.into(),
+            nickname: DEFAULT_BOT_NICKNAME.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentKind {
+    Text,
+    Image,
+    Link,
+}
+
+/// A link card the robot sent (`postLink`) or a member shared.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkCard {
+    pub title: String,
+    pub desc: String,
+    pub url: String,
+    pub thumb_url: String,
+}
+
+/// One message the gateway delivered into a chat on the robot's behalf.
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    /// Position in [`GeweSim::sent`].
+    pub index: usize,
+    pub to_wxid: String,
+    pub kind: SentKind,
+    /// Text content (`postText`); the card title for links; empty for images.
+    pub content: String,
+    /// `ats` split on commas.
+    pub ats: Vec<String>,
+    /// Whether `content` carries `@<nickname>` for every id in `ats` (members the sim knows), as the gateway
+    /// requires for the mention to show.
+    pub ats_in_content: bool,
+    pub img_url: Option<String>,
+    /// The bytes the gateway downloaded from `img_url`.
+    pub image_bytes: Option<Bytes>,
+    pub link: Option<LinkCard>,
+    pub new_msg_id: String,
+    pub at: SystemTime,
+}
+
+/// How one send call (`postText` / `postImage` / `postLink`) was answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    Delivered,
+    /// HTTP 200 with `ret != 200`.
+    Rejected {
+        ret: i64,
+        msg: String,
+    },
+    /// An HTTP error status.
+    Http(u16),
+}
+
+/// Every send call, in arrival order, for checking pacing and retries.
+#[derive(Debug, Clone)]
+pub struct SendAttempt {
+    /// `postText`, `postImage` or `postLink`.
+    pub route: &'static str,
+    pub to_wxid: String,
+    /// When the call arrived.
+    pub at: SystemTime,
+    pub outcome: SendOutcome,
+}
+
+/// One callback POST the sim made.
+#[derive(Debug, Clone)]
+pub struct DeliveredCallback {
+    pub body: String,
+    /// The receiver's HTTP status, `None` when the POST failed.
+    pub status: Option<u16>,
+    pub at: SystemTime,
+}
+
+/// A fault the next send call answers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendFault {
+    /// An HTTP error status (e.g. 502).
+    Http(u16),
+    /// HTTP 200 with this `ret` and `msg` (the gateway's `{"ret":500,"msg":"执行失败"}`).
+    Ret(i64, String),
+}
+
+impl SendFault {
+    /// The gateway's usual failure answer.
+    pub fn ret_500() -> Self {
+        SendFault::Ret(500, "执行失败".into())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("no callback URL is set")]
+    NoCallbackUrl,
+    #[error("callback POST failed: {0}")]
+    Post(String),
+    #[error("callback receiver answered HTTP {0}")]
+    Status(u16),
+    #[error("no recorded callback #{0}")]
+    NoSuchCallback(usize),
+}
+
+#[derive(Clone)]
+pub struct GeweSim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    token: String,
+    http: reqwest::Client,
+    state: Mutex<State>,
+}
+
+struct State {
+    bot: BotIdentity,
+    callback_url: Option<String>,
+    online: bool,
+    next_new_msg_id: u64,
+    next_msg_id: u32,
+    rooms: HashMap<String, Room>,
+    sent: Vec<SentMessage>,
+    attempts: Vec<SendAttempt>,
+    callbacks: Vec<DeliveredCallback>,
+    timeline: Vec<playground::Entry>,
+    send_faults: VecDeque<SendFault>,
+    response_delay: Duration,
+    callback_copies: u32,
+    callback_delay: Duration,
+}
+
+#[derive(Default)]
+struct Room {
+    members: Vec<MemberRef>,
+}
+
+/// Fresh message ids for one message.
+#[derive(Debug, Clone, Copy)]
+struct Ids {
+    new_msg_id: u64,
+    msg_id: u32,
+}
+
+impl State {
+    fn next_ids(&mut self) -> Ids {
+        self.next_new_msg_id += 1 + u64::from(rand::random::<u8>());
+        self.next_msg_id = self.next_msg_id.wrapping_add(1);
+        Ids { new_msg_id: self.next_new_msg_id, msg_id: self.next_msg_id }
+    }
+
+    fn room(&mut self, room: &str) -> &mut Room {
+        let bot = MemberRef { wxid: self.bot.wxid.clone(), nickname: Some(self.bot.nickname.clone()) };
+        self.rooms.entry(room.to_string()).or_insert_with(|| Room { members: vec![bot] })
+    }
+
+    /// Adds the member or updates their nickname.
+    fn remember_member(&mut self, room: &str, wxid: &str, nickname: &str) {
+        let members = &mut self.room(room).members;
+        match members.iter_mut().find(|m| m.wxid == wxid) {
+            Some(m) => m.nickname = Some(nickname.to_string()),
+            None => members.push(MemberRef { wxid: wxid.to_string(), nickname: Some(nickname.to_string()) }),
+        }
+    }
+
+    fn nickname_of(&self, room: &str, wxid: &str) -> Option<String> {
+        if wxid == self.bot.wxid {
+            return Some(self.bot.nickname.clone());
+        }
+        self.rooms.get(room)?.members.iter().find(|m| m.wxid == wxid)?.nickname.clone()
+    }
+}
+
+impl GeweSim {
+    pub fn new(creds: &SimCredentials) -> Self {
+        let mut state = State {
+            bot: BotIdentity::default(),
+            callback_url: None,
+            online: true,
+            // Above 2^53 like real ids, and random so a restarted sim does not reuse ids a persistent inbox saw.
+            next_new_msg_id: 7_000_000_000_000_000_000 + rand::random_range(0..1_000_000_000_000_000_000),
+            next_msg_id: rand::random_range(700_000_000..800_000_000),
+            rooms: HashMap::new(),
+            sent: Vec::new(),
+            attempts: Vec::new(),
+            callbacks: Vec::new(),
+            timeline: Vec::new(),
+            send_faults: VecDeque::new(),
+            response_delay: Duration::ZERO,
+            callback_copies: 1,
+            callback_delay: Duration::ZERO,
+        };
+        state.room(PLAYGROUND_ROOM);
+        GeweSim {
+            inner: Arc::new(Inner {
+                token: creds.gewe_token.clone(),
+                // Simulated traffic stays on this machine: never through a proxy from the environment.
+                http: reqwest::Client::builder().no_proxy().build().unwrap_or_default(),
+                state: Mutex::new(state),
+            }),
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new().nest("/v2/api", api::router(self.clone())).merge(playground::router(self.clone()))
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Sets the robot account the sim plays.
+    pub fn configure_bot(&self, app_id: &str, wxid: &str, nickname: &str) {
+        let mut state = self.state();
+        let old_wxid = std::mem::replace(&mut state.bot.wxid, wxid.to_string());
+        state.bot.app_id = app_id.to_string();
+        state.bot.nickname = nickname.to_string();
+        for room in state.rooms.values_mut() {
+            room.members.retain(|m| m.wxid != old_wxid && m.wxid != wxid);
+            room.members.insert(0, MemberRef { wxid: wxid.to_string(), nickname: Some(nickname.to_string()) });
+        }
+    }
+
+    pub fn bot(&self) -> BotIdentity {
+        self.state().bot.clone()
+    }
+
+    /// Registers where callbacks go (what `/tools/setCallback` does, without the test POST).
+    pub fn set_callback_url(&self, url: &str) {
+        self.state().callback_url = Some(url.to_string());
+    }
+
+    pub fn callback_url(&self) -> Option<String> {
+        self.state().callback_url.clone()
+    }
+
+    /// Marks the account online or offline; offline accounts fail every send.
+    pub fn set_online(&self, online: bool) {
+        self.state().online = online;
+    }
+
+    /// Adds a member to a room (or renames them), so mentions of them resolve.
+    pub fn add_member(&self, room: &str, wxid: &str, nickname: &str) {
+        self.state().remember_member(room, wxid, nickname);
+    }
+
+    /// The room's members as `/group/getChatroomMemberList` reports them (the robot first).
+    pub fn members(&self, room: &str) -> Vec<MemberRef> {
+        self.state().room(room).members.clone()
+    }
+
+    /// Messages the gateway delivered, in order.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.state().sent.clone()
+    }
+
+    /// Every send call with its arrival time and answer, including failed ones.
+    pub fn send_attempts(&self) -> Vec<SendAttempt> {
+        self.state().attempts.clone()
+    }
+
+    /// Every callback POST made so far.
+    pub fn callbacks(&self) -> Vec<DeliveredCallback> {
+        self.state().callbacks.clone()
+    }
+
+    /// The next `n` send calls answer with `fault` (after the token check).
+    pub fn fail_next_sends(&self, n: usize, fault: SendFault) {
+        self.state().send_faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// Send calls answer only after `delay` (to exercise client timeouts).
+    pub fn delay_responses(&self, delay: Duration) {
+        self.state().response_delay = delay;
+    }
+
+    /// Every callback from now on is posted `copies` times in a row (at least once).
+    pub fn duplicate_callbacks(&self, copies: u32) {
+        self.state().callback_copies = copies.max(1);
+    }
+
+    /// Every callback from now on waits `delay` before it is posted.
+    pub fn delay_callbacks(&self, delay: Duration) {
+        self.state().callback_delay = delay;
+    }
+
+    /// A member writes `text` into `room`. Builds the callback the real gateway posts (sender prefix, MsgSource
+    /// with `<atuserlist>` for every `@<nickname>\u{2005}` of a known member or `@所有人\u{2005}`, PushContent, a
+    /// fresh `NewMsgId` above 2^53, CreateTime now), posts it, and returns the `NewMsgId`.
+    pub async fn deliver_text(
+        &self,
+        room: &str,
+        sender_wxid: &str,
+        sender_nick: &str,
+        text: &str,
+    ) -> Result<String, SimError> {
+        let body = {
+            let mut state = self.state();
+            state.remember_member(room, sender_wxid, sender_nick);
+            let mentions = mentioned_ids(&state.room(room).members, text);
+            let ids = state.next_ids();
+            let member_count = state.room(room).members.len();
+            let entry = playground::Entry::member_text(room, sender_wxid, sender_nick, text);
+            playground::push(&mut state.timeline, entry);
+            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
+            (callback::group_text(&state.bot, &message, text, &mentions, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A member shares a link card (appmsg type 5) into `room`.
+    pub async fn deliver_card(
+        &self,
+        room: &str,
+        sender_wxid: &str,
+        sender_nick: &str,
+        card: &LinkCard,
+    ) -> Result<String, SimError> {
+        let body = {
+            let mut state = self.state();
+            state.remember_member(room, sender_wxid, sender_nick);
+            let ids = state.next_ids();
+            let member_count = state.room(room).members.len();
+            playground::push(&mut state.timeline, playground::Entry::member_card(room, sender_wxid, sender_nick, card));
+            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
+            (callback::group_card(&state.bot, &message, card, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// `inviter` invites `joined` into `room` (the 10002 join sysmsg).
+    pub async fn deliver_join(
+        &self,
+        room: &str,
+        inviter: &MemberRef,
+        joined: &[MemberRef],
+    ) -> Result<String, SimError> {
+        let body = {
+            let mut state = self.state();
+            for m in std::iter::once(inviter).chain(joined) {
+                let nick = m.nickname.clone().unwrap_or_else(|| m.wxid.clone());
+                state.remember_member(room, &m.wxid, &nick);
+            }
+            let ids = state.next_ids();
+            playground::push(&mut state.timeline, playground::Entry::join(room, inviter, joined));
+            (callback::join(&state.bot, room, inviter, joined, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// Posts `body` as it is.
+    pub async fn deliver_raw(&self, body: &str) -> Result<(), SimError> {
+        self.post_callback(body).await
+    }
+
+    /// Re-posts callback `index` of [`GeweSim::callbacks`]: a late duplicate.
+    pub async fn redeliver(&self, index: usize) -> Result<(), SimError> {
+        let body = self.state().callbacks.get(index).map(|c| c.body.clone()).ok_or(SimError::NoSuchCallback(index))?;
+        self.post_callback(&body).await
+    }
+
+    /// The account drops offline: sends fail from now on and the `Offline` callback is posted.
+    pub async fn deliver_offline(&self) -> Result<(), SimError> {
+        let body = {
+            let mut state = self.state();
+            state.online = false;
+            callback::offline(&state.bot)
+        };
+        self.post_callback(&body).await
+    }
+
+    /// Posts one callback with the configured delay and copies, recording each POST.
+    async fn post_callback(&self, body: &str) -> Result<(), SimError> {
+        let (url, copies, delay) = {
+            let state = self.state();
+            (state.callback_url.clone(), state.callback_copies, state.callback_delay)
+        };
+        let url = url.ok_or(SimError::NoCallbackUrl)?;
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        let mut result = Ok(());
+        for _ in 0..copies {
+            if let Err(e) = self.post_once(&url, body).await {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    async fn post_once(&self, url: &str, body: &str) -> Result<(), SimError> {
+        let response = self
+            .inner
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .timeout(OUTBOUND_TIMEOUT)
+            .send()
+            .await;
+        let status = response.as_ref().ok().map(|r| r.status().as_u16());
+        self.state().callbacks.push(DeliveredCallback { body: body.to_string(), status, at: SystemTime::now() });
+        match response {
+            Err(e) => Err(SimError::Post(e.without_url().to_string())),
+            Ok(r) if !r.status().is_success() => Err(SimError::Status(r.status().as_u16())),
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// Posts a callback without waiting for it (the gateway's echo of a sent message).
+    fn post_callback_in_background(&self, body: String) {
+        let sim = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = sim.post_callback(&body).await {
+                tracing::debug!(error = %e, "simulated gateway: echo callback not delivered");
+            }
+        });
+    }
+}
+
+/// Ids mentioned as `@<nickname>\u{2005}` among `members`, plus `notify@all` for `@所有人\u{2005}`.
+fn mentioned_ids(members: &[MemberRef], text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = members
+        .iter()
+        .filter(|m| m.nickname.as_deref().is_some_and(|n| !n.is_empty() && text.contains(&format!("@{n}\u{2005}"))))
+        .map(|m| m.wxid.clone())
+        .collect();
+    if text.contains("@所有人\u{2005}") {
+        ids.push("notify@all".into());
+    }
+    ids
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+fn unix_millis(at: SystemTime) -> u64 {
+    at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,578 @@
+//! Simulated JD union gateway (JOS `POST /routerjson`, affiliates spec §2 and §5).
+//!
+//! It checks what JOS checks (system parameters, app key, the MD5 sign over the received values, the timestamp
+//! against the wall clock, the method name) and answers in the wire envelope (`…_responce` with the `…Result` as a
+//! JSON string) or, after [`JdSim::set_doc_form`], the documented one (`…_response` with an object).
+//!
+//! Methods: `jd.union.open.promotion.bysubunionid.get`, `jd.union.open.promotion.common.get`,
+//! `jd.union.open.goods.query` and `jd.union.open.order.row.query`. Every conversion is remembered: its short link
+//! and click token resolve back to the item, and it later produces an order row (see `orders`).
+//!
+//! Gateway error numbers other than 12 (sign) and 15 (method) are not documented publicly; the simulator uses
+//! 11 (missing system parameter), 13 (app key), 16 (timestamp) and 19 (access token).
+
+mod materials;
+mod orders;
+#[cfg(test)]
+mod tests;
+
+pub use orders::UNION_ID;
+
+use super::SimCredentials;
+use super::catalog::{self, SimItem};
+use super::support::{
+    CallCounter, FaultQueue, SimClock, Throttle, decode_form, hash64, lock, parse_gmt8, percent_number, token,
+    wall_now, yuan_number,
+};
+use crate::affiliate::sign::{md5_wrapped, sign_eq};
+use crate::platform::Platform;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
+const COMMON: &str = "jd.union.open.promotion.common.get";
+const GOODS_QUERY: &str = "jd.union.open.goods.query";
+const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
+const METHODS: [&str; 4] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY];
+
+/// A failure to answer the next requests with (after the gateway checks passed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JdFault {
+    /// Business code 2001609 服务降级，请稍后重试！ (what JD answers when an app calls too often).
+    Throttled,
+    /// Business code 2002408 接口降级处理.
+    Degraded,
+    /// Business code 2002500 系统异常，请稍后重试.
+    SystemError,
+    /// Gateway code 19: invalid or expired access token.
+    TokenExpired,
+    /// A bare HTTP error status with a text body.
+    HttpStatus(u16),
+    /// HTTP 200 with a body that is not JSON.
+    Garbled,
+}
+
+#[derive(Clone)]
+pub struct JdSim {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    creds: SimCredentials,
+    cdn_base: String,
+    clock: SimClock,
+    calls: CallCounter,
+    throttle: Throttle,
+    faults: FaultQueue<JdFault>,
+    doc_form: AtomicBool,
+    bysubunionid_allowed: AtomicBool,
+    max_skew_secs: AtomicI64,
+    state: Mutex<SimState>,
+}
+
+#[derive(Default)]
+struct SimState {
+    seq: u64,
+    /// Short codes and click tokens issued by conversions → sku.
+    issued: HashMap<String, u64>,
+    clicks: Vec<orders::Click>,
+}
+
+/// A business answer: the `…Result` object.
+struct Biz {
+    code: u32,
+    message: String,
+    fields: Map<String, Value>,
+}
+
+impl Biz {
+    fn ok(fields: Map<String, Value>) -> Biz {
+        Biz { code: 200, message: "success".into(), fields }
+    }
+
+    fn err(code: u32, message: impl Into<String>) -> Biz {
+        Biz { code, message: message.into(), fields: Map::new() }
+    }
+}
+
+impl JdSim {
+    pub fn new(creds: &SimCredentials, cdn_base: &str) -> Self {
+        JdSim {
+            inner: Arc::new(Inner {
+                creds: creds.clone(),
+                cdn_base: cdn_base.trim_end_matches('/').to_string(),
+                clock: SimClock::default(),
+                calls: CallCounter::default(),
+                throttle: Throttle::default(),
+                faults: FaultQueue::default(),
+                doc_form: AtomicBool::new(false),
+                bysubunionid_allowed: AtomicBool::new(true),
+                max_skew_secs: AtomicI64::new(600),
+                state: Mutex::new(SimState::default()),
+            }),
+        }
+    }
+
+    /// `/routerjson` (GET or form POST); mount it at `/jd`.
+    pub fn router(&self) -> Router {
+        Router::new().route("/routerjson", get(gateway).post(gateway)).with_state(self.clone())
+    }
+
+    /// Answer in the documented envelope (`…_response`, `…Result` object, string codes) instead of the wire one.
+    pub fn set_doc_form(&self, on: bool) {
+        self.inner.doc_form.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether the app may call bysubunionid.get (false: it answers 2002403 and clients fall back to common.get).
+    pub fn set_bysubunionid_permission(&self, allowed: bool) {
+        self.inner.bysubunionid_allowed.store(allowed, Ordering::SeqCst);
+    }
+
+    /// Freezes the business clock (order lifecycle, query windows) at `unix` seconds; `None` follows the wall clock.
+    pub fn set_now(&self, unix: Option<i64>) {
+        self.inner.clock.set(unix);
+    }
+
+    /// Moves the business clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.inner.clock.advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4));
+    }
+
+    /// The business clock, unix seconds.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
+    pub fn set_max_skew(&self, skew: Duration) {
+        self.inner.max_skew_secs.store(i64::try_from(skew.as_secs()).unwrap_or(i64::MAX), Ordering::SeqCst);
+    }
+
+    /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
+    pub fn set_qps_limit(&self, qps: Option<u32>) {
+        self.inner.throttle.set_qps(qps);
+    }
+
+    /// Answers the next `times` requests that pass the gateway checks with `fault`.
+    pub fn inject(&self, fault: JdFault, times: u32) {
+        self.inner.faults.push(fault, times);
+    }
+
+    pub fn clear_faults(&self) {
+        self.inner.faults.clear();
+    }
+
+    /// Requests received with this `method` parameter (accepted or not).
+    pub fn calls(&self, method: &str) -> u64 {
+        self.inner.calls.get(method)
+    }
+
+    fn handle(&self, p: &BTreeMap<String, String>) -> Response {
+        let method = p.get("method").map(String::as_str).unwrap_or_default();
+        if !method.is_empty() {
+            self.inner.calls.record(method);
+        }
+        if let Err(e) = self.check_gateway(p, method) {
+            return e.into_response();
+        }
+        match self.inner.faults.next() {
+            Some(JdFault::Throttled) => return self.business(method, Biz::err(2_001_609, "服务降级，请稍后重试！")),
+            Some(JdFault::Degraded) => return self.business(method, Biz::err(2_002_408, "接口降级处理")),
+            Some(JdFault::SystemError) => return self.business(method, Biz::err(2_002_500, "系统异常，请稍后重试")),
+            Some(JdFault::TokenExpired) => {
+                return GatewayError::new("19", "无效access_token", Some("Invalid access_token".into()))
+                    .into_response();
+            }
+            Some(JdFault::HttpStatus(s)) => {
+                let status = StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY);
+                return (status, "upstream error").into_response();
+            }
+            Some(JdFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".to_string()),
+            None => {}
+        }
+        if !self.inner.throttle.allow() {
+            return self.business(method, Biz::err(2_001_609, "服务降级，请稍后重试！"));
+        }
+        let biz = match p.get("360buy_param_json").map(|s| serde_json::from_str::<Value>(s)) {
+            Some(Ok(Value::Object(params))) => self.dispatch(method, &params),
+            _ => Biz::err(2_002_400, "参数错误:360buy_param_json"),
+        };
+        self.business(method, biz)
+    }
+
+    fn check_gateway(&self, p: &BTreeMap<String, String>, method: &str) -> Result<(), GatewayError> {
+        for name in ["method", "app_key", "timestamp", "v", "sign", "360buy_param_json"] {
+            if p.get(name).is_none_or(|v| v.is_empty()) {
+                return Err(GatewayError::new(
+                    "11",
+                    format!("缺少系统参数:{name}"),
+                    Some(format!("Missing system parameter: {name}")),
+                ));
+            }
+        }
+        if p.get("app_key").map(String::as_str) != Some(self.inner.creds.jd_app_key.as_str()) {
+            return Err(GatewayError::new("13", "无效的app_key", Some("Invalid app_key".into())));
+        }
+        let sign_method_ok = p.get("sign_method").is_none_or(|m| m.eq_ignore_ascii_case("md5"));
+        let expected = md5_wrapped(&self.inner.creds.jd_app_secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let given = p.get("sign").map(String::as_str).unwrap_or_default();
+        if !sign_method_ok || !sign_eq(&expected, given) {
+            return Err(GatewayError::new("12", "无效签名", None));
+        }
+        let skew = self.inner.max_skew_secs.load(Ordering::SeqCst);
+        let fresh = p.get("timestamp").and_then(|t| parse_gmt8(t)).is_some_and(|t| (t - wall_now()).abs() <= skew);
+        if !fresh {
+            return Err(GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())));
+        }
+        if !METHODS.contains(&method) {
+            return Err(GatewayError::new("15", "不存在的方法名", Some("Invalid Method".into())));
+        }
+        Ok(())
+    }
+
+    fn dispatch(&self, method: &str, params: &Map<String, Value>) -> Biz {
+        let Some(wrapper) = method_request(method) else { return Biz::err(2_002_400, "参数错误") };
+        let Some(r) = params.get(wrapper).and_then(Value::as_object) else {
+            return Biz::err(2_002_400, format!("参数错误:{wrapper}"));
+        };
+        match method {
+            BYSUBUNIONID => self.promotion(r, false),
+            COMMON => self.promotion(r, true),
+            GOODS_QUERY => self.goods_query(r),
+            _ => self.order_rows(r),
+        }
+    }
+
+    /// promotion.bysubunionid.get (`common` = false) and promotion.common.get.
+    fn promotion(&self, r: &Map<String, Value>, common: bool) -> Biz {
+        if !common && !self.inner.bysubunionid_allowed.load(Ordering::SeqCst) {
+            return Biz::err(2_002_403, "无调用权限，请联系联盟运营申请");
+        }
+        let Some(material) = str_field(r, "materialId").filter(|m| !m.is_empty()) else {
+            return Biz::err(2_001_212, "参数错误:materialId不能为空");
+        };
+        let site_id = match num_field(r, "siteId") {
+            Some(Some(s)) => s,
+            Some(None) => return Biz::err(2_001_212, "参数错误:siteId"),
+            None if common => return Biz::err(2_001_212, "参数错误:siteId不能为空"),
+            None => 0,
+        };
+        let position_id = match num_field(r, "positionId") {
+            Some(Some(p)) => p,
+            Some(None) => return Biz::err(2_001_213, "pid错误:positionId"),
+            None => 0,
+        };
+        let sub_union_id = str_field(r, "subUnionId").filter(|s| !s.is_empty());
+        if let Some(s) = &sub_union_id {
+            let ok = s.len() <= 80 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            if !ok {
+                return Biz::err(2_001_208, "subUnionId入参格式有误");
+            }
+            if str_field(r, "pid").is_some_and(|p| !p.is_empty()) {
+                return Biz::err(2_001_214, "pid和subUnionId不能同时使用");
+            }
+        }
+        let chain_type = match num_field(r, "chainType") {
+            None => 2,
+            Some(Some(c @ 1..=3)) => c,
+            Some(_) => return Biz::err(2_001_212, "参数错误:chainType"),
+        };
+
+        let mut st = lock(&self.inner.state);
+        let Some(sku) = materials::resolve(&material, &st.issued) else {
+            return Biz::err(2_001_212, "物料链接不合法或商品不存在，请检查materialId");
+        };
+        if catalog::item_by_id(Platform::Jd, sku).commission_bps == 0 {
+            return Biz::err(2_001_212, "该商品不在推广中");
+        }
+        st.seq += 1;
+        let seq = st.seq;
+        let seed = [b"jd-link".as_slice(), &seq.to_le_bytes(), material.as_bytes(), &position_id.to_le_bytes()];
+        let code = token(&[&seed[..], &[b"short"]].concat(), 7);
+        let p = token(&[&seed[..], &[b"click"]].concat(), 32);
+        st.issued.insert(code.clone(), sku);
+        st.issued.insert(p.clone(), sku);
+        st.clicks.push(orders::Click {
+            seq,
+            at: self.inner.clock.now(),
+            sku,
+            position_id,
+            site_id,
+            sub_union_id: sub_union_id.clone(),
+        });
+        drop(st);
+
+        let click_url = format!("https://union-click.jd.com/jdc?e=&p={p}");
+        let short_url = format!("https://u.jd.com/{code}");
+        let mut data = Map::new();
+        if common || chain_type != 2 {
+            data.insert("clickURL".into(), json!(click_url));
+        }
+        if !common && chain_type != 1 {
+            data.insert("shortURL".into(), json!(short_url));
+        }
+        let mut fields = Map::new();
+        fields.insert("data".into(), Value::Object(data));
+        Biz::ok(fields)
+    }
+
+    fn goods_query(&self, r: &Map<String, Value>) -> Biz {
+        let page_index = match num_field(r, "pageIndex") {
+            None => 1,
+            Some(Some(p)) if p >= 1 => p,
+            Some(_) => return Biz::err(2_001_212, "参数错误:pageIndex"),
+        };
+        let page_size = match num_field(r, "pageSize") {
+            None => 20,
+            Some(Some(s @ 1..=30)) => s,
+            Some(_) => return Biz::err(2_001_212, "参数错误:pageSize最大为30"),
+        };
+        let items: Vec<SimItem> = if let Some(skus) = r.get("skuIds").and_then(Value::as_array) {
+            if skus.len() > 20 {
+                return Biz::err(2_002_499, "数组参数个数不符合业务规定");
+            }
+            let mut ids = Vec::new();
+            for v in skus {
+                match scalar_u64(v) {
+                    Some(id) => ids.push(id),
+                    None => return Biz::err(2_001_212, "参数错误:skuIds"),
+                }
+            }
+            ids.into_iter().map(|id| catalog::item_by_id(Platform::Jd, id)).collect()
+        } else {
+            let keyword = str_field(r, "keyword").unwrap_or_default();
+            if keyword.contains("://") {
+                let st = lock(&self.inner.state);
+                materials::resolve(&keyword, &st.issued)
+                    .map(|sku| catalog::item_by_id(Platform::Jd, sku))
+                    .into_iter()
+                    .collect()
+            } else {
+                catalog::search(Platform::Jd, &keyword)
+            }
+        };
+        // Items without commission are not "in promotion": JD leaves them out.
+        let items: Vec<SimItem> = items.into_iter().filter(|i| i.commission_bps > 0).collect();
+        let total = items.len();
+        let start = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let page: Vec<Value> = items
+            .iter()
+            .skip(start)
+            .take(usize::try_from(page_size).unwrap_or(30))
+            .map(|i| self.goods_json(i))
+            .collect();
+        let mut fields = Map::new();
+        if !page.is_empty() {
+            fields.insert("data".into(), Value::Array(page));
+        }
+        fields.insert("totalCount".into(), json!(total));
+        Biz::ok(fields)
+    }
+
+    fn goods_json(&self, item: &SimItem) -> Value {
+        let has_coupon = item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen;
+        let final_fen = if has_coupon { item.price_fen - item.coupon_fen } else { item.price_fen };
+        let mut price_info = json!({
+            "price": yuan_number(item.price_fen),
+            "lowestPrice": yuan_number(item.price_fen),
+            "lowestPriceType": 1,
+            "historyPriceDay": 180,
+        });
+        let mut coupons = Vec::new();
+        if has_coupon {
+            price_info["lowestCouponPrice"] = yuan_number(final_fen);
+            coupons.push(json!({
+                "bindType": 1,
+                "discount": yuan_number(item.coupon_fen),
+                "quota": yuan_number(item.coupon_threshold_fen),
+                "link": format!("https://coupon.m.jd.com/coupons/show.action?key={}", token(&[b"jd-coupon", &item.id.to_le_bytes()], 32)),
+                "getStartTime": item.coupon_start * 1000,
+                "getEndTime": item.coupon_end * 1000,
+                "useStartTime": item.coupon_start * 1000,
+                "useEndTime": item.coupon_end * 1000,
+                "isBest": 1,
+                "hotValue": 0,
+                "platformType": 0,
+            }));
+        }
+        json!({
+            "skuId": item.id,
+            "skuName": item.title,
+            "spuid": item.id,
+            "owner": if item.id.is_multiple_of(3) { "g" } else { "p" },
+            "materialUrl": format!("item.jd.com/{}.html", item.id),
+            "priceInfo": price_info,
+            "couponInfo": {"couponList": coupons},
+            "commissionInfo": {
+                "commission": yuan_number(item.price_fen * item.commission_bps / 10_000),
+                "commissionShare": percent_number(item.commission_bps),
+                "couponCommission": yuan_number(final_fen * item.commission_bps / 10_000),
+                "plusCommissionShare": percent_number(item.commission_bps),
+                "isLock": 0,
+            },
+            "imageInfo": {"imageList": [{"url": format!("{}{}", self.inner.cdn_base, item.image_path)}]},
+            "shopInfo": {"shopName": item.shop, "shopId": 1_000_000 + item.id % 1_000_000, "shopLevel": 4.8},
+            "inOrderCount30Days": item.sales,
+            "comments": item.sales / 3,
+            "goodCommentsShare": 98.0,
+            "brandName": item.shop,
+            "isOversea": 0,
+        })
+    }
+
+    fn order_rows(&self, r: &Map<String, Value>) -> Biz {
+        let page_index = match num_field(r, "pageIndex") {
+            None => 1,
+            Some(Some(p)) if p >= 1 => p,
+            Some(_) => return Biz::err(2_001_212, "参数错误:pageIndex"),
+        };
+        let page_size = match num_field(r, "pageSize") {
+            None => 20,
+            Some(Some(s @ 1..=500)) => s,
+            Some(_) => return Biz::err(2_002_400, "参数错误:pageSize最大为500"),
+        };
+        let Some(Some(kind @ 1..=3)) = num_field(r, "type") else {
+            return Biz::err(2_001_212, "参数错误:type");
+        };
+        let time = |name: &str| str_field(r, name).and_then(|s| parse_gmt8(&s));
+        let (Some(start), Some(end)) = (time("startTime"), time("endTime")) else {
+            return Biz::err(2_001_212, "参数错误:startTime/endTime");
+        };
+        if end < start {
+            return Biz::err(2_001_212, "参数错误:startTime不能晚于endTime");
+        }
+        if end - start > 3_600 {
+            return Biz::err(2_002_453, "查询时间范围超过规定限制");
+        }
+        let now = self.inner.clock.now();
+        let clicks = lock(&self.inner.state).clicks.clone();
+        let mut rows: Vec<(i64, orders::Row)> = clicks
+            .iter()
+            .filter_map(|c| orders::row_at(c, now, &self.inner.cdn_base))
+            .filter_map(|row| {
+                let t = match kind {
+                    1 => Some(row.order_time),
+                    2 => row.finish_time,
+                    _ => Some(row.modify_time),
+                }?;
+                (start..=end).contains(&t).then_some((t, row))
+            })
+            .collect();
+        rows.sort_by_key(|(t, row)| (*t, row.id));
+        let skip = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let take = usize::try_from(page_size).unwrap_or(500);
+        let has_more = rows.len() > skip.saturating_add(take);
+        let data: Vec<Value> = rows.into_iter().skip(skip).take(take).map(|(_, row)| row.json).collect();
+        let mut fields = Map::new();
+        fields.insert("hasMore".into(), json!(has_more));
+        if !data.is_empty() {
+            fields.insert("data".into(), Value::Array(data));
+        }
+        Biz::ok(fields)
+    }
+
+    /// Wraps a business answer in the wire or the doc envelope.
+    fn business(&self, method: &str, biz: Biz) -> Response {
+        let n = hash64(&[b"jd-request", method.as_bytes(), &self.inner.calls.get(method).to_le_bytes()]);
+        let request_id =
+            format!("o_0b{:06x}_{}_{}", n & 0xff_ffff, token(&[&n.to_le_bytes()], 8).to_lowercase(), n % 10_000_000);
+        let base = method.replace('.', "_");
+        let result_key = format!("{}Result", method.rsplit('.').next().unwrap_or_default());
+        let doc = self.inner.doc_form.load(Ordering::SeqCst);
+        let mut inner = Map::new();
+        if doc {
+            inner.insert("code".into(), json!(biz.code.to_string()));
+            let key = if biz.code == 200 { "message" } else { "errorMessage" };
+            inner.insert(key.into(), json!(biz.message));
+        } else {
+            inner.insert("code".into(), json!(biz.code));
+            inner.insert("message".into(), json!(biz.message));
+        }
+        inner.insert("requestId".into(), json!(request_id));
+        inner.extend(biz.fields);
+        let body = if doc {
+            json!({ format!("{base}_response"): { result_key: Value::Object(inner) } })
+        } else {
+            json!({ format!("{base}_responce"): { "code": "0", result_key: Value::Object(inner).to_string() } })
+        };
+        json_body(&body)
+    }
+}
+
+async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Bytes) -> Response {
+    sim.handle(&decode_form(query.as_deref(), &body))
+}
+
+/// The business-object wrapper each method expects inside `360buy_param_json`.
+fn method_request(method: &str) -> Option<&'static str> {
+    match method {
+        BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
+        GOODS_QUERY => Some("goodsReqDTO"),
+        ORDER_ROW_QUERY => Some("orderReq"),
+        _ => None,
+    }
+}
+
+/// A gateway-level refusal: `{"error_response":{"code":"12","zh_desc":"无效签名"}}` (string codes).
+struct GatewayError {
+    code: &'static str,
+    zh: String,
+    en: Option<String>,
+}
+
+impl GatewayError {
+    fn new(code: &'static str, zh: impl Into<String>, en: Option<String>) -> Self {
+        GatewayError { code, zh: zh.into(), en }
+    }
+
+    fn into_response(self) -> Response {
+        let mut err = Map::new();
+        err.insert("code".into(), json!(self.code));
+        err.insert("zh_desc".into(), json!(self.zh));
+        if let Some(en) = self.en {
+            err.insert("en_desc".into(), json!(en));
+        }
+        json_body(&json!({ "error_response": err }))
+    }
+}
+
+fn json_body(v: &Value) -> Response {
+    json_text(v.to_string())
+}
+
+fn json_text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response()
+}
+
+fn str_field(r: &Map<String, Value>, name: &str) -> Option<String> {
+    match r.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `None`: absent or null; `Some(None)`: present but not a non-negative integer.
+fn num_field(r: &Map<String, Value>, name: &str) -> Option<Option<u64>> {
+    match r.get(name)? {
+        Value::Null => None,
+        v => Some(scalar_u64(v)),
+    }
+}
+
+fn scalar_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,249 @@
+//! The inbox: every inbound message is recorded once by its dedupe key before anything acts on it, and the
+//! outcome of handling it (outbox rows, conversions) is committed in the same transaction that marks it done.
+
+use super::batch::Batcher;
+use super::conversions::NewConversion;
+use super::outbox::NewOutbox;
+use super::{Store, StoreResult, col};
+use sqlx::AnyPool;
+use std::collections::HashMap;
+
+/// Inbound status values.
+pub mod status {
+    /// Recorded, to be handled (by the recovery sweep when no queue took it).
+    pub const PENDING: &str = "pending";
+    /// Claimed by a worker.
+    pub const PROCESSING: &str = "processing";
+    /// Handled.
+    pub const DONE: &str = "done";
+    /// Recorded for dedupe only (self echo, stale, ignorable sender).
+    pub const SKIPPED: &str = "skipped";
+    /// Handling failed permanently.
+    pub const FAILED: &str = "failed";
+}
+
+/// One message to record.
+#[derive(Debug, Clone)]
+pub struct NewInbound {
+    pub dedupe_key: String,
+    pub robot_id: i64,
+    pub conversation_id: String,
+    pub sender_id: Option<String>,
+    pub status: String,
+    pub payload: String,
+    pub now: i64,
+}
+
+/// The group-committed writes of the inbox.
+#[derive(Debug, Clone)]
+pub(super) struct InboxWrites {
+    record: Batcher<NewInbound, Option<i64>>,
+    finish: Batcher<(i64, String, i64), ()>,
+}
+
+impl InboxWrites {
+    pub(super) fn spawn(pool: AnyPool) -> InboxWrites {
+        let p = pool.clone();
+        let record = Batcher::spawn(200, move |rows| insert_batch(p.clone(), rows));
+        let finish = Batcher::spawn(500, move |items| finish_batch(pool.clone(), items));
+        InboxWrites { record, finish }
+    }
+}
+
+/// Inserts many messages in one statement. A key seen twice in one batch is recorded for its first caller only.
+async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<Option<i64>>> {
+    let mut sql = String::from(
+        "INSERT INTO inbound (dedupe_key, robot_id, conversation_id, sender_id, status, payload, created_at, updated_at) VALUES ",
+    );
+    for i in 0..rows.len() {
+        let b = i * 7;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 7
+        ));
+    }
+    sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for r in &rows {
+        q = q
+            .bind(r.dedupe_key.clone())
+            .bind(r.robot_id)
+            .bind(r.conversation_id.clone())
+            .bind(r.sender_id.clone())
+            .bind(r.status.clone())
+            .bind(r.payload.clone())
+            .bind(r.now);
+    }
+    let inserted = q.fetch_all(&pool).await?;
+    let mut ids: HashMap<String, i64> = HashMap::with_capacity(inserted.len());
+    for row in &inserted {
+        ids.insert(col(row, "dedupe_key")?, col(row, "id")?);
+    }
+    Ok(rows.iter().map(|r| ids.remove(&r.dedupe_key)).collect())
+}
+
+async fn finish_batch(pool: AnyPool, items: Vec<(i64, String, i64)>) -> StoreResult<Vec<()>> {
+    let n = items.len();
+    let mut by_status: HashMap<&str, Vec<(i64, i64)>> = HashMap::new();
+    for (id, status, now) in &items {
+        by_status.entry(status.as_str()).or_default().push((*id, *now));
+    }
+    // Usually one status: one auto-committed statement. Several: one transaction.
+    let mut tx = if by_status.len() > 1 { Some(pool.begin().await?) } else { None };
+    for (status, rows) in by_status {
+        let now = rows.iter().map(|r| r.1).max().unwrap_or_default();
+        let placeholders: Vec<String> = (0..rows.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!("UPDATE inbound SET status = $1, updated_at = $2 WHERE id IN ({})", placeholders.join(","));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(status.to_string()).bind(now);
+        for (id, _) in rows {
+            q = q.bind(id);
+        }
+        match tx.as_mut() {
+            Some(tx) => q.execute(&mut **tx).await?,
+            None => q.execute(&pool).await?,
+        };
+    }
+    if let Some(tx) = tx {
+        tx.commit().await?;
+    }
+    Ok(vec![(); n])
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingInbound {
+    pub id: i64,
+    pub robot_id: i64,
+    pub conversation_id: String,
+    pub payload: String,
+}
+
+impl Store {
+    /// Records the message if its dedupe key is new. Returns the row id, or `None` for a duplicate.
+    /// Concurrent calls are committed together (group commit).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_inbound(
+        &self,
+        dedupe_key: &str,
+        robot_id: i64,
+        conversation_id: &str,
+        sender_id: Option<&str>,
+        status: &str,
+        payload: &str,
+        now: i64,
+    ) -> StoreResult<Option<i64>> {
+        let row = NewInbound {
+            dedupe_key: dedupe_key.to_string(),
+            robot_id,
+            conversation_id: conversation_id.to_string(),
+            sender_id: sender_id.map(str::to_string),
+            status: status.to_string(),
+            payload: payload.to_string(),
+            now,
+        };
+        self.writes.record.submit(row).await
+    }
+
+    /// Claims a pending message for handling. False when it is not pending (another worker has it, or done).
+    pub async fn claim_inbound(&self, id: i64, now: i64) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE inbound SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Start-up recovery: messages a dead process was handling become pending again.
+    pub async fn reset_processing(&self, now: i64) -> StoreResult<u64> {
+        let r = sqlx::query("UPDATE inbound SET status = 'pending', updated_at = $1 WHERE status = 'processing'")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Pending messages in arrival order, oldest first.
+    pub async fn pending_inbound(&self, after_id: i64, limit: i64) -> StoreResult<Vec<PendingInbound>> {
+        let rows = sqlx::query(
+            "SELECT id, robot_id, conversation_id, payload FROM inbound
+             WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingInbound {
+                    id: col(r, "id")?,
+                    robot_id: col(r, "robot_id")?,
+                    conversation_id: col(r, "conversation_id")?,
+                    payload: col(r, "payload")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Commits the outcome of handling one message: its outbox rows (idempotent by key), conversions, and the
+    /// final status, atomically. Returns how many outbox rows were new.
+    pub async fn finish_inbound(
+        &self,
+        inbound_id: i64,
+        final_status: &str,
+        sends: &[NewOutbox],
+        conversions: &[NewConversion],
+        now: i64,
+    ) -> StoreResult<u64> {
+        if sends.is_empty() && conversions.is_empty() {
+            // Most messages end with nothing to send: their status updates are committed together.
+            self.writes.finish.submit((inbound_id, final_status.to_string(), now)).await?;
+            return Ok(0);
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = 0;
+        for s in sends {
+            inserted += super::outbox::insert_outbox(&mut tx, s, now).await?;
+        }
+        for c in conversions {
+            super::conversions::insert_conversion(&mut tx, inbound_id, c, now).await?;
+        }
+        sqlx::query("UPDATE inbound SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(final_status)
+            .bind(now)
+            .bind(inbound_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Forgets dedupe keys older than `before` (unix ms). Pending rows are kept.
+    pub async fn prune_inbound(&self, before: i64) -> StoreResult<u64> {
+        let r = sqlx::query("DELETE FROM inbound WHERE created_at < $1 AND status <> 'pending'")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Count of inbound rows with `status`.
+    pub async fn count_inbound(&self, status: &str) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM inbound WHERE status = $1")
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await?;
+        col(&row, "n")
+    }
+}

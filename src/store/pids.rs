@@ -1,0 +1,71 @@
+//! 推广位 (PIDs) per platform, owned by a robot, a partner or a group.
+
+use super::{Store, StoreResult, col};
+use crate::platform::Platform;
+
+/// Who a PID belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PidOwner {
+    Robot(i64),
+    Partner(i64),
+    Group(i64),
+}
+
+impl PidOwner {
+    fn parts(self) -> (&'static str, i64) {
+        match self {
+            PidOwner::Robot(id) => ("robot", id),
+            PidOwner::Partner(id) => ("partner", id),
+            PidOwner::Group(id) => ("group", id),
+        }
+    }
+}
+
+impl Store {
+    /// Binds `pid` to `owner` for `platform`, replacing the owner's previous PID of that platform.
+    pub async fn set_pid(
+        &self,
+        platform: Platform,
+        pid: &str,
+        name: &str,
+        owner: PidOwner,
+        now: i64,
+    ) -> StoreResult<()> {
+        let (kind, id) = owner.parts();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM pids WHERE owner_kind = $1 AND owner_id = $2 AND platform = $3")
+            .bind(kind)
+            .bind(id)
+            .bind(platform.code())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO pids (platform, pid, name, owner_kind, owner_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)
+             ON CONFLICT (platform, pid) DO UPDATE SET name = excluded.name, owner_kind = excluded.owner_kind,
+                 owner_id = excluded.owner_id, updated_at = excluded.updated_at",
+        )
+        .bind(platform.code())
+        .bind(pid)
+        .bind(name)
+        .bind(kind)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The owner's PID for `platform`, if any.
+    pub async fn pid_of(&self, platform: Platform, owner: PidOwner) -> StoreResult<Option<String>> {
+        let (kind, id) = owner.parts();
+        let row = sqlx::query("SELECT pid FROM pids WHERE owner_kind = $1 AND owner_id = $2 AND platform = $3")
+            .bind(kind)
+            .bind(id)
+            .bind(platform.code())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| col(&r, "pid")).transpose()
+    }
+}
