@@ -40,6 +40,9 @@ pub enum Flow {
 pub enum Action {
     /// Send into the conversation the message came from.
     Reply(OutboundBody),
+    /// Send into the conversation once ever for this key (e.g. the 备案 link for a member), however often the
+    /// situation recurs.
+    ReplyOnce { key: String, body: OutboundBody },
     /// Record a conversion.
     Record(Box<NewConversion>),
 }
@@ -206,6 +209,17 @@ impl Engine {
                         robot_id: robot.id,
                         conversation_id: msg.conversation_id.clone(),
                         idempotency_key: format!("reply:{}:{}", msg.dedupe_key, sends.len()),
+                        body,
+                        not_before: now_ms,
+                    });
+                }
+                Action::ReplyOnce { key, body } => {
+                    let out = Outbound { conversation_id: msg.conversation_id.clone(), body };
+                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+                    sends.push(NewOutbox {
+                        robot_id: robot.id,
+                        conversation_id: msg.conversation_id.clone(),
+                        idempotency_key: format!("once:{key}"),
                         body,
                         not_before: now_ms,
                     });

@@ -53,3 +53,8 @@ pub fn default_copy(c: &Conversion) -> String {
 }
 
 pub const MEMBER_FALLBACK_NAME: &str = "群友";
+
+/// Asks a member to authorize (备案) with Pinduoduo so that their orders are counted for them.
+pub fn pdd_binding_invite(url: &str) -> String {
+    format!("为了给你记录拼多多返利，请先点击完成一次授权（只需一次）：{url}")
+}

@@ -51,3 +51,11 @@ impl Store {
         }
     }
 }
+
+impl Store {
+    /// The member's id, if they are registered.
+    pub async fn member_id(&self, wxid: &str) -> StoreResult<Option<i64>> {
+        let row = sqlx::query("SELECT id FROM members WHERE wxid = $1").bind(wxid).fetch_optional(&self.pool).await?;
+        row.map(|r| col(&r, "id")).transpose()
+    }
+}

@@ -71,7 +71,12 @@ async fn a_pasted_pdd_link_gets_one_poster_and_one_text_mentioning_the_sender() 
     app.sim
         .sims
         .gewe
-        .deliver_text(ROOM, MEMBER, MEMBER_NICK, "这个划算吗 https://item.jd.com/100087654321.html")
+        .deliver_text(
+            ROOM,
+            MEMBER,
+            MEMBER_NICK,
+            "这个划算吗 https://mobile.yangkeduo.com/goods.html?goods_id=386512047723",
+        )
         .await
         .unwrap();
     let sent = eventually("poster and text", Duration::from_secs(20), || async {
@@ -93,9 +98,12 @@ async fn a_pasted_pdd_link_gets_one_poster_and_one_text_mentioning_the_sender() 
     let rows = app.store.outbox_for(ROOM).await.unwrap();
     assert_eq!(rows.len(), 2);
     assert!(rows.iter().all(|r| r.status == "sent"));
-    // The QR code holds the conversion's link, tagged with the configured PID and the member.
+    // The QR code holds the union's short link, which leads to the promotion URL with the configured PID.
+    let target = app.sim.sims.pdd.resolve_short(&codes[0]).expect("a short link the union issued");
+    assert!(target.contains(&format!("pid={}", dealbot::demo::DEMO_PDD_PID)), "{target}");
     let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
-    assert_eq!(conv.pid, dealbot::demo::DEMO_JD_PID);
+    assert_eq!(conv.pid, dealbot::demo::DEMO_PDD_PID);
+    assert_eq!(conv.promotion_url, target);
     assert_eq!(conv.member_wxid.as_deref(), Some(MEMBER));
     assert_eq!(Some(codes[0].as_str()), conv.short_url.as_deref().or(Some(conv.promotion_url.as_str())));
 }
@@ -163,4 +171,50 @@ async fn after_an_offline_callback_sends_wait_until_the_gateway_reconnects() {
     // Had dealbot sent before asking the gateway to reconnect, the gateway would have refused those sends.
     let attempts = gewe.send_attempts();
     assert_eq!(attempts.len(), 2, "no send was tried while offline: {attempts:?}");
+}
+
+#[tokio::test]
+async fn a_member_without_pdd_authorization_gets_the_binding_link_once() {
+    let app = TestApp::spawn().await;
+    let pdd = &app.sim.sims.pdd;
+    pdd.set_require_member_auth(true);
+    let gewe = &app.sim.sims.gewe;
+    let link = "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723";
+    gewe.deliver_text(ROOM, MEMBER, MEMBER_NICK, link).await.unwrap();
+    let first = eventually("poster, text and the binding link", Duration::from_secs(20), || async {
+        let s = gewe.sent();
+        (s.len() >= 3).then_some(s)
+    })
+    .await;
+    let invite = &first[2];
+    assert!(invite.content.contains("授权"), "{}", invite.content);
+    assert!(invite.content.contains("__page=auth"), "the 备案 link: {}", invite.content);
+    assert_eq!(invite.ats, vec![MEMBER.to_string()]);
+    let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
+    assert_eq!(conv.member_param, None, "converted with the PID only");
+
+    gewe.deliver_text(ROOM, MEMBER, MEMBER_NICK, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047724")
+        .await
+        .unwrap();
+    eventually("the second reply", Duration::from_secs(20), || async { (gewe.sent().len() >= 5).then_some(()) }).await;
+
+    // The member authorizes; the next conversion carries their parameter.
+    let uid = format!("m{}", app.store.member_id(MEMBER).await.unwrap().unwrap());
+    pdd.authorize_member(dealbot::demo::DEMO_PDD_PID, &uid);
+    gewe.deliver_text(ROOM, MEMBER, MEMBER_NICK, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047725")
+        .await
+        .unwrap();
+    let sent = eventually("the third reply", Duration::from_secs(20), || async {
+        let s = gewe.sent();
+        (s.len() >= 7).then_some(s)
+    })
+    .await;
+    assert_eq!(
+        sent.len(),
+        7,
+        "the binding link was sent once: {:?}",
+        sent.iter().map(|m| &m.content).collect::<Vec<_>>()
+    );
+    let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
+    assert_eq!(conv.member_param.as_deref(), Some(uid.as_str()));
 }

@@ -86,6 +86,13 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         actions.push(Action::Reply(OutboundBody::Image { url }));
     }
     actions.push(reply_text(cx, msg, &text::default_copy(&conversion)).await?);
+    if conversion.member_dropped
+        && r.platform == Platform::Pdd
+        && let Some(uid) = member_param.as_deref()
+        && let Some(action) = pdd_binding_invite(cx, msg, &pid, uid).await?
+    {
+        actions.push(action);
+    }
     let p = &conversion.product;
     actions.push(Action::Record(Box::new(NewConversion {
         robot_id: cx.robot.id,
@@ -104,6 +111,26 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         commission: p.estimated_commission,
     })));
     Ok(actions)
+}
+
+/// Pinduoduo refused the member parameter (not 备案): the link went out with the PID only. The member is sent the
+/// authorization link once per PID, so that their later orders are attributed to them.
+async fn pdd_binding_invite(
+    cx: &Context<'_>,
+    msg: &Inbound,
+    pid: &str,
+    uid: &str,
+) -> Result<Option<Action>, EngineError> {
+    let Some(pdd) = cx.engine.affiliates.pdd.as_ref() else { return Ok(None) };
+    let url = match pdd.authority_url(pid, uid).await {
+        Ok(url) => url,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot make the pinduoduo authorization link");
+            return Ok(None);
+        }
+    };
+    let Action::Reply(body) = reply_text(cx, msg, &text::pdd_binding_invite(&url)).await? else { return Ok(None) };
+    Ok(Some(Action::ReplyOnce { key: format!("pdd-bind:{pid}:{uid}"), body }))
 }
 
 /// Renders the poster, stores it as media and returns its public URL. A render failure costs the poster, not

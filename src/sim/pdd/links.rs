@@ -51,14 +51,15 @@ impl State {
         format!("CC_{}_{pid}_{hex}", super::yymmdd(self.now()))
     }
 
-    /// A new `https://p.pinduoduo.com/<8 alnum>` resolving to `goods_sign`.
-    fn short_link(&mut self, goods_sign: &str) -> String {
+    /// A new `https://p.pinduoduo.com/<8 alnum>` resolving to `goods_sign` and redirecting to `target`.
+    fn short_link(&mut self, goods_sign: &str, target: &str) -> String {
         const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         loop {
             let d = self.next_digest("short");
             let code: String = d.iter().take(8).map(|b| ALPHA[usize::from(*b) % ALPHA.len()] as char).collect();
             if !self.shorts.contains_key(&code) {
                 self.shorts.insert(code.clone(), goods_sign.to_string());
+                self.short_targets.insert(code.clone(), target.to_string());
                 return format!("https://p.pinduoduo.com/{code}");
             }
         }
@@ -76,13 +77,15 @@ impl State {
         let url = format!("{LANDING}?{query}");
         let mobile_url = launcher(&format!("duo_coupon_landing.html?{query}"));
         let multi_query = format!("{query}&is_multi_group=1");
+        let multi_group_url = format!("{LANDING}?{multi_query}");
+        let multi_group_mobile_url = launcher(&format!("duo_coupon_landing.html?{multi_query}"));
         Issued {
-            short_url: self.short_link(&item.goods_sign),
-            mobile_short_url: self.short_link(&item.goods_sign),
-            multi_group_url: format!("{LANDING}?{multi_query}"),
-            multi_group_short_url: self.short_link(&item.goods_sign),
-            multi_group_mobile_url: launcher(&format!("duo_coupon_landing.html?{multi_query}")),
-            multi_group_mobile_short_url: self.short_link(&item.goods_sign),
+            short_url: self.short_link(&item.goods_sign, &url),
+            mobile_short_url: self.short_link(&item.goods_sign, &mobile_url),
+            multi_group_short_url: self.short_link(&item.goods_sign, &multi_group_url),
+            multi_group_mobile_short_url: self.short_link(&item.goods_sign, &multi_group_mobile_url),
+            multi_group_url,
+            multi_group_mobile_url,
             url,
             mobile_url,
         }

@@ -175,6 +175,8 @@ struct State {
     items: HashMap<String, SimItem>,
     /// short code → goods_sign.
     shorts: HashMap<String, String>,
+    /// Short code → the promotion URL it redirects to (as `p.pinduoduo.com/<code>` does).
+    short_targets: HashMap<String, String>,
     duo_id: u64,
     pids: Vec<Pid>,
     oauth: oauth::OAuth,
@@ -278,6 +280,7 @@ impl PddSim {
             seq: 0,
             items: HashMap::new(),
             shorts: HashMap::new(),
+            short_targets: HashMap::new(),
             duo_id,
             pids: Vec::new(),
             oauth: oauth::OAuth::default(),
@@ -346,6 +349,12 @@ impl PddSim {
     }
 
     /// Requests received with this `type` (accepted or not).
+    /// Where a short link this simulator issued redirects: the PID-tagged promotion URL.
+    pub fn resolve_short(&self, short_url: &str) -> Option<String> {
+        let code = short_url.strip_prefix("https://p.pinduoduo.com/")?;
+        self.state().short_targets.get(code).cloned()
+    }
+
     pub fn calls(&self, type_name: &str) -> u64 {
         self.inner.calls.get(type_name)
     }
