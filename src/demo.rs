@@ -46,6 +46,8 @@ pub fn settings_for_simulators(
     a.pdd.client_id = creds.pdd_client_id.clone();
     a.pdd.client_secret = Secret::new(creds.pdd_client_secret.clone());
     a.pdd.default_pid = DEMO_PDD_PID.into();
+    a.pdd.authorize_url = format!("{sim_base}/pdd/open.html");
+    a.pdd.redirect_uri = format!("{public_base}/auth/pdd/callback");
     a.jd.enabled = true;
     a.jd.gateway_url = format!("{sim_base}/jd/routerjson");
     a.jd.app_key = creds.jd_app_key.clone();
@@ -74,7 +76,9 @@ pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
     sims.pdd.set_require_member_auth(false);
     let secret = random_secret();
     let db = format!("sqlite://{}", data_dir.join("dealbot.db").display());
-    let settings = settings_for_simulators(&sim_base, &base, &db, &secret);
+    let mut settings = settings_for_simulators(&sim_base, &base, &db, &secret);
+    let admin_token = random_secret();
+    settings.admin.api_token = Secret::new(admin_token.clone());
     sims.gewe.set_callback_url(&format!("http://127.0.0.1:{port}/webhook/gewe/demo/{secret}"));
     let extras = Extras {
         router: Some(axum::Router::new().nest("/sim", sims.router())),
@@ -83,6 +87,7 @@ pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
     };
     let app = Application::build_with_listener(settings, listener, extras).await?;
     println!("dealbot demo is ready: open http://localhost:{port}/playground");
+    println!("admin API token for this run: {admin_token} (e.g. GET /auth/pdd/status with Authorization: Bearer …)");
     app.run_until_stopped().await?;
     Ok(())
 }

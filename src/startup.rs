@@ -1,6 +1,7 @@
 //! Builds the application: store, clients, engine, workers and the HTTP server.
 
 use crate::affiliate::Affiliates;
+use crate::affiliate::authorization::{Notify as AuthNotify, PddAuthorization};
 use crate::chat::gewe::GeweClient;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -109,9 +110,17 @@ impl Application {
             wakes.insert(row.id, Arc::new(Notify::new()));
         }
         let http_client = api_http_client()?;
+        let affiliates = build_affiliates(&settings, &http_client);
+        let pdd_auth = affiliates.pdd.clone().map(|client| PddAuthorization {
+            store: store.clone(),
+            client,
+            settings: settings.affiliate.pdd.clone(),
+            clock: clock.clone(),
+            notify: AuthNotify { robot_id: by_id.keys().min().copied(), admin_wxids: settings.admin.wxids.clone() },
+        });
         let engine = Arc::new(Engine {
             store: store.clone(),
-            affiliates: build_affiliates(&settings, &http_client),
+            affiliates,
             renderer: Renderer::new(&settings.poster)?,
             settings: settings.clone(),
             clock: clock.clone(),
@@ -119,6 +128,7 @@ impl Application {
             robots: by_id.clone(),
             outbox_wake: wakes.clone(),
             caches: Default::default(),
+            pdd_auth: pdd_auth.clone(),
         });
         let dispatcher = Dispatcher::new(engine.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -131,6 +141,9 @@ impl Application {
         }
         workers.push(tokio::spawn(sweeper(dispatcher.clone(), shutdown_rx.clone())));
         workers.push(tokio::spawn(pruner(engine.clone(), shutdown_rx.clone())));
+        if let Some(auth) = pdd_auth {
+            workers.push(tokio::spawn(authorization_keeper(auth, shutdown_rx.clone())));
+        }
         for ctx in by_id.values() {
             let sender = OutboxSender {
                 robot_id: ctx.id,
@@ -226,6 +239,22 @@ async fn sweeper(d: Dispatcher, mut shutdown: watch::Receiver<bool>) {
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.wait_for(|v| *v) => return,
+        }
+    }
+}
+
+/// Refreshes the Pinduoduo tokens before they expire and warns admins about lapsing authorization, hourly.
+async fn authorization_keeper(auth: PddAuthorization, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = auth.refresh_if_due().await {
+            tracing::warn!(error = %e, "pinduoduo token refresh failed");
+        }
+        if let Err(e) = auth.check_warnings().await {
+            tracing::warn!(error = %e, "pinduoduo authorization check failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = shutdown.wait_for(|v| *v) => return,
         }
     }

@@ -12,8 +12,8 @@ use crate::chat::{Outbound, OutboundBody};
 use crate::clock::Clock;
 use crate::config::PddSettings;
 use crate::platform::Platform;
-use crate::store::tokens::StoredTokens;
 use crate::store::outbox::NewOutbox;
+use crate::store::tokens::StoredTokens;
 use crate::store::{Store, StoreError};
 use serde::Serialize;
 use std::future::Future;
@@ -202,7 +202,11 @@ impl PddAuthorization {
         };
         let mut sent = Vec::new();
         for threshold in due {
-            if !self.store.mark_token_warning(Platform::Pdd, t.refresh_expires_at, threshold, self.clock.now_ms()).await? {
+            if !self
+                .store
+                .mark_token_warning(Platform::Pdd, t.refresh_expires_at, threshold, self.clock.now_ms())
+                .await?
+            {
                 continue;
             }
             let text = if threshold == 0 {
@@ -242,4 +246,3 @@ impl PddAuthorization {
         Ok(())
     }
 }
-

@@ -3,6 +3,7 @@
 //! Each platform module speaks its own wire format and converts platform units (元, ‰, ‱, %) into
 //! [`Fen`] and [`Bps`] at its border. The engine only sees [`Product`], [`Promotion`] and [`AffiliateError`].
 
+pub mod authorization;
 pub mod guard;
 pub mod jd;
 pub mod pdd;

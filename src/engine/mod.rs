@@ -76,6 +76,8 @@ pub struct Engine {
     /// Per robot: woken when rows are queued for its outbox sender.
     pub outbox_wake: HashMap<i64, Arc<tokio::sync::Notify>>,
     pub caches: Caches,
+    /// Pinduoduo 多多客授权, when Pinduoduo is enabled.
+    pub pdd_auth: Option<crate::affiliate::authorization::PddAuthorization>,
 }
 
 /// Short-lived caches of rows every message needs.

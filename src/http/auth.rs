@@ -46,7 +46,7 @@ fn auth_error(e: AuthError) -> AppError {
 
 async fn start(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     require_admin(&st, &headers)?;
-    let auth = st.pdd_auth.as_ref().ok_or(AppError::NotFound)?;
+    let auth = st.dispatcher.engine().pdd_auth.as_ref().ok_or(AppError::NotFound)?;
     let url = auth.start().await.map_err(auth_error)?;
     Ok(Redirect::to(&url).into_response())
 }
@@ -58,7 +58,7 @@ struct CallbackQuery {
 }
 
 async fn callback(State(st): State<AppState>, Query(q): Query<CallbackQuery>) -> Result<Response, AppError> {
-    let auth = st.pdd_auth.as_ref().ok_or(AppError::NotFound)?;
+    let auth = st.dispatcher.engine().pdd_auth.as_ref().ok_or(AppError::NotFound)?;
     let (Some(code), Some(state)) = (q.code.filter(|c| !c.is_empty()), q.state.filter(|s| !s.is_empty())) else {
         return Err(AppError::BadRequest("缺少 code 或 state".into()));
     };
@@ -73,7 +73,7 @@ async fn callback(State(st): State<AppState>, Query(q): Query<CallbackQuery>) ->
 
 async fn status(State(st): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     require_admin(&st, &headers)?;
-    let auth = st.pdd_auth.as_ref().ok_or(AppError::NotFound)?;
+    let auth = st.dispatcher.engine().pdd_auth.as_ref().ok_or(AppError::NotFound)?;
     Ok(Json(auth.status().await.map_err(auth_error)?).into_response())
 }
 

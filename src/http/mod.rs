@@ -1,5 +1,6 @@
 //! HTTP: one router per area, merged here. Handlers hold no business logic and no SQL.
 
+pub mod auth;
 pub mod error;
 pub mod media;
 pub mod ops;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webhook::router())
         .merge(media::router())
         .merge(ops::router())
+        .merge(auth::router())
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))

@@ -108,6 +108,7 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Clock,
     pub http: reqwest::Client,
+    pub engine: std::sync::Arc<dealbot::engine::Engine>,
     shutdown: ShutdownHandle,
     task: JoinHandle<()>,
 }
@@ -135,6 +136,7 @@ impl TestApp {
         let app = Application::build_with_listener(settings, listener, extras).await.unwrap();
         let shutdown = app.shutdown_handle();
         let store = app.engine.store.clone();
+        let engine = app.engine.clone();
         let task = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
@@ -147,6 +149,7 @@ impl TestApp {
             store,
             clock,
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            engine,
             shutdown,
             task,
         }
