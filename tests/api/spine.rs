@@ -218,3 +218,49 @@ async fn a_member_without_pdd_authorization_gets_the_binding_link_once() {
     let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
     assert_eq!(conv.member_param.as_deref(), Some(uid.as_str()));
 }
+
+#[tokio::test]
+async fn each_platforms_sample_link_converts_through_the_real_path() {
+    let app = TestApp::spawn().await;
+    let gewe = &app.sim.sims.gewe;
+    let samples = [
+        ("pdd", "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723"),
+        ("jd", "【京东】https://item.jd.com/100087654321.html「加厚抽纸24包」"),
+        ("taobao", "复制这段话￥Rt7bQm2XzPa￥打开手淘"),
+    ];
+    for (i, (_, text)) in samples.iter().enumerate() {
+        let room = format!("5550000{i}@chatroom");
+        gewe.deliver_text(&room, MEMBER, MEMBER_NICK, text).await.unwrap();
+    }
+    let sent = eventually("three posters and three texts", Duration::from_secs(30), || async {
+        let s = gewe.sent();
+        (s.len() >= 6).then_some(s)
+    })
+    .await;
+    for (i, (platform, _)) in samples.iter().enumerate() {
+        let room = format!("5550000{i}@chatroom");
+        let mine: Vec<_> = sent.iter().filter(|m| m.to_wxid == room).collect();
+        assert_eq!(mine.len(), 2, "{platform}: {mine:?}");
+        assert!(mine.iter().any(|m| m.kind == SentKind::Image && m.image_bytes.is_some()), "{platform} poster");
+        assert!(mine.iter().any(|m| m.kind == SentKind::Text && m.content.contains("下单链接")), "{platform} text");
+    }
+    let platforms: Vec<String> =
+        app.store.recent_conversions(10).await.unwrap().into_iter().map(|c| c.platform).collect();
+    for p in ["pdd", "jd", "taobao"] {
+        assert!(platforms.iter().any(|x| x == p), "{p} converted: {platforms:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_same_link_pasted_in_thirty_groups_at_once_costs_one_upstream_conversion() {
+    let app = TestApp::spawn().await;
+    let gewe = &app.sim.sims.gewe;
+    let link = "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723";
+    let deliveries = (0..30).map(|i| {
+        let room = format!("66600{i:02}@chatroom");
+        async move { gewe.deliver_text(&room, MEMBER, MEMBER_NICK, link).await.unwrap() }
+    });
+    futures::future::join_all(deliveries).await;
+    eventually("sixty replies", Duration::from_secs(60), || async { (gewe.sent().len() >= 60).then_some(()) }).await;
+    assert_eq!(app.sim.sims.pdd.calls("pdd.ddk.goods.zs.unit.url.gen"), 1, "one upstream conversion for 30 pastes");
+}
