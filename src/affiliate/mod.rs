@@ -9,6 +9,7 @@ pub mod jd;
 pub mod pdd;
 pub mod sign;
 pub mod taobao;
+pub mod transport;
 
 use crate::config::AffiliateSettings;
 use crate::links::ProductRef;

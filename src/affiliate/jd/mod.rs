@@ -15,6 +15,7 @@ mod wire;
 
 use super::guard::CallGuard;
 use super::sign::md5_wrapped;
+use super::transport::post_form;
 use super::{AffiliateError, Attribution, Conversion, Product, Promotion};
 use crate::config::JdSettings;
 use crate::links::{ProductRef, RefKind};
@@ -22,7 +23,7 @@ use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
@@ -259,37 +260,11 @@ impl JdClient {
         ];
         let sign = md5_wrapped(s.app_secret.expose(), params.iter().copied());
         params.push(("sign", &sign));
-        let started = Instant::now();
-        let sent = self
-            .inner
-            .http
-            .post(&s.gateway_url)
-            .timeout(Duration::from_millis(s.timeout_ms))
-            .form(&params)
-            .send()
-            .await;
-        let result = match sent {
-            Err(e) => Err(AffiliateError::Transport(e.to_string())),
-            Ok(resp) => {
-                let status = resp.status();
-                match resp.text().await {
-                    Err(e) => Err(AffiliateError::Transport(e.to_string())),
-                    Ok(_) if status == reqwest::StatusCode::TOO_MANY_REQUESTS => {
-                        Err(AffiliateError::RateLimited { retry_after: None })
-                    }
-                    Ok(_) if !status.is_success() => {
-                        Err(AffiliateError::Unavailable { code: status.as_u16().to_string(), msg: "HTTP error".into() })
-                    }
-                    Ok(body) => wire::parse_envelope(method, &body),
-                }
-            }
-        };
-        let ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(_) => tracing::debug!(platform = "jd", method, ms, "platform call"),
-            Err(e) => tracing::info!(platform = "jd", method, ms, error = %e, "platform call failed"),
-        }
-        result
+        let timeout = Duration::from_millis(s.timeout_ms);
+        post_form(&self.inner.http, "jd", method, &s.gateway_url, timeout, &params, |body| {
+            wire::parse_envelope(method, body)
+        })
+        .await
     }
 }
 

@@ -15,6 +15,7 @@ mod wire;
 
 use super::guard::CallGuard;
 use super::sign::{hmac_md5, hmac_sha256, md5_wrapped};
+use super::transport::post_form;
 use super::{AffiliateError, Attribution, Conversion, Product, Promotion};
 use crate::config::TaobaoSettings;
 use crate::links::ProductRef;
@@ -22,7 +23,7 @@ use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const DG_CONVERT: &str = "taobao.tbk.dg.general.link.convert";
 const TPWD_CREATE: &str = "taobao.tbk.tpwd.create";
@@ -299,36 +300,10 @@ impl TaobaoClient {
             }
         };
         params.push(("sign", &sign));
-        let started = Instant::now();
-        let sent = self
-            .inner
-            .http
-            .post(&s.gateway_url)
-            .timeout(Duration::from_millis(s.timeout_ms))
-            .form(&params)
-            .send()
-            .await;
-        let result = match sent {
-            Err(e) => Err(AffiliateError::Transport(e.to_string())),
-            Ok(resp) => {
-                let status = resp.status();
-                match resp.text().await {
-                    Err(e) => Err(AffiliateError::Transport(e.to_string())),
-                    Ok(_) if status == reqwest::StatusCode::TOO_MANY_REQUESTS => {
-                        Err(AffiliateError::RateLimited { retry_after: None })
-                    }
-                    Ok(_) if !status.is_success() => {
-                        Err(AffiliateError::Unavailable { code: status.as_u16().to_string(), msg: "HTTP error".into() })
-                    }
-                    Ok(body) => wire::parse_response(method, &body),
-                }
-            }
-        };
-        let ms = started.elapsed().as_millis() as u64;
-        match &result {
-            Ok(_) => tracing::debug!(platform = "taobao", method, ms, "platform call"),
-            Err(e) => tracing::info!(platform = "taobao", method, ms, error = %e, "platform call failed"),
-        }
-        result
+        let timeout = Duration::from_millis(s.timeout_ms);
+        post_form(&self.inner.http, "taobao", method, &s.gateway_url, timeout, &params, |body| {
+            wire::parse_response(method, body)
+        })
+        .await
     }
 }
