@@ -140,6 +140,8 @@ pub struct ChatSettings {
     pub command_prefix: String,
     /// wxids of the operator's admins (more are added with `#添加管理员`).
     pub admins: Vec<String>,
+    /// wxids of other bots in the groups: never answered (nor are official `gh_` accounts or our own robots).
+    pub ignored_wxids: Vec<String>,
     /// Hours added to UTC for calendar days (签到) and do-not-disturb hours.
     pub utc_offset_hours: i64,
     /// How long a command that asked for a missing argument waits for the answer.
@@ -174,6 +176,7 @@ impl Default for ChatSettings {
         ChatSettings {
             command_prefix: "#".into(),
             admins: Vec::new(),
+            ignored_wxids: Vec::new(),
             utc_offset_hours: 8,
             dialog_timeout_secs: 120,
             cooldown_secs: 5,

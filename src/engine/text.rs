@@ -156,12 +156,21 @@ pub fn dnd_set(hours: &str, queue: bool) -> String {
 
 pub const DND_CLEARED: &str = "已关闭本群免打扰";
 
-pub fn owner_set(nickname: &str) -> String {
-    format!("已把 {nickname} 设为本群群主✅")
+/// `nickname` when the member has spoken or joined before.
+pub fn owner_set(nickname: Option<&str>) -> String {
+    match nickname {
+        Some(n) => format!("已把 {n} 设为本群群主✅"),
+        None => "已设置本群群主✅".to_string(),
+    }
 }
 
-pub fn admin_added(nickname: &str, new: bool) -> String {
-    if new { format!("已添加管理员 {nickname}✅") } else { format!("{nickname} 已经是管理员了") }
+pub fn admin_added(nickname: Option<&str>, new: bool) -> String {
+    let who = nickname.map(|n| format!(" {n} ")).unwrap_or_default();
+    if new {
+        format!("已添加管理员{who}✅")
+    } else {
+        format!("{}已经是管理员了", nickname.unwrap_or("对方"))
+    }
 }
 
 pub const NOT_IN_GROUP: &str = "请在群里使用这个命令～";
@@ -214,7 +223,7 @@ pub fn search_header(keyword: &str, page: u32) -> String {
 pub fn search_line(n: usize, c: &Conversion) -> String {
     let p = &c.product;
     let coupon = match &p.coupon {
-        Some(coupon) if p.final_price < p.price => format!(" 券{}", coupon.amount.yuan_compact()),
+        Some(coupon) if p.final_price < p.price => format!("（领券减{}元）", coupon.amount.yuan_compact()),
         _ => String::new(),
     };
     format!(

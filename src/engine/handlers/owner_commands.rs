@@ -102,16 +102,16 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
             text::DND_CLEARED.to_string()
         }
         Command::SetOwner { wxid } => {
-            let nickname = e.store.member_nickname(&wxid).await?.unwrap_or_else(|| wxid.clone());
-            let partner = e.store.ensure_partner(&wxid, &nickname, now).await?;
+            let nickname = e.store.member_nickname(&wxid).await?;
+            let partner = e.store.ensure_partner(&wxid, nickname.as_deref().unwrap_or(&wxid), now).await?;
             e.store.set_group_partner(group.id, Some(partner), now).await?;
             e.invalidate_group(cx.robot.id, &group.room_id).await;
-            text::owner_set(&nickname)
+            text::owner_set(nickname.as_deref())
         }
         Command::AddAdmin { wxid } => {
-            let nickname = e.store.member_nickname(&wxid).await?.unwrap_or_else(|| wxid.clone());
+            let nickname = e.store.member_nickname(&wxid).await?;
             let new = e.store.add_admin(&wxid, now).await?;
-            text::admin_added(&nickname, new)
+            text::admin_added(nickname.as_deref(), new)
         }
         // Member commands are run by `member_commands`.
         Command::Help
@@ -239,7 +239,10 @@ async fn group_status(cx: &Context<'_>, group: &Group) -> Result<String, EngineE
     let faqs = e.store.faq_entries(group.id).await?.iter().filter(|r| r.group_id == group.id).count();
     let today = e.store.count_conversions(group.id, local_midnight_ms(cx.now_ms, chat.utc_offset_hours)).await?;
     let owner = match group.partner_id {
-        Some(p) => e.store.partner_wxid(p).await?.map(|w| format!("已绑定（{w}）")).unwrap_or_else(|| "已绑定".into()),
+        Some(p) => match e.store.partner_wxid(p).await? {
+            Some(w) => e.store.member_nickname(&w).await?.unwrap_or(w),
+            None => "已绑定".to_string(),
+        },
         None => "未绑定".to_string(),
     };
     let custom = |set: bool| if set { "自定义" } else { "默认" };
