@@ -42,6 +42,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub engine: EngineSettings,
+    pub chat: ChatSettings,
     pub outbox: OutboxSettings,
     pub media: MediaSettings,
     pub poster: PosterSettings,
@@ -127,6 +128,79 @@ impl Default for EngineSettings {
             max_refs_per_message: 3,
             unsupported_link_hint: false,
             dedupe_retention_days: 7,
+        }
+    }
+}
+
+/// What the robot does when a reply falls into a group's do-not-disturb hours.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DndPolicy {
+    /// Send it when the quiet hours end.
+    #[default]
+    Queue,
+    /// Never send it.
+    Drop,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChatSettings {
+    /// Owner and admin commands start with this (`#设置关键词`); member commands work with or without it.
+    pub command_prefix: String,
+    /// wxids of the operator's admins (more are added with `#添加管理员`).
+    pub admins: Vec<String>,
+    /// wxids of other bots in the groups: never answered (nor are official `gh_` accounts or our own robots).
+    pub ignored_wxids: Vec<String>,
+    /// Hours added to UTC for calendar days (签到) and do-not-disturb hours.
+    pub utc_offset_hours: i64,
+    /// How long a command that asked for a missing argument waits for the answer.
+    pub dialog_timeout_secs: i64,
+    /// Per-member cooldown of member commands.
+    pub cooldown_secs: i64,
+    /// Per-member cooldown of 查券 and 下一页.
+    pub search_cooldown_secs: i64,
+    /// At most this many replies per group per minute; replies beyond are dropped.
+    pub reply_budget_per_minute: u32,
+    /// Default do-not-disturb hours (local time, `"23-7"`) of groups that set none; empty for none.
+    pub dnd_hours: String,
+    /// Default handling of replies during do-not-disturb hours.
+    pub dnd_policy: DndPolicy,
+    /// Points for a daily check-in.
+    pub checkin_points: i64,
+    /// Every this many consecutive check-in days earn the streak bonus.
+    pub streak_bonus_days: i64,
+    pub streak_bonus_points: i64,
+    /// Points for the inviter, once per newcomer.
+    pub invite_points: i64,
+    /// Results per 查券 page.
+    pub search_page_size: u32,
+    /// At most this many @-mentions in one welcome message.
+    pub welcome_max_mentions: usize,
+    /// A question gets a Q&A answer when its similarity reaches this (percent).
+    pub faq_threshold_percent: u32,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        ChatSettings {
+            command_prefix: "#".into(),
+            admins: Vec::new(),
+            ignored_wxids: Vec::new(),
+            utc_offset_hours: 8,
+            dialog_timeout_secs: 120,
+            cooldown_secs: 5,
+            search_cooldown_secs: 15,
+            reply_budget_per_minute: 30,
+            dnd_hours: String::new(),
+            dnd_policy: DndPolicy::Queue,
+            checkin_points: 10,
+            streak_bonus_days: 7,
+            streak_bonus_points: 50,
+            invite_points: 20,
+            search_page_size: 3,
+            welcome_max_mentions: 20,
+            faq_threshold_percent: 60,
         }
     }
 }
@@ -434,6 +508,22 @@ impl Settings {
             if r.app_id.is_empty() || r.wxid.is_empty() {
                 return Err(ConfigError::Invalid(format!("robot `{}`: app_id and wxid are required", r.name)));
             }
+        }
+        let chat = &self.chat;
+        if !chat.dnd_hours.is_empty() && chat.dnd_hours.parse::<crate::engine::limits::QuietHours>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "chat.dnd_hours must look like \"23-7\" (got {})",
+                chat.dnd_hours
+            )));
+        }
+        if !(-12..=14).contains(&chat.utc_offset_hours) {
+            return Err(ConfigError::Invalid("chat.utc_offset_hours must be -12..=14".into()));
+        }
+        if chat.search_page_size == 0 || chat.search_page_size > 10 {
+            return Err(ConfigError::Invalid("chat.search_page_size must be 1..=10".into()));
+        }
+        if chat.faq_threshold_percent > 100 {
+            return Err(ConfigError::Invalid("chat.faq_threshold_percent must be 0..=100".into()));
         }
         if !(1..=100).contains(&self.poster.jpeg_quality) {
             return Err(ConfigError::Invalid("poster.jpeg_quality must be 1..=100".into()));

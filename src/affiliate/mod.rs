@@ -232,6 +232,31 @@ impl Affiliates {
             }
         }
     }
+
+    /// Keyword search on one platform; `page` from 1.
+    pub async fn search(
+        &self,
+        platform: Platform,
+        keyword: &str,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Vec<Product>, AffiliateError> {
+        match platform {
+            // TODO: dispatch to PddClient::search once the PDD client has it.
+            Platform::Pdd => Err(AffiliateError::NotConfigured(Platform::Pdd)),
+            Platform::Jd => {
+                self.jd
+                    .as_ref()
+                    .ok_or(AffiliateError::NotConfigured(Platform::Jd))?
+                    .search(keyword, page, page_size)
+                    .await
+            }
+            Platform::Taobao => {
+                let client = self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Taobao))?;
+                client.search(keyword, page, page_size).await
+            }
+        }
+    }
 }
 
 #[cfg(test)]

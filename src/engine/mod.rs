@@ -1,15 +1,25 @@
 //! The robot's decisions: an explicit, ordered handler chain.
 //!
 //! ```text
-//! ignore (self, system, non-text) → group gate (robot enabled in this group?) → product links → silence
+//! ignore (self, system, non-text) → group gate (robot enabled in this group?) → welcome (joins)
+//!   → dialog (the answer to a question the robot asked) → owner commands → member commands → product links
+//!   → keyword auto-replies and Q&A → silence
 //! ```
 //!
 //! A handler returns [`Flow::Continue`] or [`Flow::Done`] with the [`Action`]s to take; it never sends. The engine
-//! commits the actions (outbox rows, conversions) in the same transaction that marks the message done, so a
-//! message is answered at most once however often it is delivered or re-handled after a crash.
+//! then applies the group's do-not-disturb hours and reply budget ([`limits`]) and commits the actions (outbox
+//! rows, conversions) in the same transaction that marks the message done, so a message is answered at most
+//! once however often it is delivered or re-handled after a crash.
 
+pub mod command;
+pub mod copy;
 pub mod dispatch;
+pub mod group_settings;
 pub mod handlers;
+pub mod keywords;
+pub mod limits;
+pub mod qa;
+pub mod roles;
 pub mod text;
 
 use crate::affiliate::Affiliates;
@@ -23,6 +33,7 @@ use crate::store::inbound::status;
 use crate::store::outbox::NewOutbox;
 use crate::store::{Store, StoreError};
 use crate::telemetry::Metrics;
+use group_settings::GroupSettings;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -80,11 +91,24 @@ pub struct Engine {
     pub pdd_auth: Option<crate::affiliate::authorization::PddAuthorization>,
 }
 
-/// Short-lived caches of rows every message needs.
+/// A member's last 查券, for 下一页: keyed by robot, conversation and member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchSession {
+    pub keyword: String,
+    pub page: u32,
+}
+
+type SessionKey = (i64, String, String);
+
+/// Short-lived caches of rows every message needs, and in-memory chat state.
 #[derive(Clone)]
 pub struct Caches {
     groups: moka::future::Cache<(i64, String), Group>,
     members: moka::future::Cache<(String, Option<i64>, Option<String>), i64>,
+    /// Auto-reply rules and Q&A entries per group (the group's own and the global ones).
+    pub(crate) replies: moka::future::Cache<i64, Arc<handlers::auto_reply::Replies>>,
+    pub(crate) searches: moka::future::Cache<SessionKey, SearchSession>,
+    pub limits: Arc<limits::Limits>,
 }
 
 impl Default for Caches {
@@ -96,6 +120,12 @@ impl Default for Caches {
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(600))
                 .build(),
+            replies: moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
+            searches: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(600))
+                .build(),
+            limits: Arc::default(),
         }
     }
 }
@@ -108,6 +138,8 @@ pub struct Context<'a> {
     pub group: Option<Group>,
     /// The sender's member id.
     pub member_id: Option<i64>,
+    /// The group's settings (the defaults outside groups).
+    pub settings: GroupSettings,
     pub now_ms: i64,
 }
 
@@ -116,17 +148,36 @@ pub struct Context<'a> {
 enum Step {
     Ignore,
     GroupGate,
+    Welcome,
+    Dialog,
+    OwnerCommands,
+    MemberCommands,
     ProductLink,
+    AutoReply,
 }
 
-const CHAIN: &[Step] = &[Step::Ignore, Step::GroupGate, Step::ProductLink];
+const CHAIN: &[Step] = &[
+    Step::Ignore,
+    Step::GroupGate,
+    Step::Welcome,
+    Step::Dialog,
+    Step::OwnerCommands,
+    Step::MemberCommands,
+    Step::ProductLink,
+    Step::AutoReply,
+];
 
 impl Step {
     async fn handle(self, cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
         match self {
             Step::Ignore => handlers::ignore::handle(cx, msg).await,
             Step::GroupGate => handlers::group_gate::handle(cx, msg).await,
+            Step::Welcome => handlers::welcome::handle(cx, msg).await,
+            Step::Dialog => handlers::dialog::handle(cx, msg).await,
+            Step::OwnerCommands => handlers::owner_commands::handle(cx, msg).await,
+            Step::MemberCommands => handlers::member_commands::handle(cx, msg).await,
             Step::ProductLink => handlers::product_link::handle(cx, msg).await,
+            Step::AutoReply => handlers::auto_reply::handle(cx, msg).await,
         }
     }
 }
@@ -148,9 +199,18 @@ impl Engine {
         self.caches.groups.invalidate(&(robot_id, room_id.to_string())).await;
     }
 
+    /// Forgets a group's cached auto-replies after they changed (`0`: the global ones, so every group's).
+    pub async fn invalidate_replies(&self, group_id: i64) {
+        if group_id == crate::store::keywords::GLOBAL {
+            self.caches.replies.invalidate_all();
+        } else {
+            self.caches.replies.invalidate(&group_id).await;
+        }
+    }
+
     /// The member id, registering the member (and their group membership) or refreshing the nickname when it
     /// changed.
-    async fn member(
+    pub(crate) async fn member(
         &self,
         wxid: &str,
         nickname: Option<&str>,
@@ -188,7 +248,8 @@ impl Engine {
             Some(sender) => Some(self.member(sender, msg.sender_name.as_deref(), group.as_ref(), now_ms).await?),
             None => None,
         };
-        let cx = Context { engine: self, robot, group, member_id, now_ms };
+        let settings = group.as_ref().map(|g| GroupSettings::parse(&g.settings)).unwrap_or_default();
+        let cx = Context { engine: self, robot, group, member_id, settings, now_ms };
         let mut actions = Vec::new();
         for step in CHAIN {
             match step.handle(&cx, msg).await? {
@@ -200,6 +261,13 @@ impl Engine {
                 }
             }
         }
+        let not_before = match self.admit(&cx, msg, &actions) {
+            Some(t) => t,
+            None => {
+                actions.retain(|a| !matches!(a, Action::Reply(_)));
+                now_ms
+            }
+        };
         let mut sends = Vec::new();
         let mut conversions = Vec::new();
         for action in actions {
@@ -212,7 +280,7 @@ impl Engine {
                         conversation_id: msg.conversation_id.clone(),
                         idempotency_key: format!("reply:{}:{}", msg.dedupe_key, sends.len()),
                         body,
-                        not_before: now_ms,
+                        not_before,
                     });
                 }
                 Action::ReplyOnce { key, body } => {
@@ -239,5 +307,38 @@ impl Engine {
         }
         self.metrics.processing_seconds.observe(started.elapsed().as_secs_f64());
         Ok(())
+    }
+
+    /// When the replies among `actions` may go out (`None`: not at all), by the group's do-not-disturb hours
+    /// and reply budget.
+    fn admit(&self, cx: &Context<'_>, msg: &Inbound, actions: &[Action]) -> Option<i64> {
+        let replies = actions.iter().filter(|a| matches!(a, Action::Reply(_))).count();
+        let chat = &self.settings.chat;
+        let dnd = cx.group.as_ref().and_then(|_| cx.settings.dnd(chat));
+        let key = format!("{}:{}", cx.robot.id, msg.conversation_id);
+        let admit = limits::admit(
+            &self.caches.limits,
+            &key,
+            dnd,
+            replies,
+            chat.reply_budget_per_minute,
+            cx.now_ms,
+            chat.utc_offset_hours,
+        );
+        match admit {
+            limits::Admit::Now => Some(cx.now_ms),
+            limits::Admit::At(t) => {
+                tracing::info!(replies, until = t, "do-not-disturb hours: replies queued");
+                Some(t)
+            }
+            limits::Admit::DropQuiet => {
+                tracing::info!(replies, "do-not-disturb hours: replies dropped");
+                None
+            }
+            limits::Admit::DropBudget => {
+                tracing::warn!(replies, "reply budget of the group spent: replies dropped");
+                None
+            }
+        }
     }
 }

@@ -58,3 +58,205 @@ pub const MEMBER_FALLBACK_NAME: &str = "群友";
 pub fn pdd_binding_invite(url: &str) -> String {
     format!("为了给你记录拼多多返利，请先点击完成一次授权（只需一次）：{url}")
 }
+
+// ---- commands ----
+
+/// A command the asker may not use.
+pub fn refused(command: &str, needs_admin: bool) -> String {
+    if needs_admin {
+        format!("抱歉，「{command}」只有管理员可以使用～")
+    } else {
+        format!("抱歉，「{command}」只有群主或管理员可以使用～")
+    }
+}
+
+pub fn feature_off(feature: &str) -> String {
+    format!("本群暂未开启{feature}功能～")
+}
+
+pub fn cooling_down(secs: i64) -> String {
+    format!("操作太频繁啦，{secs} 秒后再试～")
+}
+
+pub fn usage(reason: &str, usage_line: &str) -> String {
+    format!("{reason}\n用法：{usage_line}")
+}
+
+pub const DIALOG_CANCELLED: &str = "好的，已取消～";
+/// What cancels an open dialog.
+pub const CANCEL_WORD: &str = "取消";
+
+pub fn dialog_prompt(prompt: &str, timeout_secs: i64) -> String {
+    let within =
+        if timeout_secs >= 60 { format!("{} 分钟", (timeout_secs + 59) / 60) } else { format!("{timeout_secs} 秒") };
+    format!("{prompt}（{within}内有效，发送「取消」放弃）")
+}
+
+// ---- owner commands ----
+
+pub fn feature_switched(feature: &str, on: bool) -> String {
+    if on { format!("已开启{feature}✅") } else { format!("已关闭{feature}") }
+}
+
+pub fn keyword_saved(pattern: &str, replaced: bool) -> String {
+    if replaced {
+        format!("已更新关键词「{pattern}」的回复✅")
+    } else {
+        format!("已添加关键词「{pattern}」✅")
+    }
+}
+
+pub fn keyword_deleted(pattern: &str, existed: bool) -> String {
+    if existed { format!("已删除关键词「{pattern}」") } else { format!("本群没有关键词「{pattern}」") }
+}
+
+pub const NO_KEYWORDS: &str = "本群还没有自动回复，用「设置关键词 <词> <回复>」添加～";
+pub const NO_FAQ: &str = "本群还没有问答，用「设置问答 <问题> <答案>」添加～";
+
+pub fn faq_saved(question: &str, replaced: bool) -> String {
+    if replaced { format!("已更新问答「{question}」✅") } else { format!("已添加问答「{question}」✅") }
+}
+
+pub fn faq_deleted(question: &str, existed: bool) -> String {
+    if existed { format!("已删除问答「{question}」") } else { format!("本群没有问答「{question}」") }
+}
+
+pub fn welcome_saved(default: bool) -> String {
+    if default { "已恢复默认欢迎语".to_string() } else { "欢迎语已设置✅".to_string() }
+}
+
+pub fn copy_saved(default: bool) -> String {
+    if default {
+        "已恢复默认文案".to_string()
+    } else {
+        "文案模板已设置✅ 下次转链生效".to_string()
+    }
+}
+
+pub fn poster_saved(name: Option<&str>) -> String {
+    match name {
+        Some(n) => format!("海报模板已设为「{n}」✅"),
+        None => "已恢复默认海报模板".to_string(),
+    }
+}
+
+pub fn unknown_poster(name: &str, known: &[String]) -> String {
+    if known.is_empty() {
+        format!("没有「{name}」这个海报模板")
+    } else {
+        format!("没有「{name}」这个海报模板，可选：{}", known.join("、"))
+    }
+}
+
+pub fn pid_bound(platform: Platform, pid: &str) -> String {
+    format!("本群{}推广位已绑定为 {pid}✅", platform_name(platform))
+}
+
+pub const PID_TAKEN: &str = "这个推广位已被其他群或合伙人使用，请换一个～";
+
+pub fn dnd_set(hours: &str, queue: bool) -> String {
+    let what = if queue { "期间的回复会在结束后发出" } else { "期间不回复" };
+    format!("免打扰已设为 {hours} 点，{what}")
+}
+
+pub const DND_CLEARED: &str = "已关闭本群免打扰";
+
+/// `nickname` when the member has spoken or joined before.
+pub fn owner_set(nickname: Option<&str>) -> String {
+    match nickname {
+        Some(n) => format!("已把 {n} 设为本群群主✅"),
+        None => "已设置本群群主✅".to_string(),
+    }
+}
+
+pub fn admin_added(nickname: Option<&str>, new: bool) -> String {
+    let who = nickname.map(|n| format!(" {n} ")).unwrap_or_default();
+    if new {
+        format!("已添加管理员{who}✅")
+    } else {
+        format!("{}已经是管理员了", nickname.unwrap_or("对方"))
+    }
+}
+
+pub const NOT_IN_GROUP: &str = "请在群里使用这个命令～";
+
+// ---- member commands ----
+
+pub fn checked_in(points: i64, bonus: i64, streak: i64, balance: i64) -> String {
+    let bonus = if bonus > 0 { format!("（含连续签到奖励 {bonus}）") } else { String::new() };
+    format!("签到成功✅ 获得 {points} 积分{bonus}\n已连续签到 {streak} 天，当前积分 {balance}")
+}
+
+pub fn already_checked_in(streak: i64, balance: i64) -> String {
+    format!("今天已经签到过了～已连续签到 {streak} 天，当前积分 {balance}，明天再来吧")
+}
+
+pub fn points_kind(kind: &str) -> &str {
+    match kind {
+        "checkin" => "签到",
+        "streak_bonus" => "连续签到奖励",
+        "invite" => "邀请新人",
+        other => other,
+    }
+}
+
+pub fn points_summary(balance: i64, lines: &[String]) -> String {
+    let mut out = format!("当前积分：{balance}");
+    if lines.is_empty() {
+        out.push_str("\n还没有积分变动，发送「签到」领积分吧～");
+    } else {
+        out.push_str("\n最近变动：");
+        for l in lines {
+            out.push('\n');
+            out.push_str(l);
+        }
+    }
+    out
+}
+
+pub fn mine(conversions: i64, today: i64, balance: i64, streak: i64, invites: i64) -> String {
+    format!(
+        "我的数据：\n转链 {conversions} 次（今日 {today} 次）\n积分 {balance}\n连续签到 {streak} 天\n邀请新人 {invites} 位"
+    )
+}
+
+pub fn search_header(keyword: &str, page: u32) -> String {
+    if page <= 1 { format!("「{keyword}」的优惠好物：") } else { format!("「{keyword}」第 {page} 页：") }
+}
+
+/// One 查券 result line.
+pub fn search_line(n: usize, c: &Conversion) -> String {
+    let p = &c.product;
+    let coupon = match &p.coupon {
+        Some(coupon) if p.final_price < p.price => format!("（领券减{}元）", coupon.amount.yuan_compact()),
+        _ => String::new(),
+    };
+    format!(
+        "{n}.【{}】{}\n券后¥{}{coupon}\n{}",
+        platform_name(p.platform),
+        p.title,
+        p.final_price.yuan_compact(),
+        c.promotion.best_url()
+    )
+}
+
+pub const SEARCH_MORE: &str = "发送「下一页」看更多";
+
+pub fn search_nothing(keyword: &str) -> String {
+    format!("没找到「{keyword}」的优惠商品，换个关键词试试～")
+}
+
+pub const SEARCH_NO_MORE: &str = "没有更多了，换个关键词试试～";
+pub const SEARCH_FIRST: &str = "请先发送「查券 关键词」～";
+
+// ---- welcome ----
+
+/// Where the welcome text puts the newcomers' @-mentions.
+pub const NEWCOMERS: &str = "{新人}";
+pub const DEFAULT_WELCOME: &str = "欢迎{新人}加入本群🎉\n发链接给我可以领券省钱，发送「帮助」看看我还能做什么～";
+
+// ---- 群状态 ----
+
+pub fn on_off(on: bool) -> &'static str {
+    if on { "开" } else { "关" }
+}

@@ -3,15 +3,25 @@
 //! Queries are written once in the common dialect (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
 
+pub mod admins;
 pub mod batch;
+pub mod checkins;
 pub mod conversions;
+pub mod dialogs;
+pub mod faq;
+pub mod group_settings;
 pub mod groups;
 pub mod inbound;
+pub mod invites;
+pub mod keywords;
 pub mod media;
 pub mod members;
 pub mod outbox;
+pub mod partners;
 pub mod pids;
+pub mod points;
 pub mod robots;
+pub mod stats;
 pub mod tokens;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -57,6 +57,24 @@ impl Store {
         Ok(())
     }
 
+    /// Who holds `pid` of `platform`, if anyone.
+    pub async fn pid_holder(&self, platform: Platform, pid: &str) -> StoreResult<Option<PidOwner>> {
+        let row = sqlx::query("SELECT owner_kind, owner_id FROM pids WHERE platform = $1 AND pid = $2")
+            .bind(platform.code())
+            .bind(pid)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let kind: String = col(&r, "owner_kind")?;
+        let id: i64 = col(&r, "owner_id")?;
+        Ok(match kind.as_str() {
+            "robot" => Some(PidOwner::Robot(id)),
+            "partner" => Some(PidOwner::Partner(id)),
+            "group" => Some(PidOwner::Group(id)),
+            other => return Err(super::StoreError::Corrupt(format!("pid owner kind `{other}`"))),
+        })
+    }
+
     /// The owner's PID for `platform`, if any.
     pub async fn pid_of(&self, platform: Platform, owner: PidOwner) -> StoreResult<Option<String>> {
         let (kind, id) = owner.parts();

@@ -2,9 +2,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorization;
+mod chat_store;
 mod cli;
+#[allow(dead_code)]
+mod conversation;
 mod crash;
 #[allow(dead_code)]
 mod helpers;
+mod member_commands;
+mod not_annoying;
+mod owner_commands;
 mod spine;
 mod store;
+mod welcome;

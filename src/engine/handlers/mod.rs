@@ -1,5 +1,12 @@
 //! One file per handler of the chain (see `engine/mod.rs` for the order).
 
+pub mod auto_reply;
+pub mod commands;
+pub mod coupon_search;
+pub mod dialog;
 pub mod group_gate;
 pub mod ignore;
+pub mod member_commands;
+pub mod owner_commands;
 pub mod product_link;
+pub mod welcome;

@@ -3,6 +3,8 @@
 
 use crate::affiliate::{AffiliateError, Attribution, Conversion};
 use crate::chat::{Inbound, OutboundBody};
+use crate::engine::copy;
+use crate::engine::group_settings::Feature;
 use crate::engine::text::{self, ReplyError};
 use crate::engine::{Action, Context, EngineError, Flow};
 use crate::links::{self, ProductRef};
@@ -12,6 +14,9 @@ use crate::store::conversions::NewConversion;
 use crate::store::pids::PidOwner;
 
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
+    if !cx.settings.enabled(Feature::Convert) {
+        return Ok(Flow::Continue);
+    }
     let mut refs = links::recognize(&msg.text);
     if refs.is_empty() {
         if cx.engine.settings.engine.unsupported_link_hint
@@ -85,7 +90,13 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     if let Some(url) = poster_url(cx, &conversion).await? {
         actions.push(Action::Reply(OutboundBody::Image { url }));
     }
-    actions.push(reply_text(cx, msg, &text::default_copy(&conversion)).await?);
+    let copy = cx
+        .group
+        .as_ref()
+        .and_then(|g| g.copy_template.as_deref())
+        .and_then(|t| copy::render(t, &conversion))
+        .unwrap_or_else(|| text::default_copy(&conversion));
+    actions.push(reply_text(cx, msg, &copy).await?);
     if conversion.member_dropped
         && r.platform == Platform::Pdd
         && let Some(uid) = member_param.as_deref()
@@ -93,8 +104,21 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     {
         actions.push(action);
     }
+    actions.push(record(cx, msg, r, &conversion, pid, member_param));
+    Ok(actions)
+}
+
+/// The [`Action::Record`] of a conversion made for the sender with `pid`.
+pub fn record(
+    cx: &Context<'_>,
+    msg: &Inbound,
+    r: &ProductRef,
+    conversion: &Conversion,
+    pid: String,
+    member_param: Option<String>,
+) -> Action {
     let p = &conversion.product;
-    actions.push(Action::Record(Box::new(NewConversion {
+    Action::Record(Box::new(NewConversion {
         robot_id: cx.robot.id,
         group_id: cx.group.as_ref().map(|g| g.id),
         member_wxid: msg.sender_id.clone(),
@@ -109,8 +133,7 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         price: p.price,
         final_price: p.final_price,
         commission: p.estimated_commission,
-    })));
-    Ok(actions)
+    }))
 }
 
 /// Pinduoduo refused the member parameter (not 备案): the link went out with the PID only. The member is sent the
@@ -135,7 +158,7 @@ async fn pdd_binding_invite(
 
 /// Renders the poster, stores it as media and returns its public URL. A render failure costs the poster, not
 /// the reply.
-async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<String>, EngineError> {
+pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<String>, EngineError> {
     let e = cx.engine;
     let req = PosterRequest {
         product: c.product.clone(),

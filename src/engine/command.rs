@@ -1,0 +1,860 @@
+//! Chat commands: one table declares every command (names, who may use it, cooldown, arguments with the
+//! question asked when one is missing, usage), one parser turns text into a [`Command`], and `帮助` is generated
+//! from the table.
+//!
+//! Owner and admin commands need the configured prefix (`#设置关键词 …`); member commands work with or
+//! without it, but only as the whole message (`签到`, `查券 耳机`), so ordinary chat never reads as a command.
+
+use crate::config::DndPolicy;
+use crate::engine::copy::{self, CopyError};
+use crate::engine::group_settings::Feature;
+use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
+use crate::engine::limits::QuietHours;
+use crate::platform::Platform;
+
+/// Who may use a command. Ordered: an admin may do what an owner may, an owner what a member may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member,
+    /// The group's owner: its partner.
+    Owner,
+    /// The operator.
+    Admin,
+}
+
+/// Which cooldown a command is subject to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cooldown {
+    None,
+    /// `chat.cooldown_secs`, per member and command.
+    Member,
+    /// `chat.search_cooldown_secs`, shared by 查券 and 下一页.
+    Search,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// One word.
+    Word,
+    /// The rest of the message.
+    Rest,
+    /// A member @-mentioned in the message.
+    Mention,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Arg {
+    pub kind: ArgKind,
+    /// Asked when the argument is missing.
+    pub prompt: &'static str,
+    pub optional: bool,
+}
+
+const fn word(prompt: &'static str) -> Arg {
+    Arg { kind: ArgKind::Word, prompt, optional: false }
+}
+const fn rest(prompt: &'static str) -> Arg {
+    Arg { kind: ArgKind::Rest, prompt, optional: false }
+}
+const fn mention(prompt: &'static str) -> Arg {
+    Arg { kind: ArgKind::Mention, prompt, optional: false }
+}
+const fn optional_word() -> Arg {
+    Arg { kind: ArgKind::Word, prompt: "", optional: true }
+}
+
+/// Identifies a table entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Name {
+    Help,
+    Checkin,
+    Points,
+    Search,
+    NextPage,
+    Mine,
+    FeatureOn,
+    FeatureOff,
+    SetKeyword,
+    DeleteKeyword,
+    ListKeywords,
+    SetFaq,
+    DeleteFaq,
+    ListFaq,
+    SetWelcome,
+    SetCopy,
+    SetPoster,
+    BindPid,
+    GroupStatus,
+    SetDnd,
+    ClearDnd,
+    SetOwner,
+    AddAdmin,
+}
+
+/// One command as the table declares it.
+#[derive(Debug)]
+pub struct Spec {
+    pub name: Name,
+    /// What members type; the first is shown in help.
+    pub names: &'static [&'static str],
+    pub role: Role,
+    pub cooldown: Cooldown,
+    pub args: &'static [Arg],
+    /// The arguments as help shows them (`<关键词>`).
+    pub usage: &'static str,
+    pub summary: &'static str,
+    /// The group feature the command needs switched on.
+    pub feature: Option<Feature>,
+}
+
+impl Spec {
+    /// The key of this command's cooldown.
+    pub fn cooldown_key(&self) -> &'static str {
+        match self.cooldown {
+            Cooldown::Search => "查券",
+            _ => self.names[0],
+        }
+    }
+
+    /// `#设置关键词 <词> <回复>`.
+    pub fn usage_line(&self, prefix: &str) -> String {
+        let p = if self.role == Role::Member { "" } else { prefix };
+        if self.usage.is_empty() {
+            format!("{p}{}", self.names[0])
+        } else {
+            format!("{p}{} {}", self.names[0], self.usage)
+        }
+    }
+}
+
+const FEATURE_LIST: &str = "转链、签到、查券、欢迎语、自动回复";
+
+/// Every command. Help lists them in this order.
+pub static TABLE: &[Spec] = &[
+    Spec {
+        name: Name::Checkin,
+        names: &["签到"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "每日签到领积分，连续签到有奖励",
+        feature: Some(Feature::Checkin),
+    },
+    Spec {
+        name: Name::Points,
+        names: &["积分", "我的积分"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "查看积分和最近变动",
+        feature: None,
+    },
+    Spec {
+        name: Name::Search,
+        names: &["查券", "搜券"],
+        role: Role::Member,
+        cooldown: Cooldown::Search,
+        args: &[rest("请发送要查的商品关键词，例如：蓝牙耳机")],
+        usage: "<关键词>",
+        summary: "搜索有券的商品",
+        feature: Some(Feature::Search),
+    },
+    Spec {
+        name: Name::NextPage,
+        names: &["下一页"],
+        role: Role::Member,
+        cooldown: Cooldown::Search,
+        args: &[],
+        usage: "",
+        summary: "查券结果的下一页",
+        feature: Some(Feature::Search),
+    },
+    Spec {
+        name: Name::Mine,
+        names: &["我的"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "我的转链次数和积分",
+        feature: None,
+    },
+    Spec {
+        name: Name::Help,
+        names: &["帮助", "菜单"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "显示本帮助",
+        feature: None,
+    },
+    Spec {
+        name: Name::FeatureOn,
+        names: &["开启"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送要开启的功能：转链、签到、查券、欢迎语、自动回复")],
+        usage: "<功能>",
+        summary: "开启功能（转链、签到、查券、欢迎语、自动回复）",
+        feature: None,
+    },
+    Spec {
+        name: Name::FeatureOff,
+        names: &["关闭"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送要关闭的功能：转链、签到、查券、欢迎语、自动回复")],
+        usage: "<功能>",
+        summary: "关闭功能",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetKeyword,
+        names: &["设置关键词", "添加关键词"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送关键词（前加 = 为完全匹配，/…/ 为正则）"), rest("请发送回复内容（图片请发图片链接）")],
+        usage: "<词> <回复>",
+        summary: "自动回复：消息含<词>时回复（=词 完全匹配，/正则/）",
+        feature: None,
+    },
+    Spec {
+        name: Name::DeleteKeyword,
+        names: &["删除关键词"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送要删除的关键词")],
+        usage: "<词>",
+        summary: "删除自动回复",
+        feature: None,
+    },
+    Spec {
+        name: Name::ListKeywords,
+        names: &["关键词列表"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[],
+        usage: "",
+        summary: "查看本群的自动回复",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetFaq,
+        names: &["设置问答", "添加问答"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送问题"), rest("请发送答案")],
+        usage: "<问题> <答案>",
+        summary: "智能问答：相似的问题都会得到这个答案",
+        feature: None,
+    },
+    Spec {
+        name: Name::DeleteFaq,
+        names: &["删除问答"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[rest("请发送要删除的问题")],
+        usage: "<问题>",
+        summary: "删除问答",
+        feature: None,
+    },
+    Spec {
+        name: Name::ListFaq,
+        names: &["问答列表"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[],
+        usage: "",
+        summary: "查看本群的问答",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetWelcome,
+        names: &["设置欢迎语"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[rest("请发送欢迎语（{新人} 会替换为@新成员；发送 默认 恢复默认）")],
+        usage: "<文本>",
+        summary: "新人入群的欢迎语，{新人} 处@新成员",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetCopy,
+        names: &["设置文案"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[rest(
+            "请发送文案模板，可用 {标题} {券后价} {原价} {优惠券} {预估返利} {链接} {口令}；发送 默认 恢复默认",
+        )],
+        usage: "<模板>",
+        summary: "转链文案模板：{标题} {券后价} {原价} {优惠券} {预估返利} {链接} {口令}",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetPoster,
+        names: &["设置海报"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送海报模板名（发送 默认 恢复默认）")],
+        usage: "<模板名>",
+        summary: "选择海报模板",
+        feature: None,
+    },
+    Spec {
+        name: Name::BindPid,
+        names: &["绑定推广位"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送平台：拼多多、京东或淘宝"), word("请发送推广位 PID")],
+        usage: "<平台> <PID>",
+        summary: "本群使用自己的推广位（拼多多 123_456，京东 数字，淘宝 mm_1_2_3）",
+        feature: None,
+    },
+    Spec {
+        name: Name::GroupStatus,
+        names: &["群状态"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[],
+        usage: "",
+        summary: "查看本群设置、推广位和今日转链",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetDnd,
+        names: &["设置免打扰"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[word("请发送免打扰时段，例如 23-7"), optional_word()],
+        usage: "<时段> [排队|丢弃]",
+        summary: "免打扰时段内的回复排队到结束后发送，或丢弃",
+        feature: None,
+    },
+    Spec {
+        name: Name::ClearDnd,
+        names: &["关闭免打扰"],
+        role: Role::Owner,
+        cooldown: Cooldown::None,
+        args: &[],
+        usage: "",
+        summary: "本群不设免打扰",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetOwner,
+        names: &["设置群主", "绑定群主"],
+        role: Role::Admin,
+        cooldown: Cooldown::None,
+        args: &[mention("请@要设为群主的成员")],
+        usage: "@成员",
+        summary: "把成员设为本群群主（合伙人）",
+        feature: None,
+    },
+    Spec {
+        name: Name::AddAdmin,
+        names: &["添加管理员"],
+        role: Role::Admin,
+        cooldown: Cooldown::None,
+        args: &[mention("请@要添加的管理员")],
+        usage: "@成员",
+        summary: "添加机器人管理员",
+        feature: None,
+    },
+];
+
+/// A parsed command, arguments validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Checkin,
+    Points,
+    Search {
+        keyword: String,
+    },
+    NextPage,
+    Mine,
+    SetFeature {
+        feature: Feature,
+        on: bool,
+    },
+    SetKeyword {
+        kind: MatchKind,
+        pattern: String,
+        reply: ReplyBody,
+    },
+    DeleteKeyword {
+        pattern: String,
+    },
+    ListKeywords,
+    SetFaq {
+        question: String,
+        answer: String,
+    },
+    DeleteFaq {
+        question: String,
+    },
+    ListFaq,
+    /// `None` restores the default.
+    SetWelcome {
+        text: Option<String>,
+    },
+    SetCopy {
+        template: Option<String>,
+    },
+    SetPoster {
+        name: Option<String>,
+    },
+    BindPid {
+        platform: Platform,
+        pid: String,
+    },
+    GroupStatus,
+    SetDnd {
+        hours: QuietHours,
+        policy: Option<DndPolicy>,
+    },
+    ClearDnd,
+    SetOwner {
+        wxid: String,
+    },
+    AddAdmin {
+        wxid: String,
+    },
+}
+
+/// What a message says, command-wise.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// Ordinary chat.
+    NotACommand,
+    Ready(&'static Spec, Command),
+    /// Arguments are missing: `args` are those given so far; ask `spec.args[args.len()].prompt`.
+    Missing {
+        spec: &'static Spec,
+        args: Vec<String>,
+    },
+    /// Bad arguments: reply `reason` and the usage.
+    Invalid {
+        spec: &'static Spec,
+        reason: String,
+    },
+}
+
+impl PartialEq for Spec {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Spec {}
+
+/// The table entry of `name`.
+pub fn spec(name: Name) -> Option<&'static Spec> {
+    TABLE.iter().find(|s| s.name == name)
+}
+
+/// Strips the command prefix (the full-width form of `#` too).
+fn strip_prefix<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return None;
+    }
+    text.strip_prefix(prefix).or_else(|| if prefix == "#" { text.strip_prefix('＃') } else { None })
+}
+
+/// Parses a message. `mentions` are the members it @-mentions (the robot excluded).
+pub fn parse(text: &str, mentions: &[String], prefix: &str) -> Parsed {
+    let t = text.trim();
+    let (prefixed, body) = match strip_prefix(t, prefix) {
+        Some(b) => (true, b.trim_start()),
+        None => (false, t),
+    };
+    // Without a prefix a command must be followed by a space or nothing ("签到了吗" is chat).
+    let strict = !prefixed || prefix.is_empty();
+    let mut best: Option<(&'static Spec, &str)> = None;
+    for s in TABLE {
+        for name in s.names {
+            let Some(rest) = body.strip_prefix(name) else { continue };
+            if strict && !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
+                continue;
+            }
+            // The longest name wins: "关闭免打扰" over "关闭".
+            if best.is_none_or(|(_, r)| rest.len() < r.len()) {
+                best = Some((s, rest));
+            }
+        }
+    }
+    let Some((spec, rest)) = best else { return Parsed::NotACommand };
+    if !prefixed && !prefix.is_empty() && spec.role > Role::Member {
+        return Parsed::NotACommand;
+    }
+    if strict && spec.args.is_empty() && !rest.trim().is_empty() {
+        return Parsed::NotACommand;
+    }
+    collect(spec, Vec::new(), rest, mentions)
+}
+
+/// Continues a command with more input (the rest of its message, or a dialog answer): fills the arguments
+/// after `given` from `input` and `mentions`, then validates.
+pub fn collect(spec: &'static Spec, given: Vec<String>, input: &str, mentions: &[String]) -> Parsed {
+    let mut args = given;
+    let mut rest = input.trim();
+    let mut mentions = mentions.iter();
+    while args.len() < spec.args.len() {
+        let arg = spec.args[args.len()];
+        let value = match arg.kind {
+            ArgKind::Word => {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let (w, r) = rest.split_at(end);
+                rest = r.trim_start();
+                w.to_string()
+            }
+            ArgKind::Rest => std::mem::take(&mut rest).to_string(),
+            ArgKind::Mention => mentions.next().cloned().unwrap_or_default(),
+        };
+        if value.is_empty() {
+            if arg.optional {
+                break;
+            }
+            return Parsed::Missing { spec, args };
+        }
+        args.push(value);
+    }
+    if !rest.is_empty() {
+        return Parsed::Invalid { spec, reason: "参数太多了".into() };
+    }
+    match finish(spec, &args) {
+        Ok(c) => Parsed::Ready(spec, c),
+        Err(reason) => Parsed::Invalid { spec, reason },
+    }
+}
+
+fn is_default(s: &str) -> bool {
+    matches!(s.trim(), "默认" | "恢复默认")
+}
+
+fn pattern_reason(e: PatternError) -> String {
+    match e {
+        PatternError::Empty => "关键词不能为空".into(),
+        PatternError::TooLong => format!("关键词最多 {} 个字", keywords::MAX_PATTERN_CHARS),
+        PatternError::BadRegex => "正则表达式有误或太复杂".into(),
+    }
+}
+
+/// Whether `pid` has the platform's 推广位 format.
+pub fn pid_format_ok(platform: Platform, pid: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    match platform {
+        Platform::Pdd => pid.split_once('_').is_some_and(|(a, b)| digits(a) && digits(b)),
+        Platform::Jd => digits(pid),
+        Platform::Taobao => pid.strip_prefix("mm_").is_some_and(|r| {
+            let parts: Vec<&str> = r.split('_').collect();
+            parts.len() == 3 && parts.iter().all(|p| digits(p))
+        }),
+    }
+}
+
+fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
+    let arg = |i: usize| a.get(i).map(String::as_str).unwrap_or_default();
+    Ok(match spec.name {
+        Name::Help => Command::Help,
+        Name::Checkin => Command::Checkin,
+        Name::Points => Command::Points,
+        Name::Search => {
+            let keyword = arg(0).split_whitespace().collect::<Vec<_>>().join(" ");
+            if keyword.chars().count() > 30 {
+                return Err("关键词太长了，最多 30 个字".into());
+            }
+            Command::Search { keyword }
+        }
+        Name::NextPage => Command::NextPage,
+        Name::Mine => Command::Mine,
+        Name::FeatureOn | Name::FeatureOff => {
+            let feature = Feature::from_name(arg(0))
+                .ok_or_else(|| format!("没有「{}」这个功能，可选：{FEATURE_LIST}", arg(0)))?;
+            Command::SetFeature { feature, on: spec.name == Name::FeatureOn }
+        }
+        Name::SetKeyword => {
+            let (kind, pattern) = keywords::parse_pattern(arg(0)).map_err(pattern_reason)?;
+            if arg(1).chars().count() > keywords::MAX_REPLY_CHARS {
+                return Err(format!("回复最多 {} 个字", keywords::MAX_REPLY_CHARS));
+            }
+            Command::SetKeyword { kind, pattern, reply: ReplyBody::from_input(arg(1)) }
+        }
+        Name::DeleteKeyword => {
+            let (_, pattern) = keywords::parse_pattern(arg(0)).map_err(pattern_reason)?;
+            Command::DeleteKeyword { pattern }
+        }
+        Name::ListKeywords => Command::ListKeywords,
+        Name::SetFaq => {
+            if arg(0).chars().count() > 100 || arg(1).chars().count() > keywords::MAX_REPLY_CHARS {
+                return Err("问题最多 100 个字，答案最多 1000 个字".into());
+            }
+            if crate::engine::qa::normalize(arg(0)).concat().chars().count() < 2 {
+                return Err("问题太短了".into());
+            }
+            Command::SetFaq { question: arg(0).to_string(), answer: arg(1).to_string() }
+        }
+        Name::DeleteFaq => Command::DeleteFaq { question: arg(0).to_string() },
+        Name::ListFaq => Command::ListFaq,
+        Name::SetWelcome => {
+            if arg(0).chars().count() > 500 {
+                return Err("欢迎语最多 500 个字".into());
+            }
+            Command::SetWelcome { text: (!is_default(arg(0))).then(|| arg(0).to_string()) }
+        }
+        Name::SetCopy => {
+            if is_default(arg(0)) {
+                Command::SetCopy { template: None }
+            } else {
+                copy::validate(arg(0)).map_err(|e| match e {
+                    CopyError::Empty => "模板不能为空".to_string(),
+                    CopyError::TooLong => format!("模板最多 {} 个字", copy::MAX_CHARS),
+                    CopyError::Unknown(name) => {
+                        format!("不认识 {{{name}}}，可用：{}", copy::PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" "))
+                    }
+                    CopyError::Unbalanced => "大括号没有成对".to_string(),
+                    CopyError::NoLink => "模板里要有 {链接} 或 {口令}，不然没法下单".to_string(),
+                })?;
+                Command::SetCopy { template: Some(arg(0).to_string()) }
+            }
+        }
+        Name::SetPoster => {
+            let name = arg(0);
+            if is_default(name) {
+                Command::SetPoster { name: None }
+            } else if name.chars().count() <= 32 && name.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+                Command::SetPoster { name: Some(name.to_string()) }
+            } else {
+                return Err("模板名只能包含字母、数字、_ 和 -".into());
+            }
+        }
+        Name::BindPid => {
+            let platform: Platform =
+                arg(0).parse().map_err(|_| format!("不支持「{}」，平台可选：拼多多、京东、淘宝", arg(0)))?;
+            let pid = arg(1).to_string();
+            if !pid_format_ok(platform, &pid) {
+                let example = match platform {
+                    Platform::Pdd => "123456_7890123",
+                    Platform::Jd => "3100000001",
+                    Platform::Taobao => "mm_123_456_789",
+                };
+                return Err(format!("{}推广位格式不对，应类似 {example}", platform.display_name()));
+            }
+            Command::BindPid { platform, pid }
+        }
+        Name::GroupStatus => Command::GroupStatus,
+        Name::SetDnd => {
+            let hours: QuietHours =
+                arg(0).parse().map_err(|_| "时段格式不对，例如 23-7（23 点到次日 7 点）".to_string())?;
+            let policy = match arg(1) {
+                "" => None,
+                "排队" | "queue" => Some(DndPolicy::Queue),
+                "丢弃" | "drop" => Some(DndPolicy::Drop),
+                other => return Err(format!("不认识「{other}」，可选：排队、丢弃")),
+            };
+            Command::SetDnd { hours, policy }
+        }
+        Name::ClearDnd => Command::ClearDnd,
+        Name::SetOwner => Command::SetOwner { wxid: arg(0).to_string() },
+        Name::AddAdmin => Command::AddAdmin { wxid: arg(0).to_string() },
+    })
+}
+
+/// The help text for someone of `role`: only what they may use.
+pub fn help(role: Role, prefix: &str) -> String {
+    let mut out = String::from("我能做这些：");
+    for s in TABLE.iter().filter(|s| s.role == Role::Member) {
+        out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
+    }
+    out.push_str("\n· 发商品链接 —— 转成带券链接和海报");
+    if role >= Role::Owner {
+        out.push_str(&format!("\n群主命令（以 {prefix} 开头）："));
+        for s in TABLE.iter().filter(|s| s.role == Role::Owner) {
+            out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
+        }
+    }
+    if role >= Role::Admin {
+        out.push_str("\n管理员命令：");
+        for s in TABLE.iter().filter(|s| s.role == Role::Admin) {
+            out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Parsed {
+        parse(text, &[], "#")
+    }
+
+    fn ready(text: &str) -> Command {
+        match p(text) {
+            Parsed::Ready(_, c) => c,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    fn invalid(text: &str) -> String {
+        match p(text) {
+            Parsed::Invalid { reason, .. } => reason,
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn member_commands_work_with_or_without_the_prefix_but_only_as_the_whole_message() {
+        assert_eq!(ready("签到"), Command::Checkin);
+        assert_eq!(ready(" #签到 "), Command::Checkin);
+        assert_eq!(ready("＃签到"), Command::Checkin);
+        assert_eq!(ready("积分"), Command::Points);
+        assert_eq!(ready("我的积分"), Command::Points);
+        assert_eq!(ready("我的"), Command::Mine);
+        assert_eq!(ready("帮助"), Command::Help);
+        assert_eq!(ready("下一页"), Command::NextPage);
+        assert_eq!(ready("查券 蓝牙  耳机"), Command::Search { keyword: "蓝牙 耳机".into() });
+        assert_eq!(ready("#查券耳机"), Command::Search { keyword: "耳机".into() });
+        for chat in ["签到了吗", "今天签到", "积分怎么用", "查券耳机", "帮助一下", "签到 啦", "我的天", "hello", ""]
+        {
+            assert_eq!(p(chat), Parsed::NotACommand, "{chat}");
+        }
+    }
+
+    #[test]
+    fn owner_commands_need_the_prefix() {
+        assert_eq!(p("设置关键词 你好 欢迎"), Parsed::NotACommand);
+        assert_eq!(p("群状态"), Parsed::NotACommand);
+        assert_eq!(ready("#群状态"), Command::GroupStatus);
+        assert_eq!(ready("#开启转链"), Command::SetFeature { feature: Feature::Convert, on: true });
+        assert_eq!(ready("#关闭 查券"), Command::SetFeature { feature: Feature::Search, on: false });
+        assert_eq!(ready("#关闭免打扰"), Command::ClearDnd, "the longest name wins");
+        assert_eq!(invalid("#群状态 详细"), "参数太多了");
+    }
+
+    #[test]
+    fn an_empty_prefix_makes_every_command_strict() {
+        assert_eq!(parse("群状态", &[], ""), Parsed::Ready(spec(Name::GroupStatus).unwrap(), Command::GroupStatus));
+        assert_eq!(parse("群状态了", &[], ""), Parsed::NotACommand);
+        assert!(matches!(parse("设置关键词 a b", &[], ""), Parsed::Ready(..)));
+    }
+
+    #[test]
+    fn keyword_arguments_split_into_a_word_and_the_rest() {
+        assert_eq!(
+            ready("#设置关键词 发货 下单后 48 小时内发货\n周末顺延"),
+            Command::SetKeyword {
+                kind: MatchKind::Contains,
+                pattern: "发货".into(),
+                reply: ReplyBody::Text("下单后 48 小时内发货\n周末顺延".into())
+            }
+        );
+        assert_eq!(
+            ready("#设置关键词 =你好 https://cdn.example.com/hi.png"),
+            Command::SetKeyword {
+                kind: MatchKind::Exact,
+                pattern: "你好".into(),
+                reply: ReplyBody::Image("https://cdn.example.com/hi.png".into())
+            }
+        );
+        assert_eq!(invalid("#设置关键词 /(/ 回复"), "正则表达式有误或太复杂");
+        assert_eq!(ready("#删除关键词 =你好"), Command::DeleteKeyword { pattern: "你好".into() });
+    }
+
+    #[test]
+    fn missing_arguments_become_a_dialog_that_collects_them() {
+        let s = spec(Name::SetKeyword).unwrap();
+        assert_eq!(p("#设置关键词"), Parsed::Missing { spec: s, args: vec![] });
+        assert_eq!(p("#设置关键词 你好"), Parsed::Missing { spec: s, args: vec!["你好".into()] });
+        // The answer to "请发送回复内容" is the whole message.
+        assert_eq!(
+            collect(s, vec!["你好".into()], " 欢迎 光临 ", &[]),
+            Parsed::Ready(
+                s,
+                Command::SetKeyword {
+                    kind: MatchKind::Contains,
+                    pattern: "你好".into(),
+                    reply: ReplyBody::Text("欢迎 光临".into())
+                }
+            )
+        );
+        // An answer to "请发送关键词" may carry the reply too.
+        assert!(matches!(collect(s, vec![], "你好 欢迎", &[]), Parsed::Ready(..)));
+        assert_eq!(p("查券"), Parsed::Missing { spec: spec(Name::Search).unwrap(), args: vec![] });
+        assert_eq!(p("#设置群主"), Parsed::Missing { spec: spec(Name::SetOwner).unwrap(), args: vec![] });
+        assert_eq!(
+            parse("#设置群主", &["wxid_x".into()], "#"),
+            Parsed::Ready(spec(Name::SetOwner).unwrap(), Command::SetOwner { wxid: "wxid_x".into() })
+        );
+    }
+
+    #[test]
+    fn arguments_are_validated_with_a_reason() {
+        assert!(invalid("#开启 飞行").contains("可选：转链"));
+        assert!(invalid("#绑定推广位 唯品会 123").contains("平台可选"));
+        assert!(invalid("#绑定推广位 淘宝 123").contains("mm_123_456_789"));
+        assert!(invalid("#绑定推广位 拼多多 abc").contains("123456_7890123"));
+        assert_eq!(
+            ready("#绑定推广位 京东 3100000009"),
+            Command::BindPid { platform: Platform::Jd, pid: "3100000009".into() }
+        );
+        assert_eq!(
+            ready("#绑定推广位 拼多多 9000001_100000002"),
+            Command::BindPid { platform: Platform::Pdd, pid: "9000001_100000002".into() }
+        );
+        assert_eq!(
+            ready("#绑定推广位 淘宝 mm_1_2_3"),
+            Command::BindPid { platform: Platform::Taobao, pid: "mm_1_2_3".into() }
+        );
+        assert!(invalid("#设置文案 {标题}").contains("{链接}"));
+        assert!(invalid("#设置文案 {价格}{链接}").contains("不认识 {价格}"));
+        assert_eq!(ready("#设置文案 默认"), Command::SetCopy { template: None });
+        assert_eq!(ready("#设置海报 默认"), Command::SetPoster { name: None });
+        assert!(invalid("#设置海报 ../x").contains("模板名"));
+        assert_eq!(
+            ready("#设置免打扰 23-7"),
+            Command::SetDnd { hours: QuietHours { start: 23, end: 7 }, policy: None }
+        );
+        assert_eq!(
+            ready("#设置免打扰 22-8 丢弃"),
+            Command::SetDnd { hours: QuietHours { start: 22, end: 8 }, policy: Some(DndPolicy::Drop) }
+        );
+        assert!(invalid("#设置免打扰 晚上").contains("23-7"));
+        assert!(invalid("#设置免打扰 23-7 静音").contains("排队"));
+        assert_eq!(ready("#设置欢迎语 默认"), Command::SetWelcome { text: None });
+        assert_eq!(invalid("#设置问答 券 去领"), "问题太短了");
+        assert!(invalid(&format!("查券 {}", "长".repeat(31))).contains("关键词太长"));
+    }
+
+    #[test]
+    fn every_table_entry_is_reachable_by_each_of_its_names() {
+        for s in TABLE {
+            for name in s.names {
+                let text = format!("#{name}");
+                match parse(&text, &[], "#") {
+                    Parsed::Ready(got, _) | Parsed::Missing { spec: got, .. } => assert_eq!(got.name, s.name, "{text}"),
+                    other => panic!("{text}: {other:?}"),
+                }
+            }
+            assert!(
+                s.args.iter().all(|a| a.optional || !a.prompt.is_empty()),
+                "{:?} asks for every missing argument",
+                s.name
+            );
+        }
+    }
+
+    #[test]
+    fn help_shows_only_what_the_asker_may_use() {
+        let member = help(Role::Member, "#");
+        assert!(member.contains("签到") && member.contains("查券 <关键词>"));
+        assert!(!member.contains("设置关键词") && !member.contains("设置群主"));
+        let owner = help(Role::Owner, "#");
+        assert!(owner.contains("#设置关键词 <词> <回复>") && !owner.contains("设置群主"));
+        let admin = help(Role::Admin, "#");
+        assert!(admin.contains("#设置群主 @成员"));
+    }
+}

@@ -1,0 +1,84 @@
+//! Member commands: 签到, 积分, 查券 / 下一页, 我的, 帮助.
+
+use crate::chat::Inbound;
+use crate::engine::command::{self, Command, Role};
+use crate::engine::handlers::commands::{self, mentioned, spec_of};
+use crate::engine::handlers::coupon_search;
+use crate::engine::handlers::product_link::reply_text;
+use crate::engine::limits::{local_day, local_midnight_ms, local_month_day};
+use crate::engine::{Action, Context, EngineError, Flow, text};
+use crate::store::checkins::{CheckinRule, NewCheckin};
+
+pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
+    let parsed = command::parse(&msg.text, &mentioned(msg), &cx.engine.settings.chat.command_prefix);
+    match spec_of(&parsed) {
+        Some(spec) if spec.role == Role::Member => commands::respond(cx, msg, parsed, false).await,
+        _ => Ok(Flow::Continue),
+    }
+}
+
+/// Runs a member command for someone of `role`.
+pub async fn execute(
+    cx: &Context<'_>,
+    msg: &Inbound,
+    role: Role,
+    command: Command,
+) -> Result<Vec<Action>, EngineError> {
+    let e = cx.engine;
+    let chat = &e.settings.chat;
+    let (Some(member_id), Some(sender)) = (cx.member_id, msg.sender_id.as_deref()) else { return Ok(Vec::new()) };
+    let body = match command {
+        Command::Help => command::help(role, &chat.command_prefix),
+        Command::Checkin => {
+            let c = NewCheckin {
+                member_id,
+                day: local_day(cx.now_ms, chat.utc_offset_hours),
+                group_id: cx.group.as_ref().map(|g| g.id),
+                message_key: &msg.dedupe_key,
+            };
+            let rule = CheckinRule {
+                points: chat.checkin_points,
+                bonus_every: chat.streak_bonus_days,
+                bonus_points: chat.streak_bonus_points,
+            };
+            let done = e.store.check_in(c, rule, cx.now_ms).await?;
+            if done.new {
+                text::checked_in(done.points, done.bonus, done.streak, done.balance)
+            } else {
+                text::already_checked_in(done.streak, done.balance)
+            }
+        }
+        Command::Points => {
+            let balance = e.store.points_balance(member_id).await?;
+            let lines: Vec<String> = e
+                .store
+                .recent_points(member_id, 5)
+                .await?
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {} {:+}",
+                        local_month_day(p.created_at, chat.utc_offset_hours),
+                        text::points_kind(&p.kind),
+                        p.delta
+                    )
+                })
+                .collect();
+            text::points_summary(balance, &lines)
+        }
+        Command::Search { keyword } => return coupon_search::search(cx, msg, &keyword, 1).await,
+        Command::NextPage => return coupon_search::next_page(cx, msg).await,
+        Command::Mine => {
+            let total = e.store.count_member_conversions(sender, 0).await?;
+            let today =
+                e.store.count_member_conversions(sender, local_midnight_ms(cx.now_ms, chat.utc_offset_hours)).await?;
+            let balance = e.store.points_balance(member_id).await?;
+            let streak = e.store.checkin_streak(member_id, local_day(cx.now_ms, chat.utc_offset_hours)).await?;
+            let invites = e.store.count_invites_by(member_id).await?;
+            text::mine(total, today, balance, streak, invites)
+        }
+        // Owner commands are run by `owner_commands`.
+        _ => return Ok(Vec::new()),
+    };
+    Ok(vec![reply_text(cx, msg, &body).await?])
+}

@@ -1,0 +1,272 @@
+//! Not annoying, not banned: per-member command cooldowns, a reply budget per group per minute, and
+//! do-not-disturb hours per group. Calendar helpers for the configured local time live here too.
+//!
+//! Cooldowns and budgets are in memory: they protect the chat from bursts, and a restart forgetting them is
+//! harmless.
+
+use crate::config::DndPolicy;
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+const MINUTE_MS: i64 = 60_000;
+/// Past this many tracked keys, expired ones are pruned.
+const PRUNE_AT: usize = 10_000;
+
+/// The local calendar day (days since 1970-01-01) at `now_ms`.
+pub fn local_day(now_ms: i64, utc_offset_hours: i64) -> i64 {
+    (now_ms + utc_offset_hours * HOUR_MS).div_euclid(DAY_MS)
+}
+
+/// The instant (unix ms) the local day of `now_ms` began.
+pub fn local_midnight_ms(now_ms: i64, utc_offset_hours: i64) -> i64 {
+    local_day(now_ms, utc_offset_hours) * DAY_MS - utc_offset_hours * HOUR_MS
+}
+
+/// `MM-DD` of a unix-ms instant in local time.
+pub fn local_month_day(at_ms: i64, utc_offset_hours: i64) -> String {
+    let local_secs = (at_ms + utc_offset_hours * HOUR_MS).div_euclid(1000);
+    match time::OffsetDateTime::from_unix_timestamp(local_secs) {
+        Ok(t) => format!("{:02}-{:02}", u8::from(t.month()), t.day()),
+        Err(_) => String::new(),
+    }
+}
+
+/// Quiet hours in local time, `start` inclusive to `end` exclusive, wrapping past midnight when `start > end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct QuietHours {
+    pub start: u8,
+    pub end: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("quiet hours look like 23-7 (hours 0 to 23, start and end differ)")]
+pub struct BadQuietHours;
+
+impl FromStr for QuietHours {
+    type Err = BadQuietHours;
+
+    /// `23-7`, `23:00-07:00`, `23点-7点`, `23~7`, `23至7`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (a, b) = s.split_once(['-', '~', '－', '～', '至', '到']).ok_or(BadQuietHours)?;
+        let hour = |t: &str| -> Result<u8, BadQuietHours> {
+            let t = t.trim().trim_end_matches('点').trim_end_matches(":00").trim_end_matches("：00");
+            let h: u8 = t.parse().map_err(|_| BadQuietHours)?;
+            if h < 24 { Ok(h) } else { Err(BadQuietHours) }
+        };
+        let (start, end) = (hour(a)?, hour(b)?);
+        if start == end {
+            return Err(BadQuietHours);
+        }
+        Ok(QuietHours { start, end })
+    }
+}
+
+impl fmt::Display for QuietHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
+}
+
+impl QuietHours {
+    /// When `now_ms` falls in the quiet hours: the instant they end.
+    pub fn quiet_until(&self, now_ms: i64, utc_offset_hours: i64) -> Option<i64> {
+        let local = now_ms + utc_offset_hours * HOUR_MS;
+        let day_start = local.div_euclid(DAY_MS) * DAY_MS;
+        let hour = (local - day_start) / HOUR_MS;
+        let (start, end) = (i64::from(self.start), i64::from(self.end));
+        let quiet = if start < end { (start..end).contains(&hour) } else { hour >= start || hour < end };
+        if !quiet {
+            return None;
+        }
+        let end_local = if hour < end { day_start + end * HOUR_MS } else { day_start + DAY_MS + end * HOUR_MS };
+        Some(end_local - utc_offset_hours * HOUR_MS)
+    }
+}
+
+/// A group's effective do-not-disturb rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dnd {
+    pub hours: QuietHours,
+    pub policy: DndPolicy,
+}
+
+/// What happens to the replies of one handled message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admit {
+    /// Send now.
+    Now,
+    /// Quiet hours: send at this instant.
+    At(i64),
+    /// Quiet hours with the drop policy.
+    DropQuiet,
+    /// The group's reply budget for this minute is spent.
+    DropBudget,
+}
+
+/// Decides when (and whether) `replies` replies go out.
+pub fn admit(
+    limits: &Limits,
+    budget_key: &str,
+    dnd: Option<Dnd>,
+    replies: usize,
+    per_minute: u32,
+    now_ms: i64,
+    utc_offset_hours: i64,
+) -> Admit {
+    if replies == 0 {
+        return Admit::Now;
+    }
+    let quiet = dnd.and_then(|d| d.hours.quiet_until(now_ms, utc_offset_hours).map(|until| (d.policy, until)));
+    if let Some((DndPolicy::Drop, _)) = quiet {
+        return Admit::DropQuiet;
+    }
+    if !limits.take_budget(budget_key, replies, per_minute, now_ms) {
+        return Admit::DropBudget;
+    }
+    match quiet {
+        Some((_, until)) => Admit::At(until),
+        None => Admit::Now,
+    }
+}
+
+/// The answer of a cooldown check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cooldown {
+    /// Go ahead (the cooldown starts now).
+    Ready,
+    /// Still cooling down for `secs`; `notify` is true the first time in this cooldown only.
+    Wait { secs: i64, notify: bool },
+}
+
+struct Cooling {
+    until_ms: i64,
+    notified: bool,
+}
+
+/// In-memory cooldowns and reply budgets.
+#[derive(Default)]
+pub struct Limits {
+    cooldowns: Mutex<HashMap<(String, &'static str), Cooling>>,
+    budgets: Mutex<HashMap<String, VecDeque<i64>>>,
+}
+
+impl Limits {
+    /// Checks and starts `who`'s cooldown of `command` (`secs` long).
+    pub fn cooldown(&self, who: &str, command: &'static str, secs: i64, now_ms: i64) -> Cooldown {
+        if secs <= 0 {
+            return Cooldown::Ready;
+        }
+        let mut map = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > PRUNE_AT {
+            map.retain(|_, c| c.until_ms > now_ms);
+        }
+        let key = (who.to_string(), command);
+        if let Some(c) = map.get_mut(&key)
+            && c.until_ms > now_ms
+        {
+            let notify = !c.notified;
+            c.notified = true;
+            let secs = (c.until_ms - now_ms + 999) / 1000;
+            return Cooldown::Wait { secs, notify };
+        }
+        map.insert(key, Cooling { until_ms: now_ms + secs * 1000, notified: false });
+        Cooldown::Ready
+    }
+
+    /// Takes `n` replies from the conversation's budget of `per_minute` per sliding minute; false (taking
+    /// nothing) when they do not fit.
+    pub fn take_budget(&self, key: &str, n: usize, per_minute: u32, now_ms: i64) -> bool {
+        let mut map = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > PRUNE_AT {
+            map.retain(|_, q| q.back().is_some_and(|t| *t > now_ms - MINUTE_MS));
+        }
+        let window = map.entry(key.to_string()).or_default();
+        while window.front().is_some_and(|t| *t <= now_ms - MINUTE_MS) {
+            window.pop_front();
+        }
+        if window.len() + n > per_minute as usize {
+            return false;
+        }
+        window.extend(std::iter::repeat_n(now_ms, n));
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2025-01-06 00:00 in China (UTC+8), as unix ms.
+    const MONDAY_CN: i64 = 1_736_092_800_000;
+
+    #[test]
+    fn local_days_turn_at_local_midnight() {
+        assert_eq!(local_day(MONDAY_CN - 1, 8) + 1, local_day(MONDAY_CN, 8));
+        assert_eq!(local_midnight_ms(MONDAY_CN + 5 * HOUR_MS, 8), MONDAY_CN);
+        assert_eq!(local_month_day(MONDAY_CN, 8), "01-06");
+        assert_eq!(local_month_day(MONDAY_CN - 1, 8), "01-05");
+    }
+
+    #[test]
+    fn quiet_hours_parse_in_the_usual_spellings() {
+        for s in ["23-7", "23:00-07:00", "23点-7点", "23~7", "23至7", " 23 - 7 "] {
+            assert_eq!(s.parse::<QuietHours>(), Ok(QuietHours { start: 23, end: 7 }), "{s}");
+        }
+        for s in ["", "23", "7-7", "24-1", "a-b", "-1-3", "23-7-1"] {
+            assert!(s.parse::<QuietHours>().is_err(), "{s}");
+        }
+    }
+
+    #[test]
+    fn quiet_hours_wrap_midnight_and_end_at_the_end_hour() {
+        let q = QuietHours { start: 23, end: 7 };
+        assert_eq!(q.quiet_until(MONDAY_CN + 22 * HOUR_MS, 8), None);
+        assert_eq!(q.quiet_until(MONDAY_CN + 23 * HOUR_MS, 8), Some(MONDAY_CN + DAY_MS + 7 * HOUR_MS));
+        assert_eq!(q.quiet_until(MONDAY_CN + 3 * HOUR_MS, 8), Some(MONDAY_CN + 7 * HOUR_MS));
+        assert_eq!(q.quiet_until(MONDAY_CN + 7 * HOUR_MS, 8), None);
+        let day = QuietHours { start: 12, end: 14 };
+        assert_eq!(day.quiet_until(MONDAY_CN + 13 * HOUR_MS, 8), Some(MONDAY_CN + 14 * HOUR_MS));
+        assert_eq!(day.quiet_until(MONDAY_CN + 15 * HOUR_MS, 8), None);
+    }
+
+    #[test]
+    fn a_cooldown_tells_once_then_stays_quiet_until_it_ends() {
+        let l = Limits::default();
+        assert_eq!(l.cooldown("a", "签到", 5, 0), Cooldown::Ready);
+        assert_eq!(l.cooldown("a", "签到", 5, 1_000), Cooldown::Wait { secs: 4, notify: true });
+        assert_eq!(l.cooldown("a", "签到", 5, 2_000), Cooldown::Wait { secs: 3, notify: false });
+        assert_eq!(l.cooldown("b", "签到", 5, 2_000), Cooldown::Ready, "per member");
+        assert_eq!(l.cooldown("a", "积分", 5, 2_000), Cooldown::Ready, "per command");
+        assert_eq!(l.cooldown("a", "签到", 5, 5_000), Cooldown::Ready);
+        assert_eq!(l.cooldown("a", "签到", 0, 5_001), Cooldown::Ready);
+    }
+
+    #[test]
+    fn the_budget_is_a_sliding_minute() {
+        let l = Limits::default();
+        assert!(l.take_budget("g", 2, 3, 0));
+        assert!(!l.take_budget("g", 2, 3, 1_000), "all or nothing");
+        assert!(l.take_budget("g", 1, 3, 1_000));
+        assert!(!l.take_budget("g", 1, 3, 59_999));
+        assert!(l.take_budget("other", 3, 3, 59_999), "per group");
+        assert!(l.take_budget("g", 2, 3, 60_000), "the first two left the window");
+    }
+
+    #[test]
+    fn quiet_hours_queue_or_drop_and_spend_no_budget_when_dropped() {
+        let l = Limits::default();
+        let dnd = Dnd { hours: QuietHours { start: 23, end: 7 }, policy: DndPolicy::Queue };
+        let night = MONDAY_CN + 2 * HOUR_MS;
+        assert_eq!(admit(&l, "g", Some(dnd), 1, 5, night, 8), Admit::At(MONDAY_CN + 7 * HOUR_MS));
+        let drop = Dnd { policy: DndPolicy::Drop, ..dnd };
+        assert_eq!(admit(&l, "g", Some(drop), 1, 5, night, 8), Admit::DropQuiet);
+        assert_eq!(admit(&l, "g", Some(drop), 4, 5, night + 9 * HOUR_MS, 8), Admit::Now);
+        assert_eq!(admit(&l, "g", None, 2, 5, night + 9 * HOUR_MS, 8), Admit::DropBudget);
+        assert_eq!(admit(&l, "g", None, 0, 5, night + 9 * HOUR_MS, 8), Admit::Now);
+    }
+}
