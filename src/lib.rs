@@ -12,6 +12,7 @@ pub mod engine;
 pub mod http;
 pub mod links;
 pub mod money;
+pub mod order;
 pub mod outbox;
 pub mod platform;
 pub mod poster;
