@@ -51,13 +51,30 @@ pub struct Settings {
     pub admin: AdminSettings,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSettings {
     /// Bearer token for the admin JSON API (`Authorization: Bearer …`); empty disables the API.
     pub api_token: Secret,
     /// The operator's wxids: they receive operational warnings (authorization expiry) in private chat.
     pub wxids: Vec<String>,
+    /// Dashboard sessions end this long after login.
+    pub session_ttl_secs: i64,
+    /// Failed logins allowed per user name within `login_window_secs`.
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        AdminSettings {
+            api_token: Secret::default(),
+            wxids: Vec::new(),
+            session_ttl_secs: 12 * 3600,
+            login_max_failures: 5,
+            login_window_secs: 900,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

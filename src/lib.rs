@@ -3,6 +3,7 @@
 //! Data flows one way: gateway webhook → `chat` parse → inbox (`store`, deduped) → `engine` →
 //! `affiliate` / `poster` → `outbox` → `chat` send. See the architecture section of README.md.
 
+pub mod admin;
 pub mod affiliate;
 pub mod chat;
 pub mod clock;

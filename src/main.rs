@@ -49,11 +49,27 @@ enum Command {
         /// The message text; read from standard input when absent.
         text: Option<String>,
     },
+    /// Manage dashboard (/admin) users.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Convert every product reference in TEXT (or standard input) through the configured unions and print the
     /// promotion (or the error) as one JSON object per line. With no union enabled, the built-in simulators answer.
     Convert {
         /// The message text; read from standard input when absent.
         text: Option<String>,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin user (argon2id). The password is read from the first line of standard input.
+    Create {
+        /// The login name.
+        user: String,
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
@@ -107,6 +123,23 @@ async fn main() -> anyhow::Result<()> {
                 });
                 println!("{line}");
             }
+        }
+        Command::Admin { command: AdminCommand::Create { user, config } } => {
+            let settings = Settings::load(config.as_deref())?;
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprint!("password for {user}: ");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store = dealbot::store::Store::connect(&settings.database.url, 1).await?;
+            store.migrate().await?;
+            let role = dealbot::store::users::Role::Admin;
+            let now = dealbot::store::now_ms();
+            dealbot::admin::settings::add_user(&store, &user, password, role, None, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create admin `{user}`: {e}"))?;
+            println!("admin `{user}` created");
         }
         Command::Convert { text, config } => {
             let settings = Settings::load(config.as_deref())?;

@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(ops::router())
         .merge(auth::router())
+        .merge(crate::admin::router(&state))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))

@@ -7,6 +7,7 @@ pub mod admins;
 pub mod batch;
 pub mod checkins;
 pub mod conversions;
+pub mod dashboard;
 pub mod dialogs;
 pub mod faq;
 pub mod group_settings;
@@ -23,6 +24,7 @@ pub mod points;
 pub mod robots;
 pub mod stats;
 pub mod tokens;
+pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

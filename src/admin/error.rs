@@ -1,0 +1,120 @@
+//! Failures of dashboard requests, rendered as a Chinese HTML page for the pages and as JSON for the API.
+
+use super::html;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("not logged in")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or wrong CSRF token")]
+    CsrfRejected,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("too many attempts; retry in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("upstream: {0}")]
+    Upstream(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<crate::store::StoreError> for AdminError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::NotFound => AdminError::NotFound,
+            crate::store::StoreError::Conflict(m) => AdminError::BadRequest(m),
+            other => AdminError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl AdminError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AdminError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AdminError::Forbidden | AdminError::CsrfRejected => StatusCode::FORBIDDEN,
+            AdminError::NotFound => StatusCode::NOT_FOUND,
+            AdminError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AdminError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AdminError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AdminError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The Chinese message shown to the operator; internals are logged, not shown.
+    fn message(&self) -> String {
+        match self {
+            AdminError::Unauthorized => "请先登录".into(),
+            AdminError::Forbidden => "无权访问".into(),
+            AdminError::CsrfRejected => "表单已失效（缺少安全校验），请刷新页面后重试".into(),
+            AdminError::NotFound => "页面不存在".into(),
+            AdminError::BadRequest(m) => m.clone(),
+            AdminError::TooManyRequests { retry_after_secs } => {
+                format!("尝试次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60).max(1))
+            }
+            AdminError::Upstream(m) => format!("联盟接口出错：{m}"),
+            AdminError::Internal(m) => {
+                tracing::error!(error = %m, "admin request failed");
+                "服务器内部错误".into()
+            }
+        }
+    }
+
+    fn with_retry_after(&self, mut resp: Response) -> Response {
+        if let AdminError::TooManyRequests { retry_after_secs } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// An error answered with an HTML page (a redirect to the login page when not logged in).
+#[derive(Debug)]
+pub struct PageError(pub AdminError);
+
+impl<E: Into<AdminError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if matches!(e, AdminError::Unauthorized) {
+            return Redirect::to("/admin/login").into_response();
+        }
+        let body = html::bare_page("出错了", &format!(
+            "<main class=narrow><h1>{}</h1><p><a href=\"/admin\">返回首页</a></p></main>",
+            html::esc(&e.message())
+        ));
+        e.with_retry_after((e.status(), body).into_response())
+    }
+}
+
+/// An error answered with `{"error": "…"}`.
+#[derive(Debug)]
+pub struct ApiError(pub AdminError);
+
+impl<E: Into<AdminError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        e.with_retry_after((e.status(), Json(json!({ "error": e.message() }))).into_response())
+    }
+}

@@ -1,0 +1,117 @@
+//! 会员: members with their points and conversions; one member's points history.
+
+use super::error::{AdminError, ApiError, PageError};
+use super::html::{self, esc};
+use super::session::Viewer;
+use crate::http::AppState;
+use crate::store::dashboard::MemberSummary;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct MemberQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+pub async fn list_data(st: &AppState, v: &Viewer, q: &MemberQuery) -> Result<Vec<MemberSummary>, AdminError> {
+    let page = q.page.unwrap_or(1).clamp(1, 10_000);
+    let search: String = q.q.trim().chars().take(64).collect();
+    Ok(st.store.members_overview(v.scope(), &search, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct PointsLine {
+    pub kind: String,
+    pub delta: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberDetail {
+    #[serde(flatten)]
+    pub member: MemberSummary,
+    pub recent_points: Vec<PointsLine>,
+}
+
+pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDetail, AdminError> {
+    let member = match st.store.member_summary(id, v.scope()).await? {
+        Some(m) => m,
+        None if st.store.member_summary(id, None).await?.is_some() => return Err(AdminError::Forbidden),
+        None => return Err(AdminError::NotFound),
+    };
+    let recent_points = st
+        .store
+        .recent_points(id, 20)
+        .await?
+        .into_iter()
+        .map(|e| PointsLine { kind: e.kind, delta: e.delta, created_at: e.created_at })
+        .collect();
+    Ok(MemberDetail { member, recent_points })
+}
+
+pub async fn list_page(State(st): State<AppState>, v: Viewer, Query(q): Query<MemberQuery>) -> Result<Html<String>, PageError> {
+    let list = list_data(&st, &v, &q).await?;
+    let page = q.page.unwrap_or(1).max(1);
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|m| {
+            vec![
+                format!("<a href=\"/admin/members/{}\">{}</a>", m.id, esc(if m.nickname.is_empty() { &m.wxid } else { &m.nickname })),
+                esc(&m.wxid),
+                m.points.to_string(),
+                m.conversions.to_string(),
+                m.groups.to_string(),
+            ]
+        })
+        .collect();
+    let mut b = format!(
+        "<form method=get class=\"card row\"><input name=q value=\"{}\" maxlength=64 placeholder=昵称或微信号><button type=submit>搜索</button></form>",
+        esc(&q.q)
+    );
+    b.push_str(&html::table(&["会员", "微信号", "积分", "转链", "群数"], &rows));
+    let qs = super::groups::urlenc(&q.q);
+    b.push_str("<p class=pager>");
+    if page > 1 {
+        let _ = write!(b, "<a href=\"/admin/members?q={qs}&page={}\">上一页</a> ", page - 1);
+    }
+    if list.len() as i64 == PAGE_SIZE {
+        let _ = write!(b, "<a href=\"/admin/members?q={qs}&page={}\">下一页</a>", page + 1);
+    }
+    b.push_str("</p>");
+    Ok(html::page(&v, "/admin/members", "会员", &b))
+}
+
+pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+    let d = detail_data(&st, &v, id).await?;
+    let m = &d.member;
+    let offset = st.settings.chat.utc_offset_hours;
+    let mut b = format!(
+        "<div class=cards><div class=card><span>积分</span><b>{}</b></div><div class=card><span>转链</span><b>{}</b></div>\
+         <div class=card><span>群数</span><b>{}</b></div></div><h2>积分记录</h2>",
+        m.points, m.conversions, m.groups
+    );
+    let rows: Vec<Vec<String>> = d
+        .recent_points
+        .iter()
+        .map(|p| vec![html::datetime(p.created_at, offset), esc(&p.kind), format!("{:+}", p.delta)])
+        .collect();
+    b.push_str(&html::table(&["时间", "类型", "积分"], &rows));
+    let title = format!("会员 · {}", if m.nickname.is_empty() { &m.wxid } else { &m.nickname });
+    Ok(html::page(&v, "/admin/members", &title, &b))
+}
+
+pub async fn api_list(State(st): State<AppState>, v: Viewer, Query(q): Query<MemberQuery>) -> Result<Json<Vec<MemberSummary>>, ApiError> {
+    Ok(Json(list_data(&st, &v, &q).await?))
+}
+
+pub async fn api_detail(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Json<MemberDetail>, ApiError> {
+    Ok(Json(detail_data(&st, &v, id).await?))
+}

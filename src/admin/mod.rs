@@ -1,0 +1,91 @@
+//! The admin dashboard at `/admin`: server-rendered Chinese pages, a JSON API under `/admin/api` for everything
+//! the pages show (described by [`openapi`]), session login for people with roles (admin, partner), CSRF
+//! protection on every state-changing request and login rate limiting. Every asset is served by dealbot itself.
+//!
+//! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
+
+pub mod assets;
+pub mod authorization;
+pub mod charts;
+pub mod csrf;
+pub mod error;
+pub mod groups;
+pub mod html;
+pub mod login;
+pub mod members;
+pub mod openapi;
+pub mod overview;
+pub mod partners;
+pub mod password;
+pub mod ratelimit;
+pub mod robots;
+pub mod session;
+pub mod settings;
+
+use crate::http::AppState;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use ratelimit::LoginLimiter;
+use serde_json::{Value, json};
+use session::Viewer;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The dashboard's routes, behind the authentication and CSRF guard.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let a = &state.settings.admin;
+    let limiter = Arc::new(LoginLimiter::new(a.login_max_failures, Duration::from_secs(a.login_window_secs)));
+    Router::new()
+        .route("/admin", get(overview::page))
+        .route("/admin/", get(overview::page))
+        .route("/admin/login", get(login::show).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/assets/{name}", get(assets::serve))
+        .route("/admin/groups", get(groups::list_page))
+        .route("/admin/groups/{id}", get(groups::detail_page).post(groups::save_page))
+        .route("/admin/groups/{id}/keywords", post(groups::keyword_page))
+        .route("/admin/groups/{id}/keywords/delete", post(groups::keyword_delete_page))
+        .route("/admin/groups/{id}/pids", post(groups::pid_page))
+        .route("/admin/partners", get(partners::list_page).post(partners::create_page))
+        .route("/admin/partners/{id}", get(partners::detail_page))
+        .route("/admin/partners/{id}/pids", post(partners::pid_page))
+        .route("/admin/partners/{id}/pdd-pid", post(partners::generate_page))
+        .route("/admin/members", get(members::list_page))
+        .route("/admin/members/{id}", get(members::detail_page))
+        .route("/admin/robots", get(robots::page))
+        .route("/admin/authorization", get(authorization::page))
+        .route("/admin/authorization/start", post(authorization::start))
+        .route("/admin/settings", get(settings::page))
+        .route("/admin/settings/users", post(settings::create_user_page))
+        .route("/admin/settings/users/{id}/disabled", post(settings::disabled_page))
+        .route("/admin/settings/password", post(settings::password_page))
+        .route("/admin/api/openapi.json", get(openapi::serve))
+        .route("/admin/api/me", get(me))
+        .route("/admin/api/overview", get(overview::api))
+        .route("/admin/api/groups", get(groups::api_list))
+        .route("/admin/api/groups/{id}", get(groups::api_detail).post(groups::api_update))
+        .route("/admin/api/groups/{id}/keywords", post(groups::api_keyword))
+        .route("/admin/api/groups/{id}/pids", post(groups::api_pid))
+        .route("/admin/api/partners", get(partners::api_list).post(partners::api_create))
+        .route("/admin/api/partners/{id}", get(partners::api_detail))
+        .route("/admin/api/partners/{id}/pids", post(partners::api_pid))
+        .route("/admin/api/partners/{id}/pdd-pid", post(partners::api_generate))
+        .route("/admin/api/members", get(members::api_list))
+        .route("/admin/api/members/{id}", get(members::api_detail))
+        .route("/admin/api/robots", get(robots::api))
+        .route("/admin/api/authorization", get(authorization::api))
+        .route("/admin/api/settings", get(settings::api))
+        .route("/admin/api/settings/users", post(settings::api_create_user))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(Extension(limiter))
+}
+
+/// Who is logged in, and the CSRF token a script sends back in `X-CSRF-Token`.
+async fn me(v: Viewer) -> Json<Value> {
+    Json(json!({
+        "username": v.username,
+        "role": v.role,
+        "partner_id": v.partner_id,
+        "csrf_token": v.csrf,
+    }))
+}

@@ -1,0 +1,169 @@
+//! The OpenAPI 3 document of the admin JSON API, served at `/admin/api/openapi.json`. Each operation carries a
+//! request example and the properties its answer must have; the black-box tests call every operation on the real
+//! routes with the example and check the answer against it.
+
+use axum::Json;
+use serde_json::{Map, Value, json};
+
+/// What an operation answers: an object with these properties, or a list of such objects.
+#[derive(Clone, Copy)]
+pub enum Answer {
+    Object(&'static [&'static str]),
+    List(&'static [&'static str]),
+    /// An object or `null` (e.g. authorization when the platform is off).
+    Nullable(&'static [&'static str]),
+}
+
+pub struct Op {
+    pub method: &'static str,
+    /// With `{id}` path parameters.
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub admin_only: bool,
+    /// JSON request body example (state-changing calls).
+    pub example: Option<&'static str>,
+    pub answer: Answer,
+}
+
+const GROUP: &[&str] = &["id", "room_id", "name", "enabled", "robot_name", "partner_id", "members", "conversions_7d", "conversions_total"];
+const GROUP_DETAIL: &[&str] = &["summary", "settings", "copy_template", "poster_template", "keywords", "pids"];
+const PARTNER: &[&str] = &["id", "name", "wxid", "groups", "pids"];
+const PARTNER_DETAIL: &[&str] = &["id", "name", "wxid", "groups", "pids", "beian"];
+const MEMBER: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups"];
+const MEMBER_DETAIL: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups", "recent_points"];
+const ROBOT: &[&str] = &["id", "name", "wxid", "queued", "sent", "dead", "last_sent_at", "last_error", "gateway"];
+const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
+const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
+const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
+const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
+
+pub const OPERATIONS: &[Op] = &[
+    Op { method: "get", path: "/admin/api/me", summary: "当前登录者", admin_only: false, example: None, answer: Answer::Object(ME) },
+    Op { method: "get", path: "/admin/api/overview", summary: "概览", admin_only: false, example: None, answer: Answer::Object(OVERVIEW) },
+    Op { method: "get", path: "/admin/api/groups", summary: "群列表", admin_only: false, example: None, answer: Answer::List(GROUP) },
+    Op { method: "get", path: "/admin/api/groups/{id}", summary: "群详情", admin_only: false, example: None, answer: Answer::Object(GROUP_DETAIL) },
+    Op {
+        method: "post",
+        path: "/admin/api/groups/{id}",
+        summary: "修改群设置（未给出的字段不变）",
+        admin_only: false,
+        example: Some(r#"{"enabled":true,"features":["convert","checkin","search","welcome","auto_reply"],"welcome_text":"欢迎新朋友"}"#),
+        answer: Answer::Object(GROUP_DETAIL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/groups/{id}/keywords",
+        summary: "保存关键词回复",
+        admin_only: false,
+        example: Some(r#"{"pattern":"=运费","reply":"全场包邮"}"#),
+        answer: Answer::Object(GROUP_DETAIL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/groups/{id}/pids",
+        summary: "设置本群推广位",
+        admin_only: false,
+        example: Some(r#"{"platform":"jd","pid":"3100998877"}"#),
+        answer: Answer::Object(GROUP_DETAIL),
+    },
+    Op { method: "get", path: "/admin/api/partners", summary: "合伙人与推广位", admin_only: false, example: None, answer: Answer::List(PARTNER) },
+    Op {
+        method: "post",
+        path: "/admin/api/partners",
+        summary: "新增合伙人",
+        admin_only: true,
+        example: Some(r#"{"name":"小王","wxid":"wxid_wang01"}"#),
+        answer: Answer::Object(PARTNER_DETAIL),
+    },
+    Op { method: "get", path: "/admin/api/partners/{id}", summary: "合伙人详情与备案状态", admin_only: false, example: None, answer: Answer::Object(PARTNER_DETAIL) },
+    Op {
+        method: "post",
+        path: "/admin/api/partners/{id}/pids",
+        summary: "设置合伙人推广位",
+        admin_only: false,
+        example: Some(r#"{"platform":"taobao","pid":"mm_1_2_3"}"#),
+        answer: Answer::Object(PARTNER_DETAIL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/partners/{id}/pdd-pid",
+        summary: "创建拼多多推广位（pid.generate，以合伙人名称命名）",
+        admin_only: false,
+        example: Some("{}"),
+        answer: Answer::Object(PARTNER_DETAIL),
+    },
+    Op { method: "get", path: "/admin/api/members", summary: "会员（q 搜索，page 翻页）", admin_only: false, example: None, answer: Answer::List(MEMBER) },
+    Op { method: "get", path: "/admin/api/members/{id}", summary: "会员详情", admin_only: false, example: None, answer: Answer::Object(MEMBER_DETAIL) },
+    Op { method: "get", path: "/admin/api/robots", summary: "机器人与发送队列", admin_only: true, example: None, answer: Answer::List(ROBOT) },
+    Op { method: "get", path: "/admin/api/authorization", summary: "拼多多授权状态", admin_only: true, example: None, answer: Answer::Nullable(AUTH) },
+    Op { method: "get", path: "/admin/api/settings", summary: "设置与后台账号", admin_only: false, example: None, answer: Answer::Object(SETTINGS) },
+    Op {
+        method: "post",
+        path: "/admin/api/settings/users",
+        summary: "新增后台账号",
+        admin_only: true,
+        example: Some(r#"{"username":"ops2","password":"a-long-password","role":"admin"}"#),
+        answer: Answer::Object(SETTINGS),
+    },
+];
+
+fn schema(a: Answer) -> Value {
+    let obj = |props: &[&str]| {
+        let p: Map<String, Value> = props.iter().map(|k| (k.to_string(), json!({}))).collect();
+        json!({ "type": "object", "required": props, "properties": p })
+    };
+    match a {
+        Answer::Object(p) => obj(p),
+        Answer::List(p) => json!({ "type": "array", "items": obj(p) }),
+        Answer::Nullable(p) => {
+            let mut o = obj(p);
+            o["nullable"] = json!(true);
+            o
+        }
+    }
+}
+
+/// The document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in OPERATIONS {
+        let mut o = json!({
+            "summary": op.summary,
+            "responses": {
+                "200": { "description": "OK", "content": { "application/json": { "schema": schema(op.answer) } } },
+                "401": { "description": "未登录" },
+                "403": { "description": if op.admin_only { "仅管理员，或 CSRF 校验失败" } else { "无权访问，或 CSRF 校验失败" } },
+            },
+        });
+        if op.path.contains("{id}") {
+            o["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+        }
+        if let Some(ex) = op.example {
+            let example: Value = serde_json::from_str(ex).unwrap_or(Value::Null);
+            o["requestBody"] = json!({ "required": true, "content": { "application/json": { "example": example } } });
+        }
+        if op.admin_only {
+            o["x-admin-only"] = json!(true);
+        }
+        let entry = paths.entry(op.path.to_string()).or_insert_with(|| json!({}));
+        entry[op.method] = o;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "dealbot admin API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The dashboard's JSON API. Browser sessions send the X-CSRF-Token header (from /admin/api/me) on every POST; machine clients use Authorization: Bearer <admin.api_token> and act as an admin."
+        },
+        "components": { "securitySchemes": {
+            "session": { "type": "apiKey", "in": "cookie", "name": super::session::COOKIE },
+            "bearer": { "type": "http", "scheme": "bearer" }
+        } },
+        "security": [{ "session": [] }, { "bearer": [] }],
+        "paths": paths,
+    })
+}
+
+pub async fn serve(_viewer: super::session::Viewer) -> Json<Value> {
+    Json(document())
+}
