@@ -1,6 +1,9 @@
 //! Black-box tests: dealbot on a real port with a real database, the simulators on another port, real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(dead_code)]
+mod admin_helpers;
+mod admin_auth;
 mod authorization;
 mod chat_store;
 mod cli;

@@ -1,0 +1,126 @@
+//! A dashboard client for black-box tests: keeps cookies by hand (so tests can read their flags), logs in through
+//! the real form and sends forms with or without the CSRF token.
+
+use crate::helpers::TestApp;
+use dealbot::store::users::Role;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use std::collections::BTreeMap;
+
+pub const ADMIN: &str = "boss";
+pub const ADMIN_PASSWORD: &str = "correct-horse-battery";
+
+/// Creates a dashboard user straight in the database (as `dealbot admin create` does).
+pub async fn add_user(app: &TestApp, name: &str, password: &str, role: Role, partner_id: Option<i64>) -> i64 {
+    dealbot::admin::settings::add_user(&app.store, name, password, role, partner_id, app.clock.now_ms()).await.unwrap()
+}
+
+/// The first robot's id (the demo robot every TestApp runs).
+pub fn robot_id(app: &TestApp) -> i64 {
+    *app.engine.robots.keys().next().unwrap()
+}
+
+/// A group owned by a new partner named `partner`; returns (group id, partner id).
+pub async fn partner_group(app: &TestApp, partner: &str, room: &str, name: &str) -> (i64, i64) {
+    let now = app.clock.now_ms();
+    let p = app.store.create_partner(partner, None, None, now).await.unwrap();
+    let g = app.store.ensure_group(robot_id(app), room, true, now).await.unwrap();
+    app.store.set_group_partner(g.id, Some(p), now).await.unwrap();
+    app.store.set_group_name(g.id, name, now).await.unwrap();
+    (g.id, p)
+}
+
+pub struct AdminClient {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    /// Raw `Set-Cookie` headers of the last response.
+    pub last_set_cookies: Vec<String>,
+}
+
+impl AdminClient {
+    pub fn new(app: &TestApp) -> AdminClient {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        AdminClient { base: app.base.clone(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn absorb(&mut self, resp: &reqwest::Response) {
+        self.last_set_cookies =
+            resp.headers().get_all(SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        for c in &self.last_set_cookies {
+            let first = c.split(';').next().unwrap();
+            let (k, v) = first.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> reqwest::Response {
+        let resp =
+            self.http.get(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).send().await.unwrap();
+        self.absorb(&resp);
+        resp
+    }
+
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.absorb(&resp);
+        resp
+    }
+
+    /// A JSON POST with the `X-CSRF-Token` header when `csrf` is given.
+    pub async fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.post(format!("{}{path}", self.base)).header(COOKIE, self.cookie_header()).json(body);
+        if let Some(t) = csrf {
+            req = req.header("X-CSRF-Token", t);
+        }
+        let resp = req.send().await.unwrap();
+        self.absorb(&resp);
+        resp
+    }
+
+    /// The `_csrf` value of the first form on a page.
+    pub fn form_token(html: &str) -> String {
+        let at = html.find("name=_csrf value=\"").expect("a form with a CSRF field") + "name=_csrf value=\"".len();
+        html[at..].split('"').next().unwrap().to_string()
+    }
+
+    /// Logs in through the login form; returns the response to the POST.
+    /// A session cookie already held is sent with the POST (not with the GET, which would redirect).
+    pub async fn login(&mut self, user: &str, password: &str) -> reqwest::Response {
+        let held = self.cookies.remove("dealbot_session");
+        let page = self.get("/admin/login").await.text().await.unwrap();
+        if let Some(s) = held {
+            self.cookies.insert("dealbot_session".into(), s);
+        }
+        let token = Self::form_token(&page);
+        self.post_form("/admin/login", &[("_csrf", &token), ("username", user), ("password", password)]).await
+    }
+
+    /// The session's CSRF token, as a script reads it.
+    pub async fn csrf(&mut self) -> String {
+        let me: serde_json::Value = self.get("/admin/api/me").await.json().await.unwrap();
+        me["csrf_token"].as_str().unwrap().to_string()
+    }
+
+    pub fn session(&self) -> Option<&str> {
+        self.cookies.get("dealbot_session").map(String::as_str)
+    }
+}
