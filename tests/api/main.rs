@@ -4,6 +4,8 @@
 #[allow(dead_code)]
 mod admin_helpers;
 mod admin_auth;
+mod admin_browser;
+mod admin_webdriver;
 mod authorization;
 mod chat_store;
 mod cli;

@@ -1,0 +1,148 @@
+//! The dashboard in headless Chromium against the real server. Set `DEALBOT_SCREENSHOT_DIR` to keep screenshots
+//! of the main pages (README's `docs/screenshots/` are made this way).
+
+use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, add_user, partner_group};
+use crate::admin_webdriver::Browser;
+use crate::helpers::{ROOM, TestApp, eventually};
+use dealbot::store::users::Role;
+use serde_json::json;
+use std::time::Duration;
+
+/// Three JD links (items with commission) pasted into the test room: three real conversions through the simulator.
+async fn paste_links(app: &TestApp) {
+    let who = [("wxid_m3mb3r77", "阿明"), ("wxid_fang0520", "小芳"), ("wxid_lei1999", "雷雷")];
+    for (item, (wxid, nick)) in ["100087654321", "100087654322", "100087654324"].iter().zip(who) {
+        let text = format!("https://item.jd.com/{item}.html");
+        app.sim.sims.gewe.deliver_text(ROOM, wxid, nick, &text).await.unwrap();
+    }
+    eventually("three conversions", Duration::from_secs(30), || async {
+        (app.store.recent_conversions(10).await.unwrap().len() == 3).then_some(())
+    })
+    .await;
+}
+
+async fn login(b: &Browser, app: &TestApp, user: &str) {
+    b.goto(&format!("{}/admin", app.base)).await;
+    b.wait_url("/admin/login").await;
+    b.type_into("input[name=username]", user).await;
+    b.type_into("input[name=password]", ADMIN_PASSWORD).await;
+    b.click("#login button[type=submit]").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while b.url().await.ends_with("/admin/login") {
+        assert!(std::time::Instant::now() < deadline, "login did not leave the login page");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+}
+
+async fn logout(b: &Browser) {
+    b.click("header form button[type=submit]").await;
+    b.wait_url("/admin/login").await;
+}
+
+/// Every resource the page loaded came from dealbot itself.
+async fn only_own_resources(b: &Browser, base: &str) {
+    let names = b.exec("return performance.getEntriesByType('resource').map(e => e.name);", json!([])).await;
+    for n in names.as_array().unwrap() {
+        let n = n.as_str().unwrap();
+        assert!(n.starts_with(base), "external resource {n}");
+    }
+}
+
+#[tokio::test]
+async fn in_the_browser_an_admin_logs_in_and_a_partner_is_kept_out_of_other_partners_groups() {
+    let app = TestApp::spawn().await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let (mine, me) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
+    let (theirs, _) = partner_group(&app, "小李", "222@chatroom", "李的群").await;
+    add_user(&app, "wang", ADMIN_PASSWORD, Role::Partner, Some(me)).await;
+    paste_links(&app).await;
+
+    let b = Browser::start(1280, 900).await;
+    login(&b, &app, ADMIN).await;
+    assert!(b.url().await.ends_with("/admin"));
+    assert_eq!(b.text("h1").await, "概览");
+    // The overview counts what the store holds.
+    let today = b.text("#kpi-conversions td").await;
+    assert_eq!(today, "3");
+    assert_eq!(b.count("figure.chart svg polyline").await, 1);
+    only_own_resources(&b, &app.base).await;
+
+    // A form posted without its CSRF token is refused, and changes nothing.
+    b.goto(&format!("{}/admin/groups/{theirs}", app.base)).await;
+    b.exec("document.querySelector('main form input[name=_csrf]').remove();", json!([])).await;
+    b.type_into("main form input[name=name]", "被篡改").await;
+    b.click("main form button[type=submit]").await;
+    eventually("the refusal page", Duration::from_secs(10), || async {
+        b.source().await.contains("表单已失效").then_some(())
+    })
+    .await;
+    assert_eq!(app.store.group_by_id(theirs).await.unwrap().unwrap().name, "李的群");
+    // With the token the same form saves.
+    b.goto(&format!("{}/admin/groups/{theirs}", app.base)).await;
+    b.type_into("main form input[name=name]", "李的新群").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_url("msg=").await;
+    assert_eq!(app.store.group_by_id(theirs).await.unwrap().unwrap().name, "李的新群");
+    logout(&b).await;
+
+    // A partner sees their group only; the other one is absent and forbidden.
+    login(&b, &app, "wang").await;
+    b.goto(&format!("{}/admin/groups", app.base)).await;
+    let list = b.text("main table").await;
+    assert!(list.contains("王的群") && !list.contains("李的新群"), "{list}");
+    let status = b.exec(&format!("return (await fetch('/admin/groups/{theirs}')).status;"), json!([])).await;
+    assert_eq!(status, 403);
+    b.goto(&format!("{}/admin/groups/{theirs}", app.base)).await;
+    assert!(b.source().await.contains("无权访问"));
+    b.goto(&format!("{}/admin/groups/{mine}", app.base)).await;
+    assert!(b.text("h1").await.contains("王的群"));
+    assert_eq!(b.count("header nav a[href='/admin/robots']").await, 0, "admin pages are not offered to partners");
+}
+
+#[tokio::test]
+async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
+    let app = TestApp::spawn().await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
+    partner_group(&app, "小李", "222@chatroom", "好物二群").await;
+    app.store
+        .set_pid(dealbot::platform::Platform::Jd, "3100998877", "小王", dealbot::store::pids::PidOwner::Partner(partner), 0)
+        .await
+        .unwrap();
+    paste_links(&app).await;
+    let shots = std::env::var("DEALBOT_SCREENSHOT_DIR").ok();
+    let b = Browser::start(1280, 900).await;
+    login(&b, &app, ADMIN).await;
+    let pages = [
+        ("overview", "/admin".to_string(), "概览"),
+        ("groups", "/admin/groups".into(), "群"),
+        ("group", format!("/admin/groups/{group}"), "群 · 省钱一群"),
+        ("partners", "/admin/partners".into(), "合伙人与推广位"),
+        ("partner", format!("/admin/partners/{partner}"), "合伙人 · 小王"),
+        ("members", "/admin/members".into(), "会员"),
+        ("robots", "/admin/robots".into(), "机器人"),
+        ("authorization", "/admin/authorization".into(), "联盟授权"),
+        ("settings", "/admin/settings".into(), "设置"),
+    ];
+    for (name, path, title) in &pages {
+        b.goto(&format!("{}{path}", app.base)).await;
+        assert_eq!(&b.text("h1").await, title, "{path}");
+        only_own_resources(&b, &app.base).await;
+        if let Some(dir) = &shots {
+            std::fs::write(format!("{dir}/{name}.png"), b.screenshot().await).unwrap();
+        }
+    }
+    // On a phone the navigation folds behind the menu button.
+    b.resize(390, 844).await;
+    b.goto(&format!("{}/admin", app.base)).await;
+    let hidden = b.exec("return getComputedStyle(document.getElementById('nav')).display;", json!([])).await;
+    assert_eq!(hidden, "none");
+    b.click("header .menu").await;
+    let shown = b.exec("return getComputedStyle(document.getElementById('nav')).display;", json!([])).await;
+    assert_eq!(shown, "flex");
+    let overflow = b.exec("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await;
+    assert_eq!(overflow, true, "the page fits the phone's width");
+    if let Some(dir) = &shots {
+        std::fs::write(format!("{dir}/overview-phone.png"), b.screenshot().await).unwrap();
+    }
+}
