@@ -3,6 +3,7 @@
 
 #[allow(dead_code)]
 mod admin_helpers;
+mod admin_api;
 mod admin_auth;
 mod admin_browser;
 mod admin_webdriver;

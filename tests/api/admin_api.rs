@@ -1,0 +1,134 @@
+//! The admin JSON API against its OpenAPI document: every documented operation exists on the real router, refuses
+//! anonymous callers, and answers its example with the documented shape.
+
+use crate::admin_helpers::{AdminClient, partner_group};
+use crate::helpers::{TestApp, TestDb};
+use dealbot::config::Secret;
+use dealbot::platform::Platform;
+use dealbot::store::pids::PidOwner;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const TOKEN: &str = "admin-api-token-for-tests-0123";
+
+async fn app_with_token() -> TestApp {
+    TestApp::spawn_on(TestDb::sqlite().await, |s| s.admin.api_token = Secret::new(TOKEN)).await
+}
+
+fn check_shape(op: &str, schema: &Value, v: &Value) {
+    if schema["type"] == "array" {
+        let items = v.as_array().unwrap_or_else(|| panic!("{op}: not a list: {v}"));
+        assert!(!items.is_empty(), "{op}: seeded data expected");
+        for item in items {
+            check_shape(op, &schema["items"], item);
+        }
+        return;
+    }
+    if v.is_null() && schema["nullable"] == true {
+        return;
+    }
+    let obj = v.as_object().unwrap_or_else(|| panic!("{op}: not an object: {v}"));
+    for key in schema["required"].as_array().unwrap() {
+        assert!(obj.contains_key(key.as_str().unwrap()), "{op}: `{key}` missing in {v}");
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
+    let app = app_with_token().await;
+    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
+    let member = app.store.touch_member("wxid_fang0520", Some("小芳"), Some(group), app.clock.now_ms()).await.unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let doc: Value = http
+        .get(format!("{}/admin/api/openapi.json", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let mut seen = 0;
+    // GETs first, so the examples that change data run after the reads.
+    for want in ["get", "post"] {
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                if method != want {
+                    continue;
+                }
+                let id = if path.starts_with("/admin/api/groups/") {
+                    group
+                } else if path.starts_with("/admin/api/partners/") {
+                    partner
+                } else {
+                    member
+                };
+                let url = format!("{}{}", app.base, path.replace("{id}", &id.to_string()));
+                let name = format!("{method} {path}");
+                let build = |auth: bool| {
+                    let mut req = if method == "get" { http.get(&url) } else { http.post(&url) };
+                    if auth {
+                        req = req.bearer_auth(TOKEN);
+                    }
+                    if let Some(ex) = op.pointer("/requestBody/content/application~1json/example") {
+                        req = req.json(ex);
+                    }
+                    req
+                };
+                assert_eq!(build(false).send().await.unwrap().status(), StatusCode::UNAUTHORIZED, "{name}");
+                let resp = build(true).send().await.unwrap();
+                assert_eq!(resp.status(), StatusCode::OK, "{name}");
+                let body: Value = resp.json().await.unwrap();
+                check_shape(&name, &op["responses"]["200"]["content"]["application/json"]["schema"], &body);
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen >= 18, "{seen} operations");
+    // The examples took effect.
+    let g = app.store.group_by_id(group).await.unwrap().unwrap();
+    assert!(g.settings.contains("欢迎新朋友"), "{}", g.settings);
+    assert_eq!(app.store.pid_of(Platform::Jd, PidOwner::Group(group)).await.unwrap().as_deref(), Some("3100998877"));
+    assert!(app.store.user_by_name("ops2").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn creating_a_pdd_pid_names_it_after_the_partner_and_shows_its_beian_status() {
+    let app = app_with_token().await;
+    let (_, partner) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let d: Value = http
+        .post(format!("{}/admin/api/partners/{partner}/pdd-pid", app.base))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pid = app.store.pid_of(Platform::Pdd, PidOwner::Partner(partner)).await.unwrap().expect("a pdd pid");
+    let listed = d["pids"].as_array().unwrap();
+    assert!(listed.iter().any(|p| p["platform"] == "pdd" && p["pid"] == pid.as_str() && p["name"] == "小王"), "{d}");
+    assert_eq!(d["beian"]["pid"], pid.as_str());
+    assert_eq!(d["beian"]["bound"], false, "{d}");
+    assert!(d["beian"]["url"].as_str().unwrap().contains("__page=auth"), "{d}");
+}
+
+#[tokio::test]
+async fn a_wrong_bearer_token_is_refused_even_with_a_valid_session() {
+    let app = app_with_token().await;
+    crate::admin_helpers::add_user(&app, "boss", "correct-horse-battery", dealbot::store::users::Role::Admin, None).await;
+    let mut c = AdminClient::new(&app);
+    c.login("boss", "correct-horse-battery").await;
+    let resp = c
+        .http
+        .get(format!("{}/admin/api/me", app.base))
+        .header("cookie", format!("dealbot_session={}", c.session().unwrap()))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
