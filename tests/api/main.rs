@@ -6,6 +6,7 @@ mod admin_helpers;
 mod admin_api;
 mod admin_auth;
 mod admin_browser;
+mod admin_store;
 mod admin_webdriver;
 mod authorization;
 mod chat_store;
