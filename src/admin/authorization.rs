@@ -58,7 +58,9 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
                 WARN_DAYS.iter().map(i64::to_string).collect::<Vec<_>>().join("、")
             );
             b.push_str(&html::form_open(&v, "/admin/authorization/start", "card row"));
-            b.push_str("<span>跳转到多多进宝授权页面，完成后自动返回</span><button type=submit>重新授权</button></form>");
+            b.push_str(
+                "<span>跳转到多多进宝授权页面，完成后自动返回</span><button type=submit>重新授权</button></form>",
+            );
         }
     }
     Ok(html::page(&v, "/admin/authorization", "联盟授权", &b))

@@ -45,13 +45,32 @@ pub fn daily_lines(title: &str, days: &[i64], series: &[Series<'_>], fmt: impl F
     let step = (days.len() / 6).max(1);
     for (i, d) in days.iter().enumerate() {
         if i % step == 0 || i + 1 == days.len() {
-            let anchor = if i + 1 == days.len() { "end" } else if i == 0 { "start" } else { "middle" };
-            let _ = write!(s, "<text class=axis x={} y={} text-anchor={anchor}>{}</text>", x(i as i64), H - 8, day_label(*d));
+            let anchor = if i + 1 == days.len() {
+                "end"
+            } else if i == 0 {
+                "start"
+            } else {
+                "middle"
+            };
+            let _ = write!(
+                s,
+                "<text class=axis x={} y={} text-anchor={anchor}>{}</text>",
+                x(i as i64),
+                H - 8,
+                day_label(*d)
+            );
         }
     }
     for se in series {
-        let pts: Vec<String> = se.values.iter().enumerate().map(|(i, v)| format!("{},{}", x(i as i64), y(*v))).collect();
-        let _ = write!(s, "<polyline class=\"line {}\" fill=none points=\"{}\"><title>{}</title></polyline>", esc(se.class), pts.join(" "), esc(se.label));
+        let pts: Vec<String> =
+            se.values.iter().enumerate().map(|(i, v)| format!("{},{}", x(i as i64), y(*v))).collect();
+        let _ = write!(
+            s,
+            "<polyline class=\"line {}\" fill=none points=\"{}\"><title>{}</title></polyline>",
+            esc(se.class),
+            pts.join(" "),
+            esc(se.label)
+        );
     }
     s.push_str("</svg><figcaption>");
     for se in series {

@@ -94,10 +94,13 @@ impl IntoResponse for PageError {
         if matches!(e, AdminError::Unauthorized) {
             return Redirect::to("/admin/login").into_response();
         }
-        let body = html::bare_page("出错了", &format!(
-            "<main class=narrow><h1>{}</h1><p><a href=\"/admin\">返回首页</a></p></main>",
-            html::esc(&e.message())
-        ));
+        let body = html::bare_page(
+            "出错了",
+            &format!(
+                "<main class=narrow><h1>{}</h1><p><a href=\"/admin\">返回首页</a></p></main>",
+                html::esc(&e.message())
+            ),
+        );
         e.with_retry_after((e.status(), body).into_response())
     }
 }

@@ -238,7 +238,11 @@ pub async fn list_page(State(st): State<AppState>, v: Viewer) -> Result<Html<Str
         .iter()
         .map(|g| {
             vec![
-                format!("<a href=\"/admin/groups/{}\">{}</a>", g.id, esc(if g.name.is_empty() { &g.room_id } else { &g.name })),
+                format!(
+                    "<a href=\"/admin/groups/{}\">{}</a>",
+                    g.id,
+                    esc(if g.name.is_empty() { &g.room_id } else { &g.name })
+                ),
                 if g.enabled { "开启".into() } else { "<span class=muted>关闭</span>".into() },
                 esc(&g.robot_name),
                 esc(g.partner_name.as_deref().unwrap_or("-")),

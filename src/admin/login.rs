@@ -3,14 +3,14 @@
 
 use super::error::{AdminError, PageError};
 use super::html::{self, esc};
+use super::password;
 use super::ratelimit::LoginLimiter;
 use super::session::{self, Authenticated, COOKIE, LOGIN_CSRF_COOKIE};
-use super::password;
 use crate::http::AppState;
+use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 

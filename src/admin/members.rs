@@ -57,14 +57,22 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDet
     Ok(MemberDetail { member, recent_points })
 }
 
-pub async fn list_page(State(st): State<AppState>, v: Viewer, Query(q): Query<MemberQuery>) -> Result<Html<String>, PageError> {
+pub async fn list_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MemberQuery>,
+) -> Result<Html<String>, PageError> {
     let list = list_data(&st, &v, &q).await?;
     let page = q.page.unwrap_or(1).max(1);
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|m| {
             vec![
-                format!("<a href=\"/admin/members/{}\">{}</a>", m.id, esc(if m.nickname.is_empty() { &m.wxid } else { &m.nickname })),
+                format!(
+                    "<a href=\"/admin/members/{}\">{}</a>",
+                    m.id,
+                    esc(if m.nickname.is_empty() { &m.wxid } else { &m.nickname })
+                ),
                 esc(&m.wxid),
                 m.points.to_string(),
                 m.conversions.to_string(),
@@ -89,7 +97,11 @@ pub async fn list_page(State(st): State<AppState>, v: Viewer, Query(q): Query<Me
     Ok(html::page(&v, "/admin/members", "会员", &b))
 }
 
-pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+pub async fn detail_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, PageError> {
     let d = detail_data(&st, &v, id).await?;
     let m = &d.member;
     let offset = st.settings.chat.utc_offset_hours;
@@ -108,10 +120,18 @@ pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i
     Ok(html::page(&v, "/admin/members", &title, &b))
 }
 
-pub async fn api_list(State(st): State<AppState>, v: Viewer, Query(q): Query<MemberQuery>) -> Result<Json<Vec<MemberSummary>>, ApiError> {
+pub async fn api_list(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<MemberQuery>,
+) -> Result<Json<Vec<MemberSummary>>, ApiError> {
     Ok(Json(list_data(&st, &v, &q).await?))
 }
 
-pub async fn api_detail(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Json<MemberDetail>, ApiError> {
+pub async fn api_detail(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Json<MemberDetail>, ApiError> {
     Ok(Json(detail_data(&st, &v, id).await?))
 }

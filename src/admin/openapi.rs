@@ -25,7 +25,8 @@ pub struct Op {
     pub answer: Answer,
 }
 
-const GROUP: &[&str] = &["id", "room_id", "name", "enabled", "robot_name", "partner_id", "members", "conversions_7d", "conversions_total"];
+const GROUP: &[&str] =
+    &["id", "room_id", "name", "enabled", "robot_name", "partner_id", "members", "conversions_7d", "conversions_total"];
 const GROUP_DETAIL: &[&str] = &["summary", "settings", "copy_template", "poster_template", "keywords", "pids"];
 const PARTNER: &[&str] = &["id", "name", "wxid", "groups", "pids"];
 const PARTNER_DETAIL: &[&str] = &["id", "name", "wxid", "groups", "pids", "beian"];
@@ -38,16 +39,46 @@ const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
 const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
 
 pub const OPERATIONS: &[Op] = &[
-    Op { method: "get", path: "/admin/api/me", summary: "当前登录者", admin_only: false, example: None, answer: Answer::Object(ME) },
-    Op { method: "get", path: "/admin/api/overview", summary: "概览", admin_only: false, example: None, answer: Answer::Object(OVERVIEW) },
-    Op { method: "get", path: "/admin/api/groups", summary: "群列表", admin_only: false, example: None, answer: Answer::List(GROUP) },
-    Op { method: "get", path: "/admin/api/groups/{id}", summary: "群详情", admin_only: false, example: None, answer: Answer::Object(GROUP_DETAIL) },
+    Op {
+        method: "get",
+        path: "/admin/api/me",
+        summary: "当前登录者",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(ME),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/overview",
+        summary: "概览",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(OVERVIEW),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/groups",
+        summary: "群列表",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(GROUP),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/groups/{id}",
+        summary: "群详情",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(GROUP_DETAIL),
+    },
     Op {
         method: "post",
         path: "/admin/api/groups/{id}",
         summary: "修改群设置（未给出的字段不变）",
         admin_only: false,
-        example: Some(r#"{"enabled":true,"features":["convert","checkin","search","welcome","auto_reply"],"welcome_text":"欢迎新朋友"}"#),
+        example: Some(
+            r#"{"enabled":true,"features":["convert","checkin","search","welcome","auto_reply"],"welcome_text":"欢迎新朋友"}"#,
+        ),
         answer: Answer::Object(GROUP_DETAIL),
     },
     Op {
@@ -66,7 +97,14 @@ pub const OPERATIONS: &[Op] = &[
         example: Some(r#"{"platform":"jd","pid":"3100998877"}"#),
         answer: Answer::Object(GROUP_DETAIL),
     },
-    Op { method: "get", path: "/admin/api/partners", summary: "合伙人与推广位", admin_only: false, example: None, answer: Answer::List(PARTNER) },
+    Op {
+        method: "get",
+        path: "/admin/api/partners",
+        summary: "合伙人与推广位",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(PARTNER),
+    },
     Op {
         method: "post",
         path: "/admin/api/partners",
@@ -75,7 +113,14 @@ pub const OPERATIONS: &[Op] = &[
         example: Some(r#"{"name":"小王","wxid":"wxid_wang01"}"#),
         answer: Answer::Object(PARTNER_DETAIL),
     },
-    Op { method: "get", path: "/admin/api/partners/{id}", summary: "合伙人详情与备案状态", admin_only: false, example: None, answer: Answer::Object(PARTNER_DETAIL) },
+    Op {
+        method: "get",
+        path: "/admin/api/partners/{id}",
+        summary: "合伙人详情与备案状态",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(PARTNER_DETAIL),
+    },
     Op {
         method: "post",
         path: "/admin/api/partners/{id}/pids",
@@ -92,11 +137,46 @@ pub const OPERATIONS: &[Op] = &[
         example: Some("{}"),
         answer: Answer::Object(PARTNER_DETAIL),
     },
-    Op { method: "get", path: "/admin/api/members", summary: "会员（q 搜索，page 翻页）", admin_only: false, example: None, answer: Answer::List(MEMBER) },
-    Op { method: "get", path: "/admin/api/members/{id}", summary: "会员详情", admin_only: false, example: None, answer: Answer::Object(MEMBER_DETAIL) },
-    Op { method: "get", path: "/admin/api/robots", summary: "机器人与发送队列", admin_only: true, example: None, answer: Answer::List(ROBOT) },
-    Op { method: "get", path: "/admin/api/authorization", summary: "拼多多授权状态", admin_only: true, example: None, answer: Answer::Nullable(AUTH) },
-    Op { method: "get", path: "/admin/api/settings", summary: "设置与后台账号", admin_only: false, example: None, answer: Answer::Object(SETTINGS) },
+    Op {
+        method: "get",
+        path: "/admin/api/members",
+        summary: "会员（q 搜索，page 翻页）",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(MEMBER),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/members/{id}",
+        summary: "会员详情",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(MEMBER_DETAIL),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/robots",
+        summary: "机器人与发送队列",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(ROBOT),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/authorization",
+        summary: "拼多多授权状态",
+        admin_only: true,
+        example: None,
+        answer: Answer::Nullable(AUTH),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/settings",
+        summary: "设置与后台账号",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(SETTINGS),
+    },
     Op {
         method: "post",
         path: "/admin/api/settings/users",
@@ -136,7 +216,8 @@ pub fn document() -> Value {
             },
         });
         if op.path.contains("{id}") {
-            o["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
+            o["parameters"] =
+                json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }]);
         }
         if let Some(ex) = op.example {
             let example: Value = serde_json::from_str(ex).unwrap_or(Value::Null);

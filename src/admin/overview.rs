@@ -39,8 +39,7 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
     let since = first * DAY_MS - offset_ms;
     let counts = st.store.conversions_per_day(v.scope(), since, offset_ms).await?;
     let days: Vec<i64> = (first..=today).collect();
-    let per_day: Vec<i64> =
-        days.iter().map(|d| counts.iter().find(|c| c.day == *d).map_or(0, |c| c.count)).collect();
+    let per_day: Vec<i64> = days.iter().map(|d| counts.iter().find(|c| c.day == *d).map_or(0, |c| c.count)).collect();
     let sum_last = |n: usize| per_day.iter().rev().take(n).sum::<i64>();
     let mut top_groups = st.store.groups_overview(v.scope(), now - 7 * DAY_MS).await?;
     top_groups.sort_by(|a, b| b.conversions_7d.cmp(&a.conversions_7d).then(a.id.cmp(&b.id)));
@@ -57,7 +56,9 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
 
 pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
     let o = data(&st, &v).await?;
-    let mut b = String::from("<div class=scroll><table class=kpi><thead><tr><th></th><th>今日</th><th>近7天</th><th>近30天</th></tr></thead><tbody>");
+    let mut b = String::from(
+        "<div class=scroll><table class=kpi><thead><tr><th></th><th>今日</th><th>近7天</th><th>近30天</th></tr></thead><tbody>",
+    );
     let _ = write!(
         b,
         "<tr id=kpi-conversions><th>转链</th><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -76,7 +77,11 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
         .iter()
         .map(|g| {
             vec![
-                format!("<a href=\"/admin/groups/{}\">{}</a>", g.id, esc(if g.name.is_empty() { &g.room_id } else { &g.name })),
+                format!(
+                    "<a href=\"/admin/groups/{}\">{}</a>",
+                    g.id,
+                    esc(if g.name.is_empty() { &g.room_id } else { &g.name })
+                ),
                 esc(g.partner_name.as_deref().unwrap_or("-")),
                 g.conversions_7d.to_string(),
             ]

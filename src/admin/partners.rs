@@ -71,7 +71,10 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<PartnerDe
     let beian = match (pdd_pid, st.dispatcher.engine().affiliates.pdd.as_ref()) {
         (Some(pid), Some(client)) => {
             let uid = format!("p{id}");
-            let bound = tokio::time::timeout(BEIAN_TIMEOUT, client.member_authorized(&pid, &uid)).await.ok().and_then(Result::ok);
+            let bound = tokio::time::timeout(BEIAN_TIMEOUT, client.member_authorized(&pid, &uid))
+                .await
+                .ok()
+                .and_then(Result::ok);
             let url = if bound == Some(true) {
                 None
             } else {
@@ -111,7 +114,10 @@ pub async fn set_pid(st: &AppState, v: &Viewer, id: i64, input: &PidInput) -> Re
 pub async fn generate_pdd_pid(st: &AppState, v: &Viewer, id: i64) -> Result<String, AdminError> {
     let view = visible_partner(st, v, id).await?;
     let client = st.dispatcher.engine().affiliates.pdd.clone().ok_or(AdminError::BadRequest("未配置拼多多".into()))?;
-    let made = client.generate_pids(std::slice::from_ref(&view.partner.name)).await.map_err(|e| AdminError::Upstream(e.to_string()))?;
+    let made = client
+        .generate_pids(std::slice::from_ref(&view.partner.name))
+        .await
+        .map_err(|e| AdminError::Upstream(e.to_string()))?;
     let pid = made.into_iter().next().map(|p| p.pid).ok_or(AdminError::Upstream("未返回推广位".into()))?;
     st.store.set_pid(Platform::Pdd, &pid, &view.partner.name, PidOwner::Partner(id), st.clock.now_ms()).await?;
     tracing::info!(partner = id, pid = %pid, "pinduoduo pid generated");
@@ -168,7 +174,11 @@ pub async fn detail_page(
         .iter()
         .map(|pl| {
             let pid = d.view.pids.iter().find(|r| r.platform == *pl);
-            vec![pl.display_name().to_string(), esc(pid.map_or("-", |r| r.pid.as_str())), esc(pid.map_or("", |r| r.name.as_str()))]
+            vec![
+                pl.display_name().to_string(),
+                esc(pid.map_or("-", |r| r.pid.as_str())),
+                esc(pid.map_or("", |r| r.name.as_str())),
+            ]
         })
         .collect();
     b.push_str(&html::table(&["平台", "推广位", "名称"], &rows));
@@ -179,16 +189,24 @@ pub async fn detail_page(
                 Some(false) => "<b class=warn>未备案</b>".to_string(),
                 None => "<span class=muted>查询失败</span>".to_string(),
             };
-            let link = be.url.as_deref().map(|u| format!(" · <a href=\"{}\" rel=noreferrer>备案链接</a>", esc(u))).unwrap_or_default();
+            let link = be
+                .url
+                .as_deref()
+                .map(|u| format!(" · <a href=\"{}\" rel=noreferrer>备案链接</a>", esc(u)))
+                .unwrap_or_default();
             let _ = write!(b, "<p id=beian>拼多多推广位 {} 备案：{state}{link}</p>", esc(&be.pid));
         }
         None => b.push_str("<p id=beian class=muted>暂无拼多多推广位</p>"),
     }
     b.push_str(&html::form_open(&v, &format!("/admin/partners/{id}/pdd-pid"), "card row"));
-    b.push_str("<span>为该合伙人在拼多多创建推广位（以合伙人名称命名）</span><button type=submit>创建推广位</button></form>");
+    b.push_str(
+        "<span>为该合伙人在拼多多创建推广位（以合伙人名称命名）</span><button type=submit>创建推广位</button></form>",
+    );
     b.push_str(&html::form_open(&v, &format!("/admin/partners/{id}/pids"), "card row"));
     b.push_str(&platform_select());
-    b.push_str("<input name=pid required maxlength=64 placeholder=推广位ID><button type=submit>设置推广位</button></form>");
+    b.push_str(
+        "<input name=pid required maxlength=64 placeholder=推广位ID><button type=submit>设置推广位</button></form>",
+    );
     Ok(html::page(&v, "/admin/partners", &format!("合伙人 · {}", d.view.partner.name), &b))
 }
 
@@ -196,12 +214,18 @@ fn back(to: String, r: Result<String, AdminError>) -> Result<Redirect, PageError
     match r {
         Ok(ok) => Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&ok)))),
         Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&m)))),
-        Err(AdminError::Upstream(m)) => Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&format!("联盟接口出错：{m}"))))),
+        Err(AdminError::Upstream(m)) => {
+            Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&format!("联盟接口出错：{m}")))))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn create_page(State(st): State<AppState>, v: Viewer, Form(p): Form<NewPartner>) -> Result<Redirect, PageError> {
+pub async fn create_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(p): Form<NewPartner>,
+) -> Result<Redirect, PageError> {
     back("/admin/partners".into(), create(&st, &v, &p).await.map(|_| "已新增合伙人".to_string()))
 }
 
@@ -224,11 +248,19 @@ pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<
     Ok(Json(list_data(&st, &v).await?))
 }
 
-pub async fn api_detail(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Json<PartnerDetail>, ApiError> {
+pub async fn api_detail(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Json<PartnerDetail>, ApiError> {
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
-pub async fn api_create(State(st): State<AppState>, v: Viewer, Json(p): Json<NewPartner>) -> Result<Json<PartnerDetail>, ApiError> {
+pub async fn api_create(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(p): Json<NewPartner>,
+) -> Result<Json<PartnerDetail>, ApiError> {
     let id = create(&st, &v, &p).await?;
     Ok(Json(detail_data(&st, &v, id).await?))
 }
@@ -243,7 +275,11 @@ pub async fn api_pid(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
-pub async fn api_generate(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Json<PartnerDetail>, ApiError> {
+pub async fn api_generate(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Json<PartnerDetail>, ApiError> {
     generate_pdd_pid(&st, &v, id).await?;
     Ok(Json(detail_data(&st, &v, id).await?))
 }

@@ -66,7 +66,8 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
             ]
         })
         .collect();
-    let body = html::table(&["名称", "昵称", "wxid", "网关", "群", "待发送", "已发送", "失败", "最近发送", "最近错误"], &rows);
+    let body =
+        html::table(&["名称", "昵称", "wxid", "网关", "群", "待发送", "已发送", "失败", "最近发送", "最近错误"], &rows);
     Ok(html::page(&v, "/admin/robots", "机器人", &body))
 }
 

@@ -44,16 +44,23 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<SettingsView, AdminError>
             .users()
             .await?
             .into_iter()
-            .map(|u| UserView { id: u.id, username: u.username, role: u.role, partner_id: u.partner_id, disabled: u.disabled })
+            .map(|u| UserView {
+                id: u.id,
+                username: u.username,
+                role: u.role,
+                partner_id: u.partner_id,
+                disabled: u.disabled,
+            })
             .collect()
     } else {
         Vec::new()
     };
     let a = &s.affiliate;
-    let platforms = [(Platform::Pdd, a.pdd.enabled), (Platform::Jd, a.jd.enabled), (Platform::Taobao, a.taobao.enabled)]
-        .into_iter()
-        .filter_map(|(p, on)| on.then_some(p))
-        .collect();
+    let platforms =
+        [(Platform::Pdd, a.pdd.enabled), (Platform::Jd, a.jd.enabled), (Platform::Taobao, a.taobao.enabled)]
+            .into_iter()
+            .filter_map(|(p, on)| on.then_some(p))
+            .collect();
     Ok(SettingsView {
         public_base_url: s.server.public_base_url.clone(),
         database: if s.database.url.starts_with("sqlite:") { "SQLite" } else { "PostgreSQL" },
@@ -214,11 +221,19 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
     }
 }
 
-pub async fn create_user_page(State(st): State<AppState>, v: Viewer, Form(u): Form<NewUserInput>) -> Result<Redirect, PageError> {
+pub async fn create_user_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(u): Form<NewUserInput>,
+) -> Result<Redirect, PageError> {
     back(create_user(&st, &v, &u).await.map(|_| "账号已创建".to_string()))
 }
 
-pub async fn password_page(State(st): State<AppState>, v: Viewer, Form(p): Form<PasswordInput>) -> Result<Redirect, PageError> {
+pub async fn password_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(p): Form<PasswordInput>,
+) -> Result<Redirect, PageError> {
     match change_password(&st, &v, &p).await {
         // Every session of the user ended with the change: log in again.
         Ok(()) => Ok(Redirect::to("/admin/login")),
@@ -252,7 +267,11 @@ pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<SettingsV
     Ok(Json(data(&st, &v).await?))
 }
 
-pub async fn api_create_user(State(st): State<AppState>, v: Viewer, Json(u): Json<NewUserInput>) -> Result<Json<SettingsView>, ApiError> {
+pub async fn api_create_user(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(u): Json<NewUserInput>,
+) -> Result<Json<SettingsView>, ApiError> {
     create_user(&st, &v, &u).await?;
     Ok(Json(data(&st, &v).await?))
 }

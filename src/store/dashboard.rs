@@ -192,8 +192,10 @@ impl Store {
         offset: i64,
     ) -> StoreResult<Vec<MemberSummary>> {
         let scope = match partner {
-            Some(_) => " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
-                          WHERE gm.member_id = m.id AND g.partner_id = $4)",
+            Some(_) => {
+                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
+                          WHERE gm.member_id = m.id AND g.partner_id = $4)"
+            }
             None => "",
         };
         let sql = format!(
@@ -283,8 +285,10 @@ impl Store {
     /// One member's summary; with `partner`, only when the member is in one of that partner's groups.
     pub async fn member_summary(&self, id: i64, partner: Option<i64>) -> StoreResult<Option<MemberSummary>> {
         let scope = match partner {
-            Some(_) => " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
-                          WHERE gm.member_id = m.id AND g.partner_id = $2)",
+            Some(_) => {
+                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
+                          WHERE gm.member_id = m.id AND g.partner_id = $2)"
+            }
             None => "",
         };
         let sql = format!(

@@ -175,7 +175,11 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        Ok(Some(SessionRow { user: user_from_row(&r)?, csrf_token: col(&r, "csrf_token")?, expires_at: col(&r, "expires_at")? }))
+        Ok(Some(SessionRow {
+            user: user_from_row(&r)?,
+            csrf_token: col(&r, "csrf_token")?,
+            expires_at: col(&r, "expires_at")?,
+        }))
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> StoreResult<()> {

@@ -119,7 +119,8 @@ async fn creating_a_pdd_pid_names_it_after_the_partner_and_shows_its_beian_statu
 #[tokio::test]
 async fn a_wrong_bearer_token_is_refused_even_with_a_valid_session() {
     let app = app_with_token().await;
-    crate::admin_helpers::add_user(&app, "boss", "correct-horse-battery", dealbot::store::users::Role::Admin, None).await;
+    crate::admin_helpers::add_user(&app, "boss", "correct-horse-battery", dealbot::store::users::Role::Admin, None)
+        .await;
     let mut c = AdminClient::new(&app);
     c.login("boss", "correct-horse-battery").await;
     let resp = c

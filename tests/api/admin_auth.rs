@@ -172,7 +172,8 @@ async fn a_partner_sees_only_their_own_groups_and_no_admin_pages() {
     let r = c.post_json(&format!("/admin/api/groups/{theirs}"), &serde_json::json!({"name": "x"}), Some(&token)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // A partner cannot move a group to themselves or reach admin-only pages.
-    let r = c.post_json(&format!("/admin/api/groups/{mine}"), &serde_json::json!({"partner_id": me}), Some(&token)).await;
+    let r =
+        c.post_json(&format!("/admin/api/groups/{mine}"), &serde_json::json!({"partner_id": me}), Some(&token)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     for p in ["/admin/robots", "/admin/authorization"] {
         assert_eq!(c.get(p).await.status(), StatusCode::FORBIDDEN, "{p}");

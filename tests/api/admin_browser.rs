@@ -106,7 +106,13 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
     partner_group(&app, "小李", "222@chatroom", "好物二群").await;
     app.store
-        .set_pid(dealbot::platform::Platform::Jd, "3100998877", "小王", dealbot::store::pids::PidOwner::Partner(partner), 0)
+        .set_pid(
+            dealbot::platform::Platform::Jd,
+            "3100998877",
+            "小王",
+            dealbot::store::pids::PidOwner::Partner(partner),
+            0,
+        )
         .await
         .unwrap();
     paste_links(&app).await;

@@ -39,11 +39,7 @@ pub struct AdminClient {
 
 impl AdminClient {
     pub fn new(app: &TestApp) -> AdminClient {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let http = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         AdminClient { base: app.base.clone(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
     }
 

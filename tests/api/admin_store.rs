@@ -56,7 +56,9 @@ async fn read_models_are_scoped_to_a_partner(store: Store) {
     assert!(store.conversions_per_day(Some(wang), 0, 8 * 3_600_000).await.unwrap().is_empty());
     // Two conversions on one local day (UTC+8), one the next day, one in the other partner's group.
     let day = 20_786_i64 * 86_400_000 - 8 * 3_600_000;
-    for (n, (group, at)) in [(g1.id, day + 1), (g1.id, day + 86_399_999), (g1.id, day + 86_400_000), (g2.id, day)].iter().enumerate() {
+    for (n, (group, at)) in
+        [(g1.id, day + 1), (g1.id, day + 86_399_999), (g1.id, day + 86_400_000), (g2.id, day)].iter().enumerate()
+    {
         sqlx::query(
             "INSERT INTO conversions (inbound_id, robot_id, group_id, member_wxid, platform, item_key, item_id, title, pid,
                  promotion_url, price_fen, final_price_fen, commission_fen, created_at)

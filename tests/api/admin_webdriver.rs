@@ -21,7 +21,10 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium window of `width`×`height`.
     pub async fn start(width: u32, height: u32) -> Browser {
         for bin in [CHROMIUM, CHROMEDRIVER] {
-            assert!(Path::new(bin).exists(), "{bin} is missing: install chromium and chromium-driver (bash .ci/run does)");
+            assert!(
+                Path::new(bin).exists(),
+                "{bin} is missing: install chromium and chromium-driver (bash .ci/run does)"
+            );
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(CHROMEDRIVER)
@@ -87,12 +90,14 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> String {
-        let v = self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        let v =
+            self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
         v[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
     }
 
     pub async fn count(&self, css: &str) -> usize {
-        let v = self.call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
+        let v =
+            self.call(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css}))).await;
         v.as_array().map_or(0, Vec::len)
     }
 
@@ -139,7 +144,6 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
     }
-
 }
 
 impl Drop for Browser {

@@ -1,11 +1,11 @@
 //! Black-box tests: dealbot on a real port with a real database, the simulators on another port, real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
-mod admin_helpers;
 mod admin_api;
 mod admin_auth;
 mod admin_browser;
+#[allow(dead_code)]
+mod admin_helpers;
 mod admin_store;
 mod admin_webdriver;
 mod authorization;
