@@ -69,6 +69,10 @@ pub async fn submit(
         st.store.delete_session(&session::hash_id(old)).await?;
     }
     let id = session::start(&st, &user).await?;
+    let pruned = st.store.prune_sessions(st.clock.now_ms()).await?;
+    if pruned > 0 {
+        tracing::debug!(sessions = pruned, "expired sessions pruned");
+    }
     tracing::info!(user = %user.username, "logged in");
     let mut resp = Redirect::to("/admin").into_response();
     let ttl = st.settings.admin.session_ttl_secs.max(60);

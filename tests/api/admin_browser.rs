@@ -141,6 +141,9 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     // On a phone the navigation folds behind the menu button.
     b.resize(390, 844).await;
     b.goto(&format!("{}/admin", app.base)).await;
+    if let Some(dir) = &shots {
+        std::fs::write(format!("{dir}/overview-phone.png"), b.screenshot().await).unwrap();
+    }
     let hidden = b.exec("return getComputedStyle(document.getElementById('nav')).display;", json!([])).await;
     assert_eq!(hidden, "none");
     b.click("header .menu").await;
@@ -148,7 +151,4 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     assert_eq!(shown, "flex");
     let overflow = b.exec("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await;
     assert_eq!(overflow, true, "the page fits the phone's width");
-    if let Some(dir) = &shots {
-        std::fs::write(format!("{dir}/overview-phone.png"), b.screenshot().await).unwrap();
-    }
 }
