@@ -12,6 +12,7 @@ mod helpers;
 mod member_commands;
 mod not_annoying;
 mod owner_commands;
+mod playground;
 mod spine;
 mod store;
 mod welcome;
