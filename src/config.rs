@@ -177,6 +177,9 @@ pub struct ChatSettings {
     pub cooldown_secs: i64,
     /// Per-member cooldown of 查券 and 下一页.
     pub search_cooldown_secs: i64,
+    /// Per-owner cooldown of each owner and admin command (0: none; owners are trusted, the reply budget still
+    /// applies).
+    pub owner_cooldown_secs: i64,
     /// At most this many replies per group per minute; replies beyond are dropped.
     pub reply_budget_per_minute: u32,
     /// Default do-not-disturb hours (local time, `"23-7"`) of groups that set none; empty for none.
@@ -208,6 +211,7 @@ impl Default for ChatSettings {
             dialog_timeout_secs: 120,
             cooldown_secs: 5,
             search_cooldown_secs: 15,
+            owner_cooldown_secs: 0,
             reply_budget_per_minute: 30,
             dnd_hours: String::new(),
             dnd_policy: DndPolicy::Queue,

@@ -5,6 +5,8 @@
 //! gateway's API, so the playground page exercises the real path end to end.
 
 use crate::config::{RobotSettings, Secret, Settings};
+use crate::engine::Engine;
+use crate::sim::gewe::{PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, playground_wxid};
 use crate::sim::{SimCredentials, Simulators};
 use crate::startup::{Application, Extras, StartupError};
 use std::path::Path;
@@ -86,9 +88,28 @@ pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
         clock: None,
     };
     let app = Application::build_with_listener(settings, listener, extras).await?;
+    prepare_playground(&app.engine).await?;
+    sims.gewe.add_member(PLAYGROUND_ROOM, &playground_wxid(PLAYGROUND_OWNER_NICKNAME), PLAYGROUND_OWNER_NICKNAME);
     println!("dealbot demo is ready: open http://localhost:{port}/playground");
     println!("admin API token for this run: {admin_token} (e.g. GET /auth/pdd/status with Authorization: Bearer …)");
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+/// Makes the playground's owner identity ([`PLAYGROUND_OWNER_NICKNAME`]) the owner (partner) of the playground
+/// group of every robot, so that owner commands can be tried on the page.
+pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::StoreError> {
+    let now = engine.clock.now_ms();
+    let owner = playground_wxid(PLAYGROUND_OWNER_NICKNAME);
+    let store = &engine.store;
+    let partner = store.ensure_partner(&owner, PLAYGROUND_OWNER_NICKNAME, now).await?;
+    for robot in engine.robots.values() {
+        let group =
+            store.ensure_group(robot.id, PLAYGROUND_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
+        store.touch_member(&owner, Some(PLAYGROUND_OWNER_NICKNAME), Some(group.id), now).await?;
+        store.set_group_partner(group.id, Some(partner), now).await?;
+        engine.invalidate_group(robot.id, PLAYGROUND_ROOM).await;
+    }
     Ok(())
 }
 

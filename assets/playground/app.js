@@ -7,7 +7,7 @@
   const HIDDEN_POLL_MS = 5000;
   const TYPING_MS = 20000;
   const NICKNAMES = ['阿明', '小红', '老王', '琪琪', '大刘', '阿杰'];
-  const SAMPLES = [
+  const MEMBER_SAMPLES = [
     { label: '拼多多链接', text: 'https://mobile.yangkeduo.com/goods.html?goods_id=386512047723' },
     { label: '京东链接', text: 'https://item.jd.com/100087654321.html' },
     { label: '淘口令', text: '￥Rt7bQm2XzPa￥' },
@@ -19,7 +19,28 @@
         url: 'https://item.m.jd.com/product/100056781234.html?utm_source=share&utm_medium=weixin',
       },
     },
+    { label: '签到', text: '签到' },
+    { label: '积分', text: '积分' },
+    { label: '查券 耳机', text: '查券 耳机' },
+    { label: '下一页', text: '下一页' },
+    { label: '我的', text: '我的' },
     { label: '帮助', text: '帮助' },
+  ];
+  // Owner commands; those without arguments make the robot ask for them.
+  const OWNER_SAMPLES = [
+    { label: '#帮助', text: '#帮助' },
+    { label: '#群状态', text: '#群状态' },
+    { label: '#关闭 签到', text: '#关闭 签到' },
+    { label: '#开启 签到', text: '#开启 签到' },
+    { label: '#设置关键词 发货 …', text: '#设置关键词 发货 下单后 48 小时内发货' },
+    { label: '#设置关键词（追问）', text: '#设置关键词' },
+    { label: '#关键词列表', text: '#关键词列表' },
+    { label: '#设置问答 …', text: '#设置问答 如何领取优惠券 点商品链接里的「领券」按钮就行' },
+    { label: '#设置欢迎语 …', text: '#设置欢迎语 欢迎{新人}！发链接给我领券省钱～' },
+    { label: '#设置文案 …', text: '#设置文案 🔥{标题}\n到手 {券后价}\n{链接}' },
+    { label: '#绑定推广位 京东 …', text: '#绑定推广位 京东 3100000002' },
+    { label: '#设置免打扰 23-7', text: '#设置免打扰 23-7' },
+    { label: '#关闭免打扰', text: '#关闭免打扰' },
   ];
 
   const $ = (id) => document.getElementById(id);
@@ -31,7 +52,10 @@
   const toast = $('toast');
   const viewer = $('viewer');
 
-  let me = localStorage.getItem('pg.nickname') || NICKNAMES[Math.floor(Math.random() * NICKNAMES.length)];
+  let member = localStorage.getItem('pg.nickname') || NICKNAMES[Math.floor(Math.random() * NICKNAMES.length)];
+  let owner = { nickname: '群主老王', wxid: '' };
+  let asOwner = localStorage.getItem('pg.owner') === '1';
+  let me = asOwner ? owner.nickname : member;
   let bot = { nickname: '省钱小助手', wxid: '' };
   let after = 0;
   let lastShownAt = 0;
@@ -47,8 +71,12 @@
   }
 
   function showMe() {
+    me = asOwner ? owner.nickname : member;
     $('me').textContent = me;
-    localStorage.setItem('pg.nickname', me);
+    $('role').textContent = asOwner ? '切换为群友' : '切换为群主';
+    localStorage.setItem('pg.nickname', member);
+    localStorage.setItem('pg.owner', asOwner ? '1' : '0');
+    showSamples();
   }
 
   function showToast(message) {
@@ -183,6 +211,10 @@
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       const page = await r.json();
       bot = page.bot;
+      if (page.owner && page.owner.nickname !== owner.nickname) {
+        owner = page.owner;
+        showMe();
+      }
       $('room-name').textContent = page.room.name;
       $('member-count').textContent = `(${page.room.memberCount})`;
       setStatus(page.connected ? '' : 'dealbot 还没有连上：模拟网关没有设置回调地址，消息只会显示在这里。');
@@ -265,27 +297,41 @@
   });
 
   $('who').addEventListener('click', () => {
-    const name = (prompt('你的群昵称（1–16 个字，不含 @）', me) || '').trim();
-    if (!name) return;
-    if (name.length > 16 || name.includes('@')) {
-      showToast('昵称需为 1–16 个字，且不含 @');
+    if (asOwner) {
+      showToast('群主身份的昵称是固定的；先切换为群友再改昵称');
       return;
     }
-    me = name;
+    const name = (prompt('你的群昵称（1–16 个字，不含 @）', member) || '').trim();
+    if (!name) return;
+    if (name.length > 16 || name.includes('@') || name === owner.nickname) {
+      showToast('昵称需为 1–16 个字，不含 @，也不能用群主的昵称');
+      return;
+    }
+    member = name;
     showMe();
   });
 
-  const samples = $('samples');
-  for (const sample of SAMPLES) {
-    const chip = el('button', 'chip');
-    chip.type = 'button';
-    chip.append(el('em', '', sample.card ? '▣' : '↗'), sample.label);
-    chip.title = sample.text || sample.card.url;
-    chip.addEventListener('click', () => {
-      if (sample.card) post('share', { nickname: me, ...sample.card });
-      else say(sample.text);
-    });
-    samples.append(chip);
+  $('role').addEventListener('click', () => {
+    asOwner = !asOwner;
+    showMe();
+    showToast(asOwner ? `现在你是群主「${owner.nickname}」，可以试 # 开头的群主命令` : `现在你是群友「${member}」`);
+  });
+
+  // The sample chips of the current identity.
+  function showSamples() {
+    const samples = $('samples');
+    samples.replaceChildren();
+    for (const sample of asOwner ? OWNER_SAMPLES : MEMBER_SAMPLES) {
+      const chip = el('button', asOwner ? 'chip owner' : 'chip');
+      chip.type = 'button';
+      chip.append(el('em', '', sample.card ? '▣' : '↗'), sample.label);
+      chip.title = sample.text || sample.card.url;
+      chip.addEventListener('click', () => {
+        if (sample.card) post('share', { nickname: me, ...sample.card });
+        else say(sample.text);
+      });
+      samples.append(chip);
+    }
   }
 
   document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });

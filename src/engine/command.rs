@@ -25,11 +25,12 @@ pub enum Role {
 /// Which cooldown a command is subject to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cooldown {
-    None,
     /// `chat.cooldown_secs`, per member and command.
     Member,
     /// `chat.search_cooldown_secs`, shared by 查券 and 下一页.
     Search,
+    /// `chat.owner_cooldown_secs`, per owner and command.
+    Owner,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +196,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::FeatureOn,
         names: &["开启"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送要开启的功能：转链、签到、查券、欢迎语、自动回复")],
         usage: "<功能>",
         summary: "开启功能（转链、签到、查券、欢迎语、自动回复）",
@@ -205,7 +206,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::FeatureOff,
         names: &["关闭"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送要关闭的功能：转链、签到、查券、欢迎语、自动回复")],
         usage: "<功能>",
         summary: "关闭功能",
@@ -215,7 +216,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetKeyword,
         names: &["设置关键词", "添加关键词"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送关键词（前加 = 为完全匹配，/…/ 为正则）"), rest("请发送回复内容（图片请发图片链接）")],
         usage: "<词> <回复>",
         summary: "自动回复：消息含<词>时回复（=词 完全匹配，/正则/）",
@@ -225,7 +226,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::DeleteKeyword,
         names: &["删除关键词"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送要删除的关键词")],
         usage: "<词>",
         summary: "删除自动回复",
@@ -235,7 +236,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::ListKeywords,
         names: &["关键词列表"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
         summary: "查看本群的自动回复",
@@ -245,7 +246,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetFaq,
         names: &["设置问答", "添加问答"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送问题"), rest("请发送答案")],
         usage: "<问题> <答案>",
         summary: "智能问答：相似的问题都会得到这个答案",
@@ -255,7 +256,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::DeleteFaq,
         names: &["删除问答"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[rest("请发送要删除的问题")],
         usage: "<问题>",
         summary: "删除问答",
@@ -265,7 +266,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::ListFaq,
         names: &["问答列表"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
         summary: "查看本群的问答",
@@ -275,7 +276,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetWelcome,
         names: &["设置欢迎语"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[rest("请发送欢迎语（{新人} 会替换为@新成员；发送 默认 恢复默认）")],
         usage: "<文本>",
         summary: "新人入群的欢迎语，{新人} 处@新成员",
@@ -285,7 +286,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetCopy,
         names: &["设置文案"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[rest(
             "请发送文案模板，可用 {标题} {券后价} {原价} {优惠券} {预估返利} {链接} {口令}；发送 默认 恢复默认",
         )],
@@ -297,7 +298,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetPoster,
         names: &["设置海报"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送海报模板名（发送 默认 恢复默认）")],
         usage: "<模板名>",
         summary: "选择海报模板",
@@ -307,7 +308,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::BindPid,
         names: &["绑定推广位"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送平台：拼多多、京东或淘宝"), word("请发送推广位 PID")],
         usage: "<平台> <PID>",
         summary: "本群使用自己的推广位（拼多多 123_456，京东 数字，淘宝 mm_1_2_3）",
@@ -317,7 +318,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::GroupStatus,
         names: &["群状态"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
         summary: "查看本群设置、推广位和今日转链",
@@ -327,7 +328,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetDnd,
         names: &["设置免打扰"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[word("请发送免打扰时段，例如 23-7"), optional_word()],
         usage: "<时段> [排队|丢弃]",
         summary: "免打扰时段内的回复排队到结束后发送，或丢弃",
@@ -337,7 +338,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::ClearDnd,
         names: &["关闭免打扰"],
         role: Role::Owner,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
         summary: "本群不设免打扰",
@@ -347,7 +348,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::SetOwner,
         names: &["设置群主", "绑定群主"],
         role: Role::Admin,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[mention("请@要设为群主的成员")],
         usage: "@成员",
         summary: "把成员设为本群群主（合伙人）",
@@ -357,7 +358,7 @@ pub static TABLE: &[Spec] = &[
         name: Name::AddAdmin,
         names: &["添加管理员"],
         role: Role::Admin,
-        cooldown: Cooldown::None,
+        cooldown: Cooldown::Owner,
         args: &[mention("请@要添加的管理员")],
         usage: "@成员",
         summary: "添加机器人管理员",
@@ -596,7 +597,12 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
             }
             Command::SetFaq { question: arg(0).to_string(), answer: arg(1).to_string() }
         }
-        Name::DeleteFaq => Command::DeleteFaq { question: arg(0).to_string() },
+        Name::DeleteFaq => {
+            if arg(0).chars().count() > 100 {
+                return Err("问题最多 100 个字".into());
+            }
+            Command::DeleteFaq { question: arg(0).to_string() }
+        }
         Name::ListFaq => Command::ListFaq,
         Name::SetWelcome => {
             if arg(0).chars().count() > 500 {

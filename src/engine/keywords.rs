@@ -9,6 +9,9 @@ pub const MAX_PATTERN_CHARS: usize = 100;
 /// Longest accepted reply, in characters.
 pub const MAX_REPLY_CHARS: usize = 1000;
 const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// Longer messages are not matched against rules or questions at all (they are not questions), which bounds
+/// the matching time per message together with the linear-time regex engine.
+pub const MAX_MATCHED_CHARS: usize = 500;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum MatchKind {

@@ -137,7 +137,7 @@ pub fn admit(
 /// The answer of a cooldown check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cooldown {
-    /// Go ahead (the cooldown starts now).
+    /// Go ahead.
     Ready,
     /// Still cooling down for `secs`; `notify` is true the first time in this cooldown only.
     Wait { secs: i64, notify: bool },
@@ -156,26 +156,29 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// Checks and starts `who`'s cooldown of `command` (`secs` long).
-    pub fn cooldown(&self, who: &str, command: &'static str, secs: i64, now_ms: i64) -> Cooldown {
+    /// Whether `who` is still cooling down from `command`.
+    pub fn check(&self, who: &str, command: &'static str, now_ms: i64) -> Cooldown {
+        let mut map = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(&(who.to_string(), command)) {
+            Some(c) if c.until_ms > now_ms => {
+                let notify = !c.notified;
+                c.notified = true;
+                Cooldown::Wait { secs: (c.until_ms - now_ms + 999) / 1000, notify }
+            }
+            _ => Cooldown::Ready,
+        }
+    }
+
+    /// Starts `who`'s cooldown of `command`, `secs` long (none when `secs` is 0).
+    pub fn start(&self, who: &str, command: &'static str, secs: i64, now_ms: i64) {
         if secs <= 0 {
-            return Cooldown::Ready;
+            return;
         }
         let mut map = self.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
         if map.len() > PRUNE_AT {
             map.retain(|_, c| c.until_ms > now_ms);
         }
-        let key = (who.to_string(), command);
-        if let Some(c) = map.get_mut(&key)
-            && c.until_ms > now_ms
-        {
-            let notify = !c.notified;
-            c.notified = true;
-            let secs = (c.until_ms - now_ms + 999) / 1000;
-            return Cooldown::Wait { secs, notify };
-        }
-        map.insert(key, Cooling { until_ms: now_ms + secs * 1000, notified: false });
-        Cooldown::Ready
+        map.insert((who.to_string(), command), Cooling { until_ms: now_ms + secs * 1000, notified: false });
     }
 
     /// Takes `n` replies from the conversation's budget of `per_minute` per sliding minute; false (taking
@@ -237,13 +240,17 @@ mod tests {
     #[test]
     fn a_cooldown_tells_once_then_stays_quiet_until_it_ends() {
         let l = Limits::default();
-        assert_eq!(l.cooldown("a", "签到", 5, 0), Cooldown::Ready);
-        assert_eq!(l.cooldown("a", "签到", 5, 1_000), Cooldown::Wait { secs: 4, notify: true });
-        assert_eq!(l.cooldown("a", "签到", 5, 2_000), Cooldown::Wait { secs: 3, notify: false });
-        assert_eq!(l.cooldown("b", "签到", 5, 2_000), Cooldown::Ready, "per member");
-        assert_eq!(l.cooldown("a", "积分", 5, 2_000), Cooldown::Ready, "per command");
-        assert_eq!(l.cooldown("a", "签到", 5, 5_000), Cooldown::Ready);
-        assert_eq!(l.cooldown("a", "签到", 0, 5_001), Cooldown::Ready);
+        assert_eq!(l.check("a", "签到", 0), Cooldown::Ready);
+        l.start("a", "签到", 5, 0);
+        assert_eq!(l.check("a", "签到", 1_000), Cooldown::Wait { secs: 4, notify: true });
+        assert_eq!(l.check("a", "签到", 2_000), Cooldown::Wait { secs: 3, notify: false });
+        assert_eq!(l.check("b", "签到", 2_000), Cooldown::Ready, "per member");
+        assert_eq!(l.check("a", "积分", 2_000), Cooldown::Ready, "per command");
+        assert_eq!(l.check("a", "签到", 5_000), Cooldown::Ready);
+        l.start("a", "签到", 0, 5_001);
+        assert_eq!(l.check("a", "签到", 5_002), Cooldown::Ready, "no cooldown of 0 seconds");
+        l.start("a", "签到", 5, 6_000);
+        assert_eq!(l.check("a", "签到", 7_000), Cooldown::Wait { secs: 4, notify: true }, "a new cooldown tells again");
     }
 
     #[test]

@@ -186,6 +186,11 @@ async fn dialogs_admins_and_partners(db: TestDb) {
     s.set_poster_template(g, Some("classic"), 3).await.unwrap();
     let row = s.ensure_group(1, "room@chatroom", true, 4).await.unwrap();
     assert_eq!(row.partner_id, Some(p));
+    // A partner may own many groups.
+    let g2 = s.ensure_group(1, "room2@chatroom", true, 4).await.unwrap().id;
+    s.set_group_partner(g2, Some(p), 4).await.unwrap();
+    assert_eq!(s.ensure_group(1, "room2@chatroom", true, 5).await.unwrap().partner_id, Some(p));
+    assert_eq!(s.ensure_group(1, "room@chatroom", true, 5).await.unwrap().partner_id, Some(p));
     assert_eq!(row.settings, r#"{"features":{"search":false}}"#);
     assert_eq!(row.copy_template.as_deref(), Some("{标题}{链接}"));
     assert_eq!(row.poster_template.as_deref(), Some("classic"));

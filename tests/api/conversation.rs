@@ -167,3 +167,247 @@ impl Chat {
         self.app.clock.now_ms()
     }
 }
+
+// ---- every command, scripted: success, refusal, bad arguments, dialog, cooldown, do-not-disturb ----
+
+use dealbot::engine::command::{Name, Role, Spec, TABLE};
+use dealbot::engine::group_settings::{DndSetting, GroupSettings};
+use dealbot::engine::limits::QuietHours;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// How one command is exercised.
+struct Script {
+    name: Name,
+    /// The command as typed (`#设置关键词`, `签到`).
+    cmd: &'static str,
+    /// Good arguments (empty for none); `cmd` alone then asks for them.
+    args: String,
+    /// Part of the reply to `cmd args` when it succeeds.
+    done: &'static str,
+    /// Bad arguments and the reason replied.
+    bad: String,
+    reason: &'static str,
+}
+
+impl Script {
+    fn spec(&self) -> &'static Spec {
+        TABLE.iter().find(|s| s.name == self.name).unwrap()
+    }
+
+    fn ok(&self) -> String {
+        if self.args.is_empty() { self.cmd.to_string() } else { format!("{} {}", self.cmd, self.args) }
+    }
+
+    /// Who may use it.
+    fn user(&self) -> Person {
+        match self.spec().role {
+            Role::Member => ALICE,
+            Role::Owner => OWNER,
+            Role::Admin => ADMIN,
+        }
+    }
+
+    /// Whether `cmd` alone lacks an argument the robot asks for.
+    fn asks(&self) -> bool {
+        self.spec().args.iter().any(|a| !a.optional)
+    }
+}
+
+/// The local (UTC+8) hour at `now_ms` and the instant it began.
+fn local_hour(now_ms: i64) -> (i64, i64) {
+    let local = now_ms + 8 * HOUR_MS;
+    (local.div_euclid(HOUR_MS) % 24, local.div_euclid(HOUR_MS) * HOUR_MS - 8 * HOUR_MS)
+}
+
+/// One script per command, in table order (so 下一页 follows a 查券 and 删除关键词 a 设置关键词). The quiet hours
+/// `#设置免打扰` sets start an hour from `now_ms`, so they never cover the test.
+fn scripts(now_ms: i64) -> Vec<Script> {
+    let (hour, _) = local_hour(now_ms);
+    let later = format!("{}-{}", (hour + 2) % 24, (hour + 4) % 24);
+    let s = |name, cmd, args: &str, done, bad: &str, reason| Script {
+        name,
+        cmd,
+        args: args.to_string(),
+        done,
+        bad: bad.to_string(),
+        reason,
+    };
+    let scripts = vec![
+        s(Name::Checkin, "签到", "", "签到成功", "多余", "参数太多了"),
+        s(Name::Points, "积分", "", "当前积分", "多余", "参数太多了"),
+        s(Name::Search, "查券", "耳机", "「耳机」的优惠好物", &"长".repeat(31), "关键词太长"),
+        s(Name::NextPage, "下一页", "", "「耳机」第 2 页", "多余", "参数太多了"),
+        s(Name::Mine, "我的", "", "我的数据", "多余", "参数太多了"),
+        s(Name::Help, "帮助", "", "我能做这些", "多余", "参数太多了"),
+        s(Name::FeatureOn, "#开启", "欢迎语", "已开启欢迎语", "飞行", "没有「飞行」这个功能"),
+        s(Name::FeatureOff, "#关闭", "欢迎语", "已关闭欢迎语", "飞行", "没有「飞行」这个功能"),
+        s(Name::SetKeyword, "#设置关键词", "发货 48 小时内发货", "关键词「发货」", "/(/ 回复", "正则表达式有误"),
+        s(Name::DeleteKeyword, "#删除关键词", "发货", "已删除关键词「发货」", "=", "关键词不能为空"),
+        s(Name::ListKeywords, "#关键词列表", "", "自动回复", "多余", "参数太多了"),
+        s(Name::SetFaq, "#设置问答", "如何领取优惠券 点链接领券", "问答「如何领取优惠券」", "券 去领", "问题太短了"),
+        s(Name::DeleteFaq, "#删除问答", "如何领取优惠券", "已删除问答", &"长".repeat(101), "问题最多 100 个字"),
+        s(Name::ListFaq, "#问答列表", "", "问答", "多余", "参数太多了"),
+        s(Name::SetWelcome, "#设置欢迎语", "欢迎{新人}", "欢迎语已设置", &"长".repeat(501), "欢迎语最多 500 个字"),
+        s(Name::SetCopy, "#设置文案", "{标题}{链接}", "文案模板已设置", "{标题}", "模板里要有 {链接} 或 {口令}"),
+        s(Name::SetPoster, "#设置海报", "classic", "海报模板已设为「classic」", "../x", "模板名只能包含"),
+        s(Name::BindPid, "#绑定推广位", "京东 3100000009", "已绑定为 3100000009", "淘宝 123", "淘宝推广位格式不对"),
+        s(Name::GroupStatus, "#群状态", "", "本群状态", "多余", "参数太多了"),
+        s(Name::SetDnd, "#设置免打扰", &later, "免打扰已设为", "晚上", "时段格式不对"),
+        s(Name::ClearDnd, "#关闭免打扰", "", "已关闭本群免打扰", "多余", "参数太多了"),
+        s(
+            Name::SetOwner,
+            "#设置群主",
+            &OWNER.at(),
+            "已把 群主老王 设为本群群主",
+            &format!("{} 多余", OWNER.at()),
+            "参数太多了",
+        ),
+        s(Name::AddAdmin, "#添加管理员", &BOB.at(), "管理员", &format!("{} 多余", BOB.at()), "参数太多了"),
+    ];
+    for spec in TABLE {
+        assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);
+    }
+    scripts
+}
+
+impl Chat {
+    /// The text of the replies to `who`'s `text`, which must all @-mention them (without the mention).
+    async fn texts(&self, who: Person, text: &str) -> Vec<String> {
+        let replies = self.say(who, text).await;
+        assert!(!replies.is_empty(), "{text}: no reply");
+        replies
+            .iter()
+            .filter(|r| !r.is_image())
+            .map(|r| {
+                let OutboundBody::Text { content, ats } = &r.body else { panic!("{text}: {replies:?}") };
+                assert_eq!(ats, &vec![who.wxid.to_string()], "{text}: replies @-mention the asker");
+                content.strip_prefix(&who.at()).unwrap_or(content).to_string()
+            })
+            .collect()
+    }
+
+    /// `who` says `text`; some reply contains `part`.
+    async fn expect(&self, who: Person, text: &str, part: &str) {
+        let texts = self.texts(who, text).await;
+        assert!(texts.iter().any(|t| t.contains(part)), "{text}: expected {part} in {texts:?}");
+    }
+
+    async fn group_id(&self) -> i64 {
+        let row = sqlx::query("SELECT id FROM groups WHERE room_id = $1")
+            .bind(ROOM)
+            .fetch_one(self.app.store.pool())
+            .await
+            .unwrap();
+        row.try_get("id").unwrap()
+    }
+}
+
+#[tokio::test]
+async fn every_command_succeeds_for_those_who_may_use_it_and_cools_down_per_member() {
+    let chat = Chat::with_owner_and(|s| {
+        s.chat.cooldown_secs = 5;
+        s.chat.search_cooldown_secs = 15;
+        s.chat.owner_cooldown_secs = 5;
+    })
+    .await;
+    for script in scripts(chat.now_ms()) {
+        // A new minute: a fresh reply budget, every cooldown over.
+        chat.advance_secs(61);
+        let who = script.user();
+        chat.expect(who, &script.ok(), script.done).await;
+        chat.expect(who, &script.ok(), "操作太频繁").await;
+        chat.silent(who, &script.ok()).await;
+    }
+    // 查券 and 下一页 share one cooldown.
+    chat.advance_secs(61);
+    chat.expect(ALICE, "查券 耳机", "「耳机」的优惠好物").await;
+    chat.expect(ALICE, "下一页", "操作太频繁").await;
+}
+
+#[tokio::test]
+async fn every_owner_and_admin_command_politely_refuses_those_below_it() {
+    let chat = Chat::with_owner().await;
+    for script in scripts(chat.now_ms()) {
+        let spec = script.spec();
+        let below = match spec.role {
+            Role::Member => continue,
+            Role::Owner => vec![ALICE],
+            Role::Admin => vec![ALICE, OWNER],
+        };
+        chat.advance_secs(61);
+        let refusal = dealbot::engine::text::refused(spec.names[0], spec.role == Role::Admin);
+        for who in below {
+            assert_eq!(chat.texts(who, &script.ok()).await, vec![refusal.clone()], "{}", script.ok());
+            // Not even the dialog opens for them.
+            assert_eq!(chat.texts(who, script.cmd).await, vec![refusal.clone()], "{}", script.cmd);
+        }
+    }
+    // Nothing was changed by the refused commands.
+    assert!(chat.ask(OWNER, "#关键词列表").await.contains("本群还没有自动回复"));
+}
+
+#[tokio::test]
+async fn every_command_answers_bad_arguments_with_the_reason_and_its_usage() {
+    let chat = Chat::with_owner_and(|s| s.chat.owner_cooldown_secs = 5).await;
+    for script in scripts(chat.now_ms()) {
+        chat.advance_secs(61);
+        let spec = script.spec();
+        let usage = format!("\n用法：{}", spec.usage_line("#"));
+        let bad = format!("{} {}", script.cmd, script.bad);
+        // Member commands take extra words only with the prefix: without it, "签到 多余" is chat.
+        let bad = if spec.args.is_empty() && !bad.starts_with('#') { format!("#{bad}") } else { bad };
+        let texts = chat.texts(script.user(), &bad).await;
+        assert_eq!(texts.len(), 1, "{bad}: {texts:?}");
+        assert!(texts[0].starts_with(script.reason) && texts[0].ends_with(&usage), "{bad}: {texts:?}");
+        // A refused command starts no cooldown: the corrected one goes through at once.
+        chat.expect(script.user(), &script.ok(), script.done).await;
+    }
+}
+
+#[tokio::test]
+async fn every_command_missing_an_argument_asks_for_it_and_the_answer_completes_it() {
+    let chat = Chat::with_owner().await;
+    let scripts = scripts(chat.now_ms());
+    assert!(scripts.iter().filter(|s| s.asks()).count() >= 14);
+    for script in scripts.iter().filter(|s| s.asks()) {
+        chat.advance_secs(61);
+        let who = script.user();
+        let prompt = script.spec().args[0].prompt;
+        assert_eq!(chat.texts(who, script.cmd).await, vec![format!("{prompt}（2 分钟内有效，发送「取消」放弃）")]);
+        chat.expect(who, &script.args, script.done).await;
+    }
+    // Commands without arguments just run.
+    for script in scripts.iter().filter(|s| !s.asks()) {
+        chat.advance_secs(61);
+        chat.expect(script.user(), script.cmd, script.done).await;
+    }
+}
+
+#[tokio::test]
+async fn every_command_runs_in_do_not_disturb_hours_and_its_reply_waits_for_the_end_or_is_dropped() {
+    let chat = Chat::with_owner().await;
+    let group = chat.group_id().await;
+    let (hour, hour_start) = local_hour(chat.now_ms());
+    let ends = hour_start + 2 * HOUR_MS;
+    let quiet = |policy| {
+        let hours = QuietHours { start: hour as u8, end: ((hour + 2) % 24) as u8 };
+        GroupSettings { dnd: DndSetting::Hours { hours, policy }, ..GroupSettings::default() }.to_json()
+    };
+    let scripts = scripts(chat.now_ms());
+    for script in &scripts {
+        // Reset every time: some commands change the settings.
+        chat.app.store.set_group_settings(group, &quiet(dealbot::config::DndPolicy::Queue), 1).await.unwrap();
+        chat.advance_secs(61);
+        let replies = chat.say(script.user(), &script.ok()).await;
+        assert!(!replies.is_empty(), "{}", script.ok());
+        assert!(replies.iter().all(|r| r.not_before == ends), "{}: {replies:?}", script.ok());
+        assert!(replies.iter().any(|r| r.text().contains(script.done)), "{}: {replies:?}", script.ok());
+    }
+    assert!(chat.app.sim.sims.gewe.sent().iter().all(|m| !m.content.contains("签到成功")), "nothing sent yet");
+    for script in &scripts {
+        chat.app.store.set_group_settings(group, &quiet(dealbot::config::DndPolicy::Drop), 1).await.unwrap();
+        chat.advance_secs(61);
+        chat.silent(script.user(), &script.ok()).await;
+    }
+}

@@ -19,6 +19,7 @@ mod helpers;
 mod member_commands;
 mod not_annoying;
 mod owner_commands;
+mod playground;
 mod spine;
 mod store;
 mod welcome;

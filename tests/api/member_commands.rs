@@ -161,3 +161,16 @@ async fn help_lists_only_what_the_asker_may_use() {
     let bot = dealbot::sim::gewe::DEFAULT_BOT_NICKNAME;
     assert!(chat.ask(BOB, &format!("@{bot}\u{2005}帮助")).await.contains("我能做这些"));
 }
+
+#[tokio::test]
+async fn members_are_registered_on_their_first_message_and_their_nickname_is_kept_current() {
+    let chat = Chat::start().await;
+    assert_eq!(chat.app.store.member_id(BOB.wxid).await.unwrap(), None);
+    chat.silent(BOB, "大家好").await;
+    let bob = chat.member_id(BOB).await;
+    assert_eq!(chat.app.store.member_nickname(BOB.wxid).await.unwrap().as_deref(), Some(BOB.nick));
+    let renamed = Person { wxid: BOB.wxid, nick: "波波改名了" };
+    assert!(chat.ask(renamed, "帮助").await.contains("我能做这些"), "the reply @-mentions the new name");
+    assert_eq!(chat.app.store.member_nickname(BOB.wxid).await.unwrap().as_deref(), Some(renamed.nick));
+    assert_eq!(chat.member_id(BOB).await, bob, "the same member");
+}

@@ -104,6 +104,9 @@ async fn ordinary_chat_gets_no_reply() {
     ] {
         chat.silent(ALICE, text).await;
     }
+    // A long message is not matched at all, though it contains the keyword.
+    chat.silent(ALICE, &format!("发货{}", "啊".repeat(500))).await;
+    assert_eq!(chat.ask(ALICE, &format!("发货{}", "啊".repeat(400))).await, "48 小时内", "shorter ones are");
 }
 
 #[tokio::test]

@@ -54,7 +54,7 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         return Ok(Flow::Continue);
     }
     let text = msg.text.trim();
-    if text.is_empty() {
+    if text.is_empty() || text.chars().nth(keywords::MAX_MATCHED_CHARS).is_some() {
         return Ok(Flow::Continue);
     }
     let e = cx.engine;

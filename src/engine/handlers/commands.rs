@@ -27,7 +27,7 @@ pub fn dialog_key<'a>(cx: &Context<'_>, msg: &'a Inbound, sender: &'a str) -> Di
     DialogKey { robot_id: cx.robot.id, conversation_id: &msg.conversation_id, member_wxid: sender }
 }
 
-/// Answers a parsed command. `continued` is true for the answer to a dialog (no second cooldown).
+/// Answers a parsed command. `continued` is true for the answer to a dialog (no second cooldown check).
 pub async fn respond(cx: &Context<'_>, msg: &Inbound, parsed: Parsed, continued: bool) -> Result<Flow, EngineError> {
     let Some(spec) = spec_of(&parsed) else { return Ok(Flow::Continue) };
     let (Some(_), Some(sender)) = (&cx.group, msg.sender_id.as_deref()) else { return Ok(Flow::Continue) };
@@ -44,12 +44,14 @@ pub async fn respond(cx: &Context<'_>, msg: &Inbound, parsed: Parsed, continued:
         return say(text::feature_off(f.name())).await;
     }
     let secs = match spec.cooldown {
-        Cooldown::None => 0,
         Cooldown::Member => chat.cooldown_secs,
         Cooldown::Search => chat.search_cooldown_secs,
+        Cooldown::Owner => chat.owner_cooldown_secs,
     };
+    // A command that asked for its arguments or was refused for bad ones starts no cooldown: the member may
+    // correct it at once. A dialog's answer is not checked again.
     if !continued {
-        match e.caches.limits.cooldown(sender, spec.cooldown_key(), secs, cx.now_ms) {
+        match e.caches.limits.check(sender, spec.cooldown_key(), cx.now_ms) {
             limits::Cooldown::Ready => {}
             limits::Cooldown::Wait { secs, notify: true } => return say(text::cooling_down(secs)).await,
             limits::Cooldown::Wait { notify: false, .. } => return Ok(Flow::Done(Vec::new())),
@@ -69,7 +71,10 @@ pub async fn respond(cx: &Context<'_>, msg: &Inbound, parsed: Parsed, continued:
             say(text::dialog_prompt(prompt, chat.dialog_timeout_secs)).await
         }
         Parsed::Invalid { spec, reason } => say(text::usage(&reason, &spec.usage_line(&chat.command_prefix))).await,
-        Parsed::Ready(spec, command) => run(cx, msg, role, spec, command).await.map(Flow::Done),
+        Parsed::Ready(spec, command) => {
+            e.caches.limits.start(sender, spec.cooldown_key(), secs, cx.now_ms);
+            run(cx, msg, role, spec, command).await.map(Flow::Done)
+        }
     }
 }
 

@@ -23,6 +23,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const PLAYGROUND_ROOM: &str = "45810326871@chatroom";
 /// Its display name.
 pub const PLAYGROUND_ROOM_NAME: &str = "省钱福利群";
+/// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
+pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
+pub use playground::playground_wxid;
 
 /// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
 pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";

@@ -2,7 +2,10 @@
 //! member. Messages go page → sim → callback to dealbot; the robot's replies come back through the real send path
 //! (`postText` / `postImage` on the sim) and the page polls them.
 
-use super::{GeweSim, LinkCard, PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME, SentKind, SentMessage, State, unix_millis};
+use super::{
+    GeweSim, LinkCard, PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME, SentKind, SentMessage, State,
+    unix_millis,
+};
 use crate::chat::MemberRef;
 use axum::Router;
 use axum::extract::{Path, Query, State as AxumState};
@@ -165,7 +168,7 @@ async fn share(AxumState(sim): AxumState<GeweSim>, axum::Json(share): axum::Json
     delivered(sim.deliver_card(PLAYGROUND_ROOM, &wxid, &nickname, &card).await)
 }
 
-/// The trimmed nickname and the member wxid the playground gives it (stable across restarts).
+/// The trimmed nickname and the member wxid the playground gives it.
 fn member_identity(sim: &GeweSim, nickname: &str) -> Result<(String, String), String> {
     let nickname = nickname.trim();
     if nickname.is_empty() || nickname.chars().count() > MAX_NICKNAME_CHARS || nickname.contains(['@', '\u{2005}']) {
@@ -174,8 +177,13 @@ fn member_identity(sim: &GeweSim, nickname: &str) -> Result<(String, String), St
     if nickname == sim.bot().nickname {
         return Err("这是机器人的昵称，请换一个".into());
     }
+    Ok((nickname.to_string(), playground_wxid(nickname)))
+}
+
+/// The member wxid the playground gives a nickname (stable across restarts).
+pub fn playground_wxid(nickname: &str) -> String {
     let digest = hex::encode(Sha1::digest(nickname.as_bytes()));
-    Ok((nickname.to_string(), format!("wxid_pg{}", &digest[..14])))
+    format!("wxid_pg{}", &digest[..14])
 }
 
 fn delivered(result: Result<String, super::SimError>) -> Response {
@@ -240,6 +248,7 @@ async fn messages(AxumState(sim): AxumState<GeweSim>, Query(q): Query<After>) ->
     let body = json!({
         "room": {"id": PLAYGROUND_ROOM, "name": PLAYGROUND_ROOM_NAME, "memberCount": member_count},
         "bot": {"wxid": state.bot.wxid, "nickname": state.bot.nickname},
+        "owner": {"wxid": playground_wxid(PLAYGROUND_OWNER_NICKNAME), "nickname": PLAYGROUND_OWNER_NICKNAME},
         "connected": state.callback_url.is_some(),
         "reset": reset,
         "last": last,
