@@ -244,11 +244,9 @@ mod tests {
     }
 
     fn guard(overrides: &[(&str, &str)], ports: &[u16]) -> Guard {
-        let mut s = FetchSettings::default();
-        s.allowed_ports = ports.to_vec();
-        s.resolve =
+        let resolve =
             overrides.iter().map(|(h, a)| ResolveOverride { host: h.to_string(), addr: a.parse().unwrap() }).collect();
-        Guard::new(&s)
+        Guard::new(&FetchSettings { allowed_ports: ports.to_vec(), resolve, ..FetchSettings::default() })
     }
 
     fn check(g: &Guard, platform: Platform, url: &str) -> Result<(), FetchError> {

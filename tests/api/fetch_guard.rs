@@ -225,3 +225,17 @@ async fn concurrent_requests_for_one_photo_make_one_fetch() {
     assert_eq!(cdn.sim.requests(), 1);
     assert!(metrics.encode().contains(r#"dealbot_photo_fetches_total{result="ok"} 1"#), "{}", metrics.encode());
 }
+
+#[tokio::test]
+async fn the_photos_the_simulated_platforms_hand_out_are_fetchable_with_the_demo_settings() {
+    let sim = crate::helpers::SimServer::start().await;
+    let settings = dealbot::demo::settings_for_simulators(&sim.base, &sim.base, "sqlite::memory:", "0123456789abcdef");
+    let photos = Photos::from_settings(&settings.fetch, Metrics::new()).unwrap();
+    for platform in Platform::ALL {
+        let item = dealbot::sim::catalog::item_for_key(platform, "Kx82LmQe");
+        let url = format!("{}/cdn{}", sim.base, item.image_path);
+        let img = photos.get(platform, &url).await.unwrap();
+        assert_eq!(img.dimensions(), (800, 800));
+        assert_eq!(sim.sims.cdn.requests_for(&item.image_path), 1);
+    }
+}
