@@ -358,6 +358,9 @@ impl FetchSettings {
                 return Err(ConfigError::Invalid(format!("fetch: `{h}` must be a host name, not an address")));
             }
         }
+        if let Some(o) = self.resolve.iter().find(|o| o.addr.port() == 0) {
+            return Err(ConfigError::Invalid(format!("fetch.resolve: `{}` needs an address with a port", o.host)));
+        }
         Ok(())
     }
 }
@@ -748,6 +751,26 @@ mod tests {
         assert!(e.to_string().contains("bogus"));
         let short = "[[robots]]\nname=\"a\"\napp_id=\"x\"\nwxid=\"y\"\nwebhook_secret=\"short\"";
         assert!(Settings::from_toml_and_env(short, None, env(&[])).is_err());
+    }
+}
+
+#[cfg(test)]
+mod fetch_settings {
+    use super::*;
+
+    #[test]
+    fn trusted_overrides_and_cdn_hosts_must_be_host_names_with_ports() {
+        let ok = "[fetch]\nresolve = [{ host = \"localhost\", addr = \"127.0.0.1:8080\" }]";
+        let s = Settings::from_toml_and_env(ok, None, Vec::new()).unwrap();
+        assert_eq!(s.fetch.resolve[0].addr, std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+        for bad in [
+            "[fetch]\nresolve = [{ host = \"127.0.0.1\", addr = \"127.0.0.1:8080\" }]",
+            "[fetch]\nresolve = [{ host = \"localhost\", addr = \"127.0.0.1:0\" }]",
+            "[fetch.hosts]\npdd = [\"10.0.0.1\"]",
+            "[fetch]\nmax_redirects = 50",
+        ] {
+            assert!(Settings::from_toml_and_env(bad, None, Vec::new()).is_err(), "{bad}");
+        }
     }
 }
 
