@@ -49,6 +49,7 @@ pub struct Settings {
     pub robots: Vec<RobotSettings>,
     pub affiliate: AffiliateSettings,
     pub admin: AdminSettings,
+    pub fetch: FetchSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -273,21 +274,115 @@ pub struct PosterSettings {
     pub default_template: String,
     /// JPEG quality, 1–100.
     pub jpeg_quality: u8,
-    /// Host names that may resolve to loopback when fetching photos (simulators and the demo only).
-    pub allow_loopback_hosts: Vec<String>,
-    /// Extra photo CDN hosts allowed besides the built-in per-platform list.
-    pub extra_image_hosts: Vec<String>,
 }
 
 impl Default for PosterSettings {
     fn default() -> Self {
-        PosterSettings {
-            templates_dir: "assets/posters".into(),
-            default_template: "classic".into(),
-            jpeg_quality: 85,
-            allow_loopback_hosts: Vec::new(),
-            extra_image_hosts: Vec::new(),
+        PosterSettings { templates_dir: "assets/posters".into(), default_template: "classic".into(), jpeg_quality: 85 }
+    }
+}
+
+/// Product-photo fetching (`crate::fetch`): what may be fetched, from where, and how much.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchSettings {
+    /// Connect timeout of one request.
+    pub connect_timeout_ms: u64,
+    /// Deadline of one photo fetch, redirects and body included.
+    pub timeout_ms: u64,
+    /// Redirect hops followed (each re-checked against the allow-list and the address policy).
+    pub max_redirects: u32,
+    /// Largest accepted photo body, checked on Content-Length and while streaming.
+    pub max_bytes: u64,
+    /// Decode limits: larger declared dimensions or allocations are refused (decompression bombs).
+    pub max_image_width: u32,
+    pub max_image_height: u32,
+    pub max_decode_bytes: u64,
+    /// Photos are scaled down to fit this box (never up).
+    pub fit_width: u32,
+    pub fit_height: u32,
+    /// In-memory cache of resized photos: total size in bytes and time to live.
+    pub cache_max_bytes: u64,
+    pub cache_ttl_secs: u64,
+    /// Ports a photo URL may name (the scheme's default port is always allowed).
+    pub allowed_ports: Vec<u16>,
+    /// Photo CDN host suffixes per platform: a host is allowed when it equals a suffix or ends with `.suffix`.
+    pub hosts: FetchHosts,
+    /// Trusted overrides for simulators and the demo: these exact host names connect to the given address
+    /// (loopback allowed) instead of being resolved. Operator configuration only.
+    pub resolve: Vec<ResolveOverride>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchHosts {
+    pub pdd: Vec<String>,
+    pub jd: Vec<String>,
+    pub taobao: Vec<String>,
+}
+
+/// One trusted name → address override (see [`FetchSettings::resolve`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveOverride {
+    pub host: String,
+    pub addr: std::net::SocketAddr,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        FetchSettings {
+            connect_timeout_ms: 3_000,
+            timeout_ms: 10_000,
+            max_redirects: 3,
+            max_bytes: 5 * 1024 * 1024,
+            max_image_width: 4096,
+            max_image_height: 4096,
+            max_decode_bytes: 64 * 1024 * 1024,
+            fit_width: 800,
+            fit_height: 800,
+            cache_max_bytes: 256 * 1024 * 1024,
+            cache_ttl_secs: 24 * 3600,
+            allowed_ports: Vec::new(),
+            hosts: FetchHosts::default(),
+            resolve: Vec::new(),
         }
+    }
+}
+
+impl Default for FetchHosts {
+    fn default() -> Self {
+        let list = |hosts: &[&str]| hosts.iter().map(|h| h.to_string()).collect();
+        FetchHosts {
+            pdd: list(&["pddpic.com", "yangkeduo.com"]),
+            jd: list(&["360buyimg.com"]),
+            taobao: list(&["alicdn.com", "tbcdn.cn", "taobaocdn.com"]),
+        }
+    }
+}
+
+impl FetchSettings {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(format!("fetch.{m}")));
+        if self.max_redirects > 10 {
+            return invalid("max_redirects must be 0..=10");
+        }
+        if self.fit_width == 0 || self.fit_height == 0 || self.max_image_width == 0 || self.max_image_height == 0 {
+            return invalid("fit_* and max_image_* must be positive");
+        }
+        if self.max_bytes == 0 || self.timeout_ms == 0 || self.connect_timeout_ms == 0 {
+            return invalid("max_bytes, timeout_ms and connect_timeout_ms must be positive");
+        }
+        let hosts = [&self.hosts.pdd, &self.hosts.jd, &self.hosts.taobao];
+        for h in hosts.into_iter().flatten().chain(self.resolve.iter().map(|r| &r.host)) {
+            if h.parse::<std::net::IpAddr>().is_ok() || !h.contains(|c: char| c.is_ascii_alphabetic()) {
+                return Err(ConfigError::Invalid(format!("fetch: `{h}` must be a host name, not an address")));
+            }
+        }
+        if let Some(o) = self.resolve.iter().find(|o| o.addr.port() == 0) {
+            return Err(ConfigError::Invalid(format!("fetch.resolve: `{}` needs an address with a port", o.host)));
+        }
+        Ok(())
     }
 }
 
@@ -549,6 +644,7 @@ impl Settings {
         if !(1..=100).contains(&self.poster.jpeg_quality) {
             return Err(ConfigError::Invalid("poster.jpeg_quality must be 1..=100".into()));
         }
+        self.fetch.validate()?;
         Ok(())
     }
 
@@ -676,6 +772,26 @@ mod tests {
         assert!(e.to_string().contains("bogus"));
         let short = "[[robots]]\nname=\"a\"\napp_id=\"x\"\nwxid=\"y\"\nwebhook_secret=\"short\"";
         assert!(Settings::from_toml_and_env(short, None, env(&[])).is_err());
+    }
+}
+
+#[cfg(test)]
+mod fetch_settings {
+    use super::*;
+
+    #[test]
+    fn trusted_overrides_and_cdn_hosts_must_be_host_names_with_ports() {
+        let ok = "[fetch]\nresolve = [{ host = \"localhost\", addr = \"127.0.0.1:8080\" }]";
+        let s = Settings::from_toml_and_env(ok, None, Vec::new()).unwrap();
+        assert_eq!(s.fetch.resolve[0].addr, std::net::SocketAddr::from(([127, 0, 0, 1], 8080)));
+        for bad in [
+            "[fetch]\nresolve = [{ host = \"127.0.0.1\", addr = \"127.0.0.1:8080\" }]",
+            "[fetch]\nresolve = [{ host = \"localhost\", addr = \"127.0.0.1:0\" }]",
+            "[fetch.hosts]\npdd = [\"10.0.0.1\"]",
+            "[fetch]\nmax_redirects = 50",
+        ] {
+            assert!(Settings::from_toml_and_env(bad, None, Vec::new()).is_err(), "{bad}");
+        }
     }
 }
 

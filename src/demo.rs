@@ -4,7 +4,7 @@
 //! gateway posts callbacks to dealbot's webhook and dealbot sends its replies back through the simulated
 //! gateway's API, so the playground page exercises the real path end to end.
 
-use crate::config::{RobotSettings, Secret, Settings};
+use crate::config::{ResolveOverride, RobotSettings, Secret, Settings};
 use crate::engine::Engine;
 use crate::sim::gewe::{PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, playground_wxid};
 use crate::sim::{SimCredentials, Simulators};
@@ -28,7 +28,12 @@ pub fn settings_for_simulators(
     let mut s = Settings::default();
     s.database.url = database_url.to_string();
     s.server.public_base_url = public_base.to_string();
-    s.poster.allow_loopback_hosts = vec!["localhost".into()];
+    // The simulated CDN runs on this machine: its host name is a trusted override to the loopback address.
+    if let Ok(url) = url::Url::parse(sim_base)
+        && let (Some(host), Some(port)) = (url.domain(), url.port_or_known_default())
+    {
+        s.fetch.resolve = vec![ResolveOverride { host: host.to_string(), addr: ([127, 0, 0, 1], port).into() }];
+    }
     s.robots = vec![RobotSettings {
         name: "demo".into(),
         base_url: format!("{sim_base}/gewe/v2/api"),

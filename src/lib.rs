@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod fetch;
 pub mod http;
 pub mod links;
 pub mod money;

@@ -38,6 +38,9 @@ pub struct Metrics {
     pub inbound_pending: Gauge,
     pub outbox_queued: Gauge,
     pub group_queues: Gauge,
+    /// Product-photo fetches by outcome (`ok` or a `FetchError` kind); cache hits are not counted.
+    pub photo_fetches: Family<ResultLabel, Counter>,
+    pub photo_fetch_seconds: Histogram,
 }
 
 impl Default for Metrics {
@@ -61,6 +64,8 @@ impl Metrics {
         let inbound_pending = Gauge::default();
         let outbox_queued = Gauge::default();
         let group_queues = Gauge::default();
+        let photo_fetches = Family::<ResultLabel, Counter>::default();
+        let photo_fetch_seconds = Histogram::new(exponential_buckets(0.002, 2.0, 14));
         r.register("messages_in", "Webhook deliveries by outcome", messages_in.clone());
         r.register("replies_queued", "Replies written to the outbox", replies_queued.clone());
         r.register("replies_sent", "Outbox rows delivered to the gateway", replies_sent.clone());
@@ -73,6 +78,12 @@ impl Metrics {
         r.register("inbound_pending", "Inbound messages waiting to be handled", inbound_pending.clone());
         r.register("outbox_queued", "Outbox rows waiting to be sent", outbox_queued.clone());
         r.register("group_queues", "Active per-group queues", group_queues.clone());
+        r.register("photo_fetches", "Product-photo fetches by outcome", photo_fetches.clone());
+        r.register(
+            "photo_fetch_seconds",
+            "Product-photo fetch, decode and resize latency",
+            photo_fetch_seconds.clone(),
+        );
         Metrics {
             registry: Arc::new(r),
             messages_in,
@@ -87,6 +98,8 @@ impl Metrics {
             inbound_pending,
             outbox_queued,
             group_queues,
+            photo_fetches,
+            photo_fetch_seconds,
         }
     }
 

@@ -14,6 +14,7 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
 mod member_commands;
