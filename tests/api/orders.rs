@@ -62,6 +62,9 @@ fn advance(app: &TestApp, by: Duration) {
 async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_changes_nothing() {
     let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
         s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+        // Reconciling five days of JD reads 120 one-hour windows in one request.
+        s.affiliate.jd.qps = 100;
+        s.server.request_timeout_ms = 60_000;
     })
     .await;
     app.sim.sims.pdd.set_order_stage(Duration::from_secs(1_800));
@@ -185,7 +188,8 @@ async fn event_count(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn a_member_claims_an_unattributed_order_in_the_chat() {
-    let app = TestApp::spawn().await;
+    // The claim is sent after the clocks moved on: it must not count as a stale message.
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| s.engine.max_message_age_secs = 86_400).await;
     let robot_id = *app.engine.robots.keys().next().unwrap();
     let group = app.store.ensure_group(robot_id, ROOM, true, app.clock.now_ms()).await.unwrap();
     // Two members convert the same Taobao item: the heuristic cannot tell whose the order is.
