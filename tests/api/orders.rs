@@ -101,7 +101,17 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     .await;
     assert_eq!(conversions.len(), 12);
     // PDD makes orders on request (one per conversion); JD and Taobao make one per conversion minutes later.
-    assert_eq!(app.sim.sims.pdd.generate_orders(4, Duration::from_secs(300)).len(), 4);
+    let made: Vec<String> = app
+        .http
+        .post(format!("{}/pdd/sim/orders/generate", app.sim.base))
+        .json(&serde_json::json!({"count": 4, "spread_secs": 300}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 4);
     advance(&app, Duration::from_secs(20 * 60));
 
     let first = sync_all(&app).await;
