@@ -68,6 +68,7 @@ gateway_url = "{base}/jd/routerjson"
 app_key = "{key}"
 app_secret = "{secret}"
 default_pid = "3100000001"
+qps = 50
 [orders]
 lease_ttl_secs = 2
 "#,
@@ -113,4 +114,26 @@ lease_ttl_secs = 2
     assert_eq!(members, (0..96).collect::<Vec<i64>>(), "each conversion's order once");
     assert!(store.orders_awaiting_ledger(10).await.unwrap().is_empty(), "every change handed to the ledger");
     assert!(store.sync_cursor(Platform::Jd).await.unwrap().unwrap() >= now_secs() - 60);
+
+    // The union and the store agree over the whole period.
+    sim.sims.jd.set_order_delay(Duration::ZERO);
+    // Off the test's runtime thread: the simulators answer on it.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_dealbot"))
+            .args(["orders", "reconcile", "--platform", "jd", "--since", &start.to_string(), "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "warn")
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["union_orders"], 96, "{report}");
+    assert_eq!(report["stored_orders"], 96, "{report}");
+    for list in ["lost", "extra", "changed"] {
+        assert_eq!(report[list], serde_json::json!([]), "{list}: {report}");
+    }
+    assert_eq!(report["union_commission"], report["stored_commission"], "{report}");
 }
