@@ -3,6 +3,7 @@
 
 use crate::helpers::*;
 use dealbot::order::Lifecycle;
+use dealbot::orders::lease::Lease;
 use dealbot::orders::sync::{OrderSync, SyncReport};
 use dealbot::platform::Platform;
 use dealbot::sim::catalog;
@@ -247,4 +248,30 @@ async fn a_member_claims_an_unattributed_order_in_the_chat() {
     assert!(reply.contains("无法绑定"), "{reply}");
     let o = app.store.order_by_key(Platform::Taobao, &key).await.unwrap().unwrap();
     assert_eq!(o.attribution.member_id, app.store.member_id(wxid).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_background_worker_syncs_on_its_schedule_under_the_lease() {
+    let app = TestApp::spawn_on(TestDb::postgres().await, |s| {
+        s.orders.enabled = true;
+        s.orders.jd_interval_secs = 1;
+        s.affiliate.jd.qps = 100;
+    })
+    .await;
+    let item = promotable(Platform::Jd, 100_087_654_300, 0);
+    app.sim.sims.gewe.deliver_text(ROOM, MEMBERS[0].0, MEMBERS[0].1, &link(Platform::Jd, item)).await.unwrap();
+    eventually("the conversion", Duration::from_secs(60), || async {
+        (!app.store.recent_conversions(10).await.unwrap().is_empty()).then_some(())
+    })
+    .await;
+    advance(&app, Duration::from_secs(20 * 60));
+    let order = eventually("the order synced in the background", Duration::from_secs(60), || async {
+        app.store.orders_modified_between(Platform::Jd, 0, i64::MAX).await.unwrap().pop()
+    })
+    .await;
+    assert_eq!(order.attribution.member_id, app.store.member_id(MEMBERS[0].0).await.unwrap());
+    assert!(app.store.sync_cursor(Platform::Jd).await.unwrap().is_some());
+    // This instance holds the JD lease: another one sharing the database cannot take it.
+    let other = Lease::new(app.store.clone(), app.clock.clone(), Lease::name_for(Platform::Jd), "other", 60_000);
+    assert!(!other.acquire().await.unwrap());
 }
