@@ -14,6 +14,7 @@ pub mod groups;
 pub mod inbound;
 pub mod invites;
 pub mod keywords;
+pub mod ledger;
 pub mod media;
 pub mod members;
 pub mod orders;

@@ -9,6 +9,7 @@ mod conversation;
 mod crash;
 #[allow(dead_code)]
 mod helpers;
+mod ledger;
 mod member_commands;
 mod not_annoying;
 mod orders;

@@ -2,11 +2,13 @@
 //! for those conversions, sync reads them over HTTP, and every order lands with the right group and member.
 
 use crate::helpers::*;
+use dealbot::money::Fen;
 use dealbot::order::Lifecycle;
 use dealbot::orders::lease::Lease;
 use dealbot::orders::sync::{OrderSync, SyncReport};
 use dealbot::platform::Platform;
 use dealbot::sim::catalog;
+use dealbot::store::ledger::AccountKind;
 use dealbot::store::orders::AttributionKind;
 use dealbot::store::pids::PidOwner;
 use serde_json::Value;
@@ -41,7 +43,7 @@ fn group_pid(platform: Platform, g: usize) -> String {
 async fn sync_all(app: &TestApp) -> Vec<SyncReport> {
     let mut reports = Vec::new();
     for platform in Platform::ALL {
-        let settings = &app.engine.settings.orders;
+        let settings = &app.engine.settings;
         let sync = OrderSync::for_platform(&app.store, &app.engine.affiliates, platform, settings, &app.clock).unwrap();
         let lease = sync.lease("test");
         assert!(lease.acquire().await.unwrap());
@@ -72,8 +74,13 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     let robot_id = *app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     let mut group_ids = Vec::new();
+    // The first group has an owner (partner), who earns a share of its orders.
+    let partner = app.store.ensure_partner("wxid_orders_owner", "群主", now).await.unwrap();
     for (g, room) in ROOMS.iter().enumerate() {
         let group = app.store.ensure_group(robot_id, room, true, now).await.unwrap();
+        if g == 0 {
+            app.store.set_group_partner(group.id, Some(partner), now).await.unwrap();
+        }
         for platform in Platform::ALL {
             app.store.set_pid(platform, &group_pid(platform, g), room, PidOwner::Group(group.id), now).await.unwrap();
         }
@@ -162,7 +169,11 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     assert_eq!(states.len(), 12);
     assert!(states.iter().all(|s| *s != Lifecycle::Paid), "{states:?}");
 
-    // Three more runs change nothing.
+    // The ledger holds each member's rebate (50 %) and the owner's share (10 %) to the 分: pending until settled,
+    // then available; nothing for invalid orders.
+    let balances = ledger_matches_the_orders(&app, &member_ids, partner).await;
+
+    // Three more runs change nothing, in the orders or in the ledger.
     let events_before = event_count(&app).await;
     for _ in 0..3 {
         for r in sync_all(&app).await {
@@ -170,6 +181,7 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
         }
     }
     assert_eq!(event_count(&app).await, events_before);
+    assert_eq!(ledger_matches_the_orders(&app, &member_ids, partner).await, balances);
 
     // Reconciliation over the admin API: nothing lost, extra or changed; the same commission on both sides.
     let since = app.clock.now_secs() - 6 * 86_400;
@@ -185,6 +197,47 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
         assert_eq!(r["changed"], serde_json::json!([]), "{r}");
         assert_eq!(r["union_commission"], r["stored_commission"], "{r}");
     }
+}
+
+/// Checks every account against the stored orders; returns the balances.
+async fn ledger_matches_the_orders(
+    app: &TestApp,
+    members: &HashMap<String, i64>,
+    partner: i64,
+) -> Vec<(i64, i64, i64)> {
+    let share = |commission: Fen, bps: i64| commission.0 * bps / 10_000;
+    let mut expected: HashMap<(AccountKind, i64), (i64, i64)> = HashMap::new();
+    for platform in Platform::ALL {
+        for o in app.store.orders_modified_between(platform, 0, i64::MAX).await.unwrap() {
+            let mut accounts = vec![(AccountKind::Member, o.attribution.member_id.unwrap(), 5_000)];
+            if let Some(p) = o.attribution.partner_id {
+                accounts.push((AccountKind::Partner, p, 1_000));
+            }
+            for (kind, id, bps) in accounts {
+                let e = expected.entry((kind, id)).or_default();
+                match o.lifecycle {
+                    Lifecycle::Settled => e.1 += share(o.settled_commission, bps),
+                    Lifecycle::Paid | Lifecycle::Received | Lifecycle::Verified => {
+                        e.0 += share(o.estimated_commission, bps)
+                    }
+                    _ => {}
+                }
+            }
+            let booked = app.store.ledger_order(o.id).await.unwrap().expect("every order reached the ledger");
+            assert_eq!(booked.holders.member, o.attribution.member_id, "{o:?}");
+        }
+    }
+    let mut out = Vec::new();
+    let accounts = members.values().map(|m| (AccountKind::Member, *m)).chain([(AccountKind::Partner, partner)]);
+    for (kind, id) in accounts {
+        let b = app.store.ledger_balance(kind, id).await.unwrap();
+        let (pending, available) = expected.get(&(kind, id)).copied().unwrap_or_default();
+        assert_eq!((b.pending, b.available), (pending, available), "{kind:?} {id}");
+        assert_eq!(app.store.ledger_entries_sum(kind, id).await.unwrap(), b);
+        out.push((id, b.pending, b.available));
+    }
+    assert!(out.iter().any(|(_, _, available)| *available > 0), "some money settled: {out:?}");
+    out
 }
 
 async fn event_count(app: &TestApp) -> usize {

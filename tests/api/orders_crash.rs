@@ -5,8 +5,10 @@
 use crate::helpers::*;
 use dealbot::affiliate::Attribution;
 use dealbot::affiliate::jd::JdClient;
+use dealbot::order::Lifecycle;
 use dealbot::platform::Platform;
 use dealbot::sim::SimCredentials;
+use dealbot::store::ledger::AccountKind;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -113,6 +115,14 @@ lease_ttl_secs = 2
     members.sort();
     assert_eq!(members, (0..96).collect::<Vec<i64>>(), "each conversion's order once");
     assert!(store.orders_awaiting_ledger(10).await.unwrap().is_empty(), "every change handed to the ledger");
+    // Nobody to share with: the operator holds every commission, each exactly once.
+    let pending: i64 = orders.iter().filter(|o| o.lifecycle.is_pending()).map(|o| o.estimated_commission.0).sum();
+    let settled: i64 =
+        orders.iter().filter(|o| o.lifecycle == Lifecycle::Settled).map(|o| o.settled_commission.0).sum();
+    let operator = store.ledger_balance(AccountKind::Operator, 0).await.unwrap();
+    assert_eq!((operator.pending, operator.available), (pending, settled));
+    assert!(pending > 0);
+    assert_eq!(store.ledger_entries_sum(AccountKind::Operator, 0).await.unwrap(), operator);
     assert!(store.sync_cursor(Platform::Jd).await.unwrap().unwrap() >= now_secs() - 60);
 
     // The union and the store agree over the whole period.
