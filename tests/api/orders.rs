@@ -195,7 +195,9 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
         assert_eq!(r["lost"], serde_json::json!([]), "{r}");
         assert_eq!(r["extra"], serde_json::json!([]), "{r}");
         assert_eq!(r["changed"], serde_json::json!([]), "{r}");
+        assert_eq!(r["missing_in_ledger"], serde_json::json!([]), "{r}");
         assert_eq!(r["union_commission"], r["stored_commission"], "{r}");
+        assert_eq!(r["ledger_commission"], r["stored_commission"], "{r}");
     }
 }
 

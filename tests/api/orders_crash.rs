@@ -142,8 +142,9 @@ lease_ttl_secs = 2
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["union_orders"], 96, "{report}");
     assert_eq!(report["stored_orders"], 96, "{report}");
-    for list in ["lost", "extra", "changed"] {
+    for list in ["lost", "extra", "changed", "missing_in_ledger"] {
         assert_eq!(report[list], serde_json::json!([]), "{list}: {report}");
     }
     assert_eq!(report["union_commission"], report["stored_commission"], "{report}");
+    assert_eq!(report["ledger_commission"], report["stored_commission"], "{report}");
 }
