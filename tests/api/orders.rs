@@ -255,7 +255,11 @@ async fn event_count(app: &TestApp) -> usize {
 #[tokio::test]
 async fn a_member_claims_an_unattributed_order_in_the_chat() {
     // The claim is sent after the clocks moved on: it must not count as a stale message.
-    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| s.engine.max_message_age_secs = 86_400).await;
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.engine.max_message_age_secs = 86_400;
+        s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+    })
+    .await;
     let robot_id = *app.engine.robots.keys().next().unwrap();
     let group = app.store.ensure_group(robot_id, ROOM, true, app.clock.now_ms()).await.unwrap();
     // Two members convert the same Taobao item: the heuristic cannot tell whose the order is.
@@ -276,6 +280,17 @@ async fn a_member_claims_an_unattributed_order_in_the_chat() {
     let unattributed = app.store.unattributed_orders(Some(Platform::Taobao), 10).await.unwrap();
     assert_eq!(unattributed.len(), 2, "ambiguous orders stay unattributed and are listed: {unattributed:?}");
     assert!(unattributed.iter().all(|o| o.attribution.group_id == Some(group.id)));
+    let listed: Value = app
+        .http
+        .get(format!("{}/admin/api/orders/unattributed?platform=taobao", app.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
 
     let (wxid, nick) = MEMBERS[0];
     let key = unattributed[0].order_key.clone();
