@@ -345,3 +345,70 @@ async fn the_background_worker_syncs_on_its_schedule_under_the_lease() {
     let other = Lease::new(app.store.clone(), app.clock.clone(), Lease::name_for(Platform::Jd), "other", 60_000);
     assert!(!other.acquire().await.unwrap());
 }
+
+#[tokio::test]
+async fn a_refund_reverses_the_rebate_and_nothing_moves_a_settled_order_back() {
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+    })
+    .await;
+    let (wxid, nick) = MEMBERS[0];
+    for n in 0..2 {
+        let text = link(Platform::Pdd, promotable(Platform::Pdd, 386_512_047_700, n));
+        app.sim.sims.gewe.deliver_text(ROOM, wxid, nick, &text).await.unwrap();
+    }
+    eventually("two conversions", Duration::from_secs(60), || async {
+        (app.store.recent_conversions(10).await.unwrap().len() >= 2).then_some(())
+    })
+    .await;
+    let made = app.sim.sims.pdd.generate_orders(2, Duration::from_secs(60));
+    assert_eq!(made.len(), 2);
+    let sync =
+        OrderSync::for_platform(&app.store, &app.engine.affiliates, Platform::Pdd, &app.engine.settings, &app.clock)
+            .unwrap();
+    let lease = sync.lease("test");
+    assert!(lease.acquire().await.unwrap());
+    sync.run(&lease).await.unwrap();
+    let member = app.store.member_id(wxid).await.unwrap().unwrap();
+    let order = |sn: &str| {
+        let sn = sn.to_string();
+        let store = app.store.clone();
+        async move { store.order_by_key(Platform::Pdd, &sn).await.unwrap().unwrap() }
+    };
+    let (refunded, kept) = (order(&made[0]).await, order(&made[1]).await);
+    let rebate = |o: &dealbot::store::orders::StoredOrder| o.estimated_commission.0 * 5_000 / 10_000;
+    let balance = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!(balance.pending, rebate(&refunded) + rebate(&kept));
+
+    // One order is refunded, the other settles (over the simulator's HTTP admin call).
+    let set_status = |sn: &str, status: i64| {
+        let body = serde_json::json!({"order_sn": sn, "order_status": status, "at": app.sim.sims.pdd.now() + 60});
+        app.http.post(format!("{}/pdd/sim/orders/status", app.sim.base)).json(&body).send()
+    };
+    assert_eq!(set_status(&made[0], 4).await.unwrap().status(), 204);
+    assert_eq!(set_status(&made[1], 5).await.unwrap().status(), 204);
+    assert_eq!(set_status("000000-000000000000000", 5).await.unwrap().status(), 422);
+    advance(&app, Duration::from_secs(120));
+    sync.run(&lease).await.unwrap();
+    assert_eq!(order(&made[0]).await.lifecycle, Lifecycle::Invalid);
+    assert_eq!(order(&made[1]).await.lifecycle, Lifecycle::Settled);
+    let balance = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!((balance.pending, balance.available), (0, rebate(&kept)));
+
+    // A later report turning the settled order invalid does not move it back; reconciliation lists it.
+    assert_eq!(set_status(&made[1], 4).await.unwrap().status(), 204);
+    advance(&app, Duration::from_secs(120));
+    let r = sync.run(&lease).await.unwrap();
+    assert_eq!((r.changed, r.inserted), (0, 0), "{r:?}");
+    let stored = order(&made[1]).await;
+    assert_eq!((stored.lifecycle, stored.raw_status.as_str()), (Lifecycle::Settled, "5"));
+    assert_eq!(app.store.ledger_balance(AccountKind::Member, member).await.unwrap(), balance);
+    let since = app.clock.now_secs() - 3_600;
+    let url = format!("{}/admin/api/orders/reconcile?platform=pdd&since={since}", app.base);
+    let report: Value = app.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+    let changed = report["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{report}");
+    assert_eq!(changed[0]["order_key"], made[1].as_str());
+    assert_eq!(changed[0]["union_lifecycle"], "invalid");
+    assert_eq!(changed[0]["stored_lifecycle"], "settled");
+}
