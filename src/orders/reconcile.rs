@@ -6,6 +6,7 @@
 
 use super::OrdersError;
 use super::source::{OrderSource, windows};
+use crate::affiliate::orders::SyncedOrder;
 use crate::ledger::rules::Phase;
 use crate::money::Fen;
 use crate::order::Lifecycle;
@@ -52,12 +53,10 @@ pub async fn reconcile(
     now: i64,
 ) -> Result<Reconciliation, OrdersError> {
     let platform = source.platform();
-    let mut reported = HashMap::new();
+    let mut reported: HashMap<String, SyncedOrder> = HashMap::new();
     for (start, end) in windows(since, until, source.max_window_secs()) {
         for o in source.fetch_window(start, end, now).await? {
-            let keep = reported
-                .get(&o.order_key)
-                .is_none_or(|p: &crate::affiliate::orders::SyncedOrder| p.modified_at <= o.modified_at);
+            let keep = reported.get(&o.order_key).is_none_or(|p| p.modified_at <= o.modified_at);
             if keep {
                 reported.insert(o.order_key.clone(), o);
             }
