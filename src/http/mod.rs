@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod media;
 pub mod ops;
+pub mod orders;
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(auth::router())
         .merge(crate::admin::router(&state))
+        .merge(orders::router())
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))

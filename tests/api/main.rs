@@ -17,8 +17,12 @@ mod crash;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
+mod ledger;
 mod member_commands;
 mod not_annoying;
+mod orders;
+mod orders_crash;
+mod orders_store;
 mod owner_commands;
 mod playground;
 mod spine;
