@@ -13,8 +13,10 @@ pub mod rules;
 
 use crate::config::LedgerSettings;
 use crate::money::Bps;
+use crate::money::Fen;
 use crate::order::OrderFacts;
 use crate::store::ledger::{BookingConfig, LedgerOrder};
+use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
 use crate::store::{Store, StoreError};
 use rules::{Rates, Split, Step};
 
@@ -98,5 +100,32 @@ impl Ledger {
                 split: b.order.map(|o: LedgerOrder| o.split).unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// A member asks to withdraw `amount` from their available balance.
+    #[tracing::instrument(skip(self))]
+    pub async fn request_withdrawal(&self, member_id: i64, amount: Fen) -> Result<WithdrawalRequest, LedgerError> {
+        let (min, max) = (Fen(self.settings.min_withdrawal_fen), Fen(self.settings.max_withdrawal_fen));
+        if amount < min {
+            return Ok(WithdrawalRequest::BelowMinimum { min });
+        }
+        if amount > max {
+            return Ok(WithdrawalRequest::AboveMaximum { max });
+        }
+        Ok(self.store.request_withdrawal(member_id, amount, crate::store::now_ms()).await?)
+    }
+
+    /// An admin approves (pays out) or rejects (with a reason) an open request.
+    #[tracing::instrument(skip(self, reason))]
+    pub async fn decide_withdrawal(
+        &self,
+        id: i64,
+        approve: bool,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Withdrawal, LedgerError> {
+        let now = crate::store::now_ms();
+        let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
+        Ok(self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?)
     }
 }

@@ -24,6 +24,7 @@ pub mod points;
 pub mod robots;
 pub mod stats;
 pub mod tokens;
+pub mod withdrawals;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

@@ -16,3 +16,4 @@ mod owner_commands;
 mod spine;
 mod store;
 mod welcome;
+mod withdrawals;
