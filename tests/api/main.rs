@@ -10,6 +10,7 @@ mod crash;
 #[allow(dead_code)]
 mod helpers;
 mod ledger;
+mod ledger_props;
 mod member_commands;
 mod not_annoying;
 mod owner_commands;
