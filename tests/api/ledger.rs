@@ -9,6 +9,7 @@ use dealbot::order::{Lifecycle, OrderFacts};
 use dealbot::platform::Platform;
 use dealbot::store::Store;
 use dealbot::store::ledger::{AccountKind, RateScope, Share};
+use dealbot::store::stats_money::MoneyScope;
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -32,6 +33,7 @@ on_both_engines!(
     the_same_report_twice_changes_nothing_and_late_reports_are_ignored,
     an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settlement,
     the_most_specific_rate_rule_wins,
+    the_daily_rollup_reports_per_group_partner_and_member,
 );
 
 /// A group owned by a partner whose agent is another partner; one member.
@@ -194,4 +196,35 @@ async fn the_most_specific_rate_rule_wins(db: TestDb) {
     let a = l.apply(&facts(&w, 1, Lifecycle::Settled, 1000)).await.unwrap();
     assert_eq!(a.split.rebate, Fen(700));
     assert_eq!(a.split.total(), Fen(1000));
+}
+
+async fn the_daily_rollup_reports_per_group_partner_and_member(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    // 1_790_000_000 is 14:13 UTC = 22:13 at UTC+8, the same local day 20717.
+    let day = dealbot::ledger::rules::local_day(1_790_000_000, 8);
+    assert_eq!(day, 20717);
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 1000)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Paid, 500)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Settled, 600)).await.unwrap();
+    l.apply(&facts(&w, 3, Lifecycle::Paid, 400)).await.unwrap();
+    l.apply(&facts(&w, 3, Lifecycle::Invalid, 400)).await.unwrap();
+    let mut jd = facts(&w, 4, Lifecycle::Paid, 100);
+    jd.platform = Platform::Jd;
+    l.apply(&jd).await.unwrap();
+    let rows = s.money_report(MoneyScope::Group(w.group), day - 29, day, 8).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.platform.as_str()).collect::<Vec<_>>(), vec!["jd", "pdd"]);
+    let pdd = &rows[1];
+    assert_eq!((pdd.day, pdd.orders, pdd.invalid_orders), (day, 3, 1));
+    assert_eq!(pdd.gmv, Fen(19_000));
+    assert_eq!(pdd.commission_estimated, Fen(1500), "the invalid order's estimate is taken out");
+    assert_eq!(pdd.commission_settled, Fen(600));
+    assert_eq!((pdd.rebate_estimated, pdd.rebate_settled), (Fen(750), Fen(300)));
+    assert_eq!(s.money_report(MoneyScope::Partner(w.partner), day, day, 8).await.unwrap(), rows);
+    assert_eq!(s.money_report(MoneyScope::Member(w.member), day, day, 8).await.unwrap(), rows);
+    assert!(s.money_report(MoneyScope::Group(w.group + 1), day - 29, day, 8).await.unwrap().is_empty());
+    assert!(s.money_report(MoneyScope::Group(w.group), day + 1, day + 30, 8).await.unwrap().is_empty());
+    let all = s.money_report(MoneyScope::All, day, day, 8).await.unwrap();
+    assert_eq!(all, rows);
 }
