@@ -34,6 +34,7 @@ on_both_engines!(
     an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settlement,
     the_most_specific_rate_rule_wins,
     the_daily_rollup_reports_per_group_partner_and_member,
+    members_are_told_once_per_step_in_private_chat_when_notices_are_on,
 );
 
 /// A group owned by a partner whose agent is another partner; one member.
@@ -227,4 +228,27 @@ async fn the_daily_rollup_reports_per_group_partner_and_member(db: TestDb) {
     assert!(s.money_report(MoneyScope::Group(w.group), day + 1, day + 30, 8).await.unwrap().is_empty());
     let all = s.money_report(MoneyScope::All, day, day, 8).await.unwrap();
     assert_eq!(all, rows);
+}
+
+async fn members_are_told_once_per_step_in_private_chat_when_notices_are_on(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();
+    let sent = s.outbox_for("wxid_member").await.unwrap();
+    assert_eq!(sent.len(), 1, "one notice per order and step");
+    assert!(sent[0].body.contains("已付款，预估返利 ¥4.99"), "{}", sent[0].body);
+    l.apply(&facts(&w, 1, Lifecycle::Settled, 1000)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Paid, 200)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Invalid, 200)).await.unwrap();
+    let bodies: Vec<String> = s.outbox_for("wxid_member").await.unwrap().into_iter().map(|o| o.body).collect();
+    assert_eq!(bodies.len(), 4);
+    assert!(bodies[1].contains("已结算，返利 ¥5.00 已到账"), "{}", bodies[1]);
+    assert!(bodies[3].contains("已失效"), "{}", bodies[3]);
+
+    let quiet = LedgerSettings { member_notices: false, ..LedgerSettings::default() };
+    let l = Ledger::with_settings(s.clone(), quiet, 8);
+    l.apply(&facts(&w, 3, Lifecycle::Paid, 200)).await.unwrap();
+    assert_eq!(s.outbox_for("wxid_member").await.unwrap().len(), 4, "switched off");
 }
