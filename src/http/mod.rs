@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod ledger;
 pub mod media;
 pub mod ops;
 pub mod webhook;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(ops::router())
         .merge(auth::router())
+        .merge(ledger::router())
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
