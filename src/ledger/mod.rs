@@ -11,6 +11,7 @@
 
 pub mod notices;
 pub mod rules;
+pub mod statement;
 
 use crate::config::LedgerSettings;
 use crate::money::Bps;
@@ -150,5 +151,13 @@ impl Ledger {
         let now = crate::store::now_ms();
         let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
         Ok(self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?)
+    }
+
+    /// The member's balances and latest `limit` orders.
+    pub async fn statement(&self, member_id: i64, limit: i64) -> Result<statement::Statement, LedgerError> {
+        let balance = self.store.ledger_balance(crate::store::ledger::AccountKind::Member, member_id).await?;
+        let orders = self.store.member_ledger_orders(member_id, limit).await?;
+        let lines = orders.iter().map(|o| statement::StatementLine::of(o, self.utc_offset_hours)).collect();
+        Ok(statement::Statement { balance, lines })
     }
 }

@@ -152,6 +152,18 @@ async fn the_same_report_twice_changes_nothing_and_late_reports_are_ignored(db: 
         balance(&s, AccountKind::Member, w.member).await,
         Buckets { pending: 20, available: 80, ..Buckets::default() }
     );
+    // The member's statement: newest first, pending ones with the month they are expected to settle.
+    let st = l.statement(w.member, 10).await.unwrap();
+    assert_eq!(st.balance.pending, 20);
+    let lines: Vec<_> = st.lines.iter().map(|x| (x.order_key.as_str(), x.base.0, x.rebate.0, x.phase)).collect();
+    assert_eq!(
+        lines,
+        vec![("sn-9", 60, 30, Phase::Available), ("sn-8", 40, 20, Phase::Pending), ("sn-7", 100, 50, Phase::Available)]
+    );
+    assert_eq!(st.lines[1].expected_settlement.as_deref(), Some("2026-10"));
+    assert_eq!(st.lines[0].expected_settlement, None);
+    let text = dealbot::ledger::statement::render(&st);
+    assert!(text.contains("sn-8：佣金 ¥0.40 × 50% = 返利 ¥0.20，待结算，预计 2026-10 结算"), "{text}");
 }
 
 async fn an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settlement(db: TestDb) {
