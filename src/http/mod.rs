@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod ledger;
 pub mod media;
 pub mod ops;
 pub mod orders;
@@ -43,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(crate::admin::router(&state))
         .merge(orders::router())
+        .merge(ledger::router())
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))

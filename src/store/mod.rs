@@ -25,8 +25,10 @@ pub mod pids;
 pub mod points;
 pub mod robots;
 pub mod stats;
+pub mod stats_money;
 pub mod tokens;
 pub mod users;
+pub mod withdrawals;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

@@ -18,6 +18,7 @@ mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
 mod ledger;
+mod ledger_props;
 mod member_commands;
 mod not_annoying;
 mod orders;
@@ -28,3 +29,4 @@ mod playground;
 mod spine;
 mod store;
 mod welcome;
+mod withdrawals;
