@@ -49,6 +49,7 @@ pub struct Settings {
     pub robots: Vec<RobotSettings>,
     pub affiliate: AffiliateSettings,
     pub admin: AdminSettings,
+    pub orders: OrdersSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -218,6 +219,48 @@ impl Default for ChatSettings {
             search_page_size: 3,
             welcome_max_mentions: 20,
             faq_threshold_percent: 60,
+        }
+    }
+}
+
+/// Order sync (`[orders]`): a schedule per platform, the overlap re-scanned each run, the lease, attribution.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrdersSettings {
+    /// Run the background sync for every enabled platform.
+    pub enabled: bool,
+    /// Seconds between two runs, per platform.
+    pub pdd_interval_secs: u64,
+    pub jd_interval_secs: u64,
+    pub taobao_interval_secs: u64,
+    /// Each run re-scans this much before the cursor (late updates).
+    pub overlap_secs: u64,
+    /// The first run (no cursor yet) starts this far back.
+    pub initial_lookback_secs: u64,
+    /// Longest Taobao window: 3 h normally, 20 min during 618 / 双11 / 年货节.
+    pub taobao_window_secs: u64,
+    /// Orders per page (clamped to each platform's range: PDD 10..100, JD ..500, Taobao ..100).
+    pub page_size: u32,
+    /// How long a sync lease lasts without renewal; renewed after every window.
+    pub lease_ttl_secs: u64,
+    /// An order without a member parameter goes to the one member who converted that item with that PID this
+    /// long before it was paid.
+    pub heuristic_window_secs: u64,
+}
+
+impl Default for OrdersSettings {
+    fn default() -> Self {
+        OrdersSettings {
+            enabled: true,
+            pdd_interval_secs: 300,
+            jd_interval_secs: 60,
+            taobao_interval_secs: 300,
+            overlap_secs: 1_800,
+            initial_lookback_secs: 3 * 86_400,
+            taobao_window_secs: 3 * 3_600,
+            page_size: 50,
+            lease_ttl_secs: 120,
+            heuristic_window_secs: 3_600,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod http;
 pub mod links;
 pub mod money;
 pub mod order;
+pub mod orders;
 pub mod outbox;
 pub mod platform;
 pub mod poster;

@@ -49,6 +49,11 @@ enum Command {
         /// The message text; read from standard input when absent.
         text: Option<String>,
     },
+    /// Affiliate orders: backfill the sync, reconcile a period with the union.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
     /// Manage dashboard (/admin) users.
     Admin {
         #[command(subcommand)]
@@ -62,6 +67,52 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum OrdersCommand {
+    /// Sync the orders of one union updated since DATE (a backfill), window by window; safe to interrupt and rerun.
+    Sync {
+        /// pdd, jd or taobao.
+        #[arg(long)]
+        platform: dealbot::platform::Platform,
+        /// Unix seconds, `yyyy-MM-dd` or `yyyy-MM-dd HH:mm:ss` (Beijing time).
+        #[arg(long)]
+        since: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+    /// Compare the orders the union reports for a period with the stored ones; prints one JSON report.
+    Reconcile {
+        #[arg(long)]
+        platform: dealbot::platform::Platform,
+        #[arg(long)]
+        since: String,
+        /// Defaults to now.
+        #[arg(long)]
+        until: Option<String>,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn time_arg(s: &str) -> anyhow::Result<i64> {
+    dealbot::orders::parse_time_arg(s).with_context(|| format!("not a time: `{s}` (unix seconds or yyyy-MM-dd)"))
+}
+
+/// The store and the sync of `platform` as configured.
+async fn order_sync(
+    config: Option<&std::path::Path>,
+    platform: dealbot::platform::Platform,
+) -> anyhow::Result<dealbot::orders::sync::OrderSync> {
+    let settings = Settings::load(config)?;
+    dealbot::telemetry::init(settings.server.json_logs);
+    let store = dealbot::store::Store::connect(&settings.database.url, settings.database.max_connections).await?;
+    store.migrate().await?;
+    let http = dealbot::startup::api_http_client()?;
+    let affiliates = dealbot::startup::build_affiliates(&settings, &http);
+    let clock = dealbot::clock::Clock::system();
+    Ok(dealbot::orders::sync::OrderSync::for_platform(&store, &affiliates, platform, &settings.orders, &clock)?)
 }
 
 #[derive(Subcommand)]
@@ -123,6 +174,20 @@ async fn main() -> anyhow::Result<()> {
                 });
                 println!("{line}");
             }
+        }
+        Command::Orders { command: OrdersCommand::Sync { platform, since, config } } => {
+            let since = time_arg(&since)?;
+            let sync = order_sync(config.as_deref(), platform).await?;
+            let report = dealbot::orders::backfill(&sync, since).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Orders { command: OrdersCommand::Reconcile { platform, since, until, config } } => {
+            let since = time_arg(&since)?;
+            let sync = order_sync(config.as_deref(), platform).await?;
+            let now = sync.clock.now_secs();
+            let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(now);
+            let report = dealbot::orders::reconcile::reconcile(&sync.store, &sync.source, since, until, now).await?;
+            println!("{}", serde_json::to_string(&report)?);
         }
         Command::Admin { command: AdminCommand::Create { user, config } } => {
             let settings = Settings::load(config.as_deref())?;

@@ -8,7 +8,9 @@ use crate::config::Settings;
 use crate::engine::dispatch::Dispatcher;
 use crate::engine::{Engine, RobotCtx};
 use crate::http::{self, AppState};
+use crate::orders::{self, lease::Lease, sync::OrderSync};
 use crate::outbox::{OutboxSender, Pacing};
+use crate::platform::Platform;
 use crate::poster::Renderer;
 use crate::store::Store;
 use crate::telemetry::Metrics;
@@ -143,6 +145,16 @@ impl Application {
         workers.push(tokio::spawn(pruner(engine.clone(), shutdown_rx.clone())));
         if let Some(auth) = pdd_auth {
             workers.push(tokio::spawn(authorization_keeper(auth, shutdown_rx.clone())));
+        }
+        if settings.orders.enabled {
+            let holder = Lease::random_holder();
+            for platform in Platform::ALL {
+                if let Ok(sync) =
+                    OrderSync::for_platform(&store, &engine.affiliates, platform, &settings.orders, &clock)
+                {
+                    workers.push(tokio::spawn(orders::worker(sync, holder.clone(), shutdown_rx.clone())));
+                }
+            }
         }
         for ctx in by_id.values() {
             let sender = OutboxSender {

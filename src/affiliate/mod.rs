@@ -6,6 +6,7 @@
 pub mod authorization;
 pub mod guard;
 pub mod jd;
+pub mod orders;
 pub mod pdd;
 pub mod sign;
 pub mod taobao;

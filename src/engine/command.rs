@@ -72,6 +72,7 @@ pub enum Name {
     Search,
     NextPage,
     Mine,
+    ClaimOrder,
     FeatureOn,
     FeatureOff,
     SetKeyword,
@@ -179,6 +180,16 @@ pub static TABLE: &[Spec] = &[
         args: &[],
         usage: "",
         summary: "我的转链次数和积分",
+        feature: None,
+    },
+    Spec {
+        name: Name::ClaimOrder,
+        names: &["绑定订单"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[word("请发送订单号，例如：绑定订单 190108-374476636970002")],
+        usage: "<订单号>",
+        summary: "没记到你名下的订单，发订单号认领",
         feature: None,
     },
     Spec {
@@ -376,6 +387,9 @@ pub enum Command {
     },
     NextPage,
     Mine,
+    ClaimOrder {
+        order_key: String,
+    },
     SetFeature {
         feature: Feature,
         on: bool,
@@ -570,6 +584,7 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         }
         Name::NextPage => Command::NextPage,
         Name::Mine => Command::Mine,
+        Name::ClaimOrder => Command::ClaimOrder { order_key: arg(0).to_string() },
         Name::FeatureOn | Name::FeatureOff => {
             let feature = Feature::from_name(arg(0))
                 .ok_or_else(|| format!("没有「{}」这个功能，可选：{FEATURE_LIST}", arg(0)))?;

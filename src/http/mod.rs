@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod media;
 pub mod ops;
+pub mod orders;
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(ops::router())
         .merge(auth::router())
+        .merge(orders::router())
         .merge(crate::admin::router(&state))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -194,7 +194,8 @@ impl TaobaoClient {
 
     /// One page of orders updated in `[start, end]` (unix seconds; at most [`ORDER_WINDOW`] apart), query_type 4.
     /// Page 1 takes no `position_index`; later pages echo the previous page's. `page_size` clamped to 1..=100.
-    /// With a configured `session` the 服务商 variant (`taobao.tbk.sc.order.details.get`) is used.
+    /// With a configured `session` the 服务商 variant (`taobao.tbk.sc.order.details.get`) is used. `order_scene`:
+    /// 1 regular, 2 channel (`relation_id`), 3 member operations (`special_id`).
     pub async fn order_page(
         &self,
         start: i64,
@@ -202,6 +203,7 @@ impl TaobaoClient {
         page_no: u32,
         page_size: u32,
         position_index: Option<&str>,
+        order_scene: u8,
     ) -> Result<OrderPage, AffiliateError> {
         self.ensure_configured()?;
         let method = if self.inner.settings.session.is_empty() { DG_ORDERS } else { SC_ORDERS };
@@ -213,6 +215,7 @@ impl TaobaoClient {
             ("page_size", page_size.clamp(1, MAX_ORDER_PAGE_SIZE).to_string()),
             ("position_index", position_index.unwrap_or_default().to_string()),
             ("jump_type", "1".to_string()),
+            ("order_scene", order_scene.clamp(1, 3).to_string()),
         ];
         let res = self.call(method, &params).await?;
         let data = res.get("data").ok_or_else(|| AffiliateError::Decode("taobao orders: no data".into()))?;

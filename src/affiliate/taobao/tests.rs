@@ -196,7 +196,7 @@ async fn orders_page_by_position_index_and_move_to_settled_or_closed() {
     let mut rows = Vec::new();
     let mut position: Option<String> = None;
     for page_no in 1.. {
-        let p = client.order_page(start, end, page_no, 2, position.as_deref()).await.unwrap();
+        let p = client.order_page(start, end, page_no, 2, position.as_deref(), 1).await.unwrap();
         assert!(p.rows.len() <= 2);
         rows.extend(p.rows);
         position = p.position_index;
@@ -222,7 +222,7 @@ async fn orders_page_by_position_index_and_move_to_settled_or_closed() {
     while start < T0 + 7 * 86_400 {
         let mut position: Option<String> = None;
         for page_no in 1.. {
-            let p = client.order_page(start, start + 3 * 3600, page_no, 100, position.as_deref()).await.unwrap();
+            let p = client.order_page(start, start + 3 * 3600, page_no, 100, position.as_deref(), 1).await.unwrap();
             for row in p.rows {
                 latest.insert(row.trade_id.clone(), row);
             }
@@ -245,7 +245,7 @@ async fn orders_page_by_position_index_and_move_to_settled_or_closed() {
         }
     }
 
-    let e = client.order_page(T0, T0 + 3 * 3600 + 1, 1, 20, None).await.unwrap_err();
+    let e = client.order_page(T0, T0 + 3 * 3600 + 1, 1, 20, None, 1).await.unwrap_err();
     assert!(matches!(e, AffiliateError::Rejected { .. }), "{e:?}");
 }
 
@@ -293,13 +293,13 @@ async fn an_expired_session_is_token_expired_and_a_valid_one_reads_orders() {
     sim.expire_session("session-of-yesterday");
     let client = TaobaoClient::new(s.clone(), reqwest::Client::new());
     let now = sim.now();
-    let e = client.order_page(now - 3600, now, 1, 20, None).await.unwrap_err();
+    let e = client.order_page(now - 3600, now, 1, 20, None, 1).await.unwrap_err();
     assert!(matches!(e, AffiliateError::TokenExpired), "{e:?}");
     assert_eq!(sim.calls(SC_ORDERS), 1, "no retry on an expired session");
 
     s.session = Secret::new(DEMO_SESSION);
     let client = TaobaoClient::new(s, reqwest::Client::new());
-    let page = client.order_page(now - 3600, now, 1, 20, None).await.unwrap();
+    let page = client.order_page(now - 3600, now, 1, 20, None, 1).await.unwrap();
     assert!(page.rows.is_empty() && !page.has_next);
     assert_eq!(sim.calls(SC_ORDERS), 2);
 }

@@ -4,6 +4,7 @@ use crate::chat::Inbound;
 use crate::engine::command::{self, Command, Role};
 use crate::engine::handlers::commands::{self, mentioned, spec_of};
 use crate::engine::handlers::coupon_search;
+use crate::engine::handlers::order_claim;
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::limits::{local_day, local_midnight_ms, local_month_day};
 use crate::engine::{Action, Context, EngineError, Flow, text};
@@ -77,6 +78,7 @@ pub async fn execute(
             let invites = e.store.count_invites_by(member_id).await?;
             text::mine(total, today, balance, streak, invites)
         }
+        Command::ClaimOrder { order_key } => order_claim::reply(cx, member_id, &order_key).await?,
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };

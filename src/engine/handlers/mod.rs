@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod group_gate;
 pub mod ignore;
 pub mod member_commands;
+pub mod order_claim;
 pub mod owner_commands;
 pub mod product_link;
 pub mod welcome;

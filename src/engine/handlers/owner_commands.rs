@@ -119,7 +119,8 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Points
         | Command::Search { .. }
         | Command::NextPage
-        | Command::Mine => {
+        | Command::Mine
+        | Command::ClaimOrder { .. } => {
             return Ok(Vec::new());
         }
     };

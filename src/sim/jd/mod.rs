@@ -34,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -76,6 +76,8 @@ struct Inner {
     doc_form: AtomicBool,
     bysubunionid_allowed: AtomicBool,
     max_skew_secs: AtomicI64,
+    /// Extra latency of every `order.row.query` answer.
+    order_delay_ms: AtomicU64,
     state: Mutex<SimState>,
 }
 
@@ -117,6 +119,7 @@ impl JdSim {
                 doc_form: AtomicBool::new(false),
                 bysubunionid_allowed: AtomicBool::new(true),
                 max_skew_secs: AtomicI64::new(600),
+                order_delay_ms: AtomicU64::new(0),
                 state: Mutex::new(SimState::default()),
             }),
         }
@@ -155,6 +158,11 @@ impl JdSim {
     /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
     pub fn set_max_skew(&self, skew: Duration) {
         self.inner.max_skew_secs.store(i64::try_from(skew.as_secs()).unwrap_or(i64::MAX), Ordering::SeqCst);
+    }
+
+    /// Answers every `order.row.query` this much later (a slow union, for interrupting a sync mid-way).
+    pub fn set_order_delay(&self, delay: Duration) {
+        self.inner.order_delay_ms.store(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
     }
 
     /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
@@ -509,7 +517,12 @@ impl JdSim {
 }
 
 async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Bytes) -> Response {
-    sim.handle(&decode_form(query.as_deref(), &body))
+    let params = decode_form(query.as_deref(), &body);
+    let delay = sim.inner.order_delay_ms.load(Ordering::SeqCst);
+    if delay > 0 && params.get("method").map(String::as_str) == Some(ORDER_ROW_QUERY) {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    sim.handle(&params)
 }
 
 /// The business-object wrapper each method expects inside `360buy_param_json`.

@@ -315,6 +315,7 @@ impl PddSim {
             .route("/api/router", post(gateway))
             .route("/open.html", get(authorize_page))
             .route("/sim/authorize_member", post(authorize_member))
+            .route("/sim/orders/generate", post(generate_orders))
             .with_state(self.clone())
     }
 
@@ -686,4 +687,17 @@ struct MemberBody {
 async fn authorize_member(AxState(sim): AxState<PddSim>, Json(body): Json<MemberBody>) -> StatusCode {
     sim.authorize_member(&body.pid, &body.uid);
     StatusCode::NO_CONTENT
+}
+
+#[derive(serde::Deserialize)]
+struct GenerateBody {
+    count: usize,
+    #[serde(default)]
+    spread_secs: u64,
+}
+
+/// `POST /sim/orders/generate {"count": N, "spread_secs": S}`: [`PddSim::generate_orders`] over HTTP; answers the
+/// new `order_sn`s.
+async fn generate_orders(AxState(sim): AxState<PddSim>, Json(body): Json<GenerateBody>) -> Json<Vec<String>> {
+    Json(sim.generate_orders(body.count.min(10_000), Duration::from_secs(body.spread_secs)))
 }

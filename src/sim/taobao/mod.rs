@@ -596,6 +596,11 @@ impl TaobaoSim {
         }
         let backwards = p.get("jump_type").map(String::as_str) == Some("-1");
         let status_filter = optional_u64(p, "tk_status")?;
+        // 1 (default) every order, 2 channel orders (relation_id), 3 member-operation orders (special_id).
+        let scene = optional_u64(p, "order_scene")?.unwrap_or(1);
+        if !(1..=3).contains(&scene) {
+            return Err(TopError::invalid("order_scene"));
+        }
 
         let now = self.inner.clock.now();
         let clicks = lock(&self.inner.state).clicks.clone();
@@ -604,6 +609,11 @@ impl TaobaoSim {
             .iter()
             .filter_map(|c| orders::row_at(c, now, app_key, &self.inner.cdn_base))
             .filter(|r| status_filter.is_none_or(|s| i64::try_from(s).ok() == Some(r.tk_status)))
+            .filter(|r| match scene {
+                2 => r.json.get("relation_id").is_some(),
+                3 => r.json.get("special_id").is_some(),
+                _ => true,
+            })
             .filter_map(|r| {
                 let t = match query_type {
                     1 => Some(r.created),
