@@ -14,6 +14,7 @@ pub mod html;
 pub mod login;
 pub mod members;
 pub mod openapi;
+pub mod orders;
 pub mod overview;
 pub mod partners;
 pub mod password;
@@ -41,6 +42,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/assets/{name}", get(assets::serve))
+        .route("/admin/orders", get(orders::page))
+        .route("/admin/orders.csv", get(orders::export))
         .route("/admin/groups", get(groups::list_page))
         .route("/admin/groups/{id}", get(groups::detail_page).post(groups::save_page))
         .route("/admin/groups/{id}/keywords", post(groups::keyword_page))
@@ -62,6 +65,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/openapi.json", get(openapi::serve))
         .route("/admin/api/me", get(me))
         .route("/admin/api/overview", get(overview::api))
+        .route("/admin/api/orders", get(orders::api))
         .route("/admin/api/groups", get(groups::api_list))
         .route("/admin/api/groups/{id}", get(groups::api_detail).post(groups::api_update))
         .route("/admin/api/groups/{id}/keywords", post(groups::api_keyword))

@@ -36,6 +36,7 @@ const ROBOT: &[&str] = &["id", "name", "wxid", "queued", "sent", "dead", "last_s
 const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
 const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
+const ORDER_PAGE: &[&str] = &["orders", "page", "has_more"];
 const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
 
 pub const OPERATIONS: &[Op] = &[
@@ -54,6 +55,14 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: None,
         answer: Answer::Object(OVERVIEW),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/orders",
+        summary: "订单（platform、status、group、partner、member、from、to 筛选，page 翻页；金额为分）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(ORDER_PAGE),
     },
     Op {
         method: "get",

@@ -17,6 +17,7 @@ pub mod invites;
 pub mod keywords;
 pub mod media;
 pub mod members;
+pub mod order_list;
 pub mod orders;
 pub mod outbox;
 pub mod partners;
