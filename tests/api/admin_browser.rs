@@ -152,3 +152,46 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     let overflow = b.exec("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await;
     assert_eq!(overflow, true, "the page fits the phone's width");
 }
+
+#[tokio::test]
+async fn in_the_browser_orders_are_filtered_and_exported_as_csv() {
+    let app = TestApp::spawn().await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let (wang_group, _, _) = crate::admin_helpers::synced_jd_orders(&app).await;
+    let all = app.store.order_list(&Default::default(), 100, 0).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let wang_keys: Vec<String> =
+        all.iter().filter(|o| o.group_id == Some(wang_group)).map(|o| o.order_key.clone()).collect();
+    assert_eq!(wang_keys.len(), 2);
+
+    let b = Browser::start(1280, 900).await;
+    login(&b, &app, ADMIN).await;
+    b.goto(&format!("{}/admin/orders", app.base)).await;
+    assert_eq!(b.count("main table tbody tr").await, 3);
+    b.click(&format!("select[name=group] option[value='{wang_group}']")).await;
+    b.click("#order-filter button[type=submit]").await;
+    b.wait_url(&format!("group={wang_group}")).await;
+    assert_eq!(b.count("main table tbody tr").await, 2);
+    let table = b.text("main table tbody").await;
+    assert!(table.contains("省钱一群") && !table.contains("好物二群"), "{table}");
+    for k in &wang_keys {
+        assert!(table.contains(k.as_str()), "{k} in {table}");
+    }
+
+    // The export link carries the same filter; its rows are exactly the filtered orders.
+    let csv = b.exec("const r = await fetch(document.getElementById('csv').href); return [r.status, r.headers.get('content-type'), await r.text()];", json!([])).await;
+    assert_eq!(csv[0], 200);
+    assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
+    let text = csv[2].as_str().unwrap().trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人"), "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, order) in lines[1..].iter().zip(all.iter().filter(|o| o.group_id == Some(wang_group))) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols[1], "京东");
+        assert_eq!(cols[2], order.order_key);
+        assert_eq!(cols[5], dealbot::admin::html::yuan(order.estimated_commission));
+        assert_eq!(cols[8], "省钱一群");
+        assert_eq!(cols[9], "小王");
+    }
+}
