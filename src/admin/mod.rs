@@ -19,6 +19,7 @@ pub mod overview;
 pub mod partners;
 pub mod password;
 pub mod ratelimit;
+pub mod reconciliation;
 pub mod robots;
 pub mod session;
 pub mod settings;
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/robots", get(robots::page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
+        .route("/admin/reconciliation", get(reconciliation::page))
         .route("/admin/settings", get(settings::page))
         .route("/admin/settings/users", post(settings::create_user_page))
         .route("/admin/settings/users/{id}/disabled", post(settings::disabled_page))
@@ -78,6 +80,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/members/{id}", get(members::api_detail))
         .route("/admin/api/robots", get(robots::api))
         .route("/admin/api/authorization", get(authorization::api))
+        .route("/admin/api/reconciliation", get(reconciliation::api))
         .route("/admin/api/settings", get(settings::api))
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))

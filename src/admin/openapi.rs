@@ -37,6 +37,19 @@ const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
 const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
 const ORDER_PAGE: &[&str] = &["orders", "page", "has_more"];
+const RECONCILIATION: &[&str] = &[
+    "platform",
+    "since",
+    "until",
+    "union_orders",
+    "stored_orders",
+    "union_commission",
+    "stored_commission",
+    "lost",
+    "extra",
+    "changed",
+    "unattributed",
+];
 const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
 
 pub const OPERATIONS: &[Op] = &[
@@ -177,6 +190,14 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: None,
         answer: Answer::Nullable(AUTH),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/reconciliation",
+        summary: "对账（platform；since、until 为 unix 秒或北京时间 yyyy-MM-dd，默认最近24小时；未给 platform 时为 null）",
+        admin_only: true,
+        example: None,
+        answer: Answer::Nullable(RECONCILIATION),
     },
     Op {
         method: "get",

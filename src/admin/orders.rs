@@ -138,7 +138,11 @@ fn local_time(secs: Option<i64>, offset: i64) -> String {
     secs.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQuery>) -> Result<Html<String>, PageError> {
+pub async fn page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<OrderQuery>,
+) -> Result<Html<String>, PageError> {
     let d = data(&st, &v, &q).await?;
     let offset = st.settings.chat.utc_offset_hours;
     let platforms: Vec<(String, String)> =
@@ -191,7 +195,9 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQu
                 esc(o.group_name.as_deref().unwrap_or("-")),
                 esc(o.partner_name.as_deref().unwrap_or("-")),
                 match o.member_id {
-                    Some(id) => format!("<a href=\"/admin/members/{id}\">{}</a>", esc(o.member_name.as_deref().unwrap_or("-"))),
+                    Some(id) => {
+                        format!("<a href=\"/admin/members/{id}\">{}</a>", esc(o.member_name.as_deref().unwrap_or("-")))
+                    }
                     None => "-".into(),
                 },
             ]
@@ -221,7 +227,8 @@ fn csv_field(s: &str) -> String {
 
 pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> String {
     // A byte-order mark makes spreadsheet programs read the Chinese text as UTF-8.
-    let mut out = String::from("\u{feff}付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人,会员ID,会员\r\n");
+    let mut out =
+        String::from("\u{feff}付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人,会员ID,会员\r\n");
     for o in rows {
         // Amounts are numbers we format ourselves; everything else is text and goes through `csv_field`.
         let fields = [
@@ -258,7 +265,11 @@ pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<Order
         .into_response())
 }
 
-pub async fn api(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQuery>) -> Result<Json<OrderPage>, ApiError> {
+pub async fn api(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<OrderQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
     Ok(Json(data(&st, &v, &q).await?))
 }
 

@@ -133,3 +133,45 @@ async fn a_wrong_bearer_token_is_refused_even_with_a_valid_session() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn reconciliation_of_synced_orders_is_clean_and_partners_cannot_run_it() {
+    let app = app_with_token().await;
+    let (_, _, wang) = crate::admin_helpers::synced_jd_orders(&app).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/admin/api/reconciliation?platform=jd", app.base);
+    let r: Value = http.get(&url).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["union_orders"], 3, "{r}");
+    assert_eq!(r["stored_orders"], 3, "{r}");
+    assert_eq!(r["union_commission"], r["stored_commission"]);
+    assert!(r["lost"].as_array().unwrap().is_empty() && r["changed"].as_array().unwrap().is_empty(), "{r}");
+    let bad: Value = http
+        .get(format!("{}/admin/api/reconciliation?platform=jd&since=2026-01-01&until=2026-03-01", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(bad["error"].as_str().unwrap().contains("31"), "{bad}");
+
+    crate::admin_helpers::add_user(
+        &app,
+        "wang",
+        "correct-horse-battery",
+        dealbot::store::users::Role::Partner,
+        Some(wang),
+    )
+    .await;
+    let mut c = AdminClient::new(&app);
+    c.login("wang", "correct-horse-battery").await;
+    assert_eq!(c.get("/admin/api/reconciliation?platform=jd").await.status(), StatusCode::FORBIDDEN);
+    // A partner's order list holds their own orders only, whatever they ask for.
+    let mine: Value = c.get("/admin/api/orders").await.json().await.unwrap();
+    let orders = mine["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{mine}");
+    assert!(orders.iter().all(|o| o["partner_id"] == wang));
+    assert_eq!(c.get(&format!("/admin/api/orders?partner={}", wang + 1)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(c.get("/admin/orders.csv").await.text().await.unwrap().lines().count(), 3);
+}

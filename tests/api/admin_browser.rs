@@ -103,8 +103,7 @@ async fn in_the_browser_an_admin_logs_in_and_a_partner_is_kept_out_of_other_part
 async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     let app = TestApp::spawn().await;
     add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
-    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
-    partner_group(&app, "小李", "222@chatroom", "好物二群").await;
+    let (group, _, partner) = crate::admin_helpers::synced_jd_orders(&app).await;
     app.store
         .set_pid(
             dealbot::platform::Platform::Jd,
@@ -115,12 +114,12 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
         )
         .await
         .unwrap();
-    paste_links(&app).await;
     let shots = std::env::var("DEALBOT_SCREENSHOT_DIR").ok();
     let b = Browser::start(1280, 900).await;
     login(&b, &app, ADMIN).await;
     let pages = [
         ("overview", "/admin".to_string(), "概览"),
+        ("orders", "/admin/orders".into(), "订单"),
         ("groups", "/admin/groups".into(), "群"),
         ("group", format!("/admin/groups/{group}"), "群 · 省钱一群"),
         ("partners", "/admin/partners".into(), "合伙人与推广位"),
@@ -128,6 +127,7 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
         ("members", "/admin/members".into(), "会员"),
         ("robots", "/admin/robots".into(), "机器人"),
         ("authorization", "/admin/authorization".into(), "联盟授权"),
+        ("reconciliation", "/admin/reconciliation?platform=jd".into(), "对账"),
         ("settings", "/admin/settings".into(), "设置"),
     ];
     for (name, path, title) in &pages {
