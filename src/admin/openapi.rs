@@ -50,7 +50,17 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
-const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
+const OVERVIEW: &[&str] = &[
+    "today",
+    "days_7",
+    "days_30",
+    "days",
+    "conversions_per_day",
+    "estimated_per_day",
+    "settled_per_day",
+    "top_groups",
+    "top_partners",
+];
 
 pub const OPERATIONS: &[Op] = &[
     Op {

@@ -64,7 +64,7 @@ async fn in_the_browser_an_admin_logs_in_and_a_partner_is_kept_out_of_other_part
     // The overview counts what the store holds.
     let today = b.text("#kpi-conversions td").await;
     assert_eq!(today, "3");
-    assert_eq!(b.count("figure.chart svg polyline").await, 1);
+    assert_eq!(b.count("figure.chart svg polyline").await, 3, "estimated and settled commission, conversions");
     only_own_resources(&b, &app.base).await;
 
     // A form posted without its CSRF token is refused, and changes nothing.
@@ -166,6 +166,14 @@ async fn in_the_browser_orders_are_filtered_and_exported_as_csv() {
 
     let b = Browser::start(1280, 900).await;
     login(&b, &app, ADMIN).await;
+    // The overview's order numbers are the stored orders'.
+    let estimated: i64 = all.iter().map(|o| o.estimated_commission.0).sum();
+    let gmv: i64 = all.iter().map(|o| o.paid_amount.0).sum();
+    let yuan = |f: i64| dealbot::admin::html::yuan(dealbot::money::Fen(f));
+    assert_eq!(b.text("#kpi-orders td").await, "3");
+    assert_eq!(b.text("#kpi-gmv td").await, yuan(gmv));
+    assert_eq!(b.text("#kpi-estimated td").await, yuan(estimated));
+    assert_eq!(b.text("#kpi-settled td").await, "0.00");
     b.goto(&format!("{}/admin/orders", app.base)).await;
     assert_eq!(b.count("main table tbody tr").await, 3);
     b.click(&format!("select[name=group] option[value='{wang_group}']")).await;
