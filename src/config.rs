@@ -50,6 +50,7 @@ pub struct Settings {
     pub affiliate: AffiliateSettings,
     pub admin: AdminSettings,
     pub orders: OrdersSettings,
+    pub ledger: LedgerSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -74,6 +75,37 @@ impl Default for AdminSettings {
             session_ttl_secs: 12 * 3600,
             login_max_failures: 5,
             login_window_secs: 900,
+        }
+    }
+}
+
+/// The rebate ledger: default shares of the commission, withdrawals and member notices.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// Member rebate in basis points of the commission (5000 = 50 %) where no rate rule applies.
+    pub rebate_bps: i64,
+    /// The group's partner's share, in basis points of the commission.
+    pub partner_bps: i64,
+    /// The partner's agent's (one level above) share, in basis points of the commission.
+    pub agent_bps: i64,
+    /// Smallest withdrawal in 分.
+    pub min_withdrawal_fen: i64,
+    /// Largest withdrawal in 分.
+    pub max_withdrawal_fen: i64,
+    /// Tell members in private chat when an order is paid, settled or invalid.
+    pub member_notices: bool,
+}
+
+impl Default for LedgerSettings {
+    fn default() -> Self {
+        LedgerSettings {
+            rebate_bps: 5_000,
+            partner_bps: 1_000,
+            agent_bps: 500,
+            min_withdrawal_fen: 100,
+            max_withdrawal_fen: 500_000,
+            member_notices: true,
         }
     }
 }
@@ -584,6 +616,18 @@ impl Settings {
         }
         if chat.faq_threshold_percent > 100 {
             return Err(ConfigError::Invalid("chat.faq_threshold_percent must be 0..=100".into()));
+        }
+        let l = &self.ledger;
+        for (name, bps) in [("rebate_bps", l.rebate_bps), ("partner_bps", l.partner_bps), ("agent_bps", l.agent_bps)] {
+            if !(0..=10_000).contains(&bps) {
+                return Err(ConfigError::Invalid(format!("ledger.{name} must be 0..=10000")));
+            }
+        }
+        if l.rebate_bps + l.partner_bps + l.agent_bps > 10_000 {
+            return Err(ConfigError::Invalid("ledger shares must add up to at most 10000 bp".into()));
+        }
+        if l.min_withdrawal_fen < 1 || l.max_withdrawal_fen < l.min_withdrawal_fen {
+            return Err(ConfigError::Invalid("ledger: need 1 <= min_withdrawal_fen <= max_withdrawal_fen".into()));
         }
         if !(1..=100).contains(&self.poster.jpeg_quality) {
             return Err(ConfigError::Invalid("poster.jpeg_quality must be 1..=100".into()));

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod http;
+pub mod ledger;
 pub mod links;
 pub mod money;
 pub mod order;

@@ -15,6 +15,7 @@ pub mod groups;
 pub mod inbound;
 pub mod invites;
 pub mod keywords;
+pub mod ledger;
 pub mod media;
 pub mod members;
 pub mod order_list;
@@ -27,6 +28,7 @@ pub mod robots;
 pub mod stats;
 pub mod tokens;
 pub mod users;
+pub mod withdrawals;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor};

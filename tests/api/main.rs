@@ -16,6 +16,7 @@ mod conversation;
 mod crash;
 #[allow(dead_code)]
 mod helpers;
+mod ledger;
 mod member_commands;
 mod not_annoying;
 mod orders;
@@ -25,3 +26,4 @@ mod owner_commands;
 mod spine;
 mod store;
 mod welcome;
+mod withdrawals;

@@ -1,0 +1,131 @@
+//! The rebate ledger: turns order status reports ([`OrderFacts`]) into money for the member (rebate), the group's
+//! partner, the partner's agent and the operator, in integer 分.
+//!
+//! - Paid: the estimated shares become *pending*.
+//! - Settled: pending is released and the shares of the *settled* commission become *available*.
+//! - Invalid before settlement: pending is reversed. Invalid after settlement: the available shares are clawed back
+//!   (what is not available any more becomes debt, repaid from later credits) and the order is flagged.
+//! - Reports are applied once: a repeat or a report that would move an order backwards changes nothing.
+//!
+//! The split and its rounding rule are in [`rules`]; all SQL is in `store::ledger`.
+
+pub mod rules;
+
+use crate::config::LedgerSettings;
+use crate::money::Bps;
+use crate::money::Fen;
+use crate::order::OrderFacts;
+use crate::store::ledger::{BookingConfig, LedgerOrder};
+use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
+use crate::store::{Store, StoreError};
+use rules::{Rates, Split, Step};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What applying one report did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub order_id: i64,
+    /// The step taken; `None` when nothing changed.
+    pub step: Option<Step>,
+    /// The order's current split (of the settled commission once settled); zero when never booked.
+    pub split: Split,
+}
+
+impl Applied {
+    pub fn changed(&self) -> bool {
+        self.step.is_some()
+    }
+}
+
+/// The ledger service.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Store,
+    settings: LedgerSettings,
+    utc_offset_hours: i64,
+}
+
+impl Ledger {
+    /// A ledger with the default `[ledger]` settings and UTC+8 days.
+    pub fn new(store: Store) -> Ledger {
+        Ledger::with_settings(store, LedgerSettings::default(), 8)
+    }
+
+    /// A ledger with these settings; days (for statistics) are counted at UTC+`utc_offset_hours`.
+    pub fn with_settings(store: Store, settings: LedgerSettings, utc_offset_hours: i64) -> Ledger {
+        Ledger { store, settings, utc_offset_hours }
+    }
+
+    pub fn settings(&self) -> &LedgerSettings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    fn booking_config(&self) -> BookingConfig {
+        BookingConfig {
+            defaults: Rates {
+                rebate: Bps(self.settings.rebate_bps),
+                partner: Bps(self.settings.partner_bps),
+                agent: Bps(self.settings.agent_bps),
+            },
+            utc_offset_hours: self.utc_offset_hours,
+        }
+    }
+
+    /// Applies one order status report.
+    #[tracing::instrument(skip_all, fields(order_id = facts.order_id, lifecycle = %facts.lifecycle))]
+    pub async fn apply(&self, facts: &OrderFacts) -> Result<Applied, LedgerError> {
+        let mut out = self.apply_all(std::slice::from_ref(facts)).await?;
+        out.pop().ok_or_else(|| LedgerError::Store(StoreError::Batch("no result for the report".into())))
+    }
+
+    /// Applies reports in order in one transaction (a page of synced orders); one result per report.
+    pub async fn apply_all(&self, facts: &[OrderFacts]) -> Result<Vec<Applied>, LedgerError> {
+        let now = crate::store::now_ms();
+        let booked = self.store.book_orders(facts, self.booking_config(), now).await?;
+        Ok(facts
+            .iter()
+            .zip(booked)
+            .map(|(f, b)| Applied {
+                order_id: f.order_id,
+                step: b.step,
+                split: b.order.map(|o: LedgerOrder| o.split).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// A member asks to withdraw `amount` from their available balance.
+    #[tracing::instrument(skip(self))]
+    pub async fn request_withdrawal(&self, member_id: i64, amount: Fen) -> Result<WithdrawalRequest, LedgerError> {
+        let (min, max) = (Fen(self.settings.min_withdrawal_fen), Fen(self.settings.max_withdrawal_fen));
+        if amount < min {
+            return Ok(WithdrawalRequest::BelowMinimum { min });
+        }
+        if amount > max {
+            return Ok(WithdrawalRequest::AboveMaximum { max });
+        }
+        Ok(self.store.request_withdrawal(member_id, amount, crate::store::now_ms()).await?)
+    }
+
+    /// An admin approves (pays out) or rejects (with a reason) an open request.
+    #[tracing::instrument(skip(self, reason))]
+    pub async fn decide_withdrawal(
+        &self,
+        id: i64,
+        approve: bool,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Withdrawal, LedgerError> {
+        let now = crate::store::now_ms();
+        let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
+        Ok(self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?)
+    }
+}

@@ -1,0 +1,669 @@
+//! The rebate ledger's tables: booked orders with their frozen split, append-only entries (idempotent by
+//! `entry_key`), running balances per account, rate rules and the daily money rollup.
+//!
+//! One booking transaction per batch of orders. On PostgreSQL every booking transaction first takes one advisory
+//! lock, so bookings run one at a time (they all touch the operator's account anyway) and can never deadlock;
+//! balance rows are read `FOR UPDATE` so a concurrent withdrawal is never lost. SQLite has a single writer.
+
+use super::{Dialect, Store, StoreError, StoreResult, col};
+use crate::ledger::rules::{self, Buckets, Holders, Phase, Rates, Split, Step};
+use crate::money::{Bps, Fen};
+use crate::order::{Lifecycle, OrderFacts};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// Advisory lock key that serializes ledger bookings on PostgreSQL.
+const BOOKING_LOCK: i64 = 0x6465_616c_6c65_6467;
+
+/// Whose money an account holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccountKind {
+    Member,
+    Partner,
+    /// A partner's share as the agent (parent) of another partner; id = the agent's partner id.
+    Agent,
+    /// The operator's remainder; id 0.
+    Operator,
+}
+
+impl AccountKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            AccountKind::Member => "member",
+            AccountKind::Partner => "partner",
+            AccountKind::Agent => "agent",
+            AccountKind::Operator => "operator",
+        }
+    }
+}
+
+/// Which share a rate rule sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Share {
+    Rebate,
+    Partner,
+    Agent,
+}
+
+impl Share {
+    pub fn code(self) -> &'static str {
+        match self {
+            Share::Rebate => "rebate",
+            Share::Partner => "partner",
+            Share::Agent => "agent",
+        }
+    }
+}
+
+/// What a rate rule applies to. The most specific wins: member, group, partner, platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateScope {
+    Member(i64),
+    Group(i64),
+    /// For the rebate and partner shares the order's partner; for the agent share the agent.
+    Partner(i64),
+    Platform(String),
+}
+
+impl RateScope {
+    fn parts(&self) -> (&'static str, String) {
+        match self {
+            RateScope::Member(id) => ("member", id.to_string()),
+            RateScope::Group(id) => ("group", id.to_string()),
+            RateScope::Partner(id) => ("partner", id.to_string()),
+            RateScope::Platform(p) => ("platform", p.clone()),
+        }
+    }
+}
+
+/// Settings a booking needs from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookingConfig {
+    pub defaults: Rates,
+    pub utc_offset_hours: i64,
+}
+
+/// An order as the ledger booked it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerOrder {
+    pub order_id: i64,
+    pub platform: String,
+    pub order_key: String,
+    pub phase: Phase,
+    pub lifecycle: Lifecycle,
+    /// Local calendar day of payment (days since 1970-01-01).
+    pub day: i64,
+    /// Unix seconds of payment, when known.
+    pub paid_at: Option<i64>,
+    pub group_id: Option<i64>,
+    pub holders: Holders,
+    pub paid_amount: Fen,
+    pub commission_estimated: Fen,
+    pub commission_settled: Option<Fen>,
+    pub rates: Rates,
+    /// The split of the settled commission once settled, of the estimate before.
+    pub split: Split,
+    /// Clawed back after settlement: needs the operator's attention.
+    pub flagged: bool,
+}
+
+/// The result of booking one report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Booked {
+    /// The step taken; `None` when the report changed nothing (a repeat, a late or an unpaid report).
+    pub step: Option<Step>,
+    /// The order as booked after this report; `None` when the ledger has never booked it.
+    pub order: Option<LedgerOrder>,
+}
+
+const ORDER_COLUMNS: &str = "order_id, platform, order_key, phase, lifecycle, day, paid_at, group_id, partner_id, \
+    agent_id, member_id, paid_amount, commission_estimated, commission_settled, rebate_bps, partner_bps, agent_bps, \
+    rebate, partner_share, agent_share, operator_share, flagged";
+
+fn order_from_row(r: &AnyRow) -> StoreResult<LedgerOrder> {
+    let phase: String = col(r, "phase")?;
+    let lifecycle: String = col(r, "lifecycle")?;
+    Ok(LedgerOrder {
+        order_id: col(r, "order_id")?,
+        platform: col(r, "platform")?,
+        order_key: col(r, "order_key")?,
+        phase: Phase::from_code(&phase).ok_or_else(|| StoreError::Corrupt(format!("ledger phase {phase}")))?,
+        lifecycle: lifecycle.parse().map_err(|_| StoreError::Corrupt(format!("lifecycle {lifecycle}")))?,
+        day: col(r, "day")?,
+        paid_at: col(r, "paid_at")?,
+        group_id: col(r, "group_id")?,
+        holders: Holders { member: col(r, "member_id")?, partner: col(r, "partner_id")?, agent: col(r, "agent_id")? },
+        paid_amount: Fen(col(r, "paid_amount")?),
+        commission_estimated: Fen(col(r, "commission_estimated")?),
+        commission_settled: col::<Option<i64>>(r, "commission_settled")?.map(Fen),
+        rates: Rates {
+            rebate: Bps(col(r, "rebate_bps")?),
+            partner: Bps(col(r, "partner_bps")?),
+            agent: Bps(col(r, "agent_bps")?),
+        },
+        split: Split {
+            rebate: Fen(col(r, "rebate")?),
+            partner: Fen(col(r, "partner_share")?),
+            agent: Fen(col(r, "agent_share")?),
+            operator: Fen(col(r, "operator_share")?),
+        },
+        flagged: col::<i64>(r, "flagged")? != 0,
+    })
+}
+
+fn buckets_from_row(r: &AnyRow) -> StoreResult<Buckets> {
+    Ok(Buckets {
+        pending: col(r, "pending")?,
+        available: col(r, "available")?,
+        withdrawing: col(r, "withdrawing")?,
+        debt: col(r, "debt")?,
+        paid_out: col(r, "paid_out")?,
+    })
+}
+
+/// A money movement on one account, written as an entry and added to the balance (unless the key exists).
+pub(super) struct Movement<'a> {
+    pub key: &'a str,
+    pub account: (AccountKind, i64),
+    pub kind: &'a str,
+    pub order_id: Option<i64>,
+    pub withdrawal_id: Option<i64>,
+    pub delta: Buckets,
+    pub flagged: bool,
+}
+
+/// Writes the entry and adds it to the balance. Returns false when the entry was booked before.
+pub(super) async fn post(tx: &mut Transaction<'_, Any>, m: &Movement<'_>, now: i64) -> StoreResult<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_entries (entry_key, account_kind, account_id, kind, order_id, withdrawal_id,
+             pending_delta, available_delta, withdrawing_delta, debt_delta, paid_out_delta, flagged, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (entry_key) DO NOTHING RETURNING id",
+    )
+    .bind(m.key)
+    .bind(m.account.0.code())
+    .bind(m.account.1)
+    .bind(m.kind)
+    .bind(m.order_id)
+    .bind(m.withdrawal_id)
+    .bind(m.delta.pending)
+    .bind(m.delta.available)
+    .bind(m.delta.withdrawing)
+    .bind(m.delta.debt)
+    .bind(m.delta.paid_out)
+    .bind(i64::from(m.flagged))
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if inserted.is_none() {
+        return Ok(false);
+    }
+    // The proposed row of an upsert is checked against the CHECK constraints before the conflict is seen, so a
+    // negative delta cannot be written as an upsert: make sure the row exists, then add.
+    sqlx::query(
+        "INSERT INTO ledger_balances (account_kind, account_id, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (account_kind, account_id) DO NOTHING",
+    )
+    .bind(m.account.0.code())
+    .bind(m.account.1)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE ledger_balances SET pending = pending + $1, available = available + $2,
+             withdrawing = withdrawing + $3, debt = debt + $4, paid_out = paid_out + $5, updated_at = $6
+         WHERE account_kind = $7 AND account_id = $8",
+    )
+    .bind(m.delta.pending)
+    .bind(m.delta.available)
+    .bind(m.delta.withdrawing)
+    .bind(m.delta.debt)
+    .bind(m.delta.paid_out)
+    .bind(now)
+    .bind(m.account.0.code())
+    .bind(m.account.1)
+    .execute(&mut **tx)
+    .await?;
+    Ok(true)
+}
+
+/// The account's balance inside `tx`, locked on PostgreSQL until the transaction ends.
+pub(super) async fn balance_for_update(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    account: (AccountKind, i64),
+) -> StoreResult<Buckets> {
+    let sql = match dialect {
+        Dialect::Sqlite => {
+            "SELECT pending, available, withdrawing, debt, paid_out FROM ledger_balances
+             WHERE account_kind = $1 AND account_id = $2"
+        }
+        Dialect::Postgres => {
+            "SELECT pending, available, withdrawing, debt, paid_out FROM ledger_balances
+             WHERE account_kind = $1 AND account_id = $2 FOR UPDATE"
+        }
+    };
+    let row = sqlx::query(sql).bind(account.0.code()).bind(account.1).fetch_optional(&mut **tx).await?;
+    row.map(|r| buckets_from_row(&r)).transpose().map(Option::unwrap_or_default)
+}
+
+async fn order_for_update(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    order_id: i64,
+) -> StoreResult<Option<LedgerOrder>> {
+    let lock = if dialect == Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM ledger_orders WHERE order_id = $1{lock}");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(order_id).fetch_optional(&mut **tx).await?;
+    row.map(|r| order_from_row(&r)).transpose()
+}
+
+/// The rates for a new order: the most specific rule per share, else the default.
+async fn resolve_rates(
+    tx: &mut Transaction<'_, Any>,
+    f: &OrderFacts,
+    agent: Option<i64>,
+    defaults: Rates,
+) -> StoreResult<Rates> {
+    let key = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let rows = sqlx::query(
+        "SELECT share, scope, scope_key, bps FROM ledger_rate_rules
+         WHERE (scope = 'platform' AND scope_key = $1) OR (scope = 'group' AND scope_key = $2)
+            OR (scope = 'member' AND scope_key = $3) OR (scope = 'partner' AND scope_key IN ($4, $5))",
+    )
+    .bind(f.platform.code())
+    .bind(key(f.group_id))
+    .bind(key(f.member_id))
+    .bind(key(f.partner_id))
+    .bind(key(agent))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut rules = Vec::with_capacity(rows.len());
+    for r in &rows {
+        rules.push((
+            col::<String>(r, "share")?,
+            col::<String>(r, "scope")?,
+            col::<String>(r, "scope_key")?,
+            Bps(col(r, "bps")?),
+        ));
+    }
+    let pick = |share: Share, partner_key: Option<i64>, default: Bps| {
+        let wanted = [
+            ("member", key(f.member_id)),
+            ("group", key(f.group_id)),
+            ("partner", key(partner_key)),
+            ("platform", f.platform.code().to_string()),
+        ];
+        wanted
+            .iter()
+            .filter(|(_, k)| !k.is_empty())
+            .find_map(|(scope, k)| {
+                rules.iter().find(|(s, sc, sk, _)| s == share.code() && sc == scope && sk == k).map(|r| r.3)
+            })
+            .unwrap_or(default)
+    };
+    Ok(Rates {
+        rebate: pick(Share::Rebate, f.partner_id, defaults.rebate),
+        partner: pick(Share::Partner, f.partner_id, defaults.partner),
+        agent: pick(Share::Agent, agent, defaults.agent),
+    })
+}
+
+async fn partner_parent(tx: &mut Transaction<'_, Any>, partner_id: Option<i64>) -> StoreResult<Option<i64>> {
+    let Some(p) = partner_id else { return Ok(None) };
+    let row = sqlx::query("SELECT parent_id FROM partners WHERE id = $1").bind(p).fetch_optional(&mut **tx).await?;
+    Ok(row.map(|r| col::<Option<i64>>(&r, "parent_id")).transpose()?.flatten().filter(|a| *a != p))
+}
+
+/// The daily rollup's change for one step.
+#[derive(Debug, Default)]
+struct RollupDelta {
+    orders: i64,
+    invalid_orders: i64,
+    gmv: i64,
+    commission_estimated: i64,
+    commission_settled: i64,
+    rebate_estimated: i64,
+    rebate_settled: i64,
+}
+
+fn rollup_delta(step: Step, before: Option<&LedgerOrder>, after: &LedgerOrder) -> RollupDelta {
+    let settled = after.commission_settled.unwrap_or_default().0;
+    match step {
+        Step::Book => RollupDelta {
+            orders: 1,
+            gmv: after.paid_amount.0,
+            commission_estimated: after.commission_estimated.0,
+            rebate_estimated: after.split.rebate.0,
+            ..RollupDelta::default()
+        },
+        Step::Settle => match before {
+            Some(_) => RollupDelta {
+                commission_settled: settled,
+                rebate_settled: after.split.rebate.0,
+                ..RollupDelta::default()
+            },
+            None => RollupDelta {
+                orders: 1,
+                gmv: after.paid_amount.0,
+                commission_estimated: after.commission_estimated.0,
+                rebate_estimated: after.split.rebate.0,
+                commission_settled: settled,
+                rebate_settled: after.split.rebate.0,
+                ..RollupDelta::default()
+            },
+        },
+        Step::Void => RollupDelta { invalid_orders: 1, ..RollupDelta::default() },
+        Step::Reverse => RollupDelta {
+            invalid_orders: 1,
+            commission_estimated: -after.commission_estimated.0,
+            rebate_estimated: -after.split.rebate.0,
+            ..RollupDelta::default()
+        },
+        Step::Clawback => {
+            let estimated_rebate = rules::split(after.commission_estimated, after.rates, after.holders).rebate;
+            RollupDelta {
+                invalid_orders: 1,
+                commission_estimated: -after.commission_estimated.0,
+                rebate_estimated: -estimated_rebate.0,
+                commission_settled: -settled,
+                rebate_settled: -after.split.rebate.0,
+                ..RollupDelta::default()
+            }
+        }
+    }
+}
+
+async fn add_rollup(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, d: &RollupDelta) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO money_daily (day, platform, group_id, partner_id, member_id, orders, invalid_orders, gmv,
+             commission_estimated, commission_settled, rebate_estimated, rebate_settled, rebate_paid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)
+         ON CONFLICT (day, platform, group_id, partner_id, member_id) DO UPDATE SET
+             orders = money_daily.orders + excluded.orders,
+             invalid_orders = money_daily.invalid_orders + excluded.invalid_orders,
+             gmv = money_daily.gmv + excluded.gmv,
+             commission_estimated = money_daily.commission_estimated + excluded.commission_estimated,
+             commission_settled = money_daily.commission_settled + excluded.commission_settled,
+             rebate_estimated = money_daily.rebate_estimated + excluded.rebate_estimated,
+             rebate_settled = money_daily.rebate_settled + excluded.rebate_settled",
+    )
+    .bind(o.day)
+    .bind(&o.platform)
+    .bind(o.group_id.unwrap_or(0))
+    .bind(o.holders.partner.unwrap_or(0))
+    .bind(o.holders.member.unwrap_or(0))
+    .bind(d.orders)
+    .bind(d.invalid_orders)
+    .bind(d.gmv)
+    .bind(d.commission_estimated)
+    .bind(d.commission_settled)
+    .bind(d.rebate_estimated)
+    .bind(d.rebate_settled)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) -> StoreResult<()> {
+    let inserted = sqlx::query(
+        "INSERT INTO ledger_orders (order_id, platform, order_key, phase, lifecycle, day, paid_at, group_id,
+             partner_id, agent_id, member_id, paid_amount, commission_estimated, commission_settled, rebate_bps,
+             partner_bps, agent_bps, rebate, partner_share, agent_share, operator_share, flagged, created_at,
+             updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+             $23, $23)
+         ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
+    )
+    .bind(o.order_id)
+    .bind(&o.platform)
+    .bind(&o.order_key)
+    .bind(o.phase.code())
+    .bind(o.lifecycle.code())
+    .bind(o.day)
+    .bind(o.paid_at)
+    .bind(o.group_id)
+    .bind(o.holders.partner)
+    .bind(o.holders.agent)
+    .bind(o.holders.member)
+    .bind(o.paid_amount.0)
+    .bind(o.commission_estimated.0)
+    .bind(o.commission_settled.map(|f| f.0))
+    .bind(o.rates.rebate.0)
+    .bind(o.rates.partner.0)
+    .bind(o.rates.agent.0)
+    .bind(o.split.rebate.0)
+    .bind(o.split.partner.0)
+    .bind(o.split.agent.0)
+    .bind(o.split.operator.0)
+    .bind(i64::from(o.flagged))
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if inserted.is_none() {
+        return Err(StoreError::Conflict(format!("ledger order {} booked concurrently", o.order_id)));
+    }
+    Ok(())
+}
+
+async fn update_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE ledger_orders SET phase = $1, lifecycle = $2, commission_settled = $3, rebate = $4,
+             partner_share = $5, agent_share = $6, operator_share = $7, flagged = $8, updated_at = $9
+         WHERE order_id = $10",
+    )
+    .bind(o.phase.code())
+    .bind(o.lifecycle.code())
+    .bind(o.commission_settled.map(|f| f.0))
+    .bind(o.split.rebate.0)
+    .bind(o.split.partner.0)
+    .bind(o.split.agent.0)
+    .bind(o.split.operator.0)
+    .bind(i64::from(o.flagged))
+    .bind(now)
+    .bind(o.order_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The accounts of an order with each one's share of `split`.
+fn shares(holders: Holders, split: Split) -> Vec<((AccountKind, i64), Fen)> {
+    let mut out = Vec::with_capacity(4);
+    if let Some(m) = holders.member {
+        out.push(((AccountKind::Member, m), split.rebate));
+    }
+    if let Some(p) = holders.partner {
+        out.push(((AccountKind::Partner, p), split.partner));
+    }
+    if let Some(a) = holders.agent {
+        out.push(((AccountKind::Agent, a), split.agent));
+    }
+    out.push(((AccountKind::Operator, 0), split.operator));
+    out
+}
+
+async fn book_one(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    f: &OrderFacts,
+    cfg: BookingConfig,
+    now: i64,
+) -> StoreResult<Booked> {
+    let before = order_for_update(tx, dialect, f.order_id).await?;
+    let Some(step) = rules::step(before.as_ref().map(|o| o.phase), f.lifecycle) else {
+        return Ok(Booked { step: None, order: before });
+    };
+    let mut after = match &before {
+        Some(o) => o.clone(),
+        None => {
+            let agent = partner_parent(tx, f.partner_id).await?;
+            let holders = Holders { member: f.member_id, partner: f.partner_id, agent };
+            let rates = resolve_rates(tx, f, agent, cfg.defaults).await?;
+            let paid_secs = f.paid_at.unwrap_or(now.div_euclid(1000));
+            LedgerOrder {
+                order_id: f.order_id,
+                platform: f.platform.code().to_string(),
+                order_key: f.order_key.clone(),
+                phase: step.phase_after(),
+                lifecycle: f.lifecycle,
+                day: rules::local_day(paid_secs, cfg.utc_offset_hours),
+                paid_at: f.paid_at,
+                group_id: f.group_id,
+                holders,
+                paid_amount: f.paid_amount,
+                commission_estimated: Fen(f.commission.0.max(0)),
+                commission_settled: None,
+                rates,
+                split: rules::split(f.commission, rates, holders),
+                flagged: false,
+            }
+        }
+    };
+    // What was pending before this step, and what becomes available (or is taken back).
+    let booked = match (step, &before) {
+        (Step::Book, _) => after.split,
+        (Step::Settle | Step::Reverse, Some(o)) if o.phase == Phase::Pending => o.split,
+        _ => Split::default(),
+    };
+    let settled = match step {
+        Step::Settle => rules::split(f.commission, after.rates, after.holders),
+        Step::Clawback => after.split,
+        _ => Split::default(),
+    };
+    after.phase = step.phase_after();
+    after.lifecycle = f.lifecycle;
+    if step == Step::Settle {
+        after.commission_settled = Some(Fen(f.commission.0.max(0)));
+        after.split = settled;
+    }
+    if step == Step::Clawback {
+        after.flagged = true;
+    }
+    let booked_shares = shares(after.holders, booked);
+    let settled_shares = shares(after.holders, settled);
+    for ((account, booked_share), (_, settled_share)) in booked_shares.into_iter().zip(settled_shares) {
+        let balance = match step {
+            Step::Book | Step::Void => Buckets::default(),
+            _ => balance_for_update(tx, dialect, account).await?,
+        };
+        let delta = rules::movement(step, balance, booked_share, settled_share);
+        if delta.is_zero() {
+            continue;
+        }
+        let key = format!("o{}:{}:{}:{}", f.order_id, step.code(), account.0.code(), account.1);
+        let m = Movement {
+            key: &key,
+            account,
+            kind: step.code(),
+            order_id: Some(f.order_id),
+            withdrawal_id: None,
+            delta,
+            flagged: step == Step::Clawback,
+        };
+        post(tx, &m, now).await?;
+    }
+    match &before {
+        Some(_) => update_order(tx, &after, now).await?,
+        None => insert_order(tx, &after, now).await?,
+    }
+    add_rollup(tx, &after, &rollup_delta(step, before.as_ref(), &after)).await?;
+    Ok(Booked { step: Some(step), order: Some(after) })
+}
+
+/// Takes the booking lock of this transaction (PostgreSQL; SQLite has one writer).
+async fn lock_bookings(tx: &mut Transaction<'_, Any>, dialect: Dialect) -> StoreResult<()> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(BOOKING_LOCK).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Books status reports of orders, in order, in one transaction; one result per report.
+    pub async fn book_orders(&self, facts: &[OrderFacts], cfg: BookingConfig, now: i64) -> StoreResult<Vec<Booked>> {
+        let mut tx = self.pool.begin().await?;
+        lock_bookings(&mut tx, self.dialect).await?;
+        let mut out = Vec::with_capacity(facts.len());
+        for f in facts {
+            out.push(book_one(&mut tx, self.dialect, f, cfg, now).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// The ledger's view of one order.
+    pub async fn ledger_order(&self, order_id: i64) -> StoreResult<Option<LedgerOrder>> {
+        let sql = format!("SELECT {ORDER_COLUMNS} FROM ledger_orders WHERE order_id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(order_id).fetch_optional(&self.pool).await?;
+        row.map(|r| order_from_row(&r)).transpose()
+    }
+
+    /// The member's latest booked orders, newest first.
+    pub async fn member_ledger_orders(&self, member_id: i64, limit: i64) -> StoreResult<Vec<LedgerOrder>> {
+        let sql =
+            format!("SELECT {ORDER_COLUMNS} FROM ledger_orders WHERE member_id = $1 ORDER BY order_id DESC LIMIT $2");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(member_id).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    /// Orders clawed back after settlement, for the operator to follow up; newest first.
+    pub async fn flagged_ledger_orders(&self, limit: i64) -> StoreResult<Vec<LedgerOrder>> {
+        let sql =
+            format!("SELECT {ORDER_COLUMNS} FROM ledger_orders WHERE flagged = 1 ORDER BY order_id DESC LIMIT $1");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(order_from_row).collect()
+    }
+
+    /// The account's balance (zero when it never had an entry).
+    pub async fn ledger_balance(&self, kind: AccountKind, id: i64) -> StoreResult<Buckets> {
+        let row = sqlx::query(
+            "SELECT pending, available, withdrawing, debt, paid_out FROM ledger_balances
+             WHERE account_kind = $1 AND account_id = $2",
+        )
+        .bind(kind.code())
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| buckets_from_row(&r)).transpose().map(Option::unwrap_or_default)
+    }
+
+    /// The sum of the account's entries: equals [`Store::ledger_balance`] (checked by tests).
+    pub async fn ledger_entries_sum(&self, kind: AccountKind, id: i64) -> StoreResult<Buckets> {
+        // PostgreSQL sums BIGINT into NUMERIC: cast back.
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(pending_delta), 0) AS BIGINT) AS pending,
+                    CAST(COALESCE(SUM(available_delta), 0) AS BIGINT) AS available,
+                    CAST(COALESCE(SUM(withdrawing_delta), 0) AS BIGINT) AS withdrawing,
+                    CAST(COALESCE(SUM(debt_delta), 0) AS BIGINT) AS debt,
+                    CAST(COALESCE(SUM(paid_out_delta), 0) AS BIGINT) AS paid_out
+             FROM ledger_entries WHERE account_kind = $1 AND account_id = $2",
+        )
+        .bind(kind.code())
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        buckets_from_row(&row)
+    }
+
+    /// Sets (or replaces) a rate rule; `bps` must be 0..=10000.
+    pub async fn set_rate_rule(&self, share: Share, scope: &RateScope, bps: Bps, now: i64) -> StoreResult<()> {
+        if !(0..=10_000).contains(&bps.0) {
+            return Err(StoreError::Conflict(format!("rate {} bp is outside 0..=10000", bps.0)));
+        }
+        let (scope, key) = scope.parts();
+        sqlx::query(
+            "INSERT INTO ledger_rate_rules (share, scope, scope_key, bps, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5)
+             ON CONFLICT (share, scope, scope_key) DO UPDATE SET bps = excluded.bps, updated_at = excluded.updated_at",
+        )
+        .bind(share.code())
+        .bind(scope)
+        .bind(key)
+        .bind(bps.0)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! Withdrawals on both engines: limits, one open request, approve/reject with the finance log, and many
+//! concurrent requests that can never overdraw a balance.
+
+use crate::helpers::TestDb;
+use crate::ledger::{facts, world};
+use dealbot::config::LedgerSettings;
+use dealbot::ledger::Ledger;
+use dealbot::ledger::rules::Buckets;
+use dealbot::money::Fen;
+use dealbot::order::Lifecycle;
+use dealbot::store::ledger::AccountKind;
+use dealbot::store::withdrawals::WithdrawalRequest;
+
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name(crate::helpers::TestDb::sqlite().await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name(crate::helpers::TestDb::postgres().await).await
+                }
+            }
+        )*
+    };
+}
+
+on_both_engines!(
+    a_withdrawal_is_limited_one_at_a_time_and_decided_once_with_a_log,
+    concurrent_withdrawals_never_overdraw,
+);
+
+fn ledger(s: &dealbot::store::Store) -> Ledger {
+    let settings = LedgerSettings { min_withdrawal_fen: 100, max_withdrawal_fen: 10_000, ..LedgerSettings::default() };
+    Ledger::with_settings(s.clone(), settings, 8)
+}
+
+async fn a_withdrawal_is_limited_one_at_a_time_and_decided_once_with_a_log(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    // 50 % of 2000 settled: 1000 available.
+    l.apply(&facts(&w, 1, Lifecycle::Settled, 2000)).await.unwrap();
+    let m = w.member;
+    assert_eq!(l.request_withdrawal(m, Fen(99)).await.unwrap(), WithdrawalRequest::BelowMinimum { min: Fen(100) });
+    assert_eq!(
+        l.request_withdrawal(m, Fen(10_001)).await.unwrap(),
+        WithdrawalRequest::AboveMaximum { max: Fen(10_000) }
+    );
+    assert_eq!(
+        l.request_withdrawal(m, Fen(1001)).await.unwrap(),
+        WithdrawalRequest::Insufficient { available: Fen(1000) }
+    );
+    let WithdrawalRequest::Accepted { id, available } = l.request_withdrawal(m, Fen(600)).await.unwrap() else {
+        panic!("accepted expected")
+    };
+    assert_eq!(available, Fen(400));
+    assert_eq!(l.request_withdrawal(m, Fen(100)).await.unwrap(), WithdrawalRequest::AlreadyOpen);
+    let b = s.ledger_balance(AccountKind::Member, m).await.unwrap();
+    assert_eq!(b, Buckets { available: 400, withdrawing: 600, ..Buckets::default() });
+
+    let rejected = l.decide_withdrawal(id, false, "admin", "账户信息不全").await.unwrap();
+    assert_eq!(rejected.status, "rejected");
+    assert!(l.decide_withdrawal(id, true, "admin", "").await.is_err(), "decided once");
+    assert_eq!(
+        s.ledger_balance(AccountKind::Member, m).await.unwrap(),
+        Buckets { available: 1000, ..Buckets::default() }
+    );
+
+    let WithdrawalRequest::Accepted { id: id2, .. } = l.request_withdrawal(m, Fen(1000)).await.unwrap() else {
+        panic!("accepted expected")
+    };
+    let approved = l.decide_withdrawal(id2, true, "admin", "").await.unwrap();
+    assert_eq!(approved.amount, Fen(1000));
+    let b = s.ledger_balance(AccountKind::Member, m).await.unwrap();
+    assert_eq!(b, Buckets { paid_out: 1000, ..Buckets::default() });
+    assert_eq!(b, s.ledger_entries_sum(AccountKind::Member, m).await.unwrap());
+
+    let log = s.finance_log(10).await.unwrap();
+    let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.amount.0, e.reason.as_str())).collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("approved", 1000, ""),
+            ("requested", 1000, ""),
+            ("rejected", 600, "账户信息不全"),
+            ("requested", 600, "")
+        ]
+    );
+    assert!(s.withdrawals_with_status("open", 10).await.unwrap().is_empty());
+}
+
+async fn concurrent_withdrawals_never_overdraw(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    // 1000 available for the member.
+    l.apply(&facts(&w, 1, Lifecycle::Settled, 2000)).await.unwrap();
+    for round in 0..3 {
+        // 24 concurrent requests of 300: exactly one is accepted (one open request at a time).
+        let tasks: Vec<_> = (0..24)
+            .map(|_| {
+                let l = l.clone();
+                let m = w.member;
+                tokio::spawn(async move { l.request_withdrawal(m, Fen(300)).await.unwrap() })
+            })
+            .collect();
+        let mut accepted = Vec::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                WithdrawalRequest::Accepted { id, .. } => accepted.push(id),
+                WithdrawalRequest::AlreadyOpen | WithdrawalRequest::Insufficient { .. } => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let b = s.ledger_balance(AccountKind::Member, w.member).await.unwrap();
+        assert!(b.is_non_negative(), "round {round}: {b:?}");
+        assert_eq!(b, s.ledger_entries_sum(AccountKind::Member, w.member).await.unwrap());
+        assert_eq!(accepted.len(), 1, "round {round}: one open request at a time");
+        for id in accepted {
+            // Approving concurrently twice pays once.
+            let (a, b2) =
+                tokio::join!(l.decide_withdrawal(id, true, "a1", ""), l.decide_withdrawal(id, true, "a2", ""));
+            assert_eq!(a.is_ok() as u8 + b2.is_ok() as u8, 1);
+        }
+    }
+    let b = s.ledger_balance(AccountKind::Member, w.member).await.unwrap();
+    assert_eq!(b, Buckets { available: 100, paid_out: 900, ..Buckets::default() });
+    // Many members' requests in parallel against one balance each.
+    let members: Vec<i64> = {
+        let mut v = Vec::new();
+        for i in 0..8 {
+            v.push(s.touch_member(&format!("wxid_c{i}"), None, Some(w.group), 1).await.unwrap());
+        }
+        v
+    };
+    for (i, m) in members.iter().enumerate() {
+        let mut f = facts(&w, 100 + i as i64, Lifecycle::Settled, 1000);
+        f.member_id = Some(*m);
+        l.apply(&f).await.unwrap();
+    }
+    let tasks: Vec<_> = members
+        .iter()
+        .flat_map(|m| (0..4).map(move |_| *m))
+        .map(|m| {
+            let l = l.clone();
+            tokio::spawn(async move { l.request_withdrawal(m, Fen(400)).await.unwrap() })
+        })
+        .collect();
+    let mut accepted = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), WithdrawalRequest::Accepted { .. }) {
+            accepted += 1;
+        }
+    }
+    assert_eq!(accepted, members.len());
+    for m in members {
+        let b = s.ledger_balance(AccountKind::Member, m).await.unwrap();
+        assert_eq!(b, Buckets { available: 100, withdrawing: 400, ..Buckets::default() });
+    }
+}
