@@ -23,6 +23,7 @@ pub mod reconciliation;
 pub mod robots;
 pub mod session;
 pub mod settings;
+pub mod withdrawals;
 
 use crate::http::AppState;
 use axum::routing::{get, post};
@@ -56,6 +57,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/partners/{id}/pdd-pid", post(partners::generate_page))
         .route("/admin/members", get(members::list_page))
         .route("/admin/members/{id}", get(members::detail_page))
+        .route("/admin/withdrawals", get(withdrawals::page))
+        .route("/admin/withdrawals/{id}", post(withdrawals::decide_page))
         .route("/admin/robots", get(robots::page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
@@ -78,6 +81,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/partners/{id}/pdd-pid", post(partners::api_generate))
         .route("/admin/api/members", get(members::api_list))
         .route("/admin/api/members/{id}", get(members::api_detail))
+        .route("/admin/api/withdrawals", get(withdrawals::api))
+        .route("/admin/api/withdrawals/{id}", post(withdrawals::api_decide))
         .route("/admin/api/robots", get(robots::api))
         .route("/admin/api/authorization", get(authorization::api))
         .route("/admin/api/reconciliation", get(reconciliation::api))

@@ -50,7 +50,9 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
+const WITHDRAWALS: &[&str] = &["queue", "decided"];
 const OVERVIEW: &[&str] = &[
+    "rebates_owed",
     "today",
     "days_7",
     "days_30",
@@ -184,6 +186,22 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: None,
         answer: Answer::Object(MEMBER_DETAIL),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/withdrawals",
+        summary: "提现审核队列与已处理记录",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(WITHDRAWALS),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/{id}",
+        summary: "通过（approve）或驳回（reject，须填原因）一笔提现",
+        admin_only: true,
+        example: Some(r#"{"action":"approve"}"#),
+        answer: Answer::Object(WITHDRAWALS),
     },
     Op {
         method: "get",

@@ -7,7 +7,7 @@ use super::session::Viewer;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::store::dashboard::GroupSummary;
-use crate::store::order_list::PartnerMoney;
+use crate::store::money_stats::{DayMoney, PartnerMoney, RebatesOwed};
 use axum::Json;
 use axum::extract::State;
 use axum::response::Html;
@@ -16,15 +16,12 @@ use std::fmt::Write as _;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Numbers over one period. Orders, GMV and commission count orders by their (local) day of payment; invalid
-/// orders count for nothing.
+/// Numbers over one period: conversions, and the ledger's figures of orders paid in it (local days).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Period {
     pub conversions: i64,
-    pub orders: i64,
-    pub gmv: Fen,
-    pub estimated_commission: Fen,
-    pub settled_commission: Fen,
+    #[serde(flatten)]
+    pub money: DayMoney,
 }
 
 #[derive(Debug, Serialize)]
@@ -40,6 +37,8 @@ pub struct Overview {
     pub top_groups: Vec<GroupSummary>,
     /// By estimated commission over 30 days.
     pub top_partners: Vec<PartnerMoney>,
+    /// What members are owed now.
+    pub rebates_owed: RebatesOwed,
 }
 
 pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
@@ -51,21 +50,19 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
     let counts = st.store.conversions_per_day(v.scope(), since, offset_ms).await?;
     let days: Vec<i64> = (first..=today).collect();
     let per_day: Vec<i64> = days.iter().map(|d| counts.iter().find(|c| c.day == *d).map_or(0, |c| c.count)).collect();
-    let money = st.store.order_money_per_day(v.scope(), since.div_euclid(1000), offset_ms / 1000).await?;
+    let money = st.store.money_per_day(v.scope(), first).await?;
     let money_of = |d: i64| money.iter().find(|m| m.day == d).copied().unwrap_or_default();
     let period = |n: usize| {
         let mut p = Period::default();
         for (d, conv) in days.iter().zip(&per_day).rev().take(n) {
-            let m = money_of(*d);
             p.conversions += conv;
-            p.orders += m.orders;
-            p.gmv = p.gmv + m.gmv;
-            p.estimated_commission = p.estimated_commission + m.estimated_commission;
-            p.settled_commission = p.settled_commission + m.settled_commission;
+            p.money = p.money.plus(money_of(*d));
         }
+        p.money.day = today;
         p
     };
-    let top_partners = st.store.top_partners(v.scope(), since.div_euclid(1000), 5).await?;
+    let top_partners = st.store.top_partners(v.scope(), first, 5).await?;
+    let rebates_owed = st.store.rebates_owed(v.scope()).await?;
     let mut top_groups = st.store.groups_overview(v.scope(), now - 7 * DAY_MS).await?;
     top_groups.sort_by(|a, b| b.conversions_7d.cmp(&a.conversions_7d).then(a.id.cmp(&b.id)));
     top_groups.truncate(5);
@@ -79,6 +76,7 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
         conversions_per_day: per_day,
         top_groups,
         top_partners,
+        rebates_owed,
     })
 }
 
@@ -87,12 +85,14 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
     let mut b = String::from(
         "<div class=scroll><table class=kpi><thead><tr><th></th><th>今日</th><th>近7天</th><th>近30天</th></tr></thead><tbody>",
     );
-    let rows: [(&str, &str, fn(&Period) -> String); 5] = [
+    let rows: [(&str, &str, fn(&Period) -> String); 7] = [
         ("kpi-conversions", "转链", |p| p.conversions.to_string()),
-        ("kpi-orders", "订单", |p| p.orders.to_string()),
-        ("kpi-gmv", "成交额（元）", |p| yuan(p.gmv)),
-        ("kpi-estimated", "预估佣金（元）", |p| yuan(p.estimated_commission)),
-        ("kpi-settled", "结算佣金（元）", |p| yuan(p.settled_commission)),
+        ("kpi-orders", "订单", |p| p.money.orders.to_string()),
+        ("kpi-invalid", "其中失效", |p| p.money.invalid_orders.to_string()),
+        ("kpi-gmv", "成交额（元）", |p| yuan(p.money.gmv)),
+        ("kpi-estimated", "预估佣金（元）", |p| yuan(p.money.estimated_commission)),
+        ("kpi-settled", "结算佣金（元）", |p| yuan(p.money.settled_commission)),
+        ("kpi-rebate", "预估返利（元）", |p| yuan(p.money.estimated_rebate)),
     ];
     for (id, label, f) in rows {
         let _ = write!(
@@ -104,6 +104,17 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
         );
     }
     b.push_str("</tbody></table></div>");
+    let owed = &o.rebates_owed;
+    let _ = write!(
+        b,
+        "<h2>应付会员返利（元）</h2><div class=cards id=owed><div class=card><span>待结算</span><b>{}</b></div>\
+         <div class=card><span>可提现</span><b>{}</b></div><div class=card><span>提现中</span><b>{}</b></div>\
+         <div class=card><span>已支付</span><b>{}</b></div></div>",
+        yuan(owed.pending),
+        yuan(owed.available),
+        yuan(owed.withdrawing),
+        yuan(owed.paid_out)
+    );
     b.push_str(&charts::daily_lines(
         "每日佣金",
         &o.days,

@@ -38,27 +38,6 @@ pub struct OrderListRow {
     pub paid_at: Option<i64>,
 }
 
-/// Order money of one local day of payment. Invalid orders count for nothing.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DayMoney {
-    /// Days since 1970-01-01, local.
-    pub day: i64,
-    pub orders: i64,
-    pub gmv: Fen,
-    pub estimated_commission: Fen,
-    /// Commission of settled orders.
-    pub settled_commission: Fen,
-}
-
-/// One partner's orders over a period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PartnerMoney {
-    pub partner_id: i64,
-    pub name: String,
-    pub orders: i64,
-    pub estimated_commission: Fen,
-}
-
 enum Arg {
     Int(i64),
     Text(String),
@@ -133,68 +112,6 @@ impl Store {
                     member_id: col(r, "member_id")?,
                     member_name: col(r, "member_name")?,
                     paid_at: col(r, "paid_at")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Order money per local day of payment since `since` (unix seconds), optionally of one partner's orders.
-    pub async fn order_money_per_day(
-        &self,
-        partner: Option<i64>,
-        since: i64,
-        utc_offset_secs: i64,
-    ) -> StoreResult<Vec<DayMoney>> {
-        let scope = if partner.is_some() { " AND partner_id = $3" } else { "" };
-        let sql = format!(
-            "SELECT (paid_at + $1) / 86400 AS day, COUNT(*) AS orders,
-                CAST(COALESCE(SUM(paid_amount_fen), 0) AS BIGINT) AS gmv,
-                CAST(COALESCE(SUM(estimated_commission_fen), 0) AS BIGINT) AS estimated,
-                CAST(COALESCE(SUM(CASE WHEN lifecycle = 'settled' THEN settled_commission_fen ELSE 0 END), 0) AS BIGINT)
-                    AS settled
-             FROM orders WHERE paid_at >= $2 AND lifecycle <> 'invalid'{scope}
-             GROUP BY day ORDER BY day"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(utc_offset_secs).bind(since);
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DayMoney {
-                    day: col(r, "day")?,
-                    orders: col(r, "orders")?,
-                    gmv: Fen(col(r, "gmv")?),
-                    estimated_commission: Fen(col(r, "estimated")?),
-                    settled_commission: Fen(col(r, "settled")?),
-                })
-            })
-            .collect()
-    }
-
-    /// Partners by estimated commission of their orders paid since `since` (unix seconds), largest first.
-    pub async fn top_partners(&self, only: Option<i64>, since: i64, limit: i64) -> StoreResult<Vec<PartnerMoney>> {
-        let scope = if only.is_some() { " AND o.partner_id = $3" } else { "" };
-        let sql = format!(
-            "SELECT o.partner_id, p.name, COUNT(*) AS orders,
-                CAST(COALESCE(SUM(o.estimated_commission_fen), 0) AS BIGINT) AS estimated
-             FROM orders o JOIN partners p ON p.id = o.partner_id
-             WHERE o.paid_at >= $1 AND o.lifecycle <> 'invalid'{scope}
-             GROUP BY o.partner_id, p.name ORDER BY estimated DESC, o.partner_id LIMIT $2"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(since).bind(limit);
-        if let Some(p) = only {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PartnerMoney {
-                    partner_id: col(r, "partner_id")?,
-                    name: col(r, "name")?,
-                    orders: col(r, "orders")?,
-                    estimated_commission: Fen(col(r, "estimated")?),
                 })
             })
             .collect()

@@ -165,3 +165,46 @@ pub async fn synced_jd_orders(app: &TestApp) -> (i64, i64, i64) {
     assert_eq!(report.fetched, 3, "{report:?}");
     (wang_group, li_group, wang)
 }
+
+/// The ledger as the running service configures it.
+pub fn ledger(app: &TestApp) -> dealbot::ledger::Ledger {
+    let s = &app.engine.settings;
+    dealbot::ledger::Ledger::with_settings(app.store.clone(), s.ledger.clone(), s.chat.utc_offset_hours)
+}
+
+/// Hands every stored order the ledger has not seen (at its revision) to the ledger, as order sync does.
+pub async fn apply_ledger(app: &TestApp) -> usize {
+    let orders = app.store.orders_awaiting_ledger(1_000).await.unwrap();
+    let facts: Vec<_> = orders.iter().map(|o| o.facts()).collect();
+    ledger(app).apply_all(&facts).await.unwrap();
+    for o in &orders {
+        app.store.mark_ledger_applied(o.id, o.revision).await.unwrap();
+    }
+    orders.len()
+}
+
+/// A member with a settled order booked by the ledger (rebate available) and an open withdrawal of `amount`.
+/// Returns the withdrawal id.
+pub async fn open_withdrawal(app: &TestApp, group: i64, partner: i64, wxid: &str, nick: &str, amount: i64) -> i64 {
+    use dealbot::money::Fen;
+    let now = app.clock.now_ms();
+    let member = app.store.touch_member(wxid, Some(nick), Some(group), now).await.unwrap();
+    let facts = dealbot::order::OrderFacts {
+        order_id: 900_000 + member,
+        platform: dealbot::platform::Platform::Jd,
+        order_key: format!("settled-{member}"),
+        lifecycle: dealbot::order::Lifecycle::Settled,
+        commission: Fen(20_000),
+        paid_amount: Fen(99_900),
+        group_id: Some(group),
+        partner_id: Some(partner),
+        member_id: Some(member),
+        paid_at: Some(now / 1000),
+    };
+    let l = ledger(app);
+    l.apply(&facts).await.unwrap();
+    match l.request_withdrawal(member, Fen(amount)).await.unwrap() {
+        dealbot::store::withdrawals::WithdrawalRequest::Accepted { id, .. } => id,
+        other => panic!("withdrawal refused: {other:?}"),
+    }
+}
