@@ -31,7 +31,8 @@ const GROUP_DETAIL: &[&str] = &["summary", "settings", "copy_template", "poster_
 const PARTNER: &[&str] = &["id", "name", "wxid", "groups", "pids"];
 const PARTNER_DETAIL: &[&str] = &["id", "name", "wxid", "groups", "pids", "beian"];
 const MEMBER: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups"];
-const MEMBER_DETAIL: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups", "recent_points"];
+const MEMBER_DETAIL: &[&str] =
+    &["id", "wxid", "nickname", "points", "conversions", "groups", "balance", "recent_points", "orders"];
 const ROBOT: &[&str] = &["id", "name", "wxid", "queued", "sent", "dead", "last_sent_at", "last_error", "gateway"];
 const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];

@@ -172,15 +172,17 @@ pub fn ledger(app: &TestApp) -> dealbot::ledger::Ledger {
     dealbot::ledger::Ledger::with_settings(app.store.clone(), s.ledger.clone(), s.chat.utc_offset_hours)
 }
 
-/// Hands every stored order the ledger has not seen (at its revision) to the ledger, as order sync does.
+/// Hands every stored order to the ledger, as order sync does after storing them (booking is idempotent, so orders
+/// the sync already handed over change nothing).
 pub async fn apply_ledger(app: &TestApp) -> usize {
-    let orders = app.store.orders_awaiting_ledger(1_000).await.unwrap();
-    let facts: Vec<_> = orders.iter().map(|o| o.facts()).collect();
-    ledger(app).apply_all(&facts).await.unwrap();
-    for o in &orders {
-        app.store.mark_ledger_applied(o.id, o.revision).await.unwrap();
+    let mut facts = Vec::new();
+    for platform in dealbot::platform::Platform::ALL {
+        for o in app.store.orders_modified_between(platform, 0, i64::MAX).await.unwrap() {
+            facts.push(o.facts());
+        }
     }
-    orders.len()
+    ledger(app).apply_all(&facts).await.unwrap();
+    facts.len()
 }
 
 /// A member with a settled order booked by the ledger (rebate available) and an open withdrawal of `amount`.
