@@ -80,12 +80,15 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
     })
 }
 
+/// A row of the figures table: element id, label, how to show a period's value.
+type KpiRow = (&'static str, &'static str, fn(&Period) -> String);
+
 pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
     let o = data(&st, &v).await?;
     let mut b = String::from(
         "<div class=scroll><table class=kpi><thead><tr><th></th><th>今日</th><th>近7天</th><th>近30天</th></tr></thead><tbody>",
     );
-    let rows: [(&str, &str, fn(&Period) -> String); 7] = [
+    let rows: [KpiRow; 7] = [
         ("kpi-conversions", "转链", |p| p.conversions.to_string()),
         ("kpi-orders", "订单", |p| p.money.orders.to_string()),
         ("kpi-invalid", "其中失效", |p| p.money.invalid_orders.to_string()),
