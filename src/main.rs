@@ -112,7 +112,7 @@ async fn order_sync(
     let http = dealbot::startup::api_http_client()?;
     let affiliates = dealbot::startup::build_affiliates(&settings, &http);
     let clock = dealbot::clock::Clock::system();
-    Ok(dealbot::orders::sync::OrderSync::for_platform(&store, &affiliates, platform, &settings.orders, &clock)?)
+    Ok(dealbot::orders::sync::OrderSync::for_platform(&store, &affiliates, platform, &settings, &clock)?)
 }
 
 #[derive(Subcommand)]

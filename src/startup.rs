@@ -149,9 +149,7 @@ impl Application {
         if settings.orders.enabled {
             let holder = Lease::random_holder();
             for platform in Platform::ALL {
-                if let Ok(sync) =
-                    OrderSync::for_platform(&store, &engine.affiliates, platform, &settings.orders, &clock)
-                {
+                if let Ok(sync) = OrderSync::for_platform(&store, &engine.affiliates, platform, &settings, &clock) {
                     workers.push(tokio::spawn(orders::worker(sync, holder.clone(), shutdown_rx.clone())));
                 }
             }

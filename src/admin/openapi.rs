@@ -46,6 +46,8 @@ const RECONCILIATION: &[&str] = &[
     "stored_orders",
     "union_commission",
     "stored_commission",
+    "ledger_commission",
+    "missing_in_ledger",
     "lost",
     "extra",
     "changed",

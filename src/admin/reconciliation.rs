@@ -85,22 +85,27 @@ pub async fn page(
     match report {
         Ok(None) => b.push_str("<p class=muted>选择平台和区间（北京时间，最长31天，默认最近24小时）后对账。</p>"),
         Ok(Some(r)) => {
-            let verdict = if r.is_clean() { "<b class=ok>一致</b>" } else { "<b class=warn>有差异</b>" };
+            let clean =
+                r.lost.is_empty() && r.extra.is_empty() && r.changed.is_empty() && r.missing_in_ledger.is_empty();
+            let verdict = if clean { "<b class=ok>一致</b>" } else { "<b class=warn>有差异</b>" };
             let _ = write!(
                 b,
                 "<div class=cards><div class=card><span>结果</span>{verdict}</div>\
                  <div class=card><span>联盟订单</span><b>{}</b></div><div class=card><span>本地订单</span><b>{}</b></div>\
-                 <div class=card><span>联盟佣金</span><b>{}</b></div><div class=card><span>本地佣金</span><b>{}</b></div></div>",
+                 <div class=card><span>联盟佣金</span><b>{}</b></div><div class=card><span>本地佣金</span><b>{}</b></div>\
+                 <div class=card><span>账本佣金</span><b>{}</b></div></div>",
                 r.union_orders,
                 r.stored_orders,
                 yuan(r.union_commission),
-                yuan(r.stored_commission)
+                yuan(r.stored_commission),
+                yuan(r.ledger_commission)
             );
             let _ = write!(
                 b,
-                "<h2>漏单（联盟有、本地无）</h2><p>{}</p><h2>多出（本地有、联盟无）</h2><p>{}</p><h2>未归属会员</h2><p>{}</p><h2>状态或佣金不一致</h2>",
+                "<h2>漏单（联盟有、本地无）</h2><p>{}</p><h2>多出（本地有、联盟无）</h2><p>{}</p><h2>账本未入账的已付款订单</h2><p>{}</p><h2>未归属会员</h2><p>{}</p><h2>状态或佣金不一致</h2>",
                 keys(&r.lost),
                 keys(&r.extra),
+                keys(&r.missing_in_ledger),
                 keys(&r.unattributed)
             );
             let rows: Vec<Vec<String>> = r

@@ -14,8 +14,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-/// Longest period one reconciliation may cover (it reads the union window by window).
-const MAX_PERIOD_SECS: i64 = 31 * 86_400;
+/// Most union windows one request may read (JD: about eight days of one-hour windows); longer periods are for
+/// `dealbot orders reconcile`.
+const MAX_WINDOWS: i64 = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,11 +48,11 @@ async fn reconcile_route(
         |s: &str| crate::orders::parse_time_arg(s).ok_or_else(|| AppError::BadRequest(format!("时间格式错误: {s}")));
     let since = time(&q.since)?;
     let until = q.until.as_deref().map(time).transpose()?.unwrap_or(now);
-    if until < since || until - since > MAX_PERIOD_SECS {
-        return Err(AppError::BadRequest("对账区间无效（最长31天）".into()));
-    }
     let engine = st.dispatcher.engine();
     let source = OrderSource::of(&engine.affiliates, platform, &st.settings.orders).ok_or(AppError::NotFound)?;
+    if until < since || (until - since) / source.max_window_secs() >= MAX_WINDOWS {
+        return Err(AppError::BadRequest("对账区间无效或过长，长区间请用命令行 dealbot orders reconcile".into()));
+    }
     let report = reconcile(&st.store, &source, since, until, now).await.map_err(|e| match e {
         OrdersError::Store(s) => AppError::from(s),
         other => AppError::Unprocessable(other.to_string()),

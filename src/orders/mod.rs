@@ -10,7 +10,8 @@ pub mod sync;
 
 use crate::affiliate::{AffiliateError, Affiliates};
 use crate::clock::Clock;
-use crate::config::OrdersSettings;
+use crate::config::Settings;
+use crate::ledger::{Ledger, LedgerError};
 use crate::platform::Platform;
 use crate::store::{Store, StoreError};
 use lease::Lease;
@@ -27,6 +28,8 @@ pub enum OrdersError {
     Affiliate(#[from] AffiliateError),
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    #[error("ledger: {0}")]
+    Ledger(#[from] LedgerError),
     #[error("another instance holds the sync lease")]
     LeaseHeld,
     #[error("the sync lease was lost to another instance")]
@@ -34,16 +37,18 @@ pub enum OrdersError {
 }
 
 impl OrderSync {
-    /// The sync of `platform` with its configured client.
+    /// The sync of `platform` with its configured client, handing changes to the ledger as configured.
     pub fn for_platform(
         store: &Store,
         affiliates: &Affiliates,
         platform: Platform,
-        settings: &OrdersSettings,
+        settings: &Settings,
         clock: &Clock,
     ) -> Result<OrderSync, OrdersError> {
-        let source = OrderSource::of(affiliates, platform, settings).ok_or(OrdersError::NotEnabled(platform))?;
-        Ok(OrderSync { store: store.clone(), source, settings: settings.clone(), clock: clock.clone() })
+        let source =
+            OrderSource::of(affiliates, platform, &settings.orders).ok_or(OrdersError::NotEnabled(platform))?;
+        let ledger = Ledger::with_settings(store.clone(), settings.ledger.clone(), settings.chat.utc_offset_hours);
+        Ok(OrderSync { store: store.clone(), source, ledger, settings: settings.orders.clone(), clock: clock.clone() })
     }
 
     /// The lease this sync runs under, held by `holder`.

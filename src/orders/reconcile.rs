@@ -1,10 +1,13 @@
 //! Reconciliation of one platform over a period: the orders the union reports for it against the orders stored.
 //!
 //! Lost: reported but not stored. Extra: stored (updated in the period) but not reported. Changed: both, but with
-//! another state or commission. Unattributed: stored in the period without a member.
+//! another state or commission. Unattributed: stored in the period without a member. Ledger: the commission the
+//! ledger holds for the stored orders (pending or available), and the paid orders it has no record of.
 
 use super::OrdersError;
 use super::source::{OrderSource, windows};
+use crate::affiliate::orders::SyncedOrder;
+use crate::ledger::rules::Phase;
 use crate::money::Fen;
 use crate::order::Lifecycle;
 use crate::store::Store;
@@ -31,17 +34,14 @@ pub struct Reconciliation {
     pub union_commission: Fen,
     /// Commission of the stored orders that are not invalid (what the ledger distributes).
     pub stored_commission: Fen,
+    /// Commission the ledger holds (pending or available) for the stored orders.
+    pub ledger_commission: Fen,
+    /// Stored paid orders the ledger has not booked.
+    pub missing_in_ledger: Vec<String>,
     pub lost: Vec<String>,
     pub extra: Vec<String>,
     pub changed: Vec<ChangedOrder>,
     pub unattributed: Vec<String>,
-}
-
-impl Reconciliation {
-    /// Nothing lost, extra or changed.
-    pub fn is_clean(&self) -> bool {
-        self.lost.is_empty() && self.extra.is_empty() && self.changed.is_empty()
-    }
 }
 
 /// Reconciles `[since, until]` (unix seconds, platform update time). `now` decides JD settlement.
@@ -53,12 +53,10 @@ pub async fn reconcile(
     now: i64,
 ) -> Result<Reconciliation, OrdersError> {
     let platform = source.platform();
-    let mut reported = HashMap::new();
+    let mut reported: HashMap<String, SyncedOrder> = HashMap::new();
     for (start, end) in windows(since, until, source.max_window_secs()) {
         for o in source.fetch_window(start, end, now).await? {
-            let keep = reported
-                .get(&o.order_key)
-                .is_none_or(|p: &crate::affiliate::orders::SyncedOrder| p.modified_at <= o.modified_at);
+            let keep = reported.get(&o.order_key).is_none_or(|p| p.modified_at <= o.modified_at);
             if keep {
                 reported.insert(o.order_key.clone(), o);
             }
@@ -73,6 +71,8 @@ pub async fn reconcile(
         stored_orders: stored.len() as u64,
         union_commission: Fen(0),
         stored_commission: Fen(0),
+        ledger_commission: Fen(0),
+        missing_in_ledger: Vec::new(),
         lost: Vec::new(),
         extra: Vec::new(),
         changed: Vec::new(),
@@ -90,6 +90,16 @@ pub async fn reconcile(
         }
         if s.attribution.member_id.is_none() {
             r.unattributed.push(s.order_key.clone());
+        }
+        match store.ledger_order(s.id).await? {
+            Some(l) if matches!(l.phase, Phase::Pending | Phase::Available) => {
+                r.ledger_commission = r.ledger_commission + l.split.total();
+            }
+            Some(_) => {}
+            None if !matches!(s.lifecycle, Lifecycle::Unknown | Lifecycle::Unpaid) => {
+                r.missing_in_ledger.push(s.order_key.clone())
+            }
+            None => {}
         }
         if !reported.contains_key(&s.order_key) {
             r.extra.push(s.order_key.clone());
@@ -127,6 +137,7 @@ pub async fn reconcile(
     r.lost.sort();
     r.extra.sort();
     r.unattributed.sort();
+    r.missing_in_ledger.sort();
     r.changed.sort_by(|a, b| a.order_key.cmp(&b.order_key));
     Ok(r)
 }

@@ -18,7 +18,7 @@ const TAOBAO_SCENES: [u8; 3] = [1, 2, 3];
 
 /// A union's order list.
 #[derive(Clone)]
-pub enum Source {
+enum Source {
     Pdd(pdd::PddClient),
     Jd(jd::JdClient),
     Taobao(taobao::TaobaoClient),
@@ -27,7 +27,7 @@ pub enum Source {
 /// A window reader: one union plus the sizes to read it with.
 #[derive(Clone)]
 pub struct OrderSource {
-    pub source: Source,
+    source: Source,
     page_size: u32,
     taobao_window_secs: i64,
 }

@@ -12,6 +12,7 @@ use super::lease::Lease;
 use super::source::{OrderSource, windows};
 use crate::clock::Clock;
 use crate::config::OrdersSettings;
+use crate::ledger::Ledger;
 use crate::order::OrderFacts;
 use crate::platform::Platform;
 use crate::store::Store;
@@ -40,6 +41,7 @@ pub struct SyncReport {
 pub struct OrderSync {
     pub store: Store,
     pub source: OrderSource,
+    pub ledger: Ledger,
     pub settings: OrdersSettings,
     pub clock: Clock,
 }
@@ -114,17 +116,13 @@ impl OrderSync {
             if batch.is_empty() {
                 return Ok(n);
             }
+            // The ledger applies each report once: handing a batch over again after a crash changes nothing.
+            let facts: Vec<OrderFacts> = batch.iter().map(|o| o.facts()).collect();
+            self.ledger.apply_all(&facts).await?;
             for o in &batch {
-                self.hand_to_ledger(&o.facts()).await?;
                 self.store.mark_ledger_applied(o.id, o.revision).await?;
                 n += 1;
             }
         }
-    }
-
-    /// The ledger's entry point for one order (idempotent on the ledger's side).
-    async fn hand_to_ledger(&self, facts: &OrderFacts) -> Result<(), OrdersError> {
-        tracing::debug!(order = %facts.order_key, lifecycle = %facts.lifecycle, "order handed to the ledger");
-        Ok(())
     }
 }

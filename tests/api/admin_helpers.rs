@@ -122,7 +122,7 @@ impl AdminClient {
 }
 
 /// Members of two partners' groups paste JD links; the simulated union makes an order for each conversion and the
-/// real sync stores them. Returns (group of 小王, group of 小李, partner 小王).
+/// real sync stores them and hands them to the ledger. Returns (group of 小王, group of 小李, partner 小王).
 pub async fn synced_jd_orders(app: &TestApp) -> (i64, i64, i64) {
     use dealbot::platform::Platform;
     use dealbot::store::pids::PidOwner;
@@ -149,7 +149,7 @@ pub async fn synced_jd_orders(app: &TestApp) -> (i64, i64, i64) {
     let later = Duration::from_secs(20 * 60);
     app.clock.advance_ms(i64::try_from(later.as_millis()).unwrap());
     app.sim.sims.jd.advance(later);
-    let settings = &app.engine.settings.orders;
+    let settings = &app.engine.settings;
     let sync = dealbot::orders::sync::OrderSync::for_platform(
         &app.store,
         &app.engine.affiliates,
@@ -170,19 +170,6 @@ pub async fn synced_jd_orders(app: &TestApp) -> (i64, i64, i64) {
 pub fn ledger(app: &TestApp) -> dealbot::ledger::Ledger {
     let s = &app.engine.settings;
     dealbot::ledger::Ledger::with_settings(app.store.clone(), s.ledger.clone(), s.chat.utc_offset_hours)
-}
-
-/// Hands every stored order to the ledger, as order sync does after storing them (booking is idempotent, so orders
-/// the sync already handed over change nothing).
-pub async fn apply_ledger(app: &TestApp) -> usize {
-    let mut facts = Vec::new();
-    for platform in dealbot::platform::Platform::ALL {
-        for o in app.store.orders_modified_between(platform, 0, i64::MAX).await.unwrap() {
-            facts.push(o.facts());
-        }
-    }
-    ledger(app).apply_all(&facts).await.unwrap();
-    facts.len()
 }
 
 /// A member with a settled order booked by the ledger (rebate available) and an open withdrawal of `amount`.

@@ -2,10 +2,13 @@
 //! for those conversions, sync reads them over HTTP, and every order lands with the right group and member.
 
 use crate::helpers::*;
+use dealbot::money::Fen;
 use dealbot::order::Lifecycle;
+use dealbot::orders::lease::Lease;
 use dealbot::orders::sync::{OrderSync, SyncReport};
 use dealbot::platform::Platform;
 use dealbot::sim::catalog;
+use dealbot::store::ledger::AccountKind;
 use dealbot::store::orders::AttributionKind;
 use dealbot::store::pids::PidOwner;
 use serde_json::Value;
@@ -40,7 +43,7 @@ fn group_pid(platform: Platform, g: usize) -> String {
 async fn sync_all(app: &TestApp) -> Vec<SyncReport> {
     let mut reports = Vec::new();
     for platform in Platform::ALL {
-        let settings = &app.engine.settings.orders;
+        let settings = &app.engine.settings;
         let sync = OrderSync::for_platform(&app.store, &app.engine.affiliates, platform, settings, &app.clock).unwrap();
         let lease = sync.lease("test");
         assert!(lease.acquire().await.unwrap());
@@ -62,14 +65,22 @@ fn advance(app: &TestApp, by: Duration) {
 async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_changes_nothing() {
     let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
         s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+        // Reconciling five days of JD reads 120 one-hour windows in one request.
+        s.affiliate.jd.qps = 100;
+        s.server.request_timeout_ms = 60_000;
     })
     .await;
     app.sim.sims.pdd.set_order_stage(Duration::from_secs(1_800));
     let robot_id = *app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     let mut group_ids = Vec::new();
+    // The first group has an owner (partner), who earns a share of its orders.
+    let partner = app.store.ensure_partner("wxid_orders_owner", "群主", now).await.unwrap();
     for (g, room) in ROOMS.iter().enumerate() {
         let group = app.store.ensure_group(robot_id, room, true, now).await.unwrap();
+        if g == 0 {
+            app.store.set_group_partner(group.id, Some(partner), now).await.unwrap();
+        }
         for platform in Platform::ALL {
             app.store.set_pid(platform, &group_pid(platform, g), room, PidOwner::Group(group.id), now).await.unwrap();
         }
@@ -98,7 +109,17 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     .await;
     assert_eq!(conversions.len(), 12);
     // PDD makes orders on request (one per conversion); JD and Taobao make one per conversion minutes later.
-    assert_eq!(app.sim.sims.pdd.generate_orders(4, Duration::from_secs(300)).len(), 4);
+    let made: Vec<String> = app
+        .http
+        .post(format!("{}/pdd/sim/orders/generate", app.sim.base))
+        .json(&serde_json::json!({"count": 4, "spread_secs": 300}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 4);
     advance(&app, Duration::from_secs(20 * 60));
 
     let first = sync_all(&app).await;
@@ -148,7 +169,11 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     assert_eq!(states.len(), 12);
     assert!(states.iter().all(|s| *s != Lifecycle::Paid), "{states:?}");
 
-    // Three more runs change nothing.
+    // The ledger holds each member's rebate (50 %) and the owner's share (10 %) to the 分: pending until settled,
+    // then available; nothing for invalid orders.
+    let balances = ledger_matches_the_orders(&app, &member_ids, partner).await;
+
+    // Three more runs change nothing, in the orders or in the ledger.
     let events_before = event_count(&app).await;
     for _ in 0..3 {
         for r in sync_all(&app).await {
@@ -156,6 +181,7 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
         }
     }
     assert_eq!(event_count(&app).await, events_before);
+    assert_eq!(ledger_matches_the_orders(&app, &member_ids, partner).await, balances);
 
     // Reconciliation over the admin API: nothing lost, extra or changed; the same commission on both sides.
     let since = app.clock.now_secs() - 6 * 86_400;
@@ -169,8 +195,51 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
         assert_eq!(r["lost"], serde_json::json!([]), "{r}");
         assert_eq!(r["extra"], serde_json::json!([]), "{r}");
         assert_eq!(r["changed"], serde_json::json!([]), "{r}");
+        assert_eq!(r["missing_in_ledger"], serde_json::json!([]), "{r}");
         assert_eq!(r["union_commission"], r["stored_commission"], "{r}");
+        assert_eq!(r["ledger_commission"], r["stored_commission"], "{r}");
     }
+}
+
+/// Checks every account against the stored orders; returns the balances.
+async fn ledger_matches_the_orders(
+    app: &TestApp,
+    members: &HashMap<String, i64>,
+    partner: i64,
+) -> Vec<(i64, i64, i64)> {
+    let share = |commission: Fen, bps: i64| commission.0 * bps / 10_000;
+    let mut expected: HashMap<(AccountKind, i64), (i64, i64)> = HashMap::new();
+    for platform in Platform::ALL {
+        for o in app.store.orders_modified_between(platform, 0, i64::MAX).await.unwrap() {
+            let mut accounts = vec![(AccountKind::Member, o.attribution.member_id.unwrap(), 5_000)];
+            if let Some(p) = o.attribution.partner_id {
+                accounts.push((AccountKind::Partner, p, 1_000));
+            }
+            for (kind, id, bps) in accounts {
+                let e = expected.entry((kind, id)).or_default();
+                match o.lifecycle {
+                    Lifecycle::Settled => e.1 += share(o.settled_commission, bps),
+                    Lifecycle::Paid | Lifecycle::Received | Lifecycle::Verified => {
+                        e.0 += share(o.estimated_commission, bps)
+                    }
+                    _ => {}
+                }
+            }
+            let booked = app.store.ledger_order(o.id).await.unwrap().expect("every order reached the ledger");
+            assert_eq!(booked.holders.member, o.attribution.member_id, "{o:?}");
+        }
+    }
+    let mut out = Vec::new();
+    let accounts = members.values().map(|m| (AccountKind::Member, *m)).chain([(AccountKind::Partner, partner)]);
+    for (kind, id) in accounts {
+        let b = app.store.ledger_balance(kind, id).await.unwrap();
+        let (pending, available) = expected.get(&(kind, id)).copied().unwrap_or_default();
+        assert_eq!((b.pending, b.available), (pending, available), "{kind:?} {id}");
+        assert_eq!(app.store.ledger_entries_sum(kind, id).await.unwrap(), b);
+        out.push((id, b.pending, b.available));
+    }
+    assert!(out.iter().any(|(_, _, available)| *available > 0), "some money settled: {out:?}");
+    out
 }
 
 async fn event_count(app: &TestApp) -> usize {
@@ -185,7 +254,12 @@ async fn event_count(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn a_member_claims_an_unattributed_order_in_the_chat() {
-    let app = TestApp::spawn().await;
+    // The claim is sent after the clocks moved on: it must not count as a stale message.
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.engine.max_message_age_secs = 86_400;
+        s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+    })
+    .await;
     let robot_id = *app.engine.robots.keys().next().unwrap();
     let group = app.store.ensure_group(robot_id, ROOM, true, app.clock.now_ms()).await.unwrap();
     // Two members convert the same Taobao item: the heuristic cannot tell whose the order is.
@@ -206,6 +280,17 @@ async fn a_member_claims_an_unattributed_order_in_the_chat() {
     let unattributed = app.store.unattributed_orders(Some(Platform::Taobao), 10).await.unwrap();
     assert_eq!(unattributed.len(), 2, "ambiguous orders stay unattributed and are listed: {unattributed:?}");
     assert!(unattributed.iter().all(|o| o.attribution.group_id == Some(group.id)));
+    let listed: Value = app
+        .http
+        .get(format!("{}/admin/api/orders/unattributed?platform=taobao", app.base))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
 
     let (wxid, nick) = MEMBERS[0];
     let key = unattributed[0].order_key.clone();
@@ -233,4 +318,97 @@ async fn a_member_claims_an_unattributed_order_in_the_chat() {
     assert!(reply.contains("无法绑定"), "{reply}");
     let o = app.store.order_by_key(Platform::Taobao, &key).await.unwrap().unwrap();
     assert_eq!(o.attribution.member_id, app.store.member_id(wxid).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_background_worker_syncs_on_its_schedule_under_the_lease() {
+    let app = TestApp::spawn_on(TestDb::postgres().await, |s| {
+        s.orders.enabled = true;
+        s.orders.jd_interval_secs = 1;
+        s.affiliate.jd.qps = 100;
+    })
+    .await;
+    let item = promotable(Platform::Jd, 100_087_654_300, 0);
+    app.sim.sims.gewe.deliver_text(ROOM, MEMBERS[0].0, MEMBERS[0].1, &link(Platform::Jd, item)).await.unwrap();
+    eventually("the conversion", Duration::from_secs(60), || async {
+        (!app.store.recent_conversions(10).await.unwrap().is_empty()).then_some(())
+    })
+    .await;
+    advance(&app, Duration::from_secs(20 * 60));
+    let order = eventually("the order synced in the background", Duration::from_secs(60), || async {
+        app.store.orders_modified_between(Platform::Jd, 0, i64::MAX).await.unwrap().pop()
+    })
+    .await;
+    assert_eq!(order.attribution.member_id, app.store.member_id(MEMBERS[0].0).await.unwrap());
+    assert!(app.store.sync_cursor(Platform::Jd).await.unwrap().is_some());
+    // This instance holds the JD lease: another one sharing the database cannot take it.
+    let other = Lease::new(app.store.clone(), app.clock.clone(), Lease::name_for(Platform::Jd), "other", 60_000);
+    assert!(!other.acquire().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_refund_reverses_the_rebate_and_nothing_moves_a_settled_order_back() {
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
+    })
+    .await;
+    let (wxid, nick) = MEMBERS[0];
+    for n in 0..2 {
+        let text = link(Platform::Pdd, promotable(Platform::Pdd, 386_512_047_700, n));
+        app.sim.sims.gewe.deliver_text(ROOM, wxid, nick, &text).await.unwrap();
+    }
+    eventually("two conversions", Duration::from_secs(60), || async {
+        (app.store.recent_conversions(10).await.unwrap().len() >= 2).then_some(())
+    })
+    .await;
+    let made = app.sim.sims.pdd.generate_orders(2, Duration::from_secs(60));
+    assert_eq!(made.len(), 2);
+    let sync =
+        OrderSync::for_platform(&app.store, &app.engine.affiliates, Platform::Pdd, &app.engine.settings, &app.clock)
+            .unwrap();
+    let lease = sync.lease("test");
+    assert!(lease.acquire().await.unwrap());
+    sync.run(&lease).await.unwrap();
+    let member = app.store.member_id(wxid).await.unwrap().unwrap();
+    let order = |sn: &str| {
+        let sn = sn.to_string();
+        let store = app.store.clone();
+        async move { store.order_by_key(Platform::Pdd, &sn).await.unwrap().unwrap() }
+    };
+    let (refunded, kept) = (order(&made[0]).await, order(&made[1]).await);
+    let rebate = |o: &dealbot::store::orders::StoredOrder| o.estimated_commission.0 * 5_000 / 10_000;
+    let balance = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!(balance.pending, rebate(&refunded) + rebate(&kept));
+
+    // One order is refunded, the other settles (over the simulator's HTTP admin call).
+    let set_status = |sn: &str, status: i64| {
+        let body = serde_json::json!({"order_sn": sn, "order_status": status, "at": app.sim.sims.pdd.now() + 60});
+        app.http.post(format!("{}/pdd/sim/orders/status", app.sim.base)).json(&body).send()
+    };
+    assert_eq!(set_status(&made[0], 4).await.unwrap().status(), 204);
+    assert_eq!(set_status(&made[1], 5).await.unwrap().status(), 204);
+    assert_eq!(set_status("000000-000000000000000", 5).await.unwrap().status(), 422);
+    advance(&app, Duration::from_secs(120));
+    sync.run(&lease).await.unwrap();
+    assert_eq!(order(&made[0]).await.lifecycle, Lifecycle::Invalid);
+    assert_eq!(order(&made[1]).await.lifecycle, Lifecycle::Settled);
+    let balance = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!((balance.pending, balance.available), (0, rebate(&kept)));
+
+    // A later report turning the settled order invalid does not move it back; reconciliation lists it.
+    assert_eq!(set_status(&made[1], 4).await.unwrap().status(), 204);
+    advance(&app, Duration::from_secs(120));
+    let r = sync.run(&lease).await.unwrap();
+    assert_eq!((r.changed, r.inserted), (0, 0), "{r:?}");
+    let stored = order(&made[1]).await;
+    assert_eq!((stored.lifecycle, stored.raw_status.as_str()), (Lifecycle::Settled, "5"));
+    assert_eq!(app.store.ledger_balance(AccountKind::Member, member).await.unwrap(), balance);
+    let since = app.clock.now_secs() - 3_600;
+    let url = format!("{}/admin/api/orders/reconcile?platform=pdd&since={since}", app.base);
+    let report: Value = app.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
+    let changed = report["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{report}");
+    assert_eq!(changed[0]["order_key"], made[1].as_str());
+    assert_eq!(changed[0]["union_lifecycle"], "invalid");
+    assert_eq!(changed[0]["stored_lifecycle"], "settled");
 }

@@ -5,8 +5,10 @@
 use crate::helpers::*;
 use dealbot::affiliate::Attribution;
 use dealbot::affiliate::jd::JdClient;
+use dealbot::order::Lifecycle;
 use dealbot::platform::Platform;
 use dealbot::sim::SimCredentials;
+use dealbot::store::ledger::AccountKind;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -68,6 +70,7 @@ gateway_url = "{base}/jd/routerjson"
 app_key = "{key}"
 app_secret = "{secret}"
 default_pid = "3100000001"
+qps = 50
 [orders]
 lease_ttl_secs = 2
 "#,
@@ -112,5 +115,36 @@ lease_ttl_secs = 2
     members.sort();
     assert_eq!(members, (0..96).collect::<Vec<i64>>(), "each conversion's order once");
     assert!(store.orders_awaiting_ledger(10).await.unwrap().is_empty(), "every change handed to the ledger");
+    // Nobody to share with: the operator holds every commission, each exactly once.
+    let pending: i64 = orders.iter().filter(|o| o.lifecycle.is_pending()).map(|o| o.estimated_commission.0).sum();
+    let settled: i64 =
+        orders.iter().filter(|o| o.lifecycle == Lifecycle::Settled).map(|o| o.settled_commission.0).sum();
+    let operator = store.ledger_balance(AccountKind::Operator, 0).await.unwrap();
+    assert_eq!((operator.pending, operator.available), (pending, settled));
+    assert!(pending > 0);
+    assert_eq!(store.ledger_entries_sum(AccountKind::Operator, 0).await.unwrap(), operator);
     assert!(store.sync_cursor(Platform::Jd).await.unwrap().unwrap() >= now_secs() - 60);
+
+    // The union and the store agree over the whole period.
+    sim.sims.jd.set_order_delay(Duration::ZERO);
+    // Off the test's runtime thread: the simulators answer on it.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_dealbot"))
+            .args(["orders", "reconcile", "--platform", "jd", "--since", &start.to_string(), "--config"])
+            .arg(&config)
+            .env("RUST_LOG", "warn")
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["union_orders"], 96, "{report}");
+    assert_eq!(report["stored_orders"], 96, "{report}");
+    for list in ["lost", "extra", "changed", "missing_in_ledger"] {
+        assert_eq!(report[list], serde_json::json!([]), "{list}: {report}");
+    }
+    assert_eq!(report["union_commission"], report["stored_commission"], "{report}");
+    assert_eq!(report["ledger_commission"], report["stored_commission"], "{report}");
 }

@@ -5,10 +5,12 @@ use dealbot::affiliate::orders::SyncedOrder;
 use dealbot::clock::Clock;
 use dealbot::money::{Bps, Fen};
 use dealbot::order::Lifecycle;
+use dealbot::orders::attribution::attribute;
 use dealbot::orders::claims::{self, ClaimOutcome};
 use dealbot::orders::lease::Lease;
 use dealbot::platform::Platform;
 use dealbot::store::orders::{AttributionKind, OrderAttribution, Upserted};
+use dealbot::store::pids::PidOwner;
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -35,6 +37,7 @@ on_both_engines!(
     cursors_only_move_forward,
     one_lease_holder_at_a_time,
     claims_are_checked,
+    pids_and_member_tags_attribute_orders,
 );
 
 fn order(key: &str, lifecycle: Lifecycle, raw: &str, modified: i64) -> SyncedOrder {
@@ -197,4 +200,46 @@ async fn claims_are_checked(db: TestDb) {
     claims::apply_pending(&s, Platform::Pdd, "111111-000000000000003", 6).await.unwrap();
     let o = s.order_by_key(Platform::Pdd, "111111-000000000000003").await.unwrap().unwrap();
     assert_eq!(o.attribution.member_id, Some(m2));
+}
+
+async fn pids_and_member_tags_attribute_orders(db: TestDb) {
+    let s = db.store().await;
+    let robot = s.upsert_robot("r1", "wx_app", "wxid_bot", "小助手", 1).await.unwrap().id;
+    let group = s.ensure_group(robot, "room@chatroom", true, 1).await.unwrap();
+    let partner = s.ensure_partner("wxid_owner", "群主", 1).await.unwrap();
+    s.set_group_partner(group.id, Some(partner), 1).await.unwrap();
+    s.set_pid(Platform::Taobao, "mm_128572012_2181300208_111067000033", "群", PidOwner::Group(group.id), 1)
+        .await
+        .unwrap();
+    s.set_pid(Platform::Pdd, "9000001_100000009", "合伙人", PidOwner::Partner(partner), 1).await.unwrap();
+    let member = s.touch_member("wxid_member", Some("阿明"), Some(group.id), 1).await.unwrap();
+    s.bind_member_tag(Platform::Taobao, "relation:2145841445", member, 1).await.unwrap();
+
+    // Taobao orders carry the adzone and the relation_id.
+    let mut tb = order("1446862356240876331", Lifecycle::Paid, "12", 100);
+    tb.platform = Platform::Taobao;
+    tb.pid = "111067000033".into();
+    tb.member_tag = Some("relation:2145841445".into());
+    let a = attribute(&s, &tb, 3_600).await.unwrap();
+    assert_eq!(
+        a,
+        OrderAttribution {
+            group_id: Some(group.id),
+            partner_id: Some(partner),
+            member_id: Some(member),
+            kind: AttributionKind::Tag
+        }
+    );
+    // A partner's PID gives the partner; `m<id>` of a member who does not exist gives no member.
+    let mut pdd = order("A", Lifecycle::Paid, "0", 100);
+    pdd.pid = "9000001_100000009".into();
+    pdd.member_tag = Some(format!("m{}", member + 1000));
+    let a = attribute(&s, &pdd, 3_600).await.unwrap();
+    assert_eq!((a.group_id, a.partner_id, a.member_id, a.kind), (None, Some(partner), None, AttributionKind::Group));
+    pdd.member_tag = Some(format!("m{member}"));
+    assert_eq!(attribute(&s, &pdd, 3_600).await.unwrap().member_id, Some(member));
+    // An unknown PID and no tag: nothing.
+    let mut stray = order("B", Lifecycle::Paid, "0", 100);
+    stray.pid = "1_2".into();
+    assert_eq!(attribute(&s, &stray, 3_600).await.unwrap(), OrderAttribution::NONE);
 }

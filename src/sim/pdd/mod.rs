@@ -316,6 +316,7 @@ impl PddSim {
             .route("/open.html", get(authorize_page))
             .route("/sim/authorize_member", post(authorize_member))
             .route("/sim/orders/generate", post(generate_orders))
+            .route("/sim/orders/status", post(order_status))
             .with_state(self.clone())
     }
 
@@ -397,6 +398,12 @@ impl PddSim {
     /// `order_sn`s (none before the first conversion).
     pub fn generate_orders(&self, count: usize, spread: Duration) -> Vec<String> {
         self.state().generate_orders(count, secs(spread))
+    }
+
+    /// From `at` (unix seconds, the business clock) on, the order is in `status` (`order_status` 0–5 or 10), its
+    /// `order_modify_at` = `at`. False for an unknown order, status or a time before payment.
+    pub fn set_order_status(&self, order_sn: &str, status: i64, at: i64) -> bool {
+        self.state().set_order_status(order_sn, status, at)
     }
 
     fn handle(&self, headers: &HeaderMap, body: &[u8]) -> Response {
@@ -700,4 +707,22 @@ struct GenerateBody {
 /// new `order_sn`s.
 async fn generate_orders(AxState(sim): AxState<PddSim>, Json(body): Json<GenerateBody>) -> Json<Vec<String>> {
     Json(sim.generate_orders(body.count.min(10_000), Duration::from_secs(body.spread_secs)))
+}
+
+#[derive(serde::Deserialize)]
+struct StatusBody {
+    order_sn: String,
+    order_status: i64,
+    /// Unix seconds; the business clock's now when absent.
+    at: Option<i64>,
+}
+
+/// `POST /sim/orders/status {"order_sn": "…", "order_status": 4, "at": …}`: [`PddSim::set_order_status`].
+async fn order_status(AxState(sim): AxState<PddSim>, Json(body): Json<StatusBody>) -> StatusCode {
+    let at = body.at.unwrap_or_else(|| sim.now());
+    if sim.set_order_status(&body.order_sn, body.order_status, at) {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }

@@ -201,6 +201,22 @@ impl State {
         made
     }
 
+    /// Rewrites an order's future: from `at` (unix seconds) on it is in `status` (0–5, 10), whatever was planned.
+    /// False for an unknown `order_sn`, an unknown status or a time before the order was paid.
+    pub fn set_order_status(&mut self, order_sn: &str, status: i64, at: i64) -> bool {
+        let Some(o) = self.orders.list.iter_mut().find(|o| o.sn == order_sn) else { return false };
+        if !matches!(status, 0..=5 | 10) || at < o.paid {
+            return false;
+        }
+        o.steps.retain(|(t, _)| *t < at);
+        o.steps.push((at, status));
+        let keep = |t: Option<i64>| t.filter(|t| *t < at);
+        o.received = if status == 2 { Some(at) } else { keep(o.received) };
+        o.verified = if matches!(status, 3 | 4) { Some(at) } else { keep(o.verified) };
+        o.settled = if status == 5 { Some(at) } else { keep(o.settled) };
+        true
+    }
+
     /// `pdd.ddk.order.list.increment.get`.
     pub fn order_list(&self, p: &BTreeMap<String, String>) -> Result<Value, ApiError> {
         let now = self.now();
