@@ -81,8 +81,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/partners/{id}/pdd-pid", post(partners::api_generate))
         .route("/admin/api/members", get(members::api_list))
         .route("/admin/api/members/{id}", get(members::api_detail))
-        .route("/admin/api/withdrawals", get(withdrawals::api))
-        .route("/admin/api/withdrawals/{id}", post(withdrawals::api_decide))
         .route("/admin/api/robots", get(robots::api))
         .route("/admin/api/authorization", get(authorization::api))
         .route("/admin/api/reconciliation", get(reconciliation::api))

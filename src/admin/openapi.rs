@@ -53,7 +53,8 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
-const WITHDRAWALS: &[&str] = &["queue", "decided"];
+const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
+const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];
 const OVERVIEW: &[&str] = &[
     "rebates_owed",
     "today",
@@ -193,18 +194,34 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
         path: "/admin/api/withdrawals",
-        summary: "提现审核队列与已处理记录",
-        admin_only: false,
+        summary: "提现申请（status=open|approved|rejected，默认 open；仅 Bearer 令牌）",
+        admin_only: true,
         example: None,
-        answer: Answer::Object(WITHDRAWALS),
+        answer: Answer::List(WITHDRAWAL),
     },
     Op {
         method: "post",
-        path: "/admin/api/withdrawals/{id}",
-        summary: "通过（approve）或驳回（reject，须填原因）一笔提现",
+        path: "/admin/api/withdrawals/{id}/reject",
+        summary: "驳回提现，须填原因（仅 Bearer 令牌）",
         admin_only: true,
-        example: Some(r#"{"action":"approve"}"#),
-        answer: Answer::Object(WITHDRAWALS),
+        example: Some(r#"{"reason":"收款信息有误"}"#),
+        answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/{id}/approve",
+        summary: "通过提现（仅 Bearer 令牌）",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/finance-log",
+        summary: "财务日志（仅 Bearer 令牌）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(FINANCE_LOG),
     },
     Op {
         method: "get",

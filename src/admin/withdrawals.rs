@@ -1,7 +1,8 @@
 //! 提现审核: the queue of open withdrawal requests, approve or reject (with a reason) through the ledger, and the
-//! finance log. Only admins decide; partners see the requests of their own groups' members, read-only.
+//! decided ones. Only admins decide; partners see the requests of their own groups' members, read-only. Machine
+//! clients use the ledger's API (`/admin/api/withdrawals`, `/admin/api/withdrawals/{id}/approve|reject`).
 
-use super::error::{AdminError, ApiError, PageError};
+use super::error::{AdminError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc, yuan};
 use super::session::Viewer;
@@ -9,9 +10,9 @@ use crate::http::AppState;
 use crate::ledger::{Ledger, LedgerError};
 use crate::money::Fen;
 use crate::store::withdrawals::{Withdrawal, status};
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
-use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -181,18 +182,4 @@ pub async fn decide_page(
         Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/admin/withdrawals?msg={}", urlenc(&msg))))
-}
-
-pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<WithdrawalsView>, ApiError> {
-    Ok(Json(data(&st, &v).await?))
-}
-
-pub async fn api_decide(
-    State(st): State<AppState>,
-    v: Viewer,
-    Path(id): Path<i64>,
-    Json(d): Json<Decision>,
-) -> Result<Json<WithdrawalsView>, ApiError> {
-    decide(&st, &v, id, &d).await?;
-    Ok(Json(data(&st, &v).await?))
 }

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod ledger;
 pub mod media;
 pub mod ops;
 pub mod orders;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(auth::router())
         .merge(orders::router())
+        .merge(ledger::router())
         .merge(crate::admin::router(&state))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -9,13 +9,15 @@
 //!
 //! The split and its rounding rule are in [`rules`]; all SQL is in `store::ledger`.
 
+pub mod notices;
 pub mod rules;
+pub mod statement;
 
 use crate::config::LedgerSettings;
 use crate::money::Bps;
 use crate::money::Fen;
 use crate::order::OrderFacts;
-use crate::store::ledger::{BookingConfig, LedgerOrder};
+use crate::store::ledger::{Booked, BookingConfig, LedgerOrder};
 use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
 use crate::store::{Store, StoreError};
 use rules::{Rates, Split, Step};
@@ -87,10 +89,14 @@ impl Ledger {
         out.pop().ok_or_else(|| LedgerError::Store(StoreError::Batch("no result for the report".into())))
     }
 
-    /// Applies reports in order in one transaction (a page of synced orders); one result per report.
+    /// Applies reports in order in one transaction (a page of synced orders); one result per report. Members
+    /// are then told about their paid, settled and invalid orders when `member_notices` is on.
     pub async fn apply_all(&self, facts: &[OrderFacts]) -> Result<Vec<Applied>, LedgerError> {
         let now = crate::store::now_ms();
         let booked = self.store.book_orders(facts, self.booking_config(), now).await?;
+        if self.settings.member_notices {
+            self.notify(&booked, now).await?;
+        }
         Ok(facts
             .iter()
             .zip(booked)
@@ -100,6 +106,24 @@ impl Ledger {
                 split: b.order.map(|o: LedgerOrder| o.split).unwrap_or_default(),
             })
             .collect())
+    }
+
+    async fn notify(&self, booked: &[Booked], now: i64) -> Result<(), LedgerError> {
+        let mut sends = Vec::new();
+        for b in booked {
+            let (Some(step), Some(order)) = (b.step, &b.order) else { continue };
+            let (Some(group), Some(member)) = (order.group_id, order.holders.member) else { continue };
+            if notices::text(step, order).is_none() {
+                continue;
+            }
+            if let Some((robot_id, wxid)) = self.store.notice_target(group, member).await? {
+                sends.extend(notices::outbox(step, order, robot_id, &wxid, now));
+            }
+        }
+        if !sends.is_empty() {
+            self.store.enqueue(&sends, now).await?;
+        }
+        Ok(())
     }
 
     /// A member asks to withdraw `amount` from their available balance.
@@ -127,5 +151,13 @@ impl Ledger {
         let now = crate::store::now_ms();
         let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
         Ok(self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?)
+    }
+
+    /// The member's balances and latest `limit` orders.
+    pub async fn statement(&self, member_id: i64, limit: i64) -> Result<statement::Statement, LedgerError> {
+        let balance = self.store.ledger_balance(crate::store::ledger::AccountKind::Member, member_id).await?;
+        let orders = self.store.member_ledger_orders(member_id, limit).await?;
+        let lines = orders.iter().map(|o| statement::StatementLine::of(o, self.utc_offset_hours)).collect();
+        Ok(statement::Statement { balance, lines })
     }
 }

@@ -666,4 +666,16 @@ impl Store {
         .await?;
         Ok(())
     }
+
+    /// Where to tell a member about an order: the robot serving the group and the member's wxid.
+    pub async fn notice_target(&self, group_id: i64, member_id: i64) -> StoreResult<Option<(i64, String)>> {
+        let row = sqlx::query(
+            "SELECT g.robot_id AS robot_id, m.wxid AS wxid FROM groups g, members m WHERE g.id = $1 AND m.id = $2",
+        )
+        .bind(group_id)
+        .bind(member_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((col(&r, "robot_id")?, col(&r, "wxid")?))).transpose()
+    }
 }

@@ -27,6 +27,7 @@ pub mod pids;
 pub mod points;
 pub mod robots;
 pub mod stats;
+pub mod stats_money;
 pub mod tokens;
 pub mod users;
 pub mod withdrawals;

@@ -39,6 +39,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let (group, partner) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
     let member = app.store.touch_member("wxid_fang0520", Some("小芳"), Some(group), app.clock.now_ms()).await.unwrap();
     let withdrawal = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 3_000).await;
+    let rejected = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_zhou88", "周周", 2_000).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -62,6 +63,8 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     group
                 } else if path.starts_with("/admin/api/partners/") {
                     partner
+                } else if path.ends_with("/reject") {
+                    rejected
                 } else if path.starts_with("/admin/api/withdrawals/") {
                     withdrawal
                 } else {
@@ -88,13 +91,14 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
             }
         }
     }
-    assert!(seen >= 18, "{seen} operations");
+    assert!(seen >= 22, "{seen} operations");
     // The examples took effect.
     let g = app.store.group_by_id(group).await.unwrap().unwrap();
     assert!(g.settings.contains("欢迎新朋友"), "{}", g.settings);
     assert_eq!(app.store.pid_of(Platform::Jd, PidOwner::Group(group)).await.unwrap().as_deref(), Some("3100998877"));
     assert!(app.store.user_by_name("ops2").await.unwrap().is_some());
     assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "approved");
+    assert_eq!(app.store.withdrawal(rejected).await.unwrap().reason, "收款信息有误");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use dealbot::order::{Lifecycle, OrderFacts};
 use dealbot::platform::Platform;
 use dealbot::store::Store;
 use dealbot::store::ledger::{AccountKind, RateScope, Share};
+use dealbot::store::stats_money::MoneyScope;
 
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -32,6 +33,8 @@ on_both_engines!(
     the_same_report_twice_changes_nothing_and_late_reports_are_ignored,
     an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settlement,
     the_most_specific_rate_rule_wins,
+    the_daily_rollup_reports_per_group_partner_and_member,
+    members_are_told_once_per_step_in_private_chat_when_notices_are_on,
 );
 
 /// A group owned by a partner whose agent is another partner; one member.
@@ -149,6 +152,18 @@ async fn the_same_report_twice_changes_nothing_and_late_reports_are_ignored(db: 
         balance(&s, AccountKind::Member, w.member).await,
         Buckets { pending: 20, available: 80, ..Buckets::default() }
     );
+    // The member's statement: newest first, pending ones with the month they are expected to settle.
+    let st = l.statement(w.member, 10).await.unwrap();
+    assert_eq!(st.balance.pending, 20);
+    let lines: Vec<_> = st.lines.iter().map(|x| (x.order_key.as_str(), x.base.0, x.rebate.0, x.phase)).collect();
+    assert_eq!(
+        lines,
+        vec![("sn-9", 60, 30, Phase::Available), ("sn-8", 40, 20, Phase::Pending), ("sn-7", 100, 50, Phase::Available)]
+    );
+    assert_eq!(st.lines[1].expected_settlement.as_deref(), Some("2026-10"));
+    assert_eq!(st.lines[0].expected_settlement, None);
+    let text = dealbot::ledger::statement::render(&st);
+    assert!(text.contains("sn-8：佣金 ¥0.40 × 50% = 返利 ¥0.20，待结算，预计 2026-10 结算"), "{text}");
 }
 
 async fn an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settlement(db: TestDb) {
@@ -194,4 +209,58 @@ async fn the_most_specific_rate_rule_wins(db: TestDb) {
     let a = l.apply(&facts(&w, 1, Lifecycle::Settled, 1000)).await.unwrap();
     assert_eq!(a.split.rebate, Fen(700));
     assert_eq!(a.split.total(), Fen(1000));
+}
+
+async fn the_daily_rollup_reports_per_group_partner_and_member(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    // 1_790_000_000 is 14:13 UTC = 22:13 at UTC+8, the same local day 20717.
+    let day = dealbot::ledger::rules::local_day(1_790_000_000, 8);
+    assert_eq!(day, 20717);
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 1000)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Paid, 500)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Settled, 600)).await.unwrap();
+    l.apply(&facts(&w, 3, Lifecycle::Paid, 400)).await.unwrap();
+    l.apply(&facts(&w, 3, Lifecycle::Invalid, 400)).await.unwrap();
+    let mut jd = facts(&w, 4, Lifecycle::Paid, 100);
+    jd.platform = Platform::Jd;
+    l.apply(&jd).await.unwrap();
+    let rows = s.money_report(MoneyScope::Group(w.group), day - 29, day, 8).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.platform.as_str()).collect::<Vec<_>>(), vec!["jd", "pdd"]);
+    let pdd = &rows[1];
+    assert_eq!((pdd.day, pdd.orders, pdd.invalid_orders), (day, 3, 1));
+    assert_eq!(pdd.gmv, Fen(19_000));
+    assert_eq!(pdd.commission_estimated, Fen(1500), "the invalid order's estimate is taken out");
+    assert_eq!(pdd.commission_settled, Fen(600));
+    assert_eq!((pdd.rebate_estimated, pdd.rebate_settled), (Fen(750), Fen(300)));
+    assert_eq!(s.money_report(MoneyScope::Partner(w.partner), day, day, 8).await.unwrap(), rows);
+    assert_eq!(s.money_report(MoneyScope::Member(w.member), day, day, 8).await.unwrap(), rows);
+    assert!(s.money_report(MoneyScope::Group(w.group + 1), day - 29, day, 8).await.unwrap().is_empty());
+    assert!(s.money_report(MoneyScope::Group(w.group), day + 1, day + 30, 8).await.unwrap().is_empty());
+    let all = s.money_report(MoneyScope::All, day, day, 8).await.unwrap();
+    assert_eq!(all, rows);
+}
+
+async fn members_are_told_once_per_step_in_private_chat_when_notices_are_on(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let l = ledger(&s);
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();
+    l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();
+    let sent = s.outbox_for("wxid_member").await.unwrap();
+    assert_eq!(sent.len(), 1, "one notice per order and step");
+    assert!(sent[0].body.contains("已付款，预估返利 ¥4.99"), "{}", sent[0].body);
+    l.apply(&facts(&w, 1, Lifecycle::Settled, 1000)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Paid, 200)).await.unwrap();
+    l.apply(&facts(&w, 2, Lifecycle::Invalid, 200)).await.unwrap();
+    let bodies: Vec<String> = s.outbox_for("wxid_member").await.unwrap().into_iter().map(|o| o.body).collect();
+    assert_eq!(bodies.len(), 4);
+    assert!(bodies[1].contains("已结算，返利 ¥5.00 已到账"), "{}", bodies[1]);
+    assert!(bodies[3].contains("已失效"), "{}", bodies[3]);
+
+    let quiet = LedgerSettings { member_notices: false, ..LedgerSettings::default() };
+    let l = Ledger::with_settings(s.clone(), quiet, 8);
+    l.apply(&facts(&w, 3, Lifecycle::Paid, 200)).await.unwrap();
+    assert_eq!(s.outbox_for("wxid_member").await.unwrap().len(), 4, "switched off");
 }

@@ -17,6 +17,7 @@ mod crash;
 #[allow(dead_code)]
 mod helpers;
 mod ledger;
+mod ledger_props;
 mod member_commands;
 mod not_annoying;
 mod orders;

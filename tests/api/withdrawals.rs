@@ -162,3 +162,111 @@ async fn concurrent_withdrawals_never_overdraw(db: TestDb) {
         assert_eq!(b, Buckets { available: 100, withdrawing: 400, ..Buckets::default() });
     }
 }
+
+#[tokio::test]
+async fn admins_list_approve_and_reject_withdrawals_over_the_api_with_a_reason() {
+    use crate::helpers::TestApp;
+    use serde_json::{Value, json};
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.admin.api_token = dealbot::config::Secret::new("admin-token-0123456789");
+    })
+    .await;
+    let s = &app.store;
+    let w = world(s).await;
+    let l = ledger(s);
+    l.apply(&facts(&w, 1, Lifecycle::Settled, 4000)).await.unwrap();
+    let WithdrawalRequest::Accepted { id, .. } = l.request_withdrawal(w.member, Fen(500)).await.unwrap() else {
+        panic!("accepted expected")
+    };
+    let url = |p: &str| format!("{}{p}", app.base);
+    let auth = "Bearer admin-token-0123456789";
+
+    let r = app.http.get(url("/admin/api/withdrawals")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .http
+        .post(url(&format!("/admin/api/withdrawals/{id}/approve")))
+        .header("authorization", "Bearer nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let open: Value = app
+        .http
+        .get(url("/admin/api/withdrawals"))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        open,
+        json!([{"id": id, "member_id": w.member, "amount_fen": 500, "status": "open", "reason": "",
+        "decided_by": null, "decided_at": null, "created_at": open[0]["created_at"]}])
+    );
+
+    let r = app
+        .http
+        .post(url(&format!("/admin/api/withdrawals/{id}/reject")))
+        .header("authorization", auth)
+        .json(&json!({"reason": "  "}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a rejection needs a reason");
+    let r = app
+        .http
+        .post(url(&format!("/admin/api/withdrawals/{id}/reject")))
+        .header("authorization", auth)
+        .json(&json!({"reason": "收款账户有误"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!((body["status"].as_str(), body["reason"].as_str()), (Some("rejected"), Some("收款账户有误")));
+    let r = app
+        .http
+        .post(url(&format!("/admin/api/withdrawals/{id}/approve")))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "a decided request is not decided again");
+
+    let WithdrawalRequest::Accepted { id: id2, .. } = l.request_withdrawal(w.member, Fen(2000)).await.unwrap() else {
+        panic!("accepted expected")
+    };
+    let r = app
+        .http
+        .post(url(&format!("/admin/api/withdrawals/{id2}/approve")))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        s.ledger_balance(AccountKind::Member, w.member).await.unwrap(),
+        Buckets { paid_out: 2000, ..Buckets::default() }
+    );
+    let log: Value = app
+        .http
+        .get(url("/admin/api/finance-log"))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_string(), e["actor"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(actions[0], ("approved".to_string(), "admin-api".to_string()));
+    assert_eq!(actions.len(), 4);
+}

@@ -1,0 +1,130 @@
+//! A member's itemized statement (我的 / 订单): balances and recent orders with base amount, rate, status and the
+//! expected settlement month, rendered in Chinese for the chat.
+
+use super::rules::{Buckets, Phase};
+use crate::money::{Bps, Fen};
+use crate::platform::Platform;
+use crate::store::ledger::LedgerOrder;
+
+/// One order line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementLine {
+    pub platform: String,
+    pub order_key: String,
+    pub phase: Phase,
+    /// The commission the rebate is computed from: settled once settled, the estimate before.
+    pub base: Fen,
+    pub rate: Bps,
+    pub rebate: Fen,
+    /// `2026-10` for pending orders: the month after payment, when the unions settle; `None` otherwise.
+    pub expected_settlement: Option<String>,
+}
+
+/// Balances and recent orders of one member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub balance: Buckets,
+    pub lines: Vec<StatementLine>,
+}
+
+/// The month after the local month of `paid_at_secs`, as `YYYY-MM`.
+pub fn expected_settlement_month(paid_at_secs: i64, utc_offset_hours: i64) -> Option<String> {
+    let t = time::OffsetDateTime::from_unix_timestamp(paid_at_secs + utc_offset_hours * 3600).ok()?;
+    let (year, month) = match u8::from(t.month()) {
+        12 => (t.year() + 1, 1),
+        m => (t.year(), m + 1),
+    };
+    Some(format!("{year:04}-{month:02}"))
+}
+
+impl StatementLine {
+    pub fn of(o: &LedgerOrder, utc_offset_hours: i64) -> StatementLine {
+        StatementLine {
+            platform: o.platform.clone(),
+            order_key: o.order_key.clone(),
+            phase: o.phase,
+            base: o.commission_settled.unwrap_or(o.commission_estimated),
+            rate: o.rates.rebate,
+            rebate: o.split.rebate,
+            expected_settlement: match (o.phase, o.paid_at) {
+                (Phase::Pending, Some(paid)) => expected_settlement_month(paid, utc_offset_hours),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn phase_name(p: Phase) -> &'static str {
+    match p {
+        Phase::Pending => "待结算",
+        Phase::Available => "已结算",
+        Phase::Reversed => "已失效",
+        Phase::ClawedBack => "已退款扣回",
+    }
+}
+
+/// The statement as a chat reply.
+pub fn render(s: &Statement) -> String {
+    let b = s.balance;
+    let mut out = format!(
+        "💰 待结算 ¥{}｜可提现 ¥{}｜提现中 ¥{}｜已提现 ¥{}",
+        Fen(b.pending).yuan_string(),
+        Fen(b.available).yuan_string(),
+        Fen(b.withdrawing).yuan_string(),
+        Fen(b.paid_out).yuan_string()
+    );
+    if b.debt > 0 {
+        out.push_str(&format!("\n退款待抵扣 ¥{}", Fen(b.debt).yuan_string()));
+    }
+    if s.lines.is_empty() {
+        out.push_str("\n暂无订单");
+    }
+    for l in &s.lines {
+        let platform = l.platform.parse::<Platform>().map(|p| p.display_name()).unwrap_or("");
+        out.push_str(&format!(
+            "\n{platform} {}：佣金 ¥{} × {} = 返利 ¥{}，{}",
+            l.order_key,
+            l.base.yuan_string(),
+            l.rate.percent_string(),
+            l.rebate.yuan_string(),
+            phase_name(l.phase)
+        ));
+        if let Some(m) = &l.expected_settlement {
+            out.push_str(&format!("，预计 {m} 结算"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_orders_settle_the_month_after_payment() {
+        // 2026-12-31 20:00 UTC is 2027-01-01 04:00 at UTC+8.
+        let t = 1_798_747_200;
+        assert_eq!(expected_settlement_month(t, 0).as_deref(), Some("2027-01"));
+        assert_eq!(expected_settlement_month(t, 8).as_deref(), Some("2027-02"));
+    }
+
+    #[test]
+    fn renders_balances_and_lines() {
+        let s = Statement {
+            balance: Buckets { pending: 499, available: 1200, ..Buckets::default() },
+            lines: vec![StatementLine {
+                platform: "pdd".into(),
+                order_key: "sn-1".into(),
+                phase: Phase::Pending,
+                base: Fen(999),
+                rate: Bps(5000),
+                rebate: Fen(499),
+                expected_settlement: Some("2026-10".into()),
+            }],
+        };
+        assert_eq!(
+            render(&s),
+            "💰 待结算 ¥4.99｜可提现 ¥12.00｜提现中 ¥0.00｜已提现 ¥0.00\n拼多多 sn-1：佣金 ¥9.99 × 50% = 返利 ¥4.99，待结算，预计 2026-10 结算"
+        );
+    }
+}
