@@ -49,32 +49,21 @@ enum Command {
         /// The message text; read from standard input when absent.
         text: Option<String>,
     },
-    /// Manage dashboard (/admin) users.
-    Admin {
-        #[command(subcommand)]
-        command: AdminCommand,
-    },
     /// Affiliate orders: backfill the sync, reconcile a period with the union.
     Orders {
         #[command(subcommand)]
         command: OrdersCommand,
+    },
+    /// Manage dashboard (/admin) users.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
     },
     /// Convert every product reference in TEXT (or standard input) through the configured unions and print the
     /// promotion (or the error) as one JSON object per line. With no union enabled, the built-in simulators answer.
     Convert {
         /// The message text; read from standard input when absent.
         text: Option<String>,
-        #[arg(long, short)]
-        config: Option<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Create an admin user (argon2id). The password is read from the first line of standard input.
-    Create {
-        /// The login name.
-        user: String,
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
@@ -126,6 +115,17 @@ async fn order_sync(
     Ok(dealbot::orders::sync::OrderSync::for_platform(&store, &affiliates, platform, &settings, &clock)?)
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin user (argon2id). The password is read from the first line of standard input.
+    Create {
+        /// The login name.
+        user: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
+}
+
 fn read_text(text: Option<String>) -> anyhow::Result<String> {
     match text {
         Some(t) => Ok(t),
@@ -175,6 +175,20 @@ async fn main() -> anyhow::Result<()> {
                 println!("{line}");
             }
         }
+        Command::Orders { command: OrdersCommand::Sync { platform, since, config } } => {
+            let since = time_arg(&since)?;
+            let sync = order_sync(config.as_deref(), platform).await?;
+            let report = dealbot::orders::backfill(&sync, since).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Orders { command: OrdersCommand::Reconcile { platform, since, until, config } } => {
+            let since = time_arg(&since)?;
+            let sync = order_sync(config.as_deref(), platform).await?;
+            let now = sync.clock.now_secs();
+            let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(now);
+            let report = dealbot::orders::reconcile::reconcile(&sync.store, &sync.source, since, until, now).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
         Command::Admin { command: AdminCommand::Create { user, config } } => {
             let settings = Settings::load(config.as_deref())?;
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
@@ -191,20 +205,6 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create admin `{user}`: {e}"))?;
             println!("admin `{user}` created");
-        }
-        Command::Orders { command: OrdersCommand::Sync { platform, since, config } } => {
-            let since = time_arg(&since)?;
-            let sync = order_sync(config.as_deref(), platform).await?;
-            let report = dealbot::orders::backfill(&sync, since).await?;
-            println!("{}", serde_json::to_string(&report)?);
-        }
-        Command::Orders { command: OrdersCommand::Reconcile { platform, since, until, config } } => {
-            let since = time_arg(&since)?;
-            let sync = order_sync(config.as_deref(), platform).await?;
-            let now = sync.clock.now_secs();
-            let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(now);
-            let report = dealbot::orders::reconcile::reconcile(&sync.store, &sync.source, since, until, now).await?;
-            println!("{}", serde_json::to_string(&report)?);
         }
         Command::Convert { text, config } => {
             let settings = Settings::load(config.as_deref())?;

@@ -1,10 +1,13 @@
 //! 会员: members with their points and conversions; one member's points history.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc};
+use super::html::{self, esc, yuan};
 use super::session::Viewer;
 use crate::http::AppState;
+use crate::money::Fen;
 use crate::store::dashboard::MemberSummary;
+use crate::store::ledger::AccountKind;
+use crate::store::order_list::{OrderFilter, OrderListRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
@@ -34,11 +37,25 @@ pub struct PointsLine {
     pub created_at: i64,
 }
 
+/// The member's rebate account in the ledger, in 分.
+#[derive(Debug, Serialize)]
+pub struct Balance {
+    pub pending: Fen,
+    pub available: Fen,
+    pub withdrawing: Fen,
+    pub paid_out: Fen,
+    /// Clawed back after payment and not yet recovered.
+    pub debt: Fen,
+}
+
 #[derive(Debug, Serialize)]
 pub struct MemberDetail {
     #[serde(flatten)]
     pub member: MemberSummary,
+    pub balance: Balance,
     pub recent_points: Vec<PointsLine>,
+    /// The member's latest orders (partners: of their own groups).
+    pub orders: Vec<OrderListRow>,
 }
 
 pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDetail, AdminError> {
@@ -54,7 +71,17 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDet
         .into_iter()
         .map(|e| PointsLine { kind: e.kind, delta: e.delta, created_at: e.created_at })
         .collect();
-    Ok(MemberDetail { member, recent_points })
+    let b = st.store.ledger_balance(AccountKind::Member, id).await?;
+    let balance = Balance {
+        pending: Fen(b.pending),
+        available: Fen(b.available),
+        withdrawing: Fen(b.withdrawing),
+        paid_out: Fen(b.paid_out),
+        debt: Fen(b.debt),
+    };
+    let filter = OrderFilter { member_id: Some(id), partner_id: v.scope(), ..OrderFilter::default() };
+    let orders = st.store.order_list(&filter, 20, 0).await?;
+    Ok(MemberDetail { member, balance, recent_points, orders })
 }
 
 pub async fn list_page(
@@ -105,10 +132,21 @@ pub async fn detail_page(
     let d = detail_data(&st, &v, id).await?;
     let m = &d.member;
     let offset = st.settings.chat.utc_offset_hours;
+    let bal = &d.balance;
     let mut b = format!(
         "<div class=cards><div class=card><span>积分</span><b>{}</b></div><div class=card><span>转链</span><b>{}</b></div>\
-         <div class=card><span>群数</span><b>{}</b></div></div><h2>积分记录</h2>",
-        m.points, m.conversions, m.groups
+         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元）</h2><div class=cards id=balance>\
+         <div class=card><span>待结算</span><b>{}</b></div><div class=card><span>可提现</span><b>{}</b></div>\
+         <div class=card><span>提现中</span><b>{}</b></div><div class=card><span>已提现</span><b>{}</b></div>\
+         <div class=card><span>欠款</span><b>{}</b></div></div><h2>积分记录</h2>",
+        m.points,
+        m.conversions,
+        m.groups,
+        yuan(bal.pending),
+        yuan(bal.available),
+        yuan(bal.withdrawing),
+        yuan(bal.paid_out),
+        yuan(bal.debt)
     );
     let rows: Vec<Vec<String>> = d
         .recent_points
@@ -116,6 +154,22 @@ pub async fn detail_page(
         .map(|p| vec![html::datetime(p.created_at, offset), esc(&p.kind), format!("{:+}", p.delta)])
         .collect();
     b.push_str(&html::table(&["时间", "类型", "积分"], &rows));
+    b.push_str("<h2>最近订单</h2>");
+    let rows: Vec<Vec<String>> = d
+        .orders
+        .iter()
+        .map(|o| {
+            vec![
+                o.paid_at.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into()),
+                o.platform.display_name().into(),
+                esc(&o.order_key),
+                yuan(o.paid_amount),
+                yuan(o.estimated_commission),
+                o.lifecycle.display_name().into(),
+            ]
+        })
+        .collect();
+    b.push_str(&html::table(&["付款时间", "平台", "订单号", "付款金额", "预估佣金", "状态"], &rows));
     let title = format!("会员 · {}", if m.nickname.is_empty() { &m.wxid } else { &m.nickname });
     Ok(html::page(&v, "/admin/members", &title, &b))
 }

@@ -14,13 +14,16 @@ pub mod html;
 pub mod login;
 pub mod members;
 pub mod openapi;
+pub mod orders;
 pub mod overview;
 pub mod partners;
 pub mod password;
 pub mod ratelimit;
+pub mod reconciliation;
 pub mod robots;
 pub mod session;
 pub mod settings;
+pub mod withdrawals;
 
 use crate::http::AppState;
 use axum::routing::{get, post};
@@ -41,6 +44,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/login", get(login::show).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/assets/{name}", get(assets::serve))
+        .route("/admin/orders", get(orders::page))
+        .route("/admin/orders.csv", get(orders::export))
         .route("/admin/groups", get(groups::list_page))
         .route("/admin/groups/{id}", get(groups::detail_page).post(groups::save_page))
         .route("/admin/groups/{id}/keywords", post(groups::keyword_page))
@@ -52,9 +57,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/partners/{id}/pdd-pid", post(partners::generate_page))
         .route("/admin/members", get(members::list_page))
         .route("/admin/members/{id}", get(members::detail_page))
+        .route("/admin/withdrawals", get(withdrawals::page))
+        .route("/admin/withdrawals/{id}", post(withdrawals::decide_page))
         .route("/admin/robots", get(robots::page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
+        .route("/admin/reconciliation", get(reconciliation::page))
         .route("/admin/settings", get(settings::page))
         .route("/admin/settings/users", post(settings::create_user_page))
         .route("/admin/settings/users/{id}/disabled", post(settings::disabled_page))
@@ -62,6 +70,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/openapi.json", get(openapi::serve))
         .route("/admin/api/me", get(me))
         .route("/admin/api/overview", get(overview::api))
+        .route("/admin/api/orders", get(orders::api))
         .route("/admin/api/groups", get(groups::api_list))
         .route("/admin/api/groups/{id}", get(groups::api_detail).post(groups::api_update))
         .route("/admin/api/groups/{id}/keywords", post(groups::api_keyword))
@@ -74,6 +83,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/members/{id}", get(members::api_detail))
         .route("/admin/api/robots", get(robots::api))
         .route("/admin/api/authorization", get(authorization::api))
+        .route("/admin/api/reconciliation", get(reconciliation::api))
         .route("/admin/api/settings", get(settings::api))
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))

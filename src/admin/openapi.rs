@@ -31,12 +31,42 @@ const GROUP_DETAIL: &[&str] = &["summary", "settings", "copy_template", "poster_
 const PARTNER: &[&str] = &["id", "name", "wxid", "groups", "pids"];
 const PARTNER_DETAIL: &[&str] = &["id", "name", "wxid", "groups", "pids", "beian"];
 const MEMBER: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups"];
-const MEMBER_DETAIL: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups", "recent_points"];
+const MEMBER_DETAIL: &[&str] =
+    &["id", "wxid", "nickname", "points", "conversions", "groups", "balance", "recent_points", "orders"];
 const ROBOT: &[&str] = &["id", "name", "wxid", "queued", "sent", "dead", "last_sent_at", "last_error", "gateway"];
 const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
 const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
-const OVERVIEW: &[&str] = &["today", "days_7", "days_30", "days", "conversions_per_day", "top_groups"];
+const ORDER_PAGE: &[&str] = &["orders", "page", "has_more"];
+const RECONCILIATION: &[&str] = &[
+    "platform",
+    "since",
+    "until",
+    "union_orders",
+    "stored_orders",
+    "union_commission",
+    "stored_commission",
+    "ledger_commission",
+    "missing_in_ledger",
+    "lost",
+    "extra",
+    "changed",
+    "unattributed",
+];
+const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
+const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];
+const OVERVIEW: &[&str] = &[
+    "rebates_owed",
+    "today",
+    "days_7",
+    "days_30",
+    "days",
+    "conversions_per_day",
+    "estimated_per_day",
+    "settled_per_day",
+    "top_groups",
+    "top_partners",
+];
 
 pub const OPERATIONS: &[Op] = &[
     Op {
@@ -54,6 +84,14 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: None,
         answer: Answer::Object(OVERVIEW),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/orders",
+        summary: "订单（platform、status、group、partner、member、from、to 筛选，page 翻页；金额为分）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(ORDER_PAGE),
     },
     Op {
         method: "get",
@@ -155,6 +193,38 @@ pub const OPERATIONS: &[Op] = &[
     },
     Op {
         method: "get",
+        path: "/admin/api/withdrawals",
+        summary: "提现申请（status=open|approved|rejected，默认 open；仅 Bearer 令牌）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(WITHDRAWAL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/{id}/reject",
+        summary: "驳回提现，须填原因（仅 Bearer 令牌）",
+        admin_only: true,
+        example: Some(r#"{"reason":"收款信息有误"}"#),
+        answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/{id}/approve",
+        summary: "通过提现（仅 Bearer 令牌）",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/finance-log",
+        summary: "财务日志（仅 Bearer 令牌）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(FINANCE_LOG),
+    },
+    Op {
+        method: "get",
         path: "/admin/api/robots",
         summary: "机器人与发送队列",
         admin_only: true,
@@ -168,6 +238,14 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: None,
         answer: Answer::Nullable(AUTH),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/reconciliation",
+        summary: "对账（platform；since、until 为 unix 秒或北京时间 yyyy-MM-dd，默认最近24小时；未给 platform 时为 null）",
+        admin_only: true,
+        example: None,
+        answer: Answer::Nullable(RECONCILIATION),
     },
     Op {
         method: "get",

@@ -18,6 +18,8 @@ pub mod keywords;
 pub mod ledger;
 pub mod media;
 pub mod members;
+pub mod money_stats;
+pub mod order_list;
 pub mod orders;
 pub mod outbox;
 pub mod partners;

@@ -38,6 +38,8 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let app = app_with_token().await;
     let (group, partner) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
     let member = app.store.touch_member("wxid_fang0520", Some("小芳"), Some(group), app.clock.now_ms()).await.unwrap();
+    let withdrawal = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 3_000).await;
+    let rejected = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_zhou88", "周周", 2_000).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -61,6 +63,10 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     group
                 } else if path.starts_with("/admin/api/partners/") {
                     partner
+                } else if path.ends_with("/reject") {
+                    rejected
+                } else if path.starts_with("/admin/api/withdrawals/") {
+                    withdrawal
                 } else {
                     member
                 };
@@ -85,12 +91,14 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
             }
         }
     }
-    assert!(seen >= 18, "{seen} operations");
+    assert!(seen >= 22, "{seen} operations");
     // The examples took effect.
     let g = app.store.group_by_id(group).await.unwrap().unwrap();
     assert!(g.settings.contains("欢迎新朋友"), "{}", g.settings);
     assert_eq!(app.store.pid_of(Platform::Jd, PidOwner::Group(group)).await.unwrap().as_deref(), Some("3100998877"));
     assert!(app.store.user_by_name("ops2").await.unwrap().is_some());
+    assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "approved");
+    assert_eq!(app.store.withdrawal(rejected).await.unwrap().reason, "收款信息有误");
 }
 
 #[tokio::test]
@@ -132,4 +140,46 @@ async fn a_wrong_bearer_token_is_refused_even_with_a_valid_session() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn reconciliation_of_synced_orders_is_clean_and_partners_cannot_run_it() {
+    let app = app_with_token().await;
+    let (_, _, wang) = crate::admin_helpers::synced_jd_orders(&app).await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let url = format!("{}/admin/api/reconciliation?platform=jd", app.base);
+    let r: Value = http.get(&url).bearer_auth(TOKEN).send().await.unwrap().json().await.unwrap();
+    assert_eq!(r["union_orders"], 3, "{r}");
+    assert_eq!(r["stored_orders"], 3, "{r}");
+    assert_eq!(r["union_commission"], r["stored_commission"]);
+    assert!(r["lost"].as_array().unwrap().is_empty() && r["changed"].as_array().unwrap().is_empty(), "{r}");
+    let bad: Value = http
+        .get(format!("{}/admin/api/reconciliation?platform=jd&since=2026-01-01&until=2026-03-01", app.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(bad["error"].as_str().unwrap().contains("31"), "{bad}");
+
+    crate::admin_helpers::add_user(
+        &app,
+        "wang",
+        "correct-horse-battery",
+        dealbot::store::users::Role::Partner,
+        Some(wang),
+    )
+    .await;
+    let mut c = AdminClient::new(&app);
+    c.login("wang", "correct-horse-battery").await;
+    assert_eq!(c.get("/admin/api/reconciliation?platform=jd").await.status(), StatusCode::FORBIDDEN);
+    // A partner's order list holds their own orders only, whatever they ask for.
+    let mine: Value = c.get("/admin/api/orders").await.json().await.unwrap();
+    let orders = mine["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2, "{mine}");
+    assert!(orders.iter().all(|o| o["partner_id"] == wang));
+    assert_eq!(c.get(&format!("/admin/api/orders?partner={}", wang + 1)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(c.get("/admin/orders.csv").await.text().await.unwrap().lines().count(), 3);
 }

@@ -4,6 +4,7 @@
 use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, add_user, partner_group};
 use crate::admin_webdriver::Browser;
 use crate::helpers::{ROOM, TestApp, eventually};
+use dealbot::store::ledger::AccountKind;
 use dealbot::store::users::Role;
 use serde_json::json;
 use std::time::Duration;
@@ -64,7 +65,7 @@ async fn in_the_browser_an_admin_logs_in_and_a_partner_is_kept_out_of_other_part
     // The overview counts what the store holds.
     let today = b.text("#kpi-conversions td").await;
     assert_eq!(today, "3");
-    assert_eq!(b.count("figure.chart svg polyline").await, 1);
+    assert_eq!(b.count("figure.chart svg polyline").await, 3, "estimated and settled commission, conversions");
     only_own_resources(&b, &app.base).await;
 
     // A form posted without its CSRF token is refused, and changes nothing.
@@ -103,8 +104,8 @@ async fn in_the_browser_an_admin_logs_in_and_a_partner_is_kept_out_of_other_part
 async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     let app = TestApp::spawn().await;
     add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
-    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
-    partner_group(&app, "小李", "222@chatroom", "好物二群").await;
+    let (group, _, partner) = crate::admin_helpers::synced_jd_orders(&app).await;
+    crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_zhou88", "周周", 4_000).await;
     app.store
         .set_pid(
             dealbot::platform::Platform::Jd,
@@ -115,12 +116,13 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
         )
         .await
         .unwrap();
-    paste_links(&app).await;
     let shots = std::env::var("DEALBOT_SCREENSHOT_DIR").ok();
     let b = Browser::start(1280, 900).await;
     login(&b, &app, ADMIN).await;
     let pages = [
         ("overview", "/admin".to_string(), "概览"),
+        ("orders", "/admin/orders".into(), "订单"),
+        ("withdrawals", "/admin/withdrawals".into(), "提现审核"),
         ("groups", "/admin/groups".into(), "群"),
         ("group", format!("/admin/groups/{group}"), "群 · 省钱一群"),
         ("partners", "/admin/partners".into(), "合伙人与推广位"),
@@ -128,6 +130,7 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
         ("members", "/admin/members".into(), "会员"),
         ("robots", "/admin/robots".into(), "机器人"),
         ("authorization", "/admin/authorization".into(), "联盟授权"),
+        ("reconciliation", "/admin/reconciliation?platform=jd".into(), "对账"),
         ("settings", "/admin/settings".into(), "设置"),
     ];
     for (name, path, title) in &pages {
@@ -151,4 +154,106 @@ async fn the_main_pages_render_in_the_browser_on_desktop_and_phone() {
     assert_eq!(shown, "flex");
     let overflow = b.exec("return document.documentElement.scrollWidth <= window.innerWidth;", json!([])).await;
     assert_eq!(overflow, true, "the page fits the phone's width");
+}
+
+#[tokio::test]
+async fn in_the_browser_orders_are_filtered_and_exported_as_csv() {
+    let app = TestApp::spawn().await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let (wang_group, _, _) = crate::admin_helpers::synced_jd_orders(&app).await;
+    let all = app.store.order_list(&Default::default(), 100, 0).await.unwrap();
+    assert_eq!(all.len(), 3);
+    let wang_keys: Vec<String> =
+        all.iter().filter(|o| o.group_id == Some(wang_group)).map(|o| o.order_key.clone()).collect();
+    assert_eq!(wang_keys.len(), 2);
+
+    let b = Browser::start(1280, 900).await;
+    login(&b, &app, ADMIN).await;
+    // The overview shows the ledger's figures (sync handed it the orders).
+    let (mut gmv, mut estimated, mut rebate, mut pending) = (0, 0, 0, 0);
+    let mut members = std::collections::BTreeSet::new();
+    for o in &all {
+        let booked = app.store.ledger_order(o.id).await.unwrap().expect("booked by the ledger");
+        gmv += booked.paid_amount.0;
+        estimated += booked.commission_estimated.0;
+        rebate += booked.split.rebate.0;
+        members.insert(booked.holders.member.unwrap());
+    }
+    for m in members {
+        pending += app.store.ledger_balance(AccountKind::Member, m).await.unwrap().pending;
+    }
+    assert!(estimated > 0 && rebate > 0 && pending == rebate);
+    let yuan = |f: i64| dealbot::admin::html::yuan(dealbot::money::Fen(f));
+    b.goto(&format!("{}/admin", app.base)).await;
+    assert_eq!(b.text("#kpi-orders td").await, "3");
+    assert_eq!(b.text("#kpi-gmv td").await, yuan(gmv));
+    assert_eq!(b.text("#kpi-estimated td").await, yuan(estimated));
+    assert_eq!(b.text("#kpi-settled td").await, "0.00");
+    assert_eq!(b.text("#kpi-rebate td").await, yuan(rebate));
+    assert_eq!(b.text("#owed .card b").await, yuan(pending));
+    b.goto(&format!("{}/admin/orders", app.base)).await;
+    assert_eq!(b.count("main table tbody tr").await, 3);
+    b.click(&format!("select[name=group] option[value='{wang_group}']")).await;
+    b.click("#order-filter button[type=submit]").await;
+    b.wait_url(&format!("group={wang_group}")).await;
+    assert_eq!(b.count("main table tbody tr").await, 2);
+    let table = b.text("main table tbody").await;
+    assert!(table.contains("省钱一群") && !table.contains("好物二群"), "{table}");
+    for k in &wang_keys {
+        assert!(table.contains(k.as_str()), "{k} in {table}");
+    }
+
+    // The export link carries the same filter; its rows are exactly the filtered orders.
+    let csv = b.exec("const r = await fetch(document.getElementById('csv').href); return [r.status, r.headers.get('content-type'), await r.text()];", json!([])).await;
+    assert_eq!(csv[0], 200);
+    assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
+    let text = csv[2].as_str().unwrap().trim_start_matches('\u{feff}');
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人"), "{text}");
+    assert_eq!(lines.len(), 3, "{text}");
+    for (line, order) in lines[1..].iter().zip(all.iter().filter(|o| o.group_id == Some(wang_group))) {
+        let cols: Vec<&str> = line.split(',').collect();
+        assert_eq!(cols[1], "京东");
+        assert_eq!(cols[2], order.order_key);
+        assert_eq!(cols[5], dealbot::admin::html::yuan(order.estimated_commission));
+        assert_eq!(cols[8], "省钱一群");
+        assert_eq!(cols[9], "小王");
+    }
+}
+
+#[tokio::test]
+async fn in_the_browser_an_admin_approves_one_withdrawal_and_rejects_another_with_a_reason() {
+    let app = TestApp::spawn().await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
+    let first = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_fang0520", "小芳", 3_000).await;
+    let second = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 5_000).await;
+    let member = app.store.withdrawal(first).await.unwrap().member_id;
+    let before = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!(before.withdrawing, 3_000);
+
+    let b = Browser::start(1280, 900).await;
+    login(&b, &app, ADMIN).await;
+    b.goto(&format!("{}/admin/withdrawals", app.base)).await;
+    assert_eq!(b.count("main table:first-of-type tbody tr form.approve").await, 2);
+    b.click(&format!("button[data-id='{first}']")).await;
+    b.wait_url("msg=").await;
+    assert!(b.source().await.contains("已通过"));
+    let w = app.store.withdrawal(first).await.unwrap();
+    assert_eq!((w.status.as_str(), w.decided_by.as_deref()), ("approved", Some(ADMIN)));
+    let after = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!((after.withdrawing, after.paid_out), (0, 3_000));
+
+    // Rejecting needs a reason; the money goes back to the member's available balance.
+    b.type_into("form.reject input[name=reason]", "收款信息有误").await;
+    b.click("form.reject button[type=submit]").await;
+    eventually("the rejection", Duration::from_secs(10), || async {
+        (app.store.withdrawal(second).await.unwrap().status == "rejected").then_some(())
+    })
+    .await;
+    assert_eq!(app.store.withdrawal(second).await.unwrap().reason, "收款信息有误");
+    b.wait_url("msg=").await;
+    let done = b.source().await;
+    assert!(done.contains("收款信息有误") && done.contains("已驳回"), "the history shows the reason");
+    assert_eq!(b.count("form.approve").await, 0, "the queue is empty");
 }

@@ -120,3 +120,80 @@ impl AdminClient {
         self.cookies.get("dealbot_session").map(String::as_str)
     }
 }
+
+/// Members of two partners' groups paste JD links; the simulated union makes an order for each conversion and the
+/// real sync stores them and hands them to the ledger. Returns (group of 小王, group of 小李, partner 小王).
+pub async fn synced_jd_orders(app: &TestApp) -> (i64, i64, i64) {
+    use dealbot::platform::Platform;
+    use dealbot::store::pids::PidOwner;
+    use std::time::Duration;
+    let (wang_group, wang) = partner_group(app, "小王", "111@chatroom", "省钱一群").await;
+    let (li_group, _) = partner_group(app, "小李", "222@chatroom", "好物二群").await;
+    let now = app.clock.now_ms();
+    app.store.set_pid(Platform::Jd, "3200000001", "省钱一群", PidOwner::Group(wang_group), now).await.unwrap();
+    app.store.set_pid(Platform::Jd, "3200000002", "好物二群", PidOwner::Group(li_group), now).await.unwrap();
+    let pastes = [
+        ("111@chatroom", "wxid_m3mb3r77", "阿明", 100_087_654_321_u64),
+        ("111@chatroom", "wxid_fang0520", "小芳", 100_087_654_322),
+        ("222@chatroom", "wxid_lei1999", "雷雷", 100_087_654_324),
+    ];
+    for (room, wxid, nick, item) in pastes {
+        let text = format!("https://item.jd.com/{item}.html");
+        app.sim.sims.gewe.deliver_text(room, wxid, nick, &text).await.unwrap();
+    }
+    crate::helpers::eventually("three conversions", Duration::from_secs(30), || async {
+        (app.store.recent_conversions(10).await.unwrap().len() == 3).then_some(())
+    })
+    .await;
+    // The union books the orders minutes later; dealbot's clock and the union's move together.
+    let later = Duration::from_secs(20 * 60);
+    app.clock.advance_ms(i64::try_from(later.as_millis()).unwrap());
+    app.sim.sims.jd.advance(later);
+    let settings = &app.engine.settings;
+    let sync = dealbot::orders::sync::OrderSync::for_platform(
+        &app.store,
+        &app.engine.affiliates,
+        Platform::Jd,
+        settings,
+        &app.clock,
+    )
+    .unwrap();
+    let lease = sync.lease("test");
+    assert!(lease.acquire().await.unwrap());
+    let report = sync.run(&lease).await.unwrap();
+    lease.release().await.unwrap();
+    assert_eq!(report.fetched, 3, "{report:?}");
+    (wang_group, li_group, wang)
+}
+
+/// The ledger as the running service configures it.
+pub fn ledger(app: &TestApp) -> dealbot::ledger::Ledger {
+    let s = &app.engine.settings;
+    dealbot::ledger::Ledger::with_settings(app.store.clone(), s.ledger.clone(), s.chat.utc_offset_hours)
+}
+
+/// A member with a settled order booked by the ledger (rebate available) and an open withdrawal of `amount`.
+/// Returns the withdrawal id.
+pub async fn open_withdrawal(app: &TestApp, group: i64, partner: i64, wxid: &str, nick: &str, amount: i64) -> i64 {
+    use dealbot::money::Fen;
+    let now = app.clock.now_ms();
+    let member = app.store.touch_member(wxid, Some(nick), Some(group), now).await.unwrap();
+    let facts = dealbot::order::OrderFacts {
+        order_id: 900_000 + member,
+        platform: dealbot::platform::Platform::Jd,
+        order_key: format!("settled-{member}"),
+        lifecycle: dealbot::order::Lifecycle::Settled,
+        commission: Fen(20_000),
+        paid_amount: Fen(99_900),
+        group_id: Some(group),
+        partner_id: Some(partner),
+        member_id: Some(member),
+        paid_at: Some(now / 1000),
+    };
+    let l = ledger(app);
+    l.apply(&facts).await.unwrap();
+    match l.request_withdrawal(member, Fen(amount)).await.unwrap() {
+        dealbot::store::withdrawals::WithdrawalRequest::Accepted { id, .. } => id,
+        other => panic!("withdrawal refused: {other:?}"),
+    }
+}

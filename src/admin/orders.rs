@@ -1,0 +1,296 @@
+//! 订单: orders filtered by platform, status, group, partner, member and payment dates, paged, and exported as
+//! CSV with the same filters. Partners see their own orders only.
+
+use super::error::{AdminError, ApiError, PageError};
+use super::html::{self, esc, yuan};
+use super::session::Viewer;
+use crate::http::AppState;
+use crate::order::Lifecycle;
+use crate::platform::Platform;
+use crate::store::order_list::{OrderFilter, OrderListRow};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+const PAGE_SIZE: i64 = 50;
+/// The most rows one CSV export holds.
+const CSV_MAX_ROWS: i64 = 50_000;
+
+/// The filters as the form and the API send them; empty strings mean "any".
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub struct OrderQuery {
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub partner: String,
+    #[serde(default)]
+    pub member: String,
+    /// `yyyy-MM-dd`, local day of payment, inclusive.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    t.parse().map(Some).map_err(|_| AdminError::BadRequest(format!("{what}须为数字")))
+}
+
+/// Unix seconds of local midnight starting `yyyy-MM-dd`.
+fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, AdminError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let d = time::Date::parse(t, &fmt).map_err(|_| AdminError::BadRequest(format!("日期格式应为 2026-01-31：{t}")))?;
+    Ok(Some(d.midnight().assume_utc().unix_timestamp() - utc_offset_hours * 3600))
+}
+
+impl OrderQuery {
+    /// The store filter, narrowed to the viewer's own orders for partners.
+    pub fn filter(&self, v: &Viewer, utc_offset_hours: i64) -> Result<OrderFilter, AdminError> {
+        let platform = match self.platform.trim() {
+            "" => None,
+            p => Some(p.parse::<Platform>().map_err(|_| AdminError::BadRequest("未知平台".into()))?),
+        };
+        let lifecycle = match self.status.trim() {
+            "" => None,
+            s => Some(s.parse::<Lifecycle>().map_err(|_| AdminError::BadRequest("未知状态".into()))?),
+        };
+        let mut partner_id = opt_id(&self.partner, "合伙人")?;
+        if let Some(own) = v.scope() {
+            if partner_id.is_some_and(|p| p != own) {
+                return Err(AdminError::Forbidden);
+            }
+            partner_id = Some(own);
+        }
+        Ok(OrderFilter {
+            platform,
+            lifecycle,
+            group_id: opt_id(&self.group, "群")?,
+            partner_id,
+            member_id: opt_id(&self.member, "会员")?,
+            paid_from: day_start(&self.from, utc_offset_hours)?,
+            paid_until: day_start(&self.to, utc_offset_hours)?.map(|t| t + 86_400),
+        })
+    }
+
+    fn query_string(&self) -> String {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("platform", &self.platform),
+            ("status", &self.status),
+            ("group", &self.group),
+            ("partner", &self.partner),
+            ("member", &self.member),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !v.trim().is_empty() {
+                q.append_pair(k, v.trim());
+            }
+        }
+        q.finish()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct OrderPage {
+    pub orders: Vec<OrderListRow>,
+    pub page: i64,
+    pub has_more: bool,
+}
+
+pub async fn data(st: &AppState, v: &Viewer, q: &OrderQuery) -> Result<OrderPage, AdminError> {
+    let filter = q.filter(v, st.settings.chat.utc_offset_hours)?;
+    let page = q.page.unwrap_or(1).clamp(1, 100_000);
+    let mut orders = st.store.order_list(&filter, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_more = orders.len() as i64 > PAGE_SIZE;
+    orders.truncate(PAGE_SIZE as usize);
+    Ok(OrderPage { orders, page, has_more })
+}
+
+fn select(name: &str, current: &str, options: &[(String, String)]) -> String {
+    let mut s = format!("<select name={name}><option value=\"\">全部</option>");
+    for (value, label) in options {
+        let sel = if value == current { " selected" } else { "" };
+        let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(value), esc(label));
+    }
+    s.push_str("</select>");
+    s
+}
+
+fn local_time(secs: Option<i64>, offset: i64) -> String {
+    secs.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<OrderQuery>,
+) -> Result<Html<String>, PageError> {
+    let d = data(&st, &v, &q).await?;
+    let offset = st.settings.chat.utc_offset_hours;
+    let platforms: Vec<(String, String)> =
+        Platform::ALL.iter().map(|p| (p.code().to_string(), p.display_name().to_string())).collect();
+    let states: Vec<(String, String)> =
+        Lifecycle::ALL.iter().map(|l| (l.code().to_string(), l.display_name().to_string())).collect();
+    let groups: Vec<(String, String)> = st
+        .store
+        .groups_overview(v.scope(), 0)
+        .await?
+        .into_iter()
+        .map(|g| (g.id.to_string(), if g.name.is_empty() { g.room_id } else { g.name }))
+        .collect();
+    let mut b = String::from("<form method=get class=\"card row\" id=order-filter>");
+    let _ = write!(
+        b,
+        "<label>平台{}</label><label>状态{}</label><label>群{}</label>",
+        select("platform", &q.platform, &platforms),
+        select("status", &q.status, &states),
+        select("group", &q.group, &groups)
+    );
+    if v.is_admin() {
+        let partners: Vec<(String, String)> =
+            st.store.partners(None).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
+        let _ = write!(b, "<label>合伙人{}</label>", select("partner", &q.partner, &partners));
+    }
+    let _ = write!(
+        b,
+        "<label>会员ID<input name=member inputmode=numeric size=6 value=\"{}\"></label>\
+         <label>付款从<input type=date name=from value=\"{}\"></label><label>到<input type=date name=to value=\"{}\"></label>\
+         <button type=submit>筛选</button><a id=csv href=\"/admin/orders.csv?{}\">导出 CSV</a></form>",
+        esc(&q.member),
+        esc(&q.from),
+        esc(&q.to),
+        esc(&q.query_string())
+    );
+    let rows: Vec<Vec<String>> = d
+        .orders
+        .iter()
+        .map(|o| {
+            vec![
+                local_time(o.paid_at, offset),
+                o.platform.display_name().to_string(),
+                esc(&o.order_key),
+                esc(&o.item_title.chars().take(24).collect::<String>()),
+                yuan(o.paid_amount),
+                yuan(o.estimated_commission),
+                yuan(o.settled_commission),
+                o.lifecycle.display_name().to_string(),
+                esc(o.group_name.as_deref().unwrap_or("-")),
+                esc(o.partner_name.as_deref().unwrap_or("-")),
+                match o.member_id {
+                    Some(id) => {
+                        format!("<a href=\"/admin/members/{id}\">{}</a>", esc(o.member_name.as_deref().unwrap_or("-")))
+                    }
+                    None => "-".into(),
+                },
+            ]
+        })
+        .collect();
+    b.push_str(&html::table(
+        &["付款时间", "平台", "订单号", "商品", "付款金额", "预估佣金", "结算佣金", "状态", "群", "合伙人", "会员"],
+        &rows,
+    ));
+    let qs = esc(&q.query_string());
+    b.push_str("<p class=pager>");
+    if d.page > 1 {
+        let _ = write!(b, "<a href=\"/admin/orders?{qs}&amp;page={}\">上一页</a>", d.page - 1);
+    }
+    if d.has_more {
+        let _ = write!(b, "<a href=\"/admin/orders?{qs}&amp;page={}\">下一页</a>", d.page + 1);
+    }
+    b.push_str("</p>");
+    Ok(html::page(&v, "/admin/orders", "订单", &b))
+}
+
+/// One CSV text field: quoted when needed; a leading `= + - @` is neutralised so spreadsheets do not run it.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> String {
+    // A byte-order mark makes spreadsheet programs read the Chinese text as UTF-8.
+    let mut out =
+        String::from("\u{feff}付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人,会员ID,会员\r\n");
+    for o in rows {
+        // Amounts are numbers we format ourselves; everything else is text and goes through `csv_field`.
+        let fields = [
+            csv_field(&local_time(o.paid_at, utc_offset_hours)),
+            csv_field(o.platform.display_name()),
+            csv_field(&o.order_key),
+            csv_field(&o.item_title),
+            yuan(o.paid_amount),
+            yuan(o.estimated_commission),
+            yuan(o.settled_commission),
+            csv_field(o.lifecycle.display_name()),
+            csv_field(o.group_name.as_deref().unwrap_or_default()),
+            csv_field(o.partner_name.as_deref().unwrap_or_default()),
+            o.member_id.map(|m| m.to_string()).unwrap_or_default(),
+            csv_field(o.member_name.as_deref().unwrap_or_default()),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQuery>) -> Result<Response, PageError> {
+    let offset = st.settings.chat.utc_offset_hours;
+    let filter = q.filter(&v, offset)?;
+    let rows = st.store.order_list(&filter, CSV_MAX_ROWS, 0).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"orders.csv\""),
+        ],
+        csv(&rows, offset),
+    )
+        .into_response())
+}
+
+pub async fn api(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<OrderQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
+    Ok(Json(data(&st, &v, &q).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("abc"), "abc");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-5"), "'-5");
+    }
+
+    #[test]
+    fn dates_are_local_days() {
+        // 2026-11-29 00:00 in UTC+8 is 2026-11-28 16:00 UTC
+        assert_eq!(day_start("2026-11-29", 8).unwrap(), Some(1_795_881_600));
+        assert!(day_start("29/11/2026", 8).is_err());
+        assert_eq!(day_start(" ", 8).unwrap(), None);
+    }
+}
