@@ -109,10 +109,7 @@ pub struct UnknownLifecycle(pub String);
 impl FromStr for Lifecycle {
     type Err = UnknownLifecycle;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Lifecycle::ALL
-            .into_iter()
-            .find(|l| l.code() == s)
-            .ok_or_else(|| UnknownLifecycle(s.to_string()))
+        Lifecycle::ALL.into_iter().find(|l| l.code() == s).ok_or_else(|| UnknownLifecycle(s.to_string()))
     }
 }
 
