@@ -37,7 +37,7 @@ pub fn sales(count: Option<i64>, text: Option<&str>) -> Option<String> {
         "已售 {}",
         match n {
             ..10_000 => n.to_string(),
-            ..100_000_000 => short(10_000, "万"),
+            10_000..100_000_000 => short(10_000, "万"),
             _ => short(100_000_000, "亿"),
         }
     ))
