@@ -347,13 +347,26 @@ pub struct PosterSettings {
     pub templates_dir: String,
     /// Template used when a group has not chosen one.
     pub default_template: String,
-    /// JPEG quality, 1–100.
+    /// Folder of the poster fonts (`fonts/FONTS.md`).
+    pub fonts_dir: String,
+    /// JPEG quality, 1–100 (lowered automatically if a poster would exceed 2 MB).
     pub jpeg_quality: u8,
+    /// Finished posters kept in memory, in bytes of JPEG.
+    pub cache_max_bytes: u64,
+    /// How long a finished poster is reused.
+    pub cache_ttl_secs: u64,
 }
 
 impl Default for PosterSettings {
     fn default() -> Self {
-        PosterSettings { templates_dir: "assets/posters".into(), default_template: "classic".into(), jpeg_quality: 85 }
+        PosterSettings {
+            templates_dir: "assets/posters".into(),
+            default_template: "classic".into(),
+            fonts_dir: "fonts".into(),
+            jpeg_quality: 85,
+            cache_max_bytes: 64 * 1024 * 1024,
+            cache_ttl_secs: 3600,
+        }
     }
 }
 

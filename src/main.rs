@@ -67,6 +67,27 @@ enum Command {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Convert the first product reference in LINK (a URL or a whole message) through the configured unions
+    /// (with none enabled, the built-in simulators answer) and write its poster as a JPEG.
+    Poster {
+        /// A product link, or message text containing one.
+        #[arg(long)]
+        link: String,
+        /// Where to write the JPEG.
+        #[arg(long)]
+        out: PathBuf,
+        /// Poster template (a file stem in the templates folder); the configured default when absent.
+        #[arg(long)]
+        template: Option<String>,
+        /// A local product photo (JPEG, PNG or WebP); a placeholder is drawn when absent.
+        #[arg(long)]
+        photo: Option<PathBuf>,
+        /// Show the estimated rebate, as for a group whose copy shows it.
+        #[arg(long)]
+        show_rebate: bool,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,6 +233,13 @@ async fn main() -> anyhow::Result<()> {
             for line in dealbot::tools::convert(settings, &text).await? {
                 println!("{line}");
             }
+        }
+        Command::Poster { link, out, template, photo, show_rebate, config } => {
+            let settings = Settings::load(config.as_deref())?;
+            let job = dealbot::tools::poster::PosterJob { text: &link, template, photo: photo.as_deref(), show_rebate };
+            let (poster, summary) = dealbot::tools::poster::poster(settings, job).await?;
+            std::fs::write(&out, &poster.jpeg).with_context(|| format!("writing {}", out.display()))?;
+            println!("{summary}");
         }
     }
     Ok(())

@@ -1,4 +1,7 @@
-//! Operator tools behind the command line: `dealbot convert` answers "why did my link not convert?".
+//! Operator tools behind the command line: `dealbot convert` answers "why did my link not convert?";
+//! `dealbot poster` renders the poster of a link.
+
+pub mod poster;
 
 use crate::affiliate::{Affiliates, Attribution};
 use crate::config::Settings;

@@ -189,11 +189,21 @@ async fn the_poster_template_must_exist() {
     let chat = Chat::with_owner().await;
     assert!(chat.ask(ALICE, "#设置海报 classic").await.contains("只有群主或管理员可以使用"));
     let unknown = chat.ask(OWNER, "#设置海报 星空").await;
-    assert!(unknown.contains("没有「星空」这个海报模板，可选：classic"), "{unknown}");
+    assert!(unknown.contains("没有「星空」这个海报模板，可选：card、classic、festival"), "{unknown}");
     assert!(chat.ask(OWNER, "#设置海报 ../x").await.contains("用法：#设置海报 <模板名>"));
     assert!(chat.ask(OWNER, "#设置海报").await.contains("请发送海报模板名"));
     assert!(chat.ask(OWNER, "classic").await.contains("海报模板已设为「classic」"));
     assert!(chat.ask(OWNER, "#群状态").await.contains("海报：classic\n"));
+    assert!(chat.ask(OWNER, "#设置海报 festival").await.contains("海报模板已设为「festival」"));
+    let replies = chat.say(ALICE, JD_LINK).await;
+    let url = replies.iter().find_map(|r| match &r.body {
+        dealbot::chat::OutboundBody::Image { url } => Some(url.clone()),
+        _ => None,
+    });
+    let id = url.as_deref().and_then(|u| u.rsplit('/').next()).and_then(|f| f.strip_suffix(".jpg")).unwrap();
+    let media = chat.app.store.get_media(id, 0).await.unwrap().expect("the poster is stored");
+    let poster = image::load_from_memory(&media.bytes).unwrap();
+    assert_eq!((poster.width(), poster.height()), (750, 1334), "drawn with the festival template");
     assert!(chat.ask(OWNER, "#设置海报 默认").await.contains("已恢复默认海报模板"));
     assert!(chat.ask(OWNER, "#群状态").await.contains("海报：classic（默认）"));
 }

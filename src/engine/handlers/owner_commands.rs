@@ -73,7 +73,7 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
             text::copy_saved(template.is_none())
         }
         Command::SetPoster { name } => {
-            let known = poster_templates(cx).await;
+            let known = e.renderer.template_names();
             match name {
                 Some(n) if !known.contains(&n) => text::unknown_poster(&n, &known),
                 name => {
@@ -177,25 +177,6 @@ async fn list_faq(cx: &Context<'_>, group: &Group) -> Result<String, EngineError
         out.push_str(&format!("\n{}. {} → {}（命中 {} 次）", i + 1, r.question, excerpt(&r.answer, 20), r.hits));
     }
     Ok(out)
-}
-
-/// Poster templates that exist: the configured default and every `*.toml` in the templates folder.
-async fn poster_templates(cx: &Context<'_>) -> Vec<String> {
-    let p = &cx.engine.settings.poster;
-    let mut names = vec![p.default_template.clone()];
-    if let Ok(mut dir) = tokio::fs::read_dir(&p.templates_dir).await {
-        while let Ok(Some(entry)) = dir.next_entry().await {
-            let path = entry.path();
-            if path.extension().is_some_and(|x| x == "toml")
-                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-            {
-                names.push(stem.to_string());
-            }
-        }
-    }
-    names.sort();
-    names.dedup();
-    names
 }
 
 /// Where the group's PID of a platform comes from, as 群状态 shows it.

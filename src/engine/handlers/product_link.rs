@@ -160,14 +160,16 @@ async fn pdd_binding_invite(
 /// the reply.
 pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<String>, EngineError> {
     let e = cx.engine;
+    let group = cx.group.as_ref();
     let req = PosterRequest {
         product: c.product.clone(),
         promotion: c.promotion.clone(),
         qr_url: c.promotion.best_url().to_string(),
-        template: cx.group.as_ref().and_then(|g| g.poster_template.clone()),
-        show_rebate: false,
+        template: group.and_then(|g| g.poster_template.clone()),
+        // The group shows the rebate when its copy template does.
+        show_rebate: group.and_then(|g| g.copy_template.as_deref()).is_some_and(|t| t.contains("{预估返利}")),
     };
-    let poster = match e.renderer.render(req).await {
+    let poster = match e.renderer.render(req, None).await {
         Ok(p) => p,
         Err(err) => {
             tracing::error!(error = %err, "poster rendering failed; replying with text only");
