@@ -28,6 +28,8 @@ pub enum StartupError {
     Store(#[from] crate::store::StoreError),
     #[error("poster: {0}")]
     Poster(#[from] crate::poster::RenderError),
+    #[error("photo fetcher: {0}")]
+    Fetch(#[from] crate::fetch::FetchError),
     #[error("http client: {0}")]
     Http(String),
     #[error("cannot listen: {0}")]
@@ -124,6 +126,7 @@ impl Application {
             store: store.clone(),
             affiliates,
             renderer: Renderer::new(&settings.poster)?,
+            photos: crate::fetch::Photos::from_settings(&settings.fetch, metrics.clone())?,
             settings: settings.clone(),
             clock: clock.clone(),
             metrics: metrics.clone(),

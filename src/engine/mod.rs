@@ -80,6 +80,8 @@ pub struct Engine {
     pub store: Store,
     pub affiliates: Affiliates,
     pub renderer: Renderer,
+    /// Product photos for posters, through the guarded fetcher.
+    pub photos: crate::fetch::Photos,
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub metrics: Metrics,

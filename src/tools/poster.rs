@@ -58,6 +58,21 @@ pub async fn poster(settings: Settings, job: PosterJob<'_>) -> Result<(Poster, V
         template: job.template.clone(),
         show_rebate: job.show_rebate,
     };
+    let photo = match (photo, c.product.image_url.as_deref()) {
+        (Some(p), _) => Some(p),
+        (None, Some(url)) => {
+            let photos = crate::fetch::Photos::from_settings(&settings.fetch, crate::telemetry::Metrics::new())
+                .map_err(|e| StartupError::from(e))?;
+            match photos.get(c.product.platform, url).await {
+                Ok(p) => Some(p),
+                Err(err) => {
+                    tracing::warn!(error = %err, "product photo unavailable; drawing the placeholder");
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    };
     let poster = renderer.render(req, photo).await?;
     let summary = json!({
         "platform": r.platform,

@@ -169,7 +169,8 @@ pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<Strin
         // The group shows the rebate when its copy template does.
         show_rebate: group.and_then(|g| g.copy_template.as_deref()).is_some_and(|t| t.contains("{预估返利}")),
     };
-    let poster = match e.renderer.render(req, None).await {
+    let photo = product_photo(e, &c.product).await;
+    let poster = match e.renderer.render(req, photo).await {
         Ok(p) => p,
         Err(err) => {
             tracing::error!(error = %err, "poster rendering failed; replying with text only");
@@ -180,6 +181,21 @@ pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<Strin
     let now = e.clock.now_ms();
     e.store.put_media(&id, "image/jpeg", &poster.jpeg, now + e.settings.media.ttl_secs * 1000, now).await?;
     Ok(Some(format!("{}/media/{id}.jpg", e.settings.server.public_base_url.trim_end_matches('/'))))
+}
+
+/// The product's photo through the guarded fetcher, or `None` (the poster then draws a placeholder).
+async fn product_photo(
+    e: &crate::engine::Engine,
+    product: &crate::affiliate::Product,
+) -> Option<std::sync::Arc<image::RgbImage>> {
+    let url = product.image_url.as_deref()?;
+    match e.photos.get(product.platform, url).await {
+        Ok(photo) => Some(photo),
+        Err(err) => {
+            tracing::warn!(error = %err, "product photo unavailable; drawing the placeholder");
+            None
+        }
+    }
 }
 
 /// A text reply that @-mentions the sender (in `ats` and as `@昵称` in the content).
