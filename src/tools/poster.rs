@@ -62,7 +62,7 @@ pub async fn poster(settings: Settings, job: PosterJob<'_>) -> Result<(Poster, V
         (Some(p), _) => Some(p),
         (None, Some(url)) => {
             let photos = crate::fetch::Photos::from_settings(&settings.fetch, crate::telemetry::Metrics::new())
-                .map_err(|e| StartupError::from(e))?;
+                .map_err(StartupError::from)?;
             match photos.get(c.product.platform, url).await {
                 Ok(p) => Some(p),
                 Err(err) => {
