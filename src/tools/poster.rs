@@ -103,3 +103,49 @@ fn read_photo(path: &Path) -> Result<RgbImage, PosterToolError> {
     reader.limits(limits);
     Ok(reader.decode().map_err(|e| err(e.to_string()))?.to_rgb8())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut s = Settings::default();
+        s.poster.templates_dir = root.join("assets/posters").display().to_string();
+        s.poster.fonts_dir = root.join("fonts").display().to_string();
+        s
+    }
+
+    #[tokio::test]
+    async fn with_no_union_configured_the_simulators_answer_and_the_qr_holds_the_short_link() {
+        let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/posters/sample-photo.jpg");
+        let job = PosterJob {
+            text: "看看这个 https://item.jd.com/100012043978.html",
+            template: Some("card".into()),
+            photo: Some(&photo),
+            show_rebate: false,
+        };
+        let (poster, summary) = poster(settings(), job).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((poster.width, poster.height), (800, 800));
+        let luma = image::load_from_memory(&poster.jpeg).map(|i| i.to_luma8()).unwrap_or_default();
+        let mut prepared = rqrr::PreparedImage::prepare(luma);
+        let codes: Vec<String> =
+            prepared.detect_grids().iter().filter_map(|g| g.decode().ok().map(|(_, s)| s)).collect();
+        assert_eq!(codes.len(), 1);
+        assert_eq!(summary["qr_url"].as_str(), Some(codes[0].as_str()));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_template_or_a_text_without_a_link_is_refused() {
+        let job = |text, template: Option<&str>| PosterJob {
+            text,
+            template: template.map(str::to_string),
+            photo: None,
+            show_rebate: false,
+        };
+        let err = poster(settings(), job("https://item.jd.com/1.html", Some("nope"))).await.err();
+        assert!(matches!(err, Some(PosterToolError::UnknownTemplate { .. })), "{err:?}");
+        let err = poster(settings(), job("没有链接", None)).await.err();
+        assert!(matches!(err, Some(PosterToolError::NoLink)), "{err:?}");
+    }
+}
