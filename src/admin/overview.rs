@@ -7,7 +7,8 @@ use super::session::Viewer;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::store::dashboard::GroupSummary;
-use crate::store::money_stats::{DayMoney, PartnerMoney, RebatesOwed};
+use crate::store::money_stats::{PartnerMoney, RebatesOwed};
+use crate::store::stats_money::MoneyScope;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Html;
@@ -16,19 +17,41 @@ use std::fmt::Write as _;
 
 const DAY_MS: i64 = 86_400_000;
 
-/// Numbers over one period: conversions, and the ledger's figures of orders paid in it (local days).
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Period {
+/// Figures of a day or a period: conversions, and the ledger's figures of the orders paid in it (local days), from
+/// the ledger's money report.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Figures {
     pub conversions: i64,
-    #[serde(flatten)]
-    pub money: DayMoney,
+    /// Orders booked.
+    pub orders: i64,
+    /// Of which later invalid (refunds, risk control).
+    pub invalid_orders: i64,
+    pub gmv: Fen,
+    pub estimated_commission: Fen,
+    pub settled_commission: Fen,
+    /// Members' rebates as estimated at booking (less reversals).
+    pub estimated_rebate: Fen,
+}
+
+impl Figures {
+    fn plus(self, o: &Figures) -> Figures {
+        Figures {
+            conversions: self.conversions + o.conversions,
+            orders: self.orders + o.orders,
+            invalid_orders: self.invalid_orders + o.invalid_orders,
+            gmv: self.gmv + o.gmv,
+            estimated_commission: self.estimated_commission + o.estimated_commission,
+            settled_commission: self.settled_commission + o.settled_commission,
+            estimated_rebate: self.estimated_rebate + o.estimated_rebate,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
 pub struct Overview {
-    pub today: Period,
-    pub days_7: Period,
-    pub days_30: Period,
+    pub today: Figures,
+    pub days_7: Figures,
+    pub days_30: Figures,
     /// Local days (since 1970-01-01) of the chart, oldest first, and the conversions of each.
     pub days: Vec<i64>,
     pub conversions_per_day: Vec<i64>,
@@ -46,21 +69,26 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
     let now = st.clock.now_ms();
     let today = (now + offset_ms).div_euclid(DAY_MS);
     let first = today - 29;
-    let since = first * DAY_MS - offset_ms;
-    let counts = st.store.conversions_per_day(v.scope(), since, offset_ms).await?;
-    let days: Vec<i64> = (first..=today).collect();
-    let per_day: Vec<i64> = days.iter().map(|d| counts.iter().find(|c| c.day == *d).map_or(0, |c| c.count)).collect();
-    let money = st.store.money_per_day(v.scope(), first).await?;
-    let money_of = |d: i64| money.iter().find(|m| m.day == d).copied().unwrap_or_default();
-    let period = |n: usize| {
-        let mut p = Period::default();
-        for (d, conv) in days.iter().zip(&per_day).rev().take(n) {
-            p.conversions += conv;
-            p.money = p.money.plus(money_of(*d));
-        }
-        p.money.day = today;
-        p
+    let scope = match v.scope() {
+        None => MoneyScope::All,
+        Some(p) => MoneyScope::Partner(p),
     };
+    let report = st.store.money_report(scope, first, today, st.settings.chat.utc_offset_hours).await?;
+    let days: Vec<i64> = (first..=today).collect();
+    // The report has one row per day and platform; the overview adds the platforms up.
+    let money_of = |d: i64| {
+        report.iter().filter(|r| r.day == d && !r.platform.is_empty()).fold(Figures::default(), |acc, r| Figures {
+            conversions: acc.conversions + r.conversions,
+            orders: acc.orders + r.orders,
+            invalid_orders: acc.invalid_orders + r.invalid_orders,
+            gmv: acc.gmv + r.gmv,
+            estimated_commission: acc.estimated_commission + r.commission_estimated,
+            settled_commission: acc.settled_commission + r.commission_settled,
+            estimated_rebate: acc.estimated_rebate + r.rebate_estimated,
+        })
+    };
+    let per_day: Vec<Figures> = days.iter().map(|d| money_of(*d)).collect();
+    let period = |n: usize| per_day.iter().rev().take(n).fold(Figures::default(), |a, b| a.plus(b));
     let top_partners = st.store.top_partners(v.scope(), first, 5).await?;
     let rebates_owed = st.store.rebates_owed(v.scope()).await?;
     let mut top_groups = st.store.groups_overview(v.scope(), now - 7 * DAY_MS).await?;
@@ -70,10 +98,10 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
         today: period(1),
         days_7: period(7),
         days_30: period(30),
-        estimated_per_day: days.iter().map(|d| money_of(*d).estimated_commission).collect(),
-        settled_per_day: days.iter().map(|d| money_of(*d).settled_commission).collect(),
+        estimated_per_day: per_day.iter().map(|f| f.estimated_commission).collect(),
+        settled_per_day: per_day.iter().map(|f| f.settled_commission).collect(),
+        conversions_per_day: per_day.iter().map(|f| f.conversions).collect(),
         days,
-        conversions_per_day: per_day,
         top_groups,
         top_partners,
         rebates_owed,
@@ -81,7 +109,7 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
 }
 
 /// A row of the figures table: element id, label, how to show a period's value.
-type KpiRow = (&'static str, &'static str, fn(&Period) -> String);
+type KpiRow = (&'static str, &'static str, fn(&Figures) -> String);
 
 pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
     let o = data(&st, &v).await?;
@@ -90,12 +118,12 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
     );
     let rows: [KpiRow; 7] = [
         ("kpi-conversions", "转链", |p| p.conversions.to_string()),
-        ("kpi-orders", "订单", |p| p.money.orders.to_string()),
-        ("kpi-invalid", "其中失效", |p| p.money.invalid_orders.to_string()),
-        ("kpi-gmv", "成交额（元）", |p| yuan(p.money.gmv)),
-        ("kpi-estimated", "预估佣金（元）", |p| yuan(p.money.estimated_commission)),
-        ("kpi-settled", "结算佣金（元）", |p| yuan(p.money.settled_commission)),
-        ("kpi-rebate", "预估返利（元）", |p| yuan(p.money.estimated_rebate)),
+        ("kpi-orders", "订单", |p| p.orders.to_string()),
+        ("kpi-invalid", "其中失效", |p| p.invalid_orders.to_string()),
+        ("kpi-gmv", "成交额（元）", |p| yuan(p.gmv)),
+        ("kpi-estimated", "预估佣金（元）", |p| yuan(p.estimated_commission)),
+        ("kpi-settled", "结算佣金（元）", |p| yuan(p.settled_commission)),
+        ("kpi-rebate", "预估返利（元）", |p| yuan(p.estimated_rebate)),
     ];
     for (id, label, f) in rows {
         let _ = write!(

@@ -66,13 +66,6 @@ pub struct RobotSummary {
     pub groups: i64,
 }
 
-/// Conversions per day (days since 1970-01-01 in the given UTC offset).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DayCount {
-    pub day: i64,
-    pub count: i64,
-}
-
 fn scope_clause(partner: Option<i64>, column: &str, n: usize) -> String {
     match partner {
         Some(_) => format!(" AND {column} = ${n}"),
@@ -257,29 +250,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Conversions per local day since `since` (unix ms), optionally of one partner's groups.
-    pub async fn conversions_per_day(
-        &self,
-        partner: Option<i64>,
-        since: i64,
-        utc_offset_ms: i64,
-    ) -> StoreResult<Vec<DayCount>> {
-        let scope = match partner {
-            Some(_) => " AND c.group_id IN (SELECT g.id FROM groups g WHERE g.partner_id = $3)",
-            None => "",
-        };
-        let sql = format!(
-            "SELECT (c.created_at + $1) / 86400000 AS day, COUNT(*) AS n FROM conversions c
-             WHERE c.created_at >= $2{scope} GROUP BY day ORDER BY day"
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(utc_offset_ms).bind(since);
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok(DayCount { day: col(r, "day")?, count: col(r, "n")? })).collect()
     }
 
     /// One member's summary; with `partner`, only when the member is in one of that partner's groups.

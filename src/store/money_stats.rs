@@ -1,39 +1,9 @@
-//! The dashboard's money figures, read from the ledger's daily rollup (`money_daily`) and balances
-//! (`ledger_balances`): what the overview shows is exactly what the ledger booked.
+//! Money figures the dashboard needs besides the ledger's money report (`stats_money`): partners ranked by booked
+//! commission (from the ledger's rollup `money_daily`) and what members are owed (from `ledger_balances`).
 
 use super::{Store, StoreResult, col};
 use crate::money::Fen;
 use serde::Serialize;
-
-/// The ledger's figures of one local day of payment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct DayMoney {
-    /// Days since 1970-01-01, local.
-    pub day: i64,
-    /// Orders booked.
-    pub orders: i64,
-    /// Of which later invalid (refunds, risk control).
-    pub invalid_orders: i64,
-    pub gmv: Fen,
-    pub estimated_commission: Fen,
-    pub settled_commission: Fen,
-    /// Members' rebates as estimated at booking (less reversals).
-    pub estimated_rebate: Fen,
-}
-
-impl DayMoney {
-    pub fn plus(self, o: DayMoney) -> DayMoney {
-        DayMoney {
-            day: self.day,
-            orders: self.orders + o.orders,
-            invalid_orders: self.invalid_orders + o.invalid_orders,
-            gmv: self.gmv + o.gmv,
-            estimated_commission: self.estimated_commission + o.estimated_commission,
-            settled_commission: self.settled_commission + o.settled_commission,
-            estimated_rebate: self.estimated_rebate + o.estimated_rebate,
-        }
-    }
-}
 
 /// One partner's booked money over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,39 +31,6 @@ fn sum(column: &str) -> String {
 }
 
 impl Store {
-    /// The ledger's figures per local day from `first_day` on, optionally of one partner.
-    pub async fn money_per_day(&self, partner: Option<i64>, first_day: i64) -> StoreResult<Vec<DayMoney>> {
-        let scope = if partner.is_some() { " AND partner_id = $2" } else { "" };
-        let sql = format!(
-            "SELECT day, {} AS orders, {} AS invalid_orders, {} AS gmv, {} AS ce, {} AS cs, {} AS re
-             FROM money_daily WHERE day >= $1 AND platform <> ''{scope} GROUP BY day ORDER BY day",
-            sum("orders"),
-            sum("invalid_orders"),
-            sum("gmv"),
-            sum("commission_estimated"),
-            sum("commission_settled"),
-            sum("rebate_estimated"),
-        );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(first_day);
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DayMoney {
-                    day: col(r, "day")?,
-                    orders: col(r, "orders")?,
-                    invalid_orders: col(r, "invalid_orders")?,
-                    gmv: Fen(col(r, "gmv")?),
-                    estimated_commission: Fen(col(r, "ce")?),
-                    settled_commission: Fen(col(r, "cs")?),
-                    estimated_rebate: Fen(col(r, "re")?),
-                })
-            })
-            .collect()
-    }
-
     /// Partners by booked estimated commission from `first_day` on, largest first.
     pub async fn top_partners(&self, only: Option<i64>, first_day: i64, limit: i64) -> StoreResult<Vec<PartnerMoney>> {
         let scope = if only.is_some() { " AND d.partner_id = $3" } else { "" };

@@ -53,31 +53,38 @@ async fn read_models_are_scoped_to_a_partner(store: Store) {
     assert_eq!(store.members_overview(None, "", 50, 0).await.unwrap().len(), 2);
     assert!(store.member_summary(a, Some(li)).await.unwrap().is_none());
     assert_eq!(store.member_summary(a, Some(wang)).await.unwrap().unwrap().nickname, "阿明");
-    assert!(store.conversions_per_day(Some(wang), 0, 8 * 3_600_000).await.unwrap().is_empty());
-    // Two conversions on one local day (UTC+8), one the next day, one in the other partner's group.
-    let day = 20_786_i64 * 86_400_000 - 8 * 3_600_000;
-    for (n, (group, at)) in
-        [(g1.id, day + 1), (g1.id, day + 86_399_999), (g1.id, day + 86_400_000), (g2.id, day)].iter().enumerate()
-    {
-        sqlx::query(
-            "INSERT INTO conversions (inbound_id, robot_id, group_id, member_wxid, platform, item_key, item_id, title, pid,
-                 promotion_url, price_fen, final_price_fen, commission_fen, created_at)
-             VALUES ($1, $2, $3, 'wxid_a', 'jd', 'k', 'i', 't', 'p', 'u', 1, 1, 1, $4)",
-        )
-        .bind(n as i64)
-        .bind(robot.id)
-        .bind(*group)
-        .bind(*at)
-        .execute(store.pool())
-        .await
-        .unwrap();
-    }
-    let days = store.conversions_per_day(Some(wang), 0, 8 * 3_600_000).await.unwrap();
-    let pairs: Vec<(i64, i64)> = days.iter().map(|d| (d.day, d.count)).collect();
-    assert_eq!(pairs, [(20_786, 2), (20_787, 1)]);
-    assert_eq!(store.conversions_per_day(None, 0, 8 * 3_600_000).await.unwrap()[0].count, 3);
     let robots = store.robots_overview().await.unwrap();
     assert_eq!((robots[0].groups, robots[0].queued, robots[0].last_sent_at), (2, 0, None));
+    // Partners ranked by the commission the ledger booked; what members are owed.
+    let ledger = dealbot::ledger::Ledger::with_settings(store.clone(), Default::default(), 8);
+    for (n, (partner, group, member, commission)) in
+        [(wang, g1.id, a, 10_000), (li, g2.id, a, 30_000)].iter().enumerate()
+    {
+        let facts = dealbot::order::OrderFacts {
+            order_id: n as i64 + 1,
+            platform: Platform::Jd,
+            order_key: format!("k{n}"),
+            lifecycle: dealbot::order::Lifecycle::Paid,
+            commission: dealbot::money::Fen(*commission),
+            paid_amount: dealbot::money::Fen(100_000),
+            group_id: Some(*group),
+            partner_id: Some(*partner),
+            member_id: Some(*member),
+            paid_at: Some(1_795_900_000),
+        };
+        ledger.apply(&facts).await.unwrap();
+    }
+    let top = store.top_partners(None, 0, 5).await.unwrap();
+    assert_eq!(
+        top.iter().map(|p| (p.name.as_str(), p.estimated_commission.0)).collect::<Vec<_>>(),
+        [("小李", 30_000), ("小王", 10_000)]
+    );
+    assert_eq!(store.top_partners(Some(wang), 0, 5).await.unwrap().len(), 1);
+    let owed = store.rebates_owed(None).await.unwrap();
+    let balance = store.ledger_balance(dealbot::store::ledger::AccountKind::Member, a).await.unwrap();
+    assert_eq!((owed.pending.0, owed.available.0), (balance.pending, 0));
+    assert!(owed.pending.0 > 0);
+    assert_eq!(store.rebates_owed(Some(li)).await.unwrap().pending.0, 0, "member a is not in 小李's groups");
 }
 
 #[tokio::test]
