@@ -585,7 +585,12 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         }
         Name::NextPage => Command::NextPage,
         Name::Mine => Command::Mine,
-        Name::ClaimOrder => Command::ClaimOrder { order_key: arg(0).to_string() },
+        Name::ClaimOrder => {
+            if !crate::orders::claims::plausible_key(arg(0)) {
+                return Err("订单号格式不对，订单号可在订单详情里复制".into());
+            }
+            Command::ClaimOrder { order_key: arg(0).to_string() }
+        }
         Name::FeatureOn | Name::FeatureOff => {
             let feature = Feature::from_name(arg(0))
                 .ok_or_else(|| format!("没有「{}」这个功能，可选：{FEATURE_LIST}", arg(0)))?;

@@ -5,7 +5,6 @@
 use crate::engine::{Context, EngineError};
 use crate::orders::claims::{self, ClaimOutcome};
 
-const BAD_KEY: &str = "订单号格式不对，请发送「绑定订单 订单号」，订单号可在订单详情里复制";
 const BOUND: &str = "订单已绑定到你名下，返利会在订单结算后到账～";
 const ALREADY: &str = "这笔订单已经是你的了～";
 const PENDING: &str = "收到！订单同步后会自动核对并绑定，请稍后用「我的」查看";
@@ -14,9 +13,6 @@ const REFUSED: &str = "这笔订单已归属其他人或不是在本群下单的
 /// The reply to a claim of `order_key` by `member_id` in this context's group.
 pub async fn reply(cx: &Context<'_>, member_id: i64, order_key: &str) -> Result<String, EngineError> {
     let key = order_key.trim();
-    if !claims::plausible_key(key) {
-        return Ok(BAD_KEY.to_string());
-    }
     let group = cx.group.as_ref().map(|g| g.id);
     let outcome = claims::claim(&cx.engine.store, key, member_id, group, cx.now_ms).await?;
     Ok(match outcome {
