@@ -10,6 +10,7 @@ use crate::engine::copy::{self, CopyError};
 use crate::engine::group_settings::Feature;
 use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
 use crate::engine::limits::QuietHours;
+use crate::money::Fen;
 use crate::platform::Platform;
 
 /// Who may use a command. Ordered: an admin may do what an owner may, an owner what a member may.
@@ -74,6 +75,8 @@ pub enum Name {
     NextPage,
     Mine,
     ClaimOrder,
+    MyOrders,
+    Withdraw,
     FeatureOn,
     FeatureOff,
     SetKeyword,
@@ -191,6 +194,26 @@ pub static TABLE: &[Spec] = &[
         args: &[word("请发送订单号，例如：绑定订单 190108-374476636970002")],
         usage: "<订单号>",
         summary: "没记到你名下的订单，发订单号认领",
+        feature: None,
+    },
+    Spec {
+        name: Name::MyOrders,
+        names: &["订单"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "我的订单和返利明细（私聊）",
+        feature: None,
+    },
+    Spec {
+        name: Name::Withdraw,
+        names: &["提现"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[word("请发送提现金额（元），例如：提现 10")],
+        usage: "<金额>",
+        summary: "把可提现的返利提出来（私聊）",
         feature: None,
     },
     Spec {
@@ -391,6 +414,10 @@ pub enum Command {
     ClaimOrder {
         order_key: String,
     },
+    MyOrders,
+    Withdraw {
+        amount: Fen,
+    },
     SetFeature {
         feature: Feature,
         on: bool,
@@ -585,6 +612,14 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         }
         Name::NextPage => Command::NextPage,
         Name::Mine => Command::Mine,
+        Name::MyOrders => Command::MyOrders,
+        Name::Withdraw => {
+            let amount = Fen::from_yuan_str(arg(0))
+                .ok()
+                .filter(|a| a.0 > 0)
+                .ok_or_else(|| "金额格式不对，例如：提现 10 或 提现 10.50".to_string())?;
+            Command::Withdraw { amount }
+        }
         Name::ClaimOrder => {
             if !crate::orders::claims::plausible_key(arg(0)) {
                 return Err("订单号格式不对，订单号可在订单详情里复制".into());

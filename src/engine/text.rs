@@ -260,3 +260,36 @@ pub const DEFAULT_WELCOME: &str = "欢迎{新人}加入本群🎉\n发链接给�
 pub fn on_off(on: bool) -> &'static str {
     if on { "开" } else { "关" }
 }
+
+/// 订单 and 提现 asked in a group: money is discussed in private chat only.
+pub fn money_in_private() -> String {
+    "返利和提现涉及个人信息，请私聊我发送「订单」或「提现 金额」～".to_string()
+}
+
+/// The rebate part of 我的, in private chat.
+pub fn mine_money(b: &crate::ledger::rules::Buckets) -> String {
+    use crate::money::Fen;
+    format!(
+        "\n返利：待结算 ¥{}，可提现 ¥{}，提现中 ¥{}，已提现 ¥{}",
+        Fen(b.pending).yuan_string(),
+        Fen(b.available).yuan_string(),
+        Fen(b.withdrawing).yuan_string(),
+        Fen(b.paid_out).yuan_string()
+    )
+}
+
+/// The reply to 提现.
+pub fn withdrawal(amount: crate::money::Fen, outcome: &crate::store::withdrawals::WithdrawalRequest) -> String {
+    use crate::store::withdrawals::WithdrawalRequest as W;
+    match outcome {
+        W::Accepted { available, .. } => format!(
+            "提现申请已提交：¥{}，审核通过后发放。剩余可提现 ¥{}",
+            amount.yuan_string(),
+            available.yuan_string()
+        ),
+        W::AlreadyOpen => "你还有一笔提现在审核中，处理完再申请哦～".to_string(),
+        W::Insufficient { available } => format!("可提现余额不足：当前可提现 ¥{}", available.yuan_string()),
+        W::BelowMinimum { min } => format!("单次提现最少 ¥{}", min.yuan_string()),
+        W::AboveMaximum { max } => format!("单次提现最多 ¥{}", max.yuan_string()),
+    }
+}

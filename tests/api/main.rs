@@ -20,6 +20,7 @@ mod helpers;
 mod ledger;
 mod ledger_props;
 mod member_commands;
+mod money_chat;
 mod not_annoying;
 mod orders;
 mod orders_crash;

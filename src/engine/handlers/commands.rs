@@ -30,7 +30,11 @@ pub fn dialog_key<'a>(cx: &Context<'_>, msg: &'a Inbound, sender: &'a str) -> Di
 /// Answers a parsed command. `continued` is true for the answer to a dialog (no second cooldown check).
 pub async fn respond(cx: &Context<'_>, msg: &Inbound, parsed: Parsed, continued: bool) -> Result<Flow, EngineError> {
     let Some(spec) = spec_of(&parsed) else { return Ok(Flow::Continue) };
-    let (Some(_), Some(sender)) = (&cx.group, msg.sender_id.as_deref()) else { return Ok(Flow::Continue) };
+    let Some(sender) = msg.sender_id.as_deref() else { return Ok(Flow::Continue) };
+    // In private chat only member commands apply (我的, 订单, 提现 and the like); group settings need a group.
+    if cx.group.is_none() && spec.role != Role::Member {
+        return Ok(Flow::Continue);
+    }
     let e = cx.engine;
     let chat = &e.settings.chat;
     let say = |body: String| async move { Ok(Flow::Done(vec![reply_text(cx, msg, &body).await?])) };

@@ -8,7 +8,7 @@ use crate::engine::handlers::product_link::reply_text;
 use crate::engine::{Context, EngineError, Flow, text};
 
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
-    let (Some(_), Some(sender)) = (&cx.group, msg.sender_id.as_deref()) else { return Ok(Flow::Continue) };
+    let Some(sender) = msg.sender_id.as_deref() else { return Ok(Flow::Continue) };
     let store = &cx.engine.store;
     let key = dialog_key(cx, msg, sender);
     let Some(dialog) = store.dialog(key).await? else { return Ok(Flow::Continue) };

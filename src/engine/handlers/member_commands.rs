@@ -76,11 +76,40 @@ pub async fn execute(
             let balance = e.store.points_balance(member_id).await?;
             let streak = e.store.checkin_streak(member_id, local_day(cx.now_ms, chat.utc_offset_hours)).await?;
             let invites = e.store.count_invites_by(member_id).await?;
-            text::mine(total, today, balance, streak, invites)
+            let mut body = text::mine(total, today, balance, streak, invites);
+            // Balances are private: shown only in private chat.
+            if cx.group.is_none() {
+                let statement = member_ledger(cx).statement(member_id, 0).await.map_err(money_error)?;
+                body.push_str(&text::mine_money(&statement.balance));
+            }
+            body
         }
         Command::ClaimOrder { order_key } => order_claim::reply(cx, member_id, &order_key).await?,
+        Command::MyOrders | Command::Withdraw { .. } if cx.group.is_some() => text::money_in_private(),
+        Command::MyOrders => {
+            let ledger = member_ledger(cx);
+            let statement = ledger.statement(member_id, 10).await.map_err(money_error)?;
+            crate::ledger::statement::render(&statement)
+        }
+        Command::Withdraw { amount } => {
+            let ledger = member_ledger(cx);
+            let outcome = ledger.request_withdrawal(member_id, amount).await.map_err(money_error)?;
+            text::withdrawal(amount, &outcome)
+        }
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };
     Ok(vec![reply_text(cx, msg, &body).await?])
+}
+
+/// The rebate ledger with the configured rates and limits.
+fn member_ledger(cx: &Context<'_>) -> crate::ledger::Ledger {
+    let e = cx.engine;
+    crate::ledger::Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours)
+}
+
+fn money_error(e: crate::ledger::LedgerError) -> EngineError {
+    match e {
+        crate::ledger::LedgerError::Store(s) => EngineError::Store(s),
+    }
 }

@@ -120,7 +120,9 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Search { .. }
         | Command::NextPage
         | Command::Mine
-        | Command::ClaimOrder { .. } => {
+        | Command::ClaimOrder { .. }
+        | Command::MyOrders
+        | Command::Withdraw { .. } => {
             return Ok(Vec::new());
         }
     };
