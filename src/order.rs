@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The common order lifecycle: `Unpaid → Paid → Received → (Verified) → Settled`, with `Invalid` reachable from
-/// any state before `Settled`, and `Unknown` for codes the mapping does not know.
+/// any state (after `Settled` it is a refund the ledger claws back), and `Unknown` for codes the mapping does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lifecycle {
@@ -74,7 +74,7 @@ impl Lifecycle {
     }
 
     /// Whether a stored order in state `self` may move to `next` when a sync reports it. States never move
-    /// backwards, except into `Invalid` (refund, risk control) from anything not yet settled. `Unknown` never
+    /// backwards, except into `Invalid` (refund, risk control), also from `Settled`. `Unknown` never
     /// replaces a known state; a known state always replaces `Unknown`.
     pub fn may_become(self, next: Lifecycle) -> bool {
         if self == next {
@@ -83,7 +83,8 @@ impl Lifecycle {
         match (self, next) {
             (_, Lifecycle::Unknown) => false,
             (Lifecycle::Unknown, _) => true,
-            (Lifecycle::Settled, _) => false,
+            // A refund after settlement: the ledger claws the available rebate back and flags the order.
+            (Lifecycle::Settled, next) => next == Lifecycle::Invalid,
             (Lifecycle::Invalid, _) => false,
             (_, Lifecycle::Invalid) => true,
             (a, b) => a.rank() < b.rank(),
@@ -145,7 +146,8 @@ mod tests {
         assert!(Paid.may_become(Settled));
         assert!(Received.may_become(Invalid));
         assert!(!Received.may_become(Paid));
-        assert!(!Settled.may_become(Invalid));
+        assert!(Settled.may_become(Invalid));
+        assert!(!Settled.may_become(Received));
         assert!(!Invalid.may_become(Paid));
         assert!(!Paid.may_become(Unknown));
         assert!(Unknown.may_become(Paid));

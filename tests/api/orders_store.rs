@@ -71,8 +71,11 @@ async fn orders_move_only_forward_and_keep_their_history(db: TestDb) {
     assert_eq!(s.upsert_order(&order("A", Lifecycle::Paid, "1", 110), &none, 2).await.unwrap(), Upserted::Changed);
     assert_eq!(s.upsert_order(&order("A", Lifecycle::Received, "2", 200), &none, 3).await.unwrap(), Upserted::Changed);
     assert_eq!(s.upsert_order(&order("A", Lifecycle::Settled, "5", 300), &none, 4).await.unwrap(), Upserted::Changed);
-    // Settled never becomes invalid.
-    assert_eq!(s.upsert_order(&order("A", Lifecycle::Invalid, "4", 400), &none, 5).await.unwrap(), Upserted::Unchanged);
+    // Settled never moves back (only into invalid, a refund after settlement).
+    assert_eq!(
+        s.upsert_order(&order("A", Lifecycle::Received, "2", 400), &none, 5).await.unwrap(),
+        Upserted::Unchanged
+    );
     let o = s.order_by_key(Platform::Pdd, "A").await.unwrap().unwrap();
     assert_eq!(o.lifecycle, Lifecycle::Settled);
     assert_eq!(o.raw_status, "5");
