@@ -186,7 +186,7 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     // Reconciliation over the admin API: nothing lost, extra or changed; the same commission on both sides.
     let since = app.clock.now_secs() - 6 * 86_400;
     for platform in Platform::ALL {
-        let url = format!("{}/admin/api/orders/reconcile?platform={platform}&since={since}", app.base);
+        let url = format!("{}/admin/api/reconciliation?platform={platform}&since={since}", app.base);
         let unauthorized = app.http.get(&url).send().await.unwrap();
         assert_eq!(unauthorized.status(), 401);
         let r: Value = app.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
@@ -411,7 +411,7 @@ async fn a_refund_reverses_the_rebate_and_a_refund_after_settlement_is_clawed_ba
     assert_eq!(again.changed, 0, "{again:?}");
     assert_eq!(app.store.ledger_balance(AccountKind::Member, member).await.unwrap(), after);
     let since = app.clock.now_secs() - 3_600;
-    let url = format!("{}/admin/api/orders/reconcile?platform=pdd&since={since}", app.base);
+    let url = format!("{}/admin/api/reconciliation?platform=pdd&since={since}", app.base);
     let report: Value = app.http.get(&url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap();
     assert!(report["changed"].as_array().unwrap().is_empty(), "{report}");
 }
