@@ -9,23 +9,6 @@ use dealbot::store::invites::NewJoin;
 use dealbot::store::keywords::NewKeyword;
 use dealbot::store::points::{NewPoints, PointsOutcome};
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$name(crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$name(crate::helpers::TestDb::postgres().await).await
-                }
-            }
-        )*
-    };
-}
-
 on_both_engines!(
     the_points_ledger_is_idempotent_by_source_and_never_negative,
     a_checkin_is_once_a_day_and_the_same_message_gets_the_same_answer,

@@ -11,23 +11,6 @@ use dealbot::store::Store;
 use dealbot::store::ledger::{AccountKind, RateScope, Share};
 use dealbot::store::stats_money::MoneyScope;
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$name(crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$name(crate::helpers::TestDb::postgres().await).await
-                }
-            }
-        )*
-    };
-}
-
 on_both_engines!(
     a_paid_order_splits_its_commission_exactly_and_settles_at_the_settled_amount,
     the_same_report_twice_changes_nothing_and_late_reports_are_ignored,

@@ -1,6 +1,39 @@
 //! Black-box tests: dealbot on a real port with a real database, the simulators on another port, real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// Runs each named `async fn(TestDb)` as two tests, on SQLite and on PostgreSQL (which must be reachable).
+/// `multi_thread:` first runs them on a multi-threaded runtime, for tests of concurrency.
+macro_rules! on_both_engines {
+    (multi_thread: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name(crate::helpers::TestDb::sqlite().await).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name(crate::helpers::TestDb::postgres().await).await
+                }
+            }
+        )*
+    };
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name(crate::helpers::TestDb::sqlite().await).await
+                }
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(crate::helpers::TestDb::postgres().await).await
+                }
+            }
+        )*
+    };
+}
+
 mod admin_api;
 mod admin_auth;
 mod admin_browser;

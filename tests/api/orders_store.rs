@@ -12,23 +12,6 @@ use dealbot::platform::Platform;
 use dealbot::store::orders::{AttributionKind, OrderAttribution, Upserted};
 use dealbot::store::pids::PidOwner;
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$name(crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$name(crate::helpers::TestDb::postgres().await).await
-                }
-            }
-        )*
-    };
-}
-
 on_both_engines!(
     orders_move_only_forward_and_keep_their_history,
     late_and_repeated_records_change_nothing,

@@ -9,23 +9,6 @@ use dealbot::store::inbound::status;
 use dealbot::store::outbox::{NewOutbox, status as ostatus};
 use dealbot::store::pids::PidOwner;
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() {
-                    super::$name(crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test]
-                async fn postgres() {
-                    super::$name(crate::helpers::TestDb::postgres().await).await
-                }
-            }
-        )*
-    };
-}
-
 on_both_engines!(
     inbound_is_deduplicated_even_after_reconnecting,
     finishing_a_message_commits_sends_and_conversions_once,

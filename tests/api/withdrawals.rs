@@ -11,24 +11,8 @@ use dealbot::order::Lifecycle;
 use dealbot::store::ledger::AccountKind;
 use dealbot::store::withdrawals::WithdrawalRequest;
 
-macro_rules! on_both_engines {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    super::$name(crate::helpers::TestDb::sqlite().await).await
-                }
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    super::$name(crate::helpers::TestDb::postgres().await).await
-                }
-            }
-        )*
-    };
-}
-
 on_both_engines!(
+    multi_thread:
     a_withdrawal_is_limited_one_at_a_time_and_decided_once_with_a_log,
     concurrent_withdrawals_never_overdraw,
 );
