@@ -46,7 +46,7 @@ fn request(template: &str) -> PosterRequest {
         },
         qr_url: "https://u.jd.com/Xk3PqZa".into(),
         template: Some(template.into()),
-        show_rebate: true,
+        rebate: Some(Fen(123)),
     }
 }
 

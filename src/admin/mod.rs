@@ -71,6 +71,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/me", get(me))
         .route("/admin/api/overview", get(overview::api))
         .route("/admin/api/orders", get(orders::api))
+        .route("/admin/api/orders/{id}/assign", post(orders::api_assign))
         .route("/admin/api/groups", get(groups::api_list))
         .route("/admin/api/groups/{id}", get(groups::api_detail).post(groups::api_update))
         .route("/admin/api/groups/{id}/keywords", post(groups::api_keyword))

@@ -5,11 +5,14 @@ use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc, yuan};
 use super::session::Viewer;
 use crate::http::AppState;
+use crate::ledger::Ledger;
 use crate::order::Lifecycle;
+use crate::orders::OrdersError;
+use crate::orders::claims::{self, AssignError};
 use crate::platform::Platform;
 use crate::store::order_list::{OrderFilter, OrderListRow};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -271,6 +274,35 @@ pub async fn api(
     Query(q): Query<OrderQuery>,
 ) -> Result<Json<OrderPage>, ApiError> {
     Ok(Json(data(&st, &v, &q).await?))
+}
+
+/// An admin's assignment of an order to a member.
+#[derive(Debug, Deserialize)]
+pub struct Assignment {
+    pub member_id: i64,
+    pub reason: String,
+}
+
+/// `POST /admin/api/orders/{id}/assign`: an admin gives an order (typically one of no group, which members cannot
+/// claim) to a member, with a reason; logged, and the ledger re-splits the order at once.
+pub async fn api_assign(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Json(a): Json<Assignment>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    v.require_admin()?;
+    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
+    let now = st.clock.now_ms();
+    match claims::assign(&st.store, &ledger, id, a.member_id, &v.username, &a.reason, now).await {
+        Ok(()) => Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id }))),
+        Err(AssignError::Orders(OrdersError::Store(e))) => Err(AdminError::from(e).into()),
+        Err(AssignError::Orders(e)) => {
+            tracing::error!(error = %e, "assigning an order failed");
+            Err(AdminError::BadRequest("分配失败，请稍后再试".into()).into())
+        }
+        Err(e) => Err(AdminError::BadRequest(e.to_string()).into()),
+    }
 }
 
 #[cfg(test)]

@@ -78,8 +78,10 @@ impl Promotion {
 pub struct Attribution {
     /// PDD pid, JD positionId, Taobao PID `mm_x_y_z`.
     pub pid: String,
-    /// The member's id: PDD `custom_parameters.uid`, JD `subUnionId`.
+    /// The member's stable id (`m42`): PDD `custom_parameters.uid`, the first part of JD `subUnionId`.
     pub member: Option<String>,
+    /// This conversion's own tag (`c17`): PDD `custom_parameters.sid`, the last part of JD `subUnionId`.
+    pub tag: Option<String>,
     /// Taobao `relation_id`, when the member has one.
     pub relation_id: Option<String>,
     /// Taobao `special_id`, when the member has one.
@@ -88,7 +90,17 @@ pub struct Attribution {
 
 impl Attribution {
     pub fn pid_only(pid: impl Into<String>) -> Self {
-        Attribution { pid: pid.into(), member: None, relation_id: None, special_id: None }
+        Attribution { pid: pid.into(), member: None, tag: None, relation_id: None, special_id: None }
+    }
+
+    /// The member and conversion parts joined the way orders carry them back (and JD `subUnionId` is sent):
+    /// `m42_c17`, `m42` or `c17`.
+    pub fn joined_tag(&self) -> Option<String> {
+        match (self.member.as_deref(), self.tag.as_deref()) {
+            (Some(m), Some(c)) => Some(format!("{m}_{c}")),
+            (Some(one), None) | (None, Some(one)) => Some(one.to_string()),
+            (None, None) => None,
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! saved (known placeholders only, balanced braces, a way to buy: {链接} or {口令}), so rendering never fails.
 
 use crate::affiliate::Conversion;
+use crate::money::Fen;
 
 pub const PLACEHOLDERS: [&str; 7] = ["标题", "券后价", "原价", "优惠券", "预估返利", "链接", "口令"];
 /// Longest accepted template, in characters.
@@ -76,8 +77,9 @@ pub fn validate(t: &str) -> Result<(), CopyError> {
     Ok(())
 }
 
-/// Fills the template. An invalid template (never saved through [`validate`]) renders as `None`.
-pub fn render(t: &str, c: &Conversion) -> Option<String> {
+/// Fills the template; `{预估返利}` is `rebate`, the member's share of the commission. An invalid template (never
+/// saved through [`validate`]) renders as `None`.
+pub fn render(t: &str, c: &Conversion, rebate: Fen) -> Option<String> {
     let p = &c.product;
     let mut out = String::with_capacity(t.len() + 64);
     for piece in pieces(t).ok()? {
@@ -89,7 +91,7 @@ pub fn render(t: &str, c: &Conversion) -> Option<String> {
                     "券后价" => p.final_price.to_string(),
                     "原价" => p.price.to_string(),
                     "优惠券" => p.coupon.as_ref().map(|c| c.amount.to_string()).unwrap_or_else(|| "无".to_string()),
-                    "预估返利" => p.estimated_commission.to_string(),
+                    "预估返利" => rebate.to_string(),
                     "链接" => c.promotion.best_url().to_string(),
                     "口令" => c.promotion.command.clone().unwrap_or_default(),
                     _ => String::new(),
@@ -144,11 +146,11 @@ mod tests {
         let t = "{标题}|{券后价}|{原价}|{优惠券}|{预估返利}|{链接}|{口令}";
         validate(t).unwrap();
         assert_eq!(
-            render(t, &conversion(true, Some("￥AbCd1234567￥"))).unwrap(),
-            "小米 蓝牙耳机|¥59.90|¥69.90|¥10.00|¥5.99|https://u.jd.com/AbCd|￥AbCd1234567￥"
+            render(t, &conversion(true, Some("￥AbCd1234567￥")), Fen(299)).unwrap(),
+            "小米 蓝牙耳机|¥59.90|¥69.90|¥10.00|¥2.99|https://u.jd.com/AbCd|￥AbCd1234567￥"
         );
         assert_eq!(
-            render("🔥{标题} 券:{优惠券}\n{链接}{口令}", &conversion(false, None)).unwrap(),
+            render("🔥{标题} 券:{优惠券}\n{链接}{口令}", &conversion(false, None), Fen(0)).unwrap(),
             "🔥小米 蓝牙耳机 券:无\nhttps://u.jd.com/AbCd"
         );
     }
@@ -163,6 +165,6 @@ mod tests {
         assert_eq!(validate("{标题} 快买"), Err(CopyError::NoLink));
         assert_eq!(validate(&"买".repeat(MAX_CHARS + 1)), Err(CopyError::TooLong));
         assert!(validate("{口令}").is_ok());
-        assert_eq!(render("{价格}", &conversion(true, None)), None);
+        assert_eq!(render("{价格}", &conversion(true, None), Fen(0)), None);
     }
 }

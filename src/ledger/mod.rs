@@ -82,6 +82,12 @@ impl Ledger {
         }
     }
 
+    /// The split an order with these facts would get if it were paid now: what members are shown as 预估返利. The
+    /// same plan and rounding as the booking, so the figure a member is shown is the one booked.
+    pub async fn preview(&self, facts: &OrderFacts) -> Result<Split, LedgerError> {
+        Ok(self.store.preview_split(facts, self.booking_config().defaults).await?)
+    }
+
     /// Applies one order status report.
     #[tracing::instrument(skip_all, fields(order_id = facts.order_id, lifecycle = %facts.lifecycle))]
     pub async fn apply(&self, facts: &OrderFacts) -> Result<Applied, LedgerError> {
@@ -112,12 +118,13 @@ impl Ledger {
         let mut sends = Vec::new();
         for b in booked {
             let (Some(step), Some(order)) = (b.step, &b.order) else { continue };
-            let (Some(group), Some(member)) = (order.group_id, order.holders.member) else { continue };
+            let Some(member) = order.holders.member else { continue };
             if notices::text(step, order).is_none() {
                 continue;
             }
-            if let Some((robot_id, wxid)) = self.store.notice_target(group, member).await? {
-                sends.extend(notices::outbox(step, order, robot_id, &wxid, now));
+            match self.store.notice_target(order.group_id, member).await? {
+                Some(to) => sends.extend(notices::outbox(step, order, &to, now)),
+                None => tracing::warn!(order_id = order.order_id, member, "member unreachable: order notice not sent"),
             }
         }
         if !sends.is_empty() {
@@ -150,7 +157,15 @@ impl Ledger {
     ) -> Result<Withdrawal, LedgerError> {
         let now = crate::store::now_ms();
         let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
-        Ok(self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?)
+        let w = self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?;
+        match self.store.notice_target(None, w.member_id).await? {
+            Some(to) => {
+                let sends: Vec<_> = notices::withdrawal_outbox(&w, &to, now).into_iter().collect();
+                self.store.enqueue(&sends, now).await?;
+            }
+            None => tracing::warn!(withdrawal = w.id, member = w.member_id, "member unreachable: decision not sent"),
+        };
+        Ok(w)
     }
 
     /// The member's balances and latest `limit` orders.

@@ -1,11 +1,13 @@
-//! Private-chat notices to members about their orders (paid with the estimated rebate, settled, invalid),
-//! enqueued through the outbox once per order and step.
+//! Notices to members about their orders (paid with the estimated rebate, settled, invalid) and their withdrawals
+//! (approved with the amount, rejected with the reason), enqueued through the outbox once per order and step or
+//! per decision. They go where the member can be reached ([`crate::store::Store::notice_target`]).
 
 use super::rules::Step;
 use crate::chat::{Outbound, OutboundBody};
 use crate::platform::Platform;
-use crate::store::ledger::LedgerOrder;
+use crate::store::ledger::{LedgerOrder, NoticeTarget};
 use crate::store::outbox::NewOutbox;
+use crate::store::withdrawals::{Withdrawal, status};
 
 /// The notice text for an order after `step`, or `None` for steps members are not told about.
 pub fn text(step: Step, order: &LedgerOrder) -> Option<String> {
@@ -27,14 +29,45 @@ pub fn text(step: Step, order: &LedgerOrder) -> Option<String> {
     }
 }
 
-/// The outbox row for a notice to `wxid` through `robot_id`.
-pub fn outbox(step: Step, order: &LedgerOrder, robot_id: i64, wxid: &str, now: i64) -> Option<NewOutbox> {
-    let content = text(step, order)?;
-    let out = Outbound { conversation_id: wxid.to_string(), body: OutboundBody::Text { content, ats: Vec::new() } };
+/// The outbox row for a notice about an order.
+pub fn outbox(step: Step, order: &LedgerOrder, to: &NoticeTarget, now: i64) -> Option<NewOutbox> {
+    let key = format!("ledger-notice:{}:{}", order.order_id, step.code());
+    send(to, text(step, order)?, key, now)
+}
+
+/// The text of a withdrawal decision: approved with the amount, or rejected with the reason.
+pub fn withdrawal_text(w: &Withdrawal) -> Option<String> {
+    match w.status.as_str() {
+        status::APPROVED => {
+            Some(format!("【提现通知】您的提现 ¥{} 已通过审核，款项已发放，请注意查收。", w.amount.yuan_string()))
+        }
+        status::REJECTED => Some(format!(
+            "【提现通知】您的提现 ¥{} 未通过审核，原因：{}。金额已退回可提现余额。",
+            w.amount.yuan_string(),
+            w.reason
+        )),
+        _ => None,
+    }
+}
+
+/// The outbox row telling a member about the decision on their withdrawal.
+pub fn withdrawal_outbox(w: &Withdrawal, to: &NoticeTarget, now: i64) -> Option<NewOutbox> {
+    send(to, withdrawal_text(w)?, format!("withdrawal-notice:{}:{}", w.id, w.status), now)
+}
+
+/// A text to a member: in private chat as it is, in a group with an @-mention of the member.
+fn send(to: &NoticeTarget, content: String, idempotency_key: String, now: i64) -> Option<NewOutbox> {
+    let body = match &to.mention {
+        Some((wxid, nickname)) => {
+            OutboundBody::Text { content: format!("@{nickname}\u{2005}{content}"), ats: vec![wxid.clone()] }
+        }
+        None => OutboundBody::Text { content, ats: Vec::new() },
+    };
+    let out = Outbound { conversation_id: to.conversation_id.clone(), body };
     Some(NewOutbox {
-        robot_id,
-        conversation_id: wxid.to_string(),
-        idempotency_key: format!("ledger-notice:{}:{}", order.order_id, step.code()),
+        robot_id: to.robot_id,
+        conversation_id: to.conversation_id.clone(),
+        idempotency_key,
         body: serde_json::to_string(&out).ok()?,
         not_before: now,
     })

@@ -187,6 +187,24 @@ pub fn movement(step: Step, now: Buckets, booked: Fen, settled: Fen) -> Buckets 
     }
 }
 
+/// How a re-split moves `delta` of one account's share of an order (given its balance now): in the pending bucket
+/// while the order is pending; once `settled`, a credit pays back debt first and a charge takes what is available
+/// and records the rest as debt. No bucket goes negative.
+pub fn adjustment(settled: bool, now: Buckets, delta: i64) -> Buckets {
+    match (settled, delta >= 0) {
+        (false, true) => Buckets { pending: delta, ..Buckets::default() },
+        (false, false) => Buckets { pending: delta.max(-now.pending), ..Buckets::default() },
+        (true, true) => {
+            let repay = delta.min(now.debt);
+            Buckets { available: delta - repay, debt: -repay, ..Buckets::default() }
+        }
+        (true, false) => {
+            let take = (-delta).min(now.available);
+            Buckets { available: -take, debt: -delta - take, ..Buckets::default() }
+        }
+    }
+}
+
 /// Days since 1970-01-01 in the local time zone `utc_offset_hours` of a unix-seconds instant.
 pub fn local_day(unix_secs: i64, utc_offset_hours: i64) -> i64 {
     (unix_secs + utc_offset_hours * 3600).div_euclid(86_400)
@@ -250,6 +268,20 @@ mod tests {
         assert!(after.is_non_negative());
         let m = movement(Step::Settle, Buckets { pending: 40, ..after }, Fen(40), Fen(45));
         assert_eq!(m, Buckets { pending: -40, available: 25, debt: -20, ..Buckets::default() });
+    }
+
+    #[test]
+    fn re_splits_never_overdraw() {
+        let now = Buckets { pending: 30, available: 10, debt: 5, ..Buckets::default() };
+        assert_eq!(adjustment(false, now, 20), Buckets { pending: 20, ..Buckets::default() });
+        assert_eq!(adjustment(false, now, -50), Buckets { pending: -30, ..Buckets::default() });
+        assert_eq!(adjustment(true, now, 20), Buckets { available: 15, debt: -5, ..Buckets::default() });
+        assert_eq!(adjustment(true, now, -25), Buckets { available: -10, debt: 15, ..Buckets::default() });
+        for d in [-100, -1, 0, 1, 100] {
+            for settled in [false, true] {
+                assert!(now.plus(adjustment(settled, now, d)).is_non_negative());
+            }
+        }
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! Who an order belongs to.
 //!
-//! - Group and partner from the PID the order carries (PDD `p_id`, JD `positionId`, Taobao `adzone_id`): a group's
-//!   PID gives the group and the group's owner; a partner's PID gives the partner.
-//! - Member from the member parameter that came back: `m<id>` (what the engine tags conversions with: PDD
-//!   `custom_parameters.uid`, JD `subUnionId`), or a bound tag (Taobao `relation:<id>` / `special:<id>`).
-//! - Without a member parameter: the one member who converted exactly that item with that PID shortly before the
+//! - The attribution tag that came back (PDD `custom_parameters`, JD `subUnionId`, see [`super::tag`]): its
+//!   conversion part names the conversion, so the group (and the group's partner) and the member it was made for.
+//!   The order's PID is checked against it: when the PID names another group or partner, the tag wins and the
+//!   order is flagged (`conflict`).
+//! - Else group and partner from the PID the order carries (PDD `p_id`, JD `positionId`, Taobao `adzone_id`): a
+//!   group's PID gives the group and the group's owner; a partner's PID gives the partner.
+//! - Member from the member part of the tag (`m<id>`, also tags of earlier versions), or a bound Taobao tag
+//!   (`relation:<id>` / `special:<id>`, registered once per member).
+//! - Without any of these: the one member who converted exactly that item with that PID shortly before the
 //!   order was paid, marked [`AttributionKind::Heuristic`]. Two or more candidates: nobody (the order stays
-//!   unattributed and is listed; the member can claim it).
+//!   unattributed and is listed; an admin can assign it).
 
+use super::tag::Tag;
 use crate::affiliate::orders::SyncedOrder;
 use crate::platform::Platform;
 use crate::store::orders::{AttributionKind, OrderAttribution};
@@ -33,9 +38,37 @@ pub async fn attribute(store: &Store, o: &SyncedOrder, heuristic_window_secs: i6
         }
         Some(PidOwner::Robot(_)) | None => {}
     }
-    if let Some(tag) = o.member_tag.as_deref()
-        && let Some(member) = member_of_tag(store, o.platform, tag).await?
+    let tag = o.member_tag.as_deref().and_then(Tag::parse);
+    if let Some(t) = tag
+        && let Some(c) = t.conversion
+        && let Some(row) = store.attribution_tag(c).await?
+        && row.platform == o.platform
     {
+        let partner = match row.group_id {
+            Some(g) => store.group_partner(g).await?,
+            None => None,
+        };
+        let disagrees = match holder {
+            Some(PidOwner::Group(g)) => row.group_id != Some(g),
+            Some(PidOwner::Partner(p)) => partner != Some(p),
+            Some(PidOwner::Robot(_)) | None => false,
+        };
+        if disagrees {
+            tracing::warn!(platform = %o.platform, order = ?o.order_key, tag = c, "the order's PID and tag disagree; the tag wins");
+        }
+        let member = match row.member_id {
+            Some(m) if store.member_exists(m).await? => Some(m),
+            _ => None,
+        };
+        return Ok(OrderAttribution {
+            group_id: row.group_id,
+            partner_id: partner,
+            member_id: member,
+            kind: if member.is_some() { AttributionKind::Tag } else { AttributionKind::Group },
+            conflict: disagrees,
+        });
+    }
+    if let Some(member) = member_of_tag(store, o.platform, tag, o.member_tag.as_deref()).await? {
         a.member_id = Some(member);
         a.kind = AttributionKind::Tag;
         return Ok(a);
@@ -54,19 +87,20 @@ pub async fn attribute(store: &Store, o: &SyncedOrder, heuristic_window_secs: i6
     Ok(a)
 }
 
-/// The member id in an `m<id>` tag.
-pub fn member_id_in_tag(tag: &str) -> Option<i64> {
-    let digits = tag.strip_prefix('m')?;
-    (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| digits.parse().ok())
-        .flatten()
-}
-
-async fn member_of_tag(store: &Store, platform: Platform, tag: &str) -> StoreResult<Option<i64>> {
-    if let Some(id) = member_id_in_tag(tag) {
+/// The member a tag names: its member part (`m<id>`), else a bound Taobao tag.
+async fn member_of_tag(
+    store: &Store,
+    platform: Platform,
+    parsed: Option<Tag>,
+    raw: Option<&str>,
+) -> StoreResult<Option<i64>> {
+    if let Some(id) = parsed.and_then(|t| t.member) {
         return Ok(store.member_exists(id).await?.then_some(id));
     }
-    store.member_by_tag(platform, tag).await
+    match raw {
+        Some(tag) if parsed.is_none() => store.member_by_tag(platform, tag).await,
+        _ => Ok(None),
+    }
 }
 
 /// The (group, member) of the only member who converted the order's item with its PID within the window before
@@ -90,19 +124,4 @@ async fn heuristic(store: &Store, o: &SyncedOrder, window_secs: i64) -> StoreRes
     found.dedup_by(|a, b| a.1 == b.1);
     let [(group, wxid)] = found.as_slice() else { return Ok(None) };
     Ok(store.member_id(wxid).await?.map(|m| (*group, m)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn member_tags_are_m_and_digits() {
-        assert_eq!(member_id_in_tag("m42"), Some(42));
-        assert_eq!(member_id_in_tag("m"), None);
-        assert_eq!(member_id_in_tag("42"), None);
-        assert_eq!(member_id_in_tag("m4x"), None);
-        assert_eq!(member_id_in_tag("m99999999999999999999"), None);
-        assert_eq!(member_id_in_tag("relation:2145841445"), None);
-    }
 }

@@ -1,11 +1,17 @@
-//! Members' claims on orders (`绑定订单 <订单号>`), checked before they count.
+//! Members' claims on orders (`绑定订单 <订单号>`), checked before they count, and admins' assignments.
 //!
-//! A claim on a synced order succeeds when the order has no member yet and was made through the claimer's group
-//! (or a PID of no group). A claim on an order not synced yet is kept and checked when the order arrives.
+//! A claim on a synced order succeeds when the order has no member yet and came through the group the claim is
+//! made in (by its tag or the group's PID). Orders of no group cannot be claimed by members: an admin assigns
+//! them on the dashboard, with a reason that is logged. A claim on an order not synced yet is kept and checked
+//! when the order arrives. Either way the ledger re-splits an order it has booked already
+//! ([`settle_ledger`]): the operator's provisional share moves to the member (and partner, agent).
 
+use super::OrdersError;
+pub use super::sync::settle_ledger;
+use crate::ledger::Ledger;
 use crate::platform::Platform;
 use crate::store::orders::{AttributionKind, ClaimStatus};
-use crate::store::{Store, StoreResult};
+use crate::store::{Store, StoreError, StoreResult};
 
 /// The outcome of a claim, as the member is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +51,7 @@ pub async fn claim(
     if order.attribution.member_id == Some(member_id) {
         return Ok(ClaimOutcome::AlreadyYours);
     }
-    let group_ok = order.attribution.group_id.is_none() || order.attribution.group_id == group_id;
+    let group_ok = order.attribution.group_id.is_some() && order.attribution.group_id == group_id;
     if order.attribution.member_id.is_some() || !group_ok {
         store.record_claim(order_key, member_id, group_id, ClaimStatus::Rejected, now).await?;
         return Ok(ClaimOutcome::Refused);
@@ -69,7 +75,7 @@ pub async fn apply_pending(store: &Store, platform: Platform, order_key: &str, n
         return Ok(());
     }
     let Some(order) = store.order_by_key(platform, order_key).await? else { return Ok(()) };
-    let group_ok = order.attribution.group_id.is_none() || order.attribution.group_id == c.group_id;
+    let group_ok = order.attribution.group_id.is_some() && order.attribution.group_id == c.group_id;
     let bound = order.attribution.member_id.is_none()
         && group_ok
         && store.assign_order_member(order.id, c.member_id, AttributionKind::Claim, now).await?;
@@ -79,6 +85,51 @@ pub async fn apply_pending(store: &Store, platform: Platform, order_key: &str, n
         ClaimStatus::Rejected
     };
     store.set_claim_status(order_key, status, now).await
+}
+
+/// Why an admin's assignment was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AssignError {
+    #[error("订单不存在")]
+    NoOrder,
+    #[error("会员不存在")]
+    NoMember,
+    #[error("须填写原因（最多 200 字）")]
+    Reason,
+    #[error(transparent)]
+    Orders(#[from] OrdersError),
+}
+
+impl From<StoreError> for AssignError {
+    fn from(e: StoreError) -> Self {
+        AssignError::Orders(e.into())
+    }
+}
+
+/// An admin gives order `order_id` to `member_id` (any order, also one of no group or another member's), with
+/// `reason`; the assignment is logged and the ledger re-splits the order at once.
+pub async fn assign(
+    store: &Store,
+    ledger: &Ledger,
+    order_id: i64,
+    member_id: i64,
+    actor: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), AssignError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AssignError::Reason);
+    }
+    if !store.member_exists(member_id).await? {
+        return Err(AssignError::NoMember);
+    }
+    if !store.assign_order_by_admin(order_id, member_id, actor, reason, now).await? {
+        return Err(AssignError::NoOrder);
+    }
+    tracing::info!(order_id, member_id, by = ?actor, reason = ?reason, "order assigned by an admin");
+    settle_ledger(store, ledger).await?;
+    Ok(())
 }
 
 #[cfg(test)]

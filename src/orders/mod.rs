@@ -7,6 +7,7 @@ pub mod lease;
 pub mod reconcile;
 pub mod source;
 pub mod sync;
+pub mod tag;
 
 use crate::affiliate::{AffiliateError, Affiliates};
 use crate::clock::Clock;

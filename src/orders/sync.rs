@@ -110,19 +110,25 @@ impl OrderSync {
 
     /// Hands every order change the ledger has not taken yet to it; returns how many.
     pub async fn settle_ledger(&self) -> Result<u64, OrdersError> {
-        let mut n = 0;
-        loop {
-            let batch = self.store.orders_awaiting_ledger(LEDGER_BATCH).await?;
-            if batch.is_empty() {
-                return Ok(n);
-            }
-            // The ledger applies each report once: handing a batch over again after a crash changes nothing.
-            let facts: Vec<OrderFacts> = batch.iter().map(|o| o.facts()).collect();
-            self.ledger.apply_all(&facts).await?;
-            for o in &batch {
-                self.store.mark_ledger_applied(o.id, o.revision).await?;
-                n += 1;
-            }
+        settle_ledger(&self.store, &self.ledger).await
+    }
+}
+
+/// Hands every order change the ledger has not taken yet to it (new states, and new holders after a claim or an
+/// assignment); returns how many.
+pub async fn settle_ledger(store: &Store, ledger: &Ledger) -> Result<u64, OrdersError> {
+    let mut n = 0;
+    loop {
+        let batch = store.orders_awaiting_ledger(LEDGER_BATCH).await?;
+        if batch.is_empty() {
+            return Ok(n);
+        }
+        // The ledger applies each report once: handing a batch over again after a crash changes nothing.
+        let facts: Vec<OrderFacts> = batch.iter().map(|o| o.facts()).collect();
+        ledger.apply_all(&facts).await?;
+        for o in &batch {
+            store.mark_ledger_applied(o.id, o.revision).await?;
+            n += 1;
         }
     }
 }

@@ -8,6 +8,7 @@ use super::qr::{self, fill};
 use super::template::{BadgeSpec, Layout, TextSpec};
 use super::text::{Align, Pen};
 use crate::affiliate::{Product, Promotion};
+use crate::money::Fen;
 use image::RgbImage;
 
 /// What a poster shows.
@@ -16,8 +17,8 @@ pub struct Content<'a> {
     pub promotion: &'a Promotion,
     /// The link in the QR code.
     pub qr_url: &'a str,
-    /// The group shows the estimated rebate.
-    pub show_rebate: bool,
+    /// The member's estimated rebate, when the group shows it.
+    pub rebate: Option<Fen>,
 }
 
 pub fn compose(
@@ -52,8 +53,8 @@ pub fn compose(
     if let Some(spec) = &l.platform {
         badge(&mut canvas, fonts, spec, p.platform.display_name());
     }
-    if let Some(spec) = l.rebate.as_ref().filter(|_| c.show_rebate && p.estimated_commission.0 > 0) {
-        text(&mut canvas, fonts, spec, &labels::rebate(p.estimated_commission));
+    if let (Some(spec), Some(rebate)) = (l.rebate.as_ref(), c.rebate.filter(|r| r.0 > 0)) {
+        text(&mut canvas, fonts, spec, &labels::rebate(rebate));
     }
     if let (Some(spec), Some(shop)) = (&l.shop, p.shop_name.as_deref().map(str::trim).filter(|s| !s.is_empty())) {
         text(&mut canvas, fonts, spec, shop);

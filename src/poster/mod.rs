@@ -29,6 +29,7 @@ pub mod text;
 
 use crate::affiliate::{Product, Promotion};
 use crate::config::PosterSettings;
+use crate::money::Fen;
 use crate::platform::Platform;
 use bytes::Bytes;
 use fonts::Fonts;
@@ -56,8 +57,8 @@ pub struct PosterRequest {
     pub qr_url: String,
     /// Template name; `None` for the default.
     pub template: Option<String>,
-    /// Show the estimated rebate.
-    pub show_rebate: bool,
+    /// The member's estimated rebate (their share of the commission), when the group shows it.
+    pub rebate: Option<Fen>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,12 +83,8 @@ pub fn render(
     photo: Option<&RgbImage>,
     quality: u8,
 ) -> Result<Poster, RenderError> {
-    let content = layout::Content {
-        product: &req.product,
-        promotion: &req.promotion,
-        qr_url: &req.qr_url,
-        show_rebate: req.show_rebate,
-    };
+    let content =
+        layout::Content { product: &req.product, promotion: &req.promotion, qr_url: &req.qr_url, rebate: req.rebate };
     let img = layout::compose(fonts, &template.layout, &content, photo)?;
     let jpeg = encode::jpeg(&img, quality, encode::MAX_BYTES)?;
     Ok(Poster { jpeg: Bytes::from(jpeg), width: img.width(), height: img.height() })
@@ -171,7 +168,7 @@ impl Renderer {
             coupon: p.coupon.as_ref().map_or(0, |c| c.amount.0),
             template: template.name.clone(),
             template_version: template.version.clone(),
-            rebate: req.show_rebate.then_some(p.estimated_commission.0),
+            rebate: req.rebate.map(|r| r.0),
             with_photo: photo.is_some(),
         };
         if let Some(hit) = self.inner.cache.get(&key).await {

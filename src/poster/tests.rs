@@ -41,7 +41,7 @@ pub(crate) fn request(template: &str) -> PosterRequest {
         },
         qr_url: LINK.into(),
         template: Some(template.into()),
-        show_rebate: true,
+        rebate: Some(product(TITLE).estimated_commission),
     }
 }
 

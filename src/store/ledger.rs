@@ -107,6 +107,16 @@ pub struct LedgerOrder {
     pub flagged: bool,
 }
 
+/// Where a notice to a member goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeTarget {
+    pub robot_id: i64,
+    /// The member's wxid (private chat) or a group's room id.
+    pub conversation_id: String,
+    /// In a group: the member to @-mention (wxid, nickname).
+    pub mention: Option<(String, String)>,
+}
+
 /// The result of booking one report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Booked {
@@ -309,6 +319,15 @@ async fn resolve_rates(
     })
 }
 
+/// Who takes which share of an order and at which rates: the agent is the partner's parent, the rates the most
+/// specific rules. The one plan behind both the booking and the preview members are shown before they buy.
+async fn plan(tx: &mut Transaction<'_, Any>, f: &OrderFacts, defaults: Rates) -> StoreResult<(Holders, Rates)> {
+    let agent = partner_parent(tx, f.partner_id).await?;
+    let holders = Holders { member: f.member_id, partner: f.partner_id, agent };
+    let rates = resolve_rates(tx, f, agent, defaults).await?;
+    Ok((holders, rates))
+}
+
 async fn partner_parent(tx: &mut Transaction<'_, Any>, partner_id: Option<i64>) -> StoreResult<Option<i64>> {
     let Some(p) = partner_id else { return Ok(None) };
     let row = sqlx::query("SELECT parent_id FROM partners WHERE id = $1").bind(p).fetch_optional(&mut **tx).await?;
@@ -490,16 +509,17 @@ async fn book_one(
     cfg: BookingConfig,
     now: i64,
 ) -> StoreResult<Booked> {
-    let before = order_for_update(tx, dialect, f.order_id).await?;
+    let before = match order_for_update(tx, dialect, f.order_id).await? {
+        Some(o) if holders_changed(&o, f) => Some(resplit(tx, dialect, o, f, cfg, now).await?),
+        other => other,
+    };
     let Some(step) = rules::step(before.as_ref().map(|o| o.phase), f.lifecycle) else {
         return Ok(Booked { step: None, order: before });
     };
     let mut after = match &before {
         Some(o) => o.clone(),
         None => {
-            let agent = partner_parent(tx, f.partner_id).await?;
-            let holders = Holders { member: f.member_id, partner: f.partner_id, agent };
-            let rates = resolve_rates(tx, f, agent, cfg.defaults).await?;
+            let (holders, rates) = plan(tx, f, cfg.defaults).await?;
             let paid_secs = f.paid_at.unwrap_or(now.div_euclid(1000));
             LedgerOrder {
                 order_id: f.order_id,
@@ -571,6 +591,127 @@ async fn book_one(
     Ok(Booked { step: Some(step), order: Some(after) })
 }
 
+/// Whether the order's attribution moved since it was booked (a claim, an admin's assignment, a late tag) while
+/// money is still held for it.
+fn holders_changed(o: &LedgerOrder, f: &OrderFacts) -> bool {
+    matches!(o.phase, Phase::Pending | Phase::Available)
+        && (o.group_id, o.holders.member, o.holders.partner) != (f.group_id, f.member_id, f.partner_id)
+}
+
+/// What a booked order adds to the daily rollup in its phase (reversed orders are left where they are).
+fn contribution(o: &LedgerOrder) -> RollupDelta {
+    match o.phase {
+        Phase::Pending => RollupDelta {
+            orders: 1,
+            gmv: o.paid_amount.0,
+            commission_estimated: o.commission_estimated.0,
+            rebate_estimated: o.split.rebate.0,
+            ..RollupDelta::default()
+        },
+        Phase::Available => RollupDelta {
+            orders: 1,
+            gmv: o.paid_amount.0,
+            commission_estimated: o.commission_estimated.0,
+            rebate_estimated: rules::split(o.commission_estimated, o.rates, o.holders).rebate.0,
+            commission_settled: o.commission_settled.unwrap_or_default().0,
+            rebate_settled: o.split.rebate.0,
+            ..RollupDelta::default()
+        },
+        Phase::Reversed | Phase::ClawedBack => RollupDelta::default(),
+    }
+}
+
+impl RollupDelta {
+    fn negated(self) -> RollupDelta {
+        RollupDelta {
+            orders: -self.orders,
+            invalid_orders: -self.invalid_orders,
+            gmv: -self.gmv,
+            commission_estimated: -self.commission_estimated,
+            commission_settled: -self.commission_settled,
+            rebate_estimated: -self.rebate_estimated,
+            rebate_settled: -self.rebate_settled,
+        }
+    }
+}
+
+/// Splits a booked order again for its new holders (same commission, the rates of the new holders) and moves the
+/// difference between the accounts with correcting entries: pending money while the order is pending, available
+/// money once settled (then the order is flagged for the operator). A share taken back is taken from what the
+/// account holds; any rest becomes debt, so no balance goes negative. The daily rollup follows.
+async fn resplit(
+    tx: &mut Transaction<'_, Any>,
+    dialect: Dialect,
+    booked: LedgerOrder,
+    f: &OrderFacts,
+    cfg: BookingConfig,
+    now: i64,
+) -> StoreResult<LedgerOrder> {
+    let (holders, rates) = plan(tx, f, cfg.defaults).await?;
+    let settled = booked.phase == Phase::Available;
+    let basis = if settled { booked.commission_settled.unwrap_or_default() } else { booked.commission_estimated };
+    let mut after = booked.clone();
+    after.group_id = f.group_id;
+    after.holders = holders;
+    after.rates = rates;
+    after.split = rules::split(basis, rates, holders);
+    after.flagged |= settled;
+    let mut deltas: Vec<((AccountKind, i64), i64)> = Vec::new();
+    let moves = shares(booked.holders, booked.split).into_iter().map(|(a, s)| (a, -s.0));
+    for (account, d) in moves.chain(shares(holders, after.split).into_iter().map(|(a, s)| (a, s.0))) {
+        match deltas.iter_mut().find(|(a, _)| *a == account) {
+            Some((_, sum)) => *sum += d,
+            None => deltas.push((account, d)),
+        }
+    }
+    // Take before giving, so the operator's provisional share is released before it is handed on.
+    deltas.sort_by_key(|(_, d)| *d);
+    for (account, d) in deltas {
+        if d == 0 {
+            continue;
+        }
+        let balance = balance_for_update(tx, dialect, account).await?;
+        let delta = rules::adjustment(settled, balance, d);
+        let key = format!("o{}:resplit:{now}:{}:{}", f.order_id, account.0.code(), account.1);
+        let m = Movement {
+            key: &key,
+            account,
+            kind: "resplit",
+            order_id: Some(f.order_id),
+            withdrawal_id: None,
+            delta,
+            flagged: settled,
+        };
+        post(tx, &m, now).await?;
+    }
+    sqlx::query(
+        "UPDATE ledger_orders SET group_id = $1, partner_id = $2, agent_id = $3, member_id = $4, rebate_bps = $5,
+             partner_bps = $6, agent_bps = $7, rebate = $8, partner_share = $9, agent_share = $10,
+             operator_share = $11, flagged = $12, updated_at = $13
+         WHERE order_id = $14",
+    )
+    .bind(after.group_id)
+    .bind(after.holders.partner)
+    .bind(after.holders.agent)
+    .bind(after.holders.member)
+    .bind(after.rates.rebate.0)
+    .bind(after.rates.partner.0)
+    .bind(after.rates.agent.0)
+    .bind(after.split.rebate.0)
+    .bind(after.split.partner.0)
+    .bind(after.split.agent.0)
+    .bind(after.split.operator.0)
+    .bind(i64::from(after.flagged))
+    .bind(now)
+    .bind(after.order_id)
+    .execute(&mut **tx)
+    .await?;
+    add_rollup(tx, &booked, &contribution(&booked).negated()).await?;
+    add_rollup(tx, &after, &contribution(&after)).await?;
+    tracing::info!(order_id = f.order_id, settled, "order re-split for its new holders");
+    Ok(after)
+}
+
 /// Takes the booking lock of this transaction (PostgreSQL; SQLite has one writer).
 async fn lock_bookings(tx: &mut Transaction<'_, Any>, dialect: Dialect) -> StoreResult<()> {
     if dialect == Dialect::Postgres {
@@ -590,6 +731,14 @@ impl Store {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// The split an order with these facts would be booked with now: what a member is shown before buying.
+    pub async fn preview_split(&self, f: &OrderFacts, defaults: Rates) -> StoreResult<Split> {
+        let mut tx = self.pool.begin().await?;
+        let (holders, rates) = plan(&mut tx, f, defaults).await?;
+        tx.rollback().await?;
+        Ok(rules::split(f.commission, rates, holders))
     }
 
     /// The ledger's view of one order.
@@ -667,15 +816,44 @@ impl Store {
         Ok(())
     }
 
-    /// Where to tell a member about an order: the robot serving the group and the member's wxid.
-    pub async fn notice_target(&self, group_id: i64, member_id: i64) -> StoreResult<Option<(i64, String)>> {
-        let row = sqlx::query(
-            "SELECT g.robot_id AS robot_id, m.wxid AS wxid FROM groups g, members m WHERE g.id = $1 AND m.id = $2",
+    /// Where to tell a member about their money: in private chat when the member has written to the robot there
+    /// (a contact), else in the group where they last converted, else in the order's group. `None` when the
+    /// member cannot be reached at all.
+    pub async fn notice_target(&self, group_id: Option<i64>, member_id: i64) -> StoreResult<Option<NoticeTarget>> {
+        let Some(row) = sqlx::query("SELECT wxid, nickname FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let wxid: String = col(&row, "wxid")?;
+        let nickname: String = col(&row, "nickname")?;
+        let group = match group_id {
+            Some(g) => sqlx::query("SELECT robot_id, room_id FROM groups WHERE id = $1")
+                .bind(g)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, StoreError>((col::<i64>(&r, "robot_id")?, col::<String>(&r, "room_id")?)))
+                .transpose()?,
+            None => None,
+        };
+        let last = self.last_conversion_group(&wxid).await?;
+        let last_private = sqlx::query(
+            "SELECT robot_id FROM inbound WHERE conversation_id = $1 AND sender_id = $1 ORDER BY id DESC LIMIT 1",
         )
-        .bind(group_id)
-        .bind(member_id)
+        .bind(&wxid)
         .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| Ok((col(&r, "robot_id")?, col(&r, "wxid")?))).transpose()
+        .await?
+        .map(|r| col::<i64>(&r, "robot_id"))
+        .transpose()?;
+        let robots = [group.as_ref().map(|g| g.0), last.as_ref().map(|l| l.0), last_private];
+        for robot_id in robots.into_iter().flatten() {
+            if self.is_private_contact(robot_id, &wxid).await? {
+                return Ok(Some(NoticeTarget { robot_id, conversation_id: wxid, mention: None }));
+            }
+        }
+        let mention = Some((wxid, if nickname.is_empty() { "群友".to_string() } else { nickname }));
+        Ok(last.or(group).map(|(robot_id, room)| NoticeTarget { robot_id, conversation_id: room, mention }))
     }
 }

@@ -28,6 +28,7 @@ pub mod points;
 pub mod robots;
 pub mod stats;
 pub mod stats_money;
+pub mod taobao_registrations;
 pub mod tokens;
 pub mod users;
 pub mod withdrawals;

@@ -27,6 +27,8 @@ pub enum AttributionKind {
     Heuristic,
     /// The member claimed the order (`绑定订单`).
     Claim,
+    /// An admin assigned the order to the member (logged with a reason).
+    Admin,
 }
 
 impl AttributionKind {
@@ -37,6 +39,7 @@ impl AttributionKind {
             AttributionKind::Tag => "tag",
             AttributionKind::Heuristic => "heuristic",
             AttributionKind::Claim => "claim",
+            AttributionKind::Admin => "admin",
         }
     }
 
@@ -47,6 +50,7 @@ impl AttributionKind {
             "tag" => AttributionKind::Tag,
             "heuristic" => AttributionKind::Heuristic,
             "claim" => AttributionKind::Claim,
+            "admin" => AttributionKind::Admin,
             other => return Err(StoreError::Corrupt(format!("attribution `{other}`"))),
         })
     }
@@ -59,11 +63,18 @@ pub struct OrderAttribution {
     pub partner_id: Option<i64>,
     pub member_id: Option<i64>,
     pub kind: AttributionKind,
+    /// The order's tag and its PID named different groups or partners (the tag won).
+    pub conflict: bool,
 }
 
 impl OrderAttribution {
-    pub const NONE: OrderAttribution =
-        OrderAttribution { group_id: None, partner_id: None, member_id: None, kind: AttributionKind::None };
+    pub const NONE: OrderAttribution = OrderAttribution {
+        group_id: None,
+        partner_id: None,
+        member_id: None,
+        kind: AttributionKind::None,
+        conflict: false,
+    };
 }
 
 /// A stored order.
@@ -113,7 +124,7 @@ impl StoredOrder {
 
 const ORDER_COLUMNS: &str = "id, platform, order_key, item_id, item_title, paid_amount_fen, estimated_commission_fen,
     settled_commission_fen, rate_bps, raw_status, lifecycle, pid, member_tag, group_id, partner_id, member_id,
-    attribution, paid_at, settled_at, modified_at, revision";
+    attribution, attribution_conflict, paid_at, settled_at, modified_at, revision";
 
 fn order_from_row(r: &AnyRow) -> StoreResult<StoredOrder> {
     let platform: String = col(r, "platform")?;
@@ -138,6 +149,7 @@ fn order_from_row(r: &AnyRow) -> StoreResult<StoredOrder> {
             partner_id: col(r, "partner_id")?,
             member_id: col(r, "member_id")?,
             kind: AttributionKind::parse(&kind)?,
+            conflict: col::<i64>(r, "attribution_conflict")? != 0,
         },
         paid_at: col(r, "paid_at")?,
         settled_at: col(r, "settled_at")?,
@@ -216,9 +228,9 @@ impl Store {
             "INSERT INTO orders (platform, order_key, parent_key, item_id, item_title, paid_amount_fen,
                  estimated_commission_fen, settled_commission_fen, rate_bps, raw_status, lifecycle, pid, member_tag,
                  group_id, partner_id, member_id, attribution, ordered_at, paid_at, settled_at, modified_at, raw,
-                 created_at, updated_at)
+                 created_at, updated_at, attribution_conflict)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                 $22, $23, $23)
+                 $22, $23, $23, $24)
              ON CONFLICT (platform, order_key) DO NOTHING
              RETURNING id",
         )
@@ -245,6 +257,7 @@ impl Store {
         .bind(o.modified_at)
         .bind(&o.raw)
         .bind(now)
+        .bind(i64::from(attr.conflict))
         .fetch_optional(&mut *tx)
         .await?;
         if let Some(row) = inserted {
@@ -290,7 +303,8 @@ impl Store {
                 "UPDATE orders SET lifecycle = $1, raw_status = $2, estimated_commission_fen = $3,
                      settled_commission_fen = $4, paid_amount_fen = $5, rate_bps = $6, modified_at = $7,
                      settled_at = $8, group_id = $9, partner_id = $10, member_id = $11, attribution = $12,
-                     raw = CASE WHEN $13 = 1 THEN $14 ELSE raw END, revision = revision + 1, updated_at = $15
+                     raw = CASE WHEN $13 = 1 THEN $14 ELSE raw END, revision = revision + 1, updated_at = $15,
+                     attribution_conflict = $18
                  WHERE id = $16 AND revision = $17",
             )
             .bind(lifecycle.code())
@@ -310,6 +324,7 @@ impl Store {
             .bind(now)
             .bind(stored.id)
             .bind(stored.revision)
+            .bind(i64::from(a.conflict))
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
@@ -450,6 +465,53 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// An admin gives an order to `member_id` (replacing any member), logged with the reason. False when there
+    /// is no such order.
+    pub async fn assign_order_by_admin(
+        &self,
+        order_id: i64,
+        member_id: i64,
+        actor: &str,
+        reason: &str,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE orders SET member_id = $1, attribution = $2, revision = revision + 1, updated_at = $3 WHERE id = $4",
+        )
+        .bind(member_id)
+        .bind(AttributionKind::Admin.code())
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO order_assignments (order_id, member_id, group_id, actor, reason, created_at)
+             SELECT id, member_id, group_id, $2, $3, $4 FROM orders WHERE id = $1",
+        )
+        .bind(order_id)
+        .bind(actor)
+        .bind(reason)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// The admins' assignments of an order: (member, actor, reason), oldest first.
+    pub async fn order_assignments(&self, order_id: i64) -> StoreResult<Vec<(i64, String, String)>> {
+        let rows =
+            sqlx::query("SELECT member_id, actor, reason FROM order_assignments WHERE order_id = $1 ORDER BY id")
+                .bind(order_id)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|r| Ok((col(r, "member_id")?, col(r, "actor")?, col(r, "reason")?))).collect()
     }
 
     // --- sync cursors ---
@@ -719,6 +781,7 @@ impl Change {
             partner_id: s.partner_id.or(attr.partner_id),
             member_id: s.member_id.or(attr.member_id),
             kind: if s.member_id.is_some() { s.kind } else { attr.kind },
+            conflict: s.conflict || attr.conflict,
         });
         (moves || refresh || attribution.is_some()).then_some(Change { record: moves || refresh, attribution })
     }

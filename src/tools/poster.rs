@@ -56,7 +56,8 @@ pub async fn poster(settings: Settings, job: PosterJob<'_>) -> Result<(Poster, V
         promotion: c.promotion.clone(),
         qr_url: c.promotion.best_url().to_string(),
         template: job.template.clone(),
-        show_rebate: job.show_rebate,
+        // No member here: the whole commission, as the operator sees it.
+        rebate: job.show_rebate.then_some(c.product.estimated_commission),
     };
     let photo = match (photo, c.product.image_url.as_deref()) {
         (Some(p), _) => Some(p),

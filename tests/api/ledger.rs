@@ -228,6 +228,9 @@ async fn the_daily_rollup_reports_per_group_partner_and_member(db: TestDb) {
 async fn members_are_told_once_per_step_in_private_chat_when_notices_are_on(db: TestDb) {
     let s = db.store().await;
     let w = world(&s).await;
+    // The member has written to the robot in private chat: a contact, told there.
+    let r = s.upsert_robot("r1", "wx_app", "wxid_bot", "小助手", 1).await.unwrap();
+    s.record_inbound("dm-1", r.id, "wxid_member", Some("wxid_member"), "done", "{}", 1).await.unwrap();
     let l = ledger(&s);
     l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();
     l.apply(&facts(&w, 1, Lifecycle::Paid, 999)).await.unwrap();

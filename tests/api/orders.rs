@@ -20,11 +20,11 @@ const ROOMS: [&str; 2] = ["30000000001@chatroom", "30000000002@chatroom"];
 const MEMBERS: [(&str, &str); 2] = [("wxid_orders_a", "阿甲"), ("wxid_orders_b", "阿乙")];
 
 /// The `n`-th promotable item id of `platform` from `base` on.
-fn promotable(platform: Platform, base: u64, n: usize) -> u64 {
+pub(crate) fn promotable(platform: Platform, base: u64, n: usize) -> u64 {
     (base..).filter(|id| catalog::item_by_id(platform, *id).commission_bps > 0).nth(n).unwrap()
 }
 
-fn link(platform: Platform, id: u64) -> String {
+pub(crate) fn link(platform: Platform, id: u64) -> String {
     match platform {
         Platform::Pdd => format!("https://mobile.yangkeduo.com/goods.html?goods_id={id}"),
         Platform::Jd => format!("https://item.jd.com/{id}.html"),
@@ -40,7 +40,7 @@ fn group_pid(platform: Platform, g: usize) -> String {
     }
 }
 
-async fn sync_all(app: &TestApp) -> Vec<SyncReport> {
+pub(crate) async fn sync_all(app: &TestApp) -> Vec<SyncReport> {
     let mut reports = Vec::new();
     for platform in Platform::ALL {
         let settings = &app.engine.settings;
@@ -54,7 +54,7 @@ async fn sync_all(app: &TestApp) -> Vec<SyncReport> {
 }
 
 /// Moves dealbot's clock and every union's clock forward together.
-fn advance(app: &TestApp, by: Duration) {
+pub(crate) fn advance(app: &TestApp, by: Duration) {
     app.clock.advance_ms(i64::try_from(by.as_millis()).unwrap());
     app.sim.sims.pdd.advance(by);
     app.sim.sims.jd.advance(by);

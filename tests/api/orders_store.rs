@@ -102,8 +102,13 @@ async fn late_and_repeated_records_change_nothing(db: TestDb) {
 
 async fn attribution_is_filled_once_and_never_overwritten(db: TestDb) {
     let s = db.store().await;
-    let group_only =
-        OrderAttribution { group_id: Some(7), partner_id: Some(3), member_id: None, kind: AttributionKind::Group };
+    let group_only = OrderAttribution {
+        group_id: Some(7),
+        partner_id: Some(3),
+        member_id: None,
+        kind: AttributionKind::Group,
+        conflict: false,
+    };
     let member = OrderAttribution { member_id: Some(11), kind: AttributionKind::Heuristic, ..group_only };
     let other = OrderAttribution { member_id: Some(12), kind: AttributionKind::Tag, ..group_only };
     s.upsert_order(&order("A", Lifecycle::Paid, "0", 100), &group_only, 1).await.unwrap();
@@ -169,8 +174,13 @@ async fn claims_are_checked(db: TestDb) {
     let s = db.store().await;
     let m1 = s.touch_member("wxid_one", Some("一号"), None, 1).await.unwrap();
     let m2 = s.touch_member("wxid_two", Some("二号"), None, 1).await.unwrap();
-    let in_group =
-        |g| OrderAttribution { group_id: Some(g), partner_id: None, member_id: None, kind: AttributionKind::Group };
+    let in_group = |g| OrderAttribution {
+        group_id: Some(g),
+        partner_id: None,
+        member_id: None,
+        kind: AttributionKind::Group,
+        conflict: false,
+    };
     s.upsert_order(&order("111111-000000000000001", Lifecycle::Paid, "0", 100), &in_group(5), 1).await.unwrap();
     s.upsert_order(&order("111111-000000000000002", Lifecycle::Paid, "0", 100), &in_group(6), 1).await.unwrap();
     // Another group's order is refused; this group's is bound, once.
@@ -213,7 +223,8 @@ async fn pids_and_member_tags_attribute_orders(db: TestDb) {
             group_id: Some(group.id),
             partner_id: Some(partner),
             member_id: Some(member),
-            kind: AttributionKind::Tag
+            kind: AttributionKind::Tag,
+            conflict: false,
         }
     );
     // A partner's PID gives the partner; `m<id>` of a member who does not exist gives no member.

@@ -81,6 +81,7 @@ async fn finishing_a_message_commits_sends_and_conversions_once(db: TestDb) {
         price: Fen(1290),
         final_price: Fen(990),
         commission: Fen(99),
+        tag_id: None,
     };
     let sends = [send(r, "reply:k1:0"), send(r, "reply:k1:1")];
     assert_eq!(s.finish_inbound(id, status::DONE, &sends, std::slice::from_ref(&conv), 2).await.unwrap(), 2);

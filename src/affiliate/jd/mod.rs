@@ -100,8 +100,9 @@ impl JdClient {
     }
 
     /// Converts a JD reference into a promotion link on `attr.pid` (positionId; the configured default when
-    /// empty) with `attr.member` as subUnionId, plus the product. A member id that is not a valid subUnionId
-    /// (`[A-Za-z0-9_-]`, at most 80) is left out and the conversion says `member_dropped`.
+    /// empty) with the joined attribution tag ([`Attribution::joined_tag`]) as subUnionId, plus the product. A tag
+    /// that is not a valid subUnionId (`[A-Za-z0-9_-]`, at most 80) is left out and the conversion says
+    /// `member_dropped`.
     pub async fn convert(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
         self.ensure_configured()?;
         let pid = if attr.pid.is_empty() { self.inner.settings.default_pid.as_str() } else { attr.pid.as_str() };
@@ -109,7 +110,8 @@ impl JdClient {
             code: "positionId".into(),
             msg: format!("a JD positionId is numeric, got `{pid}`"),
         })?;
-        let (member, member_dropped) = match attr.member.as_deref() {
+        let tag = attr.joined_tag();
+        let (member, member_dropped) = match tag.as_deref() {
             Some(m) if is_sub_union_id(m) => (Some(m), false),
             Some(_) => {
                 tracing::warn!("member id is not a valid JD subUnionId; converting with the positionId only");

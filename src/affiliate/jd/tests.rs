@@ -55,7 +55,7 @@ fn jd_ref(kind: RefKind, key: &str, url: &str) -> ProductRef {
 }
 
 fn attr(member: Option<&str>) -> Attribution {
-    Attribution { pid: "3100000001".into(), member: member.map(str::to_string), relation_id: None, special_id: None }
+    Attribution { member: member.map(str::to_string), ..Attribution::pid_only("3100000001") }
 }
 
 /// A sku whose catalogue item has a commission (and one without).
@@ -153,7 +153,9 @@ async fn search_returns_products_in_fen_and_basis_points() {
             }
             None => assert_eq!(p.final_price, p.price),
         }
-        assert_eq!(p.estimated_commission, p.final_price.apply_rate(p.commission_rate));
+        // Our share after JD's 10 % service fee, as the order will carry it.
+        assert_eq!(p.estimated_commission, wire::estimated_commission(p.final_price, p.commission_rate));
+        assert!(p.estimated_commission <= p.final_price.apply_rate(p.commission_rate));
     }
     assert!(client.search("不存在的东西", 1, 10).await.unwrap().is_empty());
 }

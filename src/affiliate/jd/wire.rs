@@ -122,8 +122,19 @@ pub fn product(v: &Value) -> Result<Product, AffiliateError> {
         coupon,
         final_price,
         commission_rate: rate,
-        estimated_commission: final_price.apply_rate(rate),
+        estimated_commission: estimated_commission(final_price, rate),
     })
+}
+
+/// Our share of JD's commission (`finalRate`): JD keeps 10 % as its service fee (affiliates spec §2.5.4: "estimateFee
+/// = 54.0 × 5 % × 90 % = 2.43").
+const FINAL_RATE_BPS: i128 = 9_000;
+
+/// What an order of one piece at `final_price` earns us: `price × commissionShare × finalRate`, truncated once,
+/// the way JD computes `estimateFee`.
+pub fn estimated_commission(final_price: Fen, rate: Bps) -> Fen {
+    let fee = i128::from(final_price.0) * i128::from(rate.0) * FINAL_RATE_BPS / 100_000_000;
+    Fen(i64::try_from(fee).unwrap_or(i64::MAX))
 }
 
 /// An `order.row.query` record.

@@ -192,7 +192,7 @@ impl PddClient {
     /// conversion `member_dropped`. An item without commission is [`AffiliateError::NoCommission`].
     pub async fn convert(&self, r: &ProductRef, attr: &Attribution) -> Result<Conversion, AffiliateError> {
         let pid = self.pid_for(attr)?;
-        let custom = attr.member.as_deref().map(custom_parameters);
+        let custom = custom_parameters_of(attr);
         let (links, member_dropped) = match self.generate_links(r, &pid, custom.as_deref()).await {
             Err(AffiliateError::MemberNotAuthorized) if custom.is_some() => {
                 tracing::info!(pid = %pid, "member not 备案 on pdd; converting with the pid only");
@@ -237,7 +237,7 @@ impl PddClient {
             .set("page", page.max(1).to_string())
             .set("page_size", page_size.to_string())
             .set("pid", pid);
-        let list: GoodsList = match attr.member.as_deref().map(custom_parameters) {
+        let list: GoodsList = match custom_parameters_of(attr) {
             Some(custom) => match self.call(&GOODS_SEARCH, &params.clone().set("custom_parameters", custom)).await {
                 Err(AffiliateError::MemberNotAuthorized) => self.call(&GOODS_SEARCH, &params).await?,
                 other => other?,
@@ -428,6 +428,16 @@ fn unix_now() -> i64 {
 /// `{"uid":"<member>"}`, compact.
 fn custom_parameters(member: &str) -> String {
     serde_json::json!({ "uid": member }).to_string()
+}
+
+/// The `custom_parameters` of a conversion: the member as `uid` (what the 备案 binds) and the conversion's tag as
+/// `sid`; none without a member (`uid` is required).
+fn custom_parameters_of(attr: &Attribution) -> Option<String> {
+    let uid = attr.member.as_deref()?;
+    Some(match attr.tag.as_deref() {
+        Some(sid) => serde_json::json!({ "uid": uid, "sid": sid }).to_string(),
+        None => custom_parameters(uid),
+    })
 }
 
 /// goods_sign: `[A-Za-z0-9_-]`, about 38–44 characters (spec §1.6); never all digits (that is a goods_id).

@@ -153,11 +153,15 @@ pub struct PddOrder {
 }
 
 impl PddOrder {
-    /// The member id from `custom_parameters` `{"uid":"…"}`.
+    /// The attribution tag from `custom_parameters`: `uid`, joined with `sid` when present (`m42_c17`).
     pub fn member(&self) -> Option<String> {
         let text = self.custom_parameters.as_deref()?;
         let v: serde_json::Value = serde_json::from_str(text).ok()?;
-        v.get("uid")?.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+        let uid = v.get("uid")?.as_str().filter(|s| !s.is_empty())?;
+        match v.get("sid").and_then(serde_json::Value::as_str).filter(|s| !s.is_empty()) {
+            Some(sid) => Some(format!("{uid}_{sid}")),
+            None => Some(uid.to_string()),
+        }
     }
 
     pub(super) fn from_raw(raw: &RawValue) -> Result<PddOrder, AffiliateError> {

@@ -62,7 +62,7 @@ pub(crate) fn pdd_ref(kind: RefKind, key: &str, url: Option<&str>) -> ProductRef
 }
 
 fn member(uid: &str) -> Attribution {
-    Attribution { pid: PID.into(), member: Some(uid.into()), relation_id: None, special_id: None }
+    Attribution { member: Some(uid.into()), ..Attribution::pid_only(PID) }
 }
 
 fn assert_landing_link(url: &str, custom: Option<&str>) {

@@ -60,6 +60,7 @@ fn attr(relation_id: Option<&str>, special_id: Option<&str>) -> Attribution {
     Attribution {
         pid: PID.into(),
         member: None,
+        tag: None,
         relation_id: relation_id.map(str::to_string),
         special_id: special_id.map(str::to_string),
     }

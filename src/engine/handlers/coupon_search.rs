@@ -4,7 +4,7 @@
 
 use crate::affiliate::{AffiliateError, Attribution, Conversion, Product};
 use crate::chat::{Inbound, OutboundBody};
-use crate::engine::handlers::product_link::{pid_for, poster_url, record, reply_text};
+use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url, record, reply_text};
 use crate::engine::text::{self, ReplyError};
 use crate::engine::{Action, Context, EngineError, SearchSession};
 use crate::links::{self, ProductRef};
@@ -60,9 +60,8 @@ pub async fn search(cx: &Context<'_>, msg: &Inbound, keyword: &str, page: u32) -
     }
     rank(&mut products);
     products.truncate(size as usize);
-    let member_param = cx.member_id.map(|id| format!("m{id}"));
-    let converted = futures::future::join_all(products.iter().map(|p| convert(cx, p, member_param.clone()))).await;
-    let mut done: Vec<(ProductRef, Conversion, String)> = Vec::new();
+    let converted = futures::future::join_all(products.iter().map(|p| convert(cx, p))).await;
+    let mut done: Vec<(ProductRef, Conversion, Attribution, i64)> = Vec::new();
     for c in converted {
         match c {
             Ok(Some(c)) => done.push(c),
@@ -85,19 +84,20 @@ pub async fn search(cx: &Context<'_>, msg: &Inbound, keyword: &str, page: u32) -
     }
     e.caches.searches.insert(session_key(cx, msg), SearchSession { keyword: keyword.to_string(), page }).await;
     let mut actions = Vec::new();
-    if let Some(url) = poster_url(cx, &done[0].1).await? {
+    let rebate = member_rebate(cx, &done[0].1).await?;
+    if let Some(url) = poster_url(cx, &done[0].1, rebate).await? {
         actions.push(Action::Reply(OutboundBody::Image { url }));
     }
     let mut body = text::search_header(keyword, page);
-    for (i, (_, c, _)) in done.iter().enumerate() {
+    for (i, (_, c, _, _)) in done.iter().enumerate() {
         body.push('\n');
         body.push_str(&text::search_line(i + 1, c));
     }
     body.push('\n');
     body.push_str(text::SEARCH_MORE);
     actions.push(reply_text(cx, msg, &body).await?);
-    for (r, c, pid) in &done {
-        actions.push(record(cx, msg, r, c, pid.clone(), member_param.clone()));
+    for (r, c, attr, tag_id) in &done {
+        actions.push(record(cx, msg, r, c, attr, Some(*tag_id)));
     }
     Ok(actions)
 }
@@ -106,8 +106,7 @@ pub async fn search(cx: &Context<'_>, msg: &Inbound, keyword: &str, page: u32) -
 async fn convert(
     cx: &Context<'_>,
     p: &Product,
-    member: Option<String>,
-) -> Result<Option<(ProductRef, Conversion, String)>, AffiliateError> {
+) -> Result<Option<(ProductRef, Conversion, Attribution, i64)>, AffiliateError> {
     let Some(r) = product_ref(p) else { return Ok(None) };
     let pid = match pid_for(cx, p.platform).await {
         Ok(Some(pid)) => pid,
@@ -117,9 +116,15 @@ async fn convert(
             return Ok(None);
         }
     };
-    let attr = Attribution { pid: pid.clone(), member, relation_id: None, special_id: None };
+    let (attr, tag_id) = match attribution_for(cx, &r, pid).await {
+        Ok(tagged) => tagged,
+        Err(err) => {
+            tracing::error!(error = %err, "attribution tag failed");
+            return Ok(None);
+        }
+    };
     let c = cx.engine.affiliates.convert(&r, &attr).await?;
-    Ok(Some((r, c, pid)))
+    Ok(Some((r, c, attr, tag_id)))
 }
 
 #[cfg(test)]

@@ -7,7 +7,11 @@ use crate::engine::copy;
 use crate::engine::group_settings::Feature;
 use crate::engine::text::{self, ReplyError};
 use crate::engine::{Action, Context, EngineError, Flow};
+use crate::ledger::{Ledger, LedgerError};
 use crate::links::{self, ProductRef};
+use crate::money::Fen;
+use crate::order::{Lifecycle, OrderFacts};
+use crate::orders::tag::Tag;
 use crate::platform::Platform;
 use crate::poster::PosterRequest;
 use crate::store::conversions::NewConversion;
@@ -67,8 +71,7 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         tracing::warn!(platform = %r.platform, "no PID configured for this platform");
         return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::UnionUnavailable)).await?]);
     };
-    let member_param = cx.member_id.map(|id| format!("m{id}"));
-    let attr = Attribution { pid: pid.clone(), member: member_param.clone(), relation_id: None, special_id: None };
+    let (attr, tag_id) = attribution_for(cx, r, pid).await?;
     let conversion = match cx.engine.affiliates.convert(r, &attr).await {
         Ok(c) => c,
         Err(e) => {
@@ -87,36 +90,96 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::NoCommission)).await?]);
     }
     let mut actions = Vec::new();
-    if let Some(url) = poster_url(cx, &conversion).await? {
+    let rebate = member_rebate(cx, &conversion).await?;
+    if let Some(url) = poster_url(cx, &conversion, rebate).await? {
         actions.push(Action::Reply(OutboundBody::Image { url }));
     }
     let copy = cx
         .group
         .as_ref()
         .and_then(|g| g.copy_template.as_deref())
-        .and_then(|t| copy::render(t, &conversion))
+        .and_then(|t| copy::render(t, &conversion, rebate))
         .unwrap_or_else(|| text::default_copy(&conversion));
     actions.push(reply_text(cx, msg, &copy).await?);
     if conversion.member_dropped
         && r.platform == Platform::Pdd
-        && let Some(uid) = member_param.as_deref()
-        && let Some(action) = pdd_binding_invite(cx, msg, &pid, uid).await?
+        && let Some(uid) = attr.member.as_deref()
+        && let Some(action) = pdd_binding_invite(cx, msg, &attr.pid, uid).await?
     {
         actions.push(action);
     }
-    actions.push(record(cx, msg, r, &conversion, pid, member_param));
+    actions.push(record(cx, msg, r, &conversion, &attr, Some(tag_id)));
     Ok(actions)
 }
 
-/// The [`Action::Record`] of a conversion made for the sender with `pid`.
+/// The attribution of a conversion about to be made in this context with `pid`: the member (`m<id>`, stable),
+/// a new tag naming this one conversion (robot, group, member) and, on Taobao, the member's registered
+/// `special_id` / `relation_id`. Returns the tag's id as well.
+pub async fn attribution_for(cx: &Context<'_>, r: &ProductRef, pid: String) -> Result<(Attribution, i64), EngineError> {
+    let store = &cx.engine.store;
+    let group = cx.group.as_ref().map(|g| g.id);
+    let tag_id = store.new_attribution_tag(cx.robot.id, group, cx.member_id, r.platform, &r.key, cx.now_ms).await?;
+    let mut attr = Attribution {
+        member: cx.member_id.map(Tag::member_part),
+        tag: Some(Tag::conversion_part(tag_id)),
+        ..Attribution::pid_only(pid)
+    };
+    if r.platform == Platform::Taobao
+        && let Some(member) = cx.member_id
+        && let Some(bound) = store.taobao_member_tag(member).await?
+    {
+        match bound.split_once(':') {
+            Some(("special", id)) => attr.special_id = Some(id.to_string()),
+            Some(("relation", id)) => attr.relation_id = Some(id.to_string()),
+            _ => {}
+        }
+    }
+    Ok((attr, tag_id))
+}
+
+/// The member's share of the conversion's estimated commission under the rate rules that will apply to the
+/// order: what `{预估返利}` and the poster's 预估返 show. Zero for a sender who is not a member.
+pub async fn member_rebate(cx: &Context<'_>, c: &Conversion) -> Result<Fen, EngineError> {
+    if cx.member_id.is_none() {
+        return Ok(Fen::ZERO);
+    }
+    let e = cx.engine;
+    let facts = OrderFacts {
+        order_id: 0,
+        platform: c.product.platform,
+        order_key: String::new(),
+        lifecycle: Lifecycle::Paid,
+        commission: c.product.estimated_commission,
+        paid_amount: c.product.final_price,
+        group_id: cx.group.as_ref().map(|g| g.id),
+        partner_id: cx.group.as_ref().and_then(|g| g.partner_id),
+        member_id: cx.member_id,
+        paid_at: None,
+    };
+    let ledger = Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours);
+    match ledger.preview(&facts).await {
+        Ok(split) => Ok(split.rebate),
+        Err(LedgerError::Store(err)) => Err(err.into()),
+    }
+}
+
+/// The [`Action::Record`] of a conversion made for the sender with `attr` (tagged `tag_id`).
 pub fn record(
     cx: &Context<'_>,
     msg: &Inbound,
     r: &ProductRef,
     conversion: &Conversion,
-    pid: String,
-    member_param: Option<String>,
+    attr: &Attribution,
+    tag_id: Option<i64>,
 ) -> Action {
+    let sent = match r.platform {
+        Platform::Taobao => attr
+            .special_id
+            .as_ref()
+            .map(|id| format!("special:{id}"))
+            .or(attr.relation_id.as_ref().map(|id| format!("relation:{id}"))),
+        _ => attr.joined_tag(),
+    };
     let p = &conversion.product;
     Action::Record(Box::new(NewConversion {
         robot_id: cx.robot.id,
@@ -126,13 +189,14 @@ pub fn record(
         item_key: r.key.clone(),
         item_id: p.item_id.clone(),
         title: p.title.clone(),
-        pid,
-        member_param: if conversion.member_dropped { None } else { member_param },
+        pid: attr.pid.clone(),
+        member_param: if conversion.member_dropped { None } else { sent },
         promotion_url: conversion.promotion.url.clone(),
         short_url: conversion.promotion.short_url.clone(),
         price: p.price,
         final_price: p.final_price,
         commission: p.estimated_commission,
+        tag_id,
     }))
 }
 
@@ -158,7 +222,7 @@ async fn pdd_binding_invite(
 
 /// Renders the poster, stores it as media and returns its public URL. A render failure costs the poster, not
 /// the reply.
-pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<String>, EngineError> {
+pub async fn poster_url(cx: &Context<'_>, c: &Conversion, rebate: Fen) -> Result<Option<String>, EngineError> {
     let e = cx.engine;
     let group = cx.group.as_ref();
     let req = PosterRequest {
@@ -166,8 +230,11 @@ pub async fn poster_url(cx: &Context<'_>, c: &Conversion) -> Result<Option<Strin
         promotion: c.promotion.clone(),
         qr_url: c.promotion.best_url().to_string(),
         template: group.and_then(|g| g.poster_template.clone()),
-        // The group shows the rebate when its copy template does.
-        show_rebate: group.and_then(|g| g.copy_template.as_deref()).is_some_and(|t| t.contains("{预估返利}")),
+        // The group shows the member's rebate when its copy template does.
+        rebate: group
+            .and_then(|g| g.copy_template.as_deref())
+            .is_some_and(|t| t.contains("{预估返利}"))
+            .then_some(rebate),
     };
     let photo = product_photo(e, &c.product).await;
     let poster = match e.renderer.render(req, photo).await {
