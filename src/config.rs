@@ -626,6 +626,11 @@ pub struct TaobaoSettings {
     pub qps: u32,
     pub timeout_ms: u64,
     pub max_attempts: u32,
+    /// The operator's invite code (`taobao.tbk.sc.invitecode.get`: 会员 for `special_id`, 渠道 for `relation_id`);
+    /// empty: members are not asked to register.
+    pub invite_code: String,
+    /// Taobao OAuth (`/authorize`, `/token`), where members consent to the registration.
+    pub oauth_url: String,
 }
 
 impl Default for TaobaoSettings {
@@ -641,6 +646,8 @@ impl Default for TaobaoSettings {
             qps: 10,
             timeout_ms: 5_000,
             max_attempts: 3,
+            invite_code: String::new(),
+            oauth_url: "https://oauth.taobao.com".into(),
         }
     }
 }

@@ -65,6 +65,8 @@ pub fn settings_for_simulators(
     a.taobao.app_key = creds.taobao_app_key.clone();
     a.taobao.app_secret = Secret::new(creds.taobao_app_secret.clone());
     a.taobao.default_pid = DEMO_TAOBAO_PID.into();
+    a.taobao.invite_code = crate::sim::taobao::MEMBER_INVITE_CODE.into();
+    a.taobao.oauth_url = format!("{sim_base}/taobao/oauth");
     s
 }
 

@@ -9,6 +9,7 @@ CREATE TABLE attribution_tags (
     item_key TEXT NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX attribution_tags_conversion ON attribution_tags (robot_id, platform, item_key, created_at);
 ALTER TABLE conversions ADD COLUMN tag_id BIGINT;
 CREATE INDEX conversions_member ON conversions (member_wxid, id);
 CREATE INDEX inbound_conversation ON inbound (conversation_id, robot_id);

@@ -54,6 +54,8 @@ pub enum Action {
     /// Send into the conversation once ever for this key (e.g. the 备案 link for a member), however often the
     /// situation recurs.
     ReplyOnce { key: String, body: OutboundBody },
+    /// Send into the sender's private chat once ever for this key (e.g. the Taobao registration link).
+    PrivateOnce { key: String, body: OutboundBody },
     /// Record a conversion.
     Record(Box<NewConversion>),
 }
@@ -294,6 +296,18 @@ impl Engine {
                         idempotency_key: format!("once:{key}"),
                         body,
                         not_before: now_ms,
+                    });
+                }
+                Action::PrivateOnce { key, body } => {
+                    let Some(to) = msg.sender_id.clone() else { continue };
+                    let out = Outbound { conversation_id: to.clone(), body };
+                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+                    sends.push(NewOutbox {
+                        robot_id: robot.id,
+                        conversation_id: to,
+                        idempotency_key: format!("once:{key}"),
+                        body,
+                        not_before,
                     });
                 }
                 Action::Record(c) => conversions.push(*c),

@@ -293,3 +293,8 @@ pub fn withdrawal(amount: crate::money::Fen, outcome: &crate::store::withdrawals
         W::AboveMaximum { max } => format!("单次提现最多 ¥{}", max.yuan_string()),
     }
 }
+
+/// Asks a member, in private chat and once, to register with Taobao so that their Taobao orders are theirs.
+pub fn taobao_registration_invite(url: &str) -> String {
+    format!("为了把你的淘宝订单自动计入返利，请点击完成一次淘宝授权（只需一次）：{url}")
+}

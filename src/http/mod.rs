@@ -6,6 +6,7 @@ pub mod ledger;
 pub mod media;
 pub mod ops;
 pub mod orders;
+pub mod taobao;
 pub mod webhook;
 
 use crate::clock::Clock;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(orders::router())
         .merge(ledger::router())
+        .merge(taobao::router())
         .merge(crate::admin::router(&state))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))

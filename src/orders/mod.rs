@@ -8,6 +8,7 @@ pub mod reconcile;
 pub mod source;
 pub mod sync;
 pub mod tag;
+pub mod taobao_registration;
 
 use crate::affiliate::{AffiliateError, Affiliates};
 use crate::clock::Clock;

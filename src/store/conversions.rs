@@ -70,16 +70,36 @@ pub struct TagRow {
 }
 
 impl Store {
-    /// A new attribution tag for a conversion about to be made; returns its id.
-    pub async fn new_attribution_tag(
+    /// The attribution tag for a conversion about to be made: the tag of the same conversion (robot, group, member,
+    /// item) made since `reuse_since` (so repeated pastes share one link and the conversion cache), else a new one.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn attribution_tag_for(
         &self,
         robot_id: i64,
         group_id: Option<i64>,
         member_id: Option<i64>,
         platform: Platform,
         item_key: &str,
+        reuse_since: i64,
         now: i64,
     ) -> StoreResult<i64> {
+        let same = sqlx::query(
+            "SELECT id FROM attribution_tags
+             WHERE robot_id = $1 AND group_id IS NOT DISTINCT FROM $2 AND member_id IS NOT DISTINCT FROM $3
+                 AND platform = $4 AND item_key = $5 AND created_at >= $6
+             ORDER BY id DESC LIMIT 1",
+        )
+        .bind(robot_id)
+        .bind(group_id)
+        .bind(member_id)
+        .bind(platform.code())
+        .bind(item_key)
+        .bind(reuse_since)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(r) = same {
+            return col(&r, "id");
+        }
         let row = sqlx::query(
             "INSERT INTO attribution_tags (robot_id, group_id, member_id, platform, item_key, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

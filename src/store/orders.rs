@@ -614,16 +614,9 @@ impl Store {
 
     /// Binds a member tag that is not a member id (Taobao `relation:<id>` / `special:<id>`) to a member.
     pub async fn bind_member_tag(&self, platform: Platform, tag: &str, member_id: i64, now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO member_tags (platform, tag, member_id, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (platform, tag) DO UPDATE SET member_id = excluded.member_id",
-        )
-        .bind(platform.code())
-        .bind(tag)
-        .bind(member_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        upsert_member_tag(&mut tx, platform, tag, member_id, now).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -749,6 +742,27 @@ async fn insert_event(tx: &mut Transaction<'_, Any>, order_id: i64, e: &Event<'_
     .bind(e.paid.0)
     .bind(e.modified_at)
     .bind(e.note)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Binds `tag` of `platform` to `member_id` inside `tx`.
+pub(super) async fn upsert_member_tag(
+    tx: &mut Transaction<'_, Any>,
+    platform: Platform,
+    tag: &str,
+    member_id: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO member_tags (platform, tag, member_id, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (platform, tag) DO UPDATE SET member_id = excluded.member_id",
+    )
+    .bind(platform.code())
+    .bind(tag)
+    .bind(member_id)
     .bind(now)
     .execute(&mut **tx)
     .await?;

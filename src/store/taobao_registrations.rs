@@ -59,26 +59,24 @@ impl Store {
     }
 
     /// Records the union's confirmation: the member's tag (`special:<id>` / `relation:<id>`) is bound to them.
-    pub async fn complete_taobao_registration(&self, member_id: i64, tag: &str, now: i64) -> StoreResult<()> {
+    /// False when the registration was completed already (a link works once).
+    pub async fn complete_taobao_registration(&self, member_id: i64, tag: &str, now: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE taobao_registrations SET status = 'bound', tag = $1, updated_at = $2 WHERE member_id = $3")
-            .bind(tag)
-            .bind(now)
-            .bind(member_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO member_tags (platform, tag, member_id, created_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (platform, tag) DO UPDATE SET member_id = excluded.member_id",
+        let done = sqlx::query(
+            "UPDATE taobao_registrations SET status = 'bound', tag = $1, updated_at = $2
+             WHERE member_id = $3 AND status = 'sent'",
         )
-        .bind(Platform::Taobao.code())
         .bind(tag)
-        .bind(member_id)
         .bind(now)
+        .bind(member_id)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::orders::upsert_member_tag(&mut tx, Platform::Taobao, tag, member_id, now).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// The member's bound Taobao tag, once registered.

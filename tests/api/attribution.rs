@@ -27,6 +27,7 @@ on_both_engines!(
     a_tag_that_disagrees_with_the_pid_wins_and_flags_the_order_and_old_member_tags_still_work,
     a_claim_after_sync_moves_the_members_share_and_orders_of_no_group_are_assigned_by_an_admin,
     notices_reach_members_of_orders_without_a_group,
+    a_taobao_member_registers_once_and_their_orders_are_theirs_without_a_heuristic,
 );
 
 const ADMIN_TOKEN: &str = "attribution-admin-token-0123456789";
@@ -243,7 +244,7 @@ async fn a_tag_that_disagrees_with_the_pid_wins_and_flags_the_order_and_old_memb
     s.set_group_partner(g1, Some(partner), 1).await.unwrap();
     s.set_pid(Platform::Pdd, "9000001_200000002", "b", PidOwner::Group(g2), 1).await.unwrap();
     let member = s.touch_member("wxid_m", Some("阿明"), Some(g1), 1).await.unwrap();
-    let tag = s.new_attribution_tag(r.id, Some(g1), Some(member), Platform::Pdd, "k", 1).await.unwrap();
+    let tag = s.attribution_tag_for(r.id, Some(g1), Some(member), Platform::Pdd, "k", 0, 1).await.unwrap();
 
     // The tag names a conversion in g1; the PID is g2's: the tag wins, the order is flagged.
     let o = order("190108-1", "9000001_200000002", Some(format!("m{member}_c{tag}")));
@@ -265,7 +266,7 @@ async fn a_tag_that_disagrees_with_the_pid_wins_and_flags_the_order_and_old_memb
     assert_eq!(attribute(&s, &o, 3_600).await.unwrap(), OrderAttribution { conflict: false, ..want });
 
     // A tag of another platform names nothing.
-    let jd_tag = s.new_attribution_tag(r.id, Some(g2), Some(member), Platform::Jd, "k", 1).await.unwrap();
+    let jd_tag = s.attribution_tag_for(r.id, Some(g2), Some(member), Platform::Jd, "k", 0, 1).await.unwrap();
     let o = order("190108-3", "9000001_999999999", Some(format!("c{jd_tag}")));
     assert_eq!(attribute(&s, &o, 3_600).await.unwrap().group_id, None);
 
@@ -416,4 +417,58 @@ async fn notices_reach_members_of_orders_without_a_group(db: TestDb) {
     let bodies: Vec<String> = s.outbox_for(wxid).await.unwrap().into_iter().map(|o| o.body).collect();
     assert!(bodies.iter().any(|b| b.contains("未通过审核") && b.contains("信息不符")), "{bodies:?}");
     assert!(bodies.iter().any(|b| b.contains("¥1.00 已通过审核")), "{bodies:?}");
+}
+
+async fn a_taobao_member_registers_once_and_their_orders_are_theirs_without_a_heuristic(db: TestDb) {
+    let app = spawn(db).await;
+    let s = &app.store;
+    let robot_id = *app.engine.robots.keys().next().unwrap();
+    s.ensure_group(robot_id, ROOMS[0], true, app.clock.now_ms()).await.unwrap();
+    let [(a, a_nick), (b, b_nick)] = MEMBERS;
+    let item = |n| link(Platform::Taobao, promotable(Platform::Taobao, base(Platform::Taobao), n));
+    // The first Taobao conversion brings the registration link, in private chat; the second does not.
+    for n in 0..2 {
+        app.sim.sims.gewe.deliver_text(ROOMS[0], a, a_nick, &format!("转 {}", item(n))).await.unwrap();
+    }
+    eventually("two conversions", Duration::from_secs(30), || async {
+        (s.recent_conversions(10).await.unwrap().len() >= 2).then_some(())
+    })
+    .await;
+    let invites = eventually("the invite", Duration::from_secs(30), || async {
+        let sent: Vec<_> =
+            app.sim.sims.gewe.sent().into_iter().filter(|m| m.to_wxid == a && m.content.contains("淘宝授权")).collect();
+        (!sent.is_empty()).then_some(sent)
+    })
+    .await;
+    assert_eq!(invites.len(), 1, "{invites:?}");
+    let url = invites[0].content.split_whitespace().last().unwrap().rsplit('：').next().unwrap().to_string();
+
+    // The member opens it and consents; Taobao sends them back to dealbot, which binds them.
+    let page = app.http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("授权成功"));
+    let member = s.member_id(a).await.unwrap().unwrap();
+    let tag = s.taobao_member_tag(member).await.unwrap().unwrap();
+    assert!(tag.starts_with("special:"), "{tag}");
+    // The link works once.
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 400);
+
+    // Both members convert the same item on the same default PID: the heuristic could not tell them apart, the
+    // registration does.
+    app.clock.advance_ms(10_000);
+    app.sim.sims.gewe.deliver_text(ROOMS[0], a, a_nick, &format!("再转 {}", item(5))).await.unwrap();
+    app.sim.sims.gewe.deliver_text(ROOMS[0], b, b_nick, &format!("我也要 {}", item(5))).await.unwrap();
+    eventually("four conversions", Duration::from_secs(30), || async {
+        (s.recent_conversions(10).await.unwrap().len() >= 4).then_some(())
+    })
+    .await;
+    let registered = s.recent_conversions(10).await.unwrap();
+    assert!(registered.iter().any(|c| c.member_param.as_deref() == Some(tag.as_str())), "{registered:?}");
+    advance(&app, Duration::from_secs(20 * 60));
+    sync_all(&app).await;
+    let orders = s.orders_modified_between(Platform::Taobao, 0, i64::MAX).await.unwrap();
+    let theirs: Vec<_> = orders.iter().filter(|o| o.member_tag.as_deref() == Some(tag.as_str())).collect();
+    assert_eq!(theirs.len(), 1, "{orders:#?}");
+    assert_eq!(theirs[0].attribution.member_id, Some(member));
+    assert_eq!(theirs[0].attribution.kind, AttributionKind::Tag);
 }

@@ -216,7 +216,8 @@ async fn a_member_without_pdd_authorization_gets_the_binding_link_once() {
         sent.iter().map(|m| &m.content).collect::<Vec<_>>()
     );
     let conv = app.store.recent_conversions(1).await.unwrap().remove(0);
-    assert_eq!(conv.member_param.as_deref(), Some(uid.as_str()));
+    let param = conv.member_param.unwrap_or_default();
+    assert!(param.starts_with(&format!("{uid}_c")), "the member and this conversion's tag: {param}");
 }
 
 #[tokio::test]
@@ -252,15 +253,23 @@ async fn each_platforms_sample_link_converts_through_the_real_path() {
 }
 
 #[tokio::test]
-async fn the_same_link_pasted_in_thirty_groups_at_once_costs_one_upstream_conversion() {
+async fn the_same_link_pasted_thirty_times_at_once_costs_one_upstream_conversion() {
+    // Every group (and member) gets a link tagged for it; repeats of one conversion share the link.
     let app = TestApp::spawn().await;
     let gewe = &app.sim.sims.gewe;
     let link = "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723";
-    let deliveries = (0..30).map(|i| {
-        let room = format!("66600{i:02}@chatroom");
-        async move { gewe.deliver_text(&room, MEMBER, MEMBER_NICK, link).await.unwrap() }
-    });
+    let deliveries =
+        (0..30).map(|_| async move { gewe.deliver_text("6660001@chatroom", MEMBER, MEMBER_NICK, link).await.unwrap() });
     futures::future::join_all(deliveries).await;
-    eventually("sixty replies", Duration::from_secs(60), || async { (gewe.sent().len() >= 60).then_some(()) }).await;
+    eventually("thirty messages handled", Duration::from_secs(60), || async {
+        (app.store.count_inbound(dealbot::store::inbound::status::DONE).await.unwrap() >= 30).then_some(())
+    })
+    .await;
     assert_eq!(app.sim.sims.pdd.calls("pdd.ddk.goods.zs.unit.url.gen"), 1, "one upstream conversion for 30 pastes");
+    // In another group the same member gets a link of its own.
+    gewe.deliver_text("6660002@chatroom", MEMBER, MEMBER_NICK, link).await.unwrap();
+    eventually("the second group's conversion", Duration::from_secs(30), || async {
+        (app.sim.sims.pdd.calls("pdd.ddk.goods.zs.unit.url.gen") == 2).then_some(())
+    })
+    .await;
 }

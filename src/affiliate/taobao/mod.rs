@@ -9,9 +9,12 @@
 //! the item and `taobao.tbk.tpwd.create` a fresh 淘口令 for the promotion link. Coupon and commission rate come from
 //! the conversion answer. A failed 淘口令 does not fail the conversion (the link is still good).
 
+mod registration;
 #[cfg(test)]
 mod tests;
 mod wire;
+
+pub use registration::MemberTag;
 
 use super::guard::CallGuard;
 use super::sign::{hmac_md5, hmac_sha256, md5_wrapped};
@@ -271,6 +274,16 @@ impl TaobaoClient {
     }
 
     async fn call_once(&self, method: &str, business: &[(&str, String)]) -> Result<Map<String, Value>, AffiliateError> {
+        self.call_with_session(method, None, business).await
+    }
+
+    /// One signed call; `taobao.tbk.sc.*` methods carry `session` (a member's), else the configured one.
+    async fn call_with_session(
+        &self,
+        method: &str,
+        session: Option<&str>,
+        business: &[(&str, String)],
+    ) -> Result<Map<String, Value>, AffiliateError> {
         let s = &self.inner.settings;
         let timestamp = wire::format_gmt8(time::OffsetDateTime::now_utc().unix_timestamp());
         let sign_method = s.sign_method.as_str();
@@ -283,10 +296,11 @@ impl TaobaoClient {
             ("sign_method", sign_method),
         ];
         if method.starts_with("taobao.tbk.sc.") {
-            if s.session.is_empty() {
+            let session = session.unwrap_or(s.session.expose());
+            if session.is_empty() {
                 return Err(AffiliateError::TokenExpired);
             }
-            params.push(("session", s.session.expose()));
+            params.push(("session", session));
         }
         // Empty parameters are never sent (nor signed).
         params.extend(business.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| (*k, v.as_str())));

@@ -31,6 +31,8 @@ fn settings(base: &str, secret: &str, sign_method: &str) -> TaobaoSettings {
         qps: 1000,
         timeout_ms: 5_000,
         max_attempts: 3,
+        invite_code: crate::sim::taobao::MEMBER_INVITE_CODE.into(),
+        oauth_url: format!("{base}/taobao/oauth"),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::links::{self, ProductRef};
 use crate::money::Fen;
 use crate::order::{Lifecycle, OrderFacts};
 use crate::orders::tag::Tag;
+use crate::orders::taobao_registration;
 use crate::platform::Platform;
 use crate::poster::PosterRequest;
 use crate::store::conversions::NewConversion;
@@ -108,17 +109,43 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     {
         actions.push(action);
     }
+    if r.platform == Platform::Taobao
+        && attr.special_id.is_none()
+        && attr.relation_id.is_none()
+        && let Some(action) = taobao_registration_invite(cx).await?
+    {
+        actions.push(action);
+    }
     actions.push(record(cx, msg, r, &conversion, &attr, Some(tag_id)));
     Ok(actions)
 }
 
+/// The member converted a Taobao item and is not registered: the consent link, in private chat, the first time.
+async fn taobao_registration_invite(cx: &Context<'_>) -> Result<Option<Action>, EngineError> {
+    let (Some(member), Some(client)) = (cx.member_id, cx.engine.affiliates.taobao.as_ref()) else { return Ok(None) };
+    let base = &cx.engine.settings.server.public_base_url;
+    let store = &cx.engine.store;
+    let Some(url) = taobao_registration::invite(store, client, base, member, cx.robot.id, cx.now_ms).await? else {
+        return Ok(None);
+    };
+    let body = OutboundBody::Text { content: text::taobao_registration_invite(&url), ats: Vec::new() };
+    Ok(Some(Action::PrivateOnce { key: format!("taobao-register:{member}"), body }))
+}
+
 /// The attribution of a conversion about to be made in this context with `pid`: the member (`m<id>`, stable),
-/// a new tag naming this one conversion (robot, group, member) and, on Taobao, the member's registered
-/// `special_id` / `relation_id`. Returns the tag's id as well.
+/// the tag naming this conversion (robot, group, member, item; shared by repeated pastes within the conversion
+/// cache's lifetime) and, on Taobao, the member's registered `special_id` / `relation_id`. Returns the tag's id
+/// as well.
 pub async fn attribution_for(cx: &Context<'_>, r: &ProductRef, pid: String) -> Result<(Attribution, i64), EngineError> {
     let store = &cx.engine.store;
     let group = cx.group.as_ref().map(|g| g.id);
-    let tag_id = store.new_attribution_tag(cx.robot.id, group, cx.member_id, r.platform, &r.key, cx.now_ms).await?;
+    let ttl_ms = match cx.engine.settings.affiliate.cache_ttl_secs {
+        0 => 600_000,
+        secs => i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX),
+    };
+    let since = cx.now_ms.saturating_sub(ttl_ms);
+    let tag_id =
+        store.attribution_tag_for(cx.robot.id, group, cx.member_id, r.platform, &r.key, since, cx.now_ms).await?;
     let mut attr = Attribution {
         member: cx.member_id.map(Tag::member_part),
         tag: Some(Tag::conversion_part(tag_id)),

@@ -8,7 +8,8 @@
 //!
 //! Methods: `taobao.tbk.dg.general.link.convert` (and its `sc` twin), `taobao.tbk.tpwd.create`,
 //! `taobao.tbk.item.info.get`, `taobao.tbk.dg.material.optional`, `taobao.tbk.order.details.get` (and its `sc`
-//! twin), plus `taobao.item.seller.get`, the method of the official sign vector. Every conversion is remembered:
+//! twin), `taobao.tbk.sc.publisher.info.save` with the member's OAuth consent (see `publisher`), plus
+//! `taobao.item.seller.get`, the method of the official sign vector. Every conversion is remembered:
 //! its links and 淘口令 resolve back to the item, and it later produces an order (see `orders`).
 //!
 //! Not publicly documented, so chosen here: a material that cannot be promoted answers code 15 with sub_code
@@ -16,10 +17,12 @@
 
 mod materials;
 mod orders;
+mod publisher;
 #[cfg(test)]
 mod tests;
 
 pub use orders::PUB_ID;
+pub use publisher::{CHANNEL_INVITE_CODE, MEMBER_INVITE_CODE};
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
@@ -53,8 +56,18 @@ const MATERIAL_OPTIONAL: &str = "taobao.tbk.dg.material.optional";
 const DG_ORDERS: &str = "taobao.tbk.order.details.get";
 const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 const SELLER_ITEM: &str = "taobao.item.seller.get";
-const METHODS: [&str; 8] =
-    [DG_CONVERT, SC_CONVERT, TPWD_CREATE, ITEM_INFO, MATERIAL_OPTIONAL, DG_ORDERS, SC_ORDERS, SELLER_ITEM];
+const PUBLISHER_SAVE: &str = "taobao.tbk.sc.publisher.info.save";
+const METHODS: [&str; 9] = [
+    DG_CONVERT,
+    SC_CONVERT,
+    TPWD_CREATE,
+    ITEM_INFO,
+    MATERIAL_OPTIONAL,
+    DG_ORDERS,
+    SC_ORDERS,
+    SELLER_ITEM,
+    PUBLISHER_SAVE,
+];
 
 /// Longest `order.details.get` window.
 const ORDER_WINDOW_SECS: i64 = 3 * 3600;
@@ -96,6 +109,7 @@ struct SimState {
     clicks: Vec<orders::Click>,
     /// Session → still valid.
     sessions: HashMap<String, bool>,
+    publishers: publisher::Publishers,
 }
 
 /// A TOP error answer.
@@ -165,6 +179,7 @@ impl TaobaoSim {
                     issued: HashMap::new(),
                     clicks: Vec::new(),
                     sessions,
+                    publishers: publisher::Publishers::default(),
                 }),
             }),
         }
@@ -172,7 +187,11 @@ impl TaobaoSim {
 
     /// `/router/rest` (GET or form POST); mount it at `/taobao`.
     pub fn router(&self) -> Router {
-        Router::new().route("/router/rest", get(gateway).post(gateway)).with_state(self.clone())
+        Router::new()
+            .route("/router/rest", get(gateway).post(gateway))
+            .route("/oauth/authorize", get(publisher::authorize))
+            .route("/oauth/token", axum::routing::post(publisher::token_exchange))
+            .with_state(self.clone())
     }
 
     /// Accepts `session` on `taobao.tbk.sc.*` calls.
@@ -217,6 +236,14 @@ impl TaobaoSim {
 
     pub fn clear_faults(&self) {
         self.inner.faults.clear();
+    }
+
+    fn app_key(&self) -> &str {
+        &self.inner.creds.taobao_app_key
+    }
+
+    fn app_secret(&self) -> &str {
+        &self.inner.creds.taobao_app_secret
     }
 
     /// Requests received with this `method` parameter (accepted or not).
@@ -316,6 +343,7 @@ impl TaobaoSim {
             ITEM_INFO => self.item_info(p),
             MATERIAL_OPTIONAL => self.material_optional(p),
             DG_ORDERS | SC_ORDERS => self.order_details(p),
+            PUBLISHER_SAVE => self.publisher_info_save(p),
             _ => self.seller_item(p),
         }
     }

@@ -189,3 +189,87 @@ async fn orders_carry_dashes_ids_in_both_forms_and_respect_the_window() {
     .await;
     assert_eq!(v["error_response"]["code"], 40);
 }
+
+#[tokio::test]
+async fn a_member_consents_then_publisher_info_save_binds_them_once() {
+    let creds = SimCredentials::default();
+    let sim = TaobaoSim::new(&creds, "http://cdn.test");
+    let url = serve(&sim).await;
+    let base = url.trim_end_matches("/router/rest").to_string();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // The consent page sends the member back with a code and the state.
+    let back = "http://dealbot.test/taobao/registered";
+    let consent = http
+        .get(format!("{base}/oauth/authorize"))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", &creds.taobao_app_key),
+            ("redirect_uri", back),
+            ("state", "s1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), StatusCode::FOUND);
+    let location = url::Url::parse(consent.headers()[header::LOCATION].to_str().unwrap()).unwrap();
+    let q: HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(q["state"], "s1");
+    // The code is exchanged once, with the app's secret, for the member's session.
+    let exchange = |secret: &str| {
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("client_id", creds.taobao_app_key.as_str()),
+            ("client_secret", secret),
+            ("code", q["code"].as_str()),
+            ("redirect_uri", back),
+        ];
+        http.post(format!("{base}/oauth/token")).form(&form).send()
+    };
+    assert_eq!(exchange("wrong").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    let token: Value = exchange(&creds.taobao_app_secret).await.unwrap().json().await.unwrap();
+    let session = token["access_token"].as_str().unwrap().to_string();
+    assert_eq!(exchange(&creds.taobao_app_secret).await.unwrap().status(), StatusCode::BAD_REQUEST, "used once");
+
+    // publisher.info.save: signed, with the member's session, the operator's invite code and info_type 1.
+    let save = |code: &'static str| {
+        let session = session.clone();
+        let (sim, url) = (sim.clone(), url.clone());
+        async move {
+            call(&sim, &url, PUBLISHER_SAVE, &[("session", &session), ("inviter_code", code), ("info_type", "1")]).await
+        }
+    };
+    let first = save(MEMBER_INVITE_CODE).await;
+    let data = &first["tbk_sc_publisher_info_save_response"]["data"];
+    assert_eq!(data["desc"], "绑定成功", "{first}");
+    let special = data["special_id"].as_u64().unwrap();
+    let again = save(MEMBER_INVITE_CODE).await;
+    assert_eq!(again["tbk_sc_publisher_info_save_response"]["data"]["special_id"], special);
+    assert_eq!(again["tbk_sc_publisher_info_save_response"]["data"]["desc"], "重复绑定粉丝");
+    let channel = save(CHANNEL_INVITE_CODE).await;
+    assert!(channel["tbk_sc_publisher_info_save_response"]["data"]["relation_id"].as_u64().is_some(), "{channel}");
+    let bad = save("NOPE").await;
+    assert_eq!(bad["error_response"]["code"], 15, "{bad}");
+    // Without a valid session, or with a wrong signature: TOP's own errors.
+    let no_session =
+        call(&sim, &url, PUBLISHER_SAVE, &[("inviter_code", MEMBER_INVITE_CODE), ("info_type", "1")]).await;
+    assert_eq!(no_session["error_response"]["code"], 27, "{no_session}");
+    let forged = post(
+        &url,
+        &[
+            ("method", PUBLISHER_SAVE),
+            ("app_key", &creds.taobao_app_key),
+            ("session", &session),
+            ("timestamp", &format_gmt8(wall_now())),
+            ("format", "json"),
+            ("v", "2.0"),
+            ("sign_method", "md5"),
+            ("inviter_code", MEMBER_INVITE_CODE),
+            ("info_type", "1"),
+            ("sign", "00000000000000000000000000000000"),
+        ],
+    )
+    .await;
+    assert_eq!(forged["error_response"]["code"], 25, "{forged}");
+    let missing = call(&sim, &url, PUBLISHER_SAVE, &[("session", &session), ("info_type", "1")]).await;
+    assert_eq!(missing["error_response"]["code"], 40, "{missing}");
+}

@@ -1,0 +1,51 @@
+//! `/taobao/registered`: where Taobao sends a member back after consenting to the registration (see
+//! [`crate::orders::taobao_registration`]). Answers a small page in Chinese.
+
+use super::AppState;
+use super::error::AppError;
+use crate::orders::taobao_registration::{self, RegistrationError};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Html;
+use axum::routing::get;
+use serde::Deserialize;
+
+/// Longest `code` and `state` accepted.
+const MAX_PARAM_LEN: usize = 256;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/taobao/registered", get(registered))
+}
+
+#[derive(Deserialize)]
+struct Back {
+    code: Option<String>,
+    state: Option<String>,
+}
+
+fn page(text: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+         content=\"width=device-width\"><title>淘宝授权</title></head><body><p>{text}</p></body></html>"
+    ))
+}
+
+async fn registered(State(st): State<AppState>, Query(q): Query<Back>) -> Result<Html<String>, AppError> {
+    let (Some(code), Some(state)) = (q.code, q.state) else {
+        return Err(AppError::BadRequest("授权链接不完整".into()));
+    };
+    if code.len() > MAX_PARAM_LEN || state.len() > MAX_PARAM_LEN {
+        return Err(AppError::BadRequest("授权链接不完整".into()));
+    }
+    let engine = st.dispatcher.engine();
+    let client = engine.affiliates.taobao.as_ref().ok_or(AppError::NotFound)?;
+    let base = &st.settings.server.public_base_url;
+    match taobao_registration::complete(&st.store, client, base, &code, &state, st.clock.now_ms()).await {
+        Ok(_) => Ok(page("授权成功！之后你的淘宝订单会自动计入返利，可以关闭此页面了。")),
+        Err(RegistrationError::UnknownState) => Err(AppError::BadRequest("授权链接已失效".into())),
+        Err(e) => {
+            tracing::warn!(error = %e, "taobao member registration failed");
+            Err(AppError::Internal(e.to_string()))
+        }
+    }
+}
