@@ -46,6 +46,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/assets/{name}", get(assets::serve))
         .route("/admin/orders", get(orders::page))
         .route("/admin/orders.csv", get(orders::export))
+        .route("/admin/orders/{id}/assign", post(orders::assign_page))
         .route("/admin/groups", get(groups::list_page))
         .route("/admin/groups/{id}", get(groups::detail_page).post(groups::save_page))
         .route("/admin/groups/{id}/keywords", post(groups::keyword_page))

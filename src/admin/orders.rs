@@ -11,10 +11,10 @@ use crate::orders::OrdersError;
 use crate::orders::claims::{self, AssignError};
 use crate::platform::Platform;
 use crate::store::order_list::{OrderFilter, OrderListRow};
-use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -201,6 +201,16 @@ pub async fn page(
                     Some(id) => {
                         format!("<a href=\"/admin/members/{id}\">{}</a>", esc(o.member_name.as_deref().unwrap_or("-")))
                     }
+                    // An admin gives an order without a member to one, with a reason.
+                    None if v.is_admin() => {
+                        let mut cell = html::form_open(&v, &format!("/admin/orders/{}/assign", o.id), "inline assign");
+                        cell.push_str(
+                            "<input name=member_id required inputmode=numeric size=5 placeholder=会员ID>\
+                             <input name=reason required maxlength=200 size=8 placeholder=原因>\
+                             <button type=submit>分配</button></form>",
+                        );
+                        cell
+                    }
                     None => "-".into(),
                 },
             ]
@@ -283,6 +293,39 @@ pub struct Assignment {
     pub reason: String,
 }
 
+/// The same, as the orders page's form sends it.
+#[derive(Debug, Deserialize)]
+pub struct AssignmentForm {
+    pub member_id: String,
+    pub reason: String,
+}
+
+async fn assign(st: &AppState, v: &Viewer, id: i64, member_id: i64, reason: &str) -> Result<(), AdminError> {
+    v.require_admin()?;
+    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
+    match claims::assign(&st.store, &ledger, id, member_id, &v.username, reason, st.clock.now_ms()).await {
+        Ok(()) => Ok(()),
+        Err(AssignError::Orders(OrdersError::Store(e))) => Err(e.into()),
+        Err(AssignError::Orders(e)) => {
+            tracing::error!(error = %e, "assigning an order failed");
+            Err(AdminError::BadRequest("分配失败，请稍后再试".into()))
+        }
+        Err(e) => Err(AdminError::BadRequest(e.to_string())),
+    }
+}
+
+/// `POST /admin/orders/{id}/assign` (the form): then the member's orders.
+pub async fn assign_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form<AssignmentForm>,
+) -> Result<Redirect, PageError> {
+    let member_id: i64 = f.member_id.trim().parse().map_err(|_| AdminError::BadRequest("会员ID须为数字".into()))?;
+    assign(&st, &v, id, member_id, &f.reason).await?;
+    Ok(Redirect::to(&format!("/admin/orders?member={member_id}")))
+}
+
 /// `POST /admin/api/orders/{id}/assign`: an admin gives an order (typically one of no group, which members cannot
 /// claim) to a member, with a reason; logged, and the ledger re-splits the order at once.
 pub async fn api_assign(
@@ -291,18 +334,8 @@ pub async fn api_assign(
     Path(id): Path<i64>,
     Json(a): Json<Assignment>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    v.require_admin()?;
-    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
-    let now = st.clock.now_ms();
-    match claims::assign(&st.store, &ledger, id, a.member_id, &v.username, &a.reason, now).await {
-        Ok(()) => Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id }))),
-        Err(AssignError::Orders(OrdersError::Store(e))) => Err(AdminError::from(e).into()),
-        Err(AssignError::Orders(e)) => {
-            tracing::error!(error = %e, "assigning an order failed");
-            Err(AdminError::BadRequest("分配失败，请稍后再试".into()).into())
-        }
-        Err(e) => Err(AdminError::BadRequest(e.to_string()).into()),
-    }
+    assign(&st, &v, id, a.member_id, &a.reason).await?;
+    Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id })))
 }
 
 #[cfg(test)]

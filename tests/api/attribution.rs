@@ -28,6 +28,8 @@ on_both_engines!(
     a_claim_after_sync_moves_the_members_share_and_orders_of_no_group_are_assigned_by_an_admin,
     notices_reach_members_of_orders_without_a_group,
     a_taobao_member_registers_once_and_their_orders_are_theirs_without_a_heuristic,
+    a_settled_order_given_to_a_member_moves_available_money_and_is_flagged,
+    an_admin_assigns_an_order_of_no_group_from_the_orders_page,
 );
 
 const ADMIN_TOKEN: &str = "attribution-admin-token-0123456789";
@@ -471,4 +473,64 @@ async fn a_taobao_member_registers_once_and_their_orders_are_theirs_without_a_he
     assert_eq!(theirs.len(), 1, "{orders:#?}");
     assert_eq!(theirs[0].attribution.member_id, Some(member));
     assert_eq!(theirs[0].attribution.kind, AttributionKind::Tag);
+}
+
+async fn a_settled_order_given_to_a_member_moves_available_money_and_is_flagged(db: TestDb) {
+    let s = db.store().await;
+    let r = s.upsert_robot("r1", "wx_app", "wxid_bot", "小助手", 1).await.unwrap();
+    let g = s.ensure_group(r.id, "a@chatroom", true, 1).await.unwrap().id;
+    let member = s.touch_member("wxid_m", Some("阿明"), Some(g), 1).await.unwrap();
+    let ledger = Ledger::with_settings(s.clone(), rates(), 8);
+    let mut o = order("190108-700000000000001", "9000001_1", None);
+    o.lifecycle = Lifecycle::Settled;
+    o.settled_commission = Fen(1001);
+    let a = attribute(&s, &o, 3_600).await.unwrap();
+    s.upsert_order(&o, &a, 1).await.unwrap();
+    claims::settle_ledger(&s, &ledger).await.unwrap();
+    let operator = s.ledger_balance(AccountKind::Operator, 0).await.unwrap();
+    assert_eq!(operator.available, 1001);
+    let id = s.order_by_key(Platform::Pdd, "190108-700000000000001").await.unwrap().unwrap().id;
+    claims::assign(&s, &ledger, id, member, "admin", "补单", 2).await.unwrap();
+    let m = s.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!((m.pending, m.available), (0, 500), "half of the settled commission, truncated");
+    assert_eq!(s.ledger_balance(AccountKind::Operator, 0).await.unwrap().available, 501);
+    let booked = s.ledger_order(id).await.unwrap().unwrap();
+    assert!(booked.flagged, "a settled order re-split is flagged");
+    assert_eq!(booked.split.total(), Fen(1001));
+    // Handing the order over again changes nothing.
+    claims::settle_ledger(&s, &ledger).await.unwrap();
+    assert_eq!(s.ledger_balance(AccountKind::Member, member).await.unwrap().available, 500);
+    for (kind, id) in [(AccountKind::Member, member), (AccountKind::Operator, 0)] {
+        assert_eq!(s.ledger_balance(kind, id).await.unwrap(), s.ledger_entries_sum(kind, id).await.unwrap());
+    }
+}
+
+async fn an_admin_assigns_an_order_of_no_group_from_the_orders_page(db: TestDb) {
+    use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, AdminClient, add_user};
+    let app = spawn(db).await;
+    let s = &app.store;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, dealbot::store::users::Role::Admin, None).await;
+    let member = s.touch_member("wxid_page_member", Some("阿页"), None, 1).await.unwrap();
+    let o = order("190108-800000000000001", "9000001_1", None);
+    let a = attribute(s, &o, 3_600).await.unwrap();
+    s.upsert_order(&o, &a, 1).await.unwrap();
+    claims::settle_ledger(s, &Ledger::with_settings(s.clone(), rates(), 8)).await.unwrap();
+    let id = s.order_by_key(Platform::Pdd, "190108-800000000000001").await.unwrap().unwrap().id;
+
+    let mut admin = AdminClient::new(&app);
+    assert_eq!(admin.login(ADMIN, ADMIN_PASSWORD).await.status(), 303);
+    let page = admin.get("/admin/orders").await.text().await.unwrap();
+    let action = format!("/admin/orders/{id}/assign");
+    let at = page.find(&format!("action=\"{action}\"")).expect("an assign form for the order of no group");
+    let token = AdminClient::form_token(&page[at..]);
+    let member_text = member.to_string();
+    let done =
+        admin.post_form(&action, &[("_csrf", &token), ("member_id", &member_text), ("reason", "客服核实")]).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(s.order_assignments(id).await.unwrap(), vec![(member, ADMIN.to_string(), "客服核实".to_string())]);
+    assert_eq!(pending(s, AccountKind::Member, member).await, 343);
+    // Without the CSRF token nothing happens.
+    let forged = admin.post_form(&action, &[("member_id", "1"), ("reason", "x")]).await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(s.order_assignments(id).await.unwrap().len(), 1);
 }
