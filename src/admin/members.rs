@@ -37,7 +37,7 @@ pub struct PointsLine {
     pub created_at: i64,
 }
 
-/// The member's rebate account in the ledger, in 分.
+/// The member's rebate account in the ledger, in 分 (for a partner: only what their groups' orders brought).
 #[derive(Debug, Serialize)]
 pub struct Balance {
     pub pending: Fen,
@@ -71,7 +71,12 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDet
         .into_iter()
         .map(|e| PointsLine { kind: e.kind, delta: e.delta, created_at: e.created_at })
         .collect();
-    let b = st.store.ledger_balance(AccountKind::Member, id).await?;
+    // A partner sees the part of the balance earned in their own groups (a member may be in other partners'
+    // groups too).
+    let b = match v.scope() {
+        None => st.store.ledger_balance(AccountKind::Member, id).await?,
+        Some(partner) => st.store.member_balance_from_partner(id, partner).await?,
+    };
     let balance = Balance {
         pending: Fen(b.pending),
         available: Fen(b.available),

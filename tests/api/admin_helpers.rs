@@ -26,6 +26,7 @@ pub async fn partner_group(app: &TestApp, partner: &str, room: &str, name: &str)
     let g = app.store.ensure_group(robot_id(app), room, true, now).await.unwrap();
     app.store.set_group_partner(g.id, Some(p), now).await.unwrap();
     app.store.set_group_name(g.id, name, now).await.unwrap();
+    app.engine.invalidate_group(robot_id(app), room).await;
     (g.id, p)
 }
 

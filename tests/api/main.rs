@@ -50,6 +50,7 @@ mod crash;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
+mod honest_replies;
 mod ledger;
 mod ledger_props;
 mod member_commands;
@@ -59,7 +60,9 @@ mod orders;
 mod orders_crash;
 mod orders_store;
 mod owner_commands;
+mod pid_rules;
 mod playground;
+mod small_defects;
 mod spine;
 mod store;
 mod welcome;

@@ -225,7 +225,10 @@ async fn a_wrong_secret_is_rejected_as_an_invalid_sign() {
     let base = serve(&sim).await;
     let client = JdClient::new(settings(&base, "wrong-secret"), reqwest::Client::new());
     let e = client.search("抽纸", 1, 10).await.unwrap_err();
-    assert!(matches!(e, AffiliateError::Rejected { ref code, ref msg } if code == "12" && msg == "无效签名"), "{e:?}");
+    assert!(
+        matches!(e, AffiliateError::Misconfigured { ref code, ref msg } if code == "12" && msg == "无效签名"),
+        "{e:?}"
+    );
     assert_eq!(sim.calls(GOODS_QUERY), 1);
 }
 

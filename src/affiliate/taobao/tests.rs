@@ -256,7 +256,7 @@ async fn a_wrong_secret_is_rejected_as_an_invalid_signature() {
     for sign_method in ["md5", "hmac", "hmac-sha256"] {
         let client = TaobaoClient::new(settings(&base, "wrong-secret", sign_method), reqwest::Client::new());
         let e = client.search("抽纸", 1, 10).await.unwrap_err();
-        assert!(matches!(e, AffiliateError::Rejected { ref code, .. } if code == "25"), "{e:?}");
+        assert!(matches!(e, AffiliateError::Misconfigured { ref code, .. } if code == "25"), "{e:?}");
     }
     assert_eq!(sim.calls(MATERIAL_OPTIONAL), 3);
 }

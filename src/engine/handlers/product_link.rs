@@ -73,14 +73,10 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         Ok(c) => c,
         Err(e) => {
             cx.engine.metrics.conversion_failures.inc();
-            tracing::warn!(platform = %r.platform, key = %r.key, error = %e, "conversion failed");
-            let reply = match e {
-                AffiliateError::NoCommission => ReplyError::NoCommission,
-                AffiliateError::NotFound | AffiliateError::Rejected { .. } => ReplyError::NotAPromotableItem,
-                ref other if other.is_platform_trouble() => ReplyError::UnionUnavailable,
-                _ => ReplyError::NotAPromotableItem,
-            };
-            return Ok(vec![reply_text(cx, msg, &text::reply_error(&reply)).await?]);
+            tracing::warn!(platform = %r.platform, key = ?r.key, error = %e, "conversion failed");
+            let mut actions = vec![reply_text(cx, msg, &text::reply_error(&reply_error(&e))).await?];
+            actions.extend(operator_alerts(cx, r.platform, &e));
+            return Ok(actions);
         }
     };
     if conversion.product.commission_rate.0 <= 0 {
@@ -106,6 +102,37 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     }
     actions.push(record(cx, msg, r, &conversion, pid, member_param));
     Ok(actions)
+}
+
+/// What the member is told about a failed conversion: "not a product" only when the union says so, "no
+/// commission" when it says that; anything else is not the member's doing (signature or clock, outage,
+/// throttling, a PID not 备案, an answer missing a field) and reads "系统繁忙".
+pub fn reply_error(e: &AffiliateError) -> ReplyError {
+    match e {
+        AffiliateError::NotFound => ReplyError::NotAPromotableItem,
+        AffiliateError::NoCommission => ReplyError::NoCommission,
+        _ => ReplyError::UnionUnavailable,
+    }
+}
+
+/// When the operator must act on `e` (configuration, authorization, 备案 of the PID): one private message per
+/// admin (`admin.wxids`) with the union's code, once per platform, code and day.
+pub fn operator_alerts(cx: &Context<'_>, platform: Platform, e: &AffiliateError) -> Vec<Action> {
+    let Some(code) = e.operator_code() else { return Vec::new() };
+    tracing::error!(%platform, code = %code, error = %e, "union refuses our configuration; alerting the admins");
+    let day = crate::engine::limits::local_day(cx.now_ms, cx.engine.settings.chat.utc_offset_hours);
+    let body = text::union_config_alert(platform, &code, &e.to_string());
+    cx.engine
+        .settings
+        .admin
+        .wxids
+        .iter()
+        .map(|wxid| Action::Notify {
+            conversation_id: wxid.clone(),
+            key: format!("union-alert:{}:{code}:{day}:{wxid}", platform.code()),
+            body: OutboundBody::Text { content: body.clone(), ats: Vec::new() },
+        })
+        .collect()
 }
 
 /// The [`Action::Record`] of a conversion made for the sender with `pid`.

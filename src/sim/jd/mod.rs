@@ -5,7 +5,8 @@
 //! JSON string) or, after [`JdSim::set_doc_form`], the documented one (`…_response` with an object).
 //!
 //! Methods: `jd.union.open.promotion.bysubunionid.get`, `jd.union.open.promotion.common.get`,
-//! `jd.union.open.goods.query` and `jd.union.open.order.row.query`. Every conversion is remembered: its short link
+//! `jd.union.open.goods.query`, `jd.union.open.order.row.query` and `jd.union.open.position.query` (the account's
+//! placements, see [`JdSim::add_position`]). Every conversion is remembered: its short link
 //! and click token resolve back to the item, and it later produces an order row (see `orders`).
 //!
 //! Gateway error numbers other than 12 (sign) and 15 (method) are not documented publicly; the simulator uses
@@ -42,7 +43,8 @@ const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
-const METHODS: [&str; 4] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY];
+const POSITION_QUERY: &str = "jd.union.open.position.query";
+const METHODS: [&str; 5] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, POSITION_QUERY];
 
 /// A failure to answer the next requests with (after the gateway checks passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub enum JdFault {
     HttpStatus(u16),
     /// HTTP 200 with a body that is not JSON.
     Garbled,
+    /// Gateway code 16 无效的时间戳 (as with a clock far off).
+    ClockSkew,
 }
 
 #[derive(Clone)]
@@ -87,6 +91,8 @@ struct SimState {
     /// Short codes and click tokens issued by conversions → sku.
     issued: HashMap<String, u64>,
     clicks: Vec<orders::Click>,
+    /// The account's placements (positionId, name), as `position.query` lists them.
+    positions: Vec<(u64, String)>,
 }
 
 /// A business answer: the `…Result` object.
@@ -179,6 +185,14 @@ impl JdSim {
         self.inner.faults.clear();
     }
 
+    /// The account gains a placement (as if made in the union console): `position.query` lists it.
+    pub fn add_position(&self, position_id: u64, name: &str) {
+        let mut st = lock(&self.inner.state);
+        if !st.positions.iter().any(|(id, _)| *id == position_id) {
+            st.positions.push((position_id, name.to_string()));
+        }
+    }
+
     /// Requests received with this `method` parameter (accepted or not).
     pub fn calls(&self, method: &str) -> u64 {
         self.inner.calls.get(method)
@@ -205,6 +219,9 @@ impl JdSim {
                 return (status, "upstream error").into_response();
             }
             Some(JdFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".to_string()),
+            Some(JdFault::ClockSkew) => {
+                return GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())).into_response();
+            }
             None => {}
         }
         if !self.inner.throttle.allow() {
@@ -256,6 +273,7 @@ impl JdSim {
             BYSUBUNIONID => self.promotion(r, false),
             COMMON => self.promotion(r, true),
             GOODS_QUERY => self.goods_query(r),
+            POSITION_QUERY => self.positions(r),
             _ => self.order_rows(r),
         }
     }
@@ -333,16 +351,36 @@ impl JdSim {
         Biz::ok(fields)
     }
 
-    fn goods_query(&self, r: &Map<String, Value>) -> Biz {
-        let page_index = match num_field(r, "pageIndex") {
-            None => 1,
-            Some(Some(p)) if p >= 1 => p,
-            Some(_) => return Biz::err(2_001_212, "参数错误:pageIndex"),
+    /// `position.query`: the account's placements, paged (`pageSize` 1..=100). The documented request also carries
+    /// `unionId` and `key`; the simulator serves the app's own account and does not require them (a guess).
+    fn positions(&self, r: &Map<String, Value>) -> Biz {
+        let (page_index, page_size) = match paging(r, 100) {
+            Ok(p) => p,
+            Err(e) => return e,
         };
-        let page_size = match num_field(r, "pageSize") {
-            None => 20,
-            Some(Some(s @ 1..=30)) => s,
-            Some(_) => return Biz::err(2_001_212, "参数错误:pageSize最大为30"),
+        if !matches!(num_field(r, "unionType"), Some(Some(1 | 2))) {
+            return Biz::err(2_001_212, "参数错误:unionType");
+        }
+        let st = lock(&self.inner.state);
+        let skip = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let result: Vec<Value> = st
+            .positions
+            .iter()
+            .skip(skip)
+            .take(page_size as usize)
+            .map(|(id, name)| json!({ "id": id, "siteId": 0, "spaceName": name, "type": 4 }))
+            .collect();
+        let data =
+            json!({ "pageNo": page_index, "pageSize": page_size, "total": st.positions.len(), "result": result });
+        let mut fields = Map::new();
+        fields.insert("data".into(), data);
+        Biz::ok(fields)
+    }
+
+    fn goods_query(&self, r: &Map<String, Value>) -> Biz {
+        let (page_index, page_size) = match paging(r, 30) {
+            Ok(p) => p,
+            Err(e) => return e,
         };
         let items: Vec<SimItem> = if let Some(skus) = r.get("skuIds").and_then(Value::as_array) {
             if skus.len() > 20 {
@@ -531,6 +569,7 @@ fn method_request(method: &str) -> Option<&'static str> {
         BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
         GOODS_QUERY => Some("goodsReqDTO"),
         ORDER_ROW_QUERY => Some("orderReq"),
+        POSITION_QUERY => Some("positionReq"),
         _ => None,
     }
 }
@@ -564,6 +603,21 @@ fn json_body(v: &Value) -> Response {
 
 fn json_text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response()
+}
+
+/// `pageIndex` (from 1, default 1) and `pageSize` (1..=`max`, default 20) of a request.
+fn paging(r: &Map<String, Value>, max: u64) -> Result<(u64, u64), Biz> {
+    let page_index = match num_field(r, "pageIndex") {
+        None => 1,
+        Some(Some(p)) if p >= 1 => p,
+        Some(_) => return Err(Biz::err(2_001_212, "参数错误:pageIndex")),
+    };
+    let page_size = match num_field(r, "pageSize") {
+        None => 20,
+        Some(Some(s)) if (1..=max).contains(&s) => s,
+        Some(_) => return Err(Biz::err(2_001_212, format!("参数错误:pageSize最大为{max}"))),
+    };
+    Ok((page_index, page_size))
 }
 
 fn str_field(r: &Map<String, Value>, name: &str) -> Option<String> {

@@ -70,6 +70,8 @@ pub enum TaobaoFault {
     HttpStatus(u16),
     /// HTTP 200 with a body that is not JSON.
     Garbled,
+    /// Code 25 Invalid signature (as with a wrong app secret).
+    BadSignature,
 }
 
 #[derive(Clone)]
@@ -96,6 +98,8 @@ struct SimState {
     clicks: Vec<orders::Click>,
     /// Session → still valid.
     sessions: HashMap<String, bool>,
+    /// link.convert leaves out `promotion_info_dto` and `coupon_info_dto` (their presence is not guaranteed).
+    sparse_convert: bool,
 }
 
 /// A TOP error answer.
@@ -165,6 +169,7 @@ impl TaobaoSim {
                     issued: HashMap::new(),
                     clicks: Vec::new(),
                     sessions,
+                    sparse_convert: false,
                 }),
             }),
         }
@@ -178,6 +183,11 @@ impl TaobaoSim {
     /// Accepts `session` on `taobao.tbk.sc.*` calls.
     pub fn add_session(&self, session: &str) {
         lock(&self.inner.state).sessions.insert(session.to_string(), true);
+    }
+
+    /// From now on link.convert answers without `promotion_info_dto` and `coupon_info_dto` (`on`), or with them.
+    pub fn set_sparse_convert(&self, on: bool) {
+        lock(&self.inner.state).sparse_convert = on;
     }
 
     /// Makes `session` answer code 27 from now on.
@@ -243,6 +253,7 @@ impl TaobaoSim {
                 return (status, "upstream error").into_response();
             }
             Some(TaobaoFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".into()),
+            Some(TaobaoFault::BadSignature) => Err(TopError::new(25, "Invalid signature")),
             None if !self.inner.throttle.allow() => Err(throttled(1)),
             None => self.dispatch(method, p),
         };
@@ -387,11 +398,15 @@ impl TaobaoSim {
                 link["coupon_short_url"] = json!(format!("https://s.click.taobao.com/{coupon_code}"));
                 link["coupon_long_url"] =
                     json!(format!("https://uland.taobao.com/coupon/edetail?e={coupon_e}&pid={pid}"));
-                entry["coupon_info_dto"] = coupon_info(&item);
+                if !st.sparse_convert {
+                    entry["coupon_info_dto"] = coupon_info(&item);
+                }
             }
             entry["link_info_dto"] = link;
-            entry["promotion_info_dto"] =
-                json!({"commission_rate": percent_string(item.commission_bps), "commission_type": "COMMON"});
+            if !st.sparse_convert {
+                entry["promotion_info_dto"] =
+                    json!({"commission_rate": percent_string(item.commission_bps), "commission_type": "COMMON"});
+            }
             results.push(entry);
             st.clicks.push(orders::Click {
                 seq,
@@ -510,8 +525,17 @@ impl TaobaoSim {
         if !(1..=100).contains(&page_size) {
             return Err(TopError::invalid("page_size"));
         }
-        let items: Vec<SimItem> =
-            catalog::search(Platform::Taobao, q).into_iter().filter(|i| i.commission_bps > 0).collect();
+        // An item link (or a bare item id) as `q` finds that item; a guess at the live behaviour, which accepts
+        // links in the search box.
+        let by_link = {
+            let st = lock(&self.inner.state);
+            materials::resolve(q, &st.issued).or_else(|| q.parse::<u64>().ok().filter(|_| q.len() >= 6))
+        };
+        let found = match by_link {
+            Some(id) => vec![catalog::item_by_id(Platform::Taobao, id)],
+            None => catalog::search(Platform::Taobao, q),
+        };
+        let items: Vec<SimItem> = found.into_iter().filter(|i| i.commission_bps > 0).collect();
         let skip = usize::try_from((page_no - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
         let page: Vec<&SimItem> = items.iter().skip(skip).take(usize::try_from(page_size).unwrap_or(100)).collect();
         let mut st = lock(&self.inner.state);
