@@ -140,13 +140,14 @@ pub async fn detail_page(
     let bal = &d.balance;
     let mut b = format!(
         "<div class=cards><div class=card><span>积分</span><b>{}</b></div><div class=card><span>转链</span><b>{}</b></div>\
-         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元）</h2><div class=cards id=balance>\
+         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元{}）</h2><div class=cards id=balance>\
          <div class=card><span>待结算</span><b>{}</b></div><div class=card><span>可提现</span><b>{}</b></div>\
          <div class=card><span>提现中</span><b>{}</b></div><div class=card><span>已提现</span><b>{}</b></div>\
          <div class=card><span>欠款</span><b>{}</b></div></div><h2>积分记录</h2>",
         m.points,
         m.conversions,
         m.groups,
+        if v.scope().is_some() { "，来自你的群" } else { "" },
         yuan(bal.pending),
         yuan(bal.available),
         yuan(bal.withdrawing),

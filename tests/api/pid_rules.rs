@@ -3,7 +3,7 @@
 
 use crate::admin_helpers::{AdminClient, add_user, partner_group};
 use crate::conversation::*;
-use crate::helpers::TestDb;
+use crate::helpers::{ROOM, TestDb};
 use dealbot::demo::{DEMO_JD_PID, DEMO_PDD_PID, DEMO_TAOBAO_PID};
 use dealbot::platform::Platform;
 use dealbot::store::pids::PidOwner;
@@ -39,24 +39,37 @@ async fn partners_are_refused_the_default_pids_in_chat_and_on_the_dashboard() {
         assert!(reply.contains("默认推广位，不能绑定"), "{platform}: {reply}");
         chat.advance_secs(61);
     }
-    // Dashboard API, for the partner's own record and for their group.
-    let mut li_client = AdminClient::new(app);
-    assert_eq!(li_client.login("li", PASSWORD).await.status(), StatusCode::SEE_OTHER);
-    for (platform, pid) in [("jd", DEMO_JD_PID), ("pdd", DEMO_PDD_PID), ("taobao", DEMO_TAOBAO_PID)] {
-        for path in [format!("/admin/api/partners/{li}/pids"), format!("/admin/api/groups/{li_group}/pids")] {
-            let (status, error) = bind_on_dashboard(&mut li_client, &path, platform, pid).await;
-            assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {platform}");
-            assert!(error.contains("默认推广位，不能绑定"), "{path} {platform}: {error}");
+    // Dashboard API, for each partner's own record and for their group.
+    let wang_group = app.store.ensure_group(crate::admin_helpers::robot_id(app), ROOM, true, 0).await.unwrap().id;
+    for (user, partner, group) in [("wang", wang, wang_group), ("li", li, li_group)] {
+        let mut client = AdminClient::new(app);
+        assert_eq!(client.login(user, PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        for (platform, pid) in [("jd", DEMO_JD_PID), ("pdd", DEMO_PDD_PID), ("taobao", DEMO_TAOBAO_PID)] {
+            for path in [format!("/admin/api/partners/{partner}/pids"), format!("/admin/api/groups/{group}/pids")] {
+                let (status, error) = bind_on_dashboard(&mut client, &path, platform, pid).await;
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{user} {path} {platform}");
+                assert!(error.contains("默认推广位，不能绑定"), "{user} {path} {platform}: {error}");
+            }
         }
     }
     for platform in Platform::ALL {
-        for owner in [PidOwner::Partner(wang), PidOwner::Partner(li), PidOwner::Group(li_group)] {
+        for owner in
+            [PidOwner::Partner(wang), PidOwner::Partner(li), PidOwner::Group(wang_group), PidOwner::Group(li_group)]
+        {
             assert_eq!(app.store.pid_of(platform, owner).await.unwrap(), None, "{platform:?} {owner:?}");
         }
     }
     // The robot still converts on the default.
     assert_eq!(chat.say(ALICE, "https://item.jd.com/100087654321.html").await.len(), 2);
     assert_eq!(app.store.recent_conversions(1).await.unwrap()[0].pid, DEMO_JD_PID);
+}
+
+#[tokio::test]
+async fn a_robots_own_default_pid_is_reserved_too_even_when_the_union_lists_it() {
+    let chat = Chat::with_owner_and(|s| s.robots[0].jd_pid = "3100000555".into()).await;
+    chat.app.sim.sims.jd.add_position(3100000555, "机器人默认");
+    let reply = chat.ask(OWNER, "#绑定推广位 京东 3100000555").await;
+    assert!(reply.contains("默认推广位，不能绑定"), "{reply}");
 }
 
 #[tokio::test]

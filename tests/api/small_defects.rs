@@ -155,6 +155,11 @@ async fn a_partner_sees_only_their_groups_part_of_a_shared_members_balance(db: T
             page.contains(&format!("<span>待结算</span><b>{shown}</b>")),
             "{user}: the 会员 page shows {shown}: {page}"
         );
+        assert_eq!(
+            page.contains("返利余额（元，来自你的群）"),
+            user != "boss",
+            "{user}: the page says whose part it is"
+        );
     }
 }
 

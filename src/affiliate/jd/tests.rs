@@ -299,3 +299,22 @@ async fn bad_attribution_is_refused_or_dropped() {
     let unconfigured = JdClient::new(JdSettings::default(), reqwest::Client::new());
     assert!(matches!(unconfigured.convert(&r, &attr(None)).await, Err(AffiliateError::NotConfigured(Platform::Jd))));
 }
+
+#[tokio::test]
+async fn http_429_is_throttling() {
+    let (sim, client) = setup().await;
+    sim.inject(JdFault::HttpStatus(429), 10);
+    let e = client.search("抽纸", 1, 10).await.unwrap_err();
+    assert!(matches!(e, AffiliateError::RateLimited { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_accounts_positions_are_found_across_pages() {
+    let (sim, client) = setup().await;
+    for id in 0..150 {
+        sim.add_position(3_300_000_000 + id, "聊天推广位");
+    }
+    assert!(client.owns_position(3_300_000_149).await.unwrap(), "on the second page");
+    assert!(!client.owns_position(3_399_999_999).await.unwrap());
+    assert_eq!(sim.calls("jd.union.open.position.query"), 4);
+}

@@ -318,3 +318,11 @@ async fn unknown_materials_are_not_found_and_items_without_commission_say_so() {
     let unconfigured = TaobaoClient::new(TaobaoSettings::default(), reqwest::Client::new());
     assert!(matches!(unconfigured.convert(&r, &attr(None, None)).await, Err(AffiliateError::NotConfigured(_))));
 }
+
+#[tokio::test]
+async fn http_429_is_throttling() {
+    let (sim, client, _) = setup().await;
+    sim.inject(TaobaoFault::HttpStatus(429), 10);
+    let e = client.search("抽纸", 1, 10).await.unwrap_err();
+    assert!(matches!(e, AffiliateError::RateLimited { .. }), "{e:?}");
+}
