@@ -68,6 +68,15 @@ pub fn settings_for_simulators(
     s
 }
 
+/// The demo operator's union accounts list the default PIDs and eight more of each platform (`…02` to `…09`), so
+/// that `#绑定推广位` can be tried in the playground (a PID outside the account is refused).
+pub fn seed_union_accounts(sims: &Simulators) {
+    for n in 1..=9_u64 {
+        sims.pdd.add_pid(&format!("9000001_10000000{n}"), &format!("推广位{n}"));
+        sims.jd.add_position(3_100_000_000 + n, &format!("聊天推广位{n}"));
+    }
+}
+
 pub fn random_secret() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
@@ -81,6 +90,7 @@ pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
     let sim_base = format!("{base}/sim");
     let sims = Simulators::new(&SimCredentials::default(), &sim_base);
     sims.pdd.set_require_member_auth(false);
+    seed_union_accounts(&sims);
     let secret = random_secret();
     let db = format!("sqlite://{}", data_dir.join("dealbot.db").display());
     let mut settings = settings_for_simulators(&sim_base, &base, &db, &secret);
