@@ -46,7 +46,7 @@ pub(super) fn router(sims: Simulators, after_advance: Option<AfterAdvance>) -> R
 pub struct Purchase {
     /// `pdd`, `jd` or `taobao`.
     pub platform: &'static str,
-    /// The union's order key (`order_sn`, `orderId`, `trade_id`).
+    /// The union's order key (`order_sn`, the JD row `id`, `trade_id`).
     pub order: String,
 }
 

@@ -185,7 +185,7 @@ impl JdSim {
 
     /// A buyer pays through the promotion link found in `text` (a `u.jd.com` short link or a `union-click` URL
     /// this simulator issued), now: one more order of that conversion, paid at once and finished a day later.
-    /// Returns the order's `orderId`, or `None` when `text` holds no link of this simulator.
+    /// Returns the order row's `id` (its key), or `None` when `text` holds no link of this simulator.
     pub fn buy(&self, text: &str) -> Option<String> {
         let mut st = lock(&self.inner.state);
         let index = link_codes(text).find_map(|code| st.links.get(code).copied())?;
@@ -194,10 +194,9 @@ impl JdSim {
         click.seq = st.seq;
         click.at = self.inner.clock.now();
         click.bought = true;
-        let order_id = orders::row_at(&click, click.at, &self.inner.cdn_base, orders::Settlement::Monthly)
-            .and_then(|row| row.json.get("orderId").map(Value::to_string))?;
+        let row = orders::row_at(&click, click.at, &self.inner.cdn_base, orders::Settlement::Monthly)?;
         st.clicks.push(click);
-        Some(order_id)
+        Some(row.id.to_string())
     }
 
     /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
