@@ -334,3 +334,75 @@ async fn over_http_alone_a_demo_order_settles_and_a_restart_keeps_the_login_and_
     let offset = std::fs::read_to_string(data.join(dealbot::demo::UNION_CLOCK_FILE)).unwrap();
     assert_eq!(offset.trim(), (30 * 86_400).to_string());
 }
+
+/// 下单 at each union: a member converts a link of each platform; a buyer pays through each of the robot's replies;
+/// 30 days later the real sync has every order settled, attributed to the member, and the rebate available.
+#[tokio::test]
+async fn a_buyer_paying_through_the_robots_reply_makes_one_order_at_each_union_that_settles() {
+    use crate::helpers::{ROOM, TestApp, TestDb};
+    use dealbot::orders::sync::OrderSync;
+    use dealbot::platform::Platform;
+    use dealbot::store::ledger::AccountKind;
+
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        s.affiliate.jd.qps = 1_000;
+        s.affiliate.taobao.qps = 1_000;
+    })
+    .await;
+    let sims = &app.sim.sims;
+    sims.pdd.set_require_member_auth(false);
+    sims.jd.set_automatic_orders(false);
+    sims.taobao.set_automatic_orders(false);
+    sims.jd.set_settlement(dealbot::sim::jd::Settlement::AfterDays(7));
+    let (wxid, nick) = ("wxid_demo_buyer", "阿买");
+    let links = [
+        (Platform::Pdd, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723"),
+        (Platform::Jd, JD_LINK),
+        (Platform::Taobao, "￥Rt7bQm2XzPa￥"),
+    ];
+    for (platform, link) in links {
+        let sent_before = sims.gewe.sent().len();
+        sims.gewe.deliver_text(ROOM, wxid, nick, link).await.unwrap();
+        let reply = eventually("the robot's promotion", Duration::from_secs(60), || async {
+            sims.gewe.sent().into_iter().skip(sent_before).find(|s| s.content.contains(nick)).map(|s| s.content)
+        })
+        .await;
+        let bought = sims.buy(&reply).unwrap_or_else(|| panic!("no union link in {reply}"));
+        assert_eq!(bought.platform, platform.code(), "{reply}");
+    }
+    assert_eq!(sims.buy("https://u.jd.com/NotOurs 和 ￥NotAToken1￥"), None);
+
+    let sync_all = || async {
+        for platform in Platform::ALL {
+            let settings = &app.engine.settings;
+            let sync =
+                OrderSync::for_platform(&app.store, &app.engine.affiliates, platform, settings, &app.clock).unwrap();
+            let lease = sync.lease("test");
+            assert!(lease.acquire().await.unwrap());
+            sync.run(&lease).await.unwrap();
+            lease.release().await.unwrap();
+        }
+    };
+    let orders = |platform| app.store.orders_modified_between(platform, 0, i64::MAX);
+    // Paid now: dealbot reads them as paid.
+    sync_all().await;
+    for platform in Platform::ALL {
+        let o = orders(platform).await.unwrap();
+        assert_eq!(o.len(), 1, "{platform}: one order per 下单");
+        assert_eq!(o[0].lifecycle, dealbot::order::Lifecycle::Paid, "{platform}");
+    }
+    let by = Duration::from_secs(30 * 86_400);
+    sims.advance_unions(by);
+    app.clock.advance_ms(i64::try_from(by.as_millis()).unwrap());
+    sync_all().await;
+    for platform in Platform::ALL {
+        let o = orders(platform).await.unwrap();
+        assert_eq!(o.len(), 1, "{platform}: one order per 下单");
+        assert_eq!(o[0].lifecycle, dealbot::order::Lifecycle::Settled, "{platform}");
+        assert_eq!(o[0].attribution.member_id, app.store.member_id(wxid).await.unwrap(), "{platform}");
+    }
+    let member = app.store.member_id(wxid).await.unwrap().unwrap();
+    let balance = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
+    assert_eq!(balance.pending, 0);
+    assert!(balance.available > 0);
+}
