@@ -71,6 +71,8 @@
   let myWxid = '';
   let groupInfo = { name: '省钱福利群', memberCount: 0 };
   const entries = [];
+  // Robot messages a buyer has paid through (their 下单 stays pressed when the room is shown again).
+  const bought = new Set();
   let after = 0;
   let lastShownAt = 0;
   let waitingSince = 0;
@@ -259,8 +261,9 @@
       body.append(bubble);
     }
     if (entry.from === 'bot' && PROMOTION.test(entry.text + (entry.link ? ` ${entry.link.url}` : ''))) {
-      const buy = el('button', 'buy', '下单');
+      const buy = el('button', 'buy', bought.has(entry.seq) ? '已下单' : '下单');
       buy.type = 'button';
+      buy.disabled = bought.has(entry.seq);
       buy.dataset.seq = entry.seq;
       buy.title = '模拟一位买家通过这个推广链接付款';
       buy.addEventListener('click', () => order(entry.seq, buy));
@@ -277,6 +280,7 @@
     button.disabled = true;
     const answer = await action('order', { seq });
     if (answer) {
+      bought.add(seq);
       button.textContent = '已下单';
       const names = { jd: '京东', pdd: '拼多多', taobao: '淘宝' };
       showToast(`买家已付款：${names[answer.platform] || answer.platform}订单 ${answer.order}。点「快进」让订单收货、结算`);
@@ -355,6 +359,7 @@
       setStatus(page.connected ? '' : 'dealbot 还没有连上：模拟网关没有设置回调地址，消息只会显示在这里。');
       if (page.reset) {
         entries.length = 0;
+        bought.clear();
         rerender();
       }
       const stick = nearEnd();

@@ -219,6 +219,11 @@ async fn browser_flow(demo: &Demo) -> (String, String) {
     })
     .await;
     assert!(bubbles(&b).await.iter().all(|t| !t.contains(JD_LINK)), "the group's messages stay in the group");
+    if let Ok(dir) = std::env::var("DEALBOT_SCREENSHOT_DIR") {
+        std::fs::write(Path::new(&dir).join("playground-private.png"), b.screenshot().await).unwrap();
+        b.click("#rooms button[data-room='45810326871@chatroom']").await;
+        std::fs::write(Path::new(&dir).join("playground.png"), b.screenshot().await).unwrap();
+    }
 
     // 概览 shows the settled commission of today.
     b.goto(&format!("{}/admin", demo.base)).await;
