@@ -118,11 +118,21 @@ impl SyncNow {
 }
 
 /// The background sync of one platform: every interval (or when [`SyncNow`] wakes it), when this instance holds
-/// (or takes) the lease, a run from the cursor. Errors are logged and the next run retries.
-pub async fn worker(sync: OrderSync, holder: String, now: SyncNow, mut shutdown: watch::Receiver<bool>) {
+/// (or takes) the lease, a run from the cursor. Errors are logged and the next run retries. `now` knows of the
+/// worker from this call on, before it is first polled.
+pub fn worker(
+    sync: OrderSync,
+    holder: String,
+    now: SyncNow,
+    shutdown: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send {
+    now.slot(sync.platform()).running.store(true, Ordering::SeqCst);
+    run_worker(sync, holder, now, shutdown)
+}
+
+async fn run_worker(sync: OrderSync, holder: String, now: SyncNow, mut shutdown: watch::Receiver<bool>) {
     let lease = sync.lease(&holder);
     let slot = now.slot(sync.platform());
-    slot.running.store(true, Ordering::SeqCst);
     loop {
         match lease.acquire().await {
             Ok(true) => match sync.run(&lease).await {
