@@ -40,8 +40,13 @@ pub struct AdminClient {
 
 impl AdminClient {
     pub fn new(app: &TestApp) -> AdminClient {
+        AdminClient::at(&app.base)
+    }
+
+    /// A client of the dealbot at `base` (e.g. a demo started as a process).
+    pub fn at(base: &str) -> AdminClient {
         let http = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        AdminClient { base: app.base.clone(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
+        AdminClient { base: base.to_string(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
     }
 
     fn cookie_header(&self) -> String {

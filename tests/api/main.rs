@@ -47,6 +47,7 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod demo;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;

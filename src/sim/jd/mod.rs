@@ -17,7 +17,7 @@ mod orders;
 #[cfg(test)]
 mod tests;
 
-pub use orders::UNION_ID;
+pub use orders::{Settlement, UNION_ID};
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
@@ -82,6 +82,9 @@ struct Inner {
     max_skew_secs: AtomicI64,
     /// Extra latency of every `order.row.query` answer.
     order_delay_ms: AtomicU64,
+    /// Whether every conversion makes an order by itself (else only [`JdSim::buy`] does).
+    automatic_orders: AtomicBool,
+    settlement: Mutex<orders::Settlement>,
     state: Mutex<SimState>,
 }
 
@@ -90,6 +93,8 @@ struct SimState {
     seq: u64,
     /// Short codes and click tokens issued by conversions → sku.
     issued: HashMap<String, u64>,
+    /// Short codes and click tokens → the conversion (index in `clicks`) they came from.
+    links: HashMap<String, usize>,
     clicks: Vec<orders::Click>,
     /// The account's placements (positionId, name), as `position.query` lists them.
     positions: Vec<(u64, String)>,
@@ -126,6 +131,8 @@ impl JdSim {
                 bysubunionid_allowed: AtomicBool::new(true),
                 max_skew_secs: AtomicI64::new(600),
                 order_delay_ms: AtomicU64::new(0),
+                automatic_orders: AtomicBool::new(true),
+                settlement: Mutex::new(orders::Settlement::Monthly),
                 state: Mutex::new(SimState::default()),
             }),
         }
@@ -169,6 +176,33 @@ impl JdSim {
     /// Answers every `order.row.query` this much later (a slow union, for interrupting a sync mid-way).
     pub fn set_order_delay(&self, delay: Duration) {
         self.inner.order_delay_ms.store(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
+    }
+
+    /// Whether every conversion makes an order a few minutes later by itself (default), or only buyers who pay
+    /// through a link on purpose ([`JdSim::buy`]) make orders.
+    pub fn set_automatic_orders(&self, on: bool) {
+        self.inner.automatic_orders.store(on, Ordering::SeqCst);
+    }
+
+    /// When finished orders settle (default: the 20th of the following month).
+    pub fn set_settlement(&self, settlement: orders::Settlement) {
+        *lock(&self.inner.settlement) = settlement;
+    }
+
+    /// A buyer pays through the promotion link found in `text` (a `u.jd.com` short link or a `union-click` URL
+    /// this simulator issued), now: one more order of that conversion, paid at once and finished a day later.
+    /// Returns the order row's `id` (its key), or `None` when `text` holds no link of this simulator.
+    pub fn buy(&self, text: &str) -> Option<String> {
+        let mut st = lock(&self.inner.state);
+        let index = link_codes(text).find_map(|code| st.links.get(code).copied())?;
+        let mut click = st.clicks.get(index)?.clone();
+        st.seq += 1;
+        click.seq = st.seq;
+        click.at = self.inner.clock.now();
+        click.bought = true;
+        let row = orders::row_at(&click, click.at, &self.inner.cdn_base, orders::Settlement::Monthly)?;
+        st.clicks.push(click);
+        Some(row.id.to_string())
     }
 
     /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
@@ -327,6 +361,9 @@ impl JdSim {
         let p = token(&[&seed[..], &[b"click"]].concat(), 32);
         st.issued.insert(code.clone(), sku);
         st.issued.insert(p.clone(), sku);
+        let index = st.clicks.len();
+        st.links.insert(code.clone(), index);
+        st.links.insert(p.clone(), index);
         st.clicks.push(orders::Click {
             seq,
             at: self.inner.clock.now(),
@@ -334,6 +371,7 @@ impl JdSim {
             position_id,
             site_id,
             sub_union_id: sub_union_id.clone(),
+            bought: false,
         });
         drop(st);
 
@@ -501,9 +539,12 @@ impl JdSim {
         }
         let now = self.inner.clock.now();
         let clicks = lock(&self.inner.state).clicks.clone();
+        let automatic = self.inner.automatic_orders.load(Ordering::SeqCst);
+        let settlement = *lock(&self.inner.settlement);
         let mut rows: Vec<(i64, orders::Row)> = clicks
             .iter()
-            .filter_map(|c| orders::row_at(c, now, &self.inner.cdn_base))
+            .filter(|c| automatic || c.bought)
+            .filter_map(|c| orders::row_at(c, now, &self.inner.cdn_base, settlement))
             .filter_map(|row| {
                 let t = match kind {
                     1 => Some(row.order_time),
@@ -552,6 +593,19 @@ impl JdSim {
         };
         json_body(&body)
     }
+}
+
+/// The codes of the JD promotion links in `text`: `u.jd.com/<code>` and `union-click.jd.com/jdc?…p=<token>`.
+fn link_codes(text: &str) -> impl Iterator<Item = &str> {
+    let short = text.split("u.jd.com/").skip(1);
+    let click = text.split("union-click.jd.com/jdc?").skip(1).filter_map(|rest| {
+        let query = rest.split(|c: char| c.is_whitespace() || c == '#').next().unwrap_or_default();
+        query.split('&').find_map(|kv| kv.strip_prefix("p="))
+    });
+    short
+        .map(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default())
+        .chain(click.map(|p| p.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default()))
+        .filter(|code| !code.is_empty())
 }
 
 async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Bytes) -> Response {

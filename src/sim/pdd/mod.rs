@@ -421,6 +421,12 @@ impl PddSim {
         self.state().generate_orders(count, secs(spread))
     }
 
+    /// A buyer pays now through the promotion link found in `text` (one this simulator issued): one order of that
+    /// conversion that settles. Returns its `order_sn`, or `None` when `text` holds no link of this simulator.
+    pub fn buy(&self, text: &str) -> Option<String> {
+        self.state().buy(text)
+    }
+
     /// From `at` (unix seconds, the business clock) on, the order is in `status` (`order_status` 0–5 or 10), its
     /// `order_modify_at` = `at`. False for an unknown order, status or a time before payment.
     pub fn set_order_status(&self, order_sn: &str, status: i64, at: i64) -> bool {
@@ -545,12 +551,15 @@ fn json_text(text: String) -> Response {
 }
 
 fn convert(s: &mut State, item: SimItem, pid: &str, custom: Option<&str>) -> Value {
+    let links = s.issue_links(&item, pid, custom).to_json();
+    let urls = links.as_object().into_iter().flat_map(|o| o.values()).filter_map(Value::as_str);
     s.orders.conversions.push(orders::ConversionRecord {
         pid: pid.to_string(),
         custom: custom.map(str::to_string),
         goods_sign: item.goods_sign.clone(),
+        links: urls.filter(|u| u.starts_with("http")).map(str::to_string).collect(),
     });
-    s.issue_links(&item, pid, custom).to_json()
+    links
 }
 
 fn zs_unit_url_gen(s: &mut State, p: &Params) -> Result<Value, ApiError> {
