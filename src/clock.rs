@@ -23,6 +23,11 @@ impl Clock {
         self.now_ms().div_euclid(1000)
     }
 
+    /// How far this clock is ahead of the system time, milliseconds.
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::Relaxed)
+    }
+
     /// Moves this clock (and every clone of it) forward.
     pub fn advance_ms(&self, ms: i64) {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);

@@ -3,14 +3,51 @@
 //! The demo listens on one port: dealbot's own routes plus every simulator under `/sim`. The simulated GeWe
 //! gateway posts callbacks to dealbot's webhook and dealbot sends its replies back through the simulated
 //! gateway's API, so the playground page exercises the real path end to end.
+//!
+//! The data folder keeps the database, the dashboard login ([`DASHBOARD_LOGIN_FILE`], 0600) and how far 快进 has
+//! moved the unions' time ([`UNION_CLOCK_FILE`]), so a restart finds everything as it was. 快进 moves the unions'
+//! clocks and the clock of dealbot's order sync (the unions' "now": sync windows, JD's settlement date); chat and
+//! dashboard keep the real time, so a demo order shows on today's 概览 once it has settled.
 
+use crate::clock::Clock;
 use crate::config::{ResolveOverride, RobotSettings, Secret, Settings};
 use crate::engine::Engine;
-use crate::sim::gewe::{PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, playground_wxid};
+use crate::orders::SyncNow;
+use crate::sim::gewe::{PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, PLAYGROUND_SOURCE_ROOM, playground_wxid};
+use crate::sim::world::AfterAdvance;
 use crate::sim::{SimCredentials, Simulators};
 use crate::startup::{Application, Extras, StartupError};
-use std::path::Path;
+use crate::store::Store;
+use rand::Rng;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// The dashboard login of a data folder: `{"user": …, "password": …}`, readable by the owner only.
+pub const DASHBOARD_LOGIN_FILE: &str = "dashboard-login.json";
+/// Seconds 快进 has moved the unions' clocks, as text.
+pub const UNION_CLOCK_FILE: &str = "union-clock-offset";
+/// The dashboard user the demo creates.
+pub const DASHBOARD_USER: &str = "admin";
+/// Days after completion a demo JD order settles (JD itself pays on the 20th of the following month).
+pub const DEMO_JD_SETTLEMENT_DAYS: u32 = 7;
+/// Longest wait for the order sync after 快进.
+const SYNC_PATIENCE: Duration = Duration::from_secs(120);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("data folder: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{path} is not a valid dashboard login: {error}")]
+    LoginFile { path: PathBuf, error: serde_json::Error },
+    #[error("dashboard user: {0}")]
+    User(String),
+}
 
 /// Demo PIDs (推广位) the simulated platforms accept.
 pub const DEMO_PDD_PID: &str = "9000001_100000001";
@@ -70,37 +107,167 @@ pub fn settings_for_simulators(
     s
 }
 
+/// The demo operator's union accounts list the default PIDs and eight more of each platform (`…02` to `…09`), so
+/// that `#绑定推广位` can be tried in the playground (a PID outside the account is refused).
+pub fn seed_union_accounts(sims: &Simulators) {
+    for n in 1..=9_u64 {
+        sims.pdd.add_pid(&format!("9000001_10000000{n}"), &format!("推广位{n}"));
+        sims.jd.add_position(3_100_000_000 + n, &format!("聊天推广位{n}"));
+    }
+}
+
 pub fn random_secret() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
 /// Runs the demo until Ctrl-C.
-pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
+pub async fn run(port: u16, data_dir: &Path) -> Result<(), DemoError> {
     std::fs::create_dir_all(data_dir)?;
-    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(StartupError::from)?;
     let port = listener.local_addr()?.port();
     let base = format!("http://localhost:{port}");
     let sim_base = format!("{base}/sim");
     let sims = Simulators::new(&SimCredentials::default(), &sim_base);
     sims.pdd.set_require_member_auth(false);
+    seed_union_accounts(&sims);
+    // Orders come from the playground's 下单, and settle within the reach of one 快进.
+    sims.jd.set_automatic_orders(false);
+    sims.taobao.set_automatic_orders(false);
+    sims.jd.set_settlement(crate::sim::jd::Settlement::AfterDays(DEMO_JD_SETTLEMENT_DAYS));
+    sims.gewe.set_dashboard_url(Some("/admin"));
+    let union_clock = UnionClock::load(data_dir)?;
+    sims.advance_unions(Duration::from_secs(union_clock.offset_secs()));
+    let sync_now = SyncNow::default();
     let secret = random_secret();
     let db = format!("sqlite://{}", data_dir.join("dealbot.db").display());
     let mut settings = settings_for_simulators(&sim_base, &base, &db, &secret);
     let admin_token = random_secret();
     settings.admin.api_token = Secret::new(admin_token.clone());
+    // The unions are local: 快进 reads weeks of order windows at once.
+    settings.affiliate.pdd.qps = 1_000;
+    settings.affiliate.jd.qps = 1_000;
+    settings.affiliate.taobao.qps = 1_000;
     sims.gewe.set_callback_url(&format!("http://127.0.0.1:{port}/webhook/gewe/demo/{secret}"));
+    let orders_clock = union_clock.clock.clone();
+    let after_advance = union_clock.after_advance(&sync_now);
     let extras = Extras {
-        router: Some(axum::Router::new().nest("/sim", sims.router())),
+        router: Some(axum::Router::new().nest("/sim", sims.router_with(Some(after_advance)))),
         playground_url: Some(format!("{sim_base}/gewe/playground")),
         clock: None,
+        orders_clock: Some(orders_clock),
+        sync_now: Some(sync_now),
     };
     let app = Application::build_with_listener(settings, listener, extras).await?;
     prepare_playground(&app.engine).await?;
+    let login = dashboard_login(&app.engine.store, data_dir).await?;
     sims.gewe.add_member(PLAYGROUND_ROOM, &playground_wxid(PLAYGROUND_OWNER_NICKNAME), PLAYGROUND_OWNER_NICKNAME);
     println!("dealbot demo is ready: open http://localhost:{port}/playground");
+    println!("dashboard: http://localhost:{port}/admin user: {} password: {}", login.user, login.password);
     println!("admin API token for this run: {admin_token} (e.g. GET /auth/pdd/status with Authorization: Bearer …)");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// The dashboard login of the demo.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct DashboardLogin {
+    pub user: String,
+    pub password: String,
+}
+
+/// The data folder's dashboard login: read from [`DASHBOARD_LOGIN_FILE`], or made up and written there (0600) on
+/// the first start; the admin account is created, or its password set, to match.
+pub async fn dashboard_login(store: &Store, data_dir: &Path) -> Result<DashboardLogin, DemoError> {
+    let path = data_dir.join(DASHBOARD_LOGIN_FILE);
+    let login = match std::fs::read(&path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).map_err(|e| DemoError::LoginFile { path: path.clone(), error: e })?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let password: String =
+                rand::rng().sample_iter(rand::distr::Alphanumeric).take(20).map(char::from).collect();
+            let login = DashboardLogin { user: DASHBOARD_USER.to_string(), password };
+            let json = serde_json::to_vec(&login).map_err(|e| DemoError::LoginFile { path: path.clone(), error: e })?;
+            write_private(&path, &json)?;
+            login
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = crate::store::now_ms();
+    match store.user_by_name(&login.user).await? {
+        None => {
+            let role = crate::store::users::Role::Admin;
+            crate::admin::settings::add_user(store, &login.user, &login.password, role, None, now)
+                .await
+                .map_err(|e| DemoError::User(e.to_string()))?;
+        }
+        Some(user) => {
+            let matches =
+                crate::admin::password::verify_async(login.password.clone(), Some(user.password_hash.clone())).await;
+            if !matches {
+                let hash = crate::admin::password::hash_async(login.password.clone())
+                    .await
+                    .map_err(|e| DemoError::User(e.to_string()))?;
+                store.set_user_password(user.id, &hash, now).await?;
+            }
+        }
+    }
+    Ok(login)
+}
+
+/// Writes a new file readable and writable by the owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// How far 快进 has moved the unions' time, kept in the data folder; `clock` is the order sync's clock.
+struct UnionClock {
+    path: PathBuf,
+    clock: Clock,
+}
+
+impl UnionClock {
+    fn load(data_dir: &Path) -> std::io::Result<UnionClock> {
+        let path = data_dir.join(UNION_CLOCK_FILE);
+        let offset = match std::fs::read_to_string(&path) {
+            Ok(text) => text.trim().parse::<u64>().unwrap_or(0),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(e),
+        };
+        let clock = Clock::system();
+        clock.advance_ms(i64::try_from(offset.saturating_mul(1000)).unwrap_or(0));
+        Ok(UnionClock { path, clock })
+    }
+
+    fn offset_secs(&self) -> u64 {
+        u64::try_from(self.clock.offset_ms().div_euclid(1000)).unwrap_or(0)
+    }
+
+    /// 快进's second half: the order sync's clock moves as the unions' did, the offset is kept, and the syncs run
+    /// up to the new time.
+    fn after_advance(self, sync_now: &SyncNow) -> AfterAdvance {
+        let this = Arc::new(self);
+        let sync_now = sync_now.clone();
+        Arc::new(move |by: Duration| {
+            let this = this.clone();
+            let sync_now = sync_now.clone();
+            Box::pin(async move {
+                this.clock.advance_ms(i64::try_from(by.as_millis()).unwrap_or(0));
+                if let Err(e) = std::fs::write(&this.path, this.offset_secs().to_string()) {
+                    tracing::warn!(error = %e, "cannot keep the union clock offset");
+                }
+                let synced =
+                    sync_now.sync_until(this.clock.now_secs(), SYNC_PATIENCE).await.map_err(|e| e.to_string())?;
+                let platforms: Vec<&str> = synced.iter().map(|p| p.code()).collect();
+                Ok(serde_json::json!({ "platforms": platforms }))
+            })
+        })
+    }
 }
 
 /// Makes the playground's owner identity ([`PLAYGROUND_OWNER_NICKNAME`]) the owner (partner) of the playground
@@ -111,6 +278,7 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
     let store = &engine.store;
     let partner = store.ensure_partner(&owner, PLAYGROUND_OWNER_NICKNAME, now).await?;
     for robot in engine.robots.values() {
+        store.ensure_group(robot.id, PLAYGROUND_SOURCE_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
         let group =
             store.ensure_group(robot.id, PLAYGROUND_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
         store.touch_member(&owner, Some(PLAYGROUND_OWNER_NICKNAME), Some(group.id), now).await?;

@@ -45,6 +45,10 @@ pub struct Extras {
     pub playground_url: Option<String>,
     /// The clock (tests move it).
     pub clock: Option<Clock>,
+    /// The clock of the order sync, when it runs apart from `clock` (the demo's 快进 moves only the unions' time).
+    pub orders_clock: Option<Clock>,
+    /// Wakes the order sync workers ahead of their schedule.
+    pub sync_now: Option<orders::SyncNow>,
 }
 
 /// Stops a running [`Application`].
@@ -151,9 +155,14 @@ impl Application {
         }
         if settings.orders.enabled {
             let holder = Lease::random_holder();
+            let orders_clock = extras.orders_clock.unwrap_or_else(|| clock.clone());
+            let sync_now = extras.sync_now.unwrap_or_default();
             for platform in Platform::ALL {
-                if let Ok(sync) = OrderSync::for_platform(&store, &engine.affiliates, platform, &settings, &clock) {
-                    workers.push(tokio::spawn(orders::worker(sync, holder.clone(), shutdown_rx.clone())));
+                if let Ok(sync) =
+                    OrderSync::for_platform(&store, &engine.affiliates, platform, &settings, &orders_clock)
+                {
+                    let worker = orders::worker(sync, holder.clone(), sync_now.clone(), shutdown_rx.clone());
+                    workers.push(tokio::spawn(worker));
                 }
             }
         }

@@ -41,6 +41,8 @@ pub struct Metrics {
     /// Product-photo fetches by outcome (`ok` or a `FetchError` kind); cache hits are not counted.
     pub photo_fetches: Family<ResultLabel, Counter>,
     pub photo_fetch_seconds: Histogram,
+    /// Groups read from the database (the engine's group cache missed).
+    pub group_loads: Counter,
 }
 
 impl Default for Metrics {
@@ -66,6 +68,7 @@ impl Metrics {
         let group_queues = Gauge::default();
         let photo_fetches = Family::<ResultLabel, Counter>::default();
         let photo_fetch_seconds = Histogram::new(exponential_buckets(0.002, 2.0, 14));
+        let group_loads = Counter::default();
         r.register("messages_in", "Webhook deliveries by outcome", messages_in.clone());
         r.register("replies_queued", "Replies written to the outbox", replies_queued.clone());
         r.register("replies_sent", "Outbox rows delivered to the gateway", replies_sent.clone());
@@ -84,6 +87,7 @@ impl Metrics {
             "Product-photo fetch, decode and resize latency",
             photo_fetch_seconds.clone(),
         );
+        r.register("group_loads", "Groups read from the database (group cache misses)", group_loads.clone());
         Metrics {
             registry: Arc::new(r),
             messages_in,
@@ -100,6 +104,7 @@ impl Metrics {
             group_queues,
             photo_fetches,
             photo_fetch_seconds,
+            group_loads,
         }
     }
 

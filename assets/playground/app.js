@@ -26,6 +26,15 @@
     { label: '我的', text: '我的' },
     { label: '帮助', text: '帮助' },
   ];
+  // Money commands: they answer in private chat only.
+  const PRIVATE_SAMPLES = [
+    { label: '我的', text: '我的' },
+    { label: '订单', text: '订单' },
+    { label: '提现 1', text: '提现 1' },
+    { label: '帮助', text: '帮助' },
+  ];
+  const GROUP_ROOM = '45810326871@chatroom';
+  const PRIVATE_ROOM = 'private';
   // Owner commands; those without arguments make the robot ask for them.
   const OWNER_SAMPLES = [
     { label: '#帮助', text: '#帮助' },
@@ -57,6 +66,13 @@
   let asOwner = localStorage.getItem('pg.owner') === '1';
   let me = asOwner ? owner.nickname : member;
   let bot = { nickname: '省钱小助手', wxid: '' };
+  let rooms = [{ room: GROUP_ROOM, name: '省钱福利群' }];
+  let room = localStorage.getItem('pg.room') || GROUP_ROOM;
+  let myWxid = '';
+  let groupInfo = { name: '省钱福利群', memberCount: 0 };
+  const entries = [];
+  // Robot messages a buyer has paid through (their 下单 stays pressed when the room is shown again).
+  const bought = new Set();
   let after = 0;
   let lastShownAt = 0;
   let waitingSince = 0;
@@ -77,6 +93,70 @@
     localStorage.setItem('pg.nickname', member);
     localStorage.setItem('pg.owner', asOwner ? '1' : '0');
     showSamples();
+    loadRooms();
+  }
+
+  // The rooms, and the wxid of the current identity (the peer of its private chat).
+  async function loadRooms() {
+    try {
+      const r = await fetch(`${BASE}/rooms?nickname=${encodeURIComponent(me)}`, { cache: 'no-store' });
+      if (!r.ok) return;
+      rooms = await r.json();
+      const mine = rooms.find((x) => x.room === PRIVATE_ROOM);
+      myWxid = (mine && mine.peer) || '';
+      if (!rooms.some((x) => x.room === room)) room = GROUP_ROOM;
+      showRooms();
+      rerender();
+    } catch (e) {
+      // The poll reports connection problems.
+    }
+  }
+
+  function showRooms() {
+    const nav = $('rooms');
+    nav.replaceChildren();
+    for (const x of rooms) {
+      const tab = el('button', x.room === room ? 'room active' : 'room', x.name);
+      tab.type = 'button';
+      tab.setAttribute('role', 'tab');
+      tab.setAttribute('aria-selected', x.room === room ? 'true' : 'false');
+      tab.dataset.room = x.room;
+      tab.addEventListener('click', () => {
+        room = x.room;
+        localStorage.setItem('pg.room', room);
+        showRooms();
+        showSamples();
+        rerender();
+      });
+      nav.append(tab);
+    }
+    showTitle();
+  }
+
+  function showTitle() {
+    const current = rooms.find((x) => x.room === room);
+    if (room === PRIVATE_ROOM) {
+      $('room-name').textContent = `${bot.nickname}（私聊）`;
+      $('member-count').textContent = '';
+    } else if (room === GROUP_ROOM) {
+      $('room-name').textContent = groupInfo.name;
+      $('member-count').textContent = groupInfo.memberCount ? `(${groupInfo.memberCount})` : '';
+    } else {
+      $('room-name').textContent = current ? current.name : room;
+      $('member-count').textContent = '';
+    }
+  }
+
+  function visible(entry) {
+    if (entry.room !== room) return false;
+    return room !== PRIVATE_ROOM || entry.peer === myWxid;
+  }
+
+  function rerender() {
+    log.querySelectorAll('.msg, .sys, .time').forEach((n) => n.remove());
+    lastShownAt = 0;
+    for (const entry of entries) if (visible(entry)) render(entry);
+    scrollToEnd(true);
   }
 
   function showToast(message) {
@@ -180,8 +260,64 @@
       bubble.append(richText(entry.text));
       body.append(bubble);
     }
+    if (entry.from === 'bot' && PROMOTION.test(entry.text + (entry.link ? ` ${entry.link.url}` : ''))) {
+      const buy = el('button', 'buy', bought.has(entry.seq) ? '已下单' : '下单');
+      buy.type = 'button';
+      buy.disabled = bought.has(entry.seq);
+      buy.dataset.seq = entry.seq;
+      buy.title = '模拟一位买家通过这个推广链接付款';
+      buy.addEventListener('click', () => order(entry.seq, buy));
+      body.append(buy);
+    }
     row.append(avatar(entry), body);
     log.append(row);
+  }
+
+  // A union link or 淘口令 in a robot message: a promotion a buyer can pay through.
+  const PROMOTION = /https?:\/\/|￥[^￥\s]{6,}￥/;
+
+  async function order(seq, button) {
+    button.disabled = true;
+    const answer = await action('order', { seq });
+    if (answer) {
+      bought.add(seq);
+      button.textContent = '已下单';
+      const names = { jd: '京东', pdd: '拼多多', taobao: '淘宝' };
+      showToast(`买家已付款：${names[answer.platform] || answer.platform}订单 ${answer.order}。点「快进」让订单收货、结算`);
+    } else {
+      button.disabled = false;
+    }
+  }
+
+  async function advance(days, button) {
+    button.disabled = true;
+    setStatus(`快进 ${days} 天：联盟的时间前进，dealbot 正在同步订单…`);
+    const answer = await action('advance', { days });
+    button.disabled = false;
+    setStatus('');
+    if (answer) showToast(`已快进 ${days} 天，订单已同步。到「私聊」发「我的」看返利，到管理后台看佣金`);
+  }
+
+  // POSTs to the playground; the answer, or null after showing its error.
+  async function action(path, payload, what = '操作') {
+    try {
+      const r = await fetch(`${BASE}/${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      const answer = await r.json().catch(() => ({ ok: false, error: `HTTP ${r.status}` }));
+      if (!answer.ok) {
+        showToast(answer.error || `${what}失败`);
+        return null;
+      }
+      return answer;
+    } catch (e) {
+      showToast(`${what}失败：连不上模拟网关`);
+      return null;
+    } finally {
+      poll();
+    }
   }
 
   function nearEnd() {
@@ -215,20 +351,29 @@
         owner = page.owner;
         showMe();
       }
-      $('room-name').textContent = page.room.name;
-      $('member-count').textContent = `(${page.room.memberCount})`;
+      groupInfo = page.room;
+      showTitle();
+      const dashboard = $('dashboard');
+      dashboard.hidden = !page.dashboard;
+      if (page.dashboard) dashboard.href = page.dashboard;
       setStatus(page.connected ? '' : 'dealbot 还没有连上：模拟网关没有设置回调地址，消息只会显示在这里。');
       if (page.reset) {
-        log.querySelectorAll('.msg, .sys, .time').forEach((n) => n.remove());
-        lastShownAt = 0;
+        entries.length = 0;
+        bought.clear();
+        rerender();
       }
       const stick = nearEnd();
+      const shown = [];
       for (const entry of page.messages) {
-        render(entry);
+        entries.push(entry);
+        if (visible(entry)) {
+          render(entry);
+          shown.push(entry);
+        }
         if (entry.from === 'bot') waitingSince = 0;
       }
       after = page.last;
-      if (page.messages.length) scrollToEnd(stick || page.messages.some((m) => m.nickname === me));
+      if (shown.length) scrollToEnd(stick || shown.some((m) => m.nickname === me));
     } catch (e) {
       setStatus('与模拟网关的连接中断，正在重试…');
     }
@@ -238,30 +383,14 @@
 
   async function post(path, payload) {
     sendButton.disabled = true;
-    try {
-      const r = await fetch(`${BASE}/${path}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(payload),
-      });
-      const answer = await r.json().catch(() => ({ ok: false, error: `HTTP ${r.status}` }));
-      if (!answer.ok) {
-        showToast(answer.error || '发送失败');
-        return false;
-      }
-      waitingSince = Date.now();
-      return true;
-    } catch (e) {
-      showToast('发送失败：连不上模拟网关');
-      return false;
-    } finally {
-      sendButton.disabled = false;
-      poll();
-    }
+    const answer = await action(path, payload, '发送');
+    sendButton.disabled = false;
+    if (answer) waitingSince = Date.now();
+    return Boolean(answer);
   }
 
   function say(text) {
-    return post('say', { nickname: me, text });
+    return post('say', { nickname: me, text, room });
   }
 
   function autoGrow() {
@@ -321,18 +450,23 @@
   function showSamples() {
     const samples = $('samples');
     samples.replaceChildren();
-    for (const sample of asOwner ? OWNER_SAMPLES : MEMBER_SAMPLES) {
-      const chip = el('button', asOwner ? 'chip owner' : 'chip');
+    const list = room === PRIVATE_ROOM ? PRIVATE_SAMPLES : asOwner ? OWNER_SAMPLES : MEMBER_SAMPLES;
+    const ownerChips = asOwner && room !== PRIVATE_ROOM;
+    for (const sample of list) {
+      const chip = el('button', ownerChips ? 'chip owner' : 'chip');
       chip.type = 'button';
       chip.append(el('em', '', sample.card ? '▣' : '↗'), sample.label);
       chip.title = sample.text || sample.card.url;
       chip.addEventListener('click', () => {
-        if (sample.card) post('share', { nickname: me, ...sample.card });
+        if (sample.card) post('share', { nickname: me, room, ...sample.card });
         else say(sample.text);
       });
       samples.append(chip);
     }
   }
+
+  $('advance-1').addEventListener('click', (ev) => advance(1, ev.currentTarget));
+  $('advance-30').addEventListener('click', (ev) => advance(30, ev.currentTarget));
 
   document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });
 

@@ -7,6 +7,7 @@ use super::session::Viewer;
 use crate::engine::copy;
 use crate::engine::group_settings::{Feature, GroupSettings};
 use crate::engine::keywords::{MatchKind, ReplyBody, display_pattern, parse_pattern};
+use crate::engine::pid_binding::PidRefusal;
 use crate::http::AppState;
 use crate::platform::Platform;
 use crate::store::dashboard::{GroupSummary, PartnerRow};
@@ -210,19 +211,14 @@ pub struct PidInput {
     pub pid: String,
 }
 
-/// Binds a PID to an owner unless another owner holds it.
+/// Binds a PID to an owner by the engine's rules (the same as `#绑定推广位` in chat).
 pub async fn bind_pid(st: &AppState, owner: PidOwner, input: &PidInput, name: &str) -> Result<(), AdminError> {
     let platform: Platform = input.platform.parse().map_err(|_| AdminError::BadRequest("未知平台".into()))?;
-    let pid = input.pid.trim();
-    if pid.is_empty() || pid.len() > 64 || !pid.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        return Err(AdminError::BadRequest("推广位格式不正确".into()));
+    match st.dispatcher.engine().bind_pid(platform, &input.pid, owner, name, st.clock.now_ms()).await {
+        Ok(_) => Ok(()),
+        Err(PidRefusal::Store(e)) => Err(e.into()),
+        Err(why) => Err(AdminError::BadRequest(crate::engine::text::pid_refused(platform, &why))),
     }
-    match st.store.pid_holder(platform, pid).await? {
-        Some(holder) if holder != owner => return Err(AdminError::BadRequest("该推广位已被占用".into())),
-        _ => {}
-    }
-    st.store.set_pid(platform, pid, name, owner, st.clock.now_ms()).await?;
-    Ok(())
 }
 
 pub async fn set_group_pid(st: &AppState, v: &Viewer, id: i64, input: &PidInput) -> Result<(), AdminError> {

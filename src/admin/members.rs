@@ -37,7 +37,7 @@ pub struct PointsLine {
     pub created_at: i64,
 }
 
-/// The member's rebate account in the ledger, in 分.
+/// The member's rebate account in the ledger, in 分 (for a partner: only what their groups' orders brought).
 #[derive(Debug, Serialize)]
 pub struct Balance {
     pub pending: Fen,
@@ -71,7 +71,12 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDet
         .into_iter()
         .map(|e| PointsLine { kind: e.kind, delta: e.delta, created_at: e.created_at })
         .collect();
-    let b = st.store.ledger_balance(AccountKind::Member, id).await?;
+    // A partner sees the part of the balance earned in their own groups (a member may be in other partners'
+    // groups too).
+    let b = match v.scope() {
+        None => st.store.ledger_balance(AccountKind::Member, id).await?,
+        Some(partner) => st.store.member_balance_from_partner(id, partner).await?,
+    };
     let balance = Balance {
         pending: Fen(b.pending),
         available: Fen(b.available),
@@ -135,13 +140,14 @@ pub async fn detail_page(
     let bal = &d.balance;
     let mut b = format!(
         "<div class=cards><div class=card><span>积分</span><b>{}</b></div><div class=card><span>转链</span><b>{}</b></div>\
-         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元）</h2><div class=cards id=balance>\
+         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元{}）</h2><div class=cards id=balance>\
          <div class=card><span>待结算</span><b>{}</b></div><div class=card><span>可提现</span><b>{}</b></div>\
          <div class=card><span>提现中</span><b>{}</b></div><div class=card><span>已提现</span><b>{}</b></div>\
          <div class=card><span>欠款</span><b>{}</b></div></div><h2>积分记录</h2>",
         m.points,
         m.conversions,
         m.groups,
+        if v.scope().is_some() { "，来自你的群" } else { "" },
         yuan(bal.pending),
         yuan(bal.available),
         yuan(bal.withdrawing),

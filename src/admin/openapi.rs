@@ -164,7 +164,7 @@ pub const OPERATIONS: &[Op] = &[
         path: "/admin/api/partners/{id}/pids",
         summary: "设置合伙人推广位",
         admin_only: false,
-        example: Some(r#"{"platform":"taobao","pid":"mm_1_2_3"}"#),
+        example: Some(r#"{"platform":"taobao","pid":"mm_1000_2000_3001"}"#),
         answer: Answer::Object(PARTNER_DETAIL),
     },
     Op {

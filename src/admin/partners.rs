@@ -119,7 +119,9 @@ pub async fn generate_pdd_pid(st: &AppState, v: &Viewer, id: i64) -> Result<Stri
         .await
         .map_err(|e| AdminError::Upstream(e.to_string()))?;
     let pid = made.into_iter().next().map(|p| p.pid).ok_or(AdminError::Upstream("未返回推广位".into()))?;
-    st.store.set_pid(Platform::Pdd, &pid, &view.partner.name, PidOwner::Partner(id), st.clock.now_ms()).await?;
+    if !st.store.set_pid(Platform::Pdd, &pid, &view.partner.name, PidOwner::Partner(id), st.clock.now_ms()).await? {
+        return Err(AdminError::Upstream("拼多多返回了已被占用的推广位".into()));
+    }
     tracing::info!(partner = id, pid = %pid, "pinduoduo pid generated");
     Ok(pid)
 }

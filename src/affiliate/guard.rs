@@ -48,45 +48,76 @@ pub enum BreakerState {
     HalfOpen,
 }
 
-/// A circuit breaker: opens after `threshold` consecutive platform failures, lets one probe through after
-/// `cool_down`, closes again on success.
+/// A circuit breaker: opens after `threshold` consecutive platform failures; after `cool_down` it lets exactly
+/// one probe through (every other caller is refused until the probe reports), closes again on the probe's success
+/// and re-opens on its failure. A probe that never reports (its caller was dropped) is replaced after another
+/// `cool_down`.
 #[derive(Debug)]
 pub struct CircuitBreaker {
     threshold: u32,
     cool_down: Duration,
-    state: Mutex<(u32, Option<Instant>)>,
+    state: Mutex<BreakerInner>,
+}
+
+#[derive(Debug, Default)]
+struct BreakerInner {
+    failures: u32,
+    opened: Option<Instant>,
+    /// When the current half-open probe went out.
+    probe: Option<Instant>,
 }
 
 impl CircuitBreaker {
     pub fn new(threshold: u32, cool_down: Duration) -> Self {
-        CircuitBreaker { threshold: threshold.max(1), cool_down, state: Mutex::new((0, None)) }
+        CircuitBreaker { threshold: threshold.max(1), cool_down, state: Mutex::new(BreakerInner::default()) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BreakerInner> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn state(&self) -> BreakerState {
-        let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        match s.1 {
+        let s = self.lock();
+        match s.opened {
             None => BreakerState::Closed,
             Some(opened) if opened.elapsed() >= self.cool_down => BreakerState::HalfOpen,
             Some(_) => BreakerState::Open,
         }
     }
 
-    /// True when a call may go out now.
+    /// True when a call may go out now. Half-open, only the first caller gets `true` (it becomes the probe).
     pub fn allow(&self) -> bool {
-        self.state() != BreakerState::Open
+        let mut s = self.lock();
+        let Some(opened) = s.opened else { return true };
+        if opened.elapsed() < self.cool_down {
+            return false;
+        }
+        match s.probe {
+            Some(sent) if sent.elapsed() < self.cool_down.max(Duration::from_millis(1)) => false,
+            _ => {
+                s.probe = Some(Instant::now());
+                true
+            }
+        }
     }
 
     pub fn record_success(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        *s = (0, None);
+        *self.lock() = BreakerInner::default();
     }
 
     pub fn record_failure(&self) {
-        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.0 += 1;
-        if s.0 >= self.threshold {
-            s.1 = Some(Instant::now());
+        let mut s = self.lock();
+        s.failures += 1;
+        if s.failures >= self.threshold || s.probe.is_some() {
+            s.opened = Some(Instant::now());
+            s.probe = None;
         }
+    }
+
+    /// The call neither proved nor disproved the platform (throttled): a half-open breaker lets the next probe
+    /// through.
+    pub fn record_inconclusive(&self) {
+        self.lock().probe = None;
     }
 }
 
@@ -134,7 +165,9 @@ impl CallGuard {
                 Err(e) if e.retry_class() == RetryClass::Backoff => {
                     // Throttling means "slow down", not "the platform is down": it backs off without
                     // counting towards the breaker.
-                    if !matches!(e, AffiliateError::RateLimited { .. }) {
+                    if matches!(e, AffiliateError::RateLimited { .. }) {
+                        self.breaker.record_inconclusive();
+                    } else {
                         self.breaker.record_failure();
                     }
                     if attempt >= self.max_attempts {
@@ -174,6 +207,77 @@ mod tests {
         assert!(!b.allow());
         b.record_success();
         assert!(b.allow());
+    }
+
+    #[test]
+    fn half_open_lets_exactly_one_probe_through() {
+        let b = CircuitBreaker::new(1, Duration::from_secs(30));
+        let cool_down_over = |b: &CircuitBreaker| b.lock().opened = Some(Instant::now() - Duration::from_secs(31));
+        b.record_failure();
+        assert_eq!((0..50).filter(|_| b.allow()).count(), 0, "open: nobody");
+        cool_down_over(&b);
+        assert_eq!(b.state(), BreakerState::HalfOpen);
+        assert_eq!((0..50).filter(|_| b.allow()).count(), 1, "one probe, the other callers refused");
+        // The probe fails: open again, then one new probe after the cool-down.
+        b.record_failure();
+        assert_eq!(b.state(), BreakerState::Open);
+        cool_down_over(&b);
+        assert_eq!((0..50).filter(|_| b.allow()).count(), 1);
+        // A throttled probe proves nothing: the next caller probes.
+        b.record_inconclusive();
+        assert_eq!((0..50).filter(|_| b.allow()).count(), 1);
+        // The probe succeeds: closed, everybody through.
+        b.record_success();
+        assert_eq!((0..50).filter(|_| b.allow()).count(), 50);
+    }
+
+    #[tokio::test]
+    async fn concurrent_callers_after_the_cool_down_send_one_probe() {
+        let g = std::sync::Arc::new(CallGuard::new(Platform::Jd, 1000, 1, Duration::from_millis(1)));
+        for _ in 0..5 {
+            let _: Result<(), _> =
+                g.run(|| async { Err(AffiliateError::Unavailable { code: "2002500".into(), msg: "x".into() }) }).await;
+        }
+        assert_eq!(g.breaker.state(), BreakerState::Open);
+        // Pretend the cool-down is over.
+        g.breaker.lock().opened = Some(Instant::now() - Duration::from_secs(31));
+        let calls = std::sync::Arc::new(AtomicU32::new(0));
+        let (release, gate) = tokio::sync::watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..20 {
+            let (g, calls, gate) = (g.clone(), calls.clone(), gate.clone());
+            tasks.spawn(async move {
+                g.run(|| {
+                    calls.fetch_add(1, Ordering::SeqCst);
+                    let mut gate = gate.clone();
+                    async move {
+                        let _ = gate.wait_for(|open| *open).await;
+                        Ok::<(), AffiliateError>(())
+                    }
+                })
+                .await
+            });
+        }
+        // Everybody but the probe is answered at once; the probe waits for the gate.
+        let mut refused = 0;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while refused < 19 {
+            match tokio::time::timeout_at(deadline, tasks.join_next()).await {
+                Ok(Some(r)) => {
+                    assert!(matches!(r.unwrap(), Err(AffiliateError::CircuitOpen(_))));
+                    refused += 1;
+                }
+                _ => break,
+            }
+        }
+        let _ = release.send(true);
+        let mut through = 0;
+        while let Some(r) = tasks.join_next().await {
+            through += usize::from(r.unwrap().is_ok());
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one probe reached the platform");
+        assert_eq!((refused, through), (19, 1));
+        assert_eq!(g.breaker.state(), BreakerState::Closed);
     }
 
     #[tokio::test]

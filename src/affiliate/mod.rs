@@ -8,6 +8,7 @@ pub mod guard;
 pub mod jd;
 pub mod orders;
 pub mod pdd;
+pub mod pid;
 pub mod sign;
 pub mod taobao;
 pub mod transport;
@@ -142,6 +143,9 @@ pub enum AffiliateError {
     NotFound,
     #[error("rejected: {code} {msg}")]
     Rejected { code: String, msg: String },
+    /// The operator's configuration is wrong (signature, app key, clock skew): no call can succeed until fixed.
+    #[error("misconfigured: {code} {msg}")]
+    Misconfigured { code: String, msg: String },
     #[error("circuit open for {0}")]
     CircuitOpen(Platform),
     #[error("transport: {0}")]
@@ -161,6 +165,17 @@ impl AffiliateError {
         }
     }
 
+    /// The union's code when the operator must act (wrong signature, app key or clock; authorization revoked or
+    /// lapsed; a PID not 备案): admins are alerted.
+    pub fn operator_code(&self) -> Option<String> {
+        match self {
+            AffiliateError::Misconfigured { code, .. } => Some(code.clone()),
+            AffiliateError::TokenExpired => Some("token".into()),
+            AffiliateError::MemberNotAuthorized => Some("60001".into()),
+            _ => None,
+        }
+    }
+
     /// True when the platform (not the item) is the problem: the member is told to try later.
     pub fn is_platform_trouble(&self) -> bool {
         matches!(
@@ -172,6 +187,7 @@ impl AffiliateError {
                 | AffiliateError::CircuitOpen(_)
                 | AffiliateError::TokenExpired
                 | AffiliateError::NotConfigured(_)
+                | AffiliateError::Misconfigured { .. }
         )
     }
 }
@@ -255,8 +271,10 @@ impl Affiliates {
         page_size: u32,
     ) -> Result<Vec<Product>, AffiliateError> {
         match platform {
-            // TODO: dispatch to PddClient::search once the PDD client has it.
-            Platform::Pdd => Err(AffiliateError::NotConfigured(Platform::Pdd)),
+            Platform::Pdd => {
+                let client = self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(Platform::Pdd))?;
+                Ok(client.search(keyword, page, page_size, &Attribution::pid_only("")).await?.items)
+            }
             Platform::Jd => {
                 self.jd
                     .as_ref()

@@ -584,19 +584,6 @@ fn pattern_reason(e: PatternError) -> String {
     }
 }
 
-/// Whether `pid` has the platform's 推广位 format.
-pub fn pid_format_ok(platform: Platform, pid: &str) -> bool {
-    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
-    match platform {
-        Platform::Pdd => pid.split_once('_').is_some_and(|(a, b)| digits(a) && digits(b)),
-        Platform::Jd => digits(pid),
-        Platform::Taobao => pid.strip_prefix("mm_").is_some_and(|r| {
-            let parts: Vec<&str> = r.split('_').collect();
-            parts.len() == 3 && parts.iter().all(|p| digits(p))
-        }),
-    }
-}
-
 fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
     let arg = |i: usize| a.get(i).map(String::as_str).unwrap_or_default();
     Ok(match spec.name {
@@ -694,15 +681,8 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         Name::BindPid => {
             let platform: Platform =
                 arg(0).parse().map_err(|_| format!("不支持「{}」，平台可选：拼多多、京东、淘宝", arg(0)))?;
-            let pid = arg(1).to_string();
-            if !pid_format_ok(platform, &pid) {
-                let example = match platform {
-                    Platform::Pdd => "123456_7890123",
-                    Platform::Jd => "3100000001",
-                    Platform::Taobao => "mm_123_456_789",
-                };
-                return Err(format!("{}推广位格式不对，应类似 {example}", platform.display_name()));
-            }
+            let pid = crate::affiliate::pid::parse(platform, arg(1))
+                .ok_or_else(|| crate::engine::text::pid_malformed(platform))?;
             Command::BindPid { platform, pid }
         }
         Name::GroupStatus => Command::GroupStatus,

@@ -18,6 +18,7 @@ pub mod group_settings;
 pub mod handlers;
 pub mod keywords;
 pub mod limits;
+pub mod pid_binding;
 pub mod qa;
 pub mod roles;
 pub mod text;
@@ -54,10 +55,18 @@ pub enum Action {
     /// Send into the conversation once ever for this key (e.g. the 备案 link for a member), however often the
     /// situation recurs.
     ReplyOnce { key: String, body: OutboundBody },
-    /// Send into the sender's private chat once ever for this key (e.g. the Taobao registration link).
-    PrivateOnce { key: String, body: OutboundBody },
+    /// Send into another conversation (an admin's or the sender's private chat) once ever for this key; not
+    /// subject to the group's do-not-disturb hours and reply budget.
+    Notify { conversation_id: String, key: String, body: OutboundBody },
     /// Record a conversion.
     Record(Box<NewConversion>),
+}
+
+impl Action {
+    /// A send into the message's own conversation: it obeys the group's do-not-disturb hours and reply budget.
+    fn is_reply(&self) -> bool {
+        matches!(self, Action::Reply(_) | Action::ReplyOnce { .. })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +203,7 @@ impl Engine {
             return Ok(g);
         }
         let g = self.store.ensure_group(robot_id, room_id, self.settings.engine.auto_enable_groups, now_ms).await?;
+        self.metrics.group_loads.inc();
         self.caches.groups.insert(key, g.clone()).await;
         Ok(g)
     }
@@ -241,11 +251,7 @@ impl Engine {
         };
         let now_ms = self.clock.now_ms();
         let group = match msg.conversation {
-            ConversationKind::Group => Some(
-                self.store
-                    .ensure_group(robot.id, &msg.conversation_id, self.settings.engine.auto_enable_groups, now_ms)
-                    .await?,
-            ),
+            ConversationKind::Group => Some(self.group(robot.id, &msg.conversation_id, now_ms).await?),
             ConversationKind::Direct => None,
         };
         let member_id = match msg.sender_id.as_deref().filter(|_| !msg.is_self && !msg.ignorable) {
@@ -268,7 +274,7 @@ impl Engine {
         let not_before = match self.admit(&cx, msg, &actions) {
             Some(t) => t,
             None => {
-                actions.retain(|a| !matches!(a, Action::Reply(_)));
+                actions.retain(|a| !a.is_reply());
                 now_ms
             }
         };
@@ -295,19 +301,18 @@ impl Engine {
                         conversation_id: msg.conversation_id.clone(),
                         idempotency_key: format!("once:{key}"),
                         body,
-                        not_before: now_ms,
+                        not_before,
                     });
                 }
-                Action::PrivateOnce { key, body } => {
-                    let Some(to) = msg.sender_id.clone() else { continue };
-                    let out = Outbound { conversation_id: to.clone(), body };
+                Action::Notify { conversation_id, key, body } => {
+                    let out = Outbound { conversation_id: conversation_id.clone(), body };
                     let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
                     sends.push(NewOutbox {
                         robot_id: robot.id,
-                        conversation_id: to,
+                        conversation_id,
                         idempotency_key: format!("once:{key}"),
                         body,
-                        not_before,
+                        not_before: now_ms,
                     });
                 }
                 Action::Record(c) => conversions.push(*c),
@@ -328,7 +333,7 @@ impl Engine {
     /// When the replies among `actions` may go out (`None`: not at all), by the group's do-not-disturb hours
     /// and reply budget.
     fn admit(&self, cx: &Context<'_>, msg: &Inbound, actions: &[Action]) -> Option<i64> {
-        let replies = actions.iter().filter(|a| matches!(a, Action::Reply(_))).count();
+        let replies = actions.iter().filter(|a| a.is_reply()).count();
         let chat = &self.settings.chat;
         let dnd = cx.group.as_ref().and_then(|_| cx.settings.dnd(chat));
         let key = format!("{}:{}", cx.robot.id, msg.conversation_id);

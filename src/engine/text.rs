@@ -18,11 +18,24 @@ pub enum ReplyError {
 
 pub fn reply_error(e: &ReplyError) -> String {
     match e {
-        ReplyError::UnionUnavailable => "联盟接口繁忙，请稍后再试～".to_string(),
+        ReplyError::UnionUnavailable => "系统繁忙，请稍后再试～".to_string(),
         ReplyError::NoCommission => "这个商品暂时没有推广佣金，换一个试试吧～".to_string(),
         ReplyError::NotAPromotableItem => "这个链接暂时无法转换，请确认是商品链接后再试～".to_string(),
         ReplyError::UnsupportedPlatform(name) => format!("暂不支持{name}的链接，目前支持拼多多、京东、淘宝～"),
     }
+}
+
+/// The private alert to admins when a union refuses the operator's configuration.
+pub fn union_config_alert(platform: Platform, code: &str, detail: &str) -> String {
+    let what = match code {
+        "token" => "授权已失效，请在管理后台重新授权",
+        "60001" => "推广位未备案，请先完成备案",
+        _ => "请检查 AppKey、密钥和服务器时间",
+    };
+    format!(
+        "【dealbot】{}接口拒绝了转链（错误码 {code}）：{what}。会员看到的是「系统繁忙」。\n详情：{detail}",
+        platform.display_name()
+    )
 }
 
 /// The `@昵称` prefix that must accompany an `ats` entry (U+2005 after the name, as WeChat writes it).
@@ -153,6 +166,31 @@ pub fn pid_bound(platform: Platform, pid: &str) -> String {
 }
 
 pub const PID_TAKEN: &str = "这个推广位已被其他群或合伙人使用，请换一个～";
+
+/// The malformed-PID reason, with an example of the platform's shape.
+pub fn pid_malformed(platform: Platform) -> String {
+    let example = match platform {
+        Platform::Pdd => "123456_7890123",
+        Platform::Jd => "3100000001",
+        Platform::Taobao => "mm_123_456_789",
+    };
+    format!("{}推广位格式不对，应类似 {example}", platform.display_name())
+}
+
+/// Why a PID was not bound, as the owner (chat) or the dashboard user reads it.
+pub fn pid_refused(platform: Platform, why: &crate::engine::pid_binding::PidRefusal) -> String {
+    use crate::engine::pid_binding::PidRefusal;
+    match why {
+        PidRefusal::Malformed => pid_malformed(platform),
+        PidRefusal::Reserved => "这是机器人的默认推广位，不能绑定给群或合伙人，请使用自己的推广位～".into(),
+        PidRefusal::NotTheOperators => {
+            format!("{}联盟账号下没有这个推广位，只能绑定本账号的推广位～", platform.display_name())
+        }
+        PidRefusal::Unconfirmed(_) => "暂时无法向联盟确认这个推广位，请稍后再试～".into(),
+        PidRefusal::Taken => PID_TAKEN.into(),
+        PidRefusal::Store(_) => "系统繁忙，请稍后再试～".into(),
+    }
+}
 
 pub fn dnd_set(hours: &str, queue: bool) -> String {
     let what = if queue { "期间的回复会在结束后发出" } else { "期间不回复" };

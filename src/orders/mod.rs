@@ -18,9 +18,11 @@ use crate::platform::Platform;
 use crate::store::{Store, StoreError};
 use lease::Lease;
 use source::OrderSource;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use sync::OrderSync;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrdersError {
@@ -36,6 +38,8 @@ pub enum OrdersError {
     LeaseHeld,
     #[error("the sync lease was lost to another instance")]
     LeaseLost,
+    #[error("the {0} order sync did not catch up in time")]
+    SyncTimeout(Platform),
 }
 
 impl OrderSync {
@@ -71,25 +75,84 @@ impl OrderSync {
     }
 }
 
-/// The background sync of one platform: every interval, when this instance holds (or takes) the lease, a run from
-/// the cursor. Errors are logged and the next run retries.
-pub async fn worker(sync: OrderSync, holder: String, mut shutdown: watch::Receiver<bool>) {
+/// Wakes the background syncs ahead of their schedule and tells how far they have read (the demo's 快进).
+#[derive(Clone, Default)]
+pub struct SyncNow {
+    slots: Arc<[SyncSlot; 3]>,
+}
+
+#[derive(Default)]
+struct SyncSlot {
+    running: AtomicBool,
+    wake: Notify,
+    /// The end (unix seconds of the sync's clock) of the last completed run.
+    synced_to: watch::Sender<Option<i64>>,
+}
+
+impl SyncNow {
+    fn slot(&self, platform: Platform) -> &SyncSlot {
+        match platform {
+            Platform::Pdd => &self.slots[0],
+            Platform::Jd => &self.slots[1],
+            Platform::Taobao => &self.slots[2],
+        }
+    }
+
+    /// Wakes the background sync of every platform that has one and waits, at most `patience`, until each has
+    /// completed a run up to `until` (unix seconds of the sync's clock). Returns the platforms synced.
+    pub async fn sync_until(&self, until: i64, patience: Duration) -> Result<Vec<Platform>, OrdersError> {
+        let running: Vec<Platform> =
+            Platform::ALL.into_iter().filter(|p| self.slot(*p).running.load(Ordering::SeqCst)).collect();
+        for p in &running {
+            self.slot(*p).wake.notify_one();
+        }
+        let deadline = tokio::time::Instant::now() + patience;
+        for p in &running {
+            let mut rx = self.slot(*p).synced_to.subscribe();
+            let caught_up = rx.wait_for(|to| to.is_some_and(|to| to >= until));
+            match tokio::time::timeout_at(deadline, caught_up).await {
+                Ok(Ok(_)) => {}
+                _ => return Err(OrdersError::SyncTimeout(*p)),
+            }
+        }
+        Ok(running)
+    }
+}
+
+/// The background sync of one platform: every interval (or when [`SyncNow`] wakes it), when this instance holds
+/// (or takes) the lease, a run from the cursor. Errors are logged and the next run retries. `now` knows of the
+/// worker from this call on, before it is first polled.
+pub fn worker(
+    sync: OrderSync,
+    holder: String,
+    now: SyncNow,
+    shutdown: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send {
+    now.slot(sync.platform()).running.store(true, Ordering::SeqCst);
+    run_worker(sync, holder, now, shutdown)
+}
+
+async fn run_worker(sync: OrderSync, holder: String, now: SyncNow, mut shutdown: watch::Receiver<bool>) {
     let lease = sync.lease(&holder);
+    let slot = now.slot(sync.platform());
     loop {
         match lease.acquire().await {
-            Ok(true) => {
-                if let Err(e) = sync.run(&lease).await {
-                    tracing::warn!(platform = %sync.platform(), error = %e, "order sync failed");
+            Ok(true) => match sync.run(&lease).await {
+                Ok(report) => {
+                    slot.synced_to.send_replace(Some(report.to));
                 }
-            }
+                Err(e) => tracing::warn!(platform = %sync.platform(), error = %e, "order sync failed"),
+            },
             Ok(false) => tracing::debug!(platform = %sync.platform(), "another instance is syncing orders"),
             Err(e) => tracing::warn!(platform = %sync.platform(), error = %e, "order sync lease check failed"),
         }
         let stop = tokio::select! {
             _ = tokio::time::sleep(sync.interval()) => false,
+            _ = slot.wake.notified() => false,
             _ = shutdown.wait_for(|v| *v) => true,
         };
         if stop {
+            slot.running.store(false, Ordering::SeqCst);
             let _ = lease.release().await;
             return;
         }

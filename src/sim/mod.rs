@@ -9,6 +9,7 @@ pub mod jd;
 pub mod pdd;
 pub mod support;
 pub mod taobao;
+pub mod world;
 
 use axum::Router;
 
@@ -64,8 +65,13 @@ impl Simulators {
     }
 
     pub fn router(&self) -> Router {
+        self.router_with(None)
+    }
+
+    /// [`Simulators::router`], with the hook that runs after the playground's 快进 moved the unions' clocks.
+    pub fn router_with(&self, after_advance: Option<world::AfterAdvance>) -> Router {
         Router::new()
-            .nest("/gewe", self.gewe.router())
+            .nest("/gewe", self.gewe.router().merge(world::router(self.clone(), after_advance)))
             .nest("/pdd", self.pdd.router())
             .nest("/jd", self.jd.router())
             .nest("/taobao", self.taobao.router())

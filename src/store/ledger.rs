@@ -777,6 +777,26 @@ impl Store {
         row.map(|r| buckets_from_row(&r)).transpose().map(Option::unwrap_or_default)
     }
 
+    /// The part of a member's balance that comes from orders of `partner_id`'s groups: the sum of the member's
+    /// entries on those orders. Withdrawals belong to no group and are left out.
+    pub async fn member_balance_from_partner(&self, member_id: i64, partner_id: i64) -> StoreResult<Buckets> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(e.pending_delta), 0) AS BIGINT) AS pending,
+                    CAST(COALESCE(SUM(e.available_delta), 0) AS BIGINT) AS available,
+                    CAST(COALESCE(SUM(e.withdrawing_delta), 0) AS BIGINT) AS withdrawing,
+                    CAST(COALESCE(SUM(e.debt_delta), 0) AS BIGINT) AS debt,
+                    CAST(COALESCE(SUM(e.paid_out_delta), 0) AS BIGINT) AS paid_out
+             FROM ledger_entries e JOIN ledger_orders o ON o.order_id = e.order_id
+             WHERE e.account_kind = $1 AND e.account_id = $2 AND o.partner_id = $3",
+        )
+        .bind(AccountKind::Member.code())
+        .bind(member_id)
+        .bind(partner_id)
+        .fetch_one(&self.pool)
+        .await?;
+        buckets_from_row(&row)
+    }
+
     /// The sum of the account's entries: equals [`Store::ledger_balance`] (checked by tests).
     pub async fn ledger_entries_sum(&self, kind: AccountKind, id: i64) -> StoreResult<Buckets> {
         // PostgreSQL sums BIGINT into NUMERIC: cast back.

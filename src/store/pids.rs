@@ -22,7 +22,11 @@ impl PidOwner {
 }
 
 impl Store {
-    /// Binds `pid` to `owner` for `platform`, replacing the owner's previous PID of that platform.
+    /// Binds `pid` to `owner` for `platform`, replacing the owner's previous PID of that platform, unless another
+    /// owner holds `pid`: then nothing changes and the answer is `false`.
+    ///
+    /// The holder check and the write are one conditional upsert, so of two concurrent binds of one PID by
+    /// different owners exactly one wins.
     pub async fn set_pid(
         &self,
         platform: Platform,
@@ -30,20 +34,14 @@ impl Store {
         name: &str,
         owner: PidOwner,
         now: i64,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let (kind, id) = owner.parts();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM pids WHERE owner_kind = $1 AND owner_id = $2 AND platform = $3")
-            .bind(kind)
-            .bind(id)
-            .bind(platform.code())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        let taken = sqlx::query(
             "INSERT INTO pids (platform, pid, name, owner_kind, owner_id, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)
-             ON CONFLICT (platform, pid) DO UPDATE SET name = excluded.name, owner_kind = excluded.owner_kind,
-                 owner_id = excluded.owner_id, updated_at = excluded.updated_at",
+             ON CONFLICT (platform, pid) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+             WHERE pids.owner_kind = excluded.owner_kind AND pids.owner_id = excluded.owner_id",
         )
         .bind(platform.code())
         .bind(pid)
@@ -52,9 +50,22 @@ impl Store {
         .bind(id)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected()
+            == 1;
+        if !taken {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM pids WHERE owner_kind = $1 AND owner_id = $2 AND platform = $3 AND pid <> $4")
+            .bind(kind)
+            .bind(id)
+            .bind(platform.code())
+            .bind(pid)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Who holds `pid` of `platform`, if anyone.

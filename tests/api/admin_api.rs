@@ -36,6 +36,7 @@ fn check_shape(op: &str, schema: &Value, v: &Value) {
 #[tokio::test]
 async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let app = app_with_token().await;
+    app.sim.sims.jd.add_position(3100998877, "王的群");
     let (group, partner) = partner_group(&app, "小王", "111@chatroom", "王的群").await;
     let member = app.store.touch_member("wxid_fang0520", Some("小芳"), Some(group), app.clock.now_ms()).await.unwrap();
     let withdrawal = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 3_000).await;

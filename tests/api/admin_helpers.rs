@@ -26,6 +26,7 @@ pub async fn partner_group(app: &TestApp, partner: &str, room: &str, name: &str)
     let g = app.store.ensure_group(robot_id(app), room, true, now).await.unwrap();
     app.store.set_group_partner(g.id, Some(p), now).await.unwrap();
     app.store.set_group_name(g.id, name, now).await.unwrap();
+    app.engine.invalidate_group(robot_id(app), room).await;
     (g.id, p)
 }
 
@@ -39,8 +40,13 @@ pub struct AdminClient {
 
 impl AdminClient {
     pub fn new(app: &TestApp) -> AdminClient {
+        AdminClient::at(&app.base)
+    }
+
+    /// A client of the dealbot at `base` (e.g. a demo started as a process).
+    pub fn at(base: &str) -> AdminClient {
         let http = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        AdminClient { base: app.base.clone(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
+        AdminClient { base: base.to_string(), http, cookies: BTreeMap::new(), last_set_cookies: Vec::new() }
     }
 
     fn cookie_header(&self) -> String {

@@ -76,6 +76,8 @@ impl Chat {
         for p in [ADMIN, OWNER, ALICE, BOB] {
             app.sim.sims.gewe.add_member(ROOM, p.wxid, p.nick);
         }
+        // The operator's JD account has the placement the scripts bind (`#绑定推广位 京东 3100000009`).
+        app.sim.sims.jd.add_position(3100000009, "聊天推广位");
         Chat { app }
     }
 
@@ -296,6 +298,12 @@ impl Chat {
         assert!(texts.iter().any(|t| t.contains(part)), "{text}: expected {part} in {texts:?}");
     }
 
+    /// After the test changed the group's row behind the robot's back: the robot reads it again.
+    async fn forget_group(&self) {
+        let robot = *self.app.engine.robots.keys().next().unwrap();
+        self.app.engine.invalidate_group(robot, ROOM).await;
+    }
+
     async fn group_id(&self) -> i64 {
         let row = sqlx::query("SELECT id FROM groups WHERE room_id = $1")
             .bind(ROOM)
@@ -401,6 +409,7 @@ async fn every_command_runs_in_do_not_disturb_hours_and_its_reply_waits_for_the_
     for script in &scripts {
         // Reset every time: some commands change the settings.
         chat.app.store.set_group_settings(group, &quiet(dealbot::config::DndPolicy::Queue), 1).await.unwrap();
+        chat.forget_group().await;
         chat.advance_secs(61);
         let replies = chat.say(script.user(), &script.ok()).await;
         assert!(!replies.is_empty(), "{}", script.ok());
@@ -410,6 +419,7 @@ async fn every_command_runs_in_do_not_disturb_hours_and_its_reply_waits_for_the_
     assert!(chat.app.sim.sims.gewe.sent().iter().all(|m| !m.content.contains("签到成功")), "nothing sent yet");
     for script in &scripts {
         chat.app.store.set_group_settings(group, &quiet(dealbot::config::DndPolicy::Drop), 1).await.unwrap();
+        chat.forget_group().await;
         chat.advance_secs(61);
         chat.silent(script.user(), &script.ok()).await;
     }

@@ -48,9 +48,11 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod demo;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
+mod honest_replies;
 mod ledger;
 mod ledger_props;
 mod member_commands;
@@ -60,7 +62,9 @@ mod orders;
 mod orders_crash;
 mod orders_store;
 mod owner_commands;
+mod pid_rules;
 mod playground;
+mod small_defects;
 mod spine;
 mod store;
 mod welcome;

@@ -211,6 +211,9 @@ async fn the_poster_template_must_exist() {
 #[tokio::test]
 async fn binding_a_pid_checks_its_format_and_owner_and_conversions_use_it() {
     let chat = Chat::with_owner().await;
+    for position in [3100000010, 3100000077] {
+        chat.app.sim.sims.jd.add_position(position, "聊天推广位");
+    }
     assert!(chat.ask(ALICE, "#绑定推广位 京东 3100000009").await.contains("只有群主或管理员可以使用"));
     let bad = chat.ask(OWNER, "#绑定推广位 淘宝 123").await;
     assert!(bad.contains("淘宝推广位格式不对") && bad.contains("用法：#绑定推广位 <平台> <PID>"), "{bad}");

@@ -29,6 +29,10 @@ const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
+const POSITION_QUERY: &str = "jd.union.open.position.query";
+/// `position.query` page size, and how many pages are read at most.
+const POSITION_PAGE_SIZE: u64 = 100;
+const MAX_POSITION_PAGES: u64 = 50;
 
 /// Longest window `order.row.query` accepts.
 pub const ORDER_WINDOW: Duration = Duration::from_secs(3600);
@@ -180,6 +184,33 @@ impl JdClient {
             _ => false,
         };
         Ok(OrderPage { rows, has_more })
+    }
+
+    /// Whether `position_id` is one of the account's placements (`position.query`, 聊天工具推广位 first, paged).
+    ///
+    /// The request shape (`positionReq{unionType, pageIndex, pageSize}`, the answer's `data.result[].id`) follows the
+    /// union's documentation of the method; the `unionId` and `key` it also names are left out, as the app's own
+    /// account is meant (a guess, easy to change here).
+    pub async fn owns_position(&self, position_id: u64) -> Result<bool, AffiliateError> {
+        self.ensure_configured()?;
+        for page in 1..=MAX_POSITION_PAGES {
+            let req = json!({"positionReq": {"unionType": 1, "pageIndex": page, "pageSize": POSITION_PAGE_SIZE}});
+            let res = self.call(POSITION_QUERY, &req).await?;
+            let data = res.get("data");
+            let list =
+                data.and_then(|d| d.get("result")).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+            if list
+                .iter()
+                .any(|p| p.get("id").and_then(wire::scalar_string).as_deref() == Some(&position_id.to_string()))
+            {
+                return Ok(true);
+            }
+            let total = data.and_then(|d| d.get("total")).and_then(Value::as_u64).unwrap_or(0);
+            if list.is_empty() || page * POSITION_PAGE_SIZE >= total {
+                break;
+            }
+        }
+        Ok(false)
     }
 
     fn ensure_configured(&self) -> Result<(), AffiliateError> {

@@ -227,7 +227,10 @@ async fn a_wrong_secret_is_rejected_as_an_invalid_sign() {
     let base = serve(&sim).await;
     let client = JdClient::new(settings(&base, "wrong-secret"), reqwest::Client::new());
     let e = client.search("抽纸", 1, 10).await.unwrap_err();
-    assert!(matches!(e, AffiliateError::Rejected { ref code, ref msg } if code == "12" && msg == "无效签名"), "{e:?}");
+    assert!(
+        matches!(e, AffiliateError::Misconfigured { ref code, ref msg } if code == "12" && msg == "无效签名"),
+        "{e:?}"
+    );
     assert_eq!(sim.calls(GOODS_QUERY), 1);
 }
 
@@ -297,4 +300,23 @@ async fn bad_attribution_is_refused_or_dropped() {
     assert!(matches!(client.convert(&r, &a).await, Err(AffiliateError::Rejected { .. })));
     let unconfigured = JdClient::new(JdSettings::default(), reqwest::Client::new());
     assert!(matches!(unconfigured.convert(&r, &attr(None)).await, Err(AffiliateError::NotConfigured(Platform::Jd))));
+}
+
+#[tokio::test]
+async fn http_429_is_throttling() {
+    let (sim, client) = setup().await;
+    sim.inject(JdFault::HttpStatus(429), 10);
+    let e = client.search("抽纸", 1, 10).await.unwrap_err();
+    assert!(matches!(e, AffiliateError::RateLimited { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn the_accounts_positions_are_found_across_pages() {
+    let (sim, client) = setup().await;
+    for id in 0..150 {
+        sim.add_position(3_300_000_000 + id, "聊天推广位");
+    }
+    assert!(client.owns_position(3_300_000_149).await.unwrap(), "on the second page");
+    assert!(!client.owns_position(3_399_999_999).await.unwrap());
+    assert_eq!(sim.calls("jd.union.open.position.query"), 4);
 }

@@ -65,6 +65,8 @@ fn gateway_error(err: &Value) -> AffiliateError {
         ["zh_desc", "en_desc", "msg"].iter().find_map(|k| err.get(*k).and_then(Value::as_str)).unwrap_or_default();
     match code.as_str() {
         "19" => AffiliateError::TokenExpired,
+        // Missing system parameter, bad sign, unknown app key, timestamp out of range.
+        "11" | "12" | "13" | "16" => AffiliateError::Misconfigured { code, msg: msg.to_string() },
         _ => AffiliateError::Rejected { code, msg: msg.to_string() },
     }
 }
@@ -246,7 +248,7 @@ mod tests {
     #[test]
     fn errors_map_to_their_retry_class() {
         let e = parse_envelope(METHOD, r#"{"error_response":{"code":"12","zh_desc":"无效签名"}}"#).unwrap_err();
-        assert!(matches!(e, AffiliateError::Rejected { ref code, .. } if code == "12"), "{e:?}");
+        assert!(matches!(e, AffiliateError::Misconfigured { ref code, .. } if code == "12"), "{e:?}");
         let e = parse_envelope(METHOD, r#"{"error_response":{"code":"19","zh_desc":"x"}}"#).unwrap_err();
         assert!(matches!(e, AffiliateError::TokenExpired));
         let doc_err = r#"{"jd_union_open_promotion_bysubunionid_get_response":{"getResult":{"code":"2001906","errorMessage":"优惠券已过期","errorSolution":"更换优惠券链接"}}}"#;

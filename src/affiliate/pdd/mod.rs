@@ -268,6 +268,13 @@ impl PddClient {
         Ok(PidPage { total: list.total_count.unwrap_or(list.p_id_list.len() as i64), pids: list.p_id_list })
     }
 
+    /// Whether `pid` is one of the account's 推广位 (`pdd.ddk.goods.pid.query` filtered by `pid_list`).
+    pub async fn owns_pid(&self, pid: &str) -> Result<bool, AffiliateError> {
+        let params = Params::new().set("page", "1").set("page_size", "10").json("pid_list", &[pid]);
+        let list: PidList = self.call(&PID_QUERY, &params).await?;
+        Ok(list.p_id_list.iter().any(|p| p.pid == pid))
+    }
+
     /// The 备案 link (`pdd.ddk.rp.prom.url.generate`, `channel_type=10`) a member opens to bind `uid` to `pid`.
     pub async fn authority_url(&self, pid: &str, uid: &str) -> Result<String, AffiliateError> {
         let params = Params::new()
@@ -393,7 +400,10 @@ impl PddClient {
                         .map_err(transport)?;
                     let status = resp.status();
                     let text = resp.text().await.map_err(transport)?;
-                    if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                        return Err(AffiliateError::RateLimited { retry_after: None });
+                    }
+                    if status.is_server_error() {
                         return Err(AffiliateError::Unavailable {
                             code: status.as_u16().to_string(),
                             msg: "HTTP error".into(),

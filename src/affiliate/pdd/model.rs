@@ -63,7 +63,10 @@ impl GoodsRecord {
             Some(c) => price.saturating_sub(c.amount).max(Fen::ZERO),
             None => price,
         };
-        let commission_rate = Bps::from_permille(self.promotion_rate.unwrap_or(0));
+        // A record without the rate says nothing about the commission: never read it as "no commission".
+        let rate =
+            self.promotion_rate.ok_or_else(|| AffiliateError::Decode("pdd goods without promotion_rate".into()))?;
+        let commission_rate = Bps::from_permille(rate);
         let sales = self.sales_tip.as_deref().and_then(|s| s.parse::<i64>().ok());
         Ok(Product {
             platform: Platform::Pdd,

@@ -297,7 +297,7 @@ async fn platform_errors_map_to_affiliate_errors() {
     let bad = PddClient::new(h.settings("wrong-secret"), reqwest::Client::new());
     let err = bad.detail(&sign).await.unwrap_err();
     assert!(
-        matches!(err, AffiliateError::Rejected { ref code, ref msg } if code == "20004" && msg == "签名验证失败"),
+        matches!(err, AffiliateError::Misconfigured { ref code, ref msg } if code == "20004" && msg == "签名验证失败"),
         "{err:?}"
     );
     assert_eq!(h.sim.calls("pdd.ddk.goods.detail"), 1);
@@ -510,4 +510,28 @@ async fn concurrent_identical_conversions_share_one_upstream_call() {
     // a dropped member is not cached, so 备案 done later takes effect at once
     h.sim.authorize_member(PID, "m2");
     assert!(!affiliates.convert(&r, &member("m2")).await.unwrap().member_dropped);
+}
+
+#[tokio::test]
+async fn http_429_is_throttling_like_on_the_other_unions() {
+    let h = start(&SimCredentials::default()).await;
+    let sign = catalog::listed(Platform::Pdd)[0].goods_sign.clone();
+    h.sim.inject(PddFault::HttpStatus(429), 10);
+    let err = h.client().detail(&sign).await.unwrap_err();
+    assert!(matches!(err, AffiliateError::RateLimited { .. }), "{err:?}");
+    h.sim.clear_faults();
+    h.sim.inject(PddFault::HttpStatus(503), 10);
+    let err = h.client().detail(&sign).await.unwrap_err();
+    assert!(matches!(err, AffiliateError::Unavailable { ref code, .. } if code == "503"), "{err:?}");
+}
+
+#[tokio::test]
+async fn keyword_search_through_affiliates_asks_pinduoduo() {
+    let h = start(&SimCredentials::default()).await;
+    let affiliates = Affiliates::new(Some(h.client()), None, None, Duration::from_secs(60));
+    let keyword = catalog::listed(Platform::Pdd)[0].title.chars().take(2).collect::<String>();
+    let found = affiliates.search(Platform::Pdd, &keyword, 1, 5).await.unwrap();
+    assert!(!found.is_empty(), "pinduoduo answered nothing for {keyword}");
+    assert!(found.iter().all(|p| p.platform == Platform::Pdd));
+    assert_eq!(h.sim.calls("pdd.ddk.goods.search"), 1);
 }

@@ -119,6 +119,11 @@ pub fn map_error(code: i64, sub_code: Option<&str>, msg: &str, sub_msg: &str) ->
         52101 | 70031 => AffiliateError::RateLimited { retry_after: None },
         52102 | 52103 => AffiliateError::Unavailable { code: code.to_string(), msg: text.to_string() },
         10019 => AffiliateError::TokenExpired,
+        20004 => AffiliateError::Misconfigured { code: code.to_string(), msg: text.to_string() },
+        // The gateway names the system parameter it refused: the app's client id or our clock.
+        10000 if ["timestamp", "client_id"].iter().any(|w| text.ends_with(w)) => {
+            AffiliateError::Misconfigured { code: code.to_string(), msg: text.to_string() }
+        }
         50001 if sub_code == Some("60001") => AffiliateError::MemberNotAuthorized,
         50001 if ["非法", "不存在", "已下线"].iter().any(|w| text.contains(w)) => AffiliateError::NotFound,
         _ => AffiliateError::Rejected { code: code.to_string(), msg: text.to_string() },
@@ -205,7 +210,7 @@ mod tests {
         let cases = [
             (
                 r#"{"error_response":{"error_msg":"签名验证失败","sub_msg":"签名验证失败","sub_code":"20004","error_code":20004,"request_id":"15749321782103707"}}"#,
-                "Rejected",
+                "Misconfigured",
             ),
             (
                 r#"{"error_response":{"error_msg":"参数错误:p_id_name_list","sub_msg":"参数错误:p_id_name_list","sub_code":"10000","error_code":10000,"request_id":"16278930378660952"}}"#,
@@ -220,6 +225,7 @@ mod tests {
                 "MemberNotAuthorized",
             ),
             (r#"{"error_response":{"error_code":10019,"error_msg":"access_token已过期"}}"#, "TokenExpired"),
+            (r#"{"error_response":{"error_code":10000,"error_msg":"参数错误:timestamp"}}"#, "Misconfigured"),
             (r#"{"error_response":{"error_code":52101,"error_msg":"当前接口被限流，请稍后重试"}}"#, "RateLimited"),
             (r#"{"error_response":{"error_code":70031,"error_msg":"调用过于频繁，请调整调用频率"}}"#, "RateLimited"),
             (r#"{"error_response":{"error_code":"52103","error_msg":"服务暂时不可用"}}"#, "Unavailable"),
@@ -230,7 +236,7 @@ mod tests {
             assert!(got.starts_with(want), "{body} gave {got}");
         }
         match unwrap_envelope(cases[0].0, "x").unwrap_err() {
-            AffiliateError::Rejected { code, msg } => {
+            AffiliateError::Misconfigured { code, msg } => {
                 assert_eq!(code, "20004");
                 assert_eq!(msg, "签名验证失败");
             }

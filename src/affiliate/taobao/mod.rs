@@ -149,22 +149,33 @@ impl TaobaoClient {
             // Shops, event pages and the like are not products.
             _ => return Err(AffiliateError::NotFound),
         };
-        let coupon = match entry.get("coupon_info_dto") {
+        let mut coupon = match entry.get("coupon_info_dto") {
             Some(c) => wire::coupon(c, "coupon_amount", "coupon_desc")?,
             None => None,
         };
-        let rate = match entry
+        let mut rate = match entry
             .get("promotion_info_dto")
             .and_then(|p| p.get("commission_rate"))
             .and_then(wire::scalar_string)
         {
-            Some(r) => Bps::from_percent_str(&r)
-                .map_err(|_| AffiliateError::Decode(format!("taobao convert: bad commission_rate `{r}`")))?,
-            None => {
-                tracing::warn!("taobao convert answered no commission rate");
-                Bps(0)
-            }
+            Some(r) => Some(
+                Bps::from_percent_str(&r)
+                    .map_err(|_| AffiliateError::Decode(format!("taobao convert: bad commission_rate `{r}`")))?,
+            ),
+            None => None,
         };
+        // Neither DTO is guaranteed: a missing rate, or a coupon link without its coupon, is completed from the
+        // material search of the item (which carries both).
+        let coupon_untold = coupon.is_none() && text("coupon_short_url").or_else(|| text("coupon_long_url")).is_some();
+        if rate.is_none() || coupon_untold {
+            let listed = self.listing(&pid, &item_id).await?;
+            tracing::info!(item = %item_id, "taobao convert answer incomplete; completed from the material search");
+            rate = rate.or(Some(listed.commission_rate));
+            if coupon_untold {
+                coupon = listed.coupon;
+            }
+        }
+        let rate = rate.ok_or_else(|| AffiliateError::Decode("taobao convert: no commission rate".into()))?;
         let tpwd_url = short_url.clone().unwrap_or_else(|| url.clone());
         let (item, command) = futures::join!(self.item(&item_id), self.tpwd(&tpwd_url));
         let item = item?;
@@ -234,6 +245,11 @@ impl TaobaoClient {
         Ok(OrderPage { rows, has_next, position_index: data.get("position_index").and_then(wire::scalar_string) })
     }
 
+    /// The configured default PID (`mm_<member>_<site>_<adzone>`), empty when none.
+    pub fn default_pid(&self) -> &str {
+        &self.inner.settings.default_pid
+    }
+
     fn ensure_configured(&self) -> Result<(), AffiliateError> {
         let s = &self.inner.settings;
         if s.app_key.is_empty() || s.app_secret.is_empty() || s.gateway_url.is_empty() {
@@ -249,6 +265,23 @@ impl TaobaoClient {
             code: "pid".into(),
             msg: format!("a Taobao PID looks like mm_<member>_<site>_<adzone>, got `{pid}`"),
         })
+    }
+
+    /// The material search's record of one item (commission rate and coupon), searched by its link on the PID's
+    /// adzone. A missing record is a [`AffiliateError::Decode`]: the rate stays unknown, it is not zero.
+    async fn listing(&self, pid: &Pid, item_id: &str) -> Result<Product, AffiliateError> {
+        let params = [
+            ("adzone_id", pid.adzone_id.clone()),
+            ("q", format!("https://item.taobao.com/item.htm?id={item_id}")),
+            ("page_no", "1".to_string()),
+            ("page_size", "20".to_string()),
+        ];
+        let res = self.call(MATERIAL_OPTIONAL, &params).await?;
+        wire::list(res.get("result_list"), "map_data")
+            .iter()
+            .filter(|v| v.get("item_id").and_then(wire::scalar_string).as_deref() == Some(item_id))
+            .find_map(|v| wire::search_product(v).ok())
+            .ok_or_else(|| AffiliateError::Decode(format!("taobao: no commission rate for item {item_id}")))
     }
 
     /// The `n_tbk_item` record of one item.

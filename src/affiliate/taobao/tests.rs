@@ -259,7 +259,7 @@ async fn a_wrong_secret_is_rejected_as_an_invalid_signature() {
     for sign_method in ["md5", "hmac", "hmac-sha256"] {
         let client = TaobaoClient::new(settings(&base, "wrong-secret", sign_method), reqwest::Client::new());
         let e = client.search("抽纸", 1, 10).await.unwrap_err();
-        assert!(matches!(e, AffiliateError::Rejected { ref code, .. } if code == "25"), "{e:?}");
+        assert!(matches!(e, AffiliateError::Misconfigured { ref code, .. } if code == "25"), "{e:?}");
     }
     assert_eq!(sim.calls(MATERIAL_OPTIONAL), 3);
 }
@@ -320,4 +320,12 @@ async fn unknown_materials_are_not_found_and_items_without_commission_say_so() {
     assert!(matches!(client.convert(&r, &bad_pid).await, Err(AffiliateError::Rejected { .. })));
     let unconfigured = TaobaoClient::new(TaobaoSettings::default(), reqwest::Client::new());
     assert!(matches!(unconfigured.convert(&r, &attr(None, None)).await, Err(AffiliateError::NotConfigured(_))));
+}
+
+#[tokio::test]
+async fn http_429_is_throttling() {
+    let (sim, client, _) = setup().await;
+    sim.inject(TaobaoFault::HttpStatus(429), 10);
+    let e = client.search("抽纸", 1, 10).await.unwrap_err();
+    assert!(matches!(e, AffiliateError::RateLimited { .. }), "{e:?}");
 }

@@ -39,6 +39,8 @@ pub fn top_error(err: &Value) -> AffiliateError {
         }
         "1" | "10" => AffiliateError::Unavailable { code, msg: msg.into() },
         "26" | "27" => AffiliateError::TokenExpired,
+        // Invalid signature, app key, timestamp.
+        "25" | "29" | "31" => AffiliateError::Misconfigured { code, msg: msg.into() },
         "15" if sub_code.starts_with("isp.") => AffiliateError::Unavailable { code: sub_code, msg: sub_msg.into() },
         "15" => material_error(&sub_code, sub_msg),
         _ => {
@@ -296,7 +298,7 @@ mod tests {
         assert_eq!(command(&m["data"]).as_deref(), Some("￥Hd4kLp9WnQz￥"));
         let err = |body: &str| parse_response("taobao.tbk.tpwd.create", body).unwrap_err();
         let e = err(r#"{"error_response":{"code":25,"msg":"Invalid signature","request_id":"109wcmcgllsj1"}}"#);
-        assert!(matches!(e, AffiliateError::Rejected { ref code, .. } if code == "25"));
+        assert!(matches!(e, AffiliateError::Misconfigured { ref code, .. } if code == "25"));
         let e = err(
             r#"{"error_response":{"code":27,"msg":"Invalid session","sub_code":"invalid-sessionkey","request_id":"rxvsf5lo4ufl"}}"#,
         );

@@ -8,6 +8,7 @@ use crate::engine::handlers::commands::{self, mentioned, spec_of};
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::keywords::{MatchKind, display_pattern};
 use crate::engine::limits::local_midnight_ms;
+use crate::engine::pid_binding::PidRefusal;
 use crate::engine::{Action, Context, EngineError, Flow, text};
 use crate::platform::Platform;
 use crate::store::groups::Group;
@@ -83,14 +84,14 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
                 }
             }
         }
-        Command::BindPid { platform, pid } => match e.store.pid_holder(platform, &pid).await? {
-            Some(holder) if holder != PidOwner::Group(group.id) => text::PID_TAKEN.to_string(),
-            _ => {
-                let name = if group.name.is_empty() { group.room_id.as_str() } else { group.name.as_str() };
-                e.store.set_pid(platform, &pid, name, PidOwner::Group(group.id), now).await?;
-                text::pid_bound(platform, &pid)
+        Command::BindPid { platform, pid } => {
+            let name = if group.name.is_empty() { group.room_id.as_str() } else { group.name.as_str() };
+            match e.bind_pid(platform, &pid, PidOwner::Group(group.id), name, now).await {
+                Ok(pid) => text::pid_bound(platform, &pid),
+                Err(PidRefusal::Store(err)) => return Err(err.into()),
+                Err(why) => text::pid_refused(platform, &why),
             }
-        },
+        }
         Command::GroupStatus => group_status(cx, group).await?,
         Command::SetDnd { hours, policy } => {
             let policy = policy.unwrap_or(e.settings.chat.dnd_policy);

@@ -77,14 +77,10 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
         Ok(c) => c,
         Err(e) => {
             cx.engine.metrics.conversion_failures.inc();
-            tracing::warn!(platform = %r.platform, key = %r.key, error = %e, "conversion failed");
-            let reply = match e {
-                AffiliateError::NoCommission => ReplyError::NoCommission,
-                AffiliateError::NotFound | AffiliateError::Rejected { .. } => ReplyError::NotAPromotableItem,
-                ref other if other.is_platform_trouble() => ReplyError::UnionUnavailable,
-                _ => ReplyError::NotAPromotableItem,
-            };
-            return Ok(vec![reply_text(cx, msg, &text::reply_error(&reply)).await?]);
+            tracing::warn!(platform = %r.platform, key = ?r.key, error = %e, "conversion failed");
+            let mut actions = vec![reply_text(cx, msg, &text::reply_error(&reply_error(&e))).await?];
+            actions.extend(operator_alerts(cx, r.platform, &e));
+            return Ok(actions);
         }
     };
     if conversion.product.commission_rate.0 <= 0 {
@@ -112,7 +108,7 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     if r.platform == Platform::Taobao
         && attr.special_id.is_none()
         && attr.relation_id.is_none()
-        && let Some(action) = taobao_registration_invite(cx).await?
+        && let Some(action) = taobao_registration_invite(cx, msg).await?
     {
         actions.push(action);
     }
@@ -120,8 +116,39 @@ async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<
     Ok(actions)
 }
 
+/// What the member is told about a failed conversion: "not a product" only when the union says so, "no
+/// commission" when it says that; anything else is not the member's doing (signature or clock, outage,
+/// throttling, a PID not 备案, an answer missing a field) and reads "系统繁忙".
+pub fn reply_error(e: &AffiliateError) -> ReplyError {
+    match e {
+        AffiliateError::NotFound => ReplyError::NotAPromotableItem,
+        AffiliateError::NoCommission => ReplyError::NoCommission,
+        _ => ReplyError::UnionUnavailable,
+    }
+}
+
+/// When the operator must act on `e` (configuration, authorization, 备案 of the PID): one private message per
+/// admin (`admin.wxids`) with the union's code, once per platform, code and day.
+pub fn operator_alerts(cx: &Context<'_>, platform: Platform, e: &AffiliateError) -> Vec<Action> {
+    let Some(code) = e.operator_code() else { return Vec::new() };
+    tracing::error!(%platform, code = %code, error = %e, "union refuses our configuration; alerting the admins");
+    let day = crate::engine::limits::local_day(cx.now_ms, cx.engine.settings.chat.utc_offset_hours);
+    let body = text::union_config_alert(platform, &code, &e.to_string());
+    cx.engine
+        .settings
+        .admin
+        .wxids
+        .iter()
+        .map(|wxid| Action::Notify {
+            conversation_id: wxid.clone(),
+            key: format!("union-alert:{}:{code}:{day}:{wxid}", platform.code()),
+            body: OutboundBody::Text { content: body.clone(), ats: Vec::new() },
+        })
+        .collect()
+}
+
 /// The member converted a Taobao item and is not registered: the consent link, in private chat, the first time.
-async fn taobao_registration_invite(cx: &Context<'_>) -> Result<Option<Action>, EngineError> {
+async fn taobao_registration_invite(cx: &Context<'_>, msg: &Inbound) -> Result<Option<Action>, EngineError> {
     let (Some(member), Some(client)) = (cx.member_id, cx.engine.affiliates.taobao.as_ref()) else { return Ok(None) };
     let base = &cx.engine.settings.server.public_base_url;
     let store = &cx.engine.store;
@@ -129,7 +156,8 @@ async fn taobao_registration_invite(cx: &Context<'_>) -> Result<Option<Action>, 
         return Ok(None);
     };
     let body = OutboundBody::Text { content: text::taobao_registration_invite(&url), ats: Vec::new() };
-    Ok(Some(Action::PrivateOnce { key: format!("taobao-register:{member}"), body }))
+    let Some(wxid) = msg.sender_id.clone() else { return Ok(None) };
+    Ok(Some(Action::Notify { conversation_id: wxid, key: format!("taobao-register:{member}"), body }))
 }
 
 /// The attribution of a conversion about to be made in this context with `pid`: the member (`m<id>`, stable),

@@ -37,6 +37,12 @@ pub(super) fn group_text(
     add_msg(bot, msg.room, &bot.wxid, 1, &content, &msg_source(mentions, msg.member_count), Some(&push), ids)
 }
 
+/// A member's text message to the robot in private chat: `FromUserName` is the member, no sender prefix.
+pub(super) fn private_text(bot: &BotIdentity, sender_wxid: &str, sender_nick: &str, text: &str, ids: Ids) -> String {
+    let push = format!("{sender_nick} : {text}");
+    add_msg(bot, sender_wxid, &bot.wxid, 1, text, &msg_source(&[], 0), Some(&push), ids)
+}
+
 /// A member's shared link card (appmsg type 5) in a group.
 pub(super) fn group_card(bot: &BotIdentity, msg: &GroupMessage<'_>, card: &LinkCard, ids: Ids) -> String {
     let content = format!("{}:\n{}", msg.sender_wxid, card_xml(card, msg.sender_wxid));

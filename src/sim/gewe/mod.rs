@@ -23,9 +23,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const PLAYGROUND_ROOM: &str = "45810326871@chatroom";
 /// Its display name.
 pub const PLAYGROUND_ROOM_NAME: &str = "省钱福利群";
+/// The second group of the playground: a plain group the robot is in (a deal source to collect from).
+pub const PLAYGROUND_SOURCE_ROOM: &str = "45810326872@chatroom";
+/// Its display name.
+pub const PLAYGROUND_SOURCE_ROOM_NAME: &str = "线报源";
 /// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
 pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
-pub use playground::playground_wxid;
+pub use playground::{PRIVATE_ROOM, PlaygroundMessage, playground_wxid};
 
 /// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
 pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";
@@ -166,6 +170,8 @@ struct Inner {
 struct State {
     bot: BotIdentity,
     callback_url: Option<String>,
+    /// Where the playground links to the dashboard (the demo's `/admin`).
+    dashboard_url: Option<String>,
     online: bool,
     next_new_msg_id: u64,
     next_msg_id: u32,
@@ -226,6 +232,7 @@ impl GeweSim {
         let mut state = State {
             bot: BotIdentity::default(),
             callback_url: None,
+            dashboard_url: None,
             online: true,
             // Above 2^53 like real ids, and random so a restarted sim does not reuse ids a persistent inbox saw.
             next_new_msg_id: 7_000_000_000_000_000_000 + rand::random_range(0..1_000_000_000_000_000_000),
@@ -241,6 +248,7 @@ impl GeweSim {
             callback_delay: Duration::ZERO,
         };
         state.room(PLAYGROUND_ROOM);
+        state.room(PLAYGROUND_SOURCE_ROOM);
         GeweSim {
             inner: Arc::new(Inner {
                 token: creds.gewe_token.clone(),
@@ -278,6 +286,11 @@ impl GeweSim {
     /// Registers where callbacks go (what `/tools/setCallback` does, without the test POST).
     pub fn set_callback_url(&self, url: &str) {
         self.state().callback_url = Some(url.to_string());
+    }
+
+    /// Where the playground page links to the dashboard; `None` (default) shows no link.
+    pub fn set_dashboard_url(&self, url: Option<&str>) {
+        self.state().dashboard_url = url.map(str::to_string);
     }
 
     pub fn callback_url(&self) -> Option<String> {
@@ -354,6 +367,26 @@ impl GeweSim {
             playground::push(&mut state.timeline, entry);
             let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
             (callback::group_text(&state.bot, &message, text, &mentions, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A member writes `text` to the robot in private chat (the callback has `FromUserName` = the member and no
+    /// chatroom); returns the `NewMsgId`.
+    pub async fn deliver_private_text(
+        &self,
+        sender_wxid: &str,
+        sender_nick: &str,
+        text: &str,
+    ) -> Result<String, SimError> {
+        let body = {
+            let mut state = self.state();
+            state.remember_member(sender_wxid, sender_wxid, sender_nick);
+            let ids = state.next_ids();
+            let entry = playground::Entry::member_text(sender_wxid, sender_wxid, sender_nick, text);
+            playground::push(&mut state.timeline, entry);
+            (callback::private_text(&state.bot, sender_wxid, sender_nick, text, ids), ids)
         };
         self.post_callback(&body.0).await?;
         Ok(body.1.new_msg_id.to_string())

@@ -1,10 +1,11 @@
-//! The browser playground at `/gewe/playground`: a WeChat-style group chat where a person types as a group
-//! member. Messages go page → sim → callback to dealbot; the robot's replies come back through the real send path
-//! (`postText` / `postImage` on the sim) and the page polls them.
+//! The browser playground at `/gewe/playground`: WeChat-style chats where a person types as a group member. The
+//! rooms ([`ROOMS`]): the member group, the member's private chat with the robot (`private`, 私聊) and a second
+//! group (线报源). Messages go page → sim → callback to dealbot; the robot's replies come back through the real
+//! send path (`postText` / `postImage` on the sim) and the page polls them.
 
 use super::{
-    GeweSim, LinkCard, PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME, SentKind, SentMessage, State,
-    unix_millis,
+    GeweSim, LinkCard, PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME, PLAYGROUND_SOURCE_ROOM,
+    PLAYGROUND_SOURCE_ROOM_NAME, SentKind, SentMessage, State, unix_millis,
 };
 use crate::chat::MemberRef;
 use axum::Router;
@@ -25,6 +26,16 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
         .replace("/*SCRIPT*/", include_str!("../../../assets/playground/app.js"))
 });
 
+/// The `room` of a member's private chat with the robot in the playground API (its entries carry the member's
+/// wxid as `peer`).
+pub const PRIVATE_ROOM: &str = "private";
+/// The rooms the page switches between: (room, name).
+const ROOMS: [(&str, &str); 3] = [
+    (PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME),
+    (PRIVATE_ROOM, "私聊"),
+    (PLAYGROUND_SOURCE_ROOM, PLAYGROUND_SOURCE_ROOM_NAME),
+];
+
 const MAX_NICKNAME_CHARS: usize = 16;
 const MAX_TEXT_CHARS: usize = 2000;
 /// Most entries one poll returns.
@@ -34,6 +45,7 @@ pub(super) fn router(sim: GeweSim) -> Router {
     Router::new()
         .route("/playground", get(page))
         .route("/playground/", get(page))
+        .route("/playground/rooms", get(rooms))
         .route("/playground/say", post(say))
         .route("/playground/share", post(share))
         .route("/playground/messages", get(messages))
@@ -46,8 +58,12 @@ pub(super) fn router(sim: GeweSim) -> Router {
 pub(super) struct Entry {
     /// 1-based position; the page polls with `after=<last seq>`.
     seq: usize,
-    #[serde(skip)]
-    room: String,
+    /// The chatroom id, or [`PRIVATE_ROOM`].
+    #[serde(rename = "room")]
+    api_room: String,
+    /// The member of a private chat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peer: Option<String>,
     /// `member`, `bot` or `system`.
     from: &'static str,
     wxid: String,
@@ -64,9 +80,11 @@ pub(super) struct Entry {
 
 impl Entry {
     fn new(room: &str, from: &'static str, kind: &'static str) -> Self {
+        let group = room.ends_with("@chatroom");
         Entry {
             seq: 0,
-            room: room.to_string(),
+            api_room: if group { room.to_string() } else { PRIVATE_ROOM.to_string() },
+            peer: (!group).then(|| room.to_string()),
             from,
             wxid: String::new(),
             nickname: String::new(),
@@ -126,9 +144,29 @@ async fn page() -> Response {
 }
 
 #[derive(Deserialize)]
+struct Who {
+    nickname: Option<String>,
+}
+
+/// `[{"room","name"}]`; with `?nickname=` the private chat also names its `peer` (that member's wxid).
+async fn rooms(Query(who): Query<Who>) -> Response {
+    let peer = who.nickname.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(playground_wxid);
+    let list: Vec<serde_json::Value> = ROOMS
+        .iter()
+        .map(|(room, name)| match &peer {
+            Some(peer) if *room == PRIVATE_ROOM => json!({"room": room, "name": name, "peer": peer}),
+            _ => json!({"room": room, "name": name}),
+        })
+        .collect();
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(list)).into_response()
+}
+
+#[derive(Deserialize)]
 struct Say {
     nickname: String,
     text: String,
+    /// A room of [`ROOMS`]; the member group when absent.
+    room: Option<String>,
 }
 
 async fn say(AxumState(sim): AxumState<GeweSim>, axum::Json(say): axum::Json<Say>) -> Response {
@@ -140,8 +178,15 @@ async fn say(AxumState(sim): AxumState<GeweSim>, axum::Json(say): axum::Json<Say
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
         return bad_request(&format!("消息不能为空，且不超过 {MAX_TEXT_CHARS} 个字"));
     }
-    let text = pick_mentions(&sim.members(PLAYGROUND_ROOM), text);
-    delivered(sim.deliver_text(PLAYGROUND_ROOM, &wxid, &nickname, &text).await)
+    let room = say.room.as_deref().unwrap_or(PLAYGROUND_ROOM);
+    if !ROOMS.iter().any(|(r, _)| *r == room) {
+        return bad_request("没有这个聊天");
+    }
+    if room == PRIVATE_ROOM {
+        return delivered(sim.deliver_private_text(&wxid, &nickname, text).await);
+    }
+    let text = pick_mentions(&sim.members(room), text);
+    delivered(sim.deliver_text(room, &wxid, &nickname, &text).await)
 }
 
 #[derive(Deserialize)]
@@ -154,6 +199,8 @@ struct Share {
     url: String,
     #[serde(default)]
     thumb_url: String,
+    /// A group of [`ROOMS`]; the member group when absent.
+    room: Option<String>,
 }
 
 async fn share(AxumState(sim): AxumState<GeweSim>, axum::Json(share): axum::Json<Share>) -> Response {
@@ -164,8 +211,12 @@ async fn share(AxumState(sim): AxumState<GeweSim>, axum::Json(share): axum::Json
     if share.title.trim().is_empty() || !share.url.starts_with("http") {
         return bad_request("卡片需要标题和链接");
     }
+    let room = share.room.as_deref().unwrap_or(PLAYGROUND_ROOM);
+    if room == PRIVATE_ROOM || !ROOMS.iter().any(|(r, _)| *r == room) {
+        return bad_request("卡片只能分享到群里");
+    }
     let card = LinkCard { title: share.title, desc: share.desc, url: share.url, thumb_url: share.thumb_url };
-    delivered(sim.deliver_card(PLAYGROUND_ROOM, &wxid, &nickname, &card).await)
+    delivered(sim.deliver_card(room, &wxid, &nickname, &card).await)
 }
 
 /// The trimmed nickname and the member wxid the playground gives it.
@@ -238,8 +289,7 @@ async fn messages(AxumState(sim): AxumState<GeweSim>, Query(q): Query<After>) ->
     // A page that saw more than there is talked to an earlier sim: start over.
     let reset = q.after > len;
     let after = if reset { 0 } else { q.after };
-    let entries: Vec<&Entry> =
-        state.timeline[after..].iter().filter(|e| e.room == PLAYGROUND_ROOM).take(PAGE_SIZE).collect();
+    let entries: Vec<&Entry> = state.timeline[after..].iter().take(PAGE_SIZE).collect();
     let last = match entries.last() {
         Some(e) if entries.len() == PAGE_SIZE => e.seq,
         _ => len,
@@ -250,12 +300,36 @@ async fn messages(AxumState(sim): AxumState<GeweSim>, Query(q): Query<After>) ->
         "bot": {"wxid": state.bot.wxid, "nickname": state.bot.nickname},
         "owner": {"wxid": playground_wxid(PLAYGROUND_OWNER_NICKNAME), "nickname": PLAYGROUND_OWNER_NICKNAME},
         "connected": state.callback_url.is_some(),
+        "dashboard": state.dashboard_url,
         "reset": reset,
         "last": last,
         "messages": entries,
     });
     drop(state);
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// A line of the playground as [`GeweSim::playground_message`] tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaygroundMessage {
+    /// Whether the robot sent it.
+    pub from_robot: bool,
+    /// Its text, with the URL of a link card appended.
+    pub text: String,
+}
+
+impl GeweSim {
+    /// The playground line with this `seq` (as `GET …/messages` numbers them).
+    pub fn playground_message(&self, seq: usize) -> Option<PlaygroundMessage> {
+        let state = self.state();
+        let e = state.timeline.get(seq.checked_sub(1)?)?;
+        let mut text = e.text.clone();
+        if let Some(link) = &e.link {
+            text.push('\n');
+            text.push_str(&link.url);
+        }
+        Some(PlaygroundMessage { from_robot: e.from == "bot", text })
+    }
 }
 
 async fn image(AxumState(sim): AxumState<GeweSim>, Path(index): Path<usize>) -> Response {

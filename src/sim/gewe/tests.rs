@@ -579,3 +579,69 @@ async fn configure_bot_changes_the_identity_everywhere() {
     assert!(matches!(h.client.send(&text(ROOM, "hi", &[])).await, Err(SendError::Rejected { ret: 500, .. })));
     assert_eq!(h.sim.members(ROOM)[0].wxid, "wxid_other_bot");
 }
+
+#[tokio::test]
+async fn the_playground_has_rooms_and_private_chat_arrives_as_a_direct_message() {
+    let h = Harness::start().await;
+    h.sim.set_callback_url(&h.callback_url());
+    let get = |path: &str| h.http.get(format!("{}{path}", h.base)).send();
+    let rooms: Value = get("/gewe/playground/rooms?nickname=阿明").await.unwrap().json().await.unwrap();
+    let wxid = playground_wxid("阿明");
+    assert_eq!(
+        rooms,
+        json!([
+            {"room": PLAYGROUND_ROOM, "name": PLAYGROUND_ROOM_NAME},
+            {"room": PRIVATE_ROOM, "name": "私聊", "peer": wxid},
+            {"room": PLAYGROUND_SOURCE_ROOM, "name": PLAYGROUND_SOURCE_ROOM_NAME},
+        ])
+    );
+    let say = |body: Value| h.http.post(format!("{}/gewe/playground/say", h.base)).json(&body).send();
+
+    // 私聊: FromUserName is the member, no chatroom, no sender prefix.
+    let r = say(json!({"nickname": "阿明", "text": "我的", "room": PRIVATE_ROOM})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let bodies = h.receiver.wait_for(1).await;
+    let raw: Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(raw["Data"]["FromUserName"]["string"], wxid.as_str());
+    assert_eq!(raw["Data"]["ToUserName"]["string"], DEFAULT_BOT_WXID);
+    assert_eq!(raw["Data"]["Content"]["string"], "我的");
+    let m = parsed(&bodies[0]);
+    assert_eq!(
+        (m.conversation, m.conversation_id.as_str(), m.text.as_str()),
+        (ConversationKind::Direct, &*wxid, "我的")
+    );
+    assert_eq!(m.sender_id.as_deref(), Some(wxid.as_str()));
+
+    // 线报源, and the member group by default.
+    say(json!({"nickname": "阿明", "text": "线报", "room": PLAYGROUND_SOURCE_ROOM})).await.unwrap();
+    say(json!({"nickname": "阿明", "text": "群里"})).await.unwrap();
+    let bodies = h.receiver.wait_for(3).await;
+    assert_eq!(parsed(&bodies[1]).conversation_id, PLAYGROUND_SOURCE_ROOM);
+    assert_eq!(parsed(&bodies[2]).conversation_id, PLAYGROUND_ROOM);
+    let r = say(json!({"nickname": "阿明", "text": "hi", "room": "nowhere@chatroom"})).await.unwrap();
+    assert_eq!(r.status(), 400);
+
+    // The robot answers in private chat to the member's wxid; every entry carries its room.
+    h.client.send(&text(&wxid, "返利：可提现 ¥1.00", &[])).await.unwrap();
+    let page: Value = get("/gewe/playground/messages?after=0").await.unwrap().json().await.unwrap();
+    let rooms: Vec<(&str, Option<&str>, &str)> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["room"].as_str().unwrap(), m["peer"].as_str(), m["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        rooms,
+        [
+            (PRIVATE_ROOM, Some(wxid.as_str()), "我的"),
+            (PLAYGROUND_SOURCE_ROOM, None, "线报"),
+            (PLAYGROUND_ROOM, None, "群里"),
+            (PRIVATE_ROOM, Some(wxid.as_str()), "返利：可提现 ¥1.00"),
+        ]
+    );
+    let robot = h.sim.playground_message(4).unwrap();
+    assert!(robot.from_robot && robot.text.contains("可提现"));
+    assert!(!h.sim.playground_message(1).unwrap().from_robot);
+    assert_eq!(h.sim.playground_message(0), None);
+    assert_eq!(h.sim.playground_message(5), None);
+}

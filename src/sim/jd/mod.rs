@@ -5,7 +5,8 @@
 //! JSON string) or, after [`JdSim::set_doc_form`], the documented one (`…_response` with an object).
 //!
 //! Methods: `jd.union.open.promotion.bysubunionid.get`, `jd.union.open.promotion.common.get`,
-//! `jd.union.open.goods.query` and `jd.union.open.order.row.query`. Every conversion is remembered: its short link
+//! `jd.union.open.goods.query`, `jd.union.open.order.row.query` and `jd.union.open.position.query` (the account's
+//! placements, see [`JdSim::add_position`]). Every conversion is remembered: its short link
 //! and click token resolve back to the item, and it later produces an order row (see `orders`).
 //!
 //! Gateway error numbers other than 12 (sign) and 15 (method) are not documented publicly; the simulator uses
@@ -16,7 +17,7 @@ mod orders;
 #[cfg(test)]
 mod tests;
 
-pub use orders::UNION_ID;
+pub use orders::{Settlement, UNION_ID};
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
@@ -42,7 +43,8 @@ const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
-const METHODS: [&str; 4] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY];
+const POSITION_QUERY: &str = "jd.union.open.position.query";
+const METHODS: [&str; 5] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, POSITION_QUERY];
 
 /// A failure to answer the next requests with (after the gateway checks passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub enum JdFault {
     HttpStatus(u16),
     /// HTTP 200 with a body that is not JSON.
     Garbled,
+    /// Gateway code 16 无效的时间戳 (as with a clock far off).
+    ClockSkew,
 }
 
 #[derive(Clone)]
@@ -78,6 +82,9 @@ struct Inner {
     max_skew_secs: AtomicI64,
     /// Extra latency of every `order.row.query` answer.
     order_delay_ms: AtomicU64,
+    /// Whether every conversion makes an order by itself (else only [`JdSim::buy`] does).
+    automatic_orders: AtomicBool,
+    settlement: Mutex<orders::Settlement>,
     state: Mutex<SimState>,
 }
 
@@ -86,7 +93,11 @@ struct SimState {
     seq: u64,
     /// Short codes and click tokens issued by conversions → sku.
     issued: HashMap<String, u64>,
+    /// Short codes and click tokens → the conversion (index in `clicks`) they came from.
+    links: HashMap<String, usize>,
     clicks: Vec<orders::Click>,
+    /// The account's placements (positionId, name), as `position.query` lists them.
+    positions: Vec<(u64, String)>,
 }
 
 /// A business answer: the `…Result` object.
@@ -120,6 +131,8 @@ impl JdSim {
                 bysubunionid_allowed: AtomicBool::new(true),
                 max_skew_secs: AtomicI64::new(600),
                 order_delay_ms: AtomicU64::new(0),
+                automatic_orders: AtomicBool::new(true),
+                settlement: Mutex::new(orders::Settlement::Monthly),
                 state: Mutex::new(SimState::default()),
             }),
         }
@@ -165,6 +178,33 @@ impl JdSim {
         self.inner.order_delay_ms.store(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX), Ordering::SeqCst);
     }
 
+    /// Whether every conversion makes an order a few minutes later by itself (default), or only buyers who pay
+    /// through a link on purpose ([`JdSim::buy`]) make orders.
+    pub fn set_automatic_orders(&self, on: bool) {
+        self.inner.automatic_orders.store(on, Ordering::SeqCst);
+    }
+
+    /// When finished orders settle (default: the 20th of the following month).
+    pub fn set_settlement(&self, settlement: orders::Settlement) {
+        *lock(&self.inner.settlement) = settlement;
+    }
+
+    /// A buyer pays through the promotion link found in `text` (a `u.jd.com` short link or a `union-click` URL
+    /// this simulator issued), now: one more order of that conversion, paid at once and finished a day later.
+    /// Returns the order row's `id` (its key), or `None` when `text` holds no link of this simulator.
+    pub fn buy(&self, text: &str) -> Option<String> {
+        let mut st = lock(&self.inner.state);
+        let index = link_codes(text).find_map(|code| st.links.get(code).copied())?;
+        let mut click = st.clicks.get(index)?.clone();
+        st.seq += 1;
+        click.seq = st.seq;
+        click.at = self.inner.clock.now();
+        click.bought = true;
+        let row = orders::row_at(&click, click.at, &self.inner.cdn_base, orders::Settlement::Monthly)?;
+        st.clicks.push(click);
+        Some(row.id.to_string())
+    }
+
     /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
     pub fn set_qps_limit(&self, qps: Option<u32>) {
         self.inner.throttle.set_qps(qps);
@@ -177,6 +217,14 @@ impl JdSim {
 
     pub fn clear_faults(&self) {
         self.inner.faults.clear();
+    }
+
+    /// The account gains a placement (as if made in the union console): `position.query` lists it.
+    pub fn add_position(&self, position_id: u64, name: &str) {
+        let mut st = lock(&self.inner.state);
+        if !st.positions.iter().any(|(id, _)| *id == position_id) {
+            st.positions.push((position_id, name.to_string()));
+        }
     }
 
     /// Requests received with this `method` parameter (accepted or not).
@@ -205,6 +253,9 @@ impl JdSim {
                 return (status, "upstream error").into_response();
             }
             Some(JdFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".to_string()),
+            Some(JdFault::ClockSkew) => {
+                return GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())).into_response();
+            }
             None => {}
         }
         if !self.inner.throttle.allow() {
@@ -256,6 +307,7 @@ impl JdSim {
             BYSUBUNIONID => self.promotion(r, false),
             COMMON => self.promotion(r, true),
             GOODS_QUERY => self.goods_query(r),
+            POSITION_QUERY => self.positions(r),
             _ => self.order_rows(r),
         }
     }
@@ -309,6 +361,9 @@ impl JdSim {
         let p = token(&[&seed[..], &[b"click"]].concat(), 32);
         st.issued.insert(code.clone(), sku);
         st.issued.insert(p.clone(), sku);
+        let index = st.clicks.len();
+        st.links.insert(code.clone(), index);
+        st.links.insert(p.clone(), index);
         st.clicks.push(orders::Click {
             seq,
             at: self.inner.clock.now(),
@@ -316,6 +371,7 @@ impl JdSim {
             position_id,
             site_id,
             sub_union_id: sub_union_id.clone(),
+            bought: false,
         });
         drop(st);
 
@@ -333,16 +389,36 @@ impl JdSim {
         Biz::ok(fields)
     }
 
-    fn goods_query(&self, r: &Map<String, Value>) -> Biz {
-        let page_index = match num_field(r, "pageIndex") {
-            None => 1,
-            Some(Some(p)) if p >= 1 => p,
-            Some(_) => return Biz::err(2_001_212, "参数错误:pageIndex"),
+    /// `position.query`: the account's placements, paged (`pageSize` 1..=100). The documented request also carries
+    /// `unionId` and `key`; the simulator serves the app's own account and does not require them (a guess).
+    fn positions(&self, r: &Map<String, Value>) -> Biz {
+        let (page_index, page_size) = match paging(r, 100) {
+            Ok(p) => p,
+            Err(e) => return e,
         };
-        let page_size = match num_field(r, "pageSize") {
-            None => 20,
-            Some(Some(s @ 1..=30)) => s,
-            Some(_) => return Biz::err(2_001_212, "参数错误:pageSize最大为30"),
+        if !matches!(num_field(r, "unionType"), Some(Some(1 | 2))) {
+            return Biz::err(2_001_212, "参数错误:unionType");
+        }
+        let st = lock(&self.inner.state);
+        let skip = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let result: Vec<Value> = st
+            .positions
+            .iter()
+            .skip(skip)
+            .take(page_size as usize)
+            .map(|(id, name)| json!({ "id": id, "siteId": 0, "spaceName": name, "type": 4 }))
+            .collect();
+        let data =
+            json!({ "pageNo": page_index, "pageSize": page_size, "total": st.positions.len(), "result": result });
+        let mut fields = Map::new();
+        fields.insert("data".into(), data);
+        Biz::ok(fields)
+    }
+
+    fn goods_query(&self, r: &Map<String, Value>) -> Biz {
+        let (page_index, page_size) = match paging(r, 30) {
+            Ok(p) => p,
+            Err(e) => return e,
         };
         let items: Vec<SimItem> = if let Some(skus) = r.get("skuIds").and_then(Value::as_array) {
             if skus.len() > 20 {
@@ -463,9 +539,12 @@ impl JdSim {
         }
         let now = self.inner.clock.now();
         let clicks = lock(&self.inner.state).clicks.clone();
+        let automatic = self.inner.automatic_orders.load(Ordering::SeqCst);
+        let settlement = *lock(&self.inner.settlement);
         let mut rows: Vec<(i64, orders::Row)> = clicks
             .iter()
-            .filter_map(|c| orders::row_at(c, now, &self.inner.cdn_base))
+            .filter(|c| automatic || c.bought)
+            .filter_map(|c| orders::row_at(c, now, &self.inner.cdn_base, settlement))
             .filter_map(|row| {
                 let t = match kind {
                     1 => Some(row.order_time),
@@ -516,6 +595,19 @@ impl JdSim {
     }
 }
 
+/// The codes of the JD promotion links in `text`: `u.jd.com/<code>` and `union-click.jd.com/jdc?…p=<token>`.
+fn link_codes(text: &str) -> impl Iterator<Item = &str> {
+    let short = text.split("u.jd.com/").skip(1);
+    let click = text.split("union-click.jd.com/jdc?").skip(1).filter_map(|rest| {
+        let query = rest.split(|c: char| c.is_whitespace() || c == '#').next().unwrap_or_default();
+        query.split('&').find_map(|kv| kv.strip_prefix("p="))
+    });
+    short
+        .map(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default())
+        .chain(click.map(|p| p.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or_default()))
+        .filter(|code| !code.is_empty())
+}
+
 async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Bytes) -> Response {
     let params = decode_form(query.as_deref(), &body);
     let delay = sim.inner.order_delay_ms.load(Ordering::SeqCst);
@@ -531,6 +623,7 @@ fn method_request(method: &str) -> Option<&'static str> {
         BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
         GOODS_QUERY => Some("goodsReqDTO"),
         ORDER_ROW_QUERY => Some("orderReq"),
+        POSITION_QUERY => Some("positionReq"),
         _ => None,
     }
 }
@@ -564,6 +657,21 @@ fn json_body(v: &Value) -> Response {
 
 fn json_text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response()
+}
+
+/// `pageIndex` (from 1, default 1) and `pageSize` (1..=`max`, default 20) of a request.
+fn paging(r: &Map<String, Value>, max: u64) -> Result<(u64, u64), Biz> {
+    let page_index = match num_field(r, "pageIndex") {
+        None => 1,
+        Some(Some(p)) if p >= 1 => p,
+        Some(_) => return Err(Biz::err(2_001_212, "参数错误:pageIndex")),
+    };
+    let page_size = match num_field(r, "pageSize") {
+        None => 20,
+        Some(Some(s)) if (1..=max).contains(&s) => s,
+        Some(_) => return Err(Biz::err(2_001_212, format!("参数错误:pageSize最大为{max}"))),
+    };
+    Ok((page_index, page_size))
 }
 
 fn str_field(r: &Map<String, Value>, name: &str) -> Option<String> {

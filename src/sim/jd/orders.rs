@@ -2,7 +2,10 @@
 //!
 //! Every conversion becomes one order a few minutes later, carrying the conversion's positionId, siteId and
 //! subUnionId. The order is paid (validCode 16) at once; two in ten are cancelled (3) within hours, the rest are
-//! finished (17) one to three days later with `payMonth` = the 20th of the following month and `actualFee` set.
+//! finished (17) one to three days later with `payMonth` (the settlement date, see [`Settlement`]) and `actualFee`
+//! set. On the settlement date JD updates the row again (`modifyTime`), so an update-time query returns it once
+//! more. A buyer who pays through a link on purpose ([`Click::bought`], the playground's 下单) makes an order paid
+//! at that moment that is finished a day later.
 //! A row is computed for a given instant of the simulator's clock, so advancing the clock moves orders along.
 
 use crate::platform::Platform;
@@ -23,6 +26,17 @@ pub struct Click {
     pub position_id: u64,
     pub site_id: u64,
     pub sub_union_id: Option<String>,
+    /// A buyer paid through the link at `at`: the order is placed then and never cancelled.
+    pub bought: bool,
+}
+
+/// When finished orders settle (`payMonth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    /// The 20th of the month after completion, as JD pays out.
+    Monthly,
+    /// This many days after completion (a faster world for the demo).
+    AfterDays(u32),
 }
 
 /// An order row as of some instant.
@@ -41,20 +55,25 @@ enum Fate {
 }
 
 /// The order of `click` as seen at `now`, or `None` before it is placed.
-pub fn row_at(click: &Click, now: i64, cdn_base: &str) -> Option<Row> {
+pub fn row_at(click: &Click, now: i64, cdn_base: &str, settlement: Settlement) -> Option<Row> {
     let h = hash64(&[b"jd-order", &click.seq.to_le_bytes()]);
-    let order_time = click.at + 60 + (h % 540) as i64;
+    let order_time = if click.bought { click.at } else { click.at + 60 + (h % 540) as i64 };
     if now < order_time {
         return None;
     }
-    let fate = if (h >> 20) % 10 < 2 {
+    let fate = if click.bought {
+        Fate::Finished(order_time + 86_400)
+    } else if (h >> 20) % 10 < 2 {
         Fate::Cancelled(order_time + 3600 * (1 + ((h >> 28) % 6) as i64))
     } else {
         Fate::Finished(order_time + 86_400 * (1 + ((h >> 28) % 3) as i64))
     };
     let (valid_code, finish_time, modify_time) = match fate {
         Fate::Cancelled(t) if now >= t => (3, None, t),
-        Fate::Finished(t) if now >= t => (17, Some(t), t),
+        Fate::Finished(t) if now >= t => {
+            let settled = pay_date(t, settlement).and_then(midnight_gmt8).filter(|s| now >= *s);
+            (17, Some(t), settled.unwrap_or(t).max(t))
+        }
         _ => (16, None, order_time),
     };
 
@@ -69,7 +88,9 @@ pub fn row_at(click: &Click, now: i64, cdn_base: &str) -> Option<Row> {
     // commissionRate % × finalRate 90 %, truncated to 分.
     let estimate_fee = cos * item.commission_bps * 9_000 / 100_000_000;
     let (actual_cos, actual_fee) = if valid_code == 17 { (cos, estimate_fee) } else { (0, 0) };
-    let pay_month = finish_time.and_then(pay_date).unwrap_or_else(|| "0".to_string());
+    let pay_month = finish_time
+        .and_then(|t| pay_date(t, settlement))
+        .map_or_else(|| "0".to_string(), |d| format!("{:04}{:02}{:02}", d.year(), u8::from(d.month()), d.day()));
 
     let order_id = 28_000_000_000_000_000 + click.seq * 1_000 + h % 1_000;
     let id = order_id * 10 + 1;
@@ -140,12 +161,26 @@ pub fn row_at(click: &Click, now: i64, cdn_base: &str) -> Option<Row> {
     Some(Row { id, order_time, finish_time, modify_time, json })
 }
 
-/// `yyyyMMdd` of the 20th of the month after `finished` (GMT+8).
-fn pay_date(finished: i64) -> Option<String> {
+/// The settlement date of an order finished at `finished` (GMT+8).
+fn pay_date(finished: i64, settlement: Settlement) -> Option<time::Date> {
     let d = date_gmt8(finished)?;
-    let (y, m) =
-        if d.month() == time::Month::December { (d.year() + 1, 1) } else { (d.year(), u8::from(d.month()) + 1) };
-    Some(format!("{y:04}{m:02}20"))
+    match settlement {
+        Settlement::Monthly => {
+            let (y, m) = if d.month() == time::Month::December {
+                (d.year() + 1, time::Month::January)
+            } else {
+                (d.year(), d.month().next())
+            };
+            time::Date::from_calendar_date(y, m, 20).ok()
+        }
+        Settlement::AfterDays(n) => d.checked_add(time::Duration::days(i64::from(n))),
+    }
+}
+
+/// Unix seconds of 00:00 GMT+8 on `d`.
+fn midnight_gmt8(d: time::Date) -> Option<i64> {
+    let gmt8 = time::UtcOffset::from_hms(8, 0, 0).ok()?;
+    Some(d.midnight().assume_offset(gmt8).unix_timestamp())
 }
 
 #[cfg(test)]
@@ -160,6 +195,7 @@ mod tests {
             position_id: 3_100_000_001,
             site_id: 0,
             sub_union_id: None,
+            bought: false,
         }
     }
 
@@ -169,11 +205,11 @@ mod tests {
         let mut cancelled = 0;
         for seq in 0..40 {
             let c = click(seq);
-            assert!(row_at(&c, c.at, "http://cdn").is_none());
-            let paid = row_at(&c, c.at + 600, "http://cdn").unwrap();
+            assert!(row_at(&c, c.at, "http://cdn", Settlement::Monthly).is_none());
+            let paid = row_at(&c, c.at + 600, "http://cdn", Settlement::Monthly).unwrap();
             assert_eq!(paid.json["validCode"], 16);
             assert_eq!(paid.json["payMonth"], "0");
-            let later = row_at(&c, c.at + 5 * 86_400, "http://cdn").unwrap();
+            let later = row_at(&c, c.at + 5 * 86_400, "http://cdn", Settlement::Monthly).unwrap();
             match later.json["validCode"].as_i64() {
                 Some(17) => {
                     finished += 1;
@@ -190,8 +226,28 @@ mod tests {
 
     #[test]
     fn pay_month_rolls_over_the_year() {
+        let date = |y, m, d| time::Date::from_calendar_date(y, m, d).ok();
         // 2024-12-31 12:00 +08:00
-        assert_eq!(pay_date(1_735_617_600).as_deref(), Some("20250120"));
-        assert_eq!(pay_date(1_704_081_600).as_deref(), Some("20240220"));
+        assert_eq!(pay_date(1_735_617_600, Settlement::Monthly), date(2025, time::Month::January, 20));
+        assert_eq!(pay_date(1_704_081_600, Settlement::Monthly), date(2024, time::Month::February, 20));
+        assert_eq!(pay_date(1_735_617_600, Settlement::AfterDays(7)), date(2025, time::Month::January, 7));
+    }
+
+    #[test]
+    fn a_bought_order_is_paid_at_once_finished_a_day_later_and_updated_again_when_it_settles() {
+        let c = Click { bought: true, ..click(7) };
+        let week = Settlement::AfterDays(7);
+        let paid = row_at(&c, c.at, "http://cdn", week).unwrap();
+        assert_eq!((paid.json["validCode"].as_i64(), paid.order_time), (Some(16), c.at));
+        let finished = row_at(&c, c.at + 86_400, "http://cdn", week).unwrap();
+        assert_eq!(finished.json["validCode"], 17);
+        assert_eq!(finished.modify_time, c.at + 86_400);
+        // 2024-01-02 12:00 finished → settles 2024-01-09 00:00 (+08:00).
+        let settles = midnight_gmt8(time::Date::from_calendar_date(2024, time::Month::January, 9).unwrap()).unwrap();
+        assert_eq!(finished.json["payMonth"], "20240109");
+        assert_eq!(row_at(&c, settles - 1, "http://cdn", week).unwrap().modify_time, c.at + 86_400);
+        let settled = row_at(&c, settles, "http://cdn", week).unwrap();
+        assert_eq!(settled.modify_time, settles);
+        assert_eq!(settled.json["actualFee"], settled.json["estimateFee"]);
     }
 }

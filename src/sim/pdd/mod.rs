@@ -138,6 +138,18 @@ pub enum PddFault {
     HttpStatus(u16),
     /// HTTP 200 with a body that is not JSON.
     Garbled,
+    /// 20004 签名验证失败 (as with a wrong client secret).
+    BadSignature,
+    /// 10000 参数错误:timestamp (as with a clock far off).
+    ClockSkew,
+    /// 50001 / 60001: the PID itself is not 备案.
+    PidNotBound,
+    /// The call is answered, but goods records lack `promotion_rate`.
+    MissingCommission,
+    /// 50001 `非法的source_url`: what PDD answers for a link that is no product.
+    NotAProduct,
+    /// 50001 `业务服务错误` with a message the client does not know.
+    UnknownRefusal,
 }
 
 #[derive(Clone)]
@@ -350,6 +362,15 @@ impl PddSim {
         self.state().authorized.insert((pid.to_string(), uid.to_string()));
     }
 
+    /// The account gains a 推广位 (as if made in the jinbao console): `pid.query` lists it.
+    pub fn add_pid(&self, pid: &str, name: &str) {
+        let mut s = self.state();
+        if !s.pids.iter().any(|p| p.pid == pid) {
+            let created = s.now();
+            s.pids.push(Pid { pid: pid.to_string(), name: name.to_string(), created });
+        }
+    }
+
     /// Requests received with this `type` (accepted or not).
     /// Where a short link this simulator issued redirects: the PID-tagged promotion URL.
     pub fn resolve_short(&self, short_url: &str) -> Option<String> {
@@ -400,6 +421,12 @@ impl PddSim {
         self.state().generate_orders(count, secs(spread))
     }
 
+    /// A buyer pays now through the promotion link found in `text` (one this simulator issued): one order of that
+    /// conversion that settles. Returns its `order_sn`, or `None` when `text` holds no link of this simulator.
+    pub fn buy(&self, text: &str) -> Option<String> {
+        self.state().buy(text)
+    }
+
     /// From `at` (unix seconds, the business clock) on, the order is in `status` (`order_status` 0–5 or 10), its
     /// `order_modify_at` = `at`. False for an unknown order, status or a time before payment.
     pub fn set_order_status(&self, order_sn: &str, status: i64, at: i64) -> bool {
@@ -421,6 +448,14 @@ impl PddSim {
                     Some(PddFault::Unavailable) => Err(ApiError::platform(52102)),
                     Some(PddFault::ServiceUnavailable) => Err(ApiError::platform(52103)),
                     Some(PddFault::TokenExpired) => Err(ApiError::token_expired()),
+                    Some(PddFault::BadSignature) => Err(ApiError::sign()),
+                    Some(PddFault::ClockSkew) => Err(ApiError::param("timestamp")),
+                    Some(PddFault::PidNotBound) => Err(ApiError::not_bound()),
+                    Some(PddFault::NotAProduct) => Err(ApiError::illegal("source_url")),
+                    Some(PddFault::UnknownRefusal) => Err(ApiError::business("推广活动已结束，请稍后再试")),
+                    Some(PddFault::MissingCommission) => self
+                        .dispatch(&mut self.state(), &p, route)
+                        .map(|(wrapper, body)| (wrapper, without_rates(body))),
                     None => self.dispatch(&mut self.state(), &p, route),
                 },
                 Err(e) => Err(e),
@@ -497,17 +532,34 @@ impl PddSim {
     }
 }
 
+/// `body` with `promotion_rate` removed from every goods record.
+fn without_rates(mut body: Value) -> Value {
+    for list in ["goods_details", "goods_list"] {
+        if let Some(Value::Array(items)) = body.get_mut(list) {
+            for item in items {
+                if let Value::Object(m) = item {
+                    m.remove("promotion_rate");
+                }
+            }
+        }
+    }
+    body
+}
+
 fn json_text(text: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json;charset=UTF-8")], text).into_response()
 }
 
 fn convert(s: &mut State, item: SimItem, pid: &str, custom: Option<&str>) -> Value {
+    let links = s.issue_links(&item, pid, custom).to_json();
+    let urls = links.as_object().into_iter().flat_map(|o| o.values()).filter_map(Value::as_str);
     s.orders.conversions.push(orders::ConversionRecord {
         pid: pid.to_string(),
         custom: custom.map(str::to_string),
         goods_sign: item.goods_sign.clone(),
+        links: urls.filter(|u| u.starts_with("http")).map(str::to_string).collect(),
     });
-    s.issue_links(&item, pid, custom).to_json()
+    links
 }
 
 fn zs_unit_url_gen(s: &mut State, p: &Params) -> Result<Value, ApiError> {

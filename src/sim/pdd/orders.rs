@@ -23,6 +23,8 @@ pub struct ConversionRecord {
     pub pid: String,
     pub custom: Option<String>,
     pub goods_sign: String,
+    /// The promotion URLs issued for it (where a buyer would pay through).
+    pub links: Vec<String>,
 }
 
 pub struct Orders {
@@ -133,72 +135,88 @@ impl State {
         if self.orders.conversions.is_empty() || count == 0 {
             return made;
         }
-        let stage = self.orders.stage_secs.max(1);
         for i in 0..count {
             let idx = self.orders.next_conversion % self.orders.conversions.len();
             self.orders.next_conversion += 1;
-            let (pid, custom, sign) = {
-                let c = &self.orders.conversions[idx];
-                (c.pid.clone(), c.custom.clone(), c.goods_sign.clone())
-            };
-            let Some(item) = self.item_by_sign(&sign) else { continue };
-            let d = self.next_digest("order");
-            let step = |k: usize| stage * (100 + i64::from(d[k] % 100)) / 100;
             let paid = now - spread_secs.max(0) + spread_secs.max(0) * (i as i64 + 1) / count as i64;
-            let created = paid - 5 - i64::from(d[0] % 55);
-            let group_success = paid + 10 + i64::from(d[1] % 250);
-            let receive_at = group_success + step(2);
-            let verify_at = receive_at + step(3);
-            let settle_at = verify_at + step(4);
-            let mut steps = vec![(paid, 0), (group_success, 1)];
-            let (received, verified, settled) = match d[5] % 100 {
-                // refused before receipt (refund / risk control)
-                0..=5 => {
-                    steps.push((receive_at, 4));
-                    (None, Some(receive_at), None)
-                }
-                // received, then refused at verification
-                6..=11 => {
-                    steps.extend([(receive_at, 2), (verify_at, 4)]);
-                    (Some(receive_at), Some(verify_at), None)
-                }
-                _ => {
-                    steps.extend([(receive_at, 2), (verify_at, 3), (settle_at, 5)]);
-                    (Some(receive_at), Some(verify_at), Some(settle_at))
-                }
-            };
-            let final_price = if item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen {
-                item.price_fen - item.coupon_fen
-            } else {
-                item.price_fen
-            };
-            let sn = format!("{}-{:015}", super::yymmdd(created), word(&d, 1) % 1_000_000_000_000_000);
-            let order = SimOrder {
-                order_id: format!("{}", 100_000_000_000_000_000 + word(&d, 2) % 800_000_000_000_000_000),
-                group_id: 600_000_000_000_000_000 + word(&d, 3) % 100_000_000_000_000_000,
-                group_id_as_text: d[6] % 2 == 1,
-                goods_id: item.id,
-                goods_sign: item.goods_sign.clone(),
-                goods_name: item.title.clone(),
-                thumbnail: format!("{}{}", self.cdn_base, item.image_path),
-                unit_price: final_price,
-                quantity: if d[7] < 200 { 1 } else { 2 + i64::from(d[7] % 2) },
-                rate_permille: item.commission_bps / 10,
-                pid,
-                custom,
-                created,
-                paid,
-                group_success,
-                received,
-                verified,
-                settled,
-                steps,
-                sn: sn.clone(),
-            };
-            self.orders.list.push(order);
-            made.push(sn);
+            if let Some(sn) = self.make_order(idx, paid, false) {
+                made.push(sn);
+            }
         }
         made
+    }
+
+    /// A buyer paid now, on purpose (the playground's 下单), through a promotion link found in `text`: one order
+    /// of that conversion that goes all the way to 已经结算. Returns its `order_sn`.
+    pub fn buy(&mut self, text: &str) -> Option<String> {
+        let idx = self.orders.conversions.iter().position(|c| c.links.iter().any(|l| text.contains(l.as_str())))?;
+        let now = self.now();
+        self.make_order(idx, now, true)
+    }
+
+    /// One order of conversion `idx`, paid at `paid`; `sure` orders always settle, others sometimes fail.
+    fn make_order(&mut self, idx: usize, paid: i64, sure: bool) -> Option<String> {
+        let stage = self.orders.stage_secs.max(1);
+        let (pid, custom, sign) = {
+            let c = self.orders.conversions.get(idx)?;
+            (c.pid.clone(), c.custom.clone(), c.goods_sign.clone())
+        };
+        let item = self.item_by_sign(&sign)?;
+        let d = self.next_digest("order");
+        let step = |k: usize| stage * (100 + i64::from(d[k] % 100)) / 100;
+        let created = paid - 5 - i64::from(d[0] % 55);
+        let group_success = paid + 10 + i64::from(d[1] % 250);
+        let receive_at = group_success + step(2);
+        let verify_at = receive_at + step(3);
+        let settle_at = verify_at + step(4);
+        let mut steps = vec![(paid, 0), (group_success, 1)];
+        let fate = if sure { 99 } else { d[5] % 100 };
+        let (received, verified, settled) = match fate {
+            // refused before receipt (refund / risk control)
+            0..=5 => {
+                steps.push((receive_at, 4));
+                (None, Some(receive_at), None)
+            }
+            // received, then refused at verification
+            6..=11 => {
+                steps.extend([(receive_at, 2), (verify_at, 4)]);
+                (Some(receive_at), Some(verify_at), None)
+            }
+            _ => {
+                steps.extend([(receive_at, 2), (verify_at, 3), (settle_at, 5)]);
+                (Some(receive_at), Some(verify_at), Some(settle_at))
+            }
+        };
+        let final_price = if item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen {
+            item.price_fen - item.coupon_fen
+        } else {
+            item.price_fen
+        };
+        let sn = format!("{}-{:015}", super::yymmdd(created), word(&d, 1) % 1_000_000_000_000_000);
+        let order = SimOrder {
+            order_id: format!("{}", 100_000_000_000_000_000 + word(&d, 2) % 800_000_000_000_000_000),
+            group_id: 600_000_000_000_000_000 + word(&d, 3) % 100_000_000_000_000_000,
+            group_id_as_text: d[6] % 2 == 1,
+            goods_id: item.id,
+            goods_sign: item.goods_sign.clone(),
+            goods_name: item.title.clone(),
+            thumbnail: format!("{}{}", self.cdn_base, item.image_path),
+            unit_price: final_price,
+            quantity: if d[7] < 200 { 1 } else { 2 + i64::from(d[7] % 2) },
+            rate_permille: item.commission_bps / 10,
+            pid,
+            custom,
+            created,
+            paid,
+            group_success,
+            received,
+            verified,
+            settled,
+            steps,
+            sn: sn.clone(),
+        };
+        self.orders.list.push(order);
+        Some(sn)
     }
 
     /// Rewrites an order's future: from `at` (unix seconds) on it is in `status` (0–5, 10), whatever was planned.

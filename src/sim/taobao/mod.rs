@@ -83,6 +83,8 @@ pub enum TaobaoFault {
     HttpStatus(u16),
     /// HTTP 200 with a body that is not JSON.
     Garbled,
+    /// Code 25 Invalid signature (as with a wrong app secret).
+    BadSignature,
 }
 
 #[derive(Clone)]
@@ -106,10 +108,16 @@ struct SimState {
     tpwd_count: u64,
     /// Short codes, `e` tokens, tb.cn codes and 淘口令 issued by the simulator → item id.
     issued: HashMap<String, u64>,
+    /// Link codes, `e` tokens and 淘口令 → the conversion (index in `clicks`) they came from.
+    links: HashMap<String, usize>,
     clicks: Vec<orders::Click>,
+    /// Whether every conversion makes an order by itself (else only [`TaobaoSim::buy`] does).
+    automatic_orders: bool,
     /// Session → still valid.
     sessions: HashMap<String, bool>,
     publishers: publisher::Publishers,
+    /// link.convert leaves out `promotion_info_dto` and `coupon_info_dto` (their presence is not guaranteed).
+    sparse_convert: bool,
 }
 
 /// A TOP error answer.
@@ -177,9 +185,12 @@ impl TaobaoSim {
                     seq: 0,
                     tpwd_count: 0,
                     issued: HashMap::new(),
+                    links: HashMap::new(),
                     clicks: Vec::new(),
+                    automatic_orders: true,
                     sessions,
                     publishers: publisher::Publishers::default(),
+                    sparse_convert: false,
                 }),
             }),
         }
@@ -199,9 +210,37 @@ impl TaobaoSim {
         lock(&self.inner.state).sessions.insert(session.to_string(), true);
     }
 
+    /// From now on link.convert answers without `promotion_info_dto` and `coupon_info_dto` (`on`), or with them.
+    pub fn set_sparse_convert(&self, on: bool) {
+        lock(&self.inner.state).sparse_convert = on;
+    }
+
     /// Makes `session` answer code 27 from now on.
     pub fn expire_session(&self, session: &str) {
         lock(&self.inner.state).sessions.insert(session.to_string(), false);
+    }
+
+    /// Whether every conversion makes an order a few minutes later by itself (default), or only buyers who pay
+    /// through a link on purpose ([`TaobaoSim::buy`]) make orders.
+    pub fn set_automatic_orders(&self, on: bool) {
+        lock(&self.inner.state).automatic_orders = on;
+    }
+
+    /// A buyer pays through the promotion link or 淘口令 found in `text` (one this simulator issued), now: one
+    /// more order of that conversion, paid at once, received a day later and settled the day after. Returns the
+    /// order's `trade_id`, or `None` when `text` holds no link of this simulator.
+    pub fn buy(&self, text: &str) -> Option<String> {
+        let mut st = lock(&self.inner.state);
+        let index = st.links.iter().find(|(code, _)| text.contains(code.as_str())).map(|(_, i)| *i)?;
+        let mut click = st.clicks.get(index)?.clone();
+        st.seq += 1;
+        click.seq = st.seq;
+        click.at = self.inner.clock.now();
+        click.bought = true;
+        let app_key = self.inner.creds.taobao_app_key.as_str();
+        let trade_id = orders::row_at(&click, click.at, app_key, &self.inner.cdn_base)?.trade_id;
+        st.clicks.push(click);
+        Some(trade_id.to_string())
     }
 
     /// Freezes the business clock (order lifecycle, query windows) at `unix` seconds; `None` follows the wall clock.
@@ -270,6 +309,7 @@ impl TaobaoSim {
                 return (status, "upstream error").into_response();
             }
             Some(TaobaoFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".into()),
+            Some(TaobaoFault::BadSignature) => Err(TopError::new(25, "Invalid signature")),
             None if !self.inner.throttle.allow() => Err(throttled(1)),
             None => self.dispatch(method, p),
         };
@@ -395,6 +435,9 @@ impl TaobaoSim {
             }
             st.issued.insert(cps_code.clone(), item.id);
             st.issued.insert(format!("m=2&s={cps_e}"), item.id);
+            let click = st.clicks.len();
+            st.links.insert(format!("s.click.taobao.com/{cps_code}"), click);
+            st.links.insert(cps_e.clone(), click);
             let mut link = json!({
                 "material_id": item.id.to_string(),
                 "material_type": 1,
@@ -412,14 +455,20 @@ impl TaobaoSim {
                 let coupon_e = tok(b"coupon-long", 40);
                 st.issued.insert(coupon_code.clone(), item.id);
                 st.issued.insert(coupon_e.clone(), item.id);
+                st.links.insert(format!("s.click.taobao.com/{coupon_code}"), click);
+                st.links.insert(coupon_e.clone(), click);
                 link["coupon_short_url"] = json!(format!("https://s.click.taobao.com/{coupon_code}"));
                 link["coupon_long_url"] =
                     json!(format!("https://uland.taobao.com/coupon/edetail?e={coupon_e}&pid={pid}"));
-                entry["coupon_info_dto"] = coupon_info(&item);
+                if !st.sparse_convert {
+                    entry["coupon_info_dto"] = coupon_info(&item);
+                }
             }
             entry["link_info_dto"] = link;
-            entry["promotion_info_dto"] =
-                json!({"commission_rate": percent_string(item.commission_bps), "commission_type": "COMMON"});
+            if !st.sparse_convert {
+                entry["promotion_info_dto"] =
+                    json!({"commission_rate": percent_string(item.commission_bps), "commission_type": "COMMON"});
+            }
             results.push(entry);
             st.clicks.push(orders::Click {
                 seq,
@@ -429,6 +478,7 @@ impl TaobaoSim {
                 site_id,
                 relation_id,
                 special_id,
+                bought: false,
             });
         }
         // Every material failed: the call fails as a whole.
@@ -458,6 +508,10 @@ impl TaobaoSim {
         if let Some(id) = item {
             st.issued.insert(body.clone(), id);
             st.issued.insert(h_code.clone(), id);
+        }
+        if let Some(click) = st.links.iter().find(|(code, _)| url.contains(code.as_str())).map(|(_, i)| *i) {
+            st.links.insert(body.clone(), click);
+            st.links.insert(h_code.clone(), click);
         }
         drop(st);
         let title = item.map(|id| catalog::item_by_id(Platform::Taobao, id).title).unwrap_or_default();
@@ -538,8 +592,17 @@ impl TaobaoSim {
         if !(1..=100).contains(&page_size) {
             return Err(TopError::invalid("page_size"));
         }
-        let items: Vec<SimItem> =
-            catalog::search(Platform::Taobao, q).into_iter().filter(|i| i.commission_bps > 0).collect();
+        // An item link (or a bare item id) as `q` finds that item; a guess at the live behaviour, which accepts
+        // links in the search box.
+        let by_link = {
+            let st = lock(&self.inner.state);
+            materials::resolve(q, &st.issued).or_else(|| q.parse::<u64>().ok().filter(|_| q.len() >= 6))
+        };
+        let found = match by_link {
+            Some(id) => vec![catalog::item_by_id(Platform::Taobao, id)],
+            None => catalog::search(Platform::Taobao, q),
+        };
+        let items: Vec<SimItem> = found.into_iter().filter(|i| i.commission_bps > 0).collect();
         let skip = usize::try_from((page_no - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
         let page: Vec<&SimItem> = items.iter().skip(skip).take(usize::try_from(page_size).unwrap_or(100)).collect();
         let mut st = lock(&self.inner.state);
@@ -631,10 +694,14 @@ impl TaobaoSim {
         }
 
         let now = self.inner.clock.now();
-        let clicks = lock(&self.inner.state).clicks.clone();
+        let (clicks, automatic) = {
+            let st = lock(&self.inner.state);
+            (st.clicks.clone(), st.automatic_orders)
+        };
         let app_key = self.inner.creds.taobao_app_key.as_str();
         let mut rows: Vec<((i64, u64), Value)> = clicks
             .iter()
+            .filter(|c| automatic || c.bought)
             .filter_map(|c| orders::row_at(c, now, app_key, &self.inner.cdn_base))
             .filter(|r| status_filter.is_none_or(|s| i64::try_from(s).ok() == Some(r.tk_status)))
             .filter(|r| match scene {

@@ -3,7 +3,9 @@
 //! Every conversion becomes one paid order (tk_status 12) a few minutes later, carrying the conversion's adzone_id,
 //! site_id, relation_id and special_id. Two in ten are closed (13) within hours; the rest are received (14) one to
 //! three days later and settled (3) a day after that, with `pub_share_fee` and `tk_earning_time` filled. One in ten
-//! carries a dispute (`refund_tag` 1). Empty times are `"--"`, as on the wire.
+//! carries a dispute (`refund_tag` 1). Empty times are `"--"`, as on the wire. A buyer who pays through a link on
+//! purpose ([`Click::bought`], the playground's 下单) makes an order paid at that moment, received a day later and
+//! settled the day after.
 
 use crate::platform::Platform;
 use crate::sim::catalog;
@@ -24,6 +26,8 @@ pub struct Click {
     pub site_id: u64,
     pub relation_id: Option<u64>,
     pub special_id: Option<u64>,
+    /// A buyer paid through the link at `at`: the order is paid then and never closed.
+    pub bought: bool,
 }
 
 /// An order as of some instant.
@@ -41,14 +45,18 @@ pub struct Row {
 /// The order of `click` as seen at `now`, or `None` before it is paid.
 pub fn row_at(click: &Click, now: i64, app_key: &str, cdn_base: &str) -> Option<Row> {
     let h = hash64(&[b"tb-order", &click.seq.to_le_bytes()]);
-    let created = click.at + 60 + (h % 540) as i64;
-    let paid = created + 10 + ((h >> 8) % 110) as i64;
+    let (created, paid) = if click.bought {
+        (click.at - 10, click.at)
+    } else {
+        let created = click.at + 60 + (h % 540) as i64;
+        (created, created + 10 + ((h >> 8) % 110) as i64)
+    };
     if now < paid {
         return None;
     }
-    let fate = (h >> 20) % 10;
+    let fate = if click.bought { 9 } else { (h >> 20) % 10 };
     let closed_at = (fate < 2).then(|| paid + 3600 * (2 + ((h >> 28) % 6) as i64));
-    let received_at = paid + 86_400 * (1 + ((h >> 28) % 3) as i64);
+    let received_at = paid + 86_400 * if click.bought { 1 } else { 1 + ((h >> 28) % 3) as i64 };
     let settled_at = received_at + 86_400;
     let (tk_status, earned, modified) = match closed_at {
         Some(t) if now >= t => (13, None, t),
@@ -156,6 +164,7 @@ mod tests {
                 site_id: 2_181_300_208,
                 relation_id: Some(2_145_841_445),
                 special_id: None,
+                bought: false,
             };
             assert!(row_at(&c, c.at, "k", "http://cdn").is_none());
             let paid = row_at(&c, c.at + 900, "k", "http://cdn").unwrap();
