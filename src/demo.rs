@@ -74,7 +74,7 @@ pub fn random_secret() -> String {
 
 /// Runs the demo until Ctrl-C.
 pub async fn run(port: u16, data_dir: &Path) -> Result<(), StartupError> {
-    std::fs::create_dir_all(data_dir)?;
+    crate::store::sqlite_file::private_dir(data_dir)?;
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let port = listener.local_addr()?.port();
     let base = format!("http://localhost:{port}");

@@ -1,7 +1,13 @@
-//! Password hashing with argon2id (PHC strings). Hashing runs on the blocking pool: it is slow on purpose.
+//! Password hashing with argon2id (PHC strings). Hashing runs on the blocking pool: it is slow on purpose, and
+//! each run takes 19 MiB, so at most a few run at once (by default one per CPU core, see [`configure`]); a caller
+//! that finds no free slot within the wait gets [`PasswordError::Busy`] (the login answers 429), so a flood of
+//! bogus logins costs bounded memory and CPU.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
@@ -9,6 +15,40 @@ pub enum PasswordError {
     Weak,
     #[error("hashing failed: {0}")]
     Hash(String),
+    #[error("too many password checks at once")]
+    Busy,
+}
+
+/// The slots for hashing and verification, shared by the whole process.
+struct Slots {
+    permits: Semaphore,
+    wait: Duration,
+}
+
+static SLOTS: OnceLock<Slots> = OnceLock::new();
+
+/// Sets how many hashes run at once (0: one per CPU core) and how long a caller waits for a slot. The first call
+/// wins; without one, the defaults apply (cores, 2 s).
+pub fn configure(at_once: usize, wait: Duration) {
+    let _ = SLOTS.get_or_init(|| Slots { permits: Semaphore::new(slot_count(at_once)), wait });
+}
+
+fn slot_count(at_once: usize) -> usize {
+    if at_once > 0 { at_once } else { std::thread::available_parallelism().map_or(2, |n| n.get()) }
+}
+
+fn slots() -> &'static Slots {
+    SLOTS.get_or_init(|| Slots { permits: Semaphore::new(slot_count(0)), wait: Duration::from_secs(2) })
+}
+
+/// Runs `f` on the blocking pool once a slot is free.
+async fn bounded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, PasswordError> {
+    let s = slots();
+    let _permit = match tokio::time::timeout(s.wait, s.permits.acquire()).await {
+        Ok(Ok(p)) => p,
+        _ => return Err(PasswordError::Busy),
+    };
+    tokio::task::spawn_blocking(f).await.map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
 /// argon2id with the OWASP minimum (19 MiB, 2 passes, 1 lane).
@@ -36,15 +76,15 @@ pub fn verify(password: &str, phc: &str) -> bool {
     argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-/// [`hash`] on the blocking pool.
+/// [`hash`] on the blocking pool, in a slot.
 pub async fn hash_async(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash(&password)).await.map_err(|e| PasswordError::Hash(e.to_string()))?
+    bounded(move || hash(&password)).await?
 }
 
-/// [`verify`] on the blocking pool. With no stored hash a dummy hash is checked, so unknown user names take as
-/// long as wrong passwords.
-pub async fn verify_async(password: String, phc: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || match phc {
+/// [`verify`] on the blocking pool, in a slot. With no stored hash a dummy hash is checked, so unknown user names
+/// take as long as wrong passwords. `Err(Busy)`: no slot came free in time; nothing was verified.
+pub async fn verify_async(password: String, phc: Option<String>) -> Result<bool, PasswordError> {
+    bounded(move || match phc {
         Some(p) => verify(&password, &p),
         None => {
             let _ = verify(&password, DUMMY_HASH);
@@ -52,7 +92,6 @@ pub async fn verify_async(password: String, phc: Option<String>) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 /// The hash of a random password nobody knows, with the same parameters as real hashes.

@@ -47,11 +47,14 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod dashboard_headers;
+mod database_files;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
 mod ledger;
 mod ledger_props;
+mod login_limits;
 mod member_commands;
 mod money_chat;
 mod not_annoying;
@@ -62,5 +65,6 @@ mod owner_commands;
 mod playground;
 mod spine;
 mod store;
+mod webhook_robustness;
 mod welcome;
 mod withdrawals;
