@@ -33,3 +33,25 @@ impl Clock {
         self.offset_ms.fetch_add(ms, Ordering::Relaxed);
     }
 }
+
+/// Exponential backoff for retries: `base_ms × 2^(attempts-1)`, capped at `max_ms` (the outbox's sends and the
+/// inbox's messages).
+pub fn backoff_ms(base_ms: u64, max_ms: u64, attempts: i64) -> i64 {
+    let exp = (attempts - 1).clamp(0, 30) as u32;
+    let base = i64::try_from(base_ms).unwrap_or(i64::MAX);
+    base.saturating_mul(1_i64 << exp).min(i64::try_from(max_ms).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_ms;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_without_overflow() {
+        assert_eq!(backoff_ms(1000, 5000, 1), 1000);
+        assert_eq!(backoff_ms(1000, 5000, 2), 2000);
+        assert_eq!(backoff_ms(1000, 5000, 4), 5000);
+        assert_eq!(backoff_ms(1000, 5000, 99), 5000);
+        assert_eq!(backoff_ms(u64::MAX, u64::MAX, 9), i64::MAX);
+    }
+}

@@ -66,6 +66,13 @@ pub struct AdminSettings {
     /// Failed logins allowed per user name within `login_window_secs`.
     pub login_max_failures: u32,
     pub login_window_secs: u64,
+    /// Login attempts allowed per client address within `login_window_secs` (0: no limit per address, e.g. behind
+    /// a proxy that hides the clients' addresses).
+    pub login_max_attempts_per_address: u32,
+    /// Password verifications (argon2id, 19 MiB each) running at once; 0: the number of CPU cores.
+    pub password_checks_at_once: usize,
+    /// How long a login waits for a verification slot before it is refused with 429.
+    pub password_check_wait_ms: u64,
 }
 
 impl Default for AdminSettings {
@@ -76,6 +83,9 @@ impl Default for AdminSettings {
             session_ttl_secs: 12 * 3600,
             login_max_failures: 5,
             login_window_secs: 900,
+            login_max_attempts_per_address: 50,
+            password_checks_at_once: 0,
+            password_check_wait_ms: 2_000,
         }
     }
 }
@@ -168,6 +178,11 @@ pub struct EngineSettings {
     pub unsupported_link_hint: bool,
     /// How long a processed inbound message id is remembered for dedupe (days).
     pub dedupe_retention_days: i64,
+    /// A message whose handling failed (a database error) is retried this many times in all, with exponential
+    /// backoff from `retry_backoff_base_ms` up to `retry_backoff_max_ms`, then marked failed.
+    pub max_attempts: i64,
+    pub retry_backoff_base_ms: u64,
+    pub retry_backoff_max_ms: u64,
 }
 
 impl Default for EngineSettings {
@@ -179,6 +194,9 @@ impl Default for EngineSettings {
             max_refs_per_message: 3,
             unsupported_link_hint: false,
             dedupe_retention_days: 7,
+            max_attempts: 5,
+            retry_backoff_base_ms: 1_000,
+            retry_backoff_max_ms: 60_000,
         }
     }
 }
@@ -684,11 +702,13 @@ impl Settings {
         let origin = origin.unwrap_or("<defaults>").to_string();
         let mut root: toml::Table = toml::from_str(text)
             .map_err(|source| ConfigError::Toml { path: origin.clone(), source: Box::new(source) })?;
+        let shape = settings_shape();
         for (name, value) in env {
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
             let path: Vec<String> = rest.split("__").map(|s| s.to_ascii_lowercase()).collect();
-            set_path(&mut root, &path, parse_env_value(&value))
+            let value = typed_env_value(shape_at(&shape, &path), &value)
                 .map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
+            set_path(&mut root, &path, value).map_err(|e| ConfigError::Invalid(format!("{name}: {e}")))?;
         }
         let settings: Settings = toml::Value::Table(root)
             .try_into()
@@ -757,6 +777,41 @@ impl Settings {
 
     pub fn robot(&self, name: &str) -> Option<&RobotSettings> {
         self.robots.iter().find(|r| r.name == name)
+    }
+}
+
+/// The defaults as TOML (with one default robot entry), telling the type each override must have.
+fn settings_shape() -> toml::Value {
+    let mut shape = toml::Value::try_from(Settings::default()).unwrap_or(toml::Value::Table(toml::Table::new()));
+    if let (toml::Value::Table(t), Ok(robot)) = (&mut shape, toml::Value::try_from(RobotSettings::default())) {
+        t.insert("robots".into(), toml::Value::Array(vec![robot]));
+    }
+    shape
+}
+
+/// The default value at `path` (any index of a list reads its first element).
+fn shape_at<'a>(shape: &'a toml::Value, path: &[String]) -> Option<&'a toml::Value> {
+    path.iter().try_fold(shape, |node, key| match node {
+        toml::Value::Table(t) => t.get(key),
+        toml::Value::Array(a) if key.parse::<usize>().is_ok() => a.first(),
+        _ => None,
+    })
+}
+
+/// An override typed by the setting it replaces: a string setting keeps `12345678` a string, an integer setting
+/// must get digits. Keys without a default (lists of tables) fall back to the look of the text.
+fn typed_env_value(shape: Option<&toml::Value>, v: &str) -> Result<toml::Value, String> {
+    match shape {
+        Some(toml::Value::String(_)) => Ok(toml::Value::String(v.to_string())),
+        Some(toml::Value::Integer(_)) => {
+            v.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| format!("`{v}` is not an integer"))
+        }
+        Some(toml::Value::Boolean(_)) => match v.trim() {
+            "true" => Ok(toml::Value::Boolean(true)),
+            "false" => Ok(toml::Value::Boolean(false)),
+            _ => Err(format!("`{v}` is not true or false")),
+        },
+        _ => Ok(parse_env_value(v)),
     }
 }
 
@@ -849,6 +904,34 @@ mod tests {
         assert_eq!(s.server.port, 9999);
         assert_eq!(s.robots[0].token.expose(), "tok");
         assert!(s.affiliate.pdd.enabled);
+    }
+
+    #[test]
+    fn env_overrides_keep_all_digit_strings_strings() {
+        let toml = r#"
+            [[robots]]
+            name = "a"
+            app_id = "wx_1"
+            wxid = "wxid_bot"
+            webhook_secret = "0123456789abcdef"
+        "#;
+        let s = Settings::from_toml_and_env(
+            toml,
+            None,
+            env(&[
+                ("DEALBOT__AFFILIATE__TAOBAO__APP_KEY", "12345678"),
+                ("DEALBOT__ROBOTS__0__WEBHOOK_SECRET", "1234567890123456"),
+                ("DEALBOT__ROBOTS__0__APP_ID", "007"),
+                ("DEALBOT__ADMIN__API_TOKEN", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.affiliate.taobao.app_key, "12345678");
+        assert_eq!(s.robots[0].webhook_secret.expose(), "1234567890123456");
+        assert_eq!(s.robots[0].app_id, "007", "leading zeros survive");
+        assert_eq!(s.admin.api_token.expose(), "true");
+        let e = Settings::from_toml_and_env("", None, env(&[("DEALBOT__SERVER__PORT", "80x")])).unwrap_err();
+        assert!(e.to_string().contains("DEALBOT__SERVER__PORT"), "{e}");
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub fn random_secret() -> String {
 
 /// Runs the demo until Ctrl-C.
 pub async fn run(port: u16, data_dir: &Path) -> Result<(), DemoError> {
-    std::fs::create_dir_all(data_dir)?;
+    crate::store::sqlite_file::private_dir(data_dir)?;
     let listener = TcpListener::bind(("127.0.0.1", port)).await.map_err(StartupError::from)?;
     let port = listener.local_addr()?.port();
     let base = format!("http://localhost:{port}");
@@ -203,7 +203,9 @@ pub async fn dashboard_login(store: &Store, data_dir: &Path) -> Result<Dashboard
         }
         Some(user) => {
             let matches =
-                crate::admin::password::verify_async(login.password.clone(), Some(user.password_hash.clone())).await;
+                crate::admin::password::verify_async(login.password.clone(), Some(user.password_hash.clone()))
+                    .await
+                    .map_err(|e| DemoError::User(e.to_string()))?;
             if !matches {
                 let hash = crate::admin::password::hash_async(login.password.clone())
                     .await

@@ -145,6 +145,13 @@ enum AdminCommand {
         #[arg(long, short)]
         config: Option<PathBuf>,
     },
+    /// Lift the login lock-out of a user (too many failed attempts, e.g. by a stranger guessing).
+    Unlock {
+        /// The login name.
+        user: String,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+    },
 }
 
 fn read_text(text: Option<String>) -> anyhow::Result<String> {
@@ -226,6 +233,16 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot create admin `{user}`: {e}"))?;
             println!("admin `{user}` created");
+        }
+        Command::Admin { command: AdminCommand::Unlock { user, config } } => {
+            let settings = Settings::load(config.as_deref())?;
+            let store = dealbot::store::Store::connect(&settings.database.url, 1).await?;
+            store.migrate().await?;
+            if dealbot::admin::ratelimit::LoginLimiter::unlock(&store, &user).await? {
+                println!("login lock-out of `{user}` lifted");
+            } else {
+                println!("`{user}` was not locked out");
+            }
         }
         Command::Convert { text, config } => {
             let settings = Settings::load(config.as_deref())?;

@@ -218,7 +218,11 @@ impl Application {
             tracing::info!("shutting down");
         };
         // The accept loop runs as a task of its own: `block_on` on the main thread only waits.
-        let server = tokio::spawn(axum::serve(self.listener, self.router).with_graceful_shutdown(stop).into_future());
+        let server = tokio::spawn(
+            axum::serve(self.listener, self.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+                .with_graceful_shutdown(stop)
+                .into_future(),
+        );
         let served = server.await.unwrap_or_else(|e| Err(std::io::Error::other(e)));
         // Messages in hand are finished; queued ones stay recorded and are handled after the next start.
         self.dispatcher.stop(Duration::from_secs(10)).await;
@@ -282,7 +286,7 @@ async fn authorization_keeper(auth: PddAuthorization, mut shutdown: watch::Recei
     }
 }
 
-/// Forgets old dedupe keys and expired media every hour.
+/// Forgets old dedupe keys, expired media and ended login windows every hour.
 async fn pruner(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let now = engine.clock.now_ms();
@@ -292,6 +296,11 @@ async fn pruner(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = engine.store.prune_media(now).await {
             tracing::warn!(error = %e, "pruning media failed");
+        }
+        let login_window_ms =
+            i64::try_from(engine.settings.admin.login_window_secs).unwrap_or(i64::MAX).saturating_mul(1000);
+        if let Err(e) = engine.store.prune_login_attempts(now.saturating_sub(login_window_ms)).await {
+            tracing::warn!(error = %e, "pruning login attempts failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

@@ -1,17 +1,18 @@
 //! Logging in and out. A successful login always starts a new session (a new id: a session id planted before login
-//! is worthless) and failed logins are rate limited per user name.
+//! is worthless) and login attempts are limited per user name and per client address (see [`super::ratelimit`]).
 
 use super::error::{AdminError, PageError};
 use super::html::{self, esc};
 use super::password;
-use super::ratelimit::LoginLimiter;
+use super::ratelimit::{LimitError, LoginLimiter};
 use super::session::{self, Authenticated, COOKIE, LOGIN_CSRF_COOKIE};
 use crate::http::AppState;
 use axum::Form;
-use axum::extract::{Extension, State};
+use axum::extract::{ConnectInfo, Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 fn login_page(st: &AppState, status: StatusCode, error: Option<&str>, username: &str) -> Response {
@@ -49,22 +50,35 @@ pub struct LoginForm {
 pub async fn submit(
     State(st): State<AppState>,
     Extension(limiter): Extension<Arc<LoginLimiter>>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let username = f.username.trim().chars().take(64).collect::<String>();
-    if let Err(wait) = limiter.check(&username) {
-        tracing::warn!(user = %username, "login refused: too many failures");
-        return Err(AdminError::TooManyRequests { retry_after_secs: wait.as_secs().max(1) }.into());
-    }
+    let addr = client.map(|Extension(ConnectInfo(a))| a.ip());
+    // The attempt is counted before the password is checked, so parallel guesses cannot overtake the limit.
+    let admitted = match limiter.admit(&username, addr, st.clock.now_ms()).await {
+        Ok(a) => a,
+        Err(LimitError::Locked { retry_after_secs }) => {
+            tracing::warn!(user = ?username, client = ?addr, "login refused: too many attempts");
+            return Err(AdminError::TooManyRequests { retry_after_secs }.into());
+        }
+        Err(LimitError::Store(e)) => return Err(e.into()),
+    };
     let user = st.store.user_by_name(&username).await?.filter(|u| !u.disabled);
-    let ok = password::verify_async(f.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = match password::verify_async(f.password, user.as_ref().map(|u| u.password_hash.clone())).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            limiter.not_checked(&admitted).await?;
+            tracing::warn!(user = ?username, error = %e, "login not checked");
+            return Err(AdminError::TooManyRequests { retry_after_secs: 1 }.into());
+        }
+    };
     let Some(user) = user.filter(|_| ok) else {
-        limiter.record_failure(&username);
-        tracing::info!(user = %username, "failed login");
+        tracing::info!(user = ?username, client = ?addr, "failed login");
         return Ok(login_page(&st, StatusCode::UNAUTHORIZED, Some("用户名或密码错误"), &username));
     };
-    limiter.record_success(&username);
+    limiter.succeeded(&admitted).await?;
     if let Some(old) = session::cookie(&headers, COOKIE) {
         st.store.delete_session(&session::hash_id(old)).await?;
     }
@@ -73,7 +87,7 @@ pub async fn submit(
     if pruned > 0 {
         tracing::debug!(sessions = pruned, "expired sessions pruned");
     }
-    tracing::info!(user = %user.username, "logged in");
+    tracing::info!(user = ?user.username, "logged in");
     let mut resp = Redirect::to("/admin").into_response();
     let ttl = st.settings.admin.session_ttl_secs.max(60);
     resp.headers_mut().append(header::SET_COOKIE, session::set_cookie(&st, COOKIE, &id, ttl));

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod csrf;
 pub mod error;
 pub mod groups;
+pub mod headers;
 pub mod html;
 pub mod login;
 pub mod members;
@@ -37,7 +38,8 @@ use std::time::Duration;
 /// The dashboard's routes, behind the authentication and CSRF guard.
 pub fn router(state: &AppState) -> Router<AppState> {
     let a = &state.settings.admin;
-    let limiter = Arc::new(LoginLimiter::new(a.login_max_failures, Duration::from_secs(a.login_window_secs)));
+    let limiter = Arc::new(LoginLimiter::new(state.store.clone(), a));
+    password::configure(a.password_checks_at_once, Duration::from_millis(a.password_check_wait_ms));
     Router::new()
         .route("/admin", get(overview::page))
         .route("/admin/", get(overview::page))
@@ -90,6 +92,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
+        .layer(axum::middleware::from_fn(headers::secure))
 }
 
 /// Who is logged in, and the CSRF token a script sends back in `X-CSRF-Token`.

@@ -232,9 +232,14 @@ pub async fn page(
     Ok(html::page(&v, "/admin/orders", "订单", &b))
 }
 
-/// One CSV text field: quoted when needed; a leading `= + - @` is neutralised so spreadsheets do not run it.
+/// The first characters that make a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms
+/// that some spreadsheet programs fold to them).
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// One CSV text field: quoted when needed; a leading formula character (`= + - @`, TAB, CR) is neutralised with a
+/// quote so spreadsheets do not run it.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(FORMULA_STARTS) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
@@ -349,6 +354,16 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-5"), "'-5");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("+1"), "'+1");
+    }
+
+    #[test]
+    fn csv_fields_starting_with_tab_or_cr_are_neutralised() {
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
+        assert_eq!(csv_field("＝1+1"), "'＝1+1");
+        assert_eq!(csv_field("a\tb"), "a\tb", "only a leading TAB is a formula start");
     }
 
     #[test]

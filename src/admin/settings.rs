@@ -126,7 +126,7 @@ pub async fn add_user(
             crate::store::StoreError::Conflict(_) => AdminError::BadRequest("用户名已存在".into()),
             other => other.into(),
         })?;
-    tracing::info!(user = %name, role = role.code(), "dashboard user created");
+    tracing::info!(user = ?name, role = role.code(), "dashboard user created");
     Ok(id)
 }
 
@@ -134,6 +134,7 @@ fn password_msg(e: password::PasswordError) -> String {
     match e {
         password::PasswordError::Weak => "密码须为 8 到 128 个字符".into(),
         password::PasswordError::Hash(m) => m,
+        password::PasswordError::Busy => "系统繁忙，请稍后再试".into(),
     }
 }
 
@@ -146,7 +147,10 @@ pub struct PasswordInput {
 pub async fn change_password(st: &AppState, v: &Viewer, p: &PasswordInput) -> Result<(), AdminError> {
     let Some(id) = v.user_id else { return Err(AdminError::BadRequest("API 令牌没有密码".into())) };
     let user = st.store.user_by_name(&v.username).await?.filter(|u| u.id == id).ok_or(AdminError::NotFound)?;
-    if !password::verify_async(p.current.clone(), Some(user.password_hash)).await {
+    let ok = password::verify_async(p.current.clone(), Some(user.password_hash))
+        .await
+        .map_err(|e| AdminError::BadRequest(password_msg(e)))?;
+    if !ok {
         return Err(AdminError::BadRequest("当前密码不正确".into()));
     }
     let hash = password::hash_async(p.new.clone()).await.map_err(|e| AdminError::BadRequest(password_msg(e)))?;

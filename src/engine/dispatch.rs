@@ -20,6 +20,8 @@ pub struct Job {
     pub inbound_id: i64,
     pub robot_id: i64,
     pub msg: Inbound,
+    /// Earlier attempts that failed transiently.
+    pub attempts: i64,
 }
 
 /// A reserved place in a group's queue.
@@ -106,7 +108,8 @@ impl Dispatcher {
             };
             let Some(last) = rows.last() else { return queued };
             after = last.id;
-            for row in rows {
+            let now = self.inner.engine.clock.now_ms();
+            for row in rows.into_iter().filter(|r| r.next_attempt_at <= now) {
                 let Some(slot) = self.reserve(&row.conversation_id) else { continue };
                 match store.claim_inbound(row.id, self.inner.engine.clock.now_ms()).await {
                     Ok(true) => {}
@@ -118,7 +121,7 @@ impl Dispatcher {
                 }
                 match serde_json::from_str::<Inbound>(&row.payload) {
                     Ok(msg) => {
-                        slot.send(Job { inbound_id: row.id, robot_id: row.robot_id, msg });
+                        slot.send(Job { inbound_id: row.id, robot_id: row.robot_id, msg, attempts: row.attempts });
                         queued += 1;
                     }
                     Err(e) => {
@@ -161,10 +164,22 @@ async fn worker(d: Dispatcher, conversation_id: String, mut rx: mpsc::Receiver<J
     }
 }
 
+/// Handles one message. A transient failure (the database) puts it back as pending for the sweep, with
+/// exponential backoff, until `engine.max_attempts`; any other failure, or the last attempt, marks it failed.
 async fn handle(d: &Dispatcher, job: Job) {
     let engine = &d.inner.engine;
-    if let Err(e) = engine.process(job.inbound_id, job.robot_id, &job.msg).await {
-        tracing::error!(id = job.inbound_id, error = %e, "handling failed");
-        let _ = engine.store.finish_inbound(job.inbound_id, status::FAILED, &[], &[], engine.clock.now_ms()).await;
+    let Err(e) = engine.process(job.inbound_id, job.robot_id, &job.msg).await else { return };
+    let attempts = job.attempts + 1;
+    let now = engine.clock.now_ms();
+    let s = &engine.settings.engine;
+    if e.is_transient() && attempts < s.max_attempts {
+        let backoff = crate::clock::backoff_ms(s.retry_backoff_base_ms, s.retry_backoff_max_ms, attempts);
+        tracing::warn!(id = job.inbound_id, error = %e, attempts, backoff_ms = backoff, "handling failed; will retry");
+        if let Err(e) = engine.store.retry_inbound(job.inbound_id, attempts, now + backoff, now).await {
+            tracing::error!(id = job.inbound_id, error = %e, "cannot schedule the retry; resumed at the next start");
+        }
+        return;
     }
+    tracing::error!(id = job.inbound_id, error = %e, attempts, "handling failed");
+    let _ = engine.store.finish_inbound(job.inbound_id, status::FAILED, &[], &[], now).await;
 }

@@ -77,6 +77,14 @@ pub enum EngineError {
     Payload(String),
 }
 
+impl EngineError {
+    /// Whether trying again later may succeed: the database was unreachable, busy or dropped the connection
+    /// (not: corrupt data, a missing row, an unreadable payload).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, EngineError::Store(StoreError::Db(_) | StoreError::Batch(_)))
+    }
+}
+
 /// A robot as the engine knows it: its row id and its configuration.
 #[derive(Debug, Clone)]
 pub struct RobotCtx {

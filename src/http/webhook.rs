@@ -2,7 +2,8 @@
 //! secret is part of the registered callback URL and compared in constant time.
 //!
 //! The handler records the message durably (deduped by `Appid:NewMsgId`), hands it to the group's queue and
-//! answers 200 at once; the engine handles it asynchronously.
+//! answers 200 at once; the engine handles it asynchronously. Recording and hand-over run in a task of their own,
+//! so they complete even when the gateway disconnects mid-request.
 
 use super::AppState;
 use super::error::AppError;
@@ -16,19 +17,26 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
+use tracing::Instrument;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/webhook/gewe/{robot}/{secret}", post(gewe_callback))
 }
 
-#[tracing::instrument(skip_all, fields(robot = %robot))]
+#[tracing::instrument(skip_all, fields(robot = ?robot))]
 async fn gewe_callback(
     State(st): State<AppState>,
     Path((robot, secret)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     let started = std::time::Instant::now();
-    let result = accept(&st, &robot, &secret, &body).await;
+    // The accept step runs as its own task: when the gateway hangs up (or the request times out) the handler
+    // future is dropped, but a message recorded as `processing` must still reach its group's queue.
+    let task_st = st.clone();
+    let accepting = tokio::spawn(
+        async move { accept(&task_st, &robot, &secret, &body).await }.instrument(tracing::Span::current()),
+    );
+    let result = accepting.await.unwrap_or_else(|e| Err(AppError::Internal(format!("accept task: {e}"))));
     st.metrics.webhook_seconds.observe(started.elapsed().as_secs_f64());
     match result {
         Ok(outcome) => {
@@ -67,7 +75,7 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
         return Err(AppError::BadRequest("Appid does not belong to this robot".into()));
     }
     let now_ms = st.clock.now_ms();
-    let stale = now_ms / 1000 - msg.created_at > st.settings.engine.max_message_age_secs;
+    let stale = (now_ms / 1000).saturating_sub(msg.created_at) > st.settings.engine.max_message_age_secs;
     let skip = msg.is_self || msg.ignorable || stale;
     let slot = if skip { None } else { st.dispatcher.reserve(&msg.conversation_id) };
     let row_status = match (skip, &slot) {
@@ -94,7 +102,7 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
     }
     match slot {
         Some(slot) => {
-            slot.send(Job { inbound_id: id, robot_id: rctx.id, msg: *msg });
+            slot.send(Job { inbound_id: id, robot_id: rctx.id, msg: *msg, attempts: 0 });
             Ok("accepted")
         }
         None => Ok("queued"),

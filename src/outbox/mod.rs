@@ -201,8 +201,7 @@ impl OutboxSender {
 
 /// `base × 2^(attempts-1)`, capped.
 pub fn backoff_ms(s: &OutboxSettings, attempts: i64) -> i64 {
-    let exp = (attempts - 1).clamp(0, 30) as u32;
-    (s.backoff_base_ms as i64).saturating_mul(1_i64 << exp).min(s.backoff_max_ms as i64)
+    crate::clock::backoff_ms(s.backoff_base_ms, s.backoff_max_ms, attempts)
 }
 
 #[cfg(test)]

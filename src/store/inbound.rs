@@ -18,7 +18,7 @@ pub mod status {
     pub const DONE: &str = "done";
     /// Recorded for dedupe only (self echo, stale, ignorable sender).
     pub const SKIPPED: &str = "skipped";
-    /// Handling failed permanently.
+    /// Handling failed permanently (or transiently, too many times).
     pub const FAILED: &str = "failed";
 }
 
@@ -125,6 +125,10 @@ pub struct PendingInbound {
     pub robot_id: i64,
     pub conversation_id: String,
     pub payload: String,
+    /// Handling attempts that failed transiently so far.
+    pub attempts: i64,
+    /// Unix ms before which a retry must not start.
+    pub next_attempt_at: i64,
 }
 
 impl Store {
@@ -177,7 +181,7 @@ impl Store {
     /// Pending messages in arrival order, oldest first.
     pub async fn pending_inbound(&self, after_id: i64, limit: i64) -> StoreResult<Vec<PendingInbound>> {
         let rows = sqlx::query(
-            "SELECT id, robot_id, conversation_id, payload FROM inbound
+            "SELECT id, robot_id, conversation_id, payload, attempts, next_attempt_at FROM inbound
              WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after_id)
@@ -191,9 +195,27 @@ impl Store {
                     robot_id: col(r, "robot_id")?,
                     conversation_id: col(r, "conversation_id")?,
                     payload: col(r, "payload")?,
+                    attempts: col(r, "attempts")?,
+                    next_attempt_at: col(r, "next_attempt_at")?,
                 })
             })
             .collect()
+    }
+
+    /// A handling attempt failed transiently: the message becomes pending again, for a retry not before
+    /// `next_attempt_at`, with `attempts` recorded.
+    pub async fn retry_inbound(&self, id: i64, attempts: i64, next_attempt_at: i64, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE inbound SET status = 'pending', attempts = $1, next_attempt_at = $2, updated_at = $3
+             WHERE id = $4 AND status = 'processing'",
+        )
+        .bind(attempts)
+        .bind(next_attempt_at)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Commits the outcome of handling one message: its outbox rows (idempotent by key), conversions, and the

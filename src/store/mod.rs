@@ -16,6 +16,7 @@ pub mod inbound;
 pub mod invites;
 pub mod keywords;
 pub mod ledger;
+pub mod login_attempts;
 pub mod media;
 pub mod members;
 pub mod money_stats;
@@ -26,6 +27,7 @@ pub mod partners;
 pub mod pids;
 pub mod points;
 pub mod robots;
+pub mod sqlite_file;
 pub mod stats;
 pub mod stats_money;
 pub mod taobao_registrations;
@@ -86,6 +88,9 @@ impl Store {
         // SQLite allows one writer at a time; several pooled writers would wait on each other through SQLite's
         // sleeping busy handler, so SQLite gets a single connection and PostgreSQL a pool.
         let max_connections = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
+        if dialect == Dialect::Sqlite {
+            sqlite_file::restrict(&url).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
         // No ping before every acquire: it doubles the round trips of every query (for SQLite, two hops to its
         // worker thread); broken connections surface as query errors and are replaced by the pool.
         let mut opts = AnyPoolOptions::new()
@@ -104,6 +109,10 @@ impl Store {
             });
         }
         let pool = opts.connect(&url).await?;
+        if dialect == Dialect::Sqlite {
+            // The first connection created the -wal and -shm files.
+            sqlite_file::restrict(&url).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
+        }
         let writes = inbound::InboxWrites::spawn(pool.clone());
         Ok(Store { pool, dialect, writes })
     }

@@ -113,3 +113,23 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn union_tokens_never_print() {
+        let t = StoredTokens {
+            access_token: Secret::new("access-token-value"),
+            refresh_token: Secret::new("refresh-token-value"),
+            expires_at: 1,
+            refresh_expires_at: 2,
+            owner_id: "o".into(),
+            owner_name: "n".into(),
+            refreshed_at: 3,
+        };
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("access-token-value") && !shown.contains("refresh-token-value"), "{shown}");
+    }
+}

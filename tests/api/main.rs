@@ -48,6 +48,8 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod dashboard_headers;
+mod database_files;
 mod demo;
 mod fetch_guard;
 #[allow(dead_code)]
@@ -55,6 +57,7 @@ mod helpers;
 mod honest_replies;
 mod ledger;
 mod ledger_props;
+mod login_limits;
 mod member_commands;
 mod money_chat;
 mod not_annoying;
@@ -67,5 +70,6 @@ mod playground;
 mod small_defects;
 mod spine;
 mod store;
+mod webhook_robustness;
 mod welcome;
 mod withdrawals;

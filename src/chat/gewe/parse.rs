@@ -4,6 +4,7 @@ use super::xml::{self, Element};
 use crate::chat::{ConversationKind, Inbound, InboundKind, MemberRef};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use std::collections::HashSet;
 use std::fmt;
 
 /// What a GeWe callback carried.
@@ -30,6 +31,8 @@ pub enum ParseError {
     UnknownType(String),
     #[error("missing field `{0}`")]
     Missing(&'static str),
+    #[error("field `{0}` is out of range")]
+    OutOfRange(&'static str),
 }
 
 const CHATROOM_SUFFIX: &str = "@chatroom";
@@ -39,6 +42,9 @@ const MENTIONED_YOU: &str = "在群聊中@了你";
 const MENTION_END: char = '\u{2005}';
 /// Longest display name a mention may carry (rule G5).
 const MENTION_MAX_CHARS: usize = 32;
+/// The latest `CreateTime` accepted (9999-12-31 23:59:59 UTC): later or negative values are refused, so time
+/// arithmetic on it can never overflow.
+const MAX_CREATE_TIME: i64 = 253_402_300_799;
 /// Senders that are not people (rule G9).
 const NON_USER_SENDERS: &[&str] = &["weixin", "Tencent-Games", "filehelper"];
 
@@ -190,6 +196,11 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
     // Without the robot's own wxid its echoes would look like member messages: refuse rather than risk a loop.
     let bot = envelope.wxid.filter(|w| !w.is_empty()).ok_or(ParseError::Missing("Wxid"))?;
     let account_id = envelope.appid.filter(|a| !a.is_empty()).ok_or(ParseError::Missing("Appid"))?;
+    let created_at = match data.create_time {
+        None => 0,
+        Some(t) if (0..=MAX_CREATE_TIME).contains(&t) => t,
+        Some(_) => return Err(ParseError::OutOfRange("CreateTime")),
+    };
     let msg_type = data.msg_type.unwrap_or(0);
     let msg_source = data.msg_source.unwrap_or_default();
     let push_content = data.push_content.filter(|p| !p.is_empty());
@@ -256,7 +267,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
         text,
         raw_text: data.content,
         urls,
-        created_at: data.create_time.unwrap_or(0),
+        created_at,
         ignorable,
     })
 }
@@ -285,12 +296,9 @@ fn at_user_list(msg_source: &str) -> (Vec<String>, bool) {
         _ => raw_at_user_list(msg_source),
     };
     let Some(list) = list else { return (Vec::new(), false) };
-    let mut ids: Vec<String> = Vec::new();
-    for id in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if !ids.iter().any(|known| known == id) {
-            ids.push(id.to_string());
-        }
-    }
+    let mut seen = HashSet::new();
+    let ids =
+        list.split(',').map(str::trim).filter(|id| !id.is_empty() && seen.insert(*id)).map(str::to_string).collect();
     (ids, true)
 }
 
@@ -391,6 +399,7 @@ fn mention_len(after: &str) -> Option<usize> {
 /// stop set as the link recognizer), without trailing punctuation.
 pub(super) fn extract_urls(text: &str) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
     let mut rest = text;
     while let Some(start) = find_scheme(rest) {
         let candidate = &rest[start..];
@@ -402,7 +411,7 @@ pub(super) fn extract_urls(text: &str) -> Vec<String> {
             .map_or(candidate.len(), |(i, _)| i);
         let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
         let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
-        if url.len() > scheme_len && !urls.iter().any(|u| u == url) {
+        if url.len() > scheme_len && seen.insert(url) {
             urls.push(url.to_string());
         }
         rest = &candidate[end.max(1)..];
@@ -410,11 +419,19 @@ pub(super) fn extract_urls(text: &str) -> Vec<String> {
     urls
 }
 
+/// The first `http://` or `https://` in `s`, in one pass (two separate searches would rescan the rest of the
+/// text once per link, quadratic in the number of links).
 fn find_scheme(s: &str) -> Option<usize> {
-    match (s.find("http://"), s.find("https://")) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+    let mut from = 0;
+    while let Some(i) = s[from..].find("http") {
+        let at = from + i;
+        let tail = &s[at + 4..];
+        if tail.starts_with("://") || tail.starts_with("s://") {
+            return Some(at);
+        }
+        from = at + 4;
     }
+    None
 }
 
 enum AppMsg {
@@ -740,6 +757,27 @@ mod tests {
     fn created_at_is_create_time() {
         assert_eq!(message(&add_msg(json!({"CreateTime": 1700000000}))).created_at, 1700000000);
         assert_eq!(message(&add_msg(json!({"CreateTime": null}))).created_at, 0);
+    }
+
+    #[test]
+    fn create_time_out_of_range_is_refused_not_wrapped() {
+        for t in [json!(-1), json!(i64::MIN), json!(i64::MAX), json!(MAX_CREATE_TIME + 1)] {
+            let r = parse_callback(&add_msg(json!({"CreateTime": t})), "");
+            assert!(matches!(r, Err(ParseError::OutOfRange("CreateTime"))), "{t}: {r:?}");
+        }
+        let huge =
+            br#"{"TypeName":"AddMsg","Appid":"a","Wxid":"b","Data":{"NewMsgId":1,"CreateTime":18446744073709551615}}"#;
+        assert!(parse_callback(huge, "").is_err());
+        assert_eq!(message(&add_msg(json!({"CreateTime": MAX_CREATE_TIME}))).created_at, MAX_CREATE_TIME);
+    }
+
+    #[test]
+    fn duplicate_links_and_mentions_are_kept_once_in_order() {
+        let text = "a https://x.cn/1 b http://x.cn/2 https://x.cn/1 httpfoo http:// https://x.cn/3";
+        assert_eq!(extract_urls(text), vec!["https://x.cn/1", "http://x.cn/2", "https://x.cn/3"]);
+        let src = "<msgsource><atuserlist>,wxid_b,wxid_a,wxid_b, wxid_a ,notify@all</atuserlist></msgsource>";
+        let m = message(&add_msg(json!({"MsgSource": src})));
+        assert_eq!(m.mentions, vec!["wxid_b", "wxid_a", "notify@all"]);
     }
 
     #[test]
