@@ -10,6 +10,7 @@ pub mod conversions;
 pub mod dashboard;
 pub mod dialogs;
 pub mod faq;
+pub mod feed_items;
 pub mod group_settings;
 pub mod groups;
 pub mod inbound;

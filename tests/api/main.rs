@@ -47,6 +47,7 @@ mod cli;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
+mod feeds;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
@@ -60,6 +61,7 @@ mod orders_crash;
 mod orders_store;
 mod owner_commands;
 mod playground;
+mod selection;
 mod spine;
 mod store;
 mod welcome;

@@ -13,6 +13,7 @@
 mod tests;
 mod wire;
 
+use super::feed::{FeedEntry, FeedPage};
 use super::guard::CallGuard;
 use super::sign::md5_wrapped;
 use super::transport::post_form;
@@ -29,6 +30,9 @@ const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
+const JINGFEN_QUERY: &str = "jd.union.open.goods.jingfen.query";
+/// Largest `goods.jingfen.query` page.
+pub const MAX_JINGFEN_PAGE_SIZE: u32 = 50;
 
 /// Longest window `order.row.query` accepts.
 pub const ORDER_WINDOW: Duration = Duration::from_secs(3600);
@@ -147,6 +151,35 @@ impl JdClient {
                 wire::product(g).map_err(|e| tracing::warn!(error = %e, "skipping a malformed JD goods record")).ok()
             })
             .collect())
+    }
+
+    /// One page of `goods.jingfen.query` (feeds spec §2.1) for an `eliteId`; `page` from 1, `page_size` clamped to
+    /// 1..=50. The page-limit code 202 is an empty last page.
+    pub async fn jingfen(&self, elite_id: u32, page: u32, page_size: u32) -> Result<FeedPage, AffiliateError> {
+        self.ensure_configured()?;
+        let req = json!({"goodsReq": {
+            "eliteId": elite_id,
+            "pageIndex": page.max(1),
+            "pageSize": page_size.clamp(1, MAX_JINGFEN_PAGE_SIZE),
+        }});
+        let res = match self.call(JINGFEN_QUERY, &req).await {
+            Err(AffiliateError::Rejected { code, .. }) if code == "202" => return Ok(FeedPage::default()),
+            other => other?,
+        };
+        let entries = goods_list(&res)
+            .iter()
+            .filter_map(|g| {
+                let product = wire::product(g)
+                    .map_err(|e| tracing::warn!(error = %e, "skipping a malformed JD feed record"))
+                    .ok()?;
+                let category = ["/categoryInfo/cid1Name", "/categoryInfo/cid3Name"]
+                    .iter()
+                    .find_map(|p| g.pointer(p).and_then(Value::as_str).filter(|s| !s.is_empty()))
+                    .map(str::to_string);
+                Some(FeedEntry { product, short_title: None, category })
+            })
+            .collect();
+        Ok(FeedPage { entries, total: res.get("totalCount").and_then(Value::as_i64), list_id: None })
     }
 
     /// One page of orders updated in `[start, end]` (unix seconds; at most [`ORDER_WINDOW`] apart) with

@@ -20,6 +20,7 @@ pub use orders::UNION_ID;
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
+use super::feed;
 use super::support::{
     CallCounter, FaultQueue, SimClock, Throttle, decode_form, hash64, lock, parse_gmt8, percent_number, token,
     wall_now, yuan_number,
@@ -42,7 +43,20 @@ const BYSUBUNIONID: &str = "jd.union.open.promotion.bysubunionid.get";
 const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
-const METHODS: [&str; 4] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY];
+const JINGFEN_QUERY: &str = "jd.union.open.goods.jingfen.query";
+const METHODS: [&str; 5] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, JINGFEN_QUERY];
+/// `eliteId` channels the simulator lists (feeds spec §2.1: the ones useful for group posts).
+const ELITE_IDS: [(u64, &str); 9] = [
+    (1, "好券商品"),
+    (10, "9.9包邮"),
+    (22, "实时热销榜"),
+    (31, "今日必推"),
+    (33, "京东秒杀"),
+    (40, "高收益榜"),
+    (129, "高佣榜单"),
+    (153, "历史最低价商品榜"),
+    (1001, "选品库"),
+];
 
 /// A failure to answer the next requests with (after the gateway checks passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,6 +270,7 @@ impl JdSim {
             BYSUBUNIONID => self.promotion(r, false),
             COMMON => self.promotion(r, true),
             GOODS_QUERY => self.goods_query(r),
+            JINGFEN_QUERY => self.jingfen_query(r),
             _ => self.order_rows(r),
         }
     }
@@ -355,7 +370,8 @@ impl JdSim {
                     None => return Biz::err(2_001_212, "参数错误:skuIds"),
                 }
             }
-            ids.into_iter().map(|id| catalog::item_by_id(Platform::Jd, id)).collect()
+            let now = self.inner.clock.now();
+            ids.into_iter().filter_map(|id| feed::at(&catalog::item_by_id(Platform::Jd, id), now)).collect()
         } else {
             let keyword = str_field(r, "keyword").unwrap_or_default();
             if keyword.contains("://") {
@@ -383,6 +399,54 @@ impl JdSim {
             fields.insert("data".into(), Value::Array(page));
         }
         fields.insert("totalCount".into(), json!(total));
+        Biz::ok(fields)
+    }
+
+    /// `jd.union.open.goods.jingfen.query` (feeds spec §2.1, §2.6): the channel's items at the business clock,
+    /// `pageSize` ≤ 50 (else 401), a page past the end of a non-empty list → 202, `resourceInfo` per item.
+    fn jingfen_query(&self, r: &Map<String, Value>) -> Biz {
+        let elite_id = match num_field(r, "eliteId") {
+            Some(Some(e)) => e,
+            _ => return Biz::err(401, "参数错误:eliteId不能为空"),
+        };
+        let page_index = match num_field(r, "pageIndex") {
+            None => 1,
+            Some(Some(p)) if p >= 1 => p,
+            Some(_) => return Biz::err(401, "参数错误:pageIndex"),
+        };
+        let page_size = match num_field(r, "pageSize") {
+            None => 20,
+            Some(Some(s @ 1..=50)) => s,
+            Some(_) => return Biz::err(401, "参数错误:pageSize"),
+        };
+        let now = self.inner.clock.now();
+        let Some((_, elite_name)) = ELITE_IDS.iter().find(|(id, _)| *id == elite_id) else {
+            let mut fields = Map::new();
+            fields.insert("totalCount".into(), json!(0));
+            return Biz::ok(fields);
+        };
+        let items: Vec<SimItem> = feed::channel_items(Platform::Jd, elite_id)
+            .iter()
+            .filter_map(|i| feed::at(i, now))
+            .filter(|i| i.commission_bps > 0)
+            .collect();
+        let start = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        if start >= items.len() && page_index > 1 {
+            return Biz::err(202, "已达到分页上限");
+        }
+        let page: Vec<Value> = items
+            .iter()
+            .skip(start)
+            .take(usize::try_from(page_size).unwrap_or(50))
+            .map(|i| {
+                let mut v = self.goods_json(i);
+                v["resourceInfo"] = json!({"eliteId": elite_id, "eliteName": elite_name});
+                v
+            })
+            .collect();
+        let mut fields = Map::new();
+        fields.insert("totalCount".into(), json!(items.len()));
+        fields.insert("data".into(), Value::Array(page));
         Biz::ok(fields)
     }
 
@@ -434,6 +498,10 @@ impl JdSim {
             "goodCommentsShare": 98.0,
             "brandName": item.shop,
             "isOversea": 0,
+            "categoryInfo": {
+                "cid1": feed::category(item).0,
+                "cid1Name": feed::category(item).1,
+            },
         })
     }
 
@@ -530,6 +598,7 @@ fn method_request(method: &str) -> Option<&'static str> {
     match method {
         BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
         GOODS_QUERY => Some("goodsReqDTO"),
+        JINGFEN_QUERY => Some("goodsReq"),
         ORDER_ROW_QUERY => Some("orderReq"),
         _ => None,
     }

@@ -1,0 +1,31 @@
+-- The selection library (选品库): items pulled from the unions' feeds, one row per (platform, item key), refreshed
+-- in place. Money in 分, rates in basis points, coupon times in unix seconds, other times in unix milliseconds.
+CREATE TABLE feed_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    platform TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    short_title TEXT,
+    image_url TEXT,
+    price_fen BIGINT NOT NULL,
+    final_price_fen BIGINT NOT NULL,
+    coupon_fen BIGINT NOT NULL DEFAULT 0,
+    coupon_threshold_fen BIGINT NOT NULL DEFAULT 0,
+    coupon_start BIGINT,
+    coupon_end BIGINT,
+    commission_bps BIGINT NOT NULL,
+    commission_fen BIGINT NOT NULL,
+    sales BIGINT NOT NULL DEFAULT 0,
+    sales_text TEXT,
+    shop TEXT NOT NULL DEFAULT '',
+    category TEXT NOT NULL DEFAULT '',
+    -- where it was last seen: 'channel:5', 'elite:22', 'material:3756'
+    source TEXT NOT NULL,
+    first_seen_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (platform, item_key)
+);
+CREATE INDEX feed_items_last_seen ON feed_items (last_seen_at);
+CREATE INDEX feed_items_commission ON feed_items (commission_fen);
