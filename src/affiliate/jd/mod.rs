@@ -259,6 +259,14 @@ impl JdClient {
         Ok(Promotion { url, short_url, command: text("jCommand").or_else(|| text("jShortCommand")), expires_at })
     }
 
+    /// One item by sku (`goods.query` skuIds, feeds spec §2.5); [`AffiliateError::NotFound`] when JD no longer
+    /// lists it.
+    pub async fn goods(&self, sku: &str) -> Result<Product, AffiliateError> {
+        let sku: u64 = sku.parse().map_err(|_| AffiliateError::NotFound)?;
+        let res = self.call(GOODS_QUERY, &json!({"goodsReqDTO": {"skuIds": [sku]}})).await?;
+        goods_list(&res).first().map(wire::product).unwrap_or(Err(AffiliateError::NotFound))
+    }
+
     async fn goods_by_sku(&self, sku: u64) -> Result<Product, AffiliateError> {
         self.single_goods(json!({"goodsReqDTO": {"skuIds": [sku]}})).await
     }

@@ -274,6 +274,14 @@ impl TaobaoClient {
         })
     }
 
+    /// The current price (`zk_final_price`) of one item from `item.info.get` (feeds spec §3.5, legacy: no coupon);
+    /// [`AffiliateError::NotFound`] when the union no longer lists it.
+    pub async fn item_price(&self, item_id: &str) -> Result<Fen, AffiliateError> {
+        self.ensure_configured()?;
+        let v = self.item(item_id).await?;
+        Ok(wire::item_product(&v, None, Bps(0))?.price)
+    }
+
     /// The `n_tbk_item` record of one item.
     async fn item(&self, item_id: &str) -> Result<Value, AffiliateError> {
         let res = self.call(ITEM_INFO, &[("num_iids", item_id.to_string())]).await?;
