@@ -293,3 +293,13 @@ pub fn withdrawal(amount: crate::money::Fen, outcome: &crate::store::withdrawals
         W::AboveMaximum { max } => format!("单次提现最多 ¥{}", max.yuan_string()),
     }
 }
+
+/// The group's posting plan after an owner changed it.
+pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> String {
+    let every = interval_minutes.map(|m| format!("，每 {m} 分钟一单")).unwrap_or_default();
+    if on {
+        format!("自动发单已开启✅ 每天 {windows}{every}")
+    } else {
+        format!("自动发单已关闭。开启后每天 {windows}{every}")
+    }
+}

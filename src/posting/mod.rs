@@ -4,10 +4,12 @@
 
 pub mod choose;
 pub mod pick;
+pub mod plan;
 pub mod schedule;
 pub mod validate;
 
 pub use choose::{Choice, choose};
 pub use pick::{GroupHistory, eligible};
+pub use plan::{Plan, PlanError, Source, Targets};
 pub use schedule::{Cadence, Placement, Schedule, TimeWindow};
 pub use validate::{Checked, Rules, SkipReason, check};

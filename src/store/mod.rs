@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod partners;
 pub mod pids;
 pub mod points;
+pub mod posting;
 pub mod robots;
 pub mod stats;
 pub mod stats_money;

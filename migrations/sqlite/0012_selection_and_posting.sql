@@ -29,3 +29,16 @@ CREATE TABLE feed_items (
 );
 CREATE INDEX feed_items_last_seen ON feed_items (last_seen_at);
 CREATE INDEX feed_items_commission ON feed_items (commission_fen);
+
+-- Posting plans (发单计划): targets, source, schedule and switch as one typed JSON document (posting::Plan).
+-- A plan an owner made from the chat for their group has chat_group_id set (one per group).
+CREATE TABLE posting_plans (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    enabled BIGINT NOT NULL DEFAULT 0,
+    chat_group_id BIGINT UNIQUE REFERENCES groups(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX posting_plans_enabled ON posting_plans (enabled);
