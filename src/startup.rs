@@ -157,6 +157,7 @@ impl Application {
                 }
             }
         }
+        workers.push(tokio::spawn(crate::posting::worker(engine.clone(), shutdown_rx.clone())));
         if settings.feeds.enabled {
             let holder = Lease::random_holder();
             for platform in Platform::ALL {

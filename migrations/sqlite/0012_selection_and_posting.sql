@@ -42,3 +42,22 @@ CREATE TABLE posting_plans (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX posting_plans_enabled ON posting_plans (enabled);
+
+-- Every post a plan made or skipped: one row per (plan, group, slot, item). status: queued (handed to the outbox
+-- under outbox_key), skipped (reason: gone, coupon, price_up, commission), failed (reason). slot_at in unix seconds.
+CREATE TABLE posting_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id BIGINT NOT NULL REFERENCES posting_plans(id),
+    group_id BIGINT NOT NULL REFERENCES groups(id),
+    robot_id BIGINT NOT NULL,
+    slot_at BIGINT NOT NULL,
+    platform TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'skipped', 'failed')),
+    reason TEXT,
+    outbox_key TEXT,
+    promotion_url TEXT,
+    created_at BIGINT NOT NULL,
+    UNIQUE (plan_id, group_id, slot_at, item_key)
+);
+CREATE INDEX posting_deliveries_group ON posting_deliveries (group_id, created_at);

@@ -61,6 +61,7 @@ mod orders_crash;
 mod orders_store;
 mod owner_commands;
 mod playground;
+mod posting;
 mod posting_commands;
 mod presend;
 mod selection;
