@@ -52,6 +52,7 @@ pub struct Settings {
     pub fetch: FetchSettings,
     pub orders: OrdersSettings,
     pub ledger: LedgerSettings,
+    pub feeds: FeedsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -274,6 +275,43 @@ impl Default for ChatSettings {
             search_page_size: 3,
             welcome_max_mentions: 20,
             faq_threshold_percent: 60,
+        }
+    }
+}
+
+/// The selection library (`[feeds]`): which union feeds are pulled, how often and how deep.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedsSettings {
+    /// Refresh the feeds of every enabled union in the background.
+    pub enabled: bool,
+    /// Seconds between two refreshes of one union.
+    pub interval_secs: u64,
+    /// Pages read per channel and refresh.
+    pub pages: u32,
+    /// Items per page (clamped per union: Pinduoduo ..100, JD ..50, Taobao ..100).
+    pub page_size: u32,
+    /// Pinduoduo `goods.recommend.get` channel types (1 今日销量榜, 4 猜你喜欢, 5 实时热销榜, 6 实时收益榜).
+    pub pdd_channels: Vec<u32>,
+    /// JD `goods.jingfen.query` eliteIds (1 好券商品, 10 9.9包邮, 22 实时热销榜, 31 今日必推, 129 高佣榜单, …).
+    pub jd_elite_ids: Vec<u32>,
+    /// Taobao `dg.optimus.material` material ids (3756 好券直播, 27446 大额券, 13366 高佣榜, …).
+    pub taobao_material_ids: Vec<u64>,
+    /// How long a refresh lease lasts (one instance refreshes a union at a time).
+    pub lease_ttl_secs: u64,
+}
+
+impl Default for FeedsSettings {
+    fn default() -> Self {
+        FeedsSettings {
+            enabled: true,
+            interval_secs: 1_800,
+            pages: 3,
+            page_size: 20,
+            pdd_channels: vec![1, 5, 6],
+            jd_elite_ids: vec![1, 22, 129],
+            taobao_material_ids: vec![3756, 27446, 13366],
+            lease_ttl_secs: 300,
         }
     }
 }

@@ -286,6 +286,15 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
         store.touch_member(&owner, Some(PLAYGROUND_OWNER_NICKNAME), Some(group.id), now).await?;
         store.set_group_partner(group.id, Some(partner), now).await?;
         engine.invalidate_group(robot.id, PLAYGROUND_ROOM).await;
+        if store.chat_plan(group.id).await?.is_none() {
+            // The robot posts deals by itself: every 5 minutes, the first as soon as the library has items.
+            let mut plan = crate::posting::Plan::for_chat(group.id);
+            plan.schedule.windows = vec![crate::posting::TimeWindow { start_min: 0, end_min: 24 * 60 }];
+            plan.schedule.cadence = crate::posting::Cadence::EveryMinutes(5);
+            plan.schedule.cap_per_hour = 12;
+            plan.enabled = true;
+            store.save_chat_plan(group.id, &plan, now).await?;
+        }
     }
     Ok(())
 }

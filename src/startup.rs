@@ -166,6 +166,21 @@ impl Application {
                 }
             }
         }
+        workers.push(tokio::spawn(crate::posting::worker(engine.clone(), shutdown_rx.clone())));
+        if settings.feeds.enabled {
+            let holder = Lease::random_holder();
+            for platform in Platform::ALL {
+                if let Ok(refresh) = crate::feeds::FeedRefresh::for_platform(
+                    &store,
+                    &engine.affiliates,
+                    platform,
+                    &settings.feeds,
+                    &clock,
+                ) {
+                    workers.push(tokio::spawn(crate::feeds::worker(refresh, holder.clone(), shutdown_rx.clone())));
+                }
+            }
+        }
         for ctx in by_id.values() {
             let sender = OutboxSender {
                 robot_id: ctx.id,

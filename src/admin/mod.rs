@@ -22,6 +22,7 @@ pub mod password;
 pub mod ratelimit;
 pub mod reconciliation;
 pub mod robots;
+pub mod selection;
 pub mod session;
 pub mod settings;
 pub mod withdrawals;
@@ -90,6 +91,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/reconciliation", get(reconciliation::api))
         .route("/admin/api/settings", get(settings::api))
         .route("/admin/api/settings/users", post(settings::api_create_user))
+        .route("/admin/selection", get(selection::page))
+        .route("/admin/api/selection", get(selection::api))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -53,6 +53,7 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
+const SELECTION: &[&str] = &["total", "page", "items", "categories"];
 const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
 const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];
 const OVERVIEW: &[&str] = &[
@@ -262,6 +263,14 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: Some(r#"{"username":"ops2","password":"a-long-password","role":"admin"}"#),
         answer: Answer::Object(SETTINGS),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/selection",
+        summary: "选品库（platform、q、exclude、exclude_shops、category、min_price、max_price、min_coupon、min_commission 为元，min_rate 为 %，min_sales、sort、page；金额为分，比例为基点）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(SELECTION),
     },
 ];
 

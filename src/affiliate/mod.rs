@@ -4,6 +4,7 @@
 //! [`Fen`] and [`Bps`] at its border. The engine only sees [`Product`], [`Promotion`] and [`AffiliateError`].
 
 pub mod authorization;
+pub mod feed;
 pub mod guard;
 pub mod jd;
 pub mod orders;

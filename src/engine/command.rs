@@ -12,6 +12,7 @@ use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
 use crate::engine::limits::QuietHours;
 use crate::money::Fen;
 use crate::platform::Platform;
+use crate::posting::schedule::{MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, TimeWindow};
 
 /// Who may use a command. Ordered: an admin may do what an owner may, an owner what a member may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -94,6 +95,9 @@ pub enum Name {
     ClearDnd,
     SetOwner,
     AddAdmin,
+    Posting,
+    PostingHours,
+    PostingInterval,
 }
 
 /// One command as the table declares it.
@@ -398,6 +402,36 @@ pub static TABLE: &[Spec] = &[
         summary: "添加机器人管理员",
         feature: None,
     },
+    Spec {
+        name: Name::Posting,
+        names: &["发单"],
+        role: Role::Owner,
+        cooldown: Cooldown::Owner,
+        args: &[word("请发送 开 或 关")],
+        usage: "开|关",
+        summary: "机器人按计划在本群自动发优惠商品",
+        feature: None,
+    },
+    Spec {
+        name: Name::PostingHours,
+        names: &["发单时间"],
+        role: Role::Owner,
+        cooldown: Cooldown::Owner,
+        args: &[word("请发送发单时段，例如 9-22")],
+        usage: "<时段>",
+        summary: "每天在这个时段内自动发单",
+        feature: None,
+    },
+    Spec {
+        name: Name::PostingInterval,
+        names: &["发单间隔"],
+        role: Role::Owner,
+        cooldown: Cooldown::Owner,
+        args: &[word("请发送发单间隔（分钟），例如 30")],
+        usage: "<分钟>",
+        summary: "每隔多少分钟发一单",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -464,6 +498,15 @@ pub enum Command {
     },
     AddAdmin {
         wxid: String,
+    },
+    SetPosting {
+        on: bool,
+    },
+    SetPostingHours {
+        window: TimeWindow,
+    },
+    SetPostingInterval {
+        minutes: u32,
     },
 }
 
@@ -700,6 +743,22 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         Name::ClearDnd => Command::ClearDnd,
         Name::SetOwner => Command::SetOwner { wxid: arg(0).to_string() },
         Name::AddAdmin => Command::AddAdmin { wxid: arg(0).to_string() },
+        Name::Posting => match arg(0) {
+            "开" | "开启" | "on" => Command::SetPosting { on: true },
+            "关" | "关闭" | "off" => Command::SetPosting { on: false },
+            other => return Err(format!("不认识「{other}」，可选：开、关")),
+        },
+        Name::PostingHours => Command::SetPostingHours {
+            window: arg(0).parse().map_err(|_| "时段格式不对，例如 9-22 或 08:30-22:30".to_string())?,
+        },
+        Name::PostingInterval => {
+            let minutes: u32 =
+                arg(0).trim_end_matches("分钟").parse().map_err(|_| "间隔要写分钟数，例如 30".to_string())?;
+            if !(MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&minutes) {
+                return Err(format!("间隔要在 {MIN_INTERVAL_MINUTES} 到 {MAX_INTERVAL_MINUTES} 分钟之间"));
+            }
+            Command::SetPostingInterval { minutes }
+        }
     })
 }
 

@@ -336,3 +336,13 @@ pub fn withdrawal(amount: crate::money::Fen, outcome: &crate::store::withdrawals
 pub fn taobao_registration_invite(url: &str) -> String {
     format!("为了把你的淘宝订单自动计入返利，请点击完成一次淘宝授权（只需一次）：{url}")
 }
+
+/// The group's posting plan after an owner changed it.
+pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> String {
+    let every = interval_minutes.map(|m| format!("，每 {m} 分钟一单")).unwrap_or_default();
+    if on {
+        format!("自动发单已开启✅ 每天 {windows}{every}")
+    } else {
+        format!("自动发单已关闭。开启后每天 {windows}{every}")
+    }
+}

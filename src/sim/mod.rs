@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod cdn;
+pub mod feed;
 pub mod gewe;
 pub mod jd;
 pub mod pdd;

@@ -22,7 +22,7 @@ async fn paste_links(app: &TestApp) {
     .await;
 }
 
-async fn login(b: &Browser, app: &TestApp, user: &str) {
+pub async fn login(b: &Browser, app: &TestApp, user: &str) {
     b.goto(&format!("{}/admin", app.base)).await;
     b.wait_url("/admin/login").await;
     b.type_into("input[name=username]", user).await;

@@ -269,6 +269,9 @@ fn scripts(now_ms: i64) -> Vec<Script> {
             "参数太多了",
         ),
         s(Name::AddAdmin, "#添加管理员", &BOB.at(), "管理员", &format!("{} 多余", BOB.at()), "参数太多了"),
+        s(Name::Posting, "#发单", "开", "自动发单已开启", "也许", "不认识「也许」"),
+        s(Name::PostingHours, "#发单时间", "9-22", "每天 09:00-22:00", "22-9", "时段格式不对"),
+        s(Name::PostingInterval, "#发单间隔", "30", "每 30 分钟一单", "2", "间隔要在 5 到 1440 分钟之间"),
     ];
     for spec in TABLE {
         assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);

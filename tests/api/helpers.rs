@@ -132,6 +132,8 @@ impl TestApp {
         let mut settings = settings_for_simulators(&sim.base, &base, &db.url, &secret);
         // Tests run order sync themselves (tests/api/orders.rs), not on a schedule.
         settings.orders.enabled = false;
+        // Tests refresh the selection library themselves (tests/api/feeds.rs).
+        settings.feeds.enabled = false;
         tweak(&mut settings);
         sim.sims.gewe.set_callback_url(&format!("http://127.0.0.1:{port}/webhook/gewe/demo/{secret}"));
         let extras = Extras { clock: Some(clock.clone()), ..Extras::default() };

@@ -51,6 +51,7 @@ mod crash;
 mod dashboard_headers;
 mod database_files;
 mod demo;
+mod feeds;
 mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
@@ -67,6 +68,10 @@ mod orders_store;
 mod owner_commands;
 mod pid_rules;
 mod playground;
+mod posting;
+mod posting_commands;
+mod presend;
+mod selection;
 mod small_defects;
 mod spine;
 mod store;

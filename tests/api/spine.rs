@@ -53,6 +53,11 @@ async fn self_echoes_and_stale_messages_get_no_reply() {
     assert_eq!(sent.len(), 2, "only the fresh message is answered: {sent:?}");
     // The echo and the stale message are recorded (for dedupe) but not handled; so are the gateway's echoes of
     // the robot's own two replies.
+    // The gateway's echoes arrive asynchronously after the sends: wait for them, then check nothing more came.
+    eventually("the two echoes recorded", Duration::from_secs(20), || async {
+        (app.store.count_inbound("skipped").await.unwrap() >= 4).then_some(())
+    })
+    .await;
     assert_eq!(app.store.count_inbound("skipped").await.unwrap(), 4);
     let rows = app.store.outbox_for(ROOM).await.unwrap();
     let prefix = format!("reply:{}:13:", dealbot::sim::gewe::DEFAULT_APP_ID);

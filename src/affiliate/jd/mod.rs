@@ -13,6 +13,7 @@
 mod tests;
 mod wire;
 
+use super::feed::{FeedEntry, FeedPage};
 use super::guard::CallGuard;
 use super::sign::md5_wrapped;
 use super::transport::post_form;
@@ -33,6 +34,9 @@ const POSITION_QUERY: &str = "jd.union.open.position.query";
 /// `position.query` page size, and how many pages are read at most.
 const POSITION_PAGE_SIZE: u64 = 100;
 const MAX_POSITION_PAGES: u64 = 50;
+const JINGFEN_QUERY: &str = "jd.union.open.goods.jingfen.query";
+/// Largest `goods.jingfen.query` page.
+pub const MAX_JINGFEN_PAGE_SIZE: u32 = 50;
 
 /// Longest window `order.row.query` accepts.
 pub const ORDER_WINDOW: Duration = Duration::from_secs(3600);
@@ -155,6 +159,35 @@ impl JdClient {
             .collect())
     }
 
+    /// One page of `goods.jingfen.query` (feeds spec §2.1) for an `eliteId`; `page` from 1, `page_size` clamped to
+    /// 1..=50. The page-limit code 202 is an empty last page.
+    pub async fn jingfen(&self, elite_id: u32, page: u32, page_size: u32) -> Result<FeedPage, AffiliateError> {
+        self.ensure_configured()?;
+        let req = json!({"goodsReq": {
+            "eliteId": elite_id,
+            "pageIndex": page.max(1),
+            "pageSize": page_size.clamp(1, MAX_JINGFEN_PAGE_SIZE),
+        }});
+        let res = match self.call(JINGFEN_QUERY, &req).await {
+            Err(AffiliateError::Rejected { code, .. }) if code == "202" => return Ok(FeedPage::default()),
+            other => other?,
+        };
+        let entries = goods_list(&res)
+            .iter()
+            .filter_map(|g| {
+                let product = wire::product(g)
+                    .map_err(|e| tracing::warn!(error = %e, "skipping a malformed JD feed record"))
+                    .ok()?;
+                let category = ["/categoryInfo/cid1Name", "/categoryInfo/cid3Name"]
+                    .iter()
+                    .find_map(|p| g.pointer(p).and_then(Value::as_str).filter(|s| !s.is_empty()))
+                    .map(str::to_string);
+                Some(FeedEntry { product, short_title: None, category })
+            })
+            .collect();
+        Ok(FeedPage { entries, total: res.get("totalCount").and_then(Value::as_i64), list_id: None })
+    }
+
     /// One page of orders updated in `[start, end]` (unix seconds; at most [`ORDER_WINDOW`] apart) with
     /// `order.row.query` type 3. `page` from 1; `page_size` clamped to 1..=500. Page while `has_more`.
     pub async fn order_page(
@@ -257,6 +290,14 @@ impl JdClient {
         let expires_at =
             short_url.as_ref().map(|_| time::OffsetDateTime::now_utc().unix_timestamp() + SHORT_LINK_LIFETIME_SECS);
         Ok(Promotion { url, short_url, command: text("jCommand").or_else(|| text("jShortCommand")), expires_at })
+    }
+
+    /// One item by sku (`goods.query` skuIds, feeds spec §2.5); [`AffiliateError::NotFound`] when JD no longer
+    /// lists it.
+    pub async fn goods(&self, sku: &str) -> Result<Product, AffiliateError> {
+        let sku: u64 = sku.parse().map_err(|_| AffiliateError::NotFound)?;
+        let res = self.call(GOODS_QUERY, &json!({"goodsReqDTO": {"skuIds": [sku]}})).await?;
+        goods_list(&res).first().map(wire::product).unwrap_or(Err(AffiliateError::NotFound))
     }
 
     async fn goods_by_sku(&self, sku: u64) -> Result<Product, AffiliateError> {

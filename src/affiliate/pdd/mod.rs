@@ -10,6 +10,7 @@ mod wire;
 
 pub use model::{OrderPage, PddOrder, PddTokens, PidInfo, PidPage, SearchPage};
 
+use super::feed::FeedPage;
 use super::guard::CallGuard;
 use super::{AffiliateError, Attribution, Conversion, Product, Promotion};
 use crate::config::{PddSettings, Secret};
@@ -71,6 +72,11 @@ const ORDER_LIST_INCREMENT: Api = Api {
     name: "pdd.ddk.order.list.increment.get",
     oauth: Some("pdd.ddk.oauth.order.list.increment.get"),
     wrapper: "order_list_get_response",
+};
+const RECOMMEND_GET: Api = Api {
+    name: "pdd.ddk.goods.recommend.get",
+    oauth: Some("pdd.ddk.oauth.goods.recommend.get"),
+    wrapper: "goods_basic_detail_response",
 };
 const TOKEN_CREATE: Api =
     Api { name: "pdd.pop.auth.token.create", oauth: None, wrapper: "pop_auth_token_create_response" };
@@ -150,6 +156,16 @@ struct GoodsList {
     list_id: Option<String>,
     #[serde(default, deserialize_with = "opt_i64")]
     total_count: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RecommendList {
+    #[serde(default)]
+    list: Vec<GoodsRecord>,
+    #[serde(default)]
+    list_id: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    total: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -252,6 +268,33 @@ impl PddClient {
             }
         }
         Ok(SearchPage { total: list.total_count.unwrap_or(items.len() as i64), items, list_id: list.list_id })
+    }
+
+    /// One page of `pdd.ddk.goods.recommend.get` (feeds spec §1.1) on the default PID: `channel_type` 1, 4, 5 or
+    /// 6; `page` from 0 (`offset` = page × `limit`, whole pages only); echo the previous page's `list_id`.
+    pub async fn recommend(
+        &self,
+        channel_type: u32,
+        page: u32,
+        limit: u32,
+        list_id: Option<&str>,
+    ) -> Result<FeedPage, AffiliateError> {
+        let limit = limit.clamp(1, 100);
+        let params = Params::new()
+            .set("channel_type", channel_type.to_string())
+            .set("limit", limit.to_string())
+            .set("offset", (page * limit).to_string())
+            .opt("list_id", list_id)
+            .set("pid", self.inner.settings.default_pid.as_str());
+        let list: RecommendList = self.call(&RECOMMEND_GET, &params).await?;
+        let mut entries = Vec::with_capacity(list.list.len());
+        for record in list.list {
+            match record.into_feed_entry() {
+                Ok(e) => entries.push(e),
+                Err(e) => tracing::warn!(error = %e, "skipping an unreadable pdd feed record"),
+            }
+        }
+        Ok(FeedPage { entries, total: list.total, list_id: list.list_id })
     }
 
     /// `pdd.ddk.goods.pid.generate`: one 推广位 per name.

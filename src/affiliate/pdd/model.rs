@@ -1,6 +1,7 @@
 //! Pinduoduo response records (affiliates spec §1.5) and their conversion into our units (分, basis points).
 
 use super::wire::{flag, opt_i64, opt_id};
+use crate::affiliate::feed::FeedEntry;
 use crate::affiliate::{AffiliateError, Coupon, Product};
 use crate::config::Secret;
 use crate::money::{Bps, Fen};
@@ -37,9 +38,19 @@ pub(super) struct GoodsRecord {
     sales_tip: Option<String>,
     #[serde(default)]
     mall_name: Option<String>,
+    #[serde(default, deserialize_with = "opt_i64")]
+    coupon_remain_quantity: Option<i64>,
+    #[serde(default)]
+    opt_name: Option<String>,
 }
 
 impl GoodsRecord {
+    /// The record as a feed entry (feeds spec §0.1): category = `opt_name`.
+    pub(super) fn into_feed_entry(mut self) -> Result<FeedEntry, AffiliateError> {
+        let category = self.opt_name.take().filter(|s| !s.is_empty());
+        Ok(FeedEntry { product: self.into_product()?, short_title: None, category })
+    }
+
     /// Price = `min_group_price`; the coupon applies when the price reaches its threshold (spec §1.5.3).
     pub(super) fn into_product(self) -> Result<Product, AffiliateError> {
         if self.goods_sign.is_empty() {
@@ -47,7 +58,10 @@ impl GoodsRecord {
         }
         let price =
             Fen(self.min_group_price.ok_or_else(|| AffiliateError::Decode("missing min_group_price".into()))?);
+        // A coupon is there only with a face value and an end (the zero-coupon quirk, feeds spec §1.3) and while
+        // some are left.
         let coupon = match (self.has_coupon, self.coupon_discount) {
+            _ if self.coupon_remain_quantity == Some(0) || self.coupon_end_time == Some(0) => None,
             (true, Some(amount)) if amount > 0 => {
                 let threshold = Fen(self.coupon_min_order_amount.unwrap_or(0));
                 (price >= threshold).then_some(Coupon {

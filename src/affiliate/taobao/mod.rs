@@ -16,6 +16,7 @@ mod wire;
 
 pub use registration::MemberTag;
 
+use super::feed::FeedPage;
 use super::guard::CallGuard;
 use super::sign::{hmac_md5, hmac_sha256, md5_wrapped};
 use super::transport::post_form;
@@ -33,6 +34,7 @@ const TPWD_CREATE: &str = "taobao.tbk.tpwd.create";
 const ITEM_INFO: &str = "taobao.tbk.item.info.get";
 const MATERIAL_OPTIONAL: &str = "taobao.tbk.dg.material.optional";
 const DG_ORDERS: &str = "taobao.tbk.order.details.get";
+const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
 const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 
 /// Longest window `order.details.get` accepts (20 min during 618 / 双11 / 年货节).
@@ -206,6 +208,30 @@ impl TaobaoClient {
             .collect())
     }
 
+    /// One page of `taobao.tbk.dg.optimus.material` (feeds spec §3.1) for a `material_id` on the default PID's
+    /// adzone; `page` from 1, `page_size` clamped to 1..=100.
+    pub async fn optimus(&self, material_id: u64, page: u32, page_size: u32) -> Result<FeedPage, AffiliateError> {
+        self.ensure_configured()?;
+        let pid = self.pid("")?;
+        let params = [
+            ("adzone_id", pid.adzone_id),
+            ("material_id", material_id.to_string()),
+            ("page_no", page.max(1).to_string()),
+            ("page_size", page_size.clamp(1, MAX_SEARCH_PAGE_SIZE).to_string()),
+        ];
+        let res = self.call(OPTIMUS_MATERIAL, &params).await?;
+        let entries = wire::list(res.get("result_list"), "map_data")
+            .iter()
+            .filter_map(|v| {
+                wire::optimus_entry(v)
+                    .map_err(|e| tracing::warn!(error = %e, "skipping a malformed Taobao feed record"))
+                    .ok()
+            })
+            .collect();
+        let total = res.get("total_count").and_then(wire::scalar_string).and_then(|t| t.parse().ok());
+        Ok(FeedPage { entries, total, list_id: None })
+    }
+
     /// One page of orders updated in `[start, end]` (unix seconds; at most [`ORDER_WINDOW`] apart), query_type 4.
     /// Page 1 takes no `position_index`; later pages echo the previous page's. `page_size` clamped to 1..=100.
     /// With a configured `session` the 服务商 variant (`taobao.tbk.sc.order.details.get`) is used. `order_scene`:
@@ -282,6 +308,14 @@ impl TaobaoClient {
             .filter(|v| v.get("item_id").and_then(wire::scalar_string).as_deref() == Some(item_id))
             .find_map(|v| wire::search_product(v).ok())
             .ok_or_else(|| AffiliateError::Decode(format!("taobao: no commission rate for item {item_id}")))
+    }
+
+    /// The current price (`zk_final_price`) of one item from `item.info.get` (feeds spec §3.5, legacy: no coupon);
+    /// [`AffiliateError::NotFound`] when the union no longer lists it.
+    pub async fn item_price(&self, item_id: &str) -> Result<Fen, AffiliateError> {
+        self.ensure_configured()?;
+        let v = self.item(item_id).await?;
+        Ok(wire::item_product(&v, None, Bps(0))?.price)
     }
 
     /// The `n_tbk_item` record of one item.

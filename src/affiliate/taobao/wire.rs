@@ -2,6 +2,7 @@
 //! (元 strings, ‱ strings in search, % strings in orders, `"--"` for empty, ids as numbers or strings).
 
 use super::OrderRow;
+use crate::affiliate::feed::FeedEntry;
 use crate::affiliate::{AffiliateError, Coupon, Product};
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
@@ -185,6 +186,32 @@ pub fn search_product(v: &Value) -> Result<Product, AffiliateError> {
     .into_product())
 }
 
+/// An `optimus.material` `map_data` record (flat shape, feeds spec §3.1): `commission_rate` in %, `coupon_amount`
+/// a number of 元, coupon times as millisecond strings.
+pub fn optimus_entry(v: &Value) -> Result<FeedEntry, AffiliateError> {
+    let bad = |what: &str| AffiliateError::Decode(format!("taobao feed: {what}"));
+    let rate = field(v, "commission_rate")
+        .and_then(|r| Bps::from_percent_str(&r).ok())
+        .ok_or_else(|| bad("bad commission_rate"))?;
+    let product = Listing {
+        item_id: field(v, "item_id").ok_or_else(|| bad("no item_id"))?,
+        title: field(v, "title").ok_or_else(|| bad("no title"))?,
+        image_url: picture(v, "pict_url"),
+        shop_name: field(v, "shop_title").or_else(|| field(v, "nick")),
+        sales: volume(v),
+        price: yuan(v, "zk_final_price")?.ok_or_else(|| bad("no zk_final_price"))?,
+        coupon: coupon(v, "coupon_amount", "coupon_info")?
+            .filter(|_| int(v, "coupon_remain_count").is_none_or(|n| n > 0)),
+        commission_rate: rate,
+    }
+    .into_product();
+    Ok(FeedEntry {
+        product,
+        short_title: field(v, "short_title"),
+        category: field(v, "level_one_category_name").or_else(|| field(v, "category_name")),
+    })
+}
+
 /// An `item.info.get` `n_tbk_item` record, with the coupon and rate link.convert reported for it.
 pub fn item_product(v: &Value, coupon: Option<Coupon>, commission_rate: Bps) -> Result<Product, AffiliateError> {
     let bad = |what: &str| AffiliateError::Decode(format!("taobao item: {what}"));
@@ -247,9 +274,13 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
     })
 }
 
-/// `yyyy-MM-dd HH:mm:ss` or `yyyy-MM-dd` (GMT+8) → unix seconds; a bare date is its first second, or its last
+/// `yyyy-MM-dd HH:mm:ss`, `yyyy-MM-dd` (GMT+8) or 13-digit milliseconds → unix seconds; a bare date is its first second, or its last
 /// with `end_of_day`.
 pub fn parse_time(s: &str, end_of_day: bool) -> Option<i64> {
+    if s.len() == 13 && s.bytes().all(|b| b.is_ascii_digit()) {
+        // unix milliseconds as text (feeds spec §0.2)
+        return s.parse::<i64>().ok().map(|ms| ms / 1000);
+    }
     let full = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     if let Ok(t) = PrimitiveDateTime::parse(s, &full) {
         return Some(t.assume_offset(offset!(+8)).unix_timestamp());

@@ -11,6 +11,7 @@ use crate::engine::limits::local_midnight_ms;
 use crate::engine::pid_binding::PidRefusal;
 use crate::engine::{Action, Context, EngineError, Flow, text};
 use crate::platform::Platform;
+use crate::posting::{Cadence, Plan};
 use crate::store::groups::Group;
 use crate::store::keywords::NewKeyword;
 use crate::store::pids::PidOwner;
@@ -21,6 +22,28 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         Some(spec) if spec.role >= Role::Owner => commands::respond(cx, msg, parsed, false).await,
         _ => Ok(Flow::Continue),
     }
+}
+
+/// The group's chat plan (the default one when it has none yet), changed by a posting command and saved.
+async fn posting_plan(cx: &Context<'_>, group: &Group, command: Command) -> Result<String, EngineError> {
+    let store = &cx.engine.store;
+    let mut plan = store.chat_plan(group.id).await?.map_or_else(|| Plan::for_chat(group.id), |p| p.plan);
+    match command {
+        Command::SetPosting { on } => plan.enabled = on,
+        Command::SetPostingHours { window } => plan.schedule.windows = vec![window],
+        Command::SetPostingInterval { minutes } => plan.schedule.cadence = Cadence::EveryMinutes(minutes),
+        _ => {}
+    }
+    if let Err(e) = plan.validate() {
+        return Ok(e.to_string());
+    }
+    store.save_chat_plan(group.id, &plan, cx.now_ms).await?;
+    let windows: Vec<String> = plan.schedule.windows.iter().map(ToString::to_string).collect();
+    let interval = match plan.schedule.cadence {
+        Cadence::EveryMinutes(m) => Some(m),
+        Cadence::At(_) => None,
+    };
+    Ok(text::posting_plan(plan.enabled, &windows.join("、"), interval))
 }
 
 /// Runs an owner or admin command (permission already checked).
@@ -101,6 +124,9 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         Command::ClearDnd => {
             save_settings(cx, group, |s| s.dnd = DndSetting::Off).await?;
             text::DND_CLEARED.to_string()
+        }
+        Command::SetPosting { .. } | Command::SetPostingHours { .. } | Command::SetPostingInterval { .. } => {
+            posting_plan(cx, group, command).await?
         }
         Command::SetOwner { wxid } => {
             let nickname = e.store.member_nickname(&wxid).await?;

@@ -21,6 +21,7 @@ pub use orders::{Settlement, UNION_ID};
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
+use super::feed;
 use super::support::{
     CallCounter, FaultQueue, SimClock, Throttle, decode_form, hash64, lock, parse_gmt8, percent_number, token,
     wall_now, yuan_number,
@@ -44,7 +45,20 @@ const COMMON: &str = "jd.union.open.promotion.common.get";
 const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
 const POSITION_QUERY: &str = "jd.union.open.position.query";
-const METHODS: [&str; 5] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, POSITION_QUERY];
+const JINGFEN_QUERY: &str = "jd.union.open.goods.jingfen.query";
+const METHODS: [&str; 6] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, POSITION_QUERY, JINGFEN_QUERY];
+/// `eliteId` channels the simulator lists (feeds spec §2.1: the ones useful for group posts).
+const ELITE_IDS: [(u64, &str); 9] = [
+    (1, "好券商品"),
+    (10, "9.9包邮"),
+    (22, "实时热销榜"),
+    (31, "今日必推"),
+    (33, "京东秒杀"),
+    (40, "高收益榜"),
+    (129, "高佣榜单"),
+    (153, "历史最低价商品榜"),
+    (1001, "选品库"),
+];
 
 /// A failure to answer the next requests with (after the gateway checks passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,6 +322,7 @@ impl JdSim {
             COMMON => self.promotion(r, true),
             GOODS_QUERY => self.goods_query(r),
             POSITION_QUERY => self.positions(r),
+            JINGFEN_QUERY => self.jingfen_query(r),
             _ => self.order_rows(r),
         }
     }
@@ -431,7 +446,8 @@ impl JdSim {
                     None => return Biz::err(2_001_212, "参数错误:skuIds"),
                 }
             }
-            ids.into_iter().map(|id| catalog::item_by_id(Platform::Jd, id)).collect()
+            let now = self.inner.clock.now();
+            ids.into_iter().filter_map(|id| feed::at(&catalog::item_by_id(Platform::Jd, id), now)).collect()
         } else {
             let keyword = str_field(r, "keyword").unwrap_or_default();
             if keyword.contains("://") {
@@ -459,6 +475,54 @@ impl JdSim {
             fields.insert("data".into(), Value::Array(page));
         }
         fields.insert("totalCount".into(), json!(total));
+        Biz::ok(fields)
+    }
+
+    /// `jd.union.open.goods.jingfen.query` (feeds spec §2.1, §2.6): the channel's items at the business clock,
+    /// `pageSize` ≤ 50 (else 401), a page past the end of a non-empty list → 202, `resourceInfo` per item.
+    fn jingfen_query(&self, r: &Map<String, Value>) -> Biz {
+        let elite_id = match num_field(r, "eliteId") {
+            Some(Some(e)) => e,
+            _ => return Biz::err(401, "参数错误:eliteId不能为空"),
+        };
+        let page_index = match num_field(r, "pageIndex") {
+            None => 1,
+            Some(Some(p)) if p >= 1 => p,
+            Some(_) => return Biz::err(401, "参数错误:pageIndex"),
+        };
+        let page_size = match num_field(r, "pageSize") {
+            None => 20,
+            Some(Some(s @ 1..=50)) => s,
+            Some(_) => return Biz::err(401, "参数错误:pageSize"),
+        };
+        let now = self.inner.clock.now();
+        let Some((_, elite_name)) = ELITE_IDS.iter().find(|(id, _)| *id == elite_id) else {
+            let mut fields = Map::new();
+            fields.insert("totalCount".into(), json!(0));
+            return Biz::ok(fields);
+        };
+        let items: Vec<SimItem> = feed::channel_items(Platform::Jd, elite_id)
+            .iter()
+            .filter_map(|i| feed::at(i, now))
+            .filter(|i| i.commission_bps > 0)
+            .collect();
+        let start = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        if start >= items.len() && page_index > 1 {
+            return Biz::err(202, "已达到分页上限");
+        }
+        let page: Vec<Value> = items
+            .iter()
+            .skip(start)
+            .take(usize::try_from(page_size).unwrap_or(50))
+            .map(|i| {
+                let mut v = self.goods_json(i);
+                v["resourceInfo"] = json!({"eliteId": elite_id, "eliteName": elite_name});
+                v
+            })
+            .collect();
+        let mut fields = Map::new();
+        fields.insert("totalCount".into(), json!(items.len()));
+        fields.insert("data".into(), Value::Array(page));
         Biz::ok(fields)
     }
 
@@ -510,6 +574,10 @@ impl JdSim {
             "goodCommentsShare": 98.0,
             "brandName": item.shop,
             "isOversea": 0,
+            "categoryInfo": {
+                "cid1": feed::category(item).0,
+                "cid1Name": feed::category(item).1,
+            },
         })
     }
 
@@ -622,6 +690,7 @@ fn method_request(method: &str) -> Option<&'static str> {
     match method {
         BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
         GOODS_QUERY => Some("goodsReqDTO"),
+        JINGFEN_QUERY => Some("goodsReq"),
         ORDER_ROW_QUERY => Some("orderReq"),
         POSITION_QUERY => Some("positionReq"),
         _ => None,

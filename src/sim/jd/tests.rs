@@ -154,3 +154,24 @@ async fn the_qps_limit_answers_2001609() {
     let second = call(&sim, &url, GOODS_QUERY, &q).await;
     assert_eq!(result(&second, GOODS_QUERY, "queryResult")["code"], 2_001_609);
 }
+
+#[tokio::test]
+async fn jingfen_caps_the_page_size_and_answers_202_past_the_end() {
+    let sim = JdSim::new(&SimCredentials::default(), "http://cdn.test");
+    sim.set_now(Some(1_767_578_400));
+    let url = serve(&sim).await;
+    let m = "jd.union.open.goods.jingfen.query";
+    let ok =
+        result(&call(&sim, &url, m, &json!({"goodsReq": {"eliteId": 22, "pageSize": 50}})).await, m, "queryResult");
+    assert_eq!(ok["code"], 200);
+    assert!(ok["data"].is_array(), "a flat array on the wire");
+    assert_eq!(ok["data"][0]["resourceInfo"]["eliteId"], 22);
+    let total = ok["totalCount"].as_u64().unwrap();
+    let big =
+        result(&call(&sim, &url, m, &json!({"goodsReq": {"eliteId": 22, "pageSize": 51}})).await, m, "queryResult");
+    assert_eq!(big["code"], 401);
+    let past = json!({"goodsReq": {"eliteId": 22, "pageSize": 50, "pageIndex": total / 50 + 2}});
+    assert_eq!(result(&call(&sim, &url, m, &past).await, m, "queryResult")["code"], 202);
+    let missing = result(&call(&sim, &url, m, &json!({"goodsReq": {}})).await, m, "queryResult");
+    assert_eq!(missing["code"], 401, "eliteId is required");
+}

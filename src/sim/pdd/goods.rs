@@ -5,6 +5,7 @@ use super::State;
 use super::wire::ApiError;
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
+use crate::sim::feed;
 use serde_json::{Value, json};
 
 /// `[A-Za-z0-9_-]`, 20–64 characters, not all digits.
@@ -115,6 +116,22 @@ fn sales_tip(sales: i64) -> String {
     } else {
         sales.to_string()
     }
+}
+
+/// The goods record of an item as the union reports it at `now` (feed items change with the clock, feeds spec
+/// §1.7); `None` while the item is off the promotion.
+pub fn goods_json_at(item: &SimItem, now: i64, cdn_base: &str) -> Option<Value> {
+    let current = feed::at(item, now)?;
+    let mut g = goods_json(&current, cdn_base);
+    if feed::is_feed_id(item.id) {
+        let (cat_id, cat_name) = feed::category(item);
+        g["coupon_total_quantity"] = json!(if current.coupon_fen > 0 { feed::COUPON_TOTAL } else { 0 });
+        g["coupon_remain_quantity"] = json!(feed::coupon_remain(&current, now));
+        g["cat_id"] = json!(cat_id);
+        g["opt_id"] = json!(cat_id / 100);
+        g["opt_name"] = json!(cat_name);
+    }
+    Some(g)
 }
 
 /// A goods record of `goods.detail` / `goods.search` (spec §1.5.3): 分, ‰, unix seconds.

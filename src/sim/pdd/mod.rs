@@ -27,6 +27,7 @@ use super::support::{CallCounter, FaultQueue, GMT8, SimClock, Throttle, lock, wa
 use crate::affiliate::sign::{md5_wrapped, sign_eq};
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
+use crate::sim::feed;
 use axum::extract::{Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -61,6 +62,7 @@ enum Method {
     OrderListIncrement,
     TokenCreate,
     TokenRefresh,
+    RecommendGet,
 }
 
 /// `(type, 多多客工具 type, method, wrapper)`.
@@ -106,6 +108,12 @@ const METHODS: &[(&str, Option<&str>, Method, &str)] = &[
     ),
     ("pdd.pop.auth.token.create", None, Method::TokenCreate, "pop_auth_token_create_response"),
     ("pdd.pop.auth.token.refresh", None, Method::TokenRefresh, "pop_auth_token_refresh_response"),
+    (
+        "pdd.ddk.goods.recommend.get",
+        Some("pdd.ddk.oauth.goods.recommend.get"),
+        Method::RecommendGet,
+        "goods_basic_detail_response",
+    ),
 ];
 
 /// `(method, wrapper, needs access_token)` of a `type`.
@@ -300,6 +308,9 @@ impl PddSim {
         };
         for item in catalog::listed(Platform::Pdd) {
             state.remember(item);
+        }
+        for k in 0..feed::POOL {
+            state.remember(catalog::item_by_id(Platform::Pdd, feed::FEED_ID_BASE + k));
         }
         PddSim {
             inner: Arc::new(Inner {
@@ -527,6 +538,7 @@ impl PddSim {
             Method::OrderListIncrement => s.order_list(p)?,
             Method::TokenCreate => s.token_create(required(p, "code")?)?,
             Method::TokenRefresh => s.token_refresh(required(p, "refresh_token")?)?,
+            Method::RecommendGet => recommend_get(s, p)?,
         };
         Ok((wrapper, body))
     }
@@ -612,7 +624,9 @@ fn goods_detail(s: &mut State, p: &Params) -> Result<Value, ApiError> {
         s.check_bound(pid, p.get("custom_parameters").map(String::as_str))?;
     }
     let item = s.item_by_sign(sign).ok_or_else(|| ApiError::illegal("goods_sign"))?;
-    Ok(json!({ "goods_details": [goods::goods_json(&item, &s.cdn_base)] }))
+    // An item off the promotion: an empty list (feeds spec §1.5 leaves error vs empty open).
+    let details: Vec<Value> = goods::goods_json_at(&item, s.now, &s.cdn_base).into_iter().collect();
+    Ok(json!({ "goods_details": details }))
 }
 
 fn goods_search(s: &mut State, p: &Params) -> Result<Value, ApiError> {
@@ -642,8 +656,8 @@ fn goods_search(s: &mut State, p: &Params) -> Result<Value, ApiError> {
         .iter()
         .skip(skip)
         .take(page_size as usize)
-        .map(|it| {
-            let mut g = goods::goods_json(it, &s.cdn_base);
+        .filter_map(|it| goods::goods_json_at(it, s.now, &s.cdn_base))
+        .map(|mut g| {
             g["search_id"] = json!(search_id);
             g["goods_labels"] = json!([]);
             g["has_material"] = json!(false);
@@ -777,4 +791,57 @@ async fn order_status(AxState(sim): AxState<PddSim>, Json(body): Json<StatusBody
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     }
+}
+
+/// Channels of `goods.recommend.get` the simulator serves (feeds spec §1.1: the ones the current doc lists).
+const RECOMMEND_CHANNELS: [i64; 5] = [1, 3, 4, 5, 6];
+
+/// `pdd.ddk.goods.recommend.get` (feeds spec §1.1, §1.7): whole-page paging by `offset`, `list_id` echoed, string
+/// `cat_id`/`opt_id`/`merchant_type`, channel 3 needs `goods_sign_list`, unknown channels list nothing.
+fn recommend_get(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let channel = int_param(p, "channel_type", 5, 0..=1_000)?;
+    let limit = int_param(p, "limit", 20, 1..=100)?;
+    let offset = int_param(p, "offset", 0, 0..=1_000_000)?;
+    if offset % limit != 0 {
+        return Err(ApiError::param("offset"));
+    }
+    if let Some(pid) = p.get("pid") {
+        s.check_bound(pid, p.get("custom_parameters").map(String::as_str))?;
+    }
+    if channel == 3 && string_list(p, "goods_sign_list")?.is_none_or(|l| l.is_empty()) {
+        return Err(ApiError::param("goods_sign_list"));
+    }
+    let cat = p.get("cat_id").map(|c| c.parse::<u32>().map_err(|_| ApiError::param("cat_id"))).transpose()?;
+    let items: Vec<SimItem> = if RECOMMEND_CHANNELS.contains(&channel) {
+        feed::channel_items(Platform::Pdd, channel as u64)
+            .into_iter()
+            .filter(|it| channel != 4 || cat.is_none_or(|c| feed::category(it).0 == c))
+            .filter(|it| feed::at(it, s.now).is_some())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let list_id = match p.get("list_id") {
+        Some(id) => id.clone(),
+        None => hex::encode(&s.next_digest("list_id")[..8]),
+    };
+    let search_id = hex::encode(&s.next_digest("search_id")[..12]);
+    let list: Vec<Value> = items
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(100))
+        .filter_map(|it| goods::goods_json_at(it, s.now, &s.cdn_base))
+        .map(|mut g| {
+            for field in ["cat_id", "opt_id", "merchant_type"] {
+                if let Some(v) = g.get(field).filter(|v| v.is_number()).map(Value::to_string) {
+                    g[field] = json!(v);
+                }
+            }
+            g["search_id"] = json!(search_id);
+            g["coupon_price"] = json!(0);
+            g["realtime_sales_tip"] = g["sales_tip"].clone();
+            g
+        })
+        .collect();
+    Ok(json!({ "list": list, "list_id": list_id, "search_id": search_id, "total": items.len() }))
 }

@@ -254,3 +254,24 @@ async fn a_fixed_clock_replays_answers_byte_for_byte() {
     let orders: Value = serde_json::from_str(&runs[0][2]).unwrap();
     assert_eq!(orders["order_list_get_response"]["total_count"], 5);
 }
+
+#[tokio::test]
+async fn recommend_pages_whole_pages_only_with_string_categories() {
+    let sim = PddSim::new(&creds("testClientId", "testSecret"), "http://cdn.test");
+    sim.set_now(Some(1_767_578_400));
+    let url = serve(&sim).await;
+    let ts = wall_now();
+    let page = call(&url, ts, &[("type", "pdd.ddk.goods.recommend.get"), ("limit", "20"), ("offset", "20")]).await;
+    let inner = &page["goods_basic_detail_response"];
+    assert_eq!(inner["list"].as_array().unwrap().len(), 20, "{page}");
+    let first = &inner["list"][0];
+    assert!(first["cat_id"].is_string() && first["opt_id"].is_string() && first["merchant_type"].is_string());
+    assert!(inner["list_id"].is_string() && inner["search_id"].is_string() && inner["total"].is_number());
+    let bad = call(&url, ts, &[("type", "pdd.ddk.goods.recommend.get"), ("limit", "20"), ("offset", "10")]).await;
+    assert_eq!(error_code(&bad), Some(10000), "offset must be a multiple of limit");
+    assert_eq!(bad["error_response"]["error_msg"], "参数错误:offset");
+    let similar = call(&url, ts, &[("type", "pdd.ddk.goods.recommend.get"), ("channel_type", "3")]).await;
+    assert_eq!(error_code(&similar), Some(10000), "channel 3 needs goods_sign_list");
+    let unknown = call(&url, ts, &[("type", "pdd.ddk.goods.recommend.get"), ("channel_type", "8")]).await;
+    assert_eq!(unknown["goods_basic_detail_response"]["list"], json!([]));
+}

@@ -26,6 +26,7 @@ pub use publisher::{CHANNEL_INVITE_CODE, MEMBER_INVITE_CODE};
 
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
+use super::feed;
 use super::support::{
     CallCounter, FaultQueue, SimClock, Throttle, decode_form, format_gmt8, hash64, lock, parse_gmt8, percent_string,
     token, wall_now, yuan_string,
@@ -57,7 +58,8 @@ const DG_ORDERS: &str = "taobao.tbk.order.details.get";
 const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 const SELLER_ITEM: &str = "taobao.item.seller.get";
 const PUBLISHER_SAVE: &str = "taobao.tbk.sc.publisher.info.save";
-const METHODS: [&str; 9] = [
+const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
+const METHODS: [&str; 10] = [
     DG_CONVERT,
     SC_CONVERT,
     TPWD_CREATE,
@@ -67,7 +69,10 @@ const METHODS: [&str; 9] = [
     SC_ORDERS,
     SELLER_ITEM,
     PUBLISHER_SAVE,
+    OPTIMUS_MATERIAL,
 ];
+/// `material_id`s of `optimus.material` the simulator lists (feeds spec §3.1: 好券直播, 大额券, 高佣榜).
+const MATERIAL_IDS: [u64; 8] = [3756, 3761, 3767, 27446, 27451, 13366, 4094, 31362];
 
 /// Longest `order.details.get` window.
 const ORDER_WINDOW_SECS: i64 = 3 * 3600;
@@ -382,6 +387,7 @@ impl TaobaoSim {
             TPWD_CREATE => self.tpwd_create(p),
             ITEM_INFO => self.item_info(p),
             MATERIAL_OPTIONAL => self.material_optional(p),
+            OPTIMUS_MATERIAL => self.optimus_material(p),
             DG_ORDERS | SC_ORDERS => self.order_details(p),
             PUBLISHER_SAVE => self.publisher_info_save(p),
             _ => self.seller_item(p),
@@ -541,11 +547,12 @@ impl TaobaoSim {
         if ids.len() > 40 {
             return Err(TopError::invalid("num_iids"));
         }
+        let now = self.inner.clock.now();
         let items: Vec<Value> = ids
             .iter()
             .filter_map(|s| s.parse::<u64>().ok().map(|id| (s, id)))
-            .map(|(input, id)| {
-                let item = catalog::item_by_id(Platform::Taobao, id);
+            .filter_map(|(input, id)| feed::at(&catalog::item_by_id(Platform::Taobao, id), now).map(|i| (input, i)))
+            .map(|(input, item)| {
                 let mut v = self.item_json(&item);
                 v["input_num_iid"] = json!(input);
                 v
@@ -578,20 +585,83 @@ impl TaobaoSim {
         })
     }
 
+    /// `taobao.tbk.dg.optimus.material` (feeds spec §3.1, §3.6): the flat item shape with `coupon_amount` a number
+    /// in 元, `commission_rate` a % string, coupon times as millisecond strings, `seller_id` above 2^53,
+    /// protocol-relative links, `is_default` a string; an unknown `material_id` → 15 非法的物料id.
+    fn optimus_material(&self, p: &BTreeMap<String, String>) -> Answer {
+        let adzone_id = required_u64(p, "adzone_id")?;
+        let material_id = required_u64(p, "material_id")?;
+        let (page_no, page_size) = paging(p)?;
+        if !MATERIAL_IDS.contains(&material_id) {
+            return Err(TopError::business("isv.invalid-parameter", "非法的物料id"));
+        }
+        let now = self.inner.clock.now();
+        let items: Vec<SimItem> = feed::channel_items(Platform::Taobao, material_id)
+            .iter()
+            .filter_map(|i| feed::at(i, now))
+            .filter(|i| i.commission_bps > 0)
+            .collect();
+        let skip = usize::try_from((page_no - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
+        let mut st = lock(&self.inner.state);
+        let list: Vec<Value> = items
+            .iter()
+            .skip(skip)
+            .take(usize::try_from(page_size).unwrap_or(100))
+            .map(|item| {
+                let e = token(&[b"tb-optimus", &item.id.to_le_bytes(), &adzone_id.to_le_bytes()], 40);
+                st.issued.insert(format!("m=2&s={e}"), item.id);
+                let pict = format!("{}{}", self.inner.cdn_base, item.image_path);
+                let (category_id, category_name) = feed::category(item);
+                let mut v = json!({
+                    "item_id": item.id.to_string(),
+                    "title": item.title,
+                    "short_title": item.title.rsplit('】').next().unwrap_or_default().trim(),
+                    "sub_title": item.title,
+                    "item_description": "",
+                    "pict_url": pict,
+                    "small_images": {"string": [pict]},
+                    "reserve_price": yuan_string(item.original_price_fen),
+                    "zk_final_price": yuan_string(item.price_fen),
+                    "click_url": format!("//s.click.taobao.com/t?e=m%3D2%26s%3D{e}"),
+                    "commission_rate": format!("{}.{}", item.commission_bps / 100, item.commission_bps % 100 / 10),
+                    "volume": item.sales,
+                    "user_type": i64::from(item.id.is_multiple_of(2)),
+                    "seller_id": 109_000_000_000_000_000u64 + item.id % 1_000_000,
+                    "shop_title": item.shop,
+                    "nick": item.shop,
+                    "category_id": category_id,
+                    "category_name": category_name,
+                    "level_one_category_id": category_id,
+                    "level_one_category_name": category_name,
+                });
+                if item.coupon_fen > 0 {
+                    v["coupon_amount"] =
+                        serde_json::Number::from_f64(item.coupon_fen as f64 / 100.0).map_or(Value::Null, Value::Number);
+                    v["coupon_start_fee"] = json!(Fen(item.coupon_threshold_fen).yuan_compact());
+                    v["coupon_start_time"] = json!((item.coupon_start * 1000).to_string());
+                    v["coupon_end_time"] = json!((item.coupon_end * 1000).to_string());
+                    v["coupon_total_count"] = json!(feed::COUPON_TOTAL);
+                    v["coupon_remain_count"] = json!(feed::coupon_remain(item, now));
+                    v["coupon_share_url"] = json!(format!("//uland.taobao.com/coupon/edetail?e={e}"));
+                    st.issued.insert(e.clone(), item.id);
+                }
+                v
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("is_default".into(), json!("false"));
+        out.insert("total_count".into(), json!(items.len()));
+        out.insert("result_list".into(), json!({"map_data": list}));
+        Ok(Reply::new(out))
+    }
+
     fn material_optional(&self, p: &BTreeMap<String, String>) -> Answer {
         let adzone_id = required_u64(p, "adzone_id")?;
         let q = p.get("q").map(String::as_str).unwrap_or_default();
         if q.is_empty() && p.get("cat").is_none_or(|c| c.is_empty()) {
             return Err(TopError::missing("q"));
         }
-        let page_no = optional_u64(p, "page_no")?.unwrap_or(1);
-        let page_size = optional_u64(p, "page_size")?.unwrap_or(20);
-        if page_no == 0 {
-            return Err(TopError::invalid("page_no"));
-        }
-        if !(1..=100).contains(&page_size) {
-            return Err(TopError::invalid("page_size"));
-        }
+        let (page_no, page_size) = paging(p)?;
         // An item link (or a bare item id) as `q` finds that item; a guess at the live behaviour, which accepts
         // links in the search box.
         let by_link = {
@@ -673,14 +743,7 @@ impl TaobaoSim {
         if !(1..=4).contains(&query_type) {
             return Err(TopError::invalid("query_type"));
         }
-        let page_no = optional_u64(p, "page_no")?.unwrap_or(1);
-        let page_size = optional_u64(p, "page_size")?.unwrap_or(20);
-        if page_no == 0 {
-            return Err(TopError::invalid("page_no"));
-        }
-        if !(1..=100).contains(&page_size) {
-            return Err(TopError::invalid("page_size"));
-        }
+        let (page_no, page_size) = paging(p)?;
         let position = p.get("position_index").filter(|s| !s.is_empty());
         if page_no > 1 && position.is_none() {
             return Err(TopError::missing("position_index"));
@@ -823,6 +886,19 @@ fn coupon_info(item: &SimItem) -> Value {
 /// `yyyy-MM-dd` in GMT+8.
 fn date_text(unix: i64) -> String {
     format_gmt8(unix).chars().take(10).collect()
+}
+
+/// `page_no` (from 1, default 1) and `page_size` (1..=100, default 20).
+fn paging(p: &BTreeMap<String, String>) -> Result<(u64, u64), TopError> {
+    let page_no = optional_u64(p, "page_no")?.unwrap_or(1);
+    let page_size = optional_u64(p, "page_size")?.unwrap_or(20);
+    if page_no == 0 {
+        return Err(TopError::invalid("page_no"));
+    }
+    if !(1..=100).contains(&page_size) {
+        return Err(TopError::invalid("page_size"));
+    }
+    Ok((page_no, page_size))
 }
 
 fn required_u64(p: &BTreeMap<String, String>, name: &str) -> Result<u64, TopError> {

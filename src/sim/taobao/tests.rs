@@ -273,3 +273,27 @@ async fn a_member_consents_then_publisher_info_save_binds_them_once() {
     let missing = call(&sim, &url, PUBLISHER_SAVE, &[("session", &session), ("info_type", "1")]).await;
     assert_eq!(missing["error_response"]["code"], 40, "{missing}");
 }
+
+#[tokio::test]
+async fn optimus_material_has_the_flat_wire_shape_and_refuses_unknown_materials() {
+    let sim = TaobaoSim::new(&SimCredentials::default(), "http://cdn.test");
+    sim.set_now(Some(1_767_578_400));
+    let url = serve(&sim).await;
+    let m = "taobao.tbk.dg.optimus.material";
+    let v = call(&sim, &url, m, &[("adzone_id", "3000"), ("material_id", "3756"), ("page_size", "100")]).await;
+    let r = &v["tbk_dg_optimus_material_response"];
+    assert_eq!(r["is_default"], "false", "a string");
+    let items = r["result_list"]["map_data"].as_array().unwrap();
+    assert_eq!(r["total_count"].as_u64(), Some(items.len() as u64));
+    let with_coupon = items.iter().find(|i| i.get("coupon_amount").is_some()).unwrap();
+    assert!(with_coupon["coupon_amount"].is_number(), "a number of 元 in optimus");
+    assert_eq!(with_coupon["coupon_end_time"].as_str().unwrap().len(), 13, "milliseconds as text");
+    assert!(with_coupon["commission_rate"].as_str().unwrap().contains('.'), "a % string");
+    assert!(with_coupon["click_url"].as_str().unwrap().starts_with("//"), "protocol-relative");
+    assert!(with_coupon["seller_id"].as_u64().unwrap() > 1 << 53);
+    let bad = call(&sim, &url, m, &[("adzone_id", "3000"), ("material_id", "1")]).await;
+    assert_eq!(bad["error_response"]["code"], 15);
+    assert_eq!(bad["error_response"]["sub_msg"], "非法的物料id");
+    let big = call(&sim, &url, m, &[("adzone_id", "3000"), ("material_id", "3756"), ("page_size", "101")]).await;
+    assert_eq!(big["error_response"]["code"], 41);
+}

@@ -1,0 +1,221 @@
+//! Turning due slots into posts: for every enabled plan and target group, the latest slot within the last few
+//! minutes that has no post yet gets the plan's next eligible item, re-checked through its union, converted with the
+//! group's own PID, drawn as a poster and queued through the outbox (the outbox paces and sends). Every skipped and
+//! queued item is a delivery row.
+//!
+//! Crash safety: the outbox keys are per (plan, group, slot), so a run repeated after a crash between queueing and
+//! recording queues nothing twice.
+
+use super::choose::choose;
+use super::pick::{GroupHistory, eligible};
+use super::plan::{Source, Targets};
+use super::schedule::Placement;
+use super::validate::Rules;
+use crate::chat::{Outbound, OutboundBody};
+use crate::engine::group_settings::GroupSettings;
+use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url};
+use crate::engine::{Context, Engine, EngineError, text};
+use crate::feeds::{FeedItem, FeedSort};
+use crate::links::{ProductRef, RefKind, RefSource};
+use crate::platform::Platform;
+use crate::store::groups::Group;
+use crate::store::outbox::NewOutbox;
+use crate::store::posting::{NewDelivery, StoredPlan};
+
+/// A slot is still served this long after its time (seconds); older ones are let go.
+const SLOT_GRACE_SECS: i64 = 600;
+/// How many library items a slot looks at.
+const CANDIDATES: i64 = 50;
+/// How many of them may be re-checked through the union for one slot.
+const MAX_TRIES: usize = 5;
+/// No group gets the same item twice within this period.
+pub const DEDUP_SECS: i64 = 3 * 86_400;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    pub queued: usize,
+    pub skipped: usize,
+}
+
+/// The slot being served: every delivery row of it shares these.
+struct Slot {
+    plan_id: i64,
+    group_id: i64,
+    robot_id: i64,
+    at: i64,
+}
+
+impl Slot {
+    fn delivery<'a>(
+        &self,
+        item: &'a FeedItem,
+        status: &'a str,
+        reason: Option<&'a str>,
+        outbox_key: Option<&'a str>,
+        promotion_url: Option<&'a str>,
+    ) -> NewDelivery<'a> {
+        NewDelivery {
+            plan_id: self.plan_id,
+            group_id: self.group_id,
+            robot_id: self.robot_id,
+            slot_at: self.at,
+            platform: item.platform,
+            item_key: &item.key,
+            status,
+            reason,
+            outbox_key,
+            promotion_url,
+        }
+    }
+}
+
+/// Serves every due slot at `now_ms`.
+pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineError> {
+    let mut report = RunReport::default();
+    for plan in engine.store.enabled_plans().await? {
+        let Targets::Groups(ids) = &plan.plan.targets else {
+            tracing::warn!(plan = plan.id, "only plans with a list of groups post so far");
+            continue;
+        };
+        for (index, gid) in ids.iter().enumerate() {
+            let Some(group) = engine.store.group_by_id(*gid).await? else { continue };
+            if !group.enabled {
+                continue;
+            }
+            let place =
+                Placement { index, of: ids.len(), utc_offset_hours: engine.settings.chat.utc_offset_hours, dnd: None };
+            serve_group(engine, &plan, &group, place, now_ms, &mut report).await?;
+        }
+    }
+    Ok(report)
+}
+
+async fn serve_group(
+    engine: &Engine,
+    plan: &StoredPlan,
+    group: &Group,
+    mut place: Placement,
+    now_ms: i64,
+    report: &mut RunReport,
+) -> Result<(), EngineError> {
+    let Some(robot) = engine.robots.get(&group.robot_id) else { return Ok(()) };
+    let settings = GroupSettings::parse(&group.settings);
+    place.dnd = settings.dnd(&engine.settings.chat).map(|d| d.hours);
+    let now = now_ms.div_euclid(1000);
+    let Some(&slot) = plan.plan.schedule.slots(place, now - SLOT_GRACE_SECS, now + 1).last() else { return Ok(()) };
+    let store = &engine.store;
+    if store.slot_posted(plan.id, group.id, slot).await? {
+        return Ok(());
+    }
+    let candidates: Vec<FeedItem> = match &plan.plan.source {
+        Source::Selection(filter) => {
+            store.feed_items(filter, FeedSort::Commission, CANDIDATES, 0).await?.into_iter().map(|s| s.item).collect()
+        }
+        Source::Items(ids) => {
+            let mut items = Vec::with_capacity(ids.len());
+            for id in ids {
+                match store.feed_item(*id).await {
+                    Ok(s) => items.push(s.item),
+                    Err(crate::store::StoreError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            items
+        }
+    };
+    let history = GroupHistory::from_sent(store.posted_to_group(group.id, now - DEDUP_SECS).await?);
+    let fresh = eligible(&candidates, |c| c.key.as_str(), &history, now, DEDUP_SECS);
+    let choice = choose(&engine.affiliates, fresh, now, &Rules::default(), MAX_TRIES).await;
+    let here = Slot { plan_id: plan.id, group_id: group.id, robot_id: robot.id, at: slot };
+    for (item, reason) in &choice.skipped {
+        store.record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None), now_ms).await?;
+        report.skipped += 1;
+    }
+    let Some((item, _checked)) = choice.chosen else { return Ok(()) };
+    let cx = Context { engine, robot, group: Some(group.clone()), member_id: None, settings, now_ms };
+    let Some(pid) = pid_for(&cx, item.platform).await? else {
+        tracing::warn!(platform = %item.platform, "no PID for a plan's post");
+        return Ok(());
+    };
+    let reference = product_ref(item);
+    // The post's link carries a tag naming this robot and group, so its orders come back to the group.
+    let (attr, _tag_id) = attribution_for(&cx, &reference, pid).await?;
+    let conversion = match engine.affiliates.convert(&reference, &attr).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(platform = %item.platform, key = %item.key, error = %e, "a plan's post failed to convert");
+            let reason = e.to_string();
+            store.record_delivery(&here.delivery(item, "failed", Some(&reason), None, None), now_ms).await?;
+            return Ok(());
+        }
+    };
+    let mut bodies = Vec::new();
+    let rebate = member_rebate(&cx, &conversion).await?;
+    if let Some(url) = poster_url(&cx, &conversion, rebate).await? {
+        bodies.push(OutboundBody::Image { url });
+    }
+    let copy = group
+        .copy_template
+        .as_deref()
+        .and_then(|t| crate::engine::copy::render(t, &conversion, rebate))
+        .unwrap_or_else(|| text::default_copy(&conversion));
+    bodies.push(OutboundBody::Text { content: copy, ats: Vec::new() });
+    let key = format!("post:{}:{}:{slot}", plan.id, group.id);
+    let mut sends = Vec::with_capacity(bodies.len());
+    for (n, body) in bodies.into_iter().enumerate() {
+        let out = Outbound { conversation_id: group.room_id.clone(), body };
+        let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+        sends.push(NewOutbox {
+            robot_id: robot.id,
+            conversation_id: group.room_id.clone(),
+            idempotency_key: format!("{key}:{n}"),
+            body,
+            not_before: now_ms,
+        });
+    }
+    store.enqueue(&sends, now_ms).await?;
+    let queued = here.delivery(item, "queued", None, Some(&key), Some(conversion.promotion.best_url()));
+    store.record_delivery(&queued, now_ms).await?;
+    report.queued += 1;
+    if let Some(wake) = engine.outbox_wake.get(&robot.id) {
+        wake.notify_one();
+    }
+    Ok(())
+}
+
+/// The reference a library item converts from: Pinduoduo by goods_sign, JD and Taobao by their item page.
+fn product_ref(item: &FeedItem) -> ProductRef {
+    let url = match item.platform {
+        Platform::Pdd => None,
+        Platform::Jd => Some(format!("https://item.jd.com/{}.html", item.key)),
+        Platform::Taobao => Some(format!("https://item.taobao.com/item.htm?id={}", item.key)),
+    };
+    ProductRef {
+        platform: item.platform,
+        kind: RefKind::Url,
+        key: item.key.clone(),
+        raw: url.clone().unwrap_or_else(|| item.key.clone()),
+        url,
+        token: None,
+        tk: None,
+        title: Some(item.title.clone()),
+        source: RefSource::Text,
+    }
+}
+
+/// Serves due slots every 30 seconds until shutdown.
+pub async fn worker(engine: std::sync::Arc<Engine>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = run_due(&engine, engine.clock.now_ms()).await {
+            tracing::warn!(error = %e, "posting run failed");
+        }
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => false,
+            _ = shutdown.wait_for(|v| *v) => true,
+        };
+        if stop {
+            return;
+        }
+    }
+}
