@@ -2,6 +2,7 @@
 
 use crate::affiliate::Affiliates;
 use crate::affiliate::authorization::{Notify as AuthNotify, PddAuthorization};
+use crate::affiliate::guard::{Priority, with_priority};
 use crate::chat::gewe::GeweClient;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -162,11 +163,12 @@ impl Application {
                     OrderSync::for_platform(&store, &engine.affiliates, platform, &settings, &orders_clock)
                 {
                     let worker = orders::worker(sync, holder.clone(), sync_now.clone(), shutdown_rx.clone());
-                    workers.push(tokio::spawn(worker));
+                    workers.push(tokio::spawn(with_priority(Priority::OrderSync, worker)));
                 }
             }
         }
-        workers.push(tokio::spawn(crate::posting::worker(engine.clone(), shutdown_rx.clone())));
+        let posting = crate::posting::worker(engine.clone(), shutdown_rx.clone());
+        workers.push(tokio::spawn(with_priority(Priority::Posting, posting)));
         if settings.feeds.enabled {
             let holder = Lease::random_holder();
             for platform in Platform::ALL {
@@ -177,7 +179,8 @@ impl Application {
                     &settings.feeds,
                     &clock,
                 ) {
-                    workers.push(tokio::spawn(crate::feeds::worker(refresh, holder.clone(), shutdown_rx.clone())));
+                    let feed = crate::feeds::worker(refresh, holder.clone(), shutdown_rx.clone());
+                    workers.push(tokio::spawn(with_priority(Priority::FeedRefresh, feed)));
                 }
             }
         }

@@ -5,36 +5,114 @@ use super::{AffiliateError, RetryClass};
 use crate::platform::Platform;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
-/// A token bucket: `qps` tokens per second, bursting up to `qps` (at least 1).
+/// Who is waiting for a platform call, most urgent first: a member waiting for a reply goes before pre-send
+/// validation and per-group conversions of posts, which go before feed refreshes, which go before order sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    Member,
+    Posting,
+    FeedRefresh,
+    OrderSync,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::Member, Priority::Posting, Priority::FeedRefresh, Priority::OrderSync];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+tokio::task_local! {
+    static CALL_PRIORITY: Priority;
+}
+
+/// Runs `fut` with every platform call it makes (on this task) queued at `priority`. Background workers wrap
+/// their loops in this; calls made outside any scope are [`Priority::Member`] (the reply path).
+pub async fn with_priority<F: Future>(priority: Priority, fut: F) -> F::Output {
+    CALL_PRIORITY.scope(priority, fut).await
+}
+
+/// The priority of platform calls made by the current task.
+pub fn current_priority() -> Priority {
+    CALL_PRIORITY.try_with(|p| *p).unwrap_or(Priority::Member)
+}
+
+/// A token bucket: `qps` tokens per second, bursting up to `qps` (at least 1). Waiters are served by
+/// [`Priority`]: a token goes to a lower-priority waiter only while nobody of a higher priority waits.
 #[derive(Debug)]
 pub struct TokenBucket {
     rate: f64,
     capacity: f64,
-    state: Mutex<(f64, Instant)>,
+    state: Mutex<BucketState>,
+}
+
+#[derive(Debug)]
+struct BucketState {
+    tokens: f64,
+    last: Instant,
+    /// Callers waiting in `acquire`, per priority.
+    waiting: [u32; 4],
+}
+
+/// Counts a caller as waiting for as long as it is inside `acquire` (also when its future is dropped).
+struct Waiting<'a> {
+    bucket: &'a TokenBucket,
+    priority: Priority,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        let mut s = self.bucket.lock();
+        let n = &mut s.waiting[self.priority.index()];
+        *n = n.saturating_sub(1);
+    }
 }
 
 impl TokenBucket {
     pub fn new(qps: u32) -> Self {
         let rate = f64::from(qps.max(1));
-        TokenBucket { rate, capacity: rate, state: Mutex::new((rate, Instant::now())) }
+        TokenBucket {
+            rate,
+            capacity: rate,
+            state: Mutex::new(BucketState { tokens: rate, last: Instant::now(), waiting: [0; 4] }),
+        }
     }
 
-    /// Waits until a token is available, then takes it.
-    pub async fn acquire(&self) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BucketState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Callers waiting for a token at `priority`.
+    pub fn waiting(&self, priority: Priority) -> u32 {
+        self.lock().waiting[priority.index()]
+    }
+
+    /// Waits until a token is available and no caller of a higher priority waits, then takes it.
+    pub async fn acquire(&self, priority: Priority) {
+        self.lock().waiting[priority.index()] += 1;
+        let _waiting = Waiting { bucket: self, priority };
         loop {
             let wait = {
-                let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let mut s = self.lock();
                 let now = Instant::now();
-                let refill = now.duration_since(s.1).as_secs_f64() * self.rate;
-                s.0 = (s.0 + refill).min(self.capacity);
-                s.1 = now;
-                if s.0 >= 1.0 {
-                    s.0 -= 1.0;
+                let refill = now.duration_since(s.last).as_secs_f64() * self.rate;
+                s.tokens = (s.tokens + refill).min(self.capacity);
+                s.last = now;
+                let outranked = s.waiting[..priority.index()].iter().any(|n| *n > 0);
+                if s.tokens >= 1.0 && !outranked {
+                    s.tokens -= 1.0;
                     return;
                 }
-                Duration::from_secs_f64((1.0 - s.0) / self.rate)
+                if s.tokens >= 1.0 {
+                    // A more urgent caller is about to take this token; look again one token later.
+                    Duration::from_secs_f64(1.0 / self.rate)
+                } else {
+                    Duration::from_secs_f64((1.0 - s.tokens) / self.rate)
+                }
             };
             tokio::time::sleep(wait).await;
         }
@@ -143,7 +221,7 @@ impl CallGuard {
         }
     }
 
-    /// Runs `call` under the bucket and the breaker, retrying [`RetryClass::Backoff`] errors with exponential
+    /// Runs `call` under the bucket (at the task's [`current_priority`]) and the breaker, retrying [`RetryClass::Backoff`] errors with exponential
     /// backoff (or the platform's own `retry_after`). Other errors return at once.
     pub async fn run<T, F, Fut>(&self, mut call: F) -> Result<T, AffiliateError>
     where
@@ -155,7 +233,7 @@ impl CallGuard {
             if !self.breaker.allow() {
                 return Err(AffiliateError::CircuitOpen(self.platform));
             }
-            self.bucket.acquire().await;
+            self.bucket.acquire(current_priority()).await;
             attempt += 1;
             match call().await {
                 Ok(v) => {
@@ -278,6 +356,73 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 1, "exactly one probe reached the platform");
         assert_eq!((refused, through), (19, 1));
         assert_eq!(g.breaker.state(), BreakerState::Closed);
+    }
+
+    /// Spawns one waiter per priority (least urgent first) on a drained one-token bucket and returns the order
+    /// in which they got their tokens.
+    async fn served_order(arrival: &[Priority]) -> Vec<Priority> {
+        let bucket = std::sync::Arc::new(TokenBucket::new(1));
+        bucket.acquire(Priority::Member).await;
+        let served = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let mut tasks = tokio::task::JoinSet::new();
+        for &p in arrival {
+            let (b, served) = (bucket.clone(), served.clone());
+            tasks.spawn(async move {
+                b.acquire(p).await;
+                served.lock().unwrap().push(p);
+            });
+            // Each waiter is queued before the next arrives (time is paused: no token refills meanwhile).
+            while bucket.waiting(p) == 0 {
+                tokio::task::yield_now().await;
+            }
+        }
+        while let Some(r) = tasks.join_next().await {
+            r.unwrap();
+        }
+        let order = served.lock().unwrap().clone();
+        order
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_member_call_goes_before_waiting_background_calls() {
+        let arrival = [Priority::OrderSync, Priority::FeedRefresh, Priority::Posting, Priority::Member];
+        assert_eq!(served_order(&arrival).await, Priority::ALL.to_vec());
+        let arrival = [Priority::FeedRefresh, Priority::OrderSync, Priority::Member, Priority::OrderSync];
+        assert_eq!(
+            served_order(&arrival).await,
+            vec![Priority::Member, Priority::FeedRefresh, Priority::OrderSync, Priority::OrderSync]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_call_priority_comes_from_the_task_scope() {
+        assert_eq!(current_priority(), Priority::Member);
+        let inner = with_priority(Priority::OrderSync, async { current_priority() }).await;
+        assert_eq!(inner, Priority::OrderSync);
+        // A guarded call made inside the scope waits behind a member call made outside it.
+        let g = std::sync::Arc::new(CallGuard::new(Platform::Pdd, 1, 1, Duration::from_millis(1)));
+        g.bucket.acquire(Priority::Member).await;
+        let served = std::sync::Arc::new(Mutex::new(Vec::new()));
+        let background = {
+            let (g, served) = (g.clone(), served.clone());
+            tokio::spawn(with_priority(Priority::OrderSync, async move {
+                g.run(|| async { Ok::<(), AffiliateError>(()) }).await.unwrap();
+                served.lock().unwrap().push("order sync");
+            }))
+        };
+        while g.bucket.waiting(Priority::OrderSync) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let member = {
+            let (g, served) = (g.clone(), served.clone());
+            tokio::spawn(async move {
+                g.run(|| async { Ok::<(), AffiliateError>(()) }).await.unwrap();
+                served.lock().unwrap().push("member");
+            })
+        };
+        background.await.unwrap();
+        member.await.unwrap();
+        assert_eq!(*served.lock().unwrap(), vec!["member", "order sync"]);
     }
 
     #[tokio::test]

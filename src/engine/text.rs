@@ -65,6 +65,22 @@ pub fn default_copy(c: &Conversion) -> String {
     out
 }
 
+/// The one text answering a message with several product links: each item's copy (or why it could not be
+/// converted), numbered, and how many links beyond the limit were left out.
+pub fn item_list(entries: &[Result<String, String>], left_out: usize) -> String {
+    let mut out = format!("共 {} 个商品：", entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let body = match entry {
+            Ok(copy) | Err(copy) => copy,
+        };
+        out.push_str(&format!("\n\n{}. {body}", i + 1));
+    }
+    if left_out > 0 {
+        out.push_str(&format!("\n\n另有 {left_out} 个链接未处理，一次最多处理 {} 个，请分开发送～", entries.len()));
+    }
+    out
+}
+
 pub const MEMBER_FALLBACK_NAME: &str = "群友";
 
 /// Asks a member to authorize (备案) with Pinduoduo so that their orders are counted for them.

@@ -61,6 +61,7 @@ mod ledger_props;
 mod login_limits;
 mod member_commands;
 mod money_chat;
+mod multi_item;
 mod not_annoying;
 mod orders;
 mod orders_crash;

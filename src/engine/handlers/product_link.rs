@@ -32,12 +32,127 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         }
         return Ok(Flow::Continue);
     }
+    let found = refs.len();
     refs.truncate(cx.engine.settings.engine.max_refs_per_message.max(1));
-    let mut actions = Vec::new();
-    for r in &refs {
-        actions.extend(convert_one(cx, msg, r).await?);
+    if found == 1 {
+        return Ok(Flow::Done(convert_one(cx, msg, &refs[0]).await?));
     }
-    Ok(Flow::Done(actions))
+    Ok(Flow::Done(convert_many(cx, msg, &refs, found - refs.len()).await?))
+}
+
+/// A reference converted for the sender.
+struct Converted {
+    conversion: Conversion,
+    attr: Attribution,
+    tag_id: i64,
+    rebate: Fen,
+}
+
+/// What became of one reference: converted, or what the member is told instead (plus operator alerts).
+enum Outcome {
+    Converted(Box<Converted>),
+    Failed(ReplyError, Vec<Action>),
+}
+
+async fn convert_ref(cx: &Context<'_>, r: &ProductRef) -> Result<Outcome, EngineError> {
+    let Some(pid) = pid_for(cx, r.platform).await? else {
+        tracing::warn!(platform = %r.platform, "no PID configured for this platform");
+        return Ok(Outcome::Failed(ReplyError::UnionUnavailable, Vec::new()));
+    };
+    let (attr, tag_id) = attribution_for(cx, r, pid).await?;
+    let conversion = match cx.engine.affiliates.convert(r, &attr).await {
+        Ok(c) => c,
+        Err(e) => {
+            cx.engine.metrics.conversion_failures.inc();
+            tracing::warn!(platform = %r.platform, key = ?r.key, error = %e, "conversion failed");
+            return Ok(Outcome::Failed(reply_error(&e), operator_alerts(cx, r.platform, &e)));
+        }
+    };
+    if conversion.product.commission_rate.0 <= 0 {
+        return Ok(Outcome::Failed(ReplyError::NoCommission, Vec::new()));
+    }
+    let rebate = member_rebate(cx, &conversion).await?;
+    Ok(Outcome::Converted(Box::new(Converted { conversion, attr, tag_id, rebate })))
+}
+
+/// The copy of one converted item: the group's template, else the default.
+fn copy_of(cx: &Context<'_>, c: &Converted) -> String {
+    cx.group
+        .as_ref()
+        .and_then(|g| g.copy_template.as_deref())
+        .and_then(|t| copy::render(t, &c.conversion, c.rebate))
+        .unwrap_or_else(|| text::default_copy(&c.conversion))
+}
+
+/// The invitations a conversion calls for: Pinduoduo 备案 when the member was dropped, Taobao registration when
+/// the member has none.
+async fn follow_ups(
+    cx: &Context<'_>,
+    msg: &Inbound,
+    r: &ProductRef,
+    c: &Converted,
+) -> Result<Vec<Action>, EngineError> {
+    let mut actions = Vec::new();
+    if c.conversion.member_dropped
+        && r.platform == Platform::Pdd
+        && let Some(uid) = c.attr.member.as_deref()
+        && let Some(action) = pdd_binding_invite(cx, msg, &c.attr.pid, uid).await?
+    {
+        actions.push(action);
+    }
+    if r.platform == Platform::Taobao
+        && c.attr.special_id.is_none()
+        && c.attr.relation_id.is_none()
+        && let Some(action) = taobao_registration_invite(cx, msg).await?
+    {
+        actions.push(action);
+    }
+    Ok(actions)
+}
+
+/// Several references in one message: one poster (the first converted item) and one text listing every item,
+/// with a note when references beyond `max_refs_per_message` were left out.
+async fn convert_many(
+    cx: &Context<'_>,
+    msg: &Inbound,
+    refs: &[ProductRef],
+    left_out: usize,
+) -> Result<Vec<Action>, EngineError> {
+    let mut poster = None;
+    let mut entries = Vec::new();
+    let mut follow = Vec::new();
+    let mut records = Vec::new();
+    let mut invited = Vec::new();
+    for r in refs {
+        match convert_ref(cx, r).await? {
+            Outcome::Converted(c) => {
+                if entries.iter().all(|e: &Result<String, String>| e.is_err()) && poster.is_none() {
+                    poster = poster_url(cx, &c.conversion, c.rebate).await?;
+                }
+                entries.push(Ok(copy_of(cx, &c)));
+                if !invited.contains(&r.platform) {
+                    let actions = follow_ups(cx, msg, r, &c).await?;
+                    if !actions.is_empty() {
+                        invited.push(r.platform);
+                    }
+                    follow.extend(actions);
+                }
+                records.push(record(cx, msg, r, &c.conversion, &c.attr, Some(c.tag_id)));
+            }
+            Outcome::Failed(why, alerts) => {
+                entries.push(Err(text::reply_error(&why)));
+                follow.extend(alerts);
+            }
+        }
+    }
+    let mut actions = Vec::new();
+    if let Some(url) = poster {
+        actions.push(Action::Reply(OutboundBody::Image { url }));
+    }
+    actions.push(reply_text(cx, msg, &text::item_list(&entries, left_out)).await?);
+    actions.extend(follow);
+    actions.extend(records);
+    Ok(actions)
 }
 
 /// The PID a conversion in this context is tagged with: the group's own, its partner's, the robot's default,
@@ -68,51 +183,21 @@ pub async fn pid_for(cx: &Context<'_>, platform: Platform) -> Result<Option<Stri
 }
 
 async fn convert_one(cx: &Context<'_>, msg: &Inbound, r: &ProductRef) -> Result<Vec<Action>, EngineError> {
-    let Some(pid) = pid_for(cx, r.platform).await? else {
-        tracing::warn!(platform = %r.platform, "no PID configured for this platform");
-        return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::UnionUnavailable)).await?]);
-    };
-    let (attr, tag_id) = attribution_for(cx, r, pid).await?;
-    let conversion = match cx.engine.affiliates.convert(r, &attr).await {
-        Ok(c) => c,
-        Err(e) => {
-            cx.engine.metrics.conversion_failures.inc();
-            tracing::warn!(platform = %r.platform, key = ?r.key, error = %e, "conversion failed");
-            let mut actions = vec![reply_text(cx, msg, &text::reply_error(&reply_error(&e))).await?];
-            actions.extend(operator_alerts(cx, r.platform, &e));
+    let c = match convert_ref(cx, r).await? {
+        Outcome::Converted(c) => c,
+        Outcome::Failed(why, alerts) => {
+            let mut actions = vec![reply_text(cx, msg, &text::reply_error(&why)).await?];
+            actions.extend(alerts);
             return Ok(actions);
         }
     };
-    if conversion.product.commission_rate.0 <= 0 {
-        return Ok(vec![reply_text(cx, msg, &text::reply_error(&ReplyError::NoCommission)).await?]);
-    }
     let mut actions = Vec::new();
-    let rebate = member_rebate(cx, &conversion).await?;
-    if let Some(url) = poster_url(cx, &conversion, rebate).await? {
+    if let Some(url) = poster_url(cx, &c.conversion, c.rebate).await? {
         actions.push(Action::Reply(OutboundBody::Image { url }));
     }
-    let copy = cx
-        .group
-        .as_ref()
-        .and_then(|g| g.copy_template.as_deref())
-        .and_then(|t| copy::render(t, &conversion, rebate))
-        .unwrap_or_else(|| text::default_copy(&conversion));
-    actions.push(reply_text(cx, msg, &copy).await?);
-    if conversion.member_dropped
-        && r.platform == Platform::Pdd
-        && let Some(uid) = attr.member.as_deref()
-        && let Some(action) = pdd_binding_invite(cx, msg, &attr.pid, uid).await?
-    {
-        actions.push(action);
-    }
-    if r.platform == Platform::Taobao
-        && attr.special_id.is_none()
-        && attr.relation_id.is_none()
-        && let Some(action) = taobao_registration_invite(cx, msg).await?
-    {
-        actions.push(action);
-    }
-    actions.push(record(cx, msg, r, &conversion, &attr, Some(tag_id)));
+    actions.push(reply_text(cx, msg, &copy_of(cx, &c)).await?);
+    actions.extend(follow_ups(cx, msg, r, &c).await?);
+    actions.push(record(cx, msg, r, &c.conversion, &c.attr, Some(c.tag_id)));
     Ok(actions)
 }
 
