@@ -379,8 +379,7 @@ mod tests {
         while let Some(r) = tasks.join_next().await {
             r.unwrap();
         }
-        let order = served.lock().unwrap().clone();
-        order
+        served.lock().unwrap().clone()
     }
 
     #[tokio::test(start_paused = true)]
