@@ -38,7 +38,7 @@ impl super::Affiliates {
     /// Taobao `item.info.get`); `Ok(None)` when the union no longer lists it.
     pub async fn recheck(&self, platform: Platform, key: &str) -> Result<Option<Recheck>, AffiliateError> {
         let found = match platform {
-            Platform::Pdd => self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.detail(key).await,
+            Platform::Pdd => self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.detail_fresh(key).await,
             Platform::Jd => self.jd.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.goods(key).await,
             Platform::Taobao => {
                 let p = self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.item_price(key).await;

@@ -6,6 +6,7 @@
 pub mod authorization;
 pub mod feed;
 pub mod guard;
+pub mod items;
 pub mod jd;
 pub mod orders;
 pub mod pdd;

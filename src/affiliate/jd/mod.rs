@@ -15,6 +15,7 @@ mod wire;
 
 use super::feed::{FeedEntry, FeedPage};
 use super::guard::CallGuard;
+use super::items::ItemCache;
 use super::sign::md5_wrapped;
 use super::transport::post_form;
 use super::{AffiliateError, Attribution, Conversion, Product, Promotion};
@@ -99,12 +100,13 @@ struct Inner {
     settings: JdSettings,
     http: reqwest::Client,
     guard: CallGuard,
+    items: ItemCache,
 }
 
 impl JdClient {
     pub fn new(settings: JdSettings, http: reqwest::Client) -> Self {
         let guard = CallGuard::new(Platform::Jd, settings.qps, settings.max_attempts, Duration::from_millis(200));
-        JdClient { inner: Arc::new(Inner { settings, http, guard }) }
+        JdClient { inner: Arc::new(Inner { settings, http, guard, items: ItemCache::default() }) }
     }
 
     /// Converts a JD reference into a promotion link on `attr.pid` (positionId; the configured default when
@@ -130,7 +132,10 @@ impl JdClient {
         let material = r.material();
         let (promotion, product) = match sku_of(r) {
             Some(sku) => {
-                let (p, g) = futures::join!(self.promotion(&material, position_id, member), self.goods_by_sku(sku));
+                // The goods record does not depend on the member: shared by every conversion of the sku.
+                let key = sku.to_string();
+                let goods = self.inner.items.get_or_fetch(&key, self.goods_by_sku(sku));
+                let (p, g) = futures::join!(self.promotion(&material, position_id, member), goods);
                 (p?, g?)
             }
             None => {
@@ -297,7 +302,10 @@ impl JdClient {
     pub async fn goods(&self, sku: &str) -> Result<Product, AffiliateError> {
         let sku: u64 = sku.parse().map_err(|_| AffiliateError::NotFound)?;
         let res = self.call(GOODS_QUERY, &json!({"goodsReqDTO": {"skuIds": [sku]}})).await?;
-        goods_list(&res).first().map(wire::product).unwrap_or(Err(AffiliateError::NotFound))
+        let product = goods_list(&res).first().map(wire::product).unwrap_or(Err(AffiliateError::NotFound))?;
+        // A fresh reading (pre-send validation): the conversions that follow show what was validated.
+        self.inner.items.remember(&sku.to_string(), product.clone()).await;
+        Ok(product)
     }
 
     async fn goods_by_sku(&self, sku: u64) -> Result<Product, AffiliateError> {

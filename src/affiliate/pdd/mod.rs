@@ -12,6 +12,7 @@ pub use model::{OrderPage, PddOrder, PddTokens, PidInfo, PidPage, SearchPage};
 
 use super::feed::FeedPage;
 use super::guard::CallGuard;
+use super::items::ItemCache;
 use super::{AffiliateError, Attribution, Conversion, Product, Promotion};
 use crate::config::{PddSettings, Secret};
 use crate::links::{ProductRef, RefKind};
@@ -94,6 +95,7 @@ struct Inner {
     settings: PddSettings,
     http: reqwest::Client,
     guard: CallGuard,
+    items: ItemCache,
 }
 
 /// The links of one conversion, plus the goods_sign when the answer reveals it.
@@ -193,7 +195,7 @@ struct OrderList {
 impl PddClient {
     pub fn new(settings: PddSettings, http: reqwest::Client) -> Self {
         let guard = CallGuard::new(Platform::Pdd, settings.qps, settings.max_attempts, BASE_BACKOFF);
-        PddClient { inner: Arc::new(Inner { settings, http, guard }), access_token: None }
+        PddClient { inner: Arc::new(Inner { settings, http, guard, items: ItemCache::default() }), access_token: None }
     }
 
     /// The same client (sharing its throttle and breaker) calling the 多多客工具 `pdd.ddk.oauth.*` variants with
@@ -220,7 +222,8 @@ impl PddClient {
             Some(sign) => sign,
             None => self.goods_sign_by_search(&source_url(r)).await?,
         };
-        let product = self.detail(&goods_sign).await?;
+        // The goods detail does not depend on the member: shared by every conversion of the item.
+        let product = self.inner.items.get_or_fetch(&goods_sign, self.detail(&goods_sign)).await?;
         if product.commission_rate.0 <= 0 {
             return Err(AffiliateError::NoCommission);
         }
@@ -229,6 +232,14 @@ impl PddClient {
             promotion: Promotion { url: links.url, short_url: links.short_url, command: None, expires_at: None },
             member_dropped,
         })
+    }
+
+    /// `pdd.ddk.goods.detail` by goods_sign, always asked (pre-send validation); the answer is kept for the
+    /// conversions that follow.
+    pub async fn detail_fresh(&self, goods_sign: &str) -> Result<Product, AffiliateError> {
+        let product = self.detail(goods_sign).await?;
+        self.inner.items.remember(goods_sign, product.clone()).await;
+        Ok(product)
     }
 
     /// `pdd.ddk.goods.detail` by goods_sign.
@@ -529,5 +540,7 @@ fn goods_sign_in(link: &str) -> Option<String> {
     inner.query_pairs().find(|(k, v)| k == "goods_sign" && is_goods_sign(v)).map(|(_, v)| v.into_owned())
 }
 
+#[cfg(test)]
+mod item_tests;
 #[cfg(test)]
 mod tests;
