@@ -10,6 +10,8 @@
 //! made (goods.query accepts union links as keywords), so short links, coupon and union links get full details too.
 
 #[cfg(test)]
+mod item_tests;
+#[cfg(test)]
 mod tests;
 mod wire;
 
