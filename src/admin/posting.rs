@@ -183,6 +183,23 @@ pub async fn stats_data(st: &AppState, v: &Viewer) -> Result<Stats, AdminError> 
     Ok(Stats { plans, groups, posts })
 }
 
+/// What posted content earned in one group, for the 群 page.
+pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<String, AdminError> {
+    let e = stats_data(st, v).await?.groups.remove(&group_id).unwrap_or_default();
+    let skipped: i64 = e.skipped.values().sum();
+    Ok(format!(
+        "<h2>发单效果</h2><div class=\"cards posting-earned\"><div class=card><span>已发</span><b>{}</b></div>\
+         <div class=card><span>跳过</span><b>{skipped}</b></div><div class=card><span>订单</span><b>{}</b></div>\
+         <div class=card><span>GMV</span><b>{}</b></div><div class=card><span>预估佣金</span><b>{}</b></div>\
+         <div class=card><span>结算佣金</span><b>{}</b></div></div>",
+        e.queued,
+        e.orders,
+        yuan(Fen(e.gmv_fen)),
+        yuan(Fen(e.estimated_fen)),
+        yuan(Fen(e.settled_fen)),
+    ))
+}
+
 // ---- the form ----
 
 /// The plan form as posted: lists separated by spaces or commas, amounts in 元.

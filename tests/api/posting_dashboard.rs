@@ -154,6 +154,13 @@ async fn an_order_on_a_posted_link_counts_to_its_post_group_and_plan_to_the_fen(
     assert_eq!(plans.as_array().unwrap().len(), 1, "{plans}");
     let page = owner.get("/admin/posting").await.text().await.unwrap();
     assert!(page.contains("群主0全群"), "{page}");
+    // The 群 page shows what the posts earned there.
+    let page = owner.get(&format!("/admin/groups/{group}")).await.text().await.unwrap();
+    let earned = &page[page.find("posting-earned").expect("the 发单效果 cards")..];
+    let yuan = |f: i64| format!("{}.{:02}", f / 100, f % 100);
+    for figure in [yuan(gmv), yuan(estimated)] {
+        assert!(earned.contains(&format!("<b>{figure}</b>")), "{figure} in {earned}");
+    }
     let mut other = AdminClient::new(&app);
     other.login("owner1", ADMIN_PASSWORD).await;
     let plans: Value = other.get("/admin/api/posting/plans").await.json().await.unwrap();
@@ -173,7 +180,23 @@ async fn an_order_on_a_posted_link_counts_to_its_post_group_and_plan_to_the_fen(
         .post_json(&format!("/admin/api/posting/plans/{plan_id}/enabled"), &json!({"enabled": false}), Some(&csrf))
         .await;
     assert_eq!(r.status(), 403);
-    let _ = ADMIN;
+
+    // A plan on every enabled group reaches both groups; the partner plan goes on serving its own.
+    let (status, all) =
+        api(&app, "post", "/admin/api/posting/plans", Some(plan_json("全部群", json!("all_enabled")))).await;
+    assert_eq!(status, 200, "{all}");
+    let report = run_due(&app.engine, app.clock.now_ms()).await.unwrap();
+    assert_eq!(report.queued, 3, "{report:?}");
+    let (_, deliveries) = api(&app, "get", &format!("/admin/api/posting/deliveries?plan_id={}", all["id"]), None).await;
+    let mut reached: Vec<i64> = deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["status"] == "queued")
+        .map(|d| d["group_id"].as_i64().unwrap())
+        .collect();
+    reached.sort_unstable();
+    assert_eq!(reached, [group, other_group]);
 }
 
 /// In Chromium: an admin creates a plan on the 发单 page (a list of groups), the worker runs in the real app and
