@@ -181,6 +181,41 @@ async fn an_order_on_a_posted_link_counts_to_its_post_group_and_plan_to_the_fen(
         .await;
     assert_eq!(r.status(), 403);
 
+    // The owner switches the plan off and edits it back on through the page's forms (which carry the CSRF token).
+    let switch = format!("/admin/posting/plans/{plan_id}/enabled");
+    assert_eq!(owner.post_form(&switch, &[("enabled", "0")]).await.status(), 403, "no CSRF token");
+    let token = AdminClient::form_token(&owner.get("/admin/posting").await.text().await.unwrap());
+    assert_eq!(owner.post_form(&switch, &[("_csrf", &token), ("enabled", "0")]).await.status(), 303);
+    assert!(!app.store.posting_plan(plan_id).await.unwrap().stored.plan.enabled);
+    let edit = owner.get(&format!("/admin/posting?edit={plan_id}")).await.text().await.unwrap();
+    assert!(edit.contains("修改计划") && edit.contains("value=\"00:00-24:00\""), "{edit}");
+    let partner_id = partner.to_string();
+    let fields = [
+        ("_csrf", token.as_str()),
+        ("name", "群主0全群·改"),
+        ("target", "partner"),
+        ("partner_id", &partner_id),
+        ("source", "selection"),
+        ("platform", "jd"),
+        ("windows", "0-24"),
+        ("interval", "10"),
+        ("cap_hour", "6"),
+        ("cap_day", "0"),
+        ("enabled", "1"),
+    ];
+    let r = owner.post_form(&format!("/admin/posting/plans/{plan_id}"), &fields).await;
+    assert_eq!(r.status(), 303);
+    let saved = app.store.posting_plan(plan_id).await.unwrap().stored.plan;
+    assert!(saved.enabled);
+    assert_eq!(saved.name, "群主0全群·改");
+    // A refused edit comes back with the reason and changes nothing.
+    let mut bad = fields;
+    bad[7] = ("interval", "2");
+    let r = owner.post_form(&format!("/admin/posting/plans/{plan_id}"), &bad).await;
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.contains("msg="), "{back}");
+    assert_eq!(app.store.posting_plan(plan_id).await.unwrap().stored.plan, saved);
+
     // A plan on every enabled group reaches both groups; the partner plan goes on serving its own.
     let (status, all) =
         api(&app, "post", "/admin/api/posting/plans", Some(plan_json("全部群", json!("all_enabled")))).await;
