@@ -245,6 +245,12 @@ async fn a_plan_made_on_the_page_posts_and_its_deliveries_show_up() {
     add_user(&app, "owner1", ADMIN_PASSWORD, Role::Partner, Some(other_partner)).await;
     let b = Browser::start(1280, 900).await;
     crate::admin_browser::login(&b, &app, ADMIN).await;
+    // The 选品库 lists each item's library id, what a plan of hand-picked items takes.
+    b.goto(&format!("{}/admin/selection", app.base)).await;
+    let id: i64 = b.text("main table tbody tr:first-child .item-id").await.parse().unwrap();
+    let title = b.text("main table tbody tr:first-child .item-title").await;
+    let item = app.store.feed_item(id).await.unwrap().item;
+    assert_eq!(item.short_title.as_deref().unwrap_or(&item.title), title);
     b.goto(&format!("{}/admin/posting", app.base)).await;
     b.type_into("form.filters input[name=name]", "页面建的计划").await;
     b.type_into("form.filters input[name=groups]", &group.to_string()).await;
