@@ -282,6 +282,7 @@ pub async fn detail_page(
         s.conversions_total,
         esc(&s.robot_name)
     );
+    b.push_str(&super::posting::group_earned(&st, &v, id).await?);
     let action = format!("/admin/groups/{id}");
     b.push_str("<h2>设置</h2>");
     b.push_str(&html::form_open(&v, &action, "card"));

@@ -19,6 +19,7 @@ pub mod orders;
 pub mod overview;
 pub mod partners;
 pub mod password;
+pub mod posting;
 pub mod ratelimit;
 pub mod reconciliation;
 pub mod robots;
@@ -93,6 +94,15 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route("/admin/selection", get(selection::page))
         .route("/admin/api/selection", get(selection::api))
+        .route("/admin/posting", get(posting::page))
+        .route("/admin/posting/plans", post(posting::create_page))
+        .route("/admin/posting/plans/{id}", post(posting::update_page))
+        .route("/admin/posting/plans/{id}/enabled", post(posting::switch_page))
+        .route("/admin/api/posting/plans", get(posting::api_plans).post(posting::api_create))
+        .route("/admin/api/posting/plans/{id}", post(posting::api_update))
+        .route("/admin/api/posting/plans/{id}/enabled", post(posting::api_switch))
+        .route("/admin/api/posting/deliveries", get(posting::api_deliveries))
+        .route("/admin/api/posting/stats", get(posting::api_stats))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

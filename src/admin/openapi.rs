@@ -53,6 +53,10 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
+const PLAN: &[&str] = &["id", "name", "targets", "source", "schedule", "enabled", "chat_group_id"];
+const DELIVERY: &[&str] =
+    &["id", "plan_id", "plan_name", "group_id", "group_name", "robot_id", "item_key", "status", "reason", "created_at"];
+const POSTING_STATS: &[&str] = &["plans", "groups", "posts"];
 const SELECTION: &[&str] = &["total", "page", "items", "categories"];
 const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
 const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];
@@ -271,6 +275,58 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: None,
         answer: Answer::Object(SELECTION),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/posting/plans",
+        summary: "发单计划（合伙人只看到目标全是自己群的计划）",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(PLAN),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/posting/plans",
+        summary: "新建发单计划（targets：groups 群列表、partner 合伙人的全部群、all_enabled 全部启用的群；source：selection 选品库筛选或 items 选品库编号；时段为当天分钟）",
+        admin_only: false,
+        example: Some(
+            r#"{"name":"全群晚间","targets":"all_enabled","source":{"selection":{"platforms":["pdd"]}},"schedule":{"windows":[{"start_min":1140,"end_min":1320}],"cadence":{"every_minutes":30},"cap_per_hour":2,"cap_per_day":6},"enabled":false}"#,
+        ),
+        answer: Answer::Object(PLAN),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/posting/plans/{id}",
+        summary: "修改发单计划（整份替换，校验同新建）",
+        admin_only: false,
+        example: Some(
+            r#"{"name":"全群晚间","targets":"all_enabled","source":{"items":[1,2]},"schedule":{"windows":[{"start_min":1140,"end_min":1320}],"cadence":{"at":[1170,1260]},"cap_per_hour":2,"cap_per_day":6},"enabled":false}"#,
+        ),
+        answer: Answer::Object(PLAN),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/posting/plans/{id}/enabled",
+        summary: "开启或关闭发单计划",
+        admin_only: false,
+        example: Some(r#"{"enabled":true}"#),
+        answer: Answer::Object(PLAN),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/posting/deliveries",
+        summary: "最近发单记录（plan_id 筛选；status：queued 已发送、skipped 已跳过、failed 失败）",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(DELIVERY),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/posting/stats",
+        summary: "发单效果：按计划、按群（发送、跳过原因、订单、GMV、预估与结算佣金，金额为分），以及出单的发单",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(POSTING_STATS),
     },
 ];
 

@@ -205,11 +205,12 @@ pub async fn page(
                 esc(&it.shop),
                 esc(&it.category),
                 html::datetime(s.last_seen_at, offset),
+                format!("<span class=item-id>{}</span>", s.id),
             ]
         })
         .collect();
     b.push_str(&html::table(
-        &["图", "商品", "平台", "原价", "券", "券后价", "佣金比例", "预估佣金", "销量", "店铺", "类目", "更新"],
+        &["图", "商品", "平台", "原价", "券", "券后价", "佣金比例", "预估佣金", "销量", "店铺", "类目", "更新", "编号"],
         &rows,
     ));
     let pages = (d.total + PAGE_SIZE - 1) / PAGE_SIZE;

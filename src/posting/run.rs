@@ -54,6 +54,7 @@ impl Slot {
         reason: Option<&'a str>,
         outbox_key: Option<&'a str>,
         promotion_url: Option<&'a str>,
+        tag_id: Option<i64>,
     ) -> NewDelivery<'a> {
         NewDelivery {
             plan_id: self.plan_id,
@@ -66,6 +67,7 @@ impl Slot {
             reason,
             outbox_key,
             promotion_url,
+            tag_id,
         }
     }
 }
@@ -74,10 +76,7 @@ impl Slot {
 pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineError> {
     let mut report = RunReport::default();
     for plan in engine.store.enabled_plans().await? {
-        let Targets::Groups(ids) = &plan.plan.targets else {
-            tracing::warn!(plan = plan.id, "only plans with a list of groups post so far");
-            continue;
-        };
+        let ids = target_groups(engine, &plan.plan.targets).await?;
         for (index, gid) in ids.iter().enumerate() {
             let Some(group) = engine.store.group_by_id(*gid).await? else { continue };
             if !group.enabled {
@@ -89,6 +88,15 @@ pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineEr
         }
     }
     Ok(report)
+}
+
+/// The groups a plan's targets name now: a fixed list, a partner's enabled groups or every enabled group.
+pub async fn target_groups(engine: &Engine, targets: &Targets) -> Result<Vec<i64>, EngineError> {
+    Ok(match targets {
+        Targets::Groups(ids) => ids.clone(),
+        Targets::Partner(p) => engine.store.enabled_group_ids(Some(*p)).await?,
+        Targets::AllEnabled => engine.store.enabled_group_ids(None).await?,
+    })
 }
 
 async fn serve_group(
@@ -129,7 +137,7 @@ async fn serve_group(
     let choice = choose(&engine.affiliates, fresh, now, &Rules::default(), MAX_TRIES).await;
     let here = Slot { plan_id: plan.id, group_id: group.id, robot_id: robot.id, at: slot };
     for (item, reason) in &choice.skipped {
-        store.record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None), now_ms).await?;
+        store.record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None, None), now_ms).await?;
         report.skipped += 1;
     }
     let Some((item, _checked)) = choice.chosen else { return Ok(()) };
@@ -140,13 +148,15 @@ async fn serve_group(
     };
     let reference = product_ref(item);
     // The post's link carries a tag naming this robot and group, so its orders come back to the group.
-    let (attr, _tag_id) = attribution_for(&cx, &reference, pid).await?;
+    let (attr, tag_id) = attribution_for(&cx, &reference, pid).await?;
     let conversion = match engine.affiliates.convert(&reference, &attr).await {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(platform = %item.platform, key = %item.key, error = %e, "a plan's post failed to convert");
             let reason = e.to_string();
-            store.record_delivery(&here.delivery(item, "failed", Some(&reason), None, None), now_ms).await?;
+            store
+                .record_delivery(&here.delivery(item, "failed", Some(&reason), None, None, Some(tag_id)), now_ms)
+                .await?;
             return Ok(());
         }
     };
@@ -175,7 +185,7 @@ async fn serve_group(
         });
     }
     store.enqueue(&sends, now_ms).await?;
-    let queued = here.delivery(item, "queued", None, Some(&key), Some(conversion.promotion.best_url()));
+    let queued = here.delivery(item, "queued", None, Some(&key), Some(conversion.promotion.best_url()), Some(tag_id));
     store.record_delivery(&queued, now_ms).await?;
     report.queued += 1;
     if let Some(wake) = engine.outbox_wake.get(&robot.id) {

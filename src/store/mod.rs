@@ -28,6 +28,7 @@ pub mod partners;
 pub mod pids;
 pub mod points;
 pub mod posting;
+pub mod posting_admin;
 pub mod robots;
 pub mod sqlite_file;
 pub mod stats;

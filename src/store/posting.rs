@@ -77,6 +77,8 @@ pub struct NewDelivery<'a> {
     pub reason: Option<&'a str>,
     pub outbox_key: Option<&'a str>,
     pub promotion_url: Option<&'a str>,
+    /// The attribution tag (`attribution_tags.id`) the post's link carries.
+    pub tag_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +99,8 @@ impl Store {
     pub async fn record_delivery(&self, d: &NewDelivery<'_>, now: i64) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO posting_deliveries (plan_id, group_id, robot_id, slot_at, platform, item_key, status, reason,
-                outbox_key, promotion_url, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                outbox_key, promotion_url, created_at, tag_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (plan_id, group_id, slot_at, item_key) DO NOTHING",
         )
         .bind(d.plan_id)
@@ -112,6 +114,7 @@ impl Store {
         .bind(d.outbox_key)
         .bind(d.promotion_url)
         .bind(now)
+        .bind(d.tag_id)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -33,6 +33,27 @@ fn check_shape(op: &str, schema: &Value, v: &Value) {
     }
 }
 
+/// A posting plan on `group` with one delivery, so the posting lists have something to show.
+async fn seed_posting(app: &TestApp, group: i64) {
+    let now = app.clock.now_ms();
+    let plan = dealbot::posting::Plan::for_chat(group);
+    let plan_id = app.store.create_plan(&plan, now).await.unwrap();
+    let d = dealbot::store::posting::NewDelivery {
+        plan_id,
+        group_id: group,
+        robot_id: crate::admin_helpers::robot_id(app),
+        slot_at: now / 1000,
+        platform: Platform::Jd,
+        item_key: "100087654321",
+        status: "skipped",
+        reason: Some("coupon"),
+        outbox_key: None,
+        promotion_url: None,
+        tag_id: None,
+    };
+    app.store.record_delivery(&d, now).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let app = app_with_token().await;
@@ -41,6 +62,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let member = app.store.touch_member("wxid_fang0520", Some("小芳"), Some(group), app.clock.now_ms()).await.unwrap();
     let withdrawal = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 3_000).await;
     let rejected = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_zhou88", "周周", 2_000).await;
+    seed_posting(&app, group).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -68,6 +90,9 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     rejected
                 } else if path.starts_with("/admin/api/withdrawals/") {
                     withdrawal
+                } else if path.starts_with("/admin/api/posting/plans/") {
+                    // The plan the create example (run before: paths are listed in order) made.
+                    app.store.posting_plans().await.unwrap().last().expect("a plan").stored.id
                 } else {
                     member
                 };

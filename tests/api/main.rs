@@ -71,6 +71,7 @@ mod pid_rules;
 mod playground;
 mod posting;
 mod posting_commands;
+mod posting_dashboard;
 mod presend;
 mod selection;
 mod small_defects;
