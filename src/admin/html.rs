@@ -23,13 +23,14 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 12] = [
+const NAV: [(&str, &str, bool); 13] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
     ("/admin/partners", "合伙人与推广位", false),
     ("/admin/members", "会员", false),
     ("/admin/selection", "选品库", false),
+    ("/admin/mass", "群发", false),
     ("/admin/withdrawals", "提现审核", false),
     ("/admin/robots", "机器人", true),
     ("/admin/authorization", "联盟授权", true),

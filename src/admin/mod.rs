@@ -13,6 +13,7 @@ pub mod groups;
 pub mod headers;
 pub mod html;
 pub mod login;
+pub mod mass;
 pub mod members;
 pub mod openapi;
 pub mod orders;
@@ -93,6 +94,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route("/admin/selection", get(selection::page))
         .route("/admin/api/selection", get(selection::api))
+        .route("/admin/mass", get(mass::page))
+        .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
+        .route("/admin/api/mass-posts/preview", post(mass::api_preview))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -15,6 +15,7 @@ const PAGES: &[&str] = &[
     "/admin/authorization",
     "/admin/reconciliation",
     "/admin/settings",
+    "/admin/mass",
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",
