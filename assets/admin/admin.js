@@ -20,6 +20,26 @@ document.addEventListener("submit", (e) => {
     schedule: form.elements.schedule.value,
     at: form.elements.at.value,
     time: form.elements.time.value,
+    image_media_id: form.elements.image_media_id.value,
+  });
+  form.elements.image.addEventListener("change", async () => {
+    const file = form.elements.image.files[0];
+    form.elements.image_media_id.value = "";
+    if (!file) return;
+    status.textContent = "正在上传图片…";
+    const r = await fetch("/admin/api/mass-posts/images", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+      body: file,
+    });
+    const data = await r.json().catch(() => ({}));
+    if (r.ok) {
+      form.elements.image_media_id.value = data.media_id;
+      status.textContent = "图片已上传";
+    } else {
+      status.textContent = data.error || "图片上传失败（" + r.status + "）";
+    }
   });
   const call = async (url) => {
     const r = await fetch(url, {

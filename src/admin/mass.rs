@@ -35,6 +35,9 @@ pub struct MassInput {
     pub at: String,
     #[serde(default)]
     pub time: String,
+    /// An image uploaded through `/admin/api/mass-posts/images`.
+    #[serde(default)]
+    pub image_media_id: String,
 }
 
 fn bad(m: &str) -> AdminError {
@@ -82,13 +85,66 @@ impl MassInput {
         let post = MassPost {
             text: self.text.trim().to_string(),
             link: (!link.is_empty()).then(|| link.to_string()),
-            image_media_id: None,
+            image_media_id: (!self.image_media_id.trim().is_empty()).then(|| self.image_media_id.trim().to_string()),
             groups: self.groups.clone(),
             when,
         };
         post.validate().map_err(|e| AdminError::BadRequest(e.to_string()))?;
         Ok(post)
     }
+}
+
+/// The uploaded image must exist.
+async fn check_image(st: &AppState, post: &MassPost, now_ms: i64) -> Result<(), AdminError> {
+    if let Some(id) = &post.image_media_id
+        && (!id.bytes().all(|b| b.is_ascii_hexdigit()) || st.store.get_media(id, now_ms).await?.is_none())
+    {
+        return Err(bad("图片不存在或已过期，请重新上传"));
+    }
+    Ok(())
+}
+
+/// The largest image upload.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Uploaded images are kept this long (ms): a daily post sends its image every day.
+const IMAGE_TTL_MS: i64 = 3650 * 86_400_000;
+
+/// The content type of an accepted image, by its first bytes: JPEG or PNG only.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Uploaded {
+    pub media_id: String,
+    pub url: String,
+}
+
+/// Stores an uploaded image (the raw bytes as the request body): JPEG or PNG by content, at most 2 MB.
+pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminError> {
+    if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
+        return Err(bad("图片大小应在 2 MB 以内"));
+    }
+    let content_type = image_type(bytes).ok_or_else(|| bad("只支持 JPEG 或 PNG 图片"))?;
+    let id = format!("{:032x}", rand::random::<u128>());
+    let now = st.clock.now_ms();
+    st.store.put_media(&id, content_type, bytes, now.saturating_add(IMAGE_TTL_MS), now).await?;
+    let base = st.settings.server.public_base_url.trim_end_matches('/');
+    Ok(Uploaded { url: format!("{base}/media/{id}.jpg"), media_id: id })
+}
+
+pub async fn api_upload(
+    State(st): State<AppState>,
+    _v: Viewer,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Uploaded>, ApiError> {
+    Ok(Json(upload_data(&st, &bytes).await?))
 }
 
 /// Every target must be a group the viewer may post to (403 otherwise).
@@ -120,6 +176,7 @@ pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Resul
     let now_ms = st.clock.now_ms();
     let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
     let groups = check_targets(st, v, &post.groups).await?;
+    check_image(st, &post, now_ms).await?;
     let mut out = Vec::with_capacity(groups.len());
     for g in groups {
         let rendered = render(engine, &post, &g, now_ms).await.map_err(|e| AdminError::Internal(e.to_string()))?;
@@ -150,6 +207,7 @@ pub async fn create_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result
     let now_ms = st.clock.now_ms();
     let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
     check_targets(st, v, &post.groups).await?;
+    check_image(st, &post, now_ms).await?;
     let partner = v.scope();
     let id = st.store.create_mass_post(&post, partner, v.user_id, now_ms).await?;
     let stored = st.store.mass_post(id).await?;
@@ -213,6 +271,8 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
     let mut b = String::from("<form class=\"card mass-form\" id=mass-form>");
     b.push_str(
         "<label>文字<textarea name=text rows=4 maxlength=2000 placeholder=\"群发的文字\"></textarea></label>\
+         <label>图片（JPEG 或 PNG，2 MB 以内）<input type=file name=image accept=\"image/jpeg,image/png\"></label>\
+         <input type=hidden name=image_media_id>\
          <label>商品链接（按每个群的推广位转链并生成海报）<input name=link maxlength=500></label>\
          <fieldset id=mass-groups><legend>目标群</legend>",
     );

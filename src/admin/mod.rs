@@ -97,6 +97,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/mass", get(mass::page))
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
+        .route("/admin/api/mass-posts/images", post(mass::api_upload))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -213,3 +213,55 @@ async fn a_partner_cannot_send_to_groups_not_theirs(db: TestDb) {
     let page = c.get("/admin/mass").await.text().await.unwrap();
     assert!(page.contains("王的群") && !page.contains("李的群"), "{page}");
 }
+
+#[tokio::test]
+async fn an_uploaded_image_goes_out_as_is_and_only_jpeg_or_png_up_to_2_mb_is_taken() {
+    let app = TestApp::spawn().await;
+    let groups = two_groups(&app).await;
+    add_user(&app, ADMIN, ADMIN_PASSWORD, Role::Admin, None).await;
+    let mut c = AdminClient::new(&app);
+    c.login(ADMIN, ADMIN_PASSWORD).await;
+    let csrf = c.csrf().await;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let session = c.session().unwrap().to_string();
+    let upload = |bytes: Vec<u8>, ty: &'static str| {
+        http.post(format!("{}/admin/api/mass-posts/images", app.base))
+            .header("Cookie", format!("dealbot_session={session}"))
+            .header("X-CSRF-Token", &csrf)
+            .header("Content-Type", ty)
+            .body(bytes)
+            .send()
+    };
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(40, 30, image::Rgb([200, 30, 30]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+
+    let refused = upload(b"GIF89a not an image we take".to_vec(), "image/gif").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let mut big = png.clone();
+    big.resize(2 * 1024 * 1024 + 1, 0);
+    let refused = upload(big, "image/png").await.unwrap();
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+
+    let resp = upload(png.clone(), "image/png").await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let uploaded: Value = resp.json().await.unwrap();
+    let media_id = uploaded["media_id"].as_str().unwrap().to_string();
+    let body = json!({"text": "新品上架", "image_media_id": media_id, "groups": [groups[0].0], "schedule": "now"});
+    let resp = c.post_json("/admin/api/mass-posts", &body, Some(&csrf)).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let sent = eventually("the image and the text", Duration::from_secs(30), || async {
+        let s = app.sim.sims.gewe.sent();
+        let image = s.iter().find(|m| m.to_wxid == groups[0].1 && m.kind == SentKind::Image)?.clone();
+        let text = s.iter().find(|m| m.to_wxid == groups[0].1 && m.kind == SentKind::Text)?.clone();
+        Some((image, text))
+    })
+    .await;
+    assert_eq!(sent.0.image_bytes.as_deref(), Some(png.as_slice()), "the uploaded image as is");
+    assert_eq!(sent.1.content, "新品上架");
+
+    // An image id that was never uploaded is refused.
+    let body = json!({"text": "x", "image_media_id": "0123456789abcdef0123456789abcdef", "groups": [groups[0].0]});
+    assert_eq!(c.post_json("/admin/api/mass-posts", &body, Some(&csrf)).await.status(), StatusCode::BAD_REQUEST);
+}
