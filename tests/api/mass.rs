@@ -155,7 +155,9 @@ async fn a_daily_mass_post_fires_at_its_time_once_a_day(db: TestDb) {
     assert_eq!(run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap().queued, 0);
     // 20:00:30: fires once.
     app.clock.advance_ms(90_000);
-    assert_eq!(run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap().queued, 1);
+    // (The app's own posting worker may serve the firing first; either way it is served exactly once.)
+    run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap();
+    assert_eq!(app.store.mass_deliveries(id, 10).await.unwrap().len(), 1);
     assert_eq!(run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap().queued, 0, "once per firing");
     eventually("the text in the group", Duration::from_secs(30), || async {
         app.sim
@@ -169,7 +171,7 @@ async fn a_daily_mass_post_fires_at_its_time_once_a_day(db: TestDb) {
     .await;
     // The next day at 20:02.
     app.clock.advance_ms(86_400_000 + 90_000);
-    assert_eq!(run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap().queued, 1);
+    run_mass_due(&app.engine, app.clock.now_ms()).await.unwrap();
     let deliveries = app.store.mass_deliveries(id, 10).await.unwrap();
     let fires: Vec<i64> = deliveries.iter().map(|d| d.fire_at).collect();
     assert_eq!(fires, vec![T0 + 10 * 3600 + 86_400, T0 + 10 * 3600]);
