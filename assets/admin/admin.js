@@ -7,3 +7,95 @@ document.addEventListener("submit", (e) => {
   const msg = e.target.dataset.confirm;
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+// 群发: preview and send through /admin/api/mass-posts with the session's CSRF token.
+(() => {
+  const form = document.getElementById("mass-form");
+  if (!form) return;
+  const csrf = document.querySelector("input[name=_csrf]")?.value || "";
+  const status = document.getElementById("mass-status");
+  const body = () => ({
+    text: form.elements.text.value,
+    link: form.elements.link.value,
+    groups: [...form.querySelectorAll("input[name=groups]:checked")].map((c) => Number(c.value)),
+    schedule: form.elements.schedule.value,
+    at: form.elements.at.value,
+    time: form.elements.time.value,
+    image_media_id: form.elements.image_media_id.value,
+  });
+  form.elements.image.addEventListener("change", async () => {
+    const file = form.elements.image.files[0];
+    form.elements.image_media_id.value = "";
+    if (!file) return;
+    status.textContent = "正在上传图片…";
+    const r = await fetch("/admin/api/mass-posts/images", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+      body: file,
+    });
+    const data = await r.json().catch(() => ({}));
+    if (r.ok) {
+      form.elements.image_media_id.value = data.media_id;
+      status.textContent = "图片已上传";
+    } else {
+      status.textContent = data.error || "图片上传失败（" + r.status + "）";
+    }
+  });
+  const call = async (url) => {
+    const r = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body()),
+    });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.error || data.message || "请求失败（" + r.status + "）");
+    return data;
+  };
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  document.getElementById("mass-preview-button").addEventListener("click", async () => {
+    const out = document.getElementById("mass-preview");
+    out.replaceChildren();
+    status.textContent = "正在生成预览…";
+    try {
+      const data = await call("/admin/api/mass-posts/preview");
+      for (const g of data.groups) {
+        const card = el("div", "card mass-preview-group");
+        card.dataset.groupId = g.group_id;
+        card.append(el("h3", "", g.group_name));
+        for (const b of g.bodies) {
+          if (b.type === "image") {
+            const img = el("img", "mass-image");
+            img.src = b.url;
+            img.alt = "海报";
+            card.append(img);
+          } else if (b.type === "text") {
+            card.append(el("pre", "mass-text", b.content));
+          }
+        }
+        if (g.promotion_url) card.append(el("p", "mass-link", g.promotion_url));
+        if (g.error) card.append(el("p", "mass-error warn", g.error));
+        out.append(card);
+      }
+      status.textContent = "预览已生成";
+    } catch (e) {
+      status.textContent = e.message;
+    }
+  });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    status.textContent = "正在提交…";
+    try {
+      const data = await call("/admin/api/mass-posts");
+      status.textContent = "已保存群发 #" + data.id + "，已发出 " + data.queued + " 个群";
+      setTimeout(() => window.location.reload(), 800);
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  });
+})();

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod headers;
 pub mod html;
 pub mod login;
+pub mod mass;
 pub mod members;
 pub mod openapi;
 pub mod orders;
@@ -103,6 +104,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/posting/plans/{id}/enabled", post(posting::api_switch))
         .route("/admin/api/posting/deliveries", get(posting::api_deliveries))
         .route("/admin/api/posting/stats", get(posting::api_stats))
+        .route("/admin/mass", get(mass::page))
+        .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
+        .route("/admin/api/mass-posts/preview", post(mass::api_preview))
+        .route("/admin/api/mass-posts/images", post(mass::api_upload))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -328,6 +328,30 @@ pub const OPERATIONS: &[Op] = &[
         example: None,
         answer: Answer::Object(POSTING_STATS),
     },
+    Op {
+        method: "get",
+        path: "/admin/api/mass-posts",
+        summary: "群发列表（最近 50 条，含每个群的发送记录；合伙人只看自己的）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(&["posts"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/mass-posts/preview",
+        summary: "群发预览：每个目标群将收到的消息（商品链接按该群推广位转链，含海报）",
+        admin_only: false,
+        example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
+        answer: Answer::Object(&["groups"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/mass-posts",
+        summary: "新建群发（text、link、groups；schedule 为 now、once（at：YYYY-MM-DD HH:MM）或 daily（time：HH:MM））；立即发送的当场进入发送队列",
+        admin_only: false,
+        example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
+        answer: Answer::Object(&["id", "queued", "failed", "deliveries"]),
+    },
 ];
 
 fn schema(a: Answer) -> Value {

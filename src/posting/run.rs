@@ -214,11 +214,14 @@ fn product_ref(item: &FeedItem) -> ProductRef {
     }
 }
 
-/// Serves due slots every 30 seconds until shutdown.
+/// Serves due slots of plans and due firings of mass posts every 30 seconds until shutdown.
 pub async fn worker(engine: std::sync::Arc<Engine>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     loop {
         if let Err(e) = run_due(&engine, engine.clock.now_ms()).await {
             tracing::warn!(error = %e, "posting run failed");
+        }
+        if let Err(e) = super::mass::run_mass_due(&engine, engine.clock.now_ms()).await {
+            tracing::warn!(error = %e, "mass post run failed");
         }
         let stop = tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => false,

@@ -18,6 +18,7 @@ pub mod invites;
 pub mod keywords;
 pub mod ledger;
 pub mod login_attempts;
+pub mod mass;
 pub mod media;
 pub mod members;
 pub mod money_stats;

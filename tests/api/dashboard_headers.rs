@@ -16,6 +16,7 @@ const PAGES: &[&str] = &[
     "/admin/reconciliation",
     "/admin/settings",
     "/admin/posting",
+    "/admin/mass",
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",

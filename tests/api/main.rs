@@ -59,6 +59,7 @@ mod honest_replies;
 mod ledger;
 mod ledger_props;
 mod login_limits;
+mod mass;
 mod member_commands;
 mod money_chat;
 mod multi_item;

@@ -1,0 +1,325 @@
+//! 群发 (custom mass posts): compose a message (text and/or a product link converted per group), choose target
+//! groups, preview exactly what each group will get, send now or schedule (once at a date-time, or every day at a
+//! time); the list of mass posts with their deliveries. JSON API under `/admin/api/mass-posts`.
+//!
+//! A partner only targets and sees their own groups' posts.
+
+use super::error::{AdminError, ApiError, PageError};
+use super::html::{self, esc};
+use super::session::Viewer;
+use crate::http::AppState;
+use crate::posting::mass::{MassPost, MassReport, Rendered, When, fire, render};
+use crate::store::mass::{MassDeliveryRow, StoredMassPost};
+use axum::Json;
+use axum::extract::State;
+use axum::response::Html;
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+
+const LIST_LIMIT: i64 = 50;
+const DELIVERIES_LIMIT: i64 = 500;
+
+/// A mass post as the page and the API send it. `schedule`: `now`, `once` (with `at`, local `YYYY-MM-DD HH:MM`
+/// or `YYYY-MM-DDTHH:MM`) or `daily` (with `time`, local `HH:MM`).
+#[derive(Debug, Default, Deserialize)]
+pub struct MassInput {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub link: String,
+    #[serde(default)]
+    pub groups: Vec<i64>,
+    #[serde(default)]
+    pub schedule: String,
+    #[serde(default)]
+    pub at: String,
+    #[serde(default)]
+    pub time: String,
+    /// An image uploaded through `/admin/api/mass-posts/images`.
+    #[serde(default)]
+    pub image_media_id: String,
+}
+
+fn bad(m: &str) -> AdminError {
+    AdminError::BadRequest(m.to_string())
+}
+
+/// `HH:MM` → minute of the day.
+fn minute_of_day(s: &str) -> Result<u32, AdminError> {
+    let (h, m) = s.trim().split_once(':').ok_or_else(|| bad("时间格式应为 HH:MM"))?;
+    let h: u32 = h.parse().map_err(|_| bad("时间格式应为 HH:MM"))?;
+    let m: u32 = m.parse().map_err(|_| bad("时间格式应为 HH:MM"))?;
+    if h > 23 || m > 59 {
+        return Err(bad("时间格式应为 HH:MM"));
+    }
+    Ok(h * 60 + m)
+}
+
+/// Local `YYYY-MM-DD HH:MM` (or with `T`) → unix seconds.
+fn local_datetime(s: &str, utc_offset_hours: i64) -> Result<i64, AdminError> {
+    let s = s.trim();
+    let (date, clock) = s.split_once(['T', ' ']).ok_or_else(|| bad("日期时间格式应为 YYYY-MM-DD HH:MM"))?;
+    let mut parts = date.split('-').map(str::parse::<i32>);
+    let (Some(Ok(y)), Some(Ok(mo)), Some(Ok(d)), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad("日期时间格式应为 YYYY-MM-DD HH:MM"));
+    };
+    let month = u8::try_from(mo).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(|| bad("月份不对"))?;
+    let day = u8::try_from(d).map_err(|_| bad("日期不对"))?;
+    let date = time::Date::from_calendar_date(y, month, day).map_err(|_| bad("日期不对"))?;
+    let minutes = i64::from(minute_of_day(clock)?);
+    Ok(date.midnight().assume_utc().unix_timestamp() + minutes * 60 - utc_offset_hours * 3600)
+}
+
+impl MassInput {
+    /// The typed post (validated), made at `now_ms`.
+    pub fn post(&self, utc_offset_hours: i64, now_ms: i64) -> Result<MassPost, AdminError> {
+        let now = now_ms.div_euclid(1000);
+        let when = match self.schedule.trim() {
+            "" | "now" => When::Once { at: now },
+            "once" => When::Once { at: local_datetime(&self.at, utc_offset_hours)? },
+            "daily" => When::Daily { minute_of_day: minute_of_day(&self.time)?, from: now },
+            _ => return Err(bad("schedule: now、once 或 daily")),
+        };
+        let link = self.link.trim();
+        let post = MassPost {
+            text: self.text.trim().to_string(),
+            link: (!link.is_empty()).then(|| link.to_string()),
+            image_media_id: (!self.image_media_id.trim().is_empty()).then(|| self.image_media_id.trim().to_string()),
+            groups: self.groups.clone(),
+            when,
+        };
+        post.validate().map_err(|e| AdminError::BadRequest(e.to_string()))?;
+        Ok(post)
+    }
+}
+
+/// The uploaded image must exist.
+async fn check_image(st: &AppState, post: &MassPost, now_ms: i64) -> Result<(), AdminError> {
+    if let Some(id) = &post.image_media_id
+        && (!id.bytes().all(|b| b.is_ascii_hexdigit()) || st.store.get_media(id, now_ms).await?.is_none())
+    {
+        return Err(bad("图片不存在或已过期，请重新上传"));
+    }
+    Ok(())
+}
+
+/// The largest image upload.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Uploaded images are kept this long (ms): a daily post sends its image every day.
+const IMAGE_TTL_MS: i64 = 3650 * 86_400_000;
+
+/// The content type of an accepted image, by its first bytes: JPEG or PNG only.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Uploaded {
+    pub media_id: String,
+    pub url: String,
+}
+
+/// Stores an uploaded image (the raw bytes as the request body): JPEG or PNG by content, at most 2 MB.
+pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminError> {
+    if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
+        return Err(bad("图片大小应在 2 MB 以内"));
+    }
+    let content_type = image_type(bytes).ok_or_else(|| bad("只支持 JPEG 或 PNG 图片"))?;
+    let id = format!("{:032x}", rand::random::<u128>());
+    let now = st.clock.now_ms();
+    st.store.put_media(&id, content_type, bytes, now.saturating_add(IMAGE_TTL_MS), now).await?;
+    let base = st.settings.server.public_base_url.trim_end_matches('/');
+    Ok(Uploaded { url: format!("{base}/media/{id}.jpg"), media_id: id })
+}
+
+pub async fn api_upload(
+    State(st): State<AppState>,
+    _v: Viewer,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Uploaded>, ApiError> {
+    Ok(Json(upload_data(&st, &bytes).await?))
+}
+
+/// Every target must be a group the viewer may post to (403 otherwise).
+async fn check_targets(
+    st: &AppState,
+    v: &Viewer,
+    groups: &[i64],
+) -> Result<Vec<crate::store::groups::Group>, AdminError> {
+    let mut out = Vec::with_capacity(groups.len());
+    for id in groups {
+        let g = st.store.group_by_id(*id).await?.ok_or(AdminError::Forbidden)?;
+        v.require_group(&g)?;
+        out.push(g);
+    }
+    Ok(out)
+}
+
+/// What one group would get.
+#[derive(Debug, Serialize)]
+pub struct GroupPreview {
+    pub group_id: i64,
+    pub group_name: String,
+    #[serde(flatten)]
+    pub rendered: Rendered,
+}
+
+pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result<Vec<GroupPreview>, AdminError> {
+    let engine = st.dispatcher.engine();
+    let now_ms = st.clock.now_ms();
+    let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
+    let groups = check_targets(st, v, &post.groups).await?;
+    check_image(st, &post, now_ms).await?;
+    let mut out = Vec::with_capacity(groups.len());
+    for g in groups {
+        let rendered = render(engine, &post, &g, now_ms).await.map_err(|e| AdminError::Internal(e.to_string()))?;
+        out.push(GroupPreview { group_id: g.id, group_name: g.name.clone(), rendered });
+    }
+    Ok(out)
+}
+
+/// A mass post with its deliveries.
+#[derive(Debug, Serialize)]
+pub struct MassView {
+    #[serde(flatten)]
+    pub post: StoredMassPost,
+    pub deliveries: Vec<MassDeliveryRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub id: i64,
+    pub queued: usize,
+    pub failed: usize,
+    pub deliveries: Vec<MassDeliveryRow>,
+}
+
+/// Stores the post; a post for now is sent at once (queued through the outbox).
+pub async fn create_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result<Created, AdminError> {
+    let engine = st.dispatcher.engine();
+    let now_ms = st.clock.now_ms();
+    let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
+    check_targets(st, v, &post.groups).await?;
+    check_image(st, &post, now_ms).await?;
+    let partner = v.scope();
+    let id = st.store.create_mass_post(&post, partner, v.user_id, now_ms).await?;
+    let stored = st.store.mass_post(id).await?;
+    let mut report = MassReport::default();
+    if let Some(fire_at) = stored.post.when.due(now_ms.div_euclid(1000), engine.settings.chat.utc_offset_hours) {
+        fire(engine, &stored, fire_at, now_ms, &mut report).await.map_err(|e| AdminError::Internal(e.to_string()))?;
+    }
+    let deliveries = st.store.mass_deliveries(id, DELIVERIES_LIMIT).await?;
+    Ok(Created { id, queued: report.queued, failed: report.failed, deliveries })
+}
+
+pub async fn list_data(st: &AppState, v: &Viewer) -> Result<Vec<MassView>, AdminError> {
+    let mut out = Vec::new();
+    for post in st.store.mass_posts(v.scope(), LIST_LIMIT).await? {
+        let deliveries = st.store.mass_deliveries(post.id, DELIVERIES_LIMIT).await?;
+        out.push(MassView { post, deliveries });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Serialize)]
+pub struct MassList {
+    pub posts: Vec<MassView>,
+}
+
+pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<MassList>, ApiError> {
+    Ok(Json(MassList { posts: list_data(&st, &v).await? }))
+}
+
+pub async fn api_create(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(input): Json<MassInput>,
+) -> Result<Json<Created>, ApiError> {
+    Ok(Json(create_data(&st, &v, &input).await?))
+}
+
+#[derive(Debug, Serialize)]
+pub struct Preview {
+    pub groups: Vec<GroupPreview>,
+}
+
+pub async fn api_preview(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(input): Json<MassInput>,
+) -> Result<Json<Preview>, ApiError> {
+    Ok(Json(Preview { groups: preview_data(&st, &v, &input).await? }))
+}
+
+fn when_label(w: &When, utc_offset_hours: i64) -> String {
+    match w {
+        When::Once { at } => format!("定时 {}", html::datetime(at * 1000, utc_offset_hours)),
+        When::Daily { minute_of_day, .. } => format!("每天 {:02}:{:02}", minute_of_day / 60, minute_of_day % 60),
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
+    let offset = st.settings.chat.utc_offset_hours;
+    let groups = st.store.groups_overview(v.scope(), 0).await.map_err(AdminError::from)?;
+    let mut b = String::from("<form class=\"card mass-form\" id=mass-form>");
+    b.push_str(
+        "<label>文字<textarea name=text rows=4 maxlength=2000 placeholder=\"群发的文字\"></textarea></label>\
+         <label>图片（JPEG 或 PNG，2 MB 以内）<input type=file name=image accept=\"image/jpeg,image/png\"></label>\
+         <input type=hidden name=image_media_id>\
+         <label>商品链接（按每个群的推广位转链并生成海报）<input name=link maxlength=500></label>\
+         <fieldset id=mass-groups><legend>目标群</legend>",
+    );
+    for g in &groups {
+        let _ =
+            write!(b, "<label class=inline><input type=checkbox name=groups value={}> {}</label>", g.id, esc(&g.name));
+    }
+    b.push_str(
+        "</fieldset><label>发送时间<select name=schedule><option value=now>立即发送</option>\
+         <option value=once>定时发送</option><option value=daily>每天定时</option></select></label>\
+         <label>定时（日期时间）<input type=datetime-local name=at></label>\
+         <label>每天（时间）<input type=time name=time></label>\
+         <button type=button id=mass-preview-button>预览</button> <button type=submit>发送 / 保存</button></form>\
+         <p id=mass-status class=notice></p><div id=mass-preview></div>",
+    );
+    b.push_str("<h2>群发记录</h2>");
+    let posts = list_data(&st, &v).await?;
+    let rows: Vec<Vec<String>> = posts
+        .iter()
+        .map(|m| {
+            let sent: Vec<String> = m
+                .deliveries
+                .iter()
+                .map(|d| {
+                    let status = match d.status.as_str() {
+                        "queued" => "已发出".to_string(),
+                        _ => format!("失败：{}", d.reason.as_deref().unwrap_or("-")),
+                    };
+                    format!(
+                        "<li class=mass-delivery>{} · {} · {} · {}</li>",
+                        esc(&d.group_name),
+                        html::datetime(d.fire_at * 1000, offset),
+                        esc(&status),
+                        esc(d.promotion_url.as_deref().unwrap_or(""))
+                    )
+                })
+                .collect();
+            vec![
+                m.post.id.to_string(),
+                esc(&m.post.post.text),
+                esc(m.post.post.link.as_deref().unwrap_or("-")),
+                when_label(&m.post.post.when, offset),
+                m.post.post.groups.len().to_string(),
+                format!("<ul>{}</ul>", sent.join("")),
+            ]
+        })
+        .collect();
+    b.push_str(&html::table(&["编号", "文字", "商品链接", "时间", "群数", "发送记录"], &rows));
+    Ok(html::page(&v, "/admin/mass", "群发", &b))
+}

@@ -1,0 +1,310 @@
+//! Custom mass posts (自定义群发): a message the operator writes (text, an uploaded image, a product link) sent to
+//! chosen groups now, once at a set time, or every day at a set time. Each firing goes through the same engine as
+//! plans: a product link is converted per group with the group's PID and attribution tag and drawn as a poster,
+//! everything is queued through the durable outbox (pacing, per-group gaps), and held back to the end of the
+//! group's do-not-disturb hours. Every send is a delivery row.
+//!
+//! Crash safety: the outbox keys are per (post, group, firing), so a run repeated after a crash queues nothing
+//! twice.
+
+use crate::chat::{Outbound, OutboundBody};
+use crate::engine::group_settings::GroupSettings;
+use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url};
+use crate::engine::{Context, Engine, EngineError, text};
+use crate::links::{self, ProductRef};
+use crate::store::groups::Group;
+use crate::store::mass::{NewMassDelivery, StoredMassPost};
+use crate::store::outbox::NewOutbox;
+use serde::{Deserialize, Serialize};
+
+/// A daily firing is still served this long after its time (seconds); older ones are let go.
+const FIRE_GRACE_SECS: i64 = 600;
+/// The longest text of a mass post, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// The most groups one mass post goes to.
+pub const MAX_GROUPS: usize = 500;
+
+/// When a mass post goes out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum When {
+    /// Once, at this unix second (the time it was made, for 立即发送).
+    Once { at: i64 },
+    /// Every day at this minute of the day, local time (`chat.utc_offset_hours`), from `from` (unix seconds) on.
+    Daily { minute_of_day: u32, from: i64 },
+}
+
+impl When {
+    /// The firing a run at `now` (unix seconds) serves, if any.
+    pub fn due(&self, now: i64, utc_offset_hours: i64) -> Option<i64> {
+        match *self {
+            When::Once { at } => (at <= now).then_some(at),
+            When::Daily { minute_of_day, from } => {
+                let offset = utc_offset_hours * 3600;
+                let local = now + offset;
+                let today = local.div_euclid(86_400) * 86_400 - offset;
+                let mut fire = today + i64::from(minute_of_day) * 60;
+                if fire > now {
+                    fire -= 86_400;
+                }
+                (fire >= from && now - fire <= FIRE_GRACE_SECS).then_some(fire)
+            }
+        }
+    }
+}
+
+/// A mass post as the operator wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassPost {
+    /// The operator's text (may be empty when there is an image or a link).
+    #[serde(default)]
+    pub text: String,
+    /// A product link (or any text holding one), converted for each group.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// An uploaded image (media id), sent as is.
+    #[serde(default)]
+    pub image_media_id: Option<String>,
+    pub groups: Vec<i64>,
+    pub when: When,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MassError {
+    #[error("群发内容为空：请填写文字、上传图片或填写商品链接")]
+    Empty,
+    #[error("文字太长（最多 {MAX_TEXT_CHARS} 字）")]
+    TextTooLong,
+    #[error("没有识别出商品链接")]
+    NoProduct,
+    #[error("请选择目标群（最多 {MAX_GROUPS} 个）")]
+    Groups,
+    #[error("每日时间不对")]
+    Time,
+}
+
+impl MassPost {
+    pub fn validate(&self) -> Result<(), MassError> {
+        let link = self.link.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        if self.text.trim().is_empty() && link.is_none() && self.image_media_id.is_none() {
+            return Err(MassError::Empty);
+        }
+        if self.text.chars().count() > MAX_TEXT_CHARS {
+            return Err(MassError::TextTooLong);
+        }
+        if let Some(l) = link
+            && links::recognize(l).is_empty()
+        {
+            return Err(MassError::NoProduct);
+        }
+        let mut ids = self.groups.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() || ids.len() != self.groups.len() || ids.len() > MAX_GROUPS {
+            return Err(MassError::Groups);
+        }
+        if let When::Daily { minute_of_day, .. } = self.when
+            && minute_of_day >= 24 * 60
+        {
+            return Err(MassError::Time);
+        }
+        Ok(())
+    }
+
+    fn product(&self) -> Option<ProductRef> {
+        let link = self.link.as_deref().map(str::trim).filter(|l| !l.is_empty())?;
+        links::recognize(link).into_iter().next()
+    }
+}
+
+/// What one group gets from a mass post, in order; `promotion_url` is the group's own link when there is a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rendered {
+    pub bodies: Vec<OutboundBody>,
+    pub promotion_url: Option<String>,
+    /// Why the product part is missing (no PID, the union refused), when it is.
+    pub error: Option<String>,
+}
+
+/// The messages `group` gets from `post` at `now_ms`: the uploaded image, the product's poster (converted with the
+/// group's PID and attribution tag), and one text: the operator's text followed by the product's copy. The
+/// preview shows exactly this.
+pub async fn render(engine: &Engine, post: &MassPost, group: &Group, now_ms: i64) -> Result<Rendered, EngineError> {
+    let mut bodies = Vec::new();
+    if let Some(id) = &post.image_media_id {
+        let base = engine.settings.server.public_base_url.trim_end_matches('/');
+        bodies.push(OutboundBody::Image { url: format!("{base}/media/{id}.jpg") });
+    }
+    let mut content = post.text.trim().to_string();
+    let mut promotion_url = None;
+    let mut error = None;
+    if let Some(reference) = post.product() {
+        match engine.robots.get(&group.robot_id) {
+            None => error = Some("群的机器人不在线".to_string()),
+            Some(robot) => {
+                let settings = GroupSettings::parse(&group.settings);
+                let cx = Context { engine, robot, group: Some(group.clone()), member_id: None, settings, now_ms };
+                match pid_for(&cx, reference.platform).await? {
+                    None => error = Some(format!("{}没有推广位", reference.platform.display_name())),
+                    Some(pid) => {
+                        let (attr, _tag) = attribution_for(&cx, &reference, pid).await?;
+                        match engine.affiliates.convert(&reference, &attr).await {
+                            Err(e) => error = Some(e.to_string()),
+                            Ok(conversion) => {
+                                let rebate = member_rebate(&cx, &conversion).await?;
+                                if let Some(url) = poster_url(&cx, &conversion, rebate).await? {
+                                    bodies.push(OutboundBody::Image { url });
+                                }
+                                let copy = group
+                                    .copy_template
+                                    .as_deref()
+                                    .and_then(|t| crate::engine::copy::render(t, &conversion, rebate))
+                                    .unwrap_or_else(|| text::default_copy(&conversion));
+                                if !content.is_empty() {
+                                    content.push('\n');
+                                }
+                                content.push_str(&copy);
+                                promotion_url = Some(conversion.promotion.best_url().to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !content.is_empty() {
+        bodies.push(OutboundBody::Text { content, ats: Vec::new() });
+    }
+    Ok(Rendered { bodies, promotion_url, error })
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MassReport {
+    pub queued: usize,
+    pub failed: usize,
+}
+
+/// Sends the firing `fire_at` (unix seconds) of `post` to every target group that has not had it.
+pub async fn fire(
+    engine: &Engine,
+    post: &StoredMassPost,
+    fire_at: i64,
+    now_ms: i64,
+    report: &mut MassReport,
+) -> Result<(), EngineError> {
+    let store = &engine.store;
+    for gid in &post.post.groups {
+        if store.mass_fired(post.id, *gid, fire_at).await? {
+            continue;
+        }
+        let Some(group) = store.group_by_id(*gid).await? else { continue };
+        if !group.enabled {
+            continue;
+        }
+        let Some(robot) = engine.robots.get(&group.robot_id) else { continue };
+        let rendered = render(engine, &post.post, &group, now_ms).await?;
+        let row = |status, reason: Option<&str>, key: Option<String>, url: Option<String>| NewMassDelivery {
+            mass_post_id: post.id,
+            group_id: group.id,
+            robot_id: robot.id,
+            fire_at,
+            status,
+            reason: reason.map(str::to_string),
+            outbox_key: key,
+            promotion_url: url,
+        };
+        if let Some(reason) = &rendered.error {
+            // The product part is the point of a post with a link: without it nothing goes out.
+            store.record_mass_delivery(&row("failed", Some(reason), None, None), now_ms).await?;
+            report.failed += 1;
+            continue;
+        }
+        let settings = GroupSettings::parse(&group.settings);
+        let not_before = settings
+            .dnd(&engine.settings.chat)
+            .and_then(|d| d.hours.quiet_until(now_ms, engine.settings.chat.utc_offset_hours))
+            .unwrap_or(now_ms);
+        let key = format!("mass:{}:{}:{fire_at}", post.id, group.id);
+        let mut sends = Vec::with_capacity(rendered.bodies.len());
+        for (n, body) in rendered.bodies.into_iter().enumerate() {
+            let out = Outbound { conversation_id: group.room_id.clone(), body };
+            let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+            sends.push(NewOutbox {
+                robot_id: robot.id,
+                conversation_id: group.room_id.clone(),
+                idempotency_key: format!("{key}:{n}"),
+                body,
+                not_before,
+            });
+        }
+        store.enqueue(&sends, now_ms).await?;
+        store.record_mass_delivery(&row("queued", None, Some(key), rendered.promotion_url), now_ms).await?;
+        report.queued += 1;
+        if let Some(wake) = engine.outbox_wake.get(&robot.id) {
+            wake.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// Serves every due firing of every enabled mass post at `now_ms`.
+pub async fn run_mass_due(engine: &Engine, now_ms: i64) -> Result<MassReport, EngineError> {
+    let mut report = MassReport::default();
+    let now = now_ms.div_euclid(1000);
+    for post in engine.store.enabled_mass_posts().await? {
+        if let Some(fire_at) = post.post.when.due(now, engine.settings.chat.utc_offset_hours) {
+            fire(engine, &post, fire_at, now_ms, &mut report).await?;
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 2026-01-05 00:00 Beijing time.
+    const DAY: i64 = 1_767_542_400;
+
+    #[test]
+    fn a_daily_post_is_due_at_its_minute_for_ten_minutes() {
+        let w = When::Daily { minute_of_day: 20 * 60, from: DAY };
+        let at = DAY + 20 * 3600;
+        assert_eq!(w.due(at - 1, 8), None);
+        assert_eq!(w.due(at, 8), Some(at));
+        assert_eq!(w.due(at + 600, 8), Some(at));
+        assert_eq!(w.due(at + 601, 8), None);
+        assert_eq!(w.due(at + 86_400 + 5, 8), Some(at + 86_400));
+        // Not before it was made.
+        let late = When::Daily { minute_of_day: 20 * 60, from: at + 1 };
+        assert_eq!(late.due(at + 5, 8), None);
+    }
+
+    #[test]
+    fn a_one_off_post_is_due_from_its_time_on() {
+        let w = When::Once { at: DAY };
+        assert_eq!(w.due(DAY - 1, 8), None);
+        assert_eq!(w.due(DAY + 86_400, 8), Some(DAY));
+    }
+
+    #[test]
+    fn validation_names_what_is_wrong() {
+        let ok = MassPost {
+            text: "今晚 8 点秒杀".into(),
+            link: None,
+            image_media_id: None,
+            groups: vec![1, 2],
+            when: When::Once { at: DAY },
+        };
+        assert_eq!(ok.validate(), Ok(()));
+        assert_eq!(MassPost { text: " ".into(), ..ok.clone() }.validate(), Err(MassError::Empty));
+        assert_eq!(MassPost { groups: vec![], ..ok.clone() }.validate(), Err(MassError::Groups));
+        assert_eq!(MassPost { groups: vec![1, 1], ..ok.clone() }.validate(), Err(MassError::Groups));
+        assert_eq!(MassPost { link: Some("你好".into()), ..ok.clone() }.validate(), Err(MassError::NoProduct));
+        let link = Some("https://item.jd.com/100012043978.html".to_string());
+        assert_eq!(MassPost { link, ..ok.clone() }.validate(), Ok(()));
+        let when = When::Daily { minute_of_day: 1440, from: DAY };
+        assert_eq!(MassPost { when, ..ok }.validate(), Err(MassError::Time));
+    }
+}

@@ -1,0 +1,197 @@
+//! Custom mass posts (自定义群发), stored as one typed JSON document each (`posting::mass::MassPost`), and their
+//! deliveries.
+
+use super::{Store, StoreError, StoreResult, col};
+use crate::posting::mass::MassPost;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredMassPost {
+    pub id: i64,
+    pub post: MassPost,
+    pub enabled: bool,
+    /// The partner whose user made it; `None` for an admin.
+    pub partner_id: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// A send of a mass post to a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMassDelivery {
+    pub mass_post_id: i64,
+    pub group_id: i64,
+    pub robot_id: i64,
+    /// Unix seconds.
+    pub fire_at: i64,
+    /// `queued` or `failed`.
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub outbox_key: Option<String>,
+    pub promotion_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MassDeliveryRow {
+    pub id: i64,
+    pub mass_post_id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    pub fire_at: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub promotion_url: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredMassPost> {
+    let spec: String = col(r, "spec")?;
+    let post: MassPost = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("mass post: {e}")))?;
+    Ok(StoredMassPost {
+        id: col(r, "id")?,
+        post,
+        enabled: col::<i64>(r, "enabled")? != 0,
+        partner_id: col(r, "partner_id")?,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+impl Store {
+    /// Stores a new mass post (switched on); returns its id.
+    pub async fn create_mass_post(
+        &self,
+        post: &MassPost,
+        partner_id: Option<i64>,
+        created_by: Option<i64>,
+        now: i64,
+    ) -> StoreResult<i64> {
+        let spec = serde_json::to_string(post).map_err(|e| StoreError::Corrupt(format!("mass post: {e}")))?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO mass_posts (spec, enabled, partner_id, created_by, created_at, updated_at)
+             VALUES ($1, 1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(spec)
+        .bind(partner_id)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn mass_post(&self, id: i64) -> StoreResult<StoredMassPost> {
+        let row = sqlx::query("SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(read).transpose()?.ok_or(StoreError::NotFound)
+    }
+
+    /// Every mass post that is switched on.
+    pub async fn enabled_mass_posts(&self) -> StoreResult<Vec<StoredMassPost>> {
+        let rows = sqlx::query(
+            "SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE enabled = 1 ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// The newest mass posts; for a partner (`Some`), only the ones their users made.
+    pub async fn mass_posts(&self, partner: Option<i64>, limit: i64) -> StoreResult<Vec<StoredMassPost>> {
+        let rows = match partner {
+            None => {
+                sqlx::query("SELECT id, spec, enabled, partner_id, created_at FROM mass_posts ORDER BY id DESC LIMIT $1")
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(p) => {
+                sqlx::query(
+                    "SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE partner_id = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(p)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(read).collect()
+    }
+
+    /// Switches a mass post on or off.
+    pub async fn set_mass_post_enabled(&self, id: i64, enabled: bool, now: i64) -> StoreResult<()> {
+        let done = sqlx::query("UPDATE mass_posts SET enabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(i64::from(enabled))
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    /// Records a send; a second record of the same (post, group, firing) is ignored.
+    pub async fn record_mass_delivery(&self, d: &NewMassDelivery, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mass_deliveries (mass_post_id, group_id, robot_id, fire_at, status, reason, outbox_key,
+                promotion_url, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (mass_post_id, group_id, fire_at) DO NOTHING",
+        )
+        .bind(d.mass_post_id)
+        .bind(d.group_id)
+        .bind(d.robot_id)
+        .bind(d.fire_at)
+        .bind(d.status)
+        .bind(d.reason.as_deref())
+        .bind(d.outbox_key.as_deref())
+        .bind(d.promotion_url.as_deref())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// True when the firing already has a row for the group (queued or failed: a firing is tried once).
+    pub async fn mass_fired(&self, post_id: i64, group_id: i64, fire_at: i64) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM mass_deliveries WHERE mass_post_id = $1 AND group_id = $2 AND fire_at = $3",
+        )
+        .bind(post_id)
+        .bind(group_id)
+        .bind(fire_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// A mass post's deliveries, newest first.
+    pub async fn mass_deliveries(&self, post_id: i64, limit: i64) -> StoreResult<Vec<MassDeliveryRow>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.mass_post_id, d.group_id, g.name AS group_name, d.fire_at, d.status, d.reason,
+                d.promotion_url, d.created_at
+             FROM mass_deliveries d JOIN groups g ON g.id = d.group_id
+             WHERE d.mass_post_id = $1 ORDER BY d.id DESC LIMIT $2",
+        )
+        .bind(post_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MassDeliveryRow {
+                    id: col(r, "id")?,
+                    mass_post_id: col(r, "mass_post_id")?,
+                    group_id: col(r, "group_id")?,
+                    group_name: col(r, "group_name")?,
+                    fire_at: col(r, "fire_at")?,
+                    status: col(r, "status")?,
+                    reason: col(r, "reason")?,
+                    promotion_url: col(r, "promotion_url")?,
+                    created_at: col(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+}
