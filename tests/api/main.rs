@@ -51,6 +51,7 @@ mod crash;
 mod dashboard_headers;
 mod database_files;
 mod demo;
+mod fanout;
 mod feeds;
 mod fetch_guard;
 #[allow(dead_code)]
