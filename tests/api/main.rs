@@ -52,6 +52,7 @@ mod dashboard_headers;
 mod database_files;
 mod demo;
 mod fanout;
+mod fanout_crash;
 mod feeds;
 mod fetch_guard;
 #[allow(dead_code)]
