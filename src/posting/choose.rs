@@ -3,7 +3,10 @@
 
 use super::validate::{Checked, Rules, SkipReason, check};
 use crate::affiliate::Affiliates;
+use crate::affiliate::feed::Recheck;
 use crate::feeds::FeedItem;
+use crate::platform::Platform;
+use std::collections::HashMap;
 
 /// The outcome of one choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +26,23 @@ pub async fn choose<'a>(
     rules: &Rules,
     max_tries: usize,
 ) -> Choice<'a> {
-    let mut skipped = Vec::new();
-    for item in candidates.into_iter().take(max_tries) {
+    choose_with(affiliates, &mut Rechecks::default(), candidates, now, rules, max_tries).await
+}
+
+/// The union's answers for the items re-checked during one run, shared by every group of a fan-out: an item is
+/// re-checked once per run however many groups it goes to.
+#[derive(Debug, Default)]
+pub struct Rechecks {
+    known: HashMap<(Platform, String), Option<Recheck>>,
+}
+
+impl Rechecks {
+    /// The item as its union reports it now: asked once, then remembered for the rest of the run.
+    async fn get(&mut self, affiliates: &Affiliates, item: &FeedItem) -> Option<Recheck> {
+        let key = (item.platform, item.key.clone());
+        if let Some(known) = self.known.get(&key) {
+            return known.clone();
+        }
         let current = match affiliates.recheck(item.platform, &item.key).await {
             Ok(c) => c,
             Err(e) => {
@@ -32,6 +50,23 @@ pub async fn choose<'a>(
                 None
             }
         };
+        self.known.insert(key, current.clone());
+        current
+    }
+}
+
+/// [`choose`] with the re-checks of the current run.
+pub async fn choose_with<'a>(
+    affiliates: &Affiliates,
+    rechecks: &mut Rechecks,
+    candidates: impl IntoIterator<Item = &'a FeedItem>,
+    now: i64,
+    rules: &Rules,
+    max_tries: usize,
+) -> Choice<'a> {
+    let mut skipped = Vec::new();
+    for item in candidates.into_iter().take(max_tries) {
+        let current = rechecks.get(affiliates, item).await;
         match check(item, current.as_ref(), now, rules) {
             Ok(checked) => return Choice { chosen: Some((item, checked)), skipped },
             Err(reason) => {

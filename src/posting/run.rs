@@ -3,15 +3,28 @@
 //! group's own PID, drawn as a poster and queued through the outbox (the outbox paces and sends). Every skipped and
 //! queued item is a delivery row.
 //!
-//! Crash safety: the outbox keys are per (plan, group, slot), so a run repeated after a crash between queueing and
-//! recording queues nothing twice.
+//! Crash safety: a post's sends and its `queued` delivery row are written in one transaction
+//! (`Store::queue_post`), so after a kill -9 a slot either has both or neither; a slot with neither is served again
+//! on the next run. The outbox keys are per (plan, group, slot, n), so nothing is queued twice. From there the
+//! outbox's own policy holds (at-least-once, the window being one send per robot in flight at the gateway call).
+//!
+//! Fan-out pacing: one run may have due slots in hundreds of groups of one robot. Its posts are not queued due at
+//! one instant: the k-th post of a robot in a run is due `k × spacing` after the run, where `spacing` is twice the
+//! robot's worst-case send time for the post's messages (`messages × (min_send_interval_ms + send_jitter_ms)`). A
+//! fan-out thus uses at most about half of each robot's sending time, member replies queued meanwhile (due at
+//! once) go out between two posts instead of behind the whole fan-out, and groups of different robots are served
+//! in parallel by their own senders. A robot configured with no gaps posts back to back.
+//!
+//! Shared item work: the pre-send re-check of an item is made once per run and shared by every group the item goes
+//! to ([`Rechecks`]); the conversion is per group, since each group's link carries its own PID and tag.
 
-use super::choose::choose;
+use super::choose::{Rechecks, choose_with};
 use super::pick::{GroupHistory, eligible};
 use super::plan::{Source, Targets};
 use super::schedule::Placement;
 use super::validate::Rules;
 use crate::chat::{Outbound, OutboundBody};
+use crate::config::RobotSettings;
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url};
 use crate::engine::{Context, Engine, EngineError, text};
@@ -21,6 +34,7 @@ use crate::platform::Platform;
 use crate::store::groups::Group;
 use crate::store::outbox::NewOutbox;
 use crate::store::posting::{NewDelivery, StoredPlan};
+use std::collections::HashMap;
 
 /// A slot is still served this long after its time (seconds); older ones are let go.
 const SLOT_GRACE_SECS: i64 = 600;
@@ -75,6 +89,7 @@ impl Slot {
 /// Serves every due slot at `now_ms`.
 pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineError> {
     let mut report = RunReport::default();
+    let mut fanout = Fanout { rechecks: Rechecks::default(), next_due: HashMap::new() };
     for plan in engine.store.enabled_plans().await? {
         let ids = target_groups(engine, &plan.plan.targets).await?;
         for (index, gid) in ids.iter().enumerate() {
@@ -84,7 +99,7 @@ pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineEr
             }
             let place =
                 Placement { index, of: ids.len(), utc_offset_hours: engine.settings.chat.utc_offset_hours, dnd: None };
-            serve_group(engine, &plan, &group, place, now_ms, &mut report).await?;
+            serve_group(engine, &plan, &group, place, now_ms, &mut fanout, &mut report).await?;
         }
     }
     Ok(report)
@@ -105,6 +120,7 @@ async fn serve_group(
     group: &Group,
     mut place: Placement,
     now_ms: i64,
+    fanout: &mut Fanout,
     report: &mut RunReport,
 ) -> Result<(), EngineError> {
     let Some(robot) = engine.robots.get(&group.robot_id) else { return Ok(()) };
@@ -134,7 +150,7 @@ async fn serve_group(
     };
     let history = GroupHistory::from_sent(store.posted_to_group(group.id, now - DEDUP_SECS).await?);
     let fresh = eligible(&candidates, |c| c.key.as_str(), &history, now, DEDUP_SECS);
-    let choice = choose(&engine.affiliates, fresh, now, &Rules::default(), MAX_TRIES).await;
+    let choice = choose_with(&engine.affiliates, &mut fanout.rechecks, fresh, now, &Rules::default(), MAX_TRIES).await;
     let here = Slot { plan_id: plan.id, group_id: group.id, robot_id: robot.id, at: slot };
     for (item, reason) in &choice.skipped {
         store.record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None, None), now_ms).await?;
@@ -172,6 +188,7 @@ async fn serve_group(
         .unwrap_or_else(|| text::default_copy(&conversion));
     bodies.push(OutboundBody::Text { content: copy, ats: Vec::new() });
     let key = format!("post:{}:{}:{slot}", plan.id, group.id);
+    let due = fanout.next_due.get(&robot.id).copied().unwrap_or(now_ms).max(now_ms);
     let mut sends = Vec::with_capacity(bodies.len());
     for (n, body) in bodies.into_iter().enumerate() {
         let out = Outbound { conversation_id: group.room_id.clone(), body };
@@ -181,17 +198,33 @@ async fn serve_group(
             conversation_id: group.room_id.clone(),
             idempotency_key: format!("{key}:{n}"),
             body,
-            not_before: now_ms,
+            not_before: due,
         });
     }
-    store.enqueue(&sends, now_ms).await?;
+    fanout.next_due.insert(robot.id, due.saturating_add(post_spacing_ms(&robot.settings, sends.len())));
     let queued = here.delivery(item, "queued", None, Some(&key), Some(conversion.promotion.best_url()), Some(tag_id));
-    store.record_delivery(&queued, now_ms).await?;
+    store.queue_post(&sends, &queued, now_ms).await?;
     report.queued += 1;
     if let Some(wake) = engine.outbox_wake.get(&robot.id) {
         wake.notify_one();
     }
     Ok(())
+}
+
+/// What one run shares across its fan-outs.
+struct Fanout {
+    /// Each item's pre-send re-check, made once per run.
+    rechecks: Rechecks,
+    /// Per robot: when its next post of this run may be due (unix ms).
+    next_due: HashMap<i64, i64>,
+}
+
+/// The gap between two posts of one robot in a fan-out: twice the robot's worst-case send time for the post's
+/// `messages` (see the module documentation).
+pub fn post_spacing_ms(robot: &RobotSettings, messages: usize) -> i64 {
+    let per_message = robot.min_send_interval_ms.saturating_add(robot.send_jitter_ms);
+    let spacing = per_message.saturating_mul(messages as u64).saturating_mul(2);
+    i64::try_from(spacing).unwrap_or(i64::MAX)
 }
 
 /// The reference a library item converts from: Pinduoduo by goods_sign, JD and Taobao by their item page.
@@ -230,5 +263,21 @@ pub async fn worker(engine: std::sync::Arc<Engine>, mut shutdown: tokio::sync::w
         if stop {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn posts_of_a_robot_are_spaced_by_twice_their_send_time() {
+        let robot = RobotSettings { min_send_interval_ms: 3_000, send_jitter_ms: 2_000, ..RobotSettings::default() };
+        assert_eq!(post_spacing_ms(&robot, 2), 20_000);
+        assert_eq!(post_spacing_ms(&robot, 1), 10_000);
+        let eager = RobotSettings { min_send_interval_ms: 0, send_jitter_ms: 0, ..RobotSettings::default() };
+        assert_eq!(post_spacing_ms(&eager, 2), 0);
+        let huge = RobotSettings { min_send_interval_ms: u64::MAX, ..RobotSettings::default() };
+        assert_eq!(post_spacing_ms(&huge, 2), i64::MAX);
     }
 }

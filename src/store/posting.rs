@@ -97,27 +97,29 @@ pub struct DeliveryRow {
 impl Store {
     /// Records a delivery; a second record of the same (plan, group, slot, item) is ignored.
     pub async fn record_delivery(&self, d: &NewDelivery<'_>, now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO posting_deliveries (plan_id, group_id, robot_id, slot_at, platform, item_key, status, reason,
-                outbox_key, promotion_url, created_at, tag_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (plan_id, group_id, slot_at, item_key) DO NOTHING",
-        )
-        .bind(d.plan_id)
-        .bind(d.group_id)
-        .bind(d.robot_id)
-        .bind(d.slot_at)
-        .bind(d.platform.code())
-        .bind(d.item_key)
-        .bind(d.status)
-        .bind(d.reason)
-        .bind(d.outbox_key)
-        .bind(d.promotion_url)
-        .bind(now)
-        .bind(d.tag_id)
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.pool.begin().await?;
+        insert_delivery(&mut tx, d, now).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// Queues a post's sends and records its `queued` delivery row in one transaction: after a crash either both
+    /// are there or neither is, so a slot is never marked posted without its sends, nor sent without its row.
+    /// Returns how many sends were new (keys already queued are ignored).
+    pub async fn queue_post(
+        &self,
+        sends: &[super::outbox::NewOutbox],
+        d: &NewDelivery<'_>,
+        now: i64,
+    ) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut n = 0;
+        for s in sends {
+            n += super::outbox::insert_outbox(&mut tx, s, now).await?;
+        }
+        insert_delivery(&mut tx, d, now).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// True when the plan already posted to the group for this slot.
@@ -173,4 +175,28 @@ impl Store {
             })
             .collect()
     }
+}
+
+async fn insert_delivery(tx: &mut sqlx::Transaction<'_, sqlx::Any>, d: &NewDelivery<'_>, now: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO posting_deliveries (plan_id, group_id, robot_id, slot_at, platform, item_key, status, reason,
+                outbox_key, promotion_url, created_at, tag_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (plan_id, group_id, slot_at, item_key) DO NOTHING",
+    )
+    .bind(d.plan_id)
+    .bind(d.group_id)
+    .bind(d.robot_id)
+    .bind(d.slot_at)
+    .bind(d.platform.code())
+    .bind(d.item_key)
+    .bind(d.status)
+    .bind(d.reason)
+    .bind(d.outbox_key)
+    .bind(d.promotion_url)
+    .bind(now)
+    .bind(d.tag_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -51,6 +51,8 @@ mod crash;
 mod dashboard_headers;
 mod database_files;
 mod demo;
+mod fanout;
+mod fanout_crash;
 mod feeds;
 mod fetch_guard;
 #[allow(dead_code)]
