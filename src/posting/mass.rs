@@ -9,8 +9,8 @@
 
 use crate::chat::{Outbound, OutboundBody};
 use crate::engine::group_settings::GroupSettings;
-use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url};
-use crate::engine::{Context, Engine, EngineError, text};
+use crate::engine::handlers::product_link::{attribution_for, pid_for};
+use crate::engine::{Context, Engine, EngineError};
 use crate::links::{self, ProductRef};
 use crate::store::groups::Group;
 use crate::store::mass::{NewMassDelivery, StoredMassPost};
@@ -151,15 +151,10 @@ pub async fn render(engine: &Engine, post: &MassPost, group: &Group, now_ms: i64
                         match engine.affiliates.convert(&reference, &attr).await {
                             Err(e) => error = Some(e.to_string()),
                             Ok(conversion) => {
-                                let rebate = member_rebate(&cx, &conversion).await?;
-                                if let Some(url) = poster_url(&cx, &conversion, rebate).await? {
+                                let (poster, copy) = super::content::group_post(&cx, &conversion).await?;
+                                if let Some(url) = poster {
                                     bodies.push(OutboundBody::Image { url });
                                 }
-                                let copy = group
-                                    .copy_template
-                                    .as_deref()
-                                    .and_then(|t| crate::engine::copy::render(t, &conversion, rebate))
-                                    .unwrap_or_else(|| text::default_copy(&conversion));
                                 if !content.is_empty() {
                                     content.push('\n');
                                 }

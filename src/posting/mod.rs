@@ -3,6 +3,7 @@
 //! and the run that turns due slots into queued posts ([`run`]).
 
 pub mod choose;
+pub mod content;
 pub mod mass;
 pub mod pick;
 pub mod plan;

@@ -26,8 +26,8 @@ use super::validate::Rules;
 use crate::chat::{Outbound, OutboundBody};
 use crate::config::RobotSettings;
 use crate::engine::group_settings::GroupSettings;
-use crate::engine::handlers::product_link::{attribution_for, member_rebate, pid_for, poster_url};
-use crate::engine::{Context, Engine, EngineError, text};
+use crate::engine::handlers::product_link::{attribution_for, pid_for};
+use crate::engine::{Context, Engine, EngineError};
 use crate::feeds::{FeedItem, FeedSort};
 use crate::links::{ProductRef, RefKind, RefSource};
 use crate::platform::Platform;
@@ -177,15 +177,10 @@ async fn serve_group(
         }
     };
     let mut bodies = Vec::new();
-    let rebate = member_rebate(&cx, &conversion).await?;
-    if let Some(url) = poster_url(&cx, &conversion, rebate).await? {
+    let (poster, copy) = super::content::group_post(&cx, &conversion).await?;
+    if let Some(url) = poster {
         bodies.push(OutboundBody::Image { url });
     }
-    let copy = group
-        .copy_template
-        .as_deref()
-        .and_then(|t| crate::engine::copy::render(t, &conversion, rebate))
-        .unwrap_or_else(|| text::default_copy(&conversion));
     bodies.push(OutboundBody::Text { content: copy, ats: Vec::new() });
     let key = format!("post:{}:{}:{slot}", plan.id, group.id);
     let due = fanout.next_due.get(&robot.id).copied().unwrap_or(now_ms).max(now_ms);
