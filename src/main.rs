@@ -44,15 +44,29 @@ enum Command {
         #[arg(long)]
         callback_url: Option<String>,
     },
-    /// Print the product references found in TEXT (or standard input), one JSON object per line.
+    /// Print the product references found in TEXT (or standard input), one JSON object per line, with the links
+    /// spec's fields (platform, kind, key, url, token, tk, title where present); says on standard error when the
+    /// per-message limit cut the list.
     Links {
         /// The message text; read from standard input when absent.
         text: Option<String>,
+        /// At most this many references, as `engine.max_refs_per_message` (the spec's default: 3).
+        #[arg(long, default_value_t = 3)]
+        max: usize,
     },
     /// Affiliate orders: backfill the sync, reconcile a period with the union.
     Orders {
         #[command(subcommand)]
         command: OrdersCommand,
+    },
+    /// Copy the SQLite database into a new file while `serve` may be running (a consistent online copy, checked
+    /// with `PRAGMA integrity_check`); prints one JSON report. PostgreSQL: use `pg_dump` (README: Backup and restore).
+    Backup {
+        /// The new file to write (must not exist, or be empty).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, short)]
+        config: Option<PathBuf>,
     },
     /// Manage dashboard (/admin) users.
     Admin {
@@ -191,16 +205,32 @@ async fn main() -> anyhow::Result<()> {
             dealbot::telemetry::init(false);
             dealbot::demo::run_simulators(port, callback_url).await?;
         }
-        Command::Links { text } => {
+        Command::Links { text, max } => {
             let text = read_text(text)?;
-            for r in dealbot::links::recognize(&text) {
-                let line = serde_json::json!({
+            let all = dealbot::links::recognize_with(
+                &text,
+                &dealbot::links::RecognizerOptions { max_refs: usize::MAX, ..Default::default() },
+            );
+            for r in all.iter().take(max) {
+                let mut line = serde_json::json!({
                     "platform": r.platform,
                     "kind": r.kind,
                     "key": r.key,
+                    "source": r.source,
                     "raw": r.raw,
                 });
+                for (name, value) in [("url", &r.url), ("token", &r.token), ("tk", &r.tk), ("title", &r.title)] {
+                    if let Some(v) = value {
+                        line[name] = serde_json::Value::String(v.clone());
+                    }
+                }
                 println!("{line}");
+            }
+            if all.len() > max {
+                eprintln!(
+                    "stopped at the limit of {max} references per message: {} more not shown (--max N)",
+                    all.len() - max
+                );
             }
         }
         Command::Orders { command: OrdersCommand::Sync { platform, since, config } } => {
@@ -215,6 +245,11 @@ async fn main() -> anyhow::Result<()> {
             let now = sync.clock.now_secs();
             let until = until.as_deref().map(time_arg).transpose()?.unwrap_or(now);
             let report = dealbot::orders::reconcile::reconcile(&sync.store, &sync.source, since, until, now).await?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Backup { out, config } => {
+            let settings = Settings::load(config.as_deref())?;
+            let report = dealbot::store::backup::backup_sqlite(&settings.database.url, &out).await?;
             println!("{}", serde_json::to_string(&report)?);
         }
         Command::Admin { command: AdminCommand::Create { user, config } } => {

@@ -119,8 +119,8 @@ impl SyncNow {
     }
 }
 
-/// The background sync of one platform: every interval (or when [`SyncNow`] wakes it), when this instance holds
-/// (or takes) the lease, a run from the cursor. Errors are logged and the next run retries. `now` knows of the
+/// The background sync of one platform: every interval (or when [`SyncNow`] wakes it), when this instance takes
+/// the lease, a run from the cursor; the lease is released after each run. Errors are logged and the next run retries. `now` knows of the
 /// worker from this call on, before it is first polled.
 pub fn worker(
     sync: OrderSync,
@@ -137,12 +137,19 @@ async fn run_worker(sync: OrderSync, holder: String, now: SyncNow, mut shutdown:
     let slot = now.slot(sync.platform());
     loop {
         match lease.acquire().await {
-            Ok(true) => match sync.run(&lease).await {
-                Ok(report) => {
-                    slot.synced_to.send_replace(Some(report.to));
+            Ok(true) => {
+                match sync.run(&lease).await {
+                    Ok(report) => {
+                        slot.synced_to.send_replace(Some(report.to));
+                    }
+                    Err(e) => tracing::warn!(platform = %sync.platform(), error = %e, "order sync failed"),
                 }
-                Err(e) => tracing::warn!(platform = %sync.platform(), error = %e, "order sync failed"),
-            },
+                // Held during a run only: between runs a `dealbot orders sync` backfill (or another instance)
+                // takes it at once instead of waiting for this process to stop.
+                if let Err(e) = lease.release().await {
+                    tracing::warn!(platform = %sync.platform(), error = %e, "order sync lease release failed");
+                }
+            }
             Ok(false) => tracing::debug!(platform = %sync.platform(), "another instance is syncing orders"),
             Err(e) => tracing::warn!(platform = %sync.platform(), error = %e, "order sync lease check failed"),
         }

@@ -4,6 +4,7 @@
 //! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
 
 pub mod admins;
+pub mod backup;
 pub mod batch;
 pub mod checkins;
 pub mod conversions;

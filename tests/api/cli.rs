@@ -47,8 +47,31 @@ fn links_reads_standard_input_as_one_message() {
 }
 
 #[test]
+fn links_prints_the_specs_fields_where_present_and_says_when_the_limit_cut_the_list() {
+    let text = "【淘宝】https://m.tb.cn/h.7KpQzR2mXwY4aBc?tk=Pq3Lm8ZtR2w CZ0057 「加厚珊瑚绒毯子冬季保暖」\n\
+                https://item.jd.com/100087654321.html https://item.jd.com/100087654322.html \
+                https://item.jd.com/100087654323.html https://item.jd.com/100087654324.html";
+    let out = Command::new(env!("CARGO_BIN_EXE_dealbot")).args(["links", text]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0]["url"], "https://m.tb.cn/h.7KpQzR2mXwY4aBc?tk=Pq3Lm8ZtR2w");
+    assert_eq!(lines[0]["tk"], "Pq3Lm8ZtR2w");
+    assert_eq!(lines[0]["title"], "加厚珊瑚绒毯子冬季保暖");
+    assert_eq!(lines[1]["url"], "https://item.jd.com/100087654321.html");
+    assert!(lines[1].get("tk").is_none() && lines[1].get("token").is_none(), "absent fields are left out");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("limit of 3") && stderr.contains("2 more"), "{stderr}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_dealbot")).args(["links", "--max", "10", text]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 5);
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
 fn every_subcommand_has_help() {
-    for cmd in ["serve", "demo", "migrate", "sim", "links", "convert"] {
+    for cmd in ["serve", "demo", "migrate", "sim", "links", "convert", "backup"] {
         let (ok, out) = dealbot(&[cmd, "--help"], None);
         assert!(ok, "{cmd} --help");
         assert!(out.contains("Usage: dealbot"), "{cmd}: {out}");

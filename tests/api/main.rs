@@ -43,6 +43,7 @@ mod admin_store;
 mod admin_webdriver;
 mod attribution;
 mod authorization;
+mod backup;
 mod chat_store;
 mod cli;
 #[allow(dead_code)]
@@ -51,6 +52,7 @@ mod crash;
 mod dashboard_headers;
 mod database_files;
 mod demo;
+mod deploy_files;
 mod fanout;
 mod fanout_crash;
 mod feeds;

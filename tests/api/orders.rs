@@ -341,9 +341,19 @@ async fn the_background_worker_syncs_on_its_schedule_under_the_lease() {
     .await;
     assert_eq!(order.attribution.member_id, app.store.member_id(MEMBERS[0].0).await.unwrap());
     assert!(app.store.sync_cursor(Platform::Jd).await.unwrap().is_some());
-    // This instance holds the JD lease: another one sharing the database cannot take it.
+    // The worker holds the lease only while it runs: a backfill (`dealbot orders sync`) takes it between runs.
     let other = Lease::new(app.store.clone(), app.clock.clone(), Lease::name_for(Platform::Jd), "other", 60_000);
-    assert!(!other.acquire().await.unwrap());
+    eventually("the lease free between runs", Duration::from_secs(30), || async {
+        other.acquire().await.unwrap().then_some(())
+    })
+    .await;
+    let cursor = app.store.sync_cursor(Platform::Jd).await.unwrap();
+    other.release().await.unwrap();
+    advance(&app, Duration::from_secs(20 * 60));
+    eventually("the worker runs again once the lease is free", Duration::from_secs(60), || async {
+        (app.store.sync_cursor(Platform::Jd).await.unwrap() != cursor).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
