@@ -535,6 +535,13 @@ impl FetchSettings {
 pub enum GatewayKind {
     #[default]
     Gewe,
+    /// WeCom group robot webhook: send-only; `base_url` is `https://qyapi.weixin.qq.com`, `token` the webhook key.
+    #[serde(rename = "wecom_webhook")]
+    WecomWebhook,
+    /// WeCom 智能机器人: callback at `/webhook/wecom/{name}`; `token` is the callback Token, `encoding_aes_key` the
+    /// EncodingAESKey, `app_id` the `aibotid`, `nickname` the bot's name.
+    #[serde(rename = "wecom_aibot")]
+    WecomAibot,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -566,6 +573,13 @@ pub struct RobotSettings {
     pub pdd_pid: String,
     pub jd_pid: String,
     pub taobao_pid: String,
+    /// WeCom 智能机器人: the callback EncodingAESKey (43 characters).
+    pub encoding_aes_key: Secret,
+    /// WeCom webhook: the group it posts into, as named on the dashboard (its room id is the robot's name).
+    pub group_name: String,
+    /// WeCom webhook: at most `sends_per_window` messages per `send_window_ms` (WeCom allows 20 per minute).
+    pub sends_per_window: u64,
+    pub send_window_ms: u64,
 }
 
 impl Default for RobotSettings {
@@ -586,6 +600,10 @@ impl Default for RobotSettings {
             pdd_pid: String::new(),
             jd_pid: String::new(),
             taobao_pid: String::new(),
+            encoding_aes_key: Secret::default(),
+            group_name: String::new(),
+            sends_per_window: 20,
+            send_window_ms: 60_000,
         }
     }
 }

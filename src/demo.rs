@@ -141,6 +141,8 @@ pub async fn run(port: u16, data_dir: &Path) -> Result<(), DemoError> {
     let secret = random_secret();
     let db = format!("sqlite://{}", data_dir.join("dealbot.db").display());
     let mut settings = settings_for_simulators(&sim_base, &base, &db, &secret);
+    settings.robots.extend(wecom_robots(&sim_base));
+    sims.wecom.set_callback_url(&format!("http://127.0.0.1:{port}/webhook/wecom/{DEMO_WECOM_AIBOT}"));
     let admin_token = random_secret();
     settings.admin.api_token = Secret::new(admin_token.clone());
     // The unions are local: 快进 reads weeks of order windows at once.
@@ -280,6 +282,16 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
     let store = &engine.store;
     let partner = store.ensure_partner(&owner, PLAYGROUND_OWNER_NICKNAME, now).await?;
     for robot in engine.robots.values() {
+        if robot.settings.gateway == crate::config::GatewayKind::WecomWebhook {
+            // The WeCom group gets deals too (see the WeCom playground).
+            let group = store.ensure_group(robot.id, &robot.settings.name, true, now).await?;
+            if store.chat_plan(group.id).await?.is_none() {
+                store.save_chat_plan(group.id, &demo_plan(group.id), now).await?;
+            }
+        }
+        if robot.settings.gateway != crate::config::GatewayKind::Gewe {
+            continue;
+        }
         store.ensure_group(robot.id, PLAYGROUND_SOURCE_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
         let group =
             store.ensure_group(robot.id, PLAYGROUND_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
@@ -287,16 +299,55 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
         store.set_group_partner(group.id, Some(partner), now).await?;
         engine.invalidate_group(robot.id, PLAYGROUND_ROOM).await;
         if store.chat_plan(group.id).await?.is_none() {
-            // The robot posts deals by itself: every 5 minutes, the first as soon as the library has items.
-            let mut plan = crate::posting::Plan::for_chat(group.id);
-            plan.schedule.windows = vec![crate::posting::TimeWindow { start_min: 0, end_min: 24 * 60 }];
-            plan.schedule.cadence = crate::posting::Cadence::EveryMinutes(5);
-            plan.schedule.cap_per_hour = 12;
-            plan.enabled = true;
-            store.save_chat_plan(group.id, &plan, now).await?;
+            store.save_chat_plan(group.id, &demo_plan(group.id), now).await?;
         }
     }
     Ok(())
+}
+
+/// The robot posts deals by itself: every 5 minutes, the first as soon as the library has items.
+fn demo_plan(group_id: i64) -> crate::posting::Plan {
+    let mut plan = crate::posting::Plan::for_chat(group_id);
+    plan.schedule.windows = vec![crate::posting::TimeWindow { start_min: 0, end_min: 24 * 60 }];
+    plan.schedule.cadence = crate::posting::Cadence::EveryMinutes(5);
+    plan.schedule.cap_per_hour = 12;
+    plan.enabled = true;
+    plan
+}
+
+/// The name of the demo's WeCom 智能机器人 (its callback is `/webhook/wecom/{name}`).
+pub const DEMO_WECOM_AIBOT: &str = "qw-aibot";
+
+/// The demo's WeCom robots against the simulated WeCom: a group robot webhook (企微福利群) and a 智能机器人.
+pub fn wecom_robots(sim_base: &str) -> Vec<RobotSettings> {
+    use crate::sim::wecom as sim;
+    vec![
+        RobotSettings {
+            name: "qw-webhook".into(),
+            gateway: crate::config::GatewayKind::WecomWebhook,
+            base_url: format!("{sim_base}/wecom"),
+            token: Secret::new(sim::DEFAULT_WEBHOOK_KEY),
+            app_id: "wecom-webhook-demo".into(),
+            wxid: "wecom-webhook-demo".into(),
+            group_name: "企微福利群".into(),
+            send_jitter_ms: 0,
+            min_group_interval_ms: 0,
+            ..RobotSettings::default()
+        },
+        RobotSettings {
+            name: DEMO_WECOM_AIBOT.into(),
+            gateway: crate::config::GatewayKind::WecomAibot,
+            token: Secret::new(sim::DEFAULT_AIBOT_TOKEN),
+            encoding_aes_key: Secret::new(sim::DEFAULT_AIBOT_AES_KEY),
+            app_id: sim::DEFAULT_AIBOT_ID.into(),
+            wxid: sim::DEFAULT_AIBOT_ID.into(),
+            nickname: sim::DEFAULT_AIBOT_NAME.into(),
+            min_send_interval_ms: 0,
+            send_jitter_ms: 0,
+            min_group_interval_ms: 0,
+            ..RobotSettings::default()
+        },
+    ]
 }
 
 /// Runs the simulators alone on `port` until Ctrl-C.
@@ -316,6 +367,8 @@ pub async fn run_simulators(port: u16, callback_url: Option<String>) -> Result<(
     println!("  JD gateway         {base}/jd/routerjson   (app_key {})", creds.jd_app_key);
     println!("  Taobao gateway     {base}/taobao/router/rest (app_key {})", creds.taobao_app_key);
     println!("  image CDN          {base}/cdn/");
+    println!("  WeCom webhook      {base}/wecom/cgi-bin/webhook/send (key {})", crate::sim::wecom::DEFAULT_WEBHOOK_KEY);
+    println!("  WeCom playground   {base}/wecom/playground");
     axum::serve(listener, sims.router())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

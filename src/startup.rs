@@ -3,7 +3,7 @@
 use crate::affiliate::Affiliates;
 use crate::affiliate::authorization::{Notify as AuthNotify, PddAuthorization};
 use crate::affiliate::guard::{Priority, with_priority};
-use crate::chat::gewe::GeweClient;
+use crate::chat::gateway::GatewayClient;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::engine::dispatch::Dispatcher;
@@ -113,6 +113,7 @@ impl Application {
         let mut wakes = HashMap::new();
         for r in &settings.robots {
             let row = store.upsert_robot(&r.name, &r.app_id, &r.wxid, &r.nickname, now).await?;
+            crate::chat::wecom::register_webhook_group(&store, row.id, r, now).await?;
             let ctx = RobotCtx { id: row.id, settings: r.clone(), offline: Default::default() };
             by_id.insert(row.id, ctx.clone());
             by_name.insert(r.name.clone(), ctx);
@@ -188,7 +189,14 @@ impl Application {
             let sender = OutboxSender {
                 robot_id: ctx.id,
                 store: store.clone(),
-                client: GeweClient::new(&ctx.settings, http_client.clone()),
+                client: GatewayClient::for_robot(
+                    ctx.id,
+                    &ctx.settings,
+                    http_client.clone(),
+                    store.clone(),
+                    clock.clone(),
+                    &settings.server.public_base_url,
+                ),
                 pacing: Pacing::of(&ctx.settings),
                 settings: settings.outbox.clone(),
                 clock: clock.clone(),

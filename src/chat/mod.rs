@@ -3,7 +3,9 @@
 //! Gateway modules parse webhook bodies into [`Inbound`] and send [`Outbound`] through the gateway's API.
 //! Nothing here knows about products or money.
 
+pub mod gateway;
 pub mod gewe;
+pub mod wecom;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +92,10 @@ pub struct Inbound {
     pub created_at: i64,
     /// The message should be recorded but never answered (official accounts, tips, system senders).
     pub ignorable: bool,
+    /// Where replies to this message go when the gateway names a per-message address (WeCom 智能机器人
+    /// `response_url`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_handle: Option<String>,
 }
 
 /// What to send.
@@ -131,6 +137,9 @@ pub enum SendError {
     Http(u16),
     #[error("unexpected gateway response: {0}")]
     Decode(String),
+    /// The gateway refused the message itself (WeCom `errcode`): sending it again will not help.
+    #[error("gateway refused the message: errcode {code}: {msg}")]
+    Refused { code: i64, msg: String },
 }
 
 impl SendError {
@@ -143,6 +152,7 @@ impl SendError {
             SendError::Rejected { ret, .. } if *ret >= 500 => SendRetry::Retry,
             SendError::Rejected { .. } => SendRetry::Permanent,
             SendError::Decode(_) => SendRetry::Retry,
+            SendError::Refused { .. } => SendRetry::Permanent,
         }
     }
 }

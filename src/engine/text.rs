@@ -362,3 +362,6 @@ pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> S
         format!("自动发单已关闭。开启后每天 {windows}{every}")
     }
 }
+
+/// The WeCom 智能机器人's answer when someone opens a chat with it.
+pub const WECOM_WELCOME: &str = "你好，我是省钱助手👋 发商品链接给我，帮你查券领返利；发「帮助」看全部指令";

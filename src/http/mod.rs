@@ -8,6 +8,7 @@ pub mod ops;
 pub mod orders;
 pub mod taobao;
 pub mod webhook;
+pub mod wecom;
 
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orders::router())
         .merge(ledger::router())
         .merge(taobao::router())
+        .merge(wecom::router())
         .merge(crate::admin::router(&state))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))

@@ -74,6 +74,16 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
     if msg.account_id != rctx.settings.app_id {
         return Err(AppError::BadRequest("Appid does not belong to this robot".into()));
     }
+    admit(st, rctx, msg).await
+}
+
+/// Records a parsed message durably (deduped) and hands it to its group's queue; stale, self-sent and ignorable
+/// messages are recorded as skipped.
+pub(super) async fn admit(
+    st: &AppState,
+    rctx: &crate::engine::RobotCtx,
+    msg: Box<crate::chat::Inbound>,
+) -> Result<&'static str, AppError> {
     let now_ms = st.clock.now_ms();
     let stale = (now_ms / 1000).saturating_sub(msg.created_at) > st.settings.engine.max_message_age_secs;
     let skip = msg.is_self || msg.ignorable || stale;

@@ -4,7 +4,7 @@
 //!
 //! Every send goes through here; see `store::outbox` for the crash policy.
 
-use crate::chat::gewe::GeweClient;
+use crate::chat::gateway::GatewayClient;
 use crate::chat::{Outbound, SendRetry};
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, RobotSettings};
@@ -27,8 +27,13 @@ pub struct Pacing {
 
 impl Pacing {
     pub fn of(robot: &RobotSettings) -> Pacing {
+        // A WeCom webhook takes `sends_per_window` per window (20 a minute): never faster than an even spread.
+        let limit_ms = match robot.gateway {
+            crate::config::GatewayKind::WecomWebhook => robot.send_window_ms.div_ceil(robot.sends_per_window.max(1)),
+            _ => 0,
+        };
         Pacing {
-            min_interval_ms: robot.min_send_interval_ms as i64,
+            min_interval_ms: robot.min_send_interval_ms.max(limit_ms) as i64,
             jitter_ms: robot.send_jitter_ms as i64,
             min_group_interval_ms: robot.min_group_interval_ms as i64,
         }
@@ -38,7 +43,7 @@ impl Pacing {
 pub struct OutboxSender {
     pub robot_id: i64,
     pub store: Store,
-    pub client: GeweClient,
+    pub client: GatewayClient,
     pub pacing: Pacing,
     pub settings: OutboxSettings,
     pub clock: Clock,
@@ -216,5 +221,18 @@ mod tests {
         assert_eq!(backoff_ms(&s, 3), 4000);
         assert_eq!(backoff_ms(&s, 4), 5000);
         assert_eq!(backoff_ms(&s, 60), 5000);
+    }
+
+    #[test]
+    fn a_wecom_webhook_is_paced_no_faster_than_its_limit_allows() {
+        let webhook = |min_send_interval_ms| RobotSettings {
+            gateway: crate::config::GatewayKind::WecomWebhook,
+            min_send_interval_ms,
+            ..RobotSettings::default()
+        };
+        assert_eq!(Pacing::of(&webhook(0)).min_interval_ms, 3_000, "20 a minute");
+        assert_eq!(Pacing::of(&webhook(5_000)).min_interval_ms, 5_000);
+        let gewe = RobotSettings { min_send_interval_ms: 0, ..RobotSettings::default() };
+        assert_eq!(Pacing::of(&gewe).min_interval_ms, 0);
     }
 }

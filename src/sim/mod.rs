@@ -10,6 +10,7 @@ pub mod jd;
 pub mod pdd;
 pub mod support;
 pub mod taobao;
+pub mod wecom;
 pub mod world;
 
 use axum::Router;
@@ -49,6 +50,7 @@ pub struct Simulators {
     pub jd: jd::JdSim,
     pub taobao: taobao::TaobaoSim,
     pub cdn: cdn::CdnSim,
+    pub wecom: wecom::WecomSim,
 }
 
 impl Simulators {
@@ -62,6 +64,7 @@ impl Simulators {
             jd: jd::JdSim::new(creds, &cdn_base),
             taobao: taobao::TaobaoSim::new(creds, &cdn_base),
             cdn: cdn::CdnSim::new(),
+            wecom: wecom::WecomSim::new(&format!("{}/wecom", base_url.trim_end_matches('/'))),
         }
     }
 
@@ -77,5 +80,6 @@ impl Simulators {
             .nest("/jd", self.jd.router())
             .nest("/taobao", self.taobao.router())
             .nest("/cdn", self.cdn.router())
+            .nest("/wecom", self.wecom.router())
     }
 }

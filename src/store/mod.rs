@@ -31,6 +31,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod reply_handles;
 pub mod robots;
 pub mod sqlite_file;
 pub mod stats;

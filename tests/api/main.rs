@@ -83,5 +83,6 @@ mod small_defects;
 mod spine;
 mod store;
 mod webhook_robustness;
+mod wecom;
 mod welcome;
 mod withdrawals;

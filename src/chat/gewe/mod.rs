@@ -9,4 +9,5 @@ mod parse;
 mod xml;
 
 pub use client::GeweClient;
+pub(crate) use parse::extract_urls;
 pub use parse::{GeweEvent, ParseError, parse_callback};

@@ -269,6 +269,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
         urls,
         created_at,
         ignorable,
+        reply_handle: None,
     })
 }
 
@@ -397,7 +398,7 @@ fn mention_len(after: &str) -> Option<usize> {
 
 /// `http(s)://…` runs in text, up to the first whitespace, non-ASCII character, quote or bracket (the same
 /// stop set as the link recognizer), without trailing punctuation.
-pub(super) fn extract_urls(text: &str) -> Vec<String> {
+pub(crate) fn extract_urls(text: &str) -> Vec<String> {
     let mut urls: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     let mut rest = text;
@@ -604,6 +605,7 @@ mod tests {
                 urls: vec!["https://u.jd.com/Qm7Zt2K".into()],
                 created_at: 1735689600,
                 ignorable: false,
+                reply_handle: None,
             }
         );
     }
