@@ -93,6 +93,7 @@ async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
             cap_per_day: 0,
         },
         enabled: true,
+        content: Default::default(),
     };
     plan.validate().unwrap();
     let plan_id = store.save_chat_plan(groups[0].0, &plan, now).await.unwrap();
