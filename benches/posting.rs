@@ -120,6 +120,7 @@ fn main() {
                     cap_per_day: 0,
                 },
                 enabled: false,
+                content: Default::default(),
             };
             plans.push((g.id, plan));
         }

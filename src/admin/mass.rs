@@ -106,6 +106,8 @@ async fn check_image(st: &AppState, post: &MassPost, now_ms: i64) -> Result<(), 
 
 /// The largest image upload.
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Why an upload is refused for its size.
+const TOO_BIG: &str = "图片大小应在 2 MB 以内";
 /// Uploaded images are kept this long (ms): a daily post sends its image every day.
 const IMAGE_TTL_MS: i64 = 3650 * 86_400_000;
 
@@ -129,7 +131,7 @@ pub struct Uploaded {
 /// Stores an uploaded image (the raw bytes as the request body): JPEG or PNG by content, at most 2 MB.
 pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminError> {
     if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
-        return Err(bad("图片大小应在 2 MB 以内"));
+        return Err(bad(TOO_BIG));
     }
     let content_type = image_type(bytes).ok_or_else(|| bad("只支持 JPEG 或 PNG 图片"))?;
     let id = format!("{:032x}", rand::random::<u128>());
@@ -139,11 +141,14 @@ pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminE
     Ok(Uploaded { url: format!("{base}/media/{id}.jpg"), media_id: id })
 }
 
+/// The upload route reads the body itself (it lies outside the server's general body limit): at most
+/// [`MAX_IMAGE_BYTES`], anything larger is refused with the size rule.
 pub async fn api_upload(
     State(st): State<AppState>,
     _v: Viewer,
-    bytes: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<Uploaded>, ApiError> {
+    let bytes = axum::body::to_bytes(body, MAX_IMAGE_BYTES).await.map_err(|_| bad(TOO_BIG))?;
     Ok(Json(upload_data(&st, &bytes).await?))
 }
 

@@ -20,6 +20,7 @@ pub mod orders;
 pub mod overview;
 pub mod partners;
 pub mod password;
+pub mod picks;
 pub mod posting;
 pub mod ratelimit;
 pub mod reconciliation;
@@ -95,6 +96,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/settings/users", post(settings::api_create_user))
         .route("/admin/selection", get(selection::page))
         .route("/admin/api/selection", get(selection::api))
+        .route("/admin/selection/pick", post(picks::pick_page))
+        .route("/admin/selection/post", post(picks::post_page))
+        .route("/admin/api/selection/pick", post(picks::api_pick))
+        .route("/admin/api/selection/post", post(picks::api_post))
         .route("/admin/posting", get(posting::page))
         .route("/admin/posting/plans", post(posting::create_page))
         .route("/admin/posting/plans/{id}", post(posting::update_page))
@@ -107,9 +112,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/mass", get(mass::page))
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
-        .route("/admin/api/mass-posts/images", post(mass::api_upload))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
+        .layer(axum::middleware::from_fn(headers::secure))
+}
+
+/// The image upload of mass posts, behind the same guards as [`router`] but outside the server's general body
+/// limit: it reads up to [`mass::MAX_IMAGE_BYTES`] itself and refuses more with a Chinese reason.
+pub fn upload_router(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/admin/api/mass-posts/images", post(mass::api_upload))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(axum::middleware::from_fn(headers::secure))
 }
 

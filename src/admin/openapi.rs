@@ -53,10 +53,10 @@ const RECONCILIATION: &[&str] = &[
     "changed",
     "unattributed",
 ];
-const PLAN: &[&str] = &["id", "name", "targets", "source", "schedule", "enabled", "chat_group_id"];
+const PLAN: &[&str] = &["id", "name", "targets", "source", "schedule", "enabled", "chat_group_id", "content"];
 const DELIVERY: &[&str] =
     &["id", "plan_id", "plan_name", "group_id", "group_name", "robot_id", "item_key", "status", "reason", "created_at"];
-const POSTING_STATS: &[&str] = &["plans", "groups", "posts"];
+const POSTING_STATS: &[&str] = &["plans", "groups", "posts", "sources"];
 const SELECTION: &[&str] = &["total", "page", "items", "categories"];
 const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
 const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];

@@ -191,6 +191,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
         })
         .collect();
     b.push_str(&html::table(&["合伙人", "订单", "预估佣金（元）"], &rows));
+    b.push_str(&super::posting::overview_sources(&st, &v).await?);
     Ok(html::page(&v, "/admin", "概览", &b))
 }
 

@@ -14,7 +14,7 @@ use crate::feeds::FeedFilter;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::platform::Platform;
-use crate::posting::{Cadence, Plan, Schedule, Source, Targets, TimeWindow};
+use crate::posting::{Cadence, Content, Plan, Schedule, Source, Targets, TimeWindow};
 use crate::store::posting_admin::{DeliveryListRow, PlanRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -68,6 +68,92 @@ pub struct Stats {
     pub groups: BTreeMap<i64, Earned>,
     /// Posts that brought orders.
     pub posts: Vec<PostStat>,
+    /// Every group in scope: what posts earned beside everything else.
+    pub sources: Sources,
+}
+
+/// Orders and their money (分), invalid orders left out.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Money {
+    pub orders: i64,
+    pub gmv_fen: i64,
+    pub estimated_fen: i64,
+    pub settled_fen: i64,
+}
+
+impl Money {
+    fn of(e: &Earned) -> Money {
+        Money { orders: e.orders, gmv_fen: e.gmv_fen, estimated_fen: e.estimated_fen, settled_fen: e.settled_fen }
+    }
+
+    fn plus(self, o: Money) -> Money {
+        Money {
+            orders: self.orders + o.orders,
+            gmv_fen: self.gmv_fen + o.gmv_fen,
+            estimated_fen: self.estimated_fen + o.estimated_fen,
+            settled_fen: self.settled_fen + o.settled_fen,
+        }
+    }
+
+    fn minus(self, o: Money) -> Money {
+        Money {
+            orders: self.orders - o.orders,
+            gmv_fen: self.gmv_fen - o.gmv_fen,
+            estimated_fen: self.estimated_fen - o.estimated_fen,
+            settled_fen: self.settled_fen - o.settled_fen,
+        }
+    }
+}
+
+/// Where a group's (or every group's) orders came from: plans' posts (through the tag each post's link carried),
+/// and everything else (members' pasted links and searches, mass posts).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Sources {
+    pub posts: Money,
+    pub others: Money,
+}
+
+/// The sources of the orders of `group` (every group in scope when `None`).
+fn sources(
+    stats: &BTreeMap<i64, Earned>,
+    all: &[crate::store::posting_admin::GroupOrders],
+    group: Option<i64>,
+) -> Sources {
+    let wanted = |g: i64| group.is_none_or(|x| x == g);
+    let posts = stats.iter().filter(|(g, _)| wanted(**g)).fold(Money::default(), |m, (_, e)| m.plus(Money::of(e)));
+    let total = all.iter().filter(|o| wanted(o.group_id)).fold(Money::default(), |m, o| {
+        m.plus(Money {
+            orders: o.orders,
+            gmv_fen: o.gmv_fen,
+            estimated_fen: o.estimated_fen,
+            settled_fen: o.settled_fen,
+        })
+    });
+    Sources { posts, others: total.minus(posts) }
+}
+
+/// The sources as a small table (概览 and 群 pages).
+pub fn sources_table(s: &Sources) -> String {
+    let row = |label: &str, m: &Money| {
+        vec![
+            label.to_string(),
+            m.orders.to_string(),
+            yuan(Fen(m.gmv_fen)),
+            yuan(Fen(m.estimated_fen)),
+            yuan(Fen(m.settled_fen)),
+        ]
+    };
+    let table = html::table(
+        &["来源", "订单", "GMV（元）", "预估佣金（元）", "结算佣金（元）"],
+        &[row("发单", &s.posts), row("群友转链及群发", &s.others)],
+    );
+    format!("<div id=earned-sources>{table}</div>")
+}
+
+/// Where the orders of every group in scope came from, for the 概览 page.
+pub async fn overview_sources(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
+    let s = stats_data(st, v).await?.sources;
+    Ok(format!("<h2>收益来源（发单与其他）</h2>{}", sources_table(&s)))
 }
 
 /// Whether the viewer may see and change a plan with these targets.
@@ -110,7 +196,8 @@ fn view(r: PlanRow) -> PlanView {
 
 /// Checks (the chat commands' check, then the viewer's right to the targets) and stores; returns the plan's id.
 pub async fn save(st: &AppState, v: &Viewer, id: Option<i64>, plan: &Plan) -> Result<i64, AdminError> {
-    plan.validate().map_err(|e| AdminError::BadRequest(e.to_string()))?;
+    let templates = st.dispatcher.engine().renderer.template_names();
+    plan.validate_with(&templates).map_err(|e| AdminError::BadRequest(e.to_string()))?;
     if let Targets::Groups(ids) = &plan.targets {
         for gid in ids {
             if st.store.group_by_id(*gid).await?.is_none() {
@@ -180,23 +267,29 @@ pub async fn stats_data(st: &AppState, v: &Viewer) -> Result<Stats, AdminError> 
             settled_fen: o.settled_fen,
         });
     }
-    Ok(Stats { plans, groups, posts })
+    let all = st.store.group_orders(v.scope()).await?;
+    let sources = sources(&groups, &all, None);
+    Ok(Stats { plans, groups, posts, sources })
 }
 
 /// What posted content earned in one group, for the 群 page.
 pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<String, AdminError> {
-    let e = stats_data(st, v).await?.groups.remove(&group_id).unwrap_or_default();
+    let mut stats = stats_data(st, v).await?;
+    let all = st.store.group_orders(v.scope()).await?;
+    let split = sources(&stats.groups, &all, Some(group_id));
+    let e = stats.groups.remove(&group_id).unwrap_or_default();
     let skipped: i64 = e.skipped.values().sum();
     Ok(format!(
         "<h2>发单效果</h2><div class=\"cards posting-earned\"><div class=card><span>已发</span><b>{}</b></div>\
          <div class=card><span>跳过</span><b>{skipped}</b></div><div class=card><span>订单</span><b>{}</b></div>\
          <div class=card><span>GMV</span><b>{}</b></div><div class=card><span>预估佣金</span><b>{}</b></div>\
-         <div class=card><span>结算佣金</span><b>{}</b></div></div>",
+         <div class=card><span>结算佣金</span><b>{}</b></div></div>{}",
         e.queued,
         e.orders,
         yuan(Fen(e.gmv_fen)),
         yuan(Fen(e.estimated_fen)),
         yuan(Fen(e.settled_fen)),
+        sources_table(&split),
     ))
 }
 
@@ -238,6 +331,15 @@ pub struct PlanForm {
     #[serde(default)]
     pub cap_day: String,
     pub enabled: Option<String>,
+    /// Items per post: `1`, or `3`–`5` for a list post.
+    #[serde(default)]
+    pub per_post: String,
+    /// A loaded poster template's name; empty: the group's.
+    #[serde(default)]
+    pub poster_template: String,
+    /// A copy template; empty: the group's.
+    #[serde(default)]
+    pub copy_template: String,
 }
 
 fn list(s: &str) -> Vec<&str> {
@@ -318,6 +420,14 @@ impl PlanForm {
                 cap_per_day: number(&self.cap_day, "每天上限")?,
             },
             enabled: self.enabled.is_some(),
+            content: Content {
+                poster_template: Some(self.poster_template.trim().to_string()).filter(|t| !t.is_empty()),
+                copy_template: Some(self.copy_template.trim().to_string()).filter(|t| !t.is_empty()),
+                items: match self.per_post.trim() {
+                    "" => 1,
+                    n => n.parse().map_err(|_| AdminError::BadRequest("每条商品数格式不对".into()))?,
+                },
+            },
         })
     }
 
@@ -348,6 +458,9 @@ impl PlanForm {
         }
         f.cap_hour = p.schedule.cap_per_hour.to_string();
         f.cap_day = p.schedule.cap_per_day.to_string();
+        f.per_post = p.content.items.to_string();
+        f.poster_template = p.content.poster_template.clone().unwrap_or_default();
+        f.copy_template = p.content.copy_template.clone().unwrap_or_default();
         f
     }
 }
@@ -390,6 +503,17 @@ fn describe_schedule(s: &Schedule) -> String {
     format!("{windows} · {cadence} · 每小时≤{} · 每天≤{}", s.cap_per_hour, s.cap_per_day)
 }
 
+fn describe_content(c: &Content) -> String {
+    let mut d = if c.items > 1 { format!("清单 {} 件", c.items) } else { "单品".to_string() };
+    if let Some(t) = &c.poster_template {
+        let _ = write!(d, " · 海报 {t}");
+    }
+    if c.copy_template.is_some() {
+        d.push_str(" · 自定义文案");
+    }
+    d
+}
+
 fn field(name: &str, label: &str, value: &str) -> String {
     format!("<label>{label}<input name={name} value=\"{}\" maxlength=200></label>", esc(value))
 }
@@ -404,7 +528,7 @@ fn choice(name: &str, current: &str, options: &[(&str, &str)]) -> String {
     s
 }
 
-fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm) -> String {
+fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) -> String {
     let action = id.map_or_else(|| "/admin/posting/plans".to_string(), |i| format!("/admin/posting/plans/{i}"));
     let mut b = html::form_open(v, &action, "card filters");
     b.push_str(if id.is_some() { "<h2>修改计划</h2>" } else { "<h2>新建计划</h2>" });
@@ -428,6 +552,15 @@ fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm) -> String {
     b.push_str(&field("times", "或定点时间（如 10:00 20:30）", &f.times));
     b.push_str(&field("cap_hour", "每小时上限", &f.cap_hour));
     b.push_str(&field("cap_day", "每天上限", &f.cap_day));
+    b.push_str(&choice(
+        "per_post",
+        &f.per_post,
+        &[("1", "单品"), ("3", "清单 3 件"), ("4", "清单 4 件"), ("5", "清单 5 件")],
+    ));
+    let mut posters = vec![("", "海报模板：群的设置")];
+    posters.extend(templates.iter().map(|t| (t.as_str(), t.as_str())));
+    b.push_str(&choice("poster_template", &f.poster_template, &posters));
+    b.push_str(&field("copy_template", "文案模板（留空用群的，如 {标题} 券后{券后价} {链接}）", &f.copy_template));
     let checked = if f.enabled.is_some() { " checked" } else { "" };
     let _ = write!(b, "<label><input type=checkbox name=enabled value=1{checked}>开启</label>");
     b.push_str("<button type=submit>保存计划</button></form>");
@@ -473,7 +606,7 @@ pub async fn page(
                 format!("<span class=plan-name>{}</span>", esc(&p.plan.name)),
                 esc(&describe_targets(&p.plan.targets)),
                 esc(&describe_source(&p.plan.source)),
-                esc(&describe_schedule(&p.plan.schedule)),
+                esc(&format!("{} · {}", describe_schedule(&p.plan.schedule), describe_content(&p.plan.content))),
                 if p.plan.enabled { "<b class=ok>开启</b>".into() } else { "<span class=muted>关闭</span>".into() },
                 e.queued.to_string(),
                 e.skipped.values().sum::<i64>().to_string(),
@@ -504,17 +637,19 @@ pub async fn page(
         &rows,
     ));
     let editing = q.edit.and_then(|id| plans.iter().find(|p| p.id == id));
+    let templates = st.dispatcher.engine().renderer.template_names();
     match editing {
-        Some(p) => b.push_str(&plan_form(&v, Some(p.id), &PlanForm::of(&p.plan))),
+        Some(p) => b.push_str(&plan_form(&v, Some(p.id), &PlanForm::of(&p.plan), &templates)),
         None => {
             let blank = PlanForm {
                 windows: "9-22".into(),
                 interval: "30".into(),
                 cap_hour: "2".into(),
                 cap_day: "0".into(),
+                per_post: "1".into(),
                 ..PlanForm::default()
             };
-            b.push_str(&plan_form(&v, None, &blank));
+            b.push_str(&plan_form(&v, None, &blank, &templates));
         }
     }
     b.push_str("<h2>各群效果</h2>");

@@ -48,6 +48,9 @@ pub struct SelectionQuery {
     pub sort: String,
     #[serde(default)]
     pub page: Option<i64>,
+    /// The outcome of a pick or a post now, shown as the notice.
+    #[serde(default)]
+    pub msg: Option<String>,
 }
 
 fn terms(s: &str) -> Vec<String> {
@@ -165,7 +168,8 @@ pub async fn page(
     .iter()
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
-    let mut b = String::from("<form method=get class=\"card filters\" id=selection-filter>");
+    let mut b = html::notice(q.msg.as_deref());
+    b.push_str("<form method=get class=\"card filters\" id=selection-filter>");
     b.push_str(&select("platform", &q.platform, &platforms));
     b.push_str(&select("category", &q.category, &categories));
     b.push_str(&input("q", &q.q, "关键词"));
@@ -206,11 +210,30 @@ pub async fn page(
                 esc(&it.category),
                 html::datetime(s.last_seen_at, offset),
                 format!("<span class=item-id>{}</span>", s.id),
+                format!(
+                    "<input type=checkbox name=item value={} form=selection-actions aria-label=\"选择商品 {}\">",
+                    s.id, s.id
+                ),
             ]
         })
         .collect();
     b.push_str(&html::table(
-        &["图", "商品", "平台", "原价", "券", "券后价", "佣金比例", "预估佣金", "销量", "店铺", "类目", "更新", "编号"],
+        &[
+            "图",
+            "商品",
+            "平台",
+            "原价",
+            "券",
+            "券后价",
+            "佣金比例",
+            "预估佣金",
+            "销量",
+            "店铺",
+            "类目",
+            "更新",
+            "编号",
+            "选",
+        ],
         &rows,
     ));
     let pages = (d.total + PAGE_SIZE - 1) / PAGE_SIZE;
@@ -249,5 +272,28 @@ pub async fn page(
         }
         b.push_str("</p>");
     }
+    b.push_str(&actions(&st, &v).await?);
     Ok(html::page(&v, "/admin/selection", "选品库", &b))
+}
+
+/// The form the ticked items go with: into a plan of hand-picked items, or posted now to the chosen groups.
+async fn actions(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
+    let plans = super::posting::plans_data(st, v).await?;
+    let groups = st.store.groups_overview(v.scope(), 0).await?;
+    let mut b = html::form_open(v, "/admin/selection/pick", "card selection-actions");
+    b = b.replacen("<form ", "<form id=selection-actions ", 1);
+    b.push_str("<h2>勾选的商品</h2><label>加入计划<select name=plan_id>");
+    for p in plans.iter().filter(|p| matches!(p.plan.source, crate::posting::Source::Items(_))) {
+        let _ = write!(b, "<option value={}>{}</option>", p.id, esc(&p.plan.name));
+    }
+    b.push_str("</select></label><button type=submit id=selection-pick>加入计划</button>");
+    b.push_str("<fieldset id=selection-groups><legend>立即发到这些群（1 件发单品，3–5 件发清单）</legend>");
+    for g in groups.iter().filter(|g| g.enabled) {
+        let _ =
+            write!(b, "<label class=inline><input type=checkbox name=group value={}> {}</label>", g.id, esc(&g.name));
+    }
+    b.push_str(
+        "</fieldset><button type=submit id=selection-post formaction=\"/admin/selection/post\">立即发单</button></form>",
+    );
+    Ok(b)
 }

@@ -81,7 +81,8 @@ impl Promotion {
 pub struct Attribution {
     /// PDD pid, JD positionId, Taobao PID `mm_x_y_z`.
     pub pid: String,
-    /// The member's stable id (`m42`): PDD `custom_parameters.uid`, the first part of JD `subUnionId`.
+    /// The member's stable id (`m42`): PDD `custom_parameters.uid`, the first part of JD `subUnionId`. On PDD a post
+    /// without a member sends its PID owner's 备案 uid here instead (`p3`, see `orders::tag::Tag::owner_part`).
     pub member: Option<String>,
     /// This conversion's own tag (`c17`): PDD `custom_parameters.sid`, the last part of JD `subUnionId`.
     pub tag: Option<String>,

@@ -6,7 +6,7 @@
 //! without it, but only as the whole message (`签到`, `查券 耳机`), so ordinary chat never reads as a command.
 
 use crate::config::DndPolicy;
-use crate::engine::copy::{self, CopyError};
+use crate::engine::copy;
 use crate::engine::group_settings::Feature;
 use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
 use crate::engine::limits::QuietHours;
@@ -699,15 +699,7 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
             if is_default(arg(0)) {
                 Command::SetCopy { template: None }
             } else {
-                copy::validate(arg(0)).map_err(|e| match e {
-                    CopyError::Empty => "模板不能为空".to_string(),
-                    CopyError::TooLong => format!("模板最多 {} 个字", copy::MAX_CHARS),
-                    CopyError::Unknown(name) => {
-                        format!("不认识 {{{name}}}，可用：{}", copy::PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" "))
-                    }
-                    CopyError::Unbalanced => "大括号没有成对".to_string(),
-                    CopyError::NoLink => "模板里要有 {链接} 或 {口令}，不然没法下单".to_string(),
-                })?;
+                copy::validate(arg(0)).map_err(|e| e.reason())?;
                 Command::SetCopy { template: Some(arg(0).to_string()) }
             }
         }

@@ -24,6 +24,21 @@ pub enum CopyError {
     NoLink,
 }
 
+impl CopyError {
+    /// Why the template is refused, in Chinese (chat and dashboard).
+    pub fn reason(&self) -> String {
+        match self {
+            CopyError::Empty => "模板不能为空".to_string(),
+            CopyError::TooLong => format!("模板最多 {MAX_CHARS} 个字"),
+            CopyError::Unknown(name) => {
+                format!("不认识 {{{name}}}，可用：{}", PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" "))
+            }
+            CopyError::Unbalanced => "大括号没有成对".to_string(),
+            CopyError::NoLink => "模板里要有 {链接} 或 {口令}，不然没法下单".to_string(),
+        }
+    }
+}
+
 /// One piece of a parsed template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Piece<'a> {

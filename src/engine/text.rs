@@ -81,6 +81,11 @@ pub fn item_list(entries: &[Result<String, String>], left_out: usize) -> String 
     out
 }
 
+/// The heading of a list post's poster.
+pub fn list_poster_heading(items: usize) -> String {
+    format!("今日好价 · {items} 件")
+}
+
 pub const MEMBER_FALLBACK_NAME: &str = "群友";
 
 /// Asks a member to authorize (备案) with Pinduoduo so that their orders are counted for them.

@@ -35,7 +35,7 @@ pub struct AppState {
     pub playground_url: Option<String>,
 }
 
-/// The whole router, with body limits and a request timeout.
+/// The whole router, with body limits (the image upload has its own, larger one) and a request timeout.
 pub fn router(state: AppState) -> Router {
     let limit = state.settings.server.body_limit_bytes;
     let timeout = Duration::from_millis(state.settings.server.request_timeout_ms.max(1));
@@ -49,8 +49,9 @@ pub fn router(state: AppState) -> Router {
         .merge(taobao::router())
         .merge(wecom::router())
         .merge(crate::admin::router(&state))
-        .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(limit))
+        .merge(crate::admin::upload_router(&state))
+        .with_state(state)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
 }

@@ -25,9 +25,13 @@ fn id_after(part: &str, prefix: char) -> Option<i64> {
 }
 
 impl Tag {
-    /// `m<id>`, `c<id>` or `m<id>_c<id>`; anything else is not ours.
+    /// `m<id>`, `c<id>`, `m<id>_c<id>` or a post's `p<id>_c<id>` (no member); anything else is not ours.
     pub fn parse(s: &str) -> Option<Tag> {
         match s.split_once('_') {
+            Some((p, c)) if p.starts_with('p') => {
+                id_after(p, 'p')?;
+                Some(Tag { member: None, conversion: Some(id_after(c, 'c')?) })
+            }
             Some((m, c)) => Some(Tag { member: Some(id_after(m, 'm')?), conversion: Some(id_after(c, 'c')?) }),
             None => match id_after(s, 'm') {
                 Some(m) => Some(Tag { member: Some(m), conversion: None }),
@@ -39,6 +43,13 @@ impl Tag {
     /// The member part as sent (`m42`): Pinduoduo `custom_parameters.uid`.
     pub fn member_part(member_id: i64) -> String {
         format!("m{member_id}")
+    }
+
+    /// The uid a post (a conversion without a member) sends to Pinduoduo: the 备案 uid of the PID's owner, `p<partner
+    /// id>` as the partner page has it 备案, `p0` for the operator's own PIDs. Pinduoduo requires a `uid` to carry a
+    /// `sid` at all, so this is what lets a post's orders come back naming the post.
+    pub fn owner_part(partner_id: Option<i64>) -> String {
+        format!("p{}", partner_id.unwrap_or(0))
     }
 
     /// The conversion part as sent (`c17`): Pinduoduo `custom_parameters.sid`.
@@ -61,6 +72,17 @@ mod tests {
         }
         assert_eq!(Tag::parse(&format!("m{}", "9".repeat(19))), None);
         assert_eq!(Tag::parse("relation:2145841445"), None);
+    }
+
+    #[test]
+    fn a_posts_tag_names_its_conversion_and_no_member() {
+        let joined = format!("{}_{}", Tag::owner_part(Some(3)), Tag::conversion_part(17));
+        assert_eq!(joined, "p3_c17");
+        assert_eq!(Tag::parse(&joined), Some(Tag { member: None, conversion: Some(17) }));
+        assert_eq!(Tag::parse("p0_c5"), Some(Tag { member: None, conversion: Some(5) }));
+        for not_ours in ["p3", "p_c17", "px_c17", "p3_m17", "p3_c"] {
+            assert_eq!(Tag::parse(not_ours), None, "{not_ours}");
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod fonts;
 pub mod labels;
 pub mod layout;
 pub mod linebreak;
+pub mod list;
 pub mod photo;
 pub mod qr;
 pub mod template;
@@ -186,6 +187,28 @@ impl Renderer {
         .map_err(|e| RenderError::Task(e.to_string()))??;
         self.inner.cache.insert(key, poster.clone()).await;
         Ok(poster)
+    }
+
+    /// The poster of a list post ([`list`]): `items` are (product, QR link, photo), in the post's order. Drawn on
+    /// the blocking pool like every poster; not cached (each group's links differ).
+    pub async fn render_list(
+        &self,
+        heading: String,
+        items: Vec<(Product, String, Option<Arc<RgbImage>>)>,
+    ) -> Result<Poster, RenderError> {
+        let _permit = self.inner.permits.acquire().await.map_err(|e| RenderError::Task(e.to_string()))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let entries: Vec<list::ListEntry<'_>> = items
+                .iter()
+                .map(|(product, qr_url, photo)| list::ListEntry { product, qr_url, photo: photo.as_deref() })
+                .collect();
+            let img = list::compose(&inner.fonts, &heading, &entries)?;
+            let jpeg = encode::jpeg(&img, inner.quality, encode::MAX_BYTES)?;
+            Ok(Poster { jpeg: Bytes::from(jpeg), width: img.width(), height: img.height() })
+        })
+        .await
+        .map_err(|e| RenderError::Task(e.to_string()))?
     }
 }
 

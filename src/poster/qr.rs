@@ -56,10 +56,11 @@ pub fn fill(canvas: &mut RgbImage, x: i64, y: i64, w: u32, h: u32, color: Rgb<u8
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn decode(img: &RgbImage) -> Vec<String> {
+    /// Every QR code found in `img`, decoded.
+    pub(crate) fn decode(img: &RgbImage) -> Vec<String> {
         let luma = image::DynamicImage::ImageRgb8(img.clone()).to_luma8();
         let mut prepared = rqrr::PreparedImage::prepare(luma);
         prepared.detect_grids().iter().filter_map(|g| g.decode().ok().map(|(_, s)| s)).collect()

@@ -13,7 +13,7 @@ pub mod validate;
 
 pub use choose::{Choice, choose};
 pub use pick::{GroupHistory, eligible};
-pub use plan::{Plan, PlanError, Source, Targets};
-pub use run::{RunReport, run_due, worker};
+pub use plan::{Content, Plan, PlanError, Source, Targets};
+pub use run::{RunReport, post_now, run_due, worker};
 pub use schedule::{Cadence, Placement, Schedule, TimeWindow};
 pub use validate::{Checked, Rules, SkipReason, check};

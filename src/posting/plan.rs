@@ -26,6 +26,36 @@ pub enum Source {
     Items(Vec<i64>),
 }
 
+/// What a plan's post looks like: its poster and copy templates (the group's own when unset) and how many items
+/// one post shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// A loaded poster template's name.
+    #[serde(default)]
+    pub poster_template: Option<String>,
+    /// A copy template with placeholders (`engine::copy`).
+    #[serde(default)]
+    pub copy_template: Option<String>,
+    /// 1: a single item; 3–5: a list post (one poster listing the items, one text with each item's own link).
+    #[serde(default = "one")]
+    pub items: u8,
+}
+
+fn one() -> u8 {
+    1
+}
+
+impl Default for Content {
+    fn default() -> Self {
+        Content { poster_template: None, copy_template: None, items: 1 }
+    }
+}
+
+/// The most items a list post shows.
+pub const MAX_LIST_ITEMS: u8 = 5;
+/// The fewest items a list post shows.
+pub const MIN_LIST_ITEMS: u8 = 3;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     pub name: String,
@@ -33,6 +63,8 @@ pub struct Plan {
     pub source: Source,
     pub schedule: Schedule,
     pub enabled: bool,
+    #[serde(default)]
+    pub content: Content,
 }
 
 /// Why a plan is refused (Chinese, shown to the owner or on the dashboard).
@@ -48,6 +80,12 @@ pub enum PlanError {
     NoTarget,
     #[error("计划名不能为空，最多 30 个字")]
     Name,
+    #[error("每条发单的商品数只能是 1（单品）或 {MIN_LIST_ITEMS} 到 {MAX_LIST_ITEMS}（清单）")]
+    Items,
+    #[error("文案模板有误：{0}")]
+    CopyTemplate(String),
+    #[error("没有名为「{0}」的海报模板，可选：{1}")]
+    PosterTemplate(String, String),
 }
 
 impl Plan {
@@ -65,6 +103,16 @@ impl Plan {
                 cap_per_day: 0,
             },
             enabled: false,
+            content: Content::default(),
+        }
+    }
+
+    /// [`Plan::validate`], and the poster template must be one of `templates` (the loaded ones).
+    pub fn validate_with(&self, templates: &[String]) -> Result<(), PlanError> {
+        self.validate()?;
+        match &self.content.poster_template {
+            Some(t) if !templates.contains(t) => Err(PlanError::PosterTemplate(t.clone(), templates.join("、"))),
+            _ => Ok(()),
         }
     }
 
@@ -88,6 +136,13 @@ impl Plan {
         }
         if matches!(&self.targets, Targets::Groups(g) if g.is_empty()) {
             return Err(PlanError::NoTarget);
+        }
+        let items = self.content.items;
+        if items != 1 && !(MIN_LIST_ITEMS..=MAX_LIST_ITEMS).contains(&items) {
+            return Err(PlanError::Items);
+        }
+        if let Some(t) = &self.content.copy_template {
+            crate::engine::copy::validate(t).map_err(|e| PlanError::CopyTemplate(e.reason()))?;
         }
         Ok(())
     }
@@ -113,8 +168,33 @@ mod tests {
         let mut bad = p.clone();
         bad.targets = Targets::Groups(Vec::new());
         assert_eq!(bad.validate(), Err(PlanError::NoTarget));
-        let mut bad = p;
+        let mut bad = p.clone();
         bad.name = " ".into();
         assert_eq!(bad.validate(), Err(PlanError::Name));
+    }
+
+    #[test]
+    fn content_is_a_single_item_or_a_list_of_3_to_5_with_valid_templates() {
+        let mut p = Plan::for_chat(7);
+        for (items, ok) in [(0, false), (1, true), (2, false), (3, true), (5, true), (6, false)] {
+            p.content.items = items;
+            assert_eq!(p.validate().is_ok(), ok, "{items}");
+        }
+        p.content.items = 4;
+        p.content.copy_template = Some("{标题} 只要{券后价}".into());
+        assert!(matches!(p.validate(), Err(PlanError::CopyTemplate(_))), "no way to buy");
+        p.content.copy_template = Some("{标题} {价格} {链接}".into());
+        assert!(matches!(p.validate(), Err(PlanError::CopyTemplate(_))), "unknown placeholder");
+        p.content.copy_template = Some("{标题} 券后{券后价} 抢：{链接}".into());
+        let loaded = vec!["classic".to_string(), "red".to_string()];
+        assert_eq!(p.validate_with(&loaded), Ok(()));
+        p.content.poster_template = Some("gold".into());
+        assert_eq!(p.validate_with(&loaded), Err(PlanError::PosterTemplate("gold".into(), "classic、red".into())));
+        p.content.poster_template = Some("red".into());
+        assert_eq!(p.validate_with(&loaded), Ok(()));
+        // Plans stored before content existed read as single-item posts with the group's templates.
+        let mut old = serde_json::to_value(Plan::for_chat(7)).unwrap();
+        old.as_object_mut().unwrap().remove("content");
+        assert_eq!(serde_json::from_value::<Plan>(old).unwrap().content, Content::default());
     }
 }

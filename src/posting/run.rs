@@ -23,6 +23,7 @@ use super::pick::{GroupHistory, eligible};
 use super::plan::{Source, Targets};
 use super::schedule::Placement;
 use super::validate::Rules;
+use crate::affiliate::Conversion;
 use crate::chat::{Outbound, OutboundBody};
 use crate::config::RobotSettings;
 use crate::engine::group_settings::GroupSettings;
@@ -123,11 +124,43 @@ async fn serve_group(
     fanout: &mut Fanout,
     report: &mut RunReport,
 ) -> Result<(), EngineError> {
-    let Some(robot) = engine.robots.get(&group.robot_id) else { return Ok(()) };
+    if !engine.robots.contains_key(&group.robot_id) {
+        return Ok(());
+    }
     let settings = GroupSettings::parse(&group.settings);
     place.dnd = settings.dnd(&engine.settings.chat).map(|d| d.hours);
     let now = now_ms.div_euclid(1000);
     let Some(&slot) = plan.plan.schedule.slots(place, now - SLOT_GRACE_SECS, now + 1).last() else { return Ok(()) };
+    post_slot(engine, plan, group, slot, now_ms, fanout, report).await
+}
+
+/// Posts `plan` to each of its target groups now, outside its schedule (选品库's 立即发单): the same re-check,
+/// conversion, poster, de-duplication and outbox as a scheduled slot, the slot being this second.
+pub async fn post_now(engine: &Engine, plan: &StoredPlan, now_ms: i64) -> Result<RunReport, EngineError> {
+    let mut report = RunReport::default();
+    let mut fanout = Fanout { rechecks: Rechecks::default(), next_due: HashMap::new() };
+    for gid in target_groups(engine, &plan.plan.targets).await? {
+        let Some(group) = engine.store.group_by_id(gid).await? else { continue };
+        if group.enabled && engine.robots.contains_key(&group.robot_id) {
+            post_slot(engine, plan, &group, now_ms.div_euclid(1000), now_ms, &mut fanout, &mut report).await?;
+        }
+    }
+    Ok(report)
+}
+
+/// Serves one slot (unix seconds) of `plan` in `group`, unless it was served already.
+async fn post_slot(
+    engine: &Engine,
+    plan: &StoredPlan,
+    group: &Group,
+    slot: i64,
+    now_ms: i64,
+    fanout: &mut Fanout,
+    report: &mut RunReport,
+) -> Result<(), EngineError> {
+    let Some(robot) = engine.robots.get(&group.robot_id) else { return Ok(()) };
+    let settings = GroupSettings::parse(&group.settings);
+    let now = now_ms.div_euclid(1000);
     let store = &engine.store;
     if store.slot_posted(plan.id, group.id, slot).await? {
         return Ok(());
@@ -150,34 +183,69 @@ async fn serve_group(
     };
     let history = GroupHistory::from_sent(store.posted_to_group(group.id, now - DEDUP_SECS).await?);
     let fresh = eligible(&candidates, |c| c.key.as_str(), &history, now, DEDUP_SECS);
-    let choice = choose_with(&engine.affiliates, &mut fanout.rechecks, fresh, now, &Rules::default(), MAX_TRIES).await;
     let here = Slot { plan_id: plan.id, group_id: group.id, robot_id: robot.id, at: slot };
-    for (item, reason) in &choice.skipped {
-        store.record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None, None), now_ms).await?;
-        report.skipped += 1;
-    }
-    let Some((item, _checked)) = choice.chosen else { return Ok(()) };
-    let cx = Context { engine, robot, group: Some(group.clone()), member_id: None, settings, now_ms };
-    let Some(pid) = pid_for(&cx, item.platform).await? else {
-        tracing::warn!(platform = %item.platform, "no PID for a plan's post");
-        return Ok(());
-    };
-    let reference = product_ref(item);
-    // The post's link carries a tag naming this robot and group, so its orders come back to the group.
-    let (attr, tag_id) = attribution_for(&cx, &reference, pid).await?;
-    let conversion = match engine.affiliates.convert(&reference, &attr).await {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(platform = %item.platform, key = %item.key, error = %e, "a plan's post failed to convert");
-            let reason = e.to_string();
+    let content = &plan.plan.content;
+    let want = usize::from(content.items.max(1));
+    // Candidates in order, each re-checked; a list post takes the first `want` that pass.
+    let mut pending = fresh.into_iter();
+    let mut picked = Vec::with_capacity(want);
+    let mut tries = MAX_TRIES * want;
+    while picked.len() < want && tries > 0 {
+        let choice =
+            choose_with(&engine.affiliates, &mut fanout.rechecks, pending.by_ref(), now, &Rules::default(), tries)
+                .await;
+        tries = tries.saturating_sub(choice.skipped.len() + usize::from(choice.chosen.is_some()));
+        for (item, reason) in &choice.skipped {
             store
-                .record_delivery(&here.delivery(item, "failed", Some(&reason), None, None, Some(tag_id)), now_ms)
+                .record_delivery(&here.delivery(item, "skipped", Some(reason.code()), None, None, None), now_ms)
                 .await?;
-            return Ok(());
+            report.skipped += 1;
+        }
+        match choice.chosen {
+            Some((item, _checked)) => picked.push(item),
+            None => break,
+        }
+    }
+    if picked.is_empty() {
+        return Ok(());
+    }
+    // The plan's templates stand in for the group's own in this post.
+    let mut shown = group.clone();
+    if let Some(t) = &content.poster_template {
+        shown.poster_template = Some(t.clone());
+    }
+    if let Some(t) = &content.copy_template {
+        shown.copy_template = Some(t.clone());
+    }
+    let cx = Context { engine, robot, group: Some(shown), member_id: None, settings, now_ms };
+    let mut converted = Vec::with_capacity(picked.len());
+    for item in picked {
+        let Some(pid) = pid_for(&cx, item.platform).await? else {
+            tracing::warn!(platform = %item.platform, "no PID for a plan's post");
+            continue;
+        };
+        let reference = product_ref(item);
+        // The post's link carries a tag naming this robot and group, so its orders come back to the group.
+        let (attr, tag_id) = attribution_for(&cx, &reference, pid).await?;
+        match engine.affiliates.convert(&reference, &attr).await {
+            Ok(c) => converted.push((item, c, tag_id)),
+            Err(e) => {
+                tracing::warn!(platform = %item.platform, key = %item.key, error = %e, "a plan's post failed to convert");
+                let reason = e.to_string();
+                let failed = here.delivery(item, "failed", Some(&reason), None, None, Some(tag_id));
+                store.record_delivery(&failed, now_ms).await?;
+            }
+        }
+    }
+    let (poster, copy) = match converted.as_slice() {
+        [] => return Ok(()),
+        [(_, c, _)] if want == 1 => super::content::group_post(&cx, c).await?,
+        many => {
+            let conversions: Vec<Conversion> = many.iter().map(|(_, c, _)| c.clone()).collect();
+            super::content::list_post(&cx, &conversions).await?
         }
     };
     let mut bodies = Vec::new();
-    let (poster, copy) = super::content::group_post(&cx, &conversion).await?;
     if let Some(url) = poster {
         bodies.push(OutboundBody::Image { url });
     }
@@ -197,8 +265,14 @@ async fn serve_group(
         });
     }
     fanout.next_due.insert(robot.id, due.saturating_add(post_spacing_ms(&robot.settings, sends.len())));
-    let queued = here.delivery(item, "queued", None, Some(&key), Some(conversion.promotion.best_url()), Some(tag_id));
-    store.queue_post(&sends, &queued, now_ms).await?;
+    // One `queued` row per item: each is the attribution target of its own link.
+    let rows: Vec<NewDelivery<'_>> = converted
+        .iter()
+        .map(|(item, c, tag_id)| {
+            here.delivery(item, "queued", None, Some(&key), Some(c.promotion.best_url()), Some(*tag_id))
+        })
+        .collect();
+    store.queue_post(&sends, &rows, now_ms).await?;
     report.queued += 1;
     if let Some(wake) = engine.outbox_wake.get(&robot.id) {
         wake.notify_one();

@@ -103,13 +103,13 @@ impl Store {
         Ok(())
     }
 
-    /// Queues a post's sends and records its `queued` delivery row in one transaction: after a crash either both
-    /// are there or neither is, so a slot is never marked posted without its sends, nor sent without its row.
-    /// Returns how many sends were new (keys already queued are ignored).
+    /// Queues a post's sends and records its `queued` delivery rows (one per item: a list post has several) in
+    /// one transaction: after a crash either all are there or none is, so a slot is never marked posted without
+    /// its sends, nor sent without its rows. Returns how many sends were new (keys already queued are ignored).
     pub async fn queue_post(
         &self,
         sends: &[super::outbox::NewOutbox],
-        d: &NewDelivery<'_>,
+        rows: &[NewDelivery<'_>],
         now: i64,
     ) -> StoreResult<u64> {
         let mut tx = self.pool.begin().await?;
@@ -117,7 +117,9 @@ impl Store {
         for s in sends {
             n += super::outbox::insert_outbox(&mut tx, s, now).await?;
         }
-        insert_delivery(&mut tx, d, now).await?;
+        for d in rows {
+            insert_delivery(&mut tx, d, now).await?;
+        }
         tx.commit().await?;
         Ok(n)
     }

@@ -58,6 +58,16 @@ pub struct DeliveryOrders {
     pub settled_fen: i64,
 }
 
+/// Every order of a group (invalid ones left out), however it came: posts, members' conversions, mass posts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GroupOrders {
+    pub group_id: i64,
+    pub orders: i64,
+    pub gmv_fen: i64,
+    pub estimated_fen: i64,
+    pub settled_fen: i64,
+}
+
 fn read_plan(r: &sqlx::any::AnyRow) -> StoreResult<PlanRow> {
     let spec: String = col(r, "spec")?;
     let mut plan: Plan = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))?;
@@ -243,6 +253,37 @@ impl Store {
                     plan_id: col(r, "plan_id")?,
                     group_id: col(r, "group_id")?,
                     item_key: col(r, "item_key")?,
+                    orders: col(r, "n")?,
+                    gmv_fen: col(r, "gmv")?,
+                    estimated_fen: col(r, "est")?,
+                    settled_fen: col(r, "settled")?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Per group: every order attributed to it (invalid ones left out), into the partner's groups when scoped.
+    pub async fn group_orders(&self, partner: Option<i64>) -> StoreResult<Vec<GroupOrders>> {
+        let sql = format!(
+            "SELECT o.group_id, CAST(COUNT(o.id) AS BIGINT) AS n,
+                CAST(COALESCE(SUM(o.paid_amount_fen), 0) AS BIGINT) AS gmv,
+                CAST(COALESCE(SUM(o.estimated_commission_fen), 0) AS BIGINT) AS est,
+                CAST(COALESCE(SUM(o.settled_commission_fen), 0) AS BIGINT) AS settled
+             FROM orders o JOIN groups g ON g.id = o.group_id
+             WHERE o.lifecycle <> 'invalid'{} GROUP BY o.group_id ORDER BY o.group_id",
+            scope(partner, "g.partner_id", 1)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(p) = partner {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(GroupOrders {
+                    group_id: col(r, "group_id")?,
                     orders: col(r, "n")?,
                     gmv_fen: col(r, "gmv")?,
                     estimated_fen: col(r, "est")?,

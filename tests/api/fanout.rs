@@ -59,6 +59,7 @@ async fn a_fan_out_shares_the_recheck_and_is_paced_per_robot(db: TestDb) {
             cap_per_day: 0,
         },
         enabled: true,
+        content: Default::default(),
     };
     plan.validate().unwrap();
     let plan_id = app.store.save_chat_plan(groups[0].0, &plan, now).await.unwrap();

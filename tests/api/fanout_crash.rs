@@ -76,6 +76,8 @@ async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
         let g = store.ensure_group(robot.id, &room, true, now).await.unwrap();
         let pid = format!("9000001_{}", 220_000_000 + i);
         store.set_pid(Platform::Pdd, &pid, &room, PidOwner::Group(g.id), now).await.unwrap();
+        // The operator 备案'd the PID with its own uid, so each post converts in one call.
+        sim.sims.pdd.authorize_member(&pid, "p0");
         groups.push((g.id, room));
     }
     let offset_secs = settings.chat.utc_offset_hours * 3600;
@@ -93,6 +95,7 @@ async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
             cap_per_day: 0,
         },
         enabled: true,
+        content: Default::default(),
     };
     plan.validate().unwrap();
     let plan_id = store.save_chat_plan(groups[0].0, &plan, now).await.unwrap();

@@ -21,7 +21,7 @@ on_both_engines!(a_daily_mass_post_fires_at_its_time_once_a_day, a_partner_canno
 
 const JD_LINK: &str = "https://item.jd.com/100087654321.html";
 
-fn decode_qr(jpeg: &[u8]) -> Vec<String> {
+pub(crate) fn decode_qr(jpeg: &[u8]) -> Vec<String> {
     let img = image::load_from_memory(jpeg).expect("poster decodes").to_luma8();
     let mut prepared = rqrr::PreparedImage::prepare(img);
     prepared.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, s)| s)).collect()

@@ -56,6 +56,7 @@ async fn a_plan_posts_to_each_group_with_its_own_link_once_per_slot() {
             cap_per_day: 0,
         },
         enabled: true,
+        content: Default::default(),
     };
     plan.validate().unwrap();
     // Stored as the chat plan of the first group (one way to store plans for now).

@@ -17,15 +17,15 @@ use std::time::Duration;
 
 on_both_engines!(an_order_on_a_posted_link_counts_to_its_post_group_and_plan_to_the_fen);
 
-const TOKEN: &str = "posting-dashboard-token-0123456789";
+pub(crate) const TOKEN: &str = "posting-dashboard-token-0123456789";
 /// 2026-01-05 10:00 Beijing time.
 const T0: i64 = 1_767_578_400;
-const ROOMS: [&str; 2] = ["32000000001@chatroom", "32000000002@chatroom"];
+pub(crate) const ROOMS: [&str; 2] = ["32000000001@chatroom", "32000000002@chatroom"];
 const PIDS: [u64; 2] = [3_100_000_101, 3_100_000_102];
 
 /// The app at 10:01 on T0's day with the JD library filled (JD carries the post's tag without a member) and two partners' groups with their own PIDs; returns
 /// the app and [(group, partner)].
-async fn setup(db: TestDb) -> (TestApp, Vec<(i64, i64)>) {
+pub(crate) async fn setup(db: TestDb) -> (TestApp, Vec<(i64, i64)>) {
     let app = TestApp::spawn_on(db, |s| s.admin.api_token = dealbot::config::Secret::new(TOKEN)).await;
     app.clock.advance_ms((T0 + 60) * 1000 - app.clock.now_ms());
     app.sim.sims.jd.set_now(Some(T0 + 60));
@@ -59,7 +59,7 @@ fn plan_json(name: &str, targets: Value) -> Value {
     })
 }
 
-async fn api(app: &TestApp, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+pub(crate) async fn api(app: &TestApp, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let url = format!("{}{path}", app.base);
     let mut req = if method == "get" { http.get(url) } else { http.post(url) };

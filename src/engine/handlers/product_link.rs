@@ -259,11 +259,14 @@ pub async fn attribution_for(cx: &Context<'_>, r: &ProductRef, pid: String) -> R
     let since = cx.now_ms.saturating_sub(ttl_ms);
     let tag_id =
         store.attribution_tag_for(cx.robot.id, group, cx.member_id, r.platform, &r.key, since, cx.now_ms).await?;
-    let mut attr = Attribution {
-        member: cx.member_id.map(Tag::member_part),
-        tag: Some(Tag::conversion_part(tag_id)),
-        ..Attribution::pid_only(pid)
+    // Pinduoduo carries the tag as `custom_parameters.sid` only beside a `uid`: a post, which has no member, sends
+    // the PID owner's 备案 uid there.
+    let member = match cx.member_id {
+        Some(m) => Some(Tag::member_part(m)),
+        None if r.platform == Platform::Pdd => Some(Tag::owner_part(cx.group.as_ref().and_then(|g| g.partner_id))),
+        None => None,
     };
+    let mut attr = Attribution { member, tag: Some(Tag::conversion_part(tag_id)), ..Attribution::pid_only(pid) };
     if r.platform == Platform::Taobao
         && let Some(member) = cx.member_id
         && let Some(bound) = store.taobao_member_tag(member).await?
@@ -384,14 +387,19 @@ pub async fn poster_url(cx: &Context<'_>, c: &Conversion, rebate: Fen) -> Result
             return Ok(None);
         }
     };
+    Ok(Some(poster_media(e, &poster.jpeg).await?))
+}
+
+/// Stores a rendered poster as media for the gateway to fetch; returns its public URL.
+pub async fn poster_media(e: &crate::engine::Engine, jpeg: &[u8]) -> Result<String, EngineError> {
     let id = format!("{:032x}", rand::random::<u128>());
     let now = e.clock.now_ms();
-    e.store.put_media(&id, "image/jpeg", &poster.jpeg, now + e.settings.media.ttl_secs * 1000, now).await?;
-    Ok(Some(format!("{}/media/{id}.jpg", e.settings.server.public_base_url.trim_end_matches('/'))))
+    e.store.put_media(&id, "image/jpeg", jpeg, now + e.settings.media.ttl_secs * 1000, now).await?;
+    Ok(format!("{}/media/{id}.jpg", e.settings.server.public_base_url.trim_end_matches('/')))
 }
 
 /// The product's photo through the guarded fetcher, or `None` (the poster then draws a placeholder).
-async fn product_photo(
+pub async fn product_photo(
     e: &crate::engine::Engine,
     product: &crate::affiliate::Product,
 ) -> Option<std::sync::Arc<image::RgbImage>> {
