@@ -6,6 +6,7 @@
 pub mod admins;
 pub mod batch;
 pub mod checkins;
+pub mod collection;
 pub mod conversions;
 pub mod dashboard;
 pub mod dialogs;

@@ -45,6 +45,7 @@ mod attribution;
 mod authorization;
 mod chat_store;
 mod cli;
+mod collection;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
