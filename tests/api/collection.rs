@@ -223,3 +223,60 @@ async fn in_the_browser_an_admin_adds_a_source_with_a_cleaning_rule_and_previews
     let group = app.store.group_by_id(source).await.unwrap().unwrap();
     assert!(!group.enabled, "a source is not a member group");
 }
+
+#[tokio::test]
+async fn an_admin_marks_and_unmarks_a_source_from_the_chat_and_is_told_in_private() {
+    const ADMIN_WXID: &str = "wxid_operator_admin";
+    let app = TestApp::spawn_on(TestDb::sqlite().await, |s| s.chat.admins = vec![ADMIN_WXID.into()]).await;
+    app.clock.advance_ms((T0 + 60) * 1000 - app.clock.now_ms());
+    let gewe = &app.sim.sims.gewe;
+    // A member cannot: nothing changes.
+    app.post_callback(&said(SOURCES[0], "wxid_someone", 9_200_001, "#设为采集源")).await;
+    app.post_callback(&said(SOURCES[0], ADMIN_WXID, 9_200_002, "#设为采集源")).await;
+    let told = eventually("the admin told in private", Duration::from_secs(30), || async {
+        gewe.sent().into_iter().find(|m| m.to_wxid == ADMIN_WXID && m.content.contains("已设为采集源"))
+    })
+    .await;
+    assert!(told.content.contains("采集"), "{}", told.content);
+    let robot = *app.engine.robots.keys().next().unwrap();
+    let group = app.store.ensure_group(robot, SOURCES[0], true, app.clock.now_ms()).await.unwrap();
+    assert!(app.store.collect_source(group.id).await.unwrap().is_some());
+    assert!(!group.enabled, "a source is not a member group");
+    assert!(gewe.sent().iter().all(|m| m.to_wxid != SOURCES[0]), "the source hears nothing");
+
+    app.post_callback(&said(SOURCES[0], ADMIN_WXID, 9_200_003, "#取消采集源")).await;
+    eventually("the admin told it stopped", Duration::from_secs(30), || async {
+        gewe.sent().into_iter().find(|m| m.to_wxid == ADMIN_WXID && m.content.contains("已取消采集源"))
+    })
+    .await;
+    assert!(app.store.collect_source(group.id).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn in_the_playground_a_deal_said_in_the_source_appears_converted_in_the_member_group() {
+    use dealbot::sim::gewe::{PLAYGROUND_ROOM, PLAYGROUND_SOURCE_ROOM};
+    let app = TestApp::spawn().await;
+    dealbot::demo::prepare_playground(&app.engine).await.unwrap();
+    let say = |text: String| {
+        let url = format!("{}/gewe/playground/say", app.sim.base);
+        let body = json!({"nickname": "线报员", "text": text, "room": PLAYGROUND_SOURCE_ROOM});
+        let http = app.http.clone();
+        async move {
+            let answer: Value = http.post(url).json(&body).send().await.unwrap().json().await.unwrap();
+            assert_eq!(answer["ok"], true, "{answer}");
+        }
+    };
+    say("唯品会 羽绒服 https://m.vip.com/product-1-2.html 好价".into()).await;
+    say(format!("京东 抽纸 {ITEM} 速度")).await;
+    let gewe = &app.sim.sims.gewe;
+    let text = eventually("the deal in the member group", Duration::from_secs(30), || async {
+        gewe.sent()
+            .into_iter()
+            .find(|m| m.to_wxid == PLAYGROUND_ROOM && m.kind == SentKind::Text && m.content.starts_with("京东 抽纸 "))
+    })
+    .await;
+    assert!(!text.content.contains(ITEM) && text.content.contains("u.jd.com"), "converted: {}", text.content);
+    let sent = gewe.sent();
+    assert!(sent.iter().all(|m| !m.content.contains("唯品会")), "the dropped deal appears nowhere");
+    assert!(sent.iter().all(|m| m.to_wxid != PLAYGROUND_SOURCE_ROOM), "the source hears nothing");
+}
