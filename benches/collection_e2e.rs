@@ -89,7 +89,7 @@ fn main() {
 
         let http = reqwest::Client::builder().no_proxy().build().expect("http");
         let mut forwarded = Vec::new();
-        let mut dropped = 0;
+        let mut dropped = std::collections::BTreeMap::<String, usize>::new();
         for n in 0..MESSAGES {
             let goods = 386_512_047_723 + n * 7;
             let text = format!(
@@ -98,23 +98,23 @@ fn main() {
             let t = Instant::now();
             let r = http.post(&webhook).json(&callback(7_000_000 + n, &text)).send().await.expect("webhook");
             assert!(r.status().is_success(), "{}", r.status());
-            let outcome = loop {
+            let (outcome, reason) = loop {
                 let rows = store.recent_collect_messages(Some(source.id), 1).await.expect("rows");
                 if let Some(m) = rows.first().filter(|m| m.body.contains(&goods.to_string()))
                     && (m.outcome == "forwarded" || m.reason.is_some())
                 {
-                    break m.outcome.clone();
+                    break (m.outcome.clone(), m.reason.clone());
                 }
                 tokio::time::sleep(Duration::from_millis(1)).await;
             };
             if outcome == "forwarded" {
                 forwarded.push(t.elapsed());
             } else {
-                dropped += 1;
+                *dropped.entry(reason.unwrap_or_default()).or_insert(0) += 1;
             }
         }
         forwarded.sort();
-        println!("source messages: {MESSAGES}, forwarded to 2 groups: {}, dropped: {dropped}", forwarded.len());
+        println!("source messages: {MESSAGES}, forwarded to 2 groups: {}, dropped: {dropped:?}", forwarded.len());
         println!(
             "source-to-queued (webhook POST → converted for 2 groups, posters drawn, queued): p50 {:.1} ms  p99 {:.1} ms",
             percentile(&forwarded, 0.50).as_secs_f64() * 1e3,

@@ -14,7 +14,10 @@ use dealbot::store::pids::PidOwner;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-on_both_engines!(a_source_deal_reaches_two_groups_once_and_its_orders_count_for_the_source);
+on_both_engines!(
+    a_source_deal_reaches_two_groups_once_and_its_orders_count_for_the_source,
+    an_image_pairs_with_the_same_senders_text_within_the_window
+);
 
 const TOKEN: &str = "collection-token-0123456789abcdef";
 /// 2026-01-05 10:00 Beijing time.
@@ -279,4 +282,39 @@ async fn in_the_playground_a_deal_said_in_the_source_appears_converted_in_the_me
     let sent = gewe.sent();
     assert!(sent.iter().all(|m| !m.content.contains("唯品会")), "the dropped deal appears nowhere");
     assert!(sent.iter().all(|m| m.to_wxid != PLAYGROUND_SOURCE_ROOM), "the source hears nothing");
+}
+
+async fn an_image_pairs_with_the_same_senders_text_within_the_window(db: TestDb) {
+    use dealbot::store::collection::NewCollectMessage;
+    let store = db.store().await;
+    let robot = store.upsert_robot("r", "app", "wxid_collect_bot", "机器人", 1).await.unwrap().id;
+    let source = store.ensure_group(robot, SOURCES[0], false, 1).await.unwrap().id;
+    let message = |key: &'static str, sender: &'static str, kind: &'static str| NewCollectMessage {
+        source_group_id: source,
+        dedupe_key: key,
+        sender: Some(sender),
+        kind,
+        body: "",
+        outcome: if kind == "image" { "image" } else { "dropped" },
+        reason: None,
+    };
+    // An image, then another sender's text, then the poster's text 3 s later: the poster's text takes the image.
+    let image = store.record_collect_message(&message("k1", POSTER, "image"), 10_000).await.unwrap().unwrap();
+    let other = store.record_collect_message(&message("k2", "wxid_other", "text"), 11_000).await.unwrap().unwrap();
+    assert_eq!(store.pair_collect_message(source, "wxid_other", other, true, 6_000).await.unwrap(), None);
+    let text = store.record_collect_message(&message("k3", POSTER, "text"), 13_000).await.unwrap().unwrap();
+    assert_eq!(store.pair_collect_message(source, POSTER, text, true, 8_000).await.unwrap(), Some(image));
+    // Recorded once per inbound message.
+    assert_eq!(store.record_collect_message(&message("k3", POSTER, "text"), 13_500).await.unwrap(), None);
+    // A text first, then its image: the image pairs back; an image outside the window pairs with nothing.
+    let later = store.record_collect_message(&message("k4", POSTER, "text"), 20_000).await.unwrap().unwrap();
+    let its_image = store.record_collect_message(&message("k5", POSTER, "image"), 22_000).await.unwrap().unwrap();
+    assert_eq!(store.pair_collect_message(source, POSTER, its_image, false, 17_000).await.unwrap(), Some(later));
+    let late = store.record_collect_message(&message("k6", POSTER, "image"), 60_000).await.unwrap().unwrap();
+    assert_eq!(store.pair_collect_message(source, POSTER, late, false, 55_000).await.unwrap(), None);
+    let rows = store.recent_collect_messages(Some(source), 10).await.unwrap();
+    let paired = |id: i64| rows.iter().find(|r| r.id == id).unwrap().paired_with;
+    assert_eq!((paired(image), paired(text)), (Some(text), Some(image)));
+    assert_eq!((paired(later), paired(its_image)), (Some(its_image), Some(later)));
+    assert_eq!((paired(other), paired(late)), (None, None));
 }
