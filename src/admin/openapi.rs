@@ -365,7 +365,7 @@ pub const OPERATIONS: &[Op] = &[
         path: "/admin/api/collection/sources",
         summary: "设置采集源（group_id、targets、senders、rules：每行一条，re: 开头为正则、include、exclude、platforms、min_price 等，金额为元）；采集源不再回复消息",
         admin_only: true,
-        example: Some(r#"{"group_id":2,"targets":[1],"rules":"加微信\nre:群号\\d+","gap_secs":60}"#),
+        example: Some(r#"{"group_id":1,"targets":[],"rules":"加微信\nre:群号\\d+","gap_secs":60}"#),
         answer: Answer::Object(&["group_id", "room_id", "group_name", "spec"]),
     },
     Op {
@@ -381,7 +381,7 @@ pub const OPERATIONS: &[Op] = &[
         path: "/admin/api/collection/preview",
         summary: "采集预览：按给定规则处理一条线报，返回每个目标群将收到的文字或丢弃原因",
         admin_only: true,
-        example: Some(r#"{"group_id":2,"targets":[1],"text":"京东 https://u.jd.com/Ab12Cd3"}"#),
+        example: Some(r#"{"group_id":1,"targets":[],"text":"京东 https://u.jd.com/Ab12Cd3"}"#),
         answer: Answer::Object(&["groups"]),
     },
 ];
