@@ -292,9 +292,23 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
         if robot.settings.gateway != crate::config::GatewayKind::Gewe {
             continue;
         }
-        store.ensure_group(robot.id, PLAYGROUND_SOURCE_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
+        let source = store
+            .ensure_group(robot.id, PLAYGROUND_SOURCE_ROOM, engine.settings.engine.auto_enable_groups, now)
+            .await?;
         let group =
             store.ensure_group(robot.id, PLAYGROUND_ROOM, engine.settings.engine.auto_enable_groups, now).await?;
+        if store.collect_source(source.id).await?.is_none() {
+            // 线报源 is a source group: its deals appear, converted, in the member group as they come.
+            let spec = crate::collection::SourceSpec {
+                targets: vec![group.id],
+                gap_secs: 0,
+                cap_per_hour: 60,
+                ..crate::collection::SourceSpec::default()
+            };
+            store.save_collect_source(source.id, &spec, now).await?;
+            store.set_group_enabled(source.id, false, now).await?;
+            engine.invalidate_group(robot.id, PLAYGROUND_SOURCE_ROOM).await;
+        }
         store.touch_member(&owner, Some(PLAYGROUND_OWNER_NICKNAME), Some(group.id), now).await?;
         store.set_group_partner(group.id, Some(partner), now).await?;
         engine.invalidate_group(robot.id, PLAYGROUND_ROOM).await;

@@ -7,6 +7,7 @@ pub mod admin;
 pub mod affiliate;
 pub mod chat;
 pub mod clock;
+pub mod collection;
 pub mod config;
 pub mod demo;
 pub mod engine;

@@ -99,3 +99,88 @@ document.addEventListener("submit", (e) => {
     }
   });
 })();
+
+// ---------------------------------------------------------------------------------------------------------------
+// 采集: save a source, remove one, and the live preview through /admin/api/collection with the CSRF token.
+(() => {
+  const form = document.getElementById("collect-form");
+  if (!form) return;
+  const csrf = document.querySelector("input[name=_csrf]")?.value || "";
+  const status = document.getElementById("collect-status");
+  const checked = (name) => [...form.querySelectorAll("input[name=" + name + "]:checked")].map((c) => c.value);
+  const number = (name) => (form.elements[name].value === "" ? null : Number(form.elements[name].value));
+  const body = () => ({
+    group_id: Number(form.elements.group_id.value),
+    targets: checked("targets").map(Number),
+    senders: form.elements.senders.value,
+    announcers: form.elements.announcers.value,
+    rules: form.elements.rules.value,
+    include: form.elements.include.value,
+    exclude: form.elements.exclude.value,
+    platforms: checked("platforms"),
+    min_price: form.elements.min_price.value,
+    min_coupon: form.elements.min_coupon.value,
+    min_commission: form.elements.min_commission.value,
+    gap_secs: number("gap_secs"),
+    cap_per_hour: number("cap_per_hour"),
+    pair_window_secs: number("pair_window_secs"),
+    dedup_hours: number("dedup_hours"),
+    text: form.elements.text.value,
+  });
+  const post = async (url, payload) => {
+    const r = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(payload),
+    });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(data.error || data.message || "请求失败（" + r.status + "）");
+    return data;
+  };
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  document.getElementById("collect-preview-button").addEventListener("click", async () => {
+    const out = document.getElementById("collect-preview");
+    out.replaceChildren();
+    status.textContent = "正在生成预览…";
+    try {
+      const data = await post("/admin/api/collection/preview", body());
+      for (const g of data.groups) {
+        const card = el("div", "card collect-preview-group");
+        card.dataset.groupId = g.group_id;
+        card.append(el("h3", "", g.group_name));
+        if (g.text) card.append(el("pre", "collect-preview-text", g.text));
+        if (g.dropped) card.append(el("p", "collect-preview-dropped warn", "不转发：" + g.dropped));
+        out.append(card);
+      }
+      status.textContent = data.groups.length ? "预览已生成" : "请先选择目标群";
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await post("/admin/api/collection/sources", body());
+      status.textContent = "已保存";
+      window.location.reload();
+    } catch (err) {
+      status.textContent = err.message;
+    }
+  });
+  for (const b of document.querySelectorAll("button.collect-remove")) {
+    b.addEventListener("click", async () => {
+      try {
+        await post("/admin/api/collection/sources/" + b.dataset.groupId + "/delete", {});
+        window.location.reload();
+      } catch (err) {
+        status.textContent = err.message;
+      }
+    });
+  }
+})();

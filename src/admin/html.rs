@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 14] = [
+const NAV: [(&str, &str, bool); 15] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -32,6 +32,7 @@ const NAV: [(&str, &str, bool); 14] = [
     ("/admin/selection", "选品库", false),
     ("/admin/posting", "发单", false),
     ("/admin/mass", "群发", false),
+    ("/admin/collection", "采集", true),
     ("/admin/withdrawals", "提现审核", false),
     ("/admin/robots", "机器人", true),
     ("/admin/authorization", "联盟授权", true),

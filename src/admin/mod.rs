@@ -7,6 +7,7 @@
 pub mod assets;
 pub mod authorization;
 pub mod charts;
+pub mod collection;
 pub mod csrf;
 pub mod error;
 pub mod groups;
@@ -112,6 +113,11 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/mass", get(mass::page))
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
+        .route("/admin/collection", get(collection::page))
+        .route("/admin/api/collection", get(collection::api_overview))
+        .route("/admin/api/collection/sources", post(collection::api_save))
+        .route("/admin/api/collection/sources/{id}/delete", post(collection::api_remove))
+        .route("/admin/api/collection/preview", post(collection::api_preview))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -352,6 +352,38 @@ pub const OPERATIONS: &[Op] = &[
         example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
         answer: Answer::Object(&["id", "queued", "failed", "deliveries"]),
     },
+    Op {
+        method: "get",
+        path: "/admin/api/collection",
+        summary: "采集：采集源及规则、每个采集源的统计（收到、转发、按原因丢弃、订单与佣金，金额为分）、最近的采集消息（仅管理员）",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(&["sources", "stats", "recent"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/collection/sources",
+        summary: "设置采集源（group_id、targets、senders、rules：每行一条，re: 开头为正则、include、exclude、platforms、min_price 等，金额为元）；采集源不再回复消息",
+        admin_only: true,
+        example: Some(r#"{"group_id":1,"targets":[],"rules":"加微信\nre:群号\\d+","gap_secs":60}"#),
+        answer: Answer::Object(&["group_id", "room_id", "group_name", "spec"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/collection/sources/{id}/delete",
+        summary: "取消采集源",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(&["removed"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/collection/preview",
+        summary: "采集预览：按给定规则处理一条线报，返回每个目标群将收到的文字或丢弃原因",
+        admin_only: true,
+        example: Some(r#"{"group_id":1,"targets":[],"text":"京东 https://u.jd.com/Ab12Cd3"}"#),
+        answer: Answer::Object(&["groups"]),
+    },
 ];
 
 fn schema(a: Answer) -> Value {

@@ -1,7 +1,7 @@
 //! The robot's decisions: an explicit, ordered handler chain.
 //!
 //! ```text
-//! ignore (self, system, non-text) → group gate (robot enabled in this group?) → welcome (joins)
+//! collect (source groups: record, forward deals) → ignore (self, system, non-text) → group gate (robot enabled in this group?) → welcome (joins)
 //!   → dialog (the answer to a question the robot asked) → owner commands → member commands → product links
 //!   → keyword auto-replies and Q&A → silence
 //! ```
@@ -130,6 +130,8 @@ pub struct Caches {
     pub(crate) replies: moka::future::Cache<i64, Arc<handlers::auto_reply::Replies>>,
     pub(crate) searches: moka::future::Cache<SessionKey, SearchSession>,
     pub limits: Arc<limits::Limits>,
+    /// Source groups' collection rules (`None`: the group is no source).
+    pub(crate) sources: moka::future::Cache<i64, Option<Arc<crate::collection::Source>>>,
 }
 
 impl Default for Caches {
@@ -147,6 +149,7 @@ impl Default for Caches {
                 .time_to_live(Duration::from_secs(600))
                 .build(),
             limits: Arc::default(),
+            sources: moka::future::Cache::builder().max_capacity(10_000).time_to_live(Duration::from_secs(60)).build(),
         }
     }
 }
@@ -167,6 +170,7 @@ pub struct Context<'a> {
 /// The chain, in order. Reading this list tells what the robot does with a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    Collect,
     Ignore,
     GroupGate,
     Welcome,
@@ -178,6 +182,7 @@ enum Step {
 }
 
 const CHAIN: &[Step] = &[
+    Step::Collect,
     Step::Ignore,
     Step::GroupGate,
     Step::Welcome,
@@ -191,6 +196,7 @@ const CHAIN: &[Step] = &[
 impl Step {
     async fn handle(self, cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
         match self {
+            Step::Collect => crate::collection::receive::handle(cx, msg).await,
             Step::Ignore => handlers::ignore::handle(cx, msg).await,
             Step::GroupGate => handlers::group_gate::handle(cx, msg).await,
             Step::Welcome => handlers::welcome::handle(cx, msg).await,

@@ -370,3 +370,15 @@ pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> S
 
 /// The WeCom 智能机器人's answer when someone opens a chat with it.
 pub const WECOM_WELCOME: &str = "你好，我是省钱助手👋 发商品链接给我，帮你查券领返利；发「帮助」看全部指令";
+
+/// Told to the admin (in private chat) after `#设为采集源`.
+pub fn collect_marked(group: &str) -> String {
+    format!(
+        "「{group}」已设为采集源：这里的线报会转成我们的链接转发到目标群；本群不再回复消息。目标群、清洗规则请在后台「采集」页设置。"
+    )
+}
+
+/// Told to the admin (in private chat) after `#取消采集源`.
+pub fn collect_unmarked(group: &str) -> String {
+    format!("「{group}」已取消采集源，不再转发这里的消息。")
+}

@@ -7,6 +7,7 @@ pub mod admins;
 pub mod backup;
 pub mod batch;
 pub mod checkins;
+pub mod collection;
 pub mod conversions;
 pub mod dashboard;
 pub mod dialogs;

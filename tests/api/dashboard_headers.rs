@@ -17,6 +17,7 @@ const PAGES: &[&str] = &[
     "/admin/settings",
     "/admin/posting",
     "/admin/mass",
+    "/admin/collection",
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",

@@ -46,6 +46,7 @@ mod authorization;
 mod backup;
 mod chat_store;
 mod cli;
+mod collection;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
