@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 14] = [
+const NAV: [(&str, &str, bool); 15] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -38,6 +38,7 @@ const NAV: [(&str, &str, bool); 14] = [
     ("/admin/reconciliation", "对账", true),
     ("/admin/settings", "设置", false),
     ("/admin/api/openapi.json", "API", true),
+    ("/admin/campaigns", "免单活动", true),
 ];
 
 fn head(title: &str) -> String {

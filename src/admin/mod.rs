@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod authorization;
+pub mod campaigns;
 pub mod charts;
 pub mod csrf;
 pub mod error;
@@ -108,6 +109,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
         .route("/admin/api/mass-posts/images", post(mass::api_upload))
+        .route("/admin/campaigns", get(campaigns::page).post(campaigns::create_page))
+        .route("/admin/campaigns/{id}", get(campaigns::detail_page))
+        .route("/admin/campaigns/{id}/running", post(campaigns::switch_page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -43,6 +43,8 @@ mod admin_store;
 mod admin_webdriver;
 mod attribution;
 mod authorization;
+mod campaign_chat;
+mod campaigns;
 mod chat_store;
 mod cli;
 #[allow(dead_code)]
