@@ -1,5 +1,5 @@
 -- Marketing (SQLite): 免单 campaigns with their items, target groups and payouts; points exchanged for money;
--- reward codes; inviters paid at the invitee's first valid order; daily task rewards. Money in 分, times in unix
+-- reward codes; inviters paid at the invitee's first valid order. Money in 分, times in unix
 -- milliseconds.
 
 -- A free-order campaign. subsidy_kind: 'full' (the paid amount up to subsidy_fen) or 'fixed' (subsidy_fen).
@@ -86,3 +86,25 @@ CREATE TABLE invite_rewards (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX invite_rewards_inviter ON invite_rewards (inviter_id, created_at);
+
+-- Rewards members redeem with points (兑换 <奖品>): the operator uploads codes (coupon codes, card keys); each
+-- code is handed out once, to one member, for one request (claim_key).
+CREATE TABLE rewards (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    points BIGINT NOT NULL CHECK (points > 0),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE reward_codes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reward_id BIGINT NOT NULL REFERENCES rewards(id),
+    code TEXT NOT NULL,
+    member_id BIGINT,
+    claim_key TEXT UNIQUE,
+    claimed_at BIGINT,
+    created_at BIGINT NOT NULL,
+    UNIQUE (reward_id, code)
+);
+CREATE INDEX reward_codes_free ON reward_codes (reward_id, member_id, id);

@@ -177,6 +177,44 @@ pub async fn create_page(
     back(r)
 }
 
+/// Rewards redeemed with points: a name, its price in points and codes, one a line.
+#[derive(Debug, Default, Deserialize)]
+pub struct RewardForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub points: String,
+    #[serde(default)]
+    pub codes: String,
+}
+
+const MAX_CODES: usize = 10_000;
+
+pub async fn add_rewards(st: &AppState, v: &Viewer, f: &RewardForm) -> Result<String, AdminError> {
+    v.require_admin()?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 30 || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(bad("奖品名须为 1 到 30 个字，且不以数字开头"));
+    }
+    let points: i64 = f.points.trim().parse().ok().filter(|p| *p > 0).ok_or_else(|| bad("所需积分须为正整数"))?;
+    let codes: Vec<String> = f.codes.lines().map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+    if codes.len() > MAX_CODES || codes.iter().any(|c| c.chars().count() > 200) {
+        return Err(bad("兑换码每行一个，最多 10000 个，每个最多 200 字"));
+    }
+    let added = st.store.add_reward_codes(name, points, &codes, st.clock.now_ms()).await?;
+    tracing::info!(reward = name, added, by = %v.username, "reward codes uploaded");
+    Ok(format!("奖品「{name}」已保存，新增 {added} 个兑换码"))
+}
+
+pub async fn rewards_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Redirect, PageError> {
+    let r = async { add_rewards(&st, &v, &serde_urlencoded_form::<RewardForm>(&body)?).await }.await;
+    back(r)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct SwitchForm {
     /// `pause` or `resume`.
@@ -276,6 +314,30 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
          <label>目标群编号（空格分隔，留空为全部群）<input name=groups></label>\
          <label class=inline><input type=checkbox name=announce value=1 checked> 在目标群发布活动公告</label>\
          <button type=submit>创建活动</button></form>",
+    );
+    b.push_str("<h2>积分兑换奖品</h2>");
+    let rows: Vec<Vec<String>> = st
+        .store
+        .rewards()
+        .await
+        .map_err(AdminError::from)?
+        .iter()
+        .map(|r| {
+            vec![
+                format!("<span class=reward-name>{}</span>", esc(&r.name)),
+                r.points.to_string(),
+                format!("<span class=reward-left>{}</span>", r.left),
+                r.claimed.to_string(),
+            ]
+        })
+        .collect();
+    b.push_str(&html::table(&["奖品", "所需积分", "剩余兑换码", "已兑换"], &rows));
+    b.push_str(&html::form_open(&v, "/admin/campaigns/rewards", "card reward-form"));
+    b.push_str(
+        "<label>奖品名（会员私聊发送「兑换 奖品名」）<input name=name required maxlength=30></label>\
+         <label>所需积分<input name=points required inputmode=numeric></label>\
+         <label>兑换码（每行一个，每个只发一次）<textarea name=codes rows=4></textarea></label>\
+         <button type=submit>保存奖品</button></form>",
     );
     b.push_str("<h2>选品库</h2>");
     let items = st

@@ -112,6 +112,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/campaigns", get(campaigns::page).post(campaigns::create_page))
         .route("/admin/campaigns/{id}", get(campaigns::detail_page))
         .route("/admin/campaigns/{id}/running", post(campaigns::switch_page))
+        .route("/admin/campaigns/rewards", post(campaigns::rewards_page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -442,9 +442,9 @@ pub static TABLE: &[Spec] = &[
         names: &["兑换", "积分兑换"],
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[word("请发送要兑换的积分数，例如：兑换 500")],
-        usage: "<积分>",
-        summary: "积分兑换成可提现返利",
+        args: &[word("请发送要兑换的积分数（例如：兑换 500）或奖品名（私聊兑换）")],
+        usage: "<积分>|<奖品>",
+        summary: "积分兑换成可提现返利，或兑换奖品（私聊）",
         feature: None,
     },
     Spec {
@@ -565,6 +565,9 @@ pub enum Command {
     },
     Exchange {
         points: i64,
+    },
+    Redeem {
+        reward: String,
     },
     FreeOrders,
     Leaderboard,
@@ -823,6 +826,13 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
                 return Err(format!("间隔要在 {MIN_INTERVAL_MINUTES} 到 {MAX_INTERVAL_MINUTES} 分钟之间"));
             }
             Command::SetPostingInterval { minutes }
+        }
+        // A number is points for rebate balance; anything else names a reward.
+        Name::Exchange if !arg(0).starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') => {
+            if arg(0).chars().count() > 30 {
+                return Err("奖品名最多 30 个字".into());
+            }
+            Command::Redeem { reward: arg(0).to_string() }
         }
         Name::Exchange => {
             let points: i64 = arg(0)

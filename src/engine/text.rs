@@ -500,3 +500,33 @@ pub fn streak_set(every_days: i64, bonus_points: i64, default: bool) -> String {
         format!("本群连续签到奖励已设为：{rule}")
     }
 }
+
+pub fn reward_in_private() -> String {
+    "奖品兑换码只发给你本人，请私聊我发送「兑换 奖品名」".to_string()
+}
+
+/// A redemption's answer; `rewards` are listed when the name is unknown.
+pub fn redeemed(
+    name: &str,
+    outcome: &crate::store::rewards::RedeemOutcome,
+    rewards: &[crate::store::rewards::Reward],
+) -> String {
+    use crate::store::rewards::RedeemOutcome as R;
+    match outcome {
+        R::Done { code, points, points_left } => {
+            format!("兑换成功✅ 「{name}」消耗 {points} 积分\n兑换码：{code}\n剩余积分 {points_left}")
+        }
+        R::Duplicate { code } => format!("这次兑换已经处理过了，兑换码：{code}"),
+        R::SoldOut => format!("「{name}」已经兑完了，请留意补货"),
+        R::Insufficient { points, balance } => format!("积分不足：当前积分 {balance}，「{name}」需要 {points} 积分"),
+        R::UnknownReward => {
+            let list: Vec<String> =
+                rewards.iter().filter(|r| r.left > 0).map(|r| format!("{}（{} 积分）", r.name, r.points)).collect();
+            if list.is_empty() {
+                format!("没有「{name}」这个奖品，目前没有可兑换的奖品")
+            } else {
+                format!("没有「{name}」这个奖品，可兑换：{}", list.join("、"))
+            }
+        }
+    }
+}

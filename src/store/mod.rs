@@ -35,6 +35,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod rewards;
 pub mod robots;
 pub mod sqlite_file;
 pub mod stats;

@@ -37,8 +37,8 @@ async fn exchange_turns_points_into_rebate_exactly_with_a_minimum_a_daily_cap_an
     chat.advance_secs(10);
     assert!(chat.ask(ALICE, "兑换 250").await.contains("兑换的积分须是 100 的整数倍"));
     chat.advance_secs(10);
-    let bad = chat.ask(ALICE, "兑换 五百").await;
-    assert!(bad.starts_with("积分要写正整数") && bad.contains("用法：兑换 <积分>"), "{bad}");
+    let bad = chat.ask(ALICE, "兑换 1.5").await;
+    assert!(bad.starts_with("积分要写正整数") && bad.contains("用法：兑换 <积分>|<奖品>"), "{bad}");
     // A refused request starts no cooldown.
     let more = chat.ask(ALICE, "兑换 300").await;
     assert!(more.contains("剩余积分 200，今日已兑换 800/800 积分"), "{more}");
@@ -194,4 +194,60 @@ async fn tasks_show_todays_progress_and_each_completion_is_credited_and_announce
     chat.advance_secs(DAY);
     let tomorrow = chat.ask(ALICE, "任务").await;
     assert!(tomorrow.contains("⬜ 签到 0/1") && tomorrow.contains("⬜ 转链 0/2"), "{tomorrow}");
+}
+
+#[tokio::test]
+async fn an_owner_sets_the_groups_streak_reward_and_check_ins_follow_it() {
+    let chat = Chat::with_owner_and(|s| {
+        s.chat.checkin_points = 10;
+        s.chat.streak_bonus_days = 7;
+        s.chat.streak_bonus_points = 50;
+    })
+    .await;
+    let set = chat.ask(OWNER, "#连签奖励 2 30").await;
+    assert_eq!(set, "本群连续签到奖励已设为：每连续签到 2 天多得 30 积分");
+    assert!(chat.ask(ALICE, "签到").await.contains("获得 10 积分"));
+    chat.advance_secs(DAY);
+    let day2 = chat.ask(ALICE, "签到").await;
+    assert!(day2.contains("获得 40 积分（含连续签到奖励 30）") && day2.contains("已连续签到 2 天"), "{day2}");
+
+    // Members may not change it; bad numbers are refused with the usage.
+    chat.advance_secs(61);
+    let refused = chat.ask(ALICE, "#连签奖励 1 9999").await;
+    assert_eq!(refused, dealbot::engine::text::refused("连签奖励", false));
+    let bad = chat.ask(OWNER, "#连签奖励 3").await;
+    assert!(
+        bad.starts_with("奖励积分要在 1 到 10000 之间") && bad.contains("用法：#连签奖励 <天数> <积分>|默认"),
+        "{bad}"
+    );
+    let back = chat.ask(OWNER, "#连签奖励 默认").await;
+    assert_eq!(back, "已恢复默认连续签到奖励：每连续签到 7 天多得 50 积分");
+
+    // Day 4 of the streak: the configured reward (every 7 days) gives no bonus.
+    chat.advance_secs(DAY);
+    chat.ask(ALICE, "签到").await;
+    chat.advance_secs(DAY);
+    let day4 = chat.ask(ALICE, "签到").await;
+    assert!(day4.contains("获得 10 积分\n") && day4.contains("已连续签到 4 天"), "{day4}");
+}
+
+#[tokio::test]
+async fn a_reward_is_redeemed_in_private_chat_and_its_code_is_never_shown_in_the_group() {
+    let chat = Chat::start_with(|s| s.chat.checkin_points = 500).await;
+    let store = &chat.app.store;
+    store.add_reward_codes("视频会员月卡", 400, &["VIP-123456".to_string()], chat.now_ms()).await.unwrap();
+    chat.ask(ALICE, "签到").await;
+    chat.advance_secs(10);
+    let group = chat.ask(ALICE, "兑换 视频会员月卡").await;
+    assert!(group.contains("请私聊我") && !group.contains("VIP-"), "{group}");
+
+    chat.advance_secs(10);
+    let unknown = direct(&chat, ALICE, "兑换 月卡").await.join("\n");
+    assert!(unknown.contains("没有「月卡」这个奖品，可兑换：视频会员月卡（400 积分）"), "{unknown}");
+    chat.advance_secs(10);
+    let done = direct(&chat, ALICE, "兑换 视频会员月卡").await.join("\n");
+    assert!(done.contains("兑换码：VIP-123456") && done.contains("剩余积分 100"), "{done}");
+    chat.advance_secs(10);
+    let sold_out = direct(&chat, ALICE, "兑换 视频会员月卡").await.join("\n");
+    assert!(sold_out.contains("「视频会员月卡」已经兑完了"), "{sold_out}");
 }

@@ -21,6 +21,7 @@ use dealbot::store::invites::NewJoin;
 use dealbot::store::ledger::AccountKind;
 use dealbot::store::orders::{AttributionKind, OrderAttribution};
 use dealbot::store::points::{NewPoints, PointsOutcome};
+use dealbot::store::rewards::RedeemOutcome;
 
 on_both_engines!(
     a_settled_campaign_order_is_paid_its_subsidy_once_and_a_refund_claws_it_back,
@@ -31,6 +32,7 @@ on_both_engines!(
 on_both_engines!(
     multi_thread: twenty_concurrent_settling_orders_never_overspend_the_budget,
     concurrent_exchanges_never_pass_the_daily_cap,
+    reward_codes_are_handed_out_once_each_for_their_points,
 );
 
 const ITEM: &str = "386512047723";
@@ -277,7 +279,8 @@ async fn twenty_concurrent_settling_orders_never_overspend_the_budget(db: TestDb
 }
 
 async fn give_points(s: &Store, member: i64, points: i64) {
-    let p = NewPoints { member_id: member, kind: "checkin", source: "seed", delta: points, group_id: None };
+    let source = format!("seed-{member}");
+    let p = NewPoints { member_id: member, kind: "checkin", source: &source, delta: points, group_id: None };
     assert!(matches!(s.book_points(p, 1).await.unwrap(), PointsOutcome::Applied { .. }));
 }
 
@@ -415,6 +418,16 @@ async fn a_campaign_made_on_the_page_shows_its_participants_orders_subsidy_and_b
     assert_eq!(b.text("p.notice").await, format!("活动 {id} 已暂停"));
     assert!(b.text("main table tbody tr:first-child").await.contains("已暂停"));
     assert!(!s.campaign(id).await.unwrap().unwrap().running);
+
+    // Rewards redeemed with points: codes uploaded on the same page.
+    b.type_into("form.reward-form input[name=name]", "京东E卡").await;
+    b.type_into("form.reward-form input[name=points]", "300").await;
+    b.type_into("form.reward-form textarea[name=codes]", "JD-0001\nJD-0002\nJD-0001").await;
+    b.click("form.reward-form button[type=submit]").await;
+    b.wait_url("msg=").await;
+    assert_eq!(b.text("p.notice").await, "奖品「京东E卡」已保存，新增 2 个兑换码");
+    assert_eq!(b.text(".reward-name").await, "京东E卡");
+    assert_eq!(b.text(".reward-left").await, "2");
 }
 
 async fn an_inviter_is_paid_once_at_a_newcomers_first_settled_order_and_not_for_rejoiners_or_known_members(db: TestDb) {
@@ -457,4 +470,63 @@ async fn an_inviter_is_paid_once_at_a_newcomers_first_settled_order_and_not_for_
     sync(&s, &wn, &synced("n-1", Lifecycle::Invalid, PAID_AT, PAID_AT + 9)).await;
     assert_eq!(member_balance(&s, inviter).await, Buckets::default());
     assert_eq!(s.points_ledger_sum(inviter).await.unwrap(), s.points_balance(inviter).await.unwrap());
+}
+
+async fn reward_codes_are_handed_out_once_each_for_their_points(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let codes = |v: &[&str]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    assert_eq!(s.add_reward_codes("京东E卡", 300, &codes(&["A1", "A2", "A3"]), 1).await.unwrap(), 3);
+    assert_eq!(s.add_reward_codes("京东E卡", 300, &codes(&["A3", "A4"]), 2).await.unwrap(), 1, "known codes skipped");
+
+    // Five members redeem at once: four codes, each handed out once.
+    let mut members = Vec::new();
+    for n in 0..5 {
+        let m = s.touch_member(&format!("wxid_r{n}"), None, Some(w.group), 1).await.unwrap();
+        give_points(&s, m, 1_000).await;
+        members.push(m);
+    }
+    let mut tasks = Vec::new();
+    for (n, m) in members.iter().copied().enumerate() {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.redeem_reward(m, "京东E卡", &format!("key{n}"), None, 3).await.unwrap()
+        }));
+    }
+    let mut handed = Vec::new();
+    let mut sold_out = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            RedeemOutcome::Done { code, points, points_left } => {
+                assert_eq!((points, points_left), (300, 700));
+                handed.push(code);
+            }
+            RedeemOutcome::SoldOut => sold_out += 1,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    handed.sort();
+    assert_eq!(handed, ["A1", "A2", "A3", "A4"]);
+    assert_eq!(sold_out, 1);
+    let charged: i64 = {
+        let mut total = 0;
+        for m in &members {
+            total += 1_000 - s.points_balance(*m).await.unwrap();
+            assert_eq!(s.points_ledger_sum(*m).await.unwrap(), s.points_balance(*m).await.unwrap());
+        }
+        total
+    };
+    assert_eq!(charged, 4 * 300, "only the served redemptions were charged");
+
+    // The same request again gets its code again, charged once.
+    let again = s.redeem_reward(members[0], "京东E卡", "key0", None, 4).await.unwrap();
+    assert!(matches!(again, RedeemOutcome::Duplicate { .. }), "{again:?}");
+    // Too few points: refused, the code stays free.
+    s.add_reward_codes("京东E卡", 300, &codes(&["A5"]), 5).await.unwrap();
+    let poor = s.touch_member("wxid_poor", None, Some(w.group), 1).await.unwrap();
+    give_points(&s, poor, 100).await;
+    let refused = s.redeem_reward(poor, "京东E卡", "poor1", None, 6).await.unwrap();
+    assert_eq!(refused, RedeemOutcome::Insufficient { points: 300, balance: 100 });
+    assert_eq!(s.rewards().await.unwrap()[0].left, 1);
+    assert_eq!(s.redeem_reward(poor, "没有的奖品", "poor2", None, 7).await.unwrap(), RedeemOutcome::UnknownReward);
 }

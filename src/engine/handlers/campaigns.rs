@@ -76,3 +76,10 @@ pub async fn tasks(cx: &Context<'_>, member_id: i64, wxid: &str) -> Result<Strin
     .await?;
     Ok(text::tasks_today(&today))
 }
+
+pub async fn redeem(cx: &Context<'_>, msg: &Inbound, member_id: i64, reward: &str) -> Result<String, EngineError> {
+    let e = cx.engine;
+    let outcome = e.store.redeem_reward(member_id, reward, &msg.dedupe_key, None, cx.now_ms).await?;
+    let rewards = e.store.rewards().await?;
+    Ok(text::redeemed(reward, &outcome, &rewards))
+}

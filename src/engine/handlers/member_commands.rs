@@ -99,6 +99,9 @@ pub async fn execute(
             text::withdrawal(amount, &outcome)
         }
         Command::Exchange { points } => campaigns::exchange(cx, msg, member_id, points).await?,
+        // A reward's code is for the member alone: handed out in private chat only.
+        Command::Redeem { .. } if cx.group.is_some() => text::reward_in_private(),
+        Command::Redeem { reward } => campaigns::redeem(cx, msg, member_id, &reward).await?,
         Command::FreeOrders => campaigns::free_orders(cx).await?,
         Command::Leaderboard => campaigns::leaderboard(cx).await?,
         Command::Tasks => campaigns::tasks(cx, member_id, sender).await?,

@@ -160,6 +160,7 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::MyOrders
         | Command::Withdraw { .. }
         | Command::Exchange { .. }
+        | Command::Redeem { .. }
         | Command::FreeOrders
         | Command::Leaderboard
         | Command::Tasks => {
