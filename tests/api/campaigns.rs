@@ -489,16 +489,21 @@ async fn reward_codes_are_handed_out_once_each_for_their_points(db: TestDb) {
     let mut tasks = Vec::new();
     for (n, m) in members.iter().copied().enumerate() {
         let s = s.clone();
+        let key = format!("key{n}");
         tasks.push(tokio::spawn(async move {
-            s.redeem_reward(m, "京东E卡", &format!("key{n}"), None, 3).await.unwrap()
+            let outcome = s.redeem_reward(m, "京东E卡", &key, None, 3).await.unwrap();
+            (m, key, outcome)
         }));
     }
     let mut handed = Vec::new();
+    let mut served = Vec::new();
     let mut sold_out = 0;
     for t in tasks {
-        match t.await.unwrap() {
+        let (member, key, outcome) = t.await.unwrap();
+        match outcome {
             RedeemOutcome::Done { code, points, points_left } => {
                 assert_eq!((points, points_left), (300, 700));
+                served.push((member, key, code.clone()));
                 handed.push(code);
             }
             RedeemOutcome::SoldOut => sold_out += 1,
@@ -519,8 +524,10 @@ async fn reward_codes_are_handed_out_once_each_for_their_points(db: TestDb) {
     assert_eq!(charged, 4 * 300, "only the served redemptions were charged");
 
     // The same request again gets its code again, charged once.
-    let again = s.redeem_reward(members[0], "京东E卡", "key0", None, 4).await.unwrap();
-    assert!(matches!(again, RedeemOutcome::Duplicate { .. }), "{again:?}");
+    let (member, key, code) = &served[0];
+    let again = s.redeem_reward(*member, "京东E卡", key, None, 4).await.unwrap();
+    assert_eq!(again, RedeemOutcome::Duplicate { code: code.clone() });
+    assert_eq!(s.points_balance(*member).await.unwrap(), 700);
     // Too few points: refused, the code stays free.
     s.add_reward_codes("京东E卡", 300, &codes(&["A5"]), 5).await.unwrap();
     let poor = s.touch_member("wxid_poor", None, Some(w.group), 1).await.unwrap();
