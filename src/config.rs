@@ -53,6 +53,7 @@ pub struct Settings {
     pub orders: OrdersSettings,
     pub ledger: LedgerSettings,
     pub feeds: FeedsSettings,
+    pub campaigns: CampaignSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -1051,5 +1052,71 @@ mod example_file {
         let s = Settings::from_toml_and_env(text, Some("dealbot.example.toml"), Vec::new()).unwrap();
         let d = Settings::default();
         assert_eq!(toml::to_string(&s).unwrap(), toml::to_string(&d).unwrap());
+    }
+}
+
+/// Marketing: points exchange (积分兑换) and the leaderboards (排行榜).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignSettings {
+    /// `exchange_points` 积分 buy `exchange_fen` 分 of rebate balance (100 and 100: 100 积分 = ¥1); a member
+    /// exchanges whole multiples of `exchange_points`. 0 switches exchange off.
+    pub exchange_points: i64,
+    pub exchange_fen: i64,
+    /// The fewest points one exchange takes.
+    pub exchange_min_points: i64,
+    /// The most points a member exchanges per local day.
+    pub exchange_daily_cap_points: i64,
+    /// Lines per leaderboard.
+    pub leaderboard_size: i64,
+    /// An inviter's reward when a newcomer's first valid order settles (拉新奖励): points and 分 (once ever per
+    /// newcomer; re-joiners and members known before the invitation do not count).
+    pub invite_order_points: i64,
+    pub invite_order_fen: i64,
+    /// Daily tasks (每日任务) shown by `任务`; each completion earns its points, up to `daily_limit` a day.
+    pub tasks: Vec<TaskSettings>,
+}
+
+/// What a daily task asks of a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// 签到.
+    Checkin,
+    /// Convert a product link through the robot.
+    Convert,
+    /// Bring a newcomer into a group.
+    Invite,
+    /// Place one's first order ever.
+    FirstOrder,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskSettings {
+    pub task: TaskKind,
+    /// Points per completion.
+    pub points: i64,
+    /// Completions rewarded per local day.
+    pub daily_limit: i64,
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        CampaignSettings {
+            exchange_points: 100,
+            exchange_fen: 100,
+            exchange_min_points: 500,
+            exchange_daily_cap_points: 5_000,
+            leaderboard_size: 10,
+            invite_order_points: 100,
+            invite_order_fen: 0,
+            tasks: vec![
+                TaskSettings { task: TaskKind::Checkin, points: 5, daily_limit: 1 },
+                TaskSettings { task: TaskKind::Convert, points: 2, daily_limit: 3 },
+                TaskSettings { task: TaskKind::Invite, points: 20, daily_limit: 5 },
+                TaskSettings { task: TaskKind::FirstOrder, points: 100, daily_limit: 1 },
+            ],
+        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod authorization;
+pub mod campaigns;
 pub mod charts;
 pub mod collection;
 pub mod csrf;
@@ -118,6 +119,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/collection/sources", post(collection::api_save))
         .route("/admin/api/collection/sources/{id}/delete", post(collection::api_remove))
         .route("/admin/api/collection/preview", post(collection::api_preview))
+        .route("/admin/campaigns", get(campaigns::page).post(campaigns::create_page))
+        .route("/admin/campaigns/{id}", get(campaigns::detail_page))
+        .route("/admin/campaigns/{id}/running", post(campaigns::switch_page))
+        .route("/admin/campaigns/rewards", post(campaigns::rewards_page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

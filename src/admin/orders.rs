@@ -307,7 +307,8 @@ pub struct AssignmentForm {
 
 async fn assign(st: &AppState, v: &Viewer, id: i64, member_id: i64, reason: &str) -> Result<(), AdminError> {
     v.require_admin()?;
-    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
+    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours)
+        .with_invite_reward(crate::campaigns::invites::reward(&st.settings.campaigns));
     match claims::assign(&st.store, &ledger, id, member_id, &v.username, reason, st.clock.now_ms()).await {
         Ok(()) => Ok(()),
         Err(AssignError::Orders(OrdersError::Store(e))) => Err(e.into()),

@@ -7,7 +7,7 @@
 
 use crate::config::DndPolicy;
 use crate::engine::copy;
-use crate::engine::group_settings::Feature;
+use crate::engine::group_settings::{Feature, StreakReward};
 use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
 use crate::engine::limits::QuietHours;
 use crate::money::Fen;
@@ -98,6 +98,11 @@ pub enum Name {
     Posting,
     PostingHours,
     PostingInterval,
+    Exchange,
+    FreeOrders,
+    Leaderboard,
+    Tasks,
+    SetStreak,
 }
 
 /// One command as the table declares it.
@@ -432,6 +437,56 @@ pub static TABLE: &[Spec] = &[
         summary: "每隔多少分钟发一单",
         feature: None,
     },
+    Spec {
+        name: Name::Exchange,
+        names: &["兑换", "积分兑换"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[word("请发送要兑换的积分数（例如：兑换 500）或奖品名（私聊兑换）")],
+        usage: "<积分>|<奖品>",
+        summary: "积分兑换成可提现返利，或兑换奖品（私聊）",
+        feature: None,
+    },
+    Spec {
+        name: Name::FreeOrders,
+        names: &["免单", "免单活动"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "查看进行中的免单活动",
+        feature: None,
+    },
+    Spec {
+        name: Name::Leaderboard,
+        names: &["排行榜"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "本月签到榜和邀请榜",
+        feature: None,
+    },
+    Spec {
+        name: Name::Tasks,
+        names: &["任务", "每日任务"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "今日任务和进度，完成即得积分",
+        feature: None,
+    },
+    Spec {
+        name: Name::SetStreak,
+        names: &["连签奖励", "设置连签奖励"],
+        role: Role::Owner,
+        cooldown: Cooldown::Owner,
+        args: &[word("请发送每连续签到几天奖励一次，例如：7 50（每连续 7 天奖励 50 积分）"), optional_word()],
+        usage: "<天数> <积分>|默认",
+        summary: "本群连续签到奖励：每连续<天数>天多得<积分>",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -507,6 +562,19 @@ pub enum Command {
     },
     SetPostingInterval {
         minutes: u32,
+    },
+    Exchange {
+        points: i64,
+    },
+    Redeem {
+        reward: String,
+    },
+    FreeOrders,
+    Leaderboard,
+    Tasks,
+    /// `None` restores the configured reward.
+    SetStreak {
+        reward: Option<StreakReward>,
     },
 }
 
@@ -750,6 +818,43 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
                 return Err(format!("间隔要在 {MIN_INTERVAL_MINUTES} 到 {MAX_INTERVAL_MINUTES} 分钟之间"));
             }
             Command::SetPostingInterval { minutes }
+        }
+        // A number is points for rebate balance; anything else names a reward.
+        Name::Exchange if !arg(0).starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') => {
+            if arg(0).chars().count() > 30 {
+                return Err("奖品名最多 30 个字".into());
+            }
+            Command::Redeem { reward: arg(0).to_string() }
+        }
+        Name::Exchange => {
+            let points: i64 = arg(0)
+                .trim_end_matches("积分")
+                .parse()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| "积分要写正整数，例如：兑换 500".to_string())?;
+            Command::Exchange { points }
+        }
+        Name::FreeOrders => Command::FreeOrders,
+        Name::Leaderboard => Command::Leaderboard,
+        Name::Tasks => Command::Tasks,
+        Name::SetStreak => {
+            if is_default(arg(0)) && arg(1).is_empty() {
+                return Ok(Command::SetStreak { reward: None });
+            }
+            let every_days: i64 = arg(0)
+                .trim_end_matches('天')
+                .parse()
+                .ok()
+                .filter(|d| (1..=365).contains(d))
+                .ok_or_else(|| "天数要在 1 到 365 之间".to_string())?;
+            let bonus_points: i64 = arg(1)
+                .trim_end_matches("积分")
+                .parse()
+                .ok()
+                .filter(|p| (1..=10_000).contains(p))
+                .ok_or_else(|| "奖励积分要在 1 到 10000 之间".to_string())?;
+            Command::SetStreak { reward: Some(StreakReward { every_days, bonus_points }) }
         }
     })
 }

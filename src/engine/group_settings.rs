@@ -81,6 +81,16 @@ pub struct GroupSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub welcome_text: Option<String>,
     pub dnd: DndSetting,
+    /// The group's own streak reward for 签到 (`None`: the configured one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streak: Option<StreakReward>,
+}
+
+/// Every `every_days` consecutive check-ins earn `bonus_points` more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreakReward {
+    pub every_days: i64,
+    pub bonus_points: i64,
 }
 
 impl GroupSettings {

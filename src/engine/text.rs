@@ -255,6 +255,8 @@ pub fn points_kind(kind: &str) -> &str {
         "checkin" => "签到",
         "streak_bonus" => "连续签到奖励",
         "invite" => "邀请新人",
+        "exchange" => "兑换返利",
+        "task" => "每日任务",
         other => other,
     }
 }
@@ -381,4 +383,169 @@ pub fn collect_marked(group: &str) -> String {
 /// Told to the admin (in private chat) after `#取消采集源`.
 pub fn collect_unmarked(group: &str) -> String {
     format!("「{group}」已取消采集源，不再转发这里的消息。")
+
+// --- Marketing: points exchange (兑换), free-order campaigns (免单), leaderboards (排行榜) ---
+
+pub fn exchange_refused(refusal: crate::campaigns::ExchangeRefusal) -> String {
+    use crate::campaigns::ExchangeRefusal as R;
+    match refusal {
+        R::Off => "积分兑换暂未开放".to_string(),
+        R::BelowMinimum { min } => format!("最少兑换 {min} 积分，例如：兑换 {min}"),
+        R::NotAMultiple { unit } => format!("兑换的积分须是 {unit} 的整数倍"),
+        R::AboveDailyCap { cap } => format!("每天最多兑换 {cap} 积分"),
+    }
+}
+
+pub fn exchanged(
+    points: i64,
+    fen: crate::money::Fen,
+    outcome: crate::store::exchange::ExchangeOutcome,
+    cap: i64,
+) -> String {
+    use crate::store::exchange::ExchangeOutcome as O;
+    match outcome {
+        O::Done { points_left, today } => format!(
+            "兑换成功✅ {points} 积分 → ¥{} 已计入可提现返利\n剩余积分 {points_left}，今日已兑换 {today}/{cap} 积分",
+            fen.yuan_string()
+        ),
+        O::Duplicate => "这次兑换已经处理过了，发送「积分」查看".to_string(),
+        O::Insufficient { balance } => format!("积分不足：当前积分 {balance}，兑换需要 {points} 积分"),
+        O::OverDailyCap { today } => {
+            format!("超出每日兑换上限：今日已兑换 {today} 积分，每天最多 {cap} 积分，明天再来吧")
+        }
+    }
+}
+
+/// `全额免单（最高¥20.00）` or `立减¥5.00`.
+pub fn subsidy(s: crate::store::campaigns::Subsidy) -> String {
+    use crate::store::campaigns::Subsidy;
+    match s {
+        Subsidy::Full { cap } => format!("全额免单（最高¥{}）", cap.yuan_string()),
+        Subsidy::Fixed { amount } => format!("补贴¥{}", amount.yuan_string()),
+    }
+}
+
+/// The running campaigns: one block per campaign (`title`, `subsidy`, `items`, `ends` as MM-DD).
+pub fn free_orders(campaigns: &[(String, String, Vec<String>, String)]) -> String {
+    if campaigns.is_empty() {
+        return "暂时没有进行中的免单活动，敬请期待～".to_string();
+    }
+    let mut out = String::from("🎁 进行中的免单活动");
+    for (i, (name, subsidy, items, ends)) in campaigns.iter().enumerate() {
+        out.push_str(&format!("\n{}. {name}：{subsidy}，{ends} 截止", i + 1));
+        for item in items {
+            out.push_str(&format!("\n   · {item}"));
+        }
+    }
+    out.push_str("\n把活动商品链接发给我转链后下单，订单结算后补贴自动计入返利");
+    out
+}
+
+/// The month's boards: (nickname, count) lines of check-in days and of newcomers invited.
+pub fn leaderboard(checkins: &[(String, i64)], invites: &[(String, i64)]) -> String {
+    if checkins.is_empty() && invites.is_empty() {
+        return "本月还没有人上榜，发送「签到」抢占第一吧～".to_string();
+    }
+    let mut out = String::from("🏆 本月签到榜");
+    if checkins.is_empty() {
+        out.push_str("\n（暂无）");
+    }
+    for (i, (name, n)) in checkins.iter().enumerate() {
+        out.push_str(&format!("\n{}. {name} {n} 天", i + 1));
+    }
+    out.push_str("\n🤝 本月邀请榜");
+    if invites.is_empty() {
+        out.push_str("\n（暂无）");
+    }
+    for (i, (name, n)) in invites.iter().enumerate() {
+        out.push_str(&format!("\n{}. {name} {n} 人", i + 1));
+    }
+    out
+}
+
+/// The post announcing a 免单 campaign in its target groups.
+pub fn campaign_announcement(name: &str, subsidy: &str, items: &[String], ends: &str) -> String {
+    let mut out = format!("🎁 免单活动「{name}」开始啦！{subsidy}，{ends} 截止");
+    for item in items {
+        out.push_str(&format!("\n· {item}"));
+    }
+    out.push_str("\n把活动商品链接发到群里转链后下单，订单结算后补贴自动计入返利。发送「免单」查看活动");
+    out
+}
+
+pub fn task_name(kind: crate::config::TaskKind) -> &'static str {
+    use crate::config::TaskKind;
+    match kind {
+        TaskKind::Checkin => "签到",
+        TaskKind::Convert => "转链",
+        TaskKind::Invite => "邀请新人",
+        TaskKind::FirstOrder => "首次下单",
+    }
+}
+
+/// `任务`: each task's progress, then what was completed since the member last asked.
+pub fn tasks_today(t: &crate::campaigns::tasks::Today) -> String {
+    if t.lines.is_empty() {
+        return "今天没有任务，发送「签到」领积分吧～".to_string();
+    }
+    let mut out = String::from("📋 今日任务");
+    for l in &t.lines {
+        let mark = if l.done >= l.limit { "✅" } else { "⬜" };
+        out.push_str(&format!("\n{mark} {} {}/{}（每次 +{} 积分）", task_name(l.kind), l.done, l.limit, l.points));
+    }
+    let new: Vec<String> = t
+        .lines
+        .iter()
+        .filter(|l| l.new_points > 0)
+        .map(|l| format!("{} +{}", task_name(l.kind), l.new_points))
+        .collect();
+    if !new.is_empty() {
+        out.push_str(&format!("\n🎉 完成任务：{}，积分已到账", new.join("，")));
+    }
+    out.push_str(&format!("\n当前积分 {}", t.balance));
+    out
+}
+
+/// The group's streak reward after an owner set it (`default`: back to the configured one).
+pub fn streak_set(every_days: i64, bonus_points: i64, default: bool) -> String {
+    let rule = if every_days > 0 && bonus_points > 0 {
+        format!("每连续签到 {every_days} 天多得 {bonus_points} 积分")
+    } else {
+        "无连续签到奖励".to_string()
+    };
+    if default {
+        format!("已恢复默认连续签到奖励：{rule}")
+    } else {
+        format!("本群连续签到奖励已设为：{rule}")
+    }
+}
+
+pub fn reward_in_private() -> String {
+    "奖品兑换码只发给你本人，请私聊我发送「兑换 奖品名」".to_string()
+}
+
+/// A redemption's answer; `rewards` are listed when the name is unknown.
+pub fn redeemed(
+    name: &str,
+    outcome: &crate::store::rewards::RedeemOutcome,
+    rewards: &[crate::store::rewards::Reward],
+) -> String {
+    use crate::store::rewards::RedeemOutcome as R;
+    match outcome {
+        R::Done { code, points, points_left } => {
+            format!("兑换成功✅ 「{name}」消耗 {points} 积分\n兑换码：{code}\n剩余积分 {points_left}")
+        }
+        R::Duplicate { code } => format!("这次兑换已经处理过了，兑换码：{code}"),
+        R::SoldOut => format!("「{name}」已经兑完了，请留意补货"),
+        R::Insufficient { points, balance } => format!("积分不足：当前积分 {balance}，「{name}」需要 {points} 积分"),
+        R::UnknownReward => {
+            let list: Vec<String> =
+                rewards.iter().filter(|r| r.left > 0).map(|r| format!("{}（{} 积分）", r.name, r.points)).collect();
+            if list.is_empty() {
+                format!("没有「{name}」这个奖品，目前没有可兑换的奖品")
+            } else {
+                format!("没有「{name}」这个奖品，可兑换：{}", list.join("、"))
+            }
+        }
+    }
 }

@@ -17,6 +17,7 @@ use crate::config::LedgerSettings;
 use crate::money::Bps;
 use crate::money::Fen;
 use crate::order::OrderFacts;
+use crate::store::invite_rewards::InviteReward;
 use crate::store::ledger::{Booked, BookingConfig, LedgerOrder};
 use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
 use crate::store::{Store, StoreError};
@@ -50,6 +51,8 @@ pub struct Ledger {
     store: Store,
     settings: LedgerSettings,
     utc_offset_hours: i64,
+    /// What an inviter gets when a newcomer's first order settles (none unless set).
+    invite_reward: InviteReward,
 }
 
 impl Ledger {
@@ -60,7 +63,17 @@ impl Ledger {
 
     /// A ledger with these settings; days (for statistics) are counted at UTC+`utc_offset_hours`.
     pub fn with_settings(store: Store, settings: LedgerSettings, utc_offset_hours: i64) -> Ledger {
-        Ledger { store, settings, utc_offset_hours }
+        Ledger { store, settings, utc_offset_hours, invite_reward: InviteReward::default() }
+    }
+
+    /// This ledger, rewarding inviters with `reward` when a newcomer's first order settles.
+    pub fn with_invite_reward(mut self, reward: InviteReward) -> Ledger {
+        self.invite_reward = reward;
+        self
+    }
+
+    pub fn invite_reward(&self) -> InviteReward {
+        self.invite_reward
     }
 
     pub fn settings(&self) -> &LedgerSettings {

@@ -53,7 +53,8 @@ impl OrderSync {
     ) -> Result<OrderSync, OrdersError> {
         let source =
             OrderSource::of(affiliates, platform, &settings.orders).ok_or(OrdersError::NotEnabled(platform))?;
-        let ledger = Ledger::with_settings(store.clone(), settings.ledger.clone(), settings.chat.utc_offset_hours);
+        let ledger = Ledger::with_settings(store.clone(), settings.ledger.clone(), settings.chat.utc_offset_hours)
+            .with_invite_reward(crate::campaigns::invites::reward(&settings.campaigns));
         Ok(OrderSync { store: store.clone(), source, ledger, settings: settings.orders.clone(), clock: clock.clone() })
     }
 

@@ -713,7 +713,7 @@ async fn resplit(
 }
 
 /// Takes the booking lock of this transaction (PostgreSQL; SQLite has one writer).
-async fn lock_bookings(tx: &mut Transaction<'_, Any>, dialect: Dialect) -> StoreResult<()> {
+pub(super) async fn lock_bookings(tx: &mut Transaction<'_, Any>, dialect: Dialect) -> StoreResult<()> {
     if dialect == Dialect::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(BOOKING_LOCK).execute(&mut **tx).await?;
     }

@@ -21,6 +21,7 @@ const PAGES: &[&str] = &[
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",
+    "/admin/campaigns",
 ];
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {

@@ -44,6 +44,8 @@ mod admin_webdriver;
 mod attribution;
 mod authorization;
 mod backup;
+mod campaign_chat;
+mod campaigns;
 mod chat_store;
 mod cli;
 mod collection;

@@ -2,6 +2,7 @@
 
 use crate::chat::Inbound;
 use crate::engine::command::{self, Command, Role};
+use crate::engine::handlers::campaigns;
 use crate::engine::handlers::commands::{self, mentioned, spec_of};
 use crate::engine::handlers::coupon_search;
 use crate::engine::handlers::order_claim;
@@ -37,11 +38,12 @@ pub async fn execute(
                 group_id: cx.group.as_ref().map(|g| g.id),
                 message_key: &msg.dedupe_key,
             };
-            let rule = CheckinRule {
-                points: chat.checkin_points,
-                bonus_every: chat.streak_bonus_days,
-                bonus_points: chat.streak_bonus_points,
+            // The group's own streak reward, else the configured one.
+            let (bonus_every, bonus_points) = match cx.settings.streak {
+                Some(s) => (s.every_days, s.bonus_points),
+                None => (chat.streak_bonus_days, chat.streak_bonus_points),
             };
+            let rule = CheckinRule { points: chat.checkin_points, bonus_every, bonus_points };
             let done = e.store.check_in(c, rule, cx.now_ms).await?;
             if done.new {
                 text::checked_in(done.points, done.bonus, done.streak, done.balance)
@@ -96,6 +98,13 @@ pub async fn execute(
             let outcome = ledger.request_withdrawal(member_id, amount).await.map_err(money_error)?;
             text::withdrawal(amount, &outcome)
         }
+        Command::Exchange { points } => campaigns::exchange(cx, msg, member_id, points).await?,
+        // A reward's code is for the member alone: handed out in private chat only.
+        Command::Redeem { .. } if cx.group.is_some() => text::reward_in_private(),
+        Command::Redeem { reward } => campaigns::redeem(cx, msg, member_id, &reward).await?,
+        Command::FreeOrders => campaigns::free_orders(cx).await?,
+        Command::Leaderboard => campaigns::leaderboard(cx).await?,
+        Command::Tasks => campaigns::tasks(cx, member_id, sender).await?,
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };

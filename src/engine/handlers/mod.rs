@@ -1,6 +1,7 @@
 //! One file per handler of the chain (see `engine/mod.rs` for the order).
 
 pub mod auto_reply;
+pub mod campaigns;
 pub mod commands;
 pub mod coupon_search;
 pub mod dialog;

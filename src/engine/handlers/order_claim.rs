@@ -24,7 +24,8 @@ pub async fn reply(cx: &Context<'_>, member_id: i64, order_key: &str) -> Result<
     if outcome == ClaimOutcome::Bound {
         // An order the ledger has booked already is re-split at once: the member's share becomes theirs.
         let ledger =
-            Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours);
+            Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours)
+                .with_invite_reward(crate::campaigns::invites::reward(&e.settings.campaigns));
         if let Err(err) = claims::settle_ledger(&e.store, &ledger).await {
             tracing::warn!(error = %err, "re-splitting a claimed order failed; the next sync retries");
         }

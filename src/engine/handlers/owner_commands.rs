@@ -125,6 +125,15 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
             save_settings(cx, group, |s| s.dnd = DndSetting::Off).await?;
             text::DND_CLEARED.to_string()
         }
+        Command::SetStreak { reward } => {
+            save_settings(cx, group, |s| s.streak = reward).await?;
+            let chat = &e.settings.chat;
+            let r = reward.unwrap_or(crate::engine::group_settings::StreakReward {
+                every_days: chat.streak_bonus_days,
+                bonus_points: chat.streak_bonus_points,
+            });
+            text::streak_set(r.every_days, r.bonus_points, reward.is_none())
+        }
         Command::SetPosting { .. } | Command::SetPostingHours { .. } | Command::SetPostingInterval { .. } => {
             posting_plan(cx, group, command).await?
         }
@@ -149,7 +158,12 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Mine
         | Command::ClaimOrder { .. }
         | Command::MyOrders
-        | Command::Withdraw { .. } => {
+        | Command::Withdraw { .. }
+        | Command::Exchange { .. }
+        | Command::Redeem { .. }
+        | Command::FreeOrders
+        | Command::Leaderboard
+        | Command::Tasks => {
             return Ok(Vec::new());
         }
     };
