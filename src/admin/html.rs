@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 14] = [
+const NAV: [(&str, &str, bool); 15] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -33,6 +33,7 @@ const NAV: [(&str, &str, bool); 14] = [
     ("/admin/posting", "发单", false),
     ("/admin/mass", "群发", false),
     ("/admin/withdrawals", "提现审核", false),
+    ("/admin/service", "客服", true),
     ("/admin/robots", "机器人", true),
     ("/admin/authorization", "联盟授权", true),
     ("/admin/reconciliation", "对账", true),

@@ -25,6 +25,7 @@ pub mod ratelimit;
 pub mod reconciliation;
 pub mod robots;
 pub mod selection;
+pub mod service;
 pub mod session;
 pub mod settings;
 pub mod withdrawals;
@@ -66,6 +67,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/withdrawals", get(withdrawals::page))
         .route("/admin/withdrawals/{id}", post(withdrawals::decide_page))
         .route("/admin/robots", get(robots::page))
+        .route("/admin/service", get(service::page))
+        .route("/admin/service/{id}/reply", post(service::reply_page))
+        .route("/admin/service/{id}/close", post(service::close_page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
         .route("/admin/reconciliation", get(reconciliation::page))

@@ -1,9 +1,10 @@
 //! The robot's decisions: an explicit, ordered handler chain.
 //!
 //! ```text
-//! ignore (self, system, non-text) → group gate (robot enabled in this group?) → welcome (joins)
-//!   → dialog (the answer to a question the robot asked) → owner commands → member commands → product links
-//!   → keyword auto-replies and Q&A → silence
+//! ignore (self, system, non-text) → friend requests (accept per policy, welcome) → group gate (robot enabled in
+//!   this group?) → welcome (joins) → dialog (the answer to a question the robot asked) → owner commands
+//!   → member commands → product links → keyword auto-replies and Q&A → private chat (hand-over, help once a
+//!   day) → silence
 //! ```
 //!
 //! A handler returns [`Flow::Continue`] or [`Flow::Done`] with the [`Action`]s to take; it never sends. The engine
@@ -168,6 +169,7 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
     Ignore,
+    FriendRequest,
     GroupGate,
     Welcome,
     Dialog,
@@ -175,10 +177,12 @@ enum Step {
     MemberCommands,
     ProductLink,
     AutoReply,
+    PrivateChat,
 }
 
 const CHAIN: &[Step] = &[
     Step::Ignore,
+    Step::FriendRequest,
     Step::GroupGate,
     Step::Welcome,
     Step::Dialog,
@@ -186,6 +190,7 @@ const CHAIN: &[Step] = &[
     Step::MemberCommands,
     Step::ProductLink,
     Step::AutoReply,
+    Step::PrivateChat,
 ];
 
 impl Step {
@@ -199,6 +204,8 @@ impl Step {
             Step::MemberCommands => handlers::member_commands::handle(cx, msg).await,
             Step::ProductLink => handlers::product_link::handle(cx, msg).await,
             Step::AutoReply => handlers::auto_reply::handle(cx, msg).await,
+            Step::FriendRequest => handlers::private_chat::friend_request(cx, msg).await,
+            Step::PrivateChat => handlers::private_chat::unanswered(cx, msg).await,
         }
     }
 }

@@ -362,3 +362,37 @@ pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> S
         format!("自动发单已关闭。开启后每天 {windows}{every}")
     }
 }
+
+// ---- Private chat as a service channel (friend requests, help, hand-over to the admins) ----
+
+/// The built-in welcome for a new friend.
+pub fn friend_welcome() -> String {
+    "你好，我是你的省钱小助手～\n· 发商品链接给我，马上转成带券链接和海报\n· 查券 关键词：找优惠券\n\
+     · 我的 / 订单 / 提现：查看和提取返利\n· 人工：联系人工客服"
+        .to_string()
+}
+
+/// 人工 typed in a group.
+pub fn human_in_private() -> String {
+    "人工客服请私聊我发送「人工」～".to_string()
+}
+
+/// The help a private message without an answer gets (once a day).
+pub fn private_help(help: &str) -> String {
+    format!("没看懂你的意思～{help}\n· 人工 —— 转人工客服")
+}
+
+/// Told to the member when their chat is handed to the admins.
+pub fn handed_over(asked: bool) -> String {
+    if asked {
+        "已为你转接人工客服，请稍候，客服的回复会在这里发给你。".to_string()
+    } else {
+        "这个问题我暂时答不上来，已为你转接人工客服，请稍候，客服的回复会在这里发给你。".to_string()
+    }
+}
+
+/// Sent to each admin when a member's private chat is handed over.
+pub fn handover_alert(name: &str, wxid: &str, asked: bool, message: &str) -> String {
+    let why = if asked { "请求人工客服" } else { "的问题机器人答不上来" };
+    format!("【客服】会员「{name}」（{wxid}）{why}：\n{message}\n请到管理后台「客服」页回复。")
+}

@@ -31,6 +31,7 @@ pub mod points;
 pub mod posting;
 pub mod posting_admin;
 pub mod robots;
+pub mod service;
 pub mod sqlite_file;
 pub mod stats;
 pub mod stats_money;

@@ -17,6 +17,7 @@ const PAGES: &[&str] = &[
     "/admin/settings",
     "/admin/posting",
     "/admin/mass",
+    "/admin/service",
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",

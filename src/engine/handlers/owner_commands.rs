@@ -149,6 +149,7 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Mine
         | Command::ClaimOrder { .. }
         | Command::MyOrders
+        | Command::Human
         | Command::Withdraw { .. } => {
             return Ok(Vec::new());
         }
