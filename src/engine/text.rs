@@ -396,3 +396,9 @@ pub fn handover_alert(name: &str, wxid: &str, asked: bool, message: &str) -> Str
     let why = if asked { "请求人工客服" } else { "的问题机器人答不上来" };
     format!("【客服】会员「{name}」（{wxid}）{why}：\n{message}\n请到管理后台「客服」页回复。")
 }
+
+/// Q&A the demo seeds into the private-chat rule set.
+pub const PRIVATE_CHAT_DEMO_FAQ: &[(&str, &str)] = &[
+    ("返利多久到账", "订单确认收货后返利会转为可提现，发送「订单」查看明细。"),
+    ("怎么提现", "发送「提现 金额」即可申请，例如：提现 10，审核通过后发放。"),
+];
