@@ -1,13 +1,16 @@
 //! 客服: private chats handed over to the operator (the member wrote 人工, or the robot found no answer twice).
 //! Open conversations with their messages, a reply box whose text the robot sends to the member through the
-//! outbox, and closing a conversation. Admins only: these are members' private messages.
+//! outbox, and closing a conversation; below, the private-chat rule set (keyword replies and Q&A answered only in
+//! private chat, besides the global ones). Admins only: these are members' private messages.
 
 use super::error::{AdminError, PageError};
-use super::groups::urlenc;
+use super::groups::{self, KeywordInput, PatternForm, urlenc};
 use super::html::{self, esc};
 use super::session::Viewer;
 use crate::chat::{Outbound, OutboundBody};
+use crate::engine::keywords::{MatchKind, display_pattern};
 use crate::http::AppState;
+use crate::store::keywords::PRIVATE;
 use crate::store::outbox::NewOutbox;
 use crate::store::service::{ServiceConversation, ServiceMessage, direction, reason};
 use axum::Form;
@@ -130,7 +133,122 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
         b.push_str(&html::form_open(&v, &format!("/admin/service/{}/close", conv.id), "inline close"));
         b.push_str("<button type=submit class=link>结束会话</button></form></section>");
     }
+    b.push_str(&rule_set_section(&st, &v).await?);
     Ok(html::page(&v, "/admin/service", "客服", &b))
+}
+
+/// The private-chat rule set: its keyword rules and Q&A entries, with forms to add and delete.
+async fn rule_set_section(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
+    let mut b = String::from("<h2 id=rules>私聊自动回复</h2><p>只在私聊中生效（全局规则在私聊和群里都生效）。</p>");
+    let rules: Vec<Vec<String>> = st
+        .store
+        .keyword_rules(PRIVATE)
+        .await?
+        .into_iter()
+        .filter(|r| r.group_id == PRIVATE)
+        .map(|r| {
+            let kind = MatchKind::from_code(&r.match_kind).unwrap_or(MatchKind::Contains);
+            let typed = display_pattern(kind, &r.pattern);
+            let delete = delete_form(v, "/admin/service/keywords/delete", "pattern", &typed);
+            vec![esc(&typed), esc(&r.reply), r.hits.to_string(), delete]
+        })
+        .collect();
+    b.push_str(&html::table(&["关键词", "回复", "命中", ""], &rules));
+    b.push_str(&html::form_open(v, "/admin/service/keywords", "rule"));
+    b.push_str(
+        "<label>关键词（=词 精确，/正则/，否则包含）<input name=pattern required maxlength=100></label>\
+         <label>回复<input name=reply required maxlength=1000></label><button type=submit>添加关键词</button></form>",
+    );
+    let faq: Vec<Vec<String>> = st
+        .store
+        .faq_entries(PRIVATE)
+        .await?
+        .into_iter()
+        .filter(|f| f.group_id == PRIVATE)
+        .map(|f| {
+            let delete = delete_form(v, "/admin/service/faq/delete", "question", &f.question);
+            vec![esc(&f.question), esc(&f.answer), f.hits.to_string(), delete]
+        })
+        .collect();
+    b.push_str(&html::table(&["问题", "答案", "命中", ""], &faq));
+    b.push_str(&html::form_open(v, "/admin/service/faq", "faq"));
+    b.push_str(
+        "<label>问题<input name=question required maxlength=100></label>\
+         <label>答案<input name=answer required maxlength=1000></label><button type=submit>添加问答</button></form>",
+    );
+    Ok(b)
+}
+
+/// A 删除 button posting `field=value` to `action`.
+fn delete_form(v: &Viewer, action: &str, field: &str, value: &str) -> String {
+    let mut form = html::form_open(v, action, "inline");
+    let _ = write!(
+        form,
+        "<input type=hidden name={field} value=\"{}\"><button type=submit class=link>删除</button></form>",
+        esc(value)
+    );
+    form
+}
+
+#[derive(Deserialize)]
+pub struct FaqForm {
+    pub question: String,
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// Back to the rule set with a flash message (bad input is shown, not failed).
+fn back_to_rules(r: Result<(), AdminError>, ok: &str) -> Result<Redirect, PageError> {
+    let msg = match r {
+        Ok(()) => ok.to_string(),
+        Err(AdminError::BadRequest(m)) => m,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/admin/service?msg={}#rules", urlenc(&msg))))
+}
+
+pub async fn keyword_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(k): Form<KeywordInput>,
+) -> Result<Redirect, PageError> {
+    v.require_admin()?;
+    back_to_rules(groups::save_rule(&st, PRIVATE, &k).await, "私聊关键词已保存")
+}
+
+pub async fn keyword_delete_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(k): Form<PatternForm>,
+) -> Result<Redirect, PageError> {
+    v.require_admin()?;
+    back_to_rules(groups::delete_rule(&st, PRIVATE, &k.pattern).await, "私聊关键词已删除")
+}
+
+pub async fn faq_page(State(st): State<AppState>, v: Viewer, Form(f): Form<FaqForm>) -> Result<Redirect, PageError> {
+    v.require_admin()?;
+    let (question, answer) = (f.question.trim(), f.answer.trim());
+    let r = if question.chars().count() < 2 || question.chars().count() > 100 {
+        Err(AdminError::BadRequest("问题须为 2–100 个字".into()))
+    } else if answer.is_empty() || answer.chars().count() > 1000 {
+        Err(AdminError::BadRequest("答案须为 1–1000 个字".into()))
+    } else {
+        st.store.upsert_faq(PRIVATE, question, answer, st.clock.now_ms()).await?;
+        st.dispatcher.engine().invalidate_replies(PRIVATE).await;
+        Ok(())
+    };
+    back_to_rules(r, "私聊问答已保存")
+}
+
+pub async fn faq_delete_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(f): Form<FaqForm>,
+) -> Result<Redirect, PageError> {
+    v.require_admin()?;
+    st.store.delete_faq(PRIVATE, f.question.trim()).await?;
+    st.dispatcher.engine().invalidate_replies(PRIVATE).await;
+    back_to_rules(Ok(()), "私聊问答已删除")
 }
 
 #[derive(Deserialize)]

@@ -282,6 +282,21 @@ async fn a_hand_over_goes_from_the_member_to_the_dashboard_and_the_reply_back_to
     assert_eq!(b.count("section.service").await, 0);
     let viewer_refused = app.store.service_reply(c.id, "迟到的回复", ADMIN, &late_send(c.robot_id), 1).await.unwrap();
     assert!(!viewer_refused);
+
+    // The private-chat rule set is kept on the same page: a keyword added there answers in private chat only.
+    b.type_into("form.rule input[name=pattern]", "营业时间").await;
+    b.type_into("form.rule input[name=reply]", "客服每天 9:00–21:00 在线").await;
+    b.click("form.rule button[type=submit]").await;
+    b.wait_url("msg=").await;
+    assert!(b.text("p.notice").await.contains("私聊关键词已保存"));
+    assert_eq!(private_text(&app, ALICE, "营业时间是几点").await, "客服每天 9:00–21:00 在线");
+    b.type_into("form.faq input[name=question]", "可以开发票吗").await;
+    b.type_into("form.faq input[name=answer]", "可以，确认收货后在订单页申请").await;
+    b.click("form.faq button[type=submit]").await;
+    b.wait_url("msg=").await;
+    assert_eq!(private_text(&app, ALICE, "可以开发票吗？").await, "可以，确认收货后在订单页申请");
+    let rows = app.store.keyword_rules(PRIVATE).await.unwrap();
+    assert!(rows.iter().any(|r| r.group_id == PRIVATE && r.pattern == "营业时间"), "{rows:?}");
 }
 
 fn late_send(robot_id: i64) -> dealbot::store::outbox::NewOutbox {
