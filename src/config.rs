@@ -54,6 +54,7 @@ pub struct Settings {
     pub ledger: LedgerSettings,
     pub feeds: FeedsSettings,
     pub campaigns: CampaignSettings,
+    pub private_chat: PrivateChatSettings,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -917,6 +918,41 @@ fn set_in_value(node: &mut toml::Value, path: &[String], value: toml::Value) -> 
             }
         }
         _ => Err("cannot set a key inside a scalar".into()),
+    }
+}
+
+/// Who gets a friend request accepted automatically.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FriendPolicy {
+    /// Everyone.
+    All,
+    /// Only members of one of the robot's groups.
+    #[default]
+    GroupMembers,
+    /// Nobody: requests are left for the operator.
+    None,
+}
+
+/// Private chat as a service channel (`[private_chat]`): friend requests, the welcome and the hand-over to the
+/// operator's admins (`admin.wxids`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrivateChatSettings {
+    pub friend_policy: FriendPolicy,
+    /// The welcome sent to a new friend; empty for the built-in one.
+    pub welcome: String,
+    /// Unanswered private messages in one day that hand the member over to the admins (0: never).
+    pub handover_after_misses: i64,
+}
+
+impl Default for PrivateChatSettings {
+    fn default() -> Self {
+        PrivateChatSettings {
+            friend_policy: FriendPolicy::GroupMembers,
+            welcome: String::new(),
+            handover_after_misses: 2,
+        }
     }
 }
 

@@ -316,6 +316,20 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
             store.save_chat_plan(group.id, &demo_plan(group.id), now).await?;
         }
     }
+    seed_private_chat_faq(engine, now).await
+}
+
+/// Q&A entries of the private-chat rule set, so 私聊 answers questions in the demo (only when it has none).
+async fn seed_private_chat_faq(engine: &Engine, now: i64) -> Result<(), crate::store::StoreError> {
+    use crate::store::keywords::PRIVATE;
+    let store = &engine.store;
+    if store.faq_entries(PRIVATE).await?.iter().any(|f| f.group_id == PRIVATE) {
+        return Ok(());
+    }
+    for (question, answer) in crate::engine::text::PRIVATE_CHAT_DEMO_FAQ {
+        store.upsert_faq(PRIVATE, question, answer, now).await?;
+    }
+    engine.invalidate_replies(PRIVATE).await;
     Ok(())
 }
 

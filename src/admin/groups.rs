@@ -178,13 +178,18 @@ pub struct KeywordInput {
 
 pub async fn save_keyword(st: &AppState, v: &Viewer, id: i64, k: &KeywordInput) -> Result<(), AdminError> {
     let g = visible_group(st, v, id).await?;
+    save_rule(st, g.id, k).await
+}
+
+/// Saves a keyword rule into a rule set: a group's, or the private-chat one (`store::keywords::PRIVATE`).
+pub async fn save_rule(st: &AppState, rule_set: i64, k: &KeywordInput) -> Result<(), AdminError> {
     let (kind, pattern) = parse_pattern(&k.pattern).map_err(|e| AdminError::BadRequest(format!("关键词有误：{e}")))?;
     let reply = ReplyBody::from_input(&bounded(&k.reply, 1000, "回复")?);
     if reply.content().is_empty() {
         return Err(AdminError::BadRequest("回复不能为空".into()));
     }
     let row = NewKeyword {
-        group_id: g.id,
+        group_id: rule_set,
         match_kind: kind.code(),
         pattern: &pattern,
         reply_kind: reply.kind_code(),
@@ -192,15 +197,20 @@ pub async fn save_keyword(st: &AppState, v: &Viewer, id: i64, k: &KeywordInput) 
         priority: 0,
     };
     st.store.upsert_keyword(&row, st.clock.now_ms()).await?;
-    st.dispatcher.engine().invalidate_replies(g.id).await;
+    st.dispatcher.engine().invalidate_replies(rule_set).await;
     Ok(())
 }
 
 pub async fn delete_keyword(st: &AppState, v: &Viewer, id: i64, typed: &str) -> Result<(), AdminError> {
     let g = visible_group(st, v, id).await?;
+    delete_rule(st, g.id, typed).await
+}
+
+/// Deletes the keyword rule `typed` (as owners type it) from a rule set.
+pub async fn delete_rule(st: &AppState, rule_set: i64, typed: &str) -> Result<(), AdminError> {
     let (_, pattern) = parse_pattern(typed).map_err(|e| AdminError::BadRequest(format!("关键词有误：{e}")))?;
-    st.store.delete_keyword(g.id, &pattern).await?;
-    st.dispatcher.engine().invalidate_replies(g.id).await;
+    st.store.delete_keyword(rule_set, &pattern).await?;
+    st.dispatcher.engine().invalidate_replies(rule_set).await;
     Ok(())
 }
 
@@ -434,7 +444,7 @@ pub async fn keyword_page(
 
 #[derive(Deserialize)]
 pub struct PatternForm {
-    pattern: String,
+    pub pattern: String,
 }
 
 pub async fn keyword_delete_page(

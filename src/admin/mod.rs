@@ -28,6 +28,7 @@ pub mod ratelimit;
 pub mod reconciliation;
 pub mod robots;
 pub mod selection;
+pub mod service;
 pub mod session;
 pub mod settings;
 pub mod withdrawals;
@@ -69,6 +70,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/withdrawals", get(withdrawals::page))
         .route("/admin/withdrawals/{id}", post(withdrawals::decide_page))
         .route("/admin/robots", get(robots::page))
+        .route("/admin/service", get(service::page))
+        .route("/admin/service/{id}/reply", post(service::reply_page))
+        .route("/admin/service/{id}/close", post(service::close_page))
+        .route("/admin/service/keywords", post(service::keyword_page))
+        .route("/admin/service/keywords/delete", post(service::keyword_delete_page))
+        .route("/admin/service/faq", post(service::faq_page))
+        .route("/admin/service/faq/delete", post(service::faq_delete_page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
         .route("/admin/reconciliation", get(reconciliation::page))

@@ -54,9 +54,29 @@ pub enum InboundKind {
     BotInvited,
     /// Other system notices.
     System,
+    /// Someone asks to become the robot's friend (the message's conversation and sender are the requester).
+    FriendRequest(FriendRequest),
     Other {
         code: i64,
     },
+}
+
+/// A friend request, with what accepting it takes (gewe-account spec §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendRequest {
+    /// The requester's wxid.
+    pub wxid: String,
+    pub nickname: Option<String>,
+    /// The greeting they wrote.
+    pub greeting: String,
+    /// `encryptusername` (`v3_…@stranger`).
+    pub v3: String,
+    /// `ticket` (`v4_…@stranger`).
+    pub v4: String,
+    /// How they found the robot; passed back verbatim when accepting.
+    pub scene: i64,
+    /// The group they came from, when the gateway says.
+    pub source_room: Option<String>,
 }
 
 /// One inbound message, normalized (chat-gateways spec §7.1).
@@ -108,6 +128,9 @@ pub enum OutboundBody {
     Image { url: String },
     /// A link card.
     Link { title: String, desc: String, url: String, thumb_url: String },
+    /// Accept a friend request (an account operation that is paced and retried like a send; the conversation
+    /// is the requester).
+    AcceptFriend { v3: String, v4: String, scene: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,6 +103,7 @@ pub enum Name {
     Leaderboard,
     Tasks,
     SetStreak,
+    Human,
 }
 
 /// One command as the table declares it.
@@ -223,6 +224,16 @@ pub static TABLE: &[Spec] = &[
         args: &[word("请发送提现金额（元），例如：提现 10")],
         usage: "<金额>",
         summary: "把可提现的返利提出来（私聊）",
+        feature: None,
+    },
+    Spec {
+        name: Name::Human,
+        names: &["人工", "转人工", "人工客服"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "转人工客服（私聊）",
         feature: None,
     },
     Spec {
@@ -507,6 +518,8 @@ pub enum Command {
     Withdraw {
         amount: Fen,
     },
+    /// 人工: hand the private chat over to the operator's admins.
+    Human,
     SetFeature {
         feature: Feature,
         on: bool,
@@ -711,6 +724,7 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
         Name::NextPage => Command::NextPage,
         Name::Mine => Command::Mine,
         Name::MyOrders => Command::MyOrders,
+        Name::Human => Command::Human,
         Name::Withdraw => {
             let amount = Fen::from_yuan_str(arg(0))
                 .ok()

@@ -1,9 +1,10 @@
 //! The robot's decisions: an explicit, ordered handler chain.
 //!
 //! ```text
-//! collect (source groups: record, forward deals) → ignore (self, system, non-text) → group gate (robot enabled in this group?) → welcome (joins)
-//!   → dialog (the answer to a question the robot asked) → owner commands → member commands → product links
-//!   → keyword auto-replies and Q&A → silence
+//! collect (source groups: record, forward deals) → ignore (self, system, non-text) → friend requests (accept per
+//!   policy, welcome) → group gate (robot enabled in this group?) → welcome (joins) → dialog (the answer to a
+//!   question the robot asked) → owner commands → member commands → product links → keyword auto-replies and Q&A
+//!   → private chat (hand-over, help once a day) → silence
 //! ```
 //!
 //! A handler returns [`Flow::Continue`] or [`Flow::Done`] with the [`Action`]s to take; it never sends. The engine
@@ -172,6 +173,7 @@ pub struct Context<'a> {
 enum Step {
     Collect,
     Ignore,
+    FriendRequest,
     GroupGate,
     Welcome,
     Dialog,
@@ -179,11 +181,13 @@ enum Step {
     MemberCommands,
     ProductLink,
     AutoReply,
+    PrivateChat,
 }
 
 const CHAIN: &[Step] = &[
     Step::Collect,
     Step::Ignore,
+    Step::FriendRequest,
     Step::GroupGate,
     Step::Welcome,
     Step::Dialog,
@@ -191,6 +195,7 @@ const CHAIN: &[Step] = &[
     Step::MemberCommands,
     Step::ProductLink,
     Step::AutoReply,
+    Step::PrivateChat,
 ];
 
 impl Step {
@@ -205,6 +210,8 @@ impl Step {
             Step::MemberCommands => handlers::member_commands::handle(cx, msg).await,
             Step::ProductLink => handlers::product_link::handle(cx, msg).await,
             Step::AutoReply => handlers::auto_reply::handle(cx, msg).await,
+            Step::FriendRequest => handlers::private_chat::friend_request(cx, msg).await,
+            Step::PrivateChat => handlers::private_chat::unanswered(cx, msg).await,
         }
     }
 }

@@ -549,3 +549,43 @@ pub fn redeemed(
         }
     }
 }
+
+// ---- Private chat as a service channel (friend requests, help, hand-over to the admins) ----
+
+/// The built-in welcome for a new friend.
+pub fn friend_welcome() -> String {
+    "你好，我是你的省钱小助手～\n· 发商品链接给我，马上转成带券链接和海报\n· 查券 关键词：找优惠券\n\
+     · 我的 / 订单 / 提现：查看和提取返利\n· 人工：联系人工客服"
+        .to_string()
+}
+
+/// 人工 typed in a group.
+pub fn human_in_private() -> String {
+    "人工客服请私聊我发送「人工」～".to_string()
+}
+
+/// The help a private message without an answer gets (once a day).
+pub fn private_help(help: &str) -> String {
+    format!("没看懂你的意思～{help}\n· 人工 —— 转人工客服")
+}
+
+/// Told to the member when their chat is handed to the admins.
+pub fn handed_over(asked: bool) -> String {
+    if asked {
+        "已为你转接人工客服，请稍候，客服的回复会在这里发给你。".to_string()
+    } else {
+        "这个问题我暂时答不上来，已为你转接人工客服，请稍候，客服的回复会在这里发给你。".to_string()
+    }
+}
+
+/// Sent to each admin when a member's private chat is handed over.
+pub fn handover_alert(name: &str, wxid: &str, asked: bool, message: &str) -> String {
+    let why = if asked { "请求人工客服" } else { "的问题机器人答不上来" };
+    format!("【客服】会员「{name}」（{wxid}）{why}：\n{message}\n请到管理后台「客服」页回复。")
+}
+
+/// Q&A the demo seeds into the private-chat rule set.
+pub const PRIVATE_CHAT_DEMO_FAQ: &[(&str, &str)] = &[
+    ("返利多久到账", "订单确认收货后返利会转为可提现，发送「订单」查看明细。"),
+    ("怎么提现", "发送「提现 金额」即可申请，例如：提现 10，审核通过后发放。"),
+];

@@ -4,6 +4,8 @@ use super::{Store, StoreResult, col};
 
 /// Group id of rules that apply in every group.
 pub const GLOBAL: i64 = 0;
+/// The rule set of private chat (keyword rules and Q&A entries stored under this group id).
+pub const PRIVATE: i64 = -1;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeywordRow {

@@ -40,6 +40,7 @@ pub mod posting_admin;
 pub mod reply_handles;
 pub mod rewards;
 pub mod robots;
+pub mod service;
 pub mod sqlite_file;
 pub mod stats;
 pub mod stats_money;

@@ -5,7 +5,6 @@ use crate::helpers::*;
 use dealbot::chat::{MemberRef, Outbound, OutboundBody};
 use dealbot::config::Settings;
 use sqlx::Row;
-use std::time::Duration;
 
 /// Someone in the group.
 #[derive(Debug, Clone, Copy)]
@@ -102,17 +101,7 @@ impl Chat {
     /// The replies queued for the message with gateway id `new_msg_id`, once it is handled.
     pub async fn replies_to(&self, new_msg_id: &str) -> Vec<Reply> {
         let key = format!("{}:{new_msg_id}", dealbot::sim::gewe::DEFAULT_APP_ID);
-        let status = eventually("the message handled", Duration::from_secs(30), || async {
-            let row = sqlx::query("SELECT status FROM inbound WHERE dedupe_key = $1")
-                .bind(&key)
-                .fetch_optional(self.app.store.pool())
-                .await
-                .unwrap()?;
-            let status: String = row.try_get("status").unwrap();
-            (status != "pending" && status != "processing").then_some(status)
-        })
-        .await;
-        assert_eq!(status, "done", "{key}");
+        wait_handled(&self.app.store, &key).await;
         let prefix = format!("reply:{key}:");
         let mut rows: Vec<_> = self
             .app
@@ -244,6 +233,7 @@ fn scripts(now_ms: i64) -> Vec<Script> {
         s(Name::ClaimOrder, "绑定订单", "190108-374476636970002", "订单同步后", "abc", "订单号格式不对"),
         s(Name::MyOrders, "订单", "", "请私聊", "多余", "参数太多了"),
         s(Name::Withdraw, "提现", "10", "请私聊", "abc", "金额格式不对"),
+        s(Name::Human, "人工", "", "请私聊", "多余", "参数太多了"),
         s(Name::Help, "帮助", "", "我能做这些", "多余", "参数太多了"),
         s(Name::FeatureOn, "#开启", "欢迎语", "已开启欢迎语", "飞行", "没有「飞行」这个功能"),
         s(Name::FeatureOff, "#关闭", "欢迎语", "已关闭欢迎语", "飞行", "没有「飞行」这个功能"),

@@ -18,6 +18,7 @@ const PAGES: &[&str] = &[
     "/admin/posting",
     "/admin/mass",
     "/admin/collection",
+    "/admin/service",
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",

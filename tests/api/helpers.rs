@@ -77,6 +77,21 @@ where
     }
 }
 
+/// Waits until the inbound message with `dedupe_key` is handled and asserts it was handled successfully.
+pub async fn wait_handled(store: &Store, dedupe_key: &str) {
+    let status = eventually("the message handled", Duration::from_secs(30), || async {
+        let row = sqlx::query("SELECT status FROM inbound WHERE dedupe_key = $1")
+            .bind(dedupe_key)
+            .fetch_optional(store.pool())
+            .await
+            .unwrap()?;
+        let status: String = sqlx::Row::try_get(&row, "status").unwrap();
+        (status != "pending" && status != "processing").then_some(status)
+    })
+    .await;
+    assert_eq!(status, "done", "{dedupe_key}");
+}
+
 /// The simulators on their own port.
 pub struct SimServer {
     pub sims: Simulators,

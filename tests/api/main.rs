@@ -83,6 +83,7 @@ mod posting;
 mod posting_commands;
 mod posting_dashboard;
 mod presend;
+mod private_chat;
 mod selection;
 mod selection_actions;
 mod small_defects;

@@ -10,9 +10,7 @@ use dealbot::money::Fen;
 use dealbot::order::{Lifecycle, OrderFacts};
 use dealbot::platform::Platform;
 use serde_json::json;
-use sqlx::Row;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 fn ledger_settings() -> LedgerSettings {
     LedgerSettings {
@@ -52,17 +50,7 @@ pub async fn direct(chat: &Chat, who: Person, text: &str) -> Vec<String> {
     });
     assert!(chat.app.post_callback(&body).await.status().is_success());
     let key = format!("{app_id}:{id}");
-    let status = eventually("the private message handled", Duration::from_secs(30), || async {
-        let row = sqlx::query("SELECT status FROM inbound WHERE dedupe_key = $1")
-            .bind(&key)
-            .fetch_optional(chat.app.store.pool())
-            .await
-            .unwrap()?;
-        let status: String = row.try_get("status").unwrap();
-        (status != "pending" && status != "processing").then_some(status)
-    })
-    .await;
-    assert_eq!(status, "done", "{key}");
+    wait_handled(&chat.app.store, &key).await;
     let prefix = format!("reply:{key}:");
     chat.app
         .store
@@ -143,7 +131,7 @@ async fn members_see_their_rebates_and_withdraw_in_private_chat_only() {
     let b = ledger.statement(member, 0).await.unwrap().balance;
     assert_eq!((b.available, b.withdrawing), (400, 600));
 
-    // Group commands mean nothing in private chat; ordinary chat gets no reply.
+    // Group commands mean nothing in private chat; ordinary chat gets no reply (only the daily help, sent once).
     assert!(direct(&chat, OWNER, "#群状态").await.is_empty());
     assert!(direct(&chat, ALICE, "你好").await.is_empty());
 }

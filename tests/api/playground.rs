@@ -34,6 +34,14 @@ impl Page {
         assert_eq!(answer["ok"], true, "{text}: {answer}");
     }
 
+    /// What the page does on 发送 in another chat (`private` for 私聊).
+    async fn say_in(&self, room: &str, nickname: &str, text: &str) {
+        let body = json!({"nickname": nickname, "text": text, "room": room});
+        let answer: Value =
+            self.app.http.post(format!("{}/say", self.base)).json(&body).send().await.unwrap().json().await.unwrap();
+        assert_eq!(answer["ok"], true, "{text}: {answer}");
+    }
+
     /// Polls like the page until the robot posts a text containing `part`; returns the robot's entries seen.
     async fn bot_says(&mut self, part: &str) -> Vec<Value> {
         let mut seen = Vec::new();
@@ -97,4 +105,19 @@ async fn the_playground_lets_a_member_and_the_owner_try_the_commands() {
 
     let member = page.app.store.member_id(&dealbot::sim::gewe::playground_wxid(MEMBER)).await.unwrap().unwrap();
     assert_eq!(page.app.store.points_balance(member).await.unwrap(), 10);
+}
+
+#[tokio::test]
+async fn in_the_playground_private_chat_links_search_and_questions_work_like_in_the_group() {
+    let mut page = Page::open().await;
+    let private = dealbot::sim::gewe::PRIVATE_ROOM;
+    page.say_in(private, MEMBER, "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723").await;
+    let converted = page.bot_says("http").await;
+    assert!(converted.iter().any(|m| m["kind"] == "image"), "a poster: {converted:?}");
+    let copy = converted.iter().rev().find(|m| m["kind"] != "image").unwrap()["text"].as_str().unwrap().to_string();
+    assert!(!copy.starts_with('@'), "no @-mention in private chat: {copy}");
+    page.say_in(private, MEMBER, "查券 耳机").await;
+    page.bot_says("「耳机」的优惠好物").await;
+    page.say_in(private, MEMBER, "返利多久到账呀").await;
+    page.bot_says("发送「订单」查看明细").await;
 }

@@ -43,7 +43,7 @@ impl GeweClient {
         self
     }
 
-    /// Sends one outbound message (postText / postImage / postLink).
+    /// Sends one outbound message (postText / postImage / postLink), or accepts a friend request (addContacts).
     pub async fn send(&self, msg: &Outbound) -> Result<SendReceipt, SendError> {
         let to = msg.conversation_id.as_str();
         let (route, body) = match &msg.body {
@@ -60,6 +60,11 @@ impl GeweClient {
                     "appId": self.app_id, "toWxid": to, "title": title, "desc": desc,
                     "linkUrl": url, "thumbUrl": thumb_url,
                 }),
+            ),
+            // gewe-account spec §5.2: option 3 accepts, with the request's scene and tickets.
+            OutboundBody::AcceptFriend { v3, v4, scene } => (
+                "/contacts/addContacts",
+                json!({"appId": self.app_id, "scene": scene, "option": 3, "v3": v3, "v4": v4, "content": ""}),
             ),
         };
         let (data, raw) = self.call::<SendData>(route, &body).await?;
@@ -279,6 +284,22 @@ mod tests {
         assert_eq!(
             bodies[1],
             json!({"appId": "wx_app", "toWxid": "r@chatroom", "title": "t", "desc": "d", "linkUrl": "https://u", "thumbUrl": "https://p"})
+        );
+    }
+
+    #[tokio::test]
+    async fn accepting_a_friend_sends_option_3_with_the_tickets_and_scene() {
+        let (base, seen) = fake_gateway(200, r#"{"ret":200,"msg":"操作成功"}"#).await;
+        let accept = Outbound {
+            conversation_id: "wxid_new".into(),
+            body: OutboundBody::AcceptFriend { v3: "v3_a@stranger".into(), v4: "v4_b@stranger".into(), scene: 6 },
+        };
+        let receipt = client(&base).send(&accept).await.unwrap();
+        assert_eq!(receipt.new_msg_id, None);
+        let body: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0].1).unwrap();
+        assert_eq!(
+            body,
+            json!({"appId": "wx_app", "scene": 6, "option": 3, "v3": "v3_a@stranger", "v4": "v4_b@stranger", "content": ""})
         );
     }
 

@@ -5,6 +5,7 @@
 //!   auxiliary calls (`checkOnline`, `reconnection`, `getChatroomMemberList`).
 
 mod client;
+mod friend;
 mod parse;
 mod xml;
 

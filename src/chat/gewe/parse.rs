@@ -250,7 +250,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
         _ => None,
     };
 
-    Ok(Inbound {
+    let mut inbound = Inbound {
         dedupe_key: format!("{account_id}:{native_id}"),
         account_id,
         bot_id: bot,
@@ -270,7 +270,9 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
         created_at,
         ignorable,
         reply_handle: None,
-    })
+    };
+    super::friend::apply(&mut inbound, msg_type, &data.from);
+    Ok(inbound)
 }
 
 /// Splits `"<sender>:\n<body>"` at the first `":\n"`. A prefix that cannot be an id (empty, whitespace, markup)

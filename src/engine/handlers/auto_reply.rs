@@ -1,5 +1,5 @@
-//! Keyword auto-replies and Q&A (回复设置, 智能问答), the last step before silence: the first matching keyword
-//! rule answers, else the most similar Q&A question above the threshold; ordinary chat gets nothing.
+//! Keyword auto-replies and Q&A (回复设置, 智能问答), in groups and in private chat (its own rule set): the first
+//! matching keyword rule answers, else the most similar Q&A question above the threshold; ordinary chat gets nothing.
 
 use crate::chat::{Inbound, InboundKind, OutboundBody};
 use crate::engine::group_settings::Feature;
@@ -49,7 +49,8 @@ async fn load(cx: &Context<'_>, group_id: i64) -> Result<Arc<Replies>, EngineErr
 }
 
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
-    let Some(group) = &cx.group else { return Ok(Flow::Continue) };
+    // Private chat answers from its own rule set (and the global rules).
+    let rule_set = cx.group.as_ref().map_or(crate::store::keywords::PRIVATE, |g| g.id);
     if !matches!(msg.kind, InboundKind::Text | InboundKind::Quote { .. }) || !cx.settings.enabled(Feature::AutoReply) {
         return Ok(Flow::Continue);
     }
@@ -58,7 +59,7 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         return Ok(Flow::Continue);
     }
     let e = cx.engine;
-    let replies = load(cx, group.id).await?;
+    let replies = load(cx, rule_set).await?;
     if let Some(rule) = keywords::first_match(&replies.rules, text) {
         e.store.count_keyword_hit(rule.id).await?;
         let action = match &rule.reply {

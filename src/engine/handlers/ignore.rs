@@ -18,7 +18,7 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         }
     }
     match msg.kind {
-        InboundKind::Join { .. } => Ok(Flow::Continue),
+        InboundKind::Join { .. } | InboundKind::FriendRequest(_) => Ok(Flow::Continue),
         _ if msg.sender_id.is_none() => Ok(Flow::Done(Vec::new())),
         InboundKind::Text | InboundKind::Link { .. } | InboundKind::MiniProgram { .. } | InboundKind::Quote { .. } => {
             Ok(Flow::Continue)

@@ -1,4 +1,4 @@
-//! Member commands: 签到, 积分, 查券 / 下一页, 我的, 帮助.
+//! Member commands: 签到, 积分, 查券 / 下一页, 我的, 订单, 提现, 人工, 帮助.
 
 use crate::chat::Inbound;
 use crate::engine::command::{self, Command, Role};
@@ -6,10 +6,12 @@ use crate::engine::handlers::campaigns;
 use crate::engine::handlers::commands::{self, mentioned, spec_of};
 use crate::engine::handlers::coupon_search;
 use crate::engine::handlers::order_claim;
+use crate::engine::handlers::private_chat;
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::limits::{local_day, local_midnight_ms, local_month_day};
 use crate::engine::{Action, Context, EngineError, Flow, text};
 use crate::store::checkins::{CheckinRule, NewCheckin};
+use crate::store::service::reason;
 
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
     let parsed = command::parse(&msg.text, &mentioned(msg), &cx.engine.settings.chat.command_prefix);
@@ -88,6 +90,8 @@ pub async fn execute(
         }
         Command::ClaimOrder { order_key } => order_claim::reply(cx, member_id, &order_key).await?,
         Command::MyOrders | Command::Withdraw { .. } if cx.group.is_some() => text::money_in_private(),
+        Command::Human if cx.group.is_some() => text::human_in_private(),
+        Command::Human => return private_chat::hand_over(cx, msg, reason::ASKED).await,
         Command::MyOrders => {
             let ledger = member_ledger(cx);
             let statement = ledger.statement(member_id, 10).await.map_err(money_error)?;

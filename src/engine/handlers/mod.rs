@@ -10,5 +10,6 @@ pub mod ignore;
 pub mod member_commands;
 pub mod order_claim;
 pub mod owner_commands;
+pub mod private_chat;
 pub mod product_link;
 pub mod welcome;

@@ -163,7 +163,8 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Redeem { .. }
         | Command::FreeOrders
         | Command::Leaderboard
-        | Command::Tasks => {
+        | Command::Tasks
+        | Command::Human => {
             return Ok(Vec::new());
         }
     };

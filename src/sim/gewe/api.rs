@@ -31,11 +31,12 @@ pub(super) fn router(sim: GeweSim) -> Router {
         .route("/message/postText", post(post_text))
         .route("/message/postImage", post(post_image))
         .route("/message/postLink", post(post_link))
+        .route("/contacts/addContacts", post(super::contacts::add_contacts))
         .with_state(sim)
 }
 
 /// Why a call failed, as the gateway would answer it.
-enum Failure {
+pub(super) enum Failure {
     /// HTTP 200 with `ret != 200`.
     Ret(i64, String),
     /// An HTTP error status from the web framework (bad content type, unparsable body) or an injected fault.
@@ -43,7 +44,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn ret(msg: impl Into<String>) -> Self {
+    pub(super) fn ret(msg: impl Into<String>) -> Self {
         Failure::Ret(500, msg.into())
     }
 
@@ -84,7 +85,7 @@ fn http_error_body(status: StatusCode) -> Value {
     })
 }
 
-fn ok(msg: &str, data: Value) -> Response {
+pub(super) fn ok(msg: &str, data: Value) -> Response {
     axum::Json(json!({"ret": 200, "msg": msg, "data": data})).into_response()
 }
 
@@ -94,7 +95,7 @@ fn respond(result: Result<Response, Failure>) -> Response {
 
 impl GeweSim {
     /// Token header, then the JSON object body.
-    fn authorize(&self, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Failure> {
+    pub(super) fn authorize(&self, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Failure> {
         let token = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if token.is_empty() {
             return Err(Failure::ret(format!("header:{TOKEN_HEADER} 不可为空")));
@@ -116,7 +117,7 @@ impl GeweSim {
         }
     }
 
-    fn check_app_id(&self, fields: &Map<String, Value>) -> Result<(), Failure> {
+    pub(super) fn check_app_id(&self, fields: &Map<String, Value>) -> Result<(), Failure> {
         let app_id = required(fields, "appId")?;
         if app_id != self.state().bot.app_id {
             return Err(Failure::ret(format!("appId:{app_id} 不存在或未登录")));
@@ -126,7 +127,7 @@ impl GeweSim {
 }
 
 /// A present, non-empty string field.
-fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
+pub(super) fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
     match fields.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) | Some(Value::Null) | None => {
@@ -137,7 +138,7 @@ fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, F
 }
 
 /// A string field that may be absent or empty.
-fn optional<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
+pub(super) fn optional<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
     match fields.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(Value::Null) | None => Ok(""),

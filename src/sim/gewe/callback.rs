@@ -158,3 +158,35 @@ fn card_xml(card: &LinkCard, from: &str) -> String {
 fn cdata(s: &str) -> String {
     s.replace("]]>", "]]]]><![CDATA[>")
 }
+
+/// A friend request (gewe-account spec §5.1): `AddMsg` 37 from `fmessage` whose `<msg …/>` attributes carry the
+/// requester and the tickets.
+pub(super) fn friend_request(bot: &BotIdentity, req: &super::contacts::FriendRequestSeen, ids: Ids) -> String {
+    let attr = |s: &str| escape(s).into_owned();
+    let content = format!(
+        "<msg fromusername=\"{}\" encryptusername=\"{}\" fromnickname=\"{}\" content=\"{}\" fullpy=\"\" shortpy=\"\" \
+         imagestatus=\"3\" scene=\"{}\" country=\"\" province=\"\" city=\"\" sign=\"\" percard=\"0\" sex=\"0\" \
+         alias=\"\" weibo=\"\" albumflag=\"0\" albumstyle=\"0\" albumbgimgid=\"\" snsflag=\"1\" snsbgimgid=\"\" \
+         snsbgobjectid=\"0\" mhash=\"\" mfullhash=\"\" bigheadimgurl=\"\" smallheadimgurl=\"\" ticket=\"{}\" \
+         opcode=\"2\" googlecontact=\"\" qrticket=\"\" chatroomusername=\"{}\" sourceusername=\"\" \
+         sourcenickname=\"\" sharecardusername=\"\" sharecardnickname=\"\" cardversion=\"\" extflag=\"0\">\
+         <brandlist count=\"0\" ver=\"0\"></brandlist></msg>",
+        attr(&req.wxid),
+        attr(&req.v3),
+        attr(&req.nickname),
+        attr(&req.greeting),
+        req.scene,
+        attr(&req.v4),
+        attr(req.source_room.as_deref().unwrap_or("")),
+    );
+    add_msg(bot, "fmessage", &bot.wxid, 37, &content, &msg_source(&[], 0), None, ids)
+}
+
+/// `TypeName: ModContacts` for a contact that became a friend (gewe-account spec §5.2).
+pub(super) fn friend_added(bot: &BotIdentity, wxid: &str, nickname: &str, v3: &str) -> String {
+    json!({
+        "TypeName": "ModContacts", "Appid": bot.app_id, "Wxid": bot.wxid,
+        "Data": {"UserName": {"string": wxid}, "NickName": {"string": nickname}, "EncryptUserName": v3},
+    })
+    .to_string()
+}

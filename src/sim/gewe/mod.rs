@@ -9,6 +9,7 @@
 
 mod api;
 mod callback;
+mod contacts;
 mod playground;
 
 use super::SimCredentials;
@@ -29,6 +30,7 @@ pub const PLAYGROUND_SOURCE_ROOM: &str = "45810326872@chatroom";
 pub const PLAYGROUND_SOURCE_ROOM_NAME: &str = "线报源";
 /// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
 pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
+pub use contacts::{ContactsCall, FriendRequestSeen};
 pub use playground::{PRIVATE_ROOM, PlaygroundMessage, playground_wxid};
 
 /// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
@@ -184,6 +186,7 @@ struct State {
     response_delay: Duration,
     callback_copies: u32,
     callback_delay: Duration,
+    contacts: contacts::Contacts,
 }
 
 #[derive(Default)]
@@ -246,6 +249,7 @@ impl GeweSim {
             response_delay: Duration::ZERO,
             callback_copies: 1,
             callback_delay: Duration::ZERO,
+            contacts: contacts::Contacts::default(),
         };
         state.room(PLAYGROUND_ROOM);
         state.room(PLAYGROUND_SOURCE_ROOM);
