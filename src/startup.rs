@@ -13,6 +13,7 @@ use crate::orders::{self, lease::Lease, sync::OrderSync};
 use crate::outbox::{OutboxSender, Pacing};
 use crate::platform::Platform;
 use crate::poster::Renderer;
+use crate::robots::{Account, Lifecycle};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 use axum::Router;
@@ -35,6 +36,8 @@ pub enum StartupError {
     Http(String),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    #[error("robots: {0}")]
+    Robots(#[from] crate::robots::RobotError),
 }
 
 /// Extra pieces the demo and tests plug in.
@@ -119,6 +122,21 @@ impl Application {
             wakes.insert(row.id, Arc::new(Notify::new()));
         }
         let http_client = api_http_client()?;
+        let accounts = by_id
+            .values()
+            .map(|ctx| Account {
+                id: ctx.id,
+                name: ctx.settings.name.clone(),
+                wxid: ctx.settings.wxid.clone(),
+                client: GeweClient::new(&ctx.settings, http_client.clone()),
+                offline: ctx.offline.clone(),
+                wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let admins = settings.admin.wxids.clone();
+        let lifecycle =
+            Lifecycle::new(store.clone(), clock.clone(), admins, settings.engine.auto_enable_groups, accounts);
+        lifecycle.restore().await?;
         let affiliates = build_affiliates(&settings, &http_client);
         let pdd_auth = affiliates.pdd.clone().map(|client| PddAuthorization {
             store: store.clone(),
@@ -139,6 +157,7 @@ impl Application {
             outbox_wake: wakes.clone(),
             caches: Default::default(),
             pdd_auth: pdd_auth.clone(),
+            lifecycle: lifecycle.clone(),
         });
         let dispatcher = Dispatcher::new(engine.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -195,8 +214,14 @@ impl Application {
                 metrics: metrics.clone(),
                 wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
                 offline: ctx.offline.clone(),
+                lifecycle: lifecycle.clone(),
             };
             workers.push(tokio::spawn(sender.run(shutdown_rx.clone())));
+            if !ctx.offline.load(std::sync::atomic::Ordering::SeqCst) {
+                let lifecycle = lifecycle.clone();
+                let id = ctx.id;
+                workers.push(tokio::spawn(async move { lifecycle.sync_contacts_logged(id).await }));
+            }
         }
 
         let state = AppState {

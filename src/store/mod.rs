@@ -30,6 +30,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod robot_lifecycle;
 pub mod robots;
 pub mod sqlite_file;
 pub mod stats;

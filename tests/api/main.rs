@@ -76,6 +76,7 @@ mod posting;
 mod posting_commands;
 mod posting_dashboard;
 mod presend;
+mod robots;
 mod selection;
 mod small_defects;
 mod spine;

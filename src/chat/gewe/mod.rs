@@ -8,5 +8,5 @@ mod client;
 mod parse;
 mod xml;
 
-pub use client::GeweClient;
+pub use client::{ChatroomInfo, ChatroomMember, GeweClient};
 pub use parse::{GeweEvent, ParseError, parse_callback};

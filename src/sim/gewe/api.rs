@@ -28,6 +28,7 @@ pub(super) fn router(sim: GeweSim) -> Router {
         .route("/login/checkOnline", post(check_online))
         .route("/login/reconnection", post(reconnection))
         .route("/group/getChatroomMemberList", post(chatroom_members))
+        .merge(super::account::router())
         .route("/message/postText", post(post_text))
         .route("/message/postImage", post(post_image))
         .route("/message/postLink", post(post_link))
@@ -35,7 +36,7 @@ pub(super) fn router(sim: GeweSim) -> Router {
 }
 
 /// Why a call failed, as the gateway would answer it.
-enum Failure {
+pub(super) enum Failure {
     /// HTTP 200 with `ret != 200`.
     Ret(i64, String),
     /// An HTTP error status from the web framework (bad content type, unparsable body) or an injected fault.
@@ -43,7 +44,7 @@ enum Failure {
 }
 
 impl Failure {
-    fn ret(msg: impl Into<String>) -> Self {
+    pub(super) fn ret(msg: impl Into<String>) -> Self {
         Failure::Ret(500, msg.into())
     }
 
@@ -84,17 +85,17 @@ fn http_error_body(status: StatusCode) -> Value {
     })
 }
 
-fn ok(msg: &str, data: Value) -> Response {
+pub(super) fn ok(msg: &str, data: Value) -> Response {
     axum::Json(json!({"ret": 200, "msg": msg, "data": data})).into_response()
 }
 
-fn respond(result: Result<Response, Failure>) -> Response {
+pub(super) fn respond(result: Result<Response, Failure>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
 impl GeweSim {
     /// Token header, then the JSON object body.
-    fn authorize(&self, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Failure> {
+    pub(super) fn authorize(&self, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Failure> {
         let token = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if token.is_empty() {
             return Err(Failure::ret(format!("header:{TOKEN_HEADER} 不可为空")));
@@ -116,7 +117,7 @@ impl GeweSim {
         }
     }
 
-    fn check_app_id(&self, fields: &Map<String, Value>) -> Result<(), Failure> {
+    pub(super) fn check_app_id(&self, fields: &Map<String, Value>) -> Result<(), Failure> {
         let app_id = required(fields, "appId")?;
         if app_id != self.state().bot.app_id {
             return Err(Failure::ret(format!("appId:{app_id} 不存在或未登录")));
@@ -126,7 +127,7 @@ impl GeweSim {
 }
 
 /// A present, non-empty string field.
-fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
+pub(super) fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
     match fields.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
         Some(Value::String(_)) | Some(Value::Null) | None => {
@@ -182,8 +183,12 @@ async fn reconnection(State(sim): State<GeweSim>, headers: HeaderMap, body: Byte
     respond((|| {
         let fields = sim.authorize(&headers, &body)?;
         sim.check_app_id(&fields)?;
-        sim.state().online = true;
-        Ok(ok("操作成功", Value::Null))
+        let mut state = sim.state();
+        if state.reconnect_fails && !state.online {
+            return Err(Failure::ret("重连失败，请重新扫码登录"));
+        }
+        state.online = true;
+        Ok(ok("操作成功", Value::Bool(true)))
     })())
 }
 
@@ -193,21 +198,27 @@ async fn chatroom_members(State(sim): State<GeweSim>, headers: HeaderMap, body: 
         sim.check_app_id(&fields)?;
         let room = required(&fields, "chatroomId")?;
         let state = sim.state();
-        let Some(members) = state.rooms.get(room).map(|r| &r.members) else {
+        let Some(r) = state.rooms.get(room) else {
             return Err(Failure::ret("获取群成员列表失败：群聊不存在"));
         };
-        let list: Vec<Value> = members
-            .iter()
-            .map(|m| {
-                json!({
-                    "wxid": m.wxid, "nickName": m.nickname, "displayName": "",
-                    "bigHeadImgUrl": "", "smallHeadImgUrl": "", "inviterUserName": "",
-                })
-            })
-            .collect();
+        let members = &r.members;
+        let list = member_list(r);
         let owner = members.iter().find(|m| m.wxid != state.bot.wxid).map(|m| m.wxid.clone());
         Ok(ok("操作成功", json!({"memberList": list, "chatroomOwner": owner, "adminWxid": null})))
     })())
+}
+
+/// A room's `memberList` as the gateway reports it: `displayName` is the 群昵称 or null.
+pub(super) fn member_list(room: &super::Room) -> Vec<Value> {
+    room.members
+        .iter()
+        .map(|m| {
+            json!({
+                "wxid": m.wxid, "nickName": m.nickname, "displayName": room.display_names.get(&m.wxid),
+                "bigHeadImgUrl": "", "smallHeadImgUrl": "", "inviterUserName": "", "memberFlag": 0,
+            })
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]
