@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod platform;
 pub mod poster;
 pub mod posting;
+pub mod robots;
 pub mod sim;
 pub mod startup;
 pub mod store;

@@ -4,6 +4,7 @@ use crate::affiliate::Affiliates;
 use crate::affiliate::authorization::{Notify as AuthNotify, PddAuthorization};
 use crate::affiliate::guard::{Priority, with_priority};
 use crate::chat::gateway::GatewayClient;
+use crate::chat::gewe::GeweClient;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::engine::dispatch::Dispatcher;
@@ -13,6 +14,7 @@ use crate::orders::{self, lease::Lease, sync::OrderSync};
 use crate::outbox::{OutboxSender, Pacing};
 use crate::platform::Platform;
 use crate::poster::Renderer;
+use crate::robots::{Account, Lifecycle};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 use axum::Router;
@@ -35,6 +37,8 @@ pub enum StartupError {
     Http(String),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    #[error("robots: {0}")]
+    Robots(#[from] crate::robots::RobotError),
 }
 
 /// Extra pieces the demo and tests plug in.
@@ -120,6 +124,23 @@ impl Application {
             wakes.insert(row.id, Arc::new(Notify::new()));
         }
         let http_client = api_http_client()?;
+        // The account lifecycle (login states, contacts, the offline breaker) is GeWe's; WeCom targets have none.
+        let accounts = by_id
+            .values()
+            .filter(|ctx| ctx.settings.gateway == crate::config::GatewayKind::Gewe)
+            .map(|ctx| Account {
+                id: ctx.id,
+                name: ctx.settings.name.clone(),
+                wxid: ctx.settings.wxid.clone(),
+                client: GeweClient::new(&ctx.settings, http_client.clone()),
+                offline: ctx.offline.clone(),
+                wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
+            })
+            .collect();
+        let admins = settings.admin.wxids.clone();
+        let lifecycle =
+            Lifecycle::new(store.clone(), clock.clone(), admins, settings.engine.auto_enable_groups, accounts);
+        lifecycle.restore().await?;
         let affiliates = build_affiliates(&settings, &http_client);
         let pdd_auth = affiliates.pdd.clone().map(|client| PddAuthorization {
             store: store.clone(),
@@ -140,6 +161,7 @@ impl Application {
             outbox_wake: wakes.clone(),
             caches: Default::default(),
             pdd_auth: pdd_auth.clone(),
+            lifecycle: lifecycle.clone(),
         });
         let dispatcher = Dispatcher::new(engine.clone());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
@@ -203,8 +225,14 @@ impl Application {
                 metrics: metrics.clone(),
                 wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
                 offline: ctx.offline.clone(),
+                lifecycle: lifecycle.clone(),
             };
             workers.push(tokio::spawn(sender.run(shutdown_rx.clone())));
+            if !ctx.offline.load(std::sync::atomic::Ordering::SeqCst) {
+                let lifecycle = lifecycle.clone();
+                let id = ctx.id;
+                workers.push(tokio::spawn(async move { lifecycle.sync_contacts_logged(id).await }));
+            }
         }
 
         let state = AppState {

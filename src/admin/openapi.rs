@@ -33,7 +33,20 @@ const PARTNER_DETAIL: &[&str] = &["id", "name", "wxid", "groups", "pids", "beian
 const MEMBER: &[&str] = &["id", "wxid", "nickname", "points", "conversions", "groups"];
 const MEMBER_DETAIL: &[&str] =
     &["id", "wxid", "nickname", "points", "conversions", "groups", "balance", "recent_points", "orders"];
-const ROBOT: &[&str] = &["id", "name", "wxid", "queued", "sent", "dead", "last_sent_at", "last_error", "gateway"];
+const ROBOT: &[&str] = &[
+    "id",
+    "name",
+    "wxid",
+    "queued",
+    "sent",
+    "dead",
+    "last_sent_at",
+    "last_error",
+    "gateway",
+    "state_reason",
+    "last_in_at",
+    "last_out_at",
+];
 const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
 const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];

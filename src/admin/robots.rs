@@ -1,76 +1,297 @@
-//! 机器人: each robot with its gateway status (online, or offline as the gateway last reported), outbox depth,
-//! last send and failures. Admin only.
+//! 机器人: each robot with its account state (online, offline, needs re-login, banned/limited) as the gateway
+//! last showed it, the times of its last message in and out, outbox depth and failures; the robots' event log
+//! (the dashboard side of the offline alerts); and the operator's actions: reconnect, log out, sync contacts and
+//! move a down robot's held sends to another robot. Admin only.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::groups::urlenc;
 use super::html::{self, esc};
 use super::session::Viewer;
 use crate::http::AppState;
+use crate::robots::{RobotError, RobotState};
 use crate::store::dashboard::RobotSummary;
-use axum::Json;
-use axum::extract::State;
-use axum::response::Html;
-use serde::Serialize;
-use std::sync::atomic::Ordering;
+use crate::store::robot_lifecycle::{MovedSends, RobotEvent};
+use axum::extract::{Path, State};
+use axum::response::{Html, Redirect};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+/// How many events the page shows.
+const EVENTS_SHOWN: i64 = 50;
 
 #[derive(Debug, Serialize)]
 pub struct RobotView {
     #[serde(flatten)]
     pub robot: RobotSummary,
-    /// `online`, `offline` (the gateway said the account is logged out) or `unconfigured`.
+    /// `online`, `offline`, `needs_login`, `limited`, or `unconfigured` (in the database, not in the settings).
     pub gateway: &'static str,
+    /// Why the account is not online (the gateway's words), empty when online.
+    pub state_reason: String,
+    pub state_changed_at: Option<i64>,
+    /// Last message received by / accepted from the robot (unix ms).
+    pub last_in_at: Option<i64>,
+    pub last_out_at: Option<i64>,
     pub gateway_url: Option<String>,
+}
+
+impl From<RobotError> for AdminError {
+    fn from(e: RobotError) -> Self {
+        match e {
+            RobotError::UnknownRobot(_) => AdminError::NotFound,
+            RobotError::Gateway(g) => AdminError::Upstream(crate::robots::error_text(&g)),
+            RobotError::Store(s) => s.into(),
+        }
+    }
 }
 
 pub async fn data(st: &AppState, v: &Viewer) -> Result<Vec<RobotView>, AdminError> {
     v.require_admin()?;
     let engine = st.dispatcher.engine();
-    Ok(st
-        .store
-        .robots_overview()
-        .await?
-        .into_iter()
-        .map(|r| {
-            let ctx = engine.robots.get(&r.id);
-            let gateway = match ctx {
-                Some(c) if c.offline.load(Ordering::Relaxed) => "offline",
-                Some(_) => "online",
-                None => "unconfigured",
-            };
-            RobotView { gateway, gateway_url: ctx.map(|c| c.settings.base_url.clone()), robot: r }
-        })
-        .collect())
+    let mut views = Vec::new();
+    for r in st.store.robots_overview().await? {
+        let status = st.store.robot_status(r.id).await?;
+        let ctx = engine.robots.get(&r.id);
+        let gateway = match ctx {
+            Some(_) => RobotState::parse(&status.state).unwrap_or(RobotState::Online).as_str(),
+            None => "unconfigured",
+        };
+        views.push(RobotView {
+            gateway,
+            state_reason: status.reason,
+            state_changed_at: status.changed_at,
+            last_in_at: status.last_in_at,
+            last_out_at: status.last_out_at,
+            gateway_url: ctx.map(|c| c.settings.base_url.clone()),
+            robot: r,
+        });
+    }
+    Ok(views)
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
+fn state_cell(gateway: &str) -> String {
+    match RobotState::parse(gateway) {
+        Some(RobotState::Online) => "<b class=ok>在线</b>".into(),
+        Some(s) => format!("<b class=warn>{}</b>", s.label()),
+        None => "<span class=muted>未配置</span>".into(),
+    }
+}
+
+fn when(t: Option<i64>, offset: i64) -> String {
+    t.map(|t| html::datetime(t, offset)).unwrap_or_else(|| "-".into())
+}
+
+/// The action buttons of one robot row.
+fn actions(v: &Viewer, r: &RobotView, all: &[RobotView]) -> String {
+    if r.gateway == "unconfigured" {
+        return String::new();
+    }
+    let id = r.robot.id;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "{}<button type=submit>重连</button></form>{}<button type=submit>同步通讯录</button></form>\
+         {}<button type=submit class=danger>退出登录</button></form>",
+        html::form_open(v, &format!("/admin/robots/{id}/reconnect"), "inline"),
+        html::form_open(v, &format!("/admin/robots/{id}/sync"), "inline"),
+        html::form_open(v, &format!("/admin/robots/{id}/logout"), "inline"),
+    );
+    let others: Vec<&RobotView> = all.iter().filter(|o| o.robot.id != id && o.gateway != "unconfigured").collect();
+    if r.robot.queued > 0 && !others.is_empty() {
+        let _ = write!(
+            s,
+            "{}<select name=to aria-label=目标机器人>",
+            html::form_open(v, &format!("/admin/robots/{id}/move"), "inline")
+        );
+        for o in others {
+            let _ = write!(s, "<option value={}>{}</option>", o.robot.id, esc(&o.robot.name));
+        }
+        s.push_str("</select><button type=submit>待发消息转给它</button></form>");
+    }
+    s
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    pub msg: Option<String>,
+}
+
+pub async fn page(
+    State(st): State<AppState>,
+    v: Viewer,
+    axum::extract::Query(q): axum::extract::Query<PageQuery>,
+) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
-    let rows: Vec<Vec<String>> = data(&st, &v)
-        .await?
+    let robots = data(&st, &v).await?;
+    let rows: Vec<Vec<String>> = robots
         .iter()
         .map(|r| {
-            let g = match r.gateway {
-                "online" => "<b class=ok>在线</b>",
-                "offline" => "<b class=warn>离线</b>",
-                _ => "<span class=muted>未配置</span>",
-            };
             vec![
                 esc(&r.robot.name),
                 esc(&r.robot.nickname),
                 esc(&r.robot.wxid),
-                g.to_string(),
+                state_cell(r.gateway),
+                esc(if r.state_reason.is_empty() { "-" } else { &r.state_reason }),
                 r.robot.groups.to_string(),
                 r.robot.queued.to_string(),
                 r.robot.sent.to_string(),
                 r.robot.dead.to_string(),
-                r.robot.last_sent_at.map(|t| html::datetime(t, offset)).unwrap_or_else(|| "-".into()),
+                when(r.last_in_at, offset),
+                when(r.last_out_at, offset),
                 esc(r.robot.last_error.as_deref().unwrap_or("-")),
+                actions(&v, r, &robots),
             ]
         })
         .collect();
-    let body =
-        html::table(&["名称", "昵称", "wxid", "网关", "群", "待发送", "已发送", "失败", "最近发送", "最近错误"], &rows);
+    let mut body = html::notice(q.msg.as_deref());
+    body.push_str(&html::table(
+        &[
+            "名称",
+            "昵称",
+            "wxid",
+            "状态",
+            "原因",
+            "群",
+            "待发送",
+            "已发送",
+            "失败",
+            "最近收到",
+            "最近发送",
+            "最近错误",
+            "操作",
+        ],
+        &rows,
+    ));
+    let names: std::collections::HashMap<i64, &str> =
+        robots.iter().map(|r| (r.robot.id, r.robot.name.as_str())).collect();
+    let events: Vec<Vec<String>> = st
+        .store
+        .recent_robot_events(EVENTS_SHOWN)
+        .await?
+        .iter()
+        .map(|e| {
+            vec![
+                html::datetime(e.created_at, offset),
+                esc(names.get(&e.robot_id).copied().unwrap_or("-")),
+                event_label(e),
+                esc(&e.detail),
+            ]
+        })
+        .collect();
+    body.push_str("<h2>机器人提醒</h2>");
+    body.push_str(&html::table(&["时间", "机器人", "事件", "说明"], &events));
     Ok(html::page(&v, "/admin/robots", "机器人", &body))
+}
+
+fn event_label(e: &RobotEvent) -> String {
+    match (RobotState::parse(&e.kind), e.kind.as_str()) {
+        (Some(RobotState::Online), _) => "<b class=ok>恢复在线</b>".into(),
+        (Some(s), _) => format!("<b class=warn>{}</b>", s.label()),
+        (None, "moved") => "待发消息已转移".into(),
+        (None, "alert_undelivered") => "<b class=warn>提醒未能发出</b>".into(),
+        (None, other) => esc(other),
+    }
 }
 
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<RobotView>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
+}
+
+pub async fn api_events(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<RobotEvent>>, ApiError> {
+    v.require_admin()?;
+    Ok(Json(st.store.recent_robot_events(EVENTS_SHOWN).await?))
+}
+
+/// A configured robot's id, or 404.
+fn configured(st: &AppState, id: i64) -> Result<(), AdminError> {
+    st.dispatcher.engine().robots.get(&id).map(|_| ()).ok_or(AdminError::NotFound)
+}
+
+pub async fn reconnect(st: &AppState, v: &Viewer, id: i64) -> Result<RobotState, AdminError> {
+    v.require_admin()?;
+    configured(st, id)?;
+    Ok(st.dispatcher.engine().lifecycle.reconnect(id).await?)
+}
+
+pub async fn log_out(st: &AppState, v: &Viewer, id: i64) -> Result<(), AdminError> {
+    v.require_admin()?;
+    configured(st, id)?;
+    Ok(st.dispatcher.engine().lifecycle.log_out(id).await?)
+}
+
+pub async fn sync(st: &AppState, v: &Viewer, id: i64) -> Result<usize, AdminError> {
+    v.require_admin()?;
+    configured(st, id)?;
+    Ok(st.dispatcher.engine().lifecycle.sync_contacts(id).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MoveInput {
+    pub to: i64,
+}
+
+/// Moves the robot's held sends to robot `to` (for the conversations `to` serves).
+pub async fn move_sends(st: &AppState, v: &Viewer, id: i64, to: i64) -> Result<MovedSends, AdminError> {
+    v.require_admin()?;
+    configured(st, id)?;
+    configured(st, to)?;
+    if id == to {
+        return Err(AdminError::BadRequest("请选择另一个机器人".into()));
+    }
+    let engine = st.dispatcher.engine();
+    let now = st.clock.now_ms();
+    let moved = st.store.move_pending_sends(id, to, now).await?;
+    let detail = format!("{} 条转给机器人 {to}，{} 条留在原机器人（对方不在这些会话中）", moved.moved, moved.kept);
+    st.store.add_robot_event(id, "moved", &detail, now).await?;
+    if let Some(wake) = engine.outbox_wake.get(&to) {
+        wake.notify_one();
+    }
+    Ok(moved)
+}
+
+fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
+    match r {
+        Ok(msg) | Err(AdminError::BadRequest(msg)) | Err(AdminError::Upstream(msg)) => {
+            Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc(&msg))))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn reconnect_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+    back(reconnect(&st, &v, id).await.map(|s| format!("重连结果：{}", s.label())))
+}
+
+pub async fn logout_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+    back(log_out(&st, &v, id).await.map(|()| "已退出登录，待发消息暂停".to_string()))
+}
+
+pub async fn sync_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+    back(sync(&st, &v, id).await.map(|n| format!("已同步 {n} 个群")))
+}
+
+pub async fn move_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(m): Form<MoveInput>,
+) -> Result<Redirect, PageError> {
+    back(move_sends(&st, &v, id, m.to).await.map(|m| format!("已转移 {} 条待发消息，{} 条未转移", m.moved, m.kept)))
+}
+
+pub async fn api_move(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Json(m): Json<MoveInput>,
+) -> Result<Json<MovedSends>, ApiError> {
+    Ok(Json(move_sends(&st, &v, id, m.to).await?))
+}
+
+pub async fn api_reconnect(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Json<RobotState>, ApiError> {
+    Ok(Json(reconnect(&st, &v, id).await?))
 }

@@ -8,11 +8,9 @@
 
 use super::AffiliateError;
 use super::pdd::PddClient;
-use crate::chat::{Outbound, OutboundBody};
 use crate::clock::Clock;
 use crate::config::PddSettings;
 use crate::platform::Platform;
-use crate::store::outbox::NewOutbox;
 use crate::store::tokens::StoredTokens;
 use crate::store::{Store, StoreError};
 use serde::Serialize;
@@ -224,24 +222,8 @@ impl PddAuthorization {
     async fn tell_admins(&self, text: &str, refresh_expires_at: i64, threshold: i64) -> Result<(), AuthError> {
         let Some(robot_id) = self.notify.robot_id else { return Ok(()) };
         let now = self.clock.now_ms();
-        let sends: Vec<NewOutbox> = self
-            .notify
-            .admin_wxids
-            .iter()
-            .filter_map(|wxid| {
-                let out = Outbound {
-                    conversation_id: wxid.clone(),
-                    body: OutboundBody::Text { content: text.to_string(), ats: Vec::new() },
-                };
-                Some(NewOutbox {
-                    robot_id,
-                    conversation_id: wxid.clone(),
-                    idempotency_key: format!("pdd-auth-warning:{refresh_expires_at}:{threshold}:{wxid}"),
-                    body: serde_json::to_string(&out).ok()?,
-                    not_before: now,
-                })
-            })
-            .collect();
+        let key = format!("pdd-auth-warning:{refresh_expires_at}:{threshold}");
+        let sends = crate::outbox::private_texts(robot_id, &self.notify.admin_wxids, &key, text, now);
         self.store.enqueue(&sends, now).await?;
         Ok(())
     }

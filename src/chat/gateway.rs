@@ -115,6 +115,9 @@ impl WecomSender {
                     picurl: thumb_url.clone(),
                 }],
             },
+            OutboundBody::AcceptFriend { .. } => {
+                return Err(SendError::Refused { code: -1, msg: "WeCom has no friend requests to accept".into() });
+            }
         })
     }
 

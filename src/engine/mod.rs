@@ -111,6 +111,8 @@ pub struct Engine {
     pub caches: Caches,
     /// Pinduoduo 多多客授权, when Pinduoduo is enabled.
     pub pdd_auth: Option<crate::affiliate::authorization::PddAuthorization>,
+    /// The robots' account states, alerts and contacts sync.
+    pub lifecycle: crate::robots::Lifecycle,
 }
 
 /// A member's last 查券, for 下一页: keyed by robot, conversation and member.

@@ -383,6 +383,7 @@ pub fn collect_marked(group: &str) -> String {
 /// Told to the admin (in private chat) after `#取消采集源`.
 pub fn collect_unmarked(group: &str) -> String {
     format!("「{group}」已取消采集源，不再转发这里的消息。")
+}
 
 // --- Marketing: points exchange (兑换), free-order campaigns (免单), leaderboards (排行榜) ---
 

@@ -66,7 +66,8 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
         GeweEvent::CallbackTest => return Ok("test"),
         GeweEvent::Offline => {
             tracing::warn!("gateway reports the account offline; sends are paused");
-            rctx.offline.store(true, std::sync::atomic::Ordering::SeqCst);
+            let lifecycle = &st.dispatcher.engine().lifecycle;
+            lifecycle.went_down(rctx.id, crate::robots::RobotState::Offline, "网关回调：账号已离线").await;
             return Ok("offline");
         }
         GeweEvent::ContactsChanged | GeweEvent::ContactsDeleted { .. } => return Ok("contacts"),
@@ -109,6 +110,11 @@ pub(super) async fn admit(
     let Some(id) = id else { return Ok("duplicate") };
     if skip {
         return Ok(if stale { "stale" } else { "skipped" });
+    }
+    let lifecycle = &st.dispatcher.engine().lifecycle;
+    lifecycle.touch_in(rctx.id).await;
+    if msg.conversation == crate::chat::ConversationKind::Group {
+        lifecycle.seen_room(rctx.id, &msg.conversation_id);
     }
     match slot {
         Some(slot) => {

@@ -5,11 +5,12 @@
 //! Every send goes through here; see `store::outbox` for the crash policy.
 
 use crate::chat::gateway::GatewayClient;
-use crate::chat::{Outbound, SendRetry};
+use crate::chat::{Outbound, OutboundBody, SendRetry};
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, RobotSettings};
+use crate::robots::{Lifecycle, RobotState, account_down, error_text};
 use crate::store::Store;
-use crate::store::outbox::OutboxRow;
+use crate::store::outbox::{NewOutbox, OutboxRow};
 use crate::telemetry::Metrics;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct OutboxSender {
     pub wake: Arc<Notify>,
     /// The gateway said the account is offline: pause, probe `checkOnline`, try `reconnection`.
     pub offline: Arc<AtomicBool>,
+    /// Records the account going down and coming back (state, alerts, last send time).
+    pub lifecycle: Lifecycle,
 }
 
 /// The time before which the next row may not go out.
@@ -95,6 +98,7 @@ impl OutboxSender {
     }
 
     /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
+    /// A failed reconnection means an operator must log the account in again.
     async fn probe_online(&self) -> Duration {
         let wait = Duration::from_millis(self.settings.offline_probe_ms.max(1));
         match self.client.check_online().await {
@@ -103,6 +107,8 @@ impl OutboxSender {
                 tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
                 if let Err(e) = self.client.reconnect().await {
                     tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
+                    let reason = format!("重连失败：{}", error_text(&e));
+                    self.lifecycle.went_down(self.robot_id, RobotState::NeedsLogin, &reason).await;
                     return wait;
                 }
                 if !matches!(self.client.check_online().await, Ok(true)) {
@@ -114,8 +120,7 @@ impl OutboxSender {
                 return wait;
             }
         }
-        tracing::info!(robot = self.robot_id, "account online; sends resume");
-        self.offline.store(false, Ordering::SeqCst);
+        self.lifecycle.came_back(self.robot_id).await;
         Duration::ZERO
     }
 
@@ -182,6 +187,7 @@ impl OutboxSender {
         match result {
             Ok(receipt) => {
                 self.store.mark_sent(row.id, &receipt.raw, done).await?;
+                self.lifecycle.touch_out(self.robot_id).await;
                 self.metrics.replies_sent.inc();
                 pace.group_next.insert(row.conversation_id.clone(), done + self.pacing.min_group_interval_ms);
                 tracing::info!(parent: &span, "sent");
@@ -189,6 +195,13 @@ impl OutboxSender {
             Err(e) => {
                 self.metrics.send_failures.inc();
                 let reason = e.to_string();
+                if let Some(state) = account_down(&e) {
+                    // Not this message's fault: it waits for the account, whatever its attempt count.
+                    tracing::warn!(parent: &span, error = %reason, "account down; the send is held");
+                    self.store.hold_send(row.id, &reason, done).await?;
+                    self.lifecycle.went_down(self.robot_id, state, &error_text(&e)).await;
+                    return Ok(None);
+                }
                 if e.retry() == SendRetry::Retry && attempts < self.settings.max_attempts {
                     let backoff = backoff_ms(&self.settings, attempts);
                     tracing::warn!(parent: &span, error = %reason, attempts, backoff_ms = backoff, "send failed; will retry");
@@ -202,6 +215,27 @@ impl OutboxSender {
         }
         Ok(None)
     }
+}
+
+/// Private-chat texts from `robot_id` to each of `wxids` (admins' alerts), keyed `<key>:<wxid>` so each is queued
+/// once however often the situation is reported.
+pub fn private_texts(robot_id: i64, wxids: &[String], key: &str, text: &str, now: i64) -> Vec<NewOutbox> {
+    wxids
+        .iter()
+        .filter_map(|wxid| {
+            let out = Outbound {
+                conversation_id: wxid.clone(),
+                body: OutboundBody::Text { content: text.to_string(), ats: Vec::new() },
+            };
+            Some(NewOutbox {
+                robot_id,
+                conversation_id: wxid.clone(),
+                idempotency_key: format!("{key}:{wxid}"),
+                body: serde_json::to_string(&out).ok()?,
+                not_before: now,
+            })
+        })
+        .collect()
 }
 
 /// `base × 2^(attempts-1)`, capped.

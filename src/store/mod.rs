@@ -39,6 +39,7 @@ pub mod posting;
 pub mod posting_admin;
 pub mod reply_handles;
 pub mod rewards;
+pub mod robot_lifecycle;
 pub mod robots;
 pub mod service;
 pub mod sqlite_file;

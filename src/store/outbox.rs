@@ -162,6 +162,22 @@ impl Store {
         Ok(())
     }
 
+    /// Puts a claimed row back in the queue without counting the attempt: the account could not send at all
+    /// (it is offline), so the row waits for it rather than moving toward the dead letters.
+    pub async fn hold_send(&self, id: i64, error: &str, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'queued', attempts = attempts - 1, last_error = $1, next_attempt_at = $2,
+                 updated_at = $2
+             WHERE id = $3 AND status = 'sending'",
+        )
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Start-up recovery: rows left `sending` by a dead process go back to the queue (at-least-once).
     pub async fn requeue_interrupted(&self, robot_id: i64, now: i64) -> StoreResult<u64> {
         let r = sqlx::query(

@@ -139,6 +139,11 @@ impl TestApp {
         Self::start(sim, db, Clock::system(), tweak).await
     }
 
+    /// Starts dealbot on `db` against simulators the test prepared first.
+    pub async fn spawn_with(sim: SimServer, db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(sim, db, Clock::system(), tweak).await
+    }
+
     async fn start(sim: SimServer, db: TestDb, clock: Clock, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();

@@ -84,6 +84,7 @@ mod posting_commands;
 mod posting_dashboard;
 mod presend;
 mod private_chat;
+mod robots;
 mod selection;
 mod selection_actions;
 mod small_defects;

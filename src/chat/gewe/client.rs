@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// The gateway's success code.
 const RET_OK: i64 = 200;
+/// `fetchContactsList` answers slowly on large address books (spec: use ≥ 30 s).
+const CONTACTS_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sends through a GeWe gateway.
 #[derive(Clone)]
@@ -86,6 +88,11 @@ impl GeweClient {
         self.call::<serde::de::IgnoredAny>("/login/reconnection", &json!({"appId": self.app_id})).await.map(|_| ())
     }
 
+    /// `/login/logout`: logs the account out; the device id stays for the next login.
+    pub async fn logout(&self) -> Result<(), SendError> {
+        self.call::<serde::de::IgnoredAny>("/login/logout", &json!({"appId": self.app_id})).await.map(|_| ())
+    }
+
     /// `/group/getChatroomMemberList`: the room's members with the name shown in the group (group nickname, else
     /// WeChat nickname), for writing `@昵称` into a text that mentions them.
     pub async fn chatroom_members(&self, room: &str) -> Result<Vec<MemberRef>, SendError> {
@@ -100,6 +107,39 @@ impl GeweClient {
                 MemberRef { wxid: m.wxid, nickname }
             })
             .collect())
+    }
+
+    /// `/contacts/fetchContactsList`: the groups saved to the account's contacts (gateway-account spec §4.1). The
+    /// route is slow on large address books, so it gets a long timeout of its own.
+    pub async fn saved_chatrooms(&self) -> Result<Vec<String>, SendError> {
+        let slow = self.clone().with_timeout(self.timeout.max(CONTACTS_TIMEOUT));
+        let (data, _) =
+            slow.call::<ContactsData>("/contacts/fetchContactsList", &json!({"appId": self.app_id})).await?;
+        Ok(data
+            .and_then(|d| d.chatrooms)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.ends_with("@chatroom"))
+            .collect())
+    }
+
+    /// `/group/getChatroomInfo`: the group's name and members with their names in it (spec §4.3–4.4).
+    pub async fn chatroom_info(&self, room: &str) -> Result<ChatroomInfo, SendError> {
+        let body = json!({"appId": self.app_id, "chatroomId": room});
+        let (data, _) = self.call::<ChatroomInfoData>("/group/getChatroomInfo", &body).await?;
+        let data = data.unwrap_or_default();
+        let members = data
+            .member_list
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| !m.wxid.is_empty())
+            .map(|m| {
+                let nickname = m.nick_name.unwrap_or_default();
+                let display_name = m.display_name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| nickname.clone());
+                ChatroomMember { wxid: m.wxid, nickname, display_name }
+            })
+            .collect();
+        Ok(ChatroomInfo { name: data.nick_name.unwrap_or_default(), members })
     }
 
     /// One call: returns the decoded `data` (absent or `null` → `None`) and the raw response body.
@@ -191,6 +231,36 @@ struct Member {
     nick_name: Option<String>,
     #[serde(rename = "displayName", default)]
     display_name: Option<String>,
+}
+
+/// A group as `getChatroomInfo` describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatroomInfo {
+    /// The group name (empty for an unnamed group).
+    pub name: String,
+    pub members: Vec<ChatroomMember>,
+}
+
+/// A group member: nickname, and the name shown in the group (群昵称, else the nickname).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatroomMember {
+    pub wxid: String,
+    pub nickname: String,
+    pub display_name: String,
+}
+
+#[derive(Deserialize)]
+struct ContactsData {
+    #[serde(default)]
+    chatrooms: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, Default)]
+struct ChatroomInfoData {
+    #[serde(rename = "nickName", default)]
+    nick_name: Option<String>,
+    #[serde(rename = "memberList", default)]
+    member_list: Option<Vec<Member>>,
 }
 
 #[cfg(test)]

@@ -422,9 +422,17 @@ pub async fn reply_text(cx: &Context<'_>, msg: &Inbound, body: &str) -> Result<A
         // Direct chat: no mention.
         return Ok(Action::Reply(OutboundBody::Text { content: body.to_string(), ats: Vec::new() }));
     }
-    let nickname = match &msg.sender_name {
-        Some(n) if !n.is_empty() => n.clone(),
-        _ => cx.engine.store.member_nickname(&sender).await?.unwrap_or_else(|| text::MEMBER_FALLBACK_NAME.to_string()),
+    let store = &cx.engine.store;
+    let mut nickname = msg.sender_name.clone().filter(|n| !n.is_empty());
+    if nickname.is_none()
+        && let Some(g) = &cx.group
+    {
+        // No PushContent: the name the member shows in this group, as synced from the gateway.
+        nickname = store.group_display_name(g.id, &sender).await?;
+    }
+    let nickname = match nickname {
+        Some(n) => n,
+        None => store.member_nickname(&sender).await?.unwrap_or_else(|| text::MEMBER_FALLBACK_NAME.to_string()),
     };
     Ok(Action::Reply(OutboundBody::Text { content: format!("{}{body}", text::mention(&nickname)), ats: vec![sender] }))
 }

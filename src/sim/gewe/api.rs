@@ -28,6 +28,7 @@ pub(super) fn router(sim: GeweSim) -> Router {
         .route("/login/checkOnline", post(check_online))
         .route("/login/reconnection", post(reconnection))
         .route("/group/getChatroomMemberList", post(chatroom_members))
+        .merge(super::account::router())
         .route("/message/postText", post(post_text))
         .route("/message/postImage", post(post_image))
         .route("/message/postLink", post(post_link))
@@ -89,7 +90,7 @@ pub(super) fn ok(msg: &str, data: Value) -> Response {
     axum::Json(json!({"ret": 200, "msg": msg, "data": data})).into_response()
 }
 
-fn respond(result: Result<Response, Failure>) -> Response {
+pub(super) fn respond(result: Result<Response, Failure>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
@@ -183,8 +184,12 @@ async fn reconnection(State(sim): State<GeweSim>, headers: HeaderMap, body: Byte
     respond((|| {
         let fields = sim.authorize(&headers, &body)?;
         sim.check_app_id(&fields)?;
-        sim.state().online = true;
-        Ok(ok("操作成功", Value::Null))
+        let mut state = sim.state();
+        if state.reconnect_fails && !state.online {
+            return Err(Failure::ret("重连失败，请重新扫码登录"));
+        }
+        state.online = true;
+        Ok(ok("操作成功", Value::Bool(true)))
     })())
 }
 
@@ -194,21 +199,27 @@ async fn chatroom_members(State(sim): State<GeweSim>, headers: HeaderMap, body: 
         sim.check_app_id(&fields)?;
         let room = required(&fields, "chatroomId")?;
         let state = sim.state();
-        let Some(members) = state.rooms.get(room).map(|r| &r.members) else {
+        let Some(r) = state.rooms.get(room) else {
             return Err(Failure::ret("获取群成员列表失败：群聊不存在"));
         };
-        let list: Vec<Value> = members
-            .iter()
-            .map(|m| {
-                json!({
-                    "wxid": m.wxid, "nickName": m.nickname, "displayName": "",
-                    "bigHeadImgUrl": "", "smallHeadImgUrl": "", "inviterUserName": "",
-                })
-            })
-            .collect();
+        let members = &r.members;
+        let list = member_list(r);
         let owner = members.iter().find(|m| m.wxid != state.bot.wxid).map(|m| m.wxid.clone());
         Ok(ok("操作成功", json!({"memberList": list, "chatroomOwner": owner, "adminWxid": null})))
     })())
+}
+
+/// A room's `memberList` as the gateway reports it: `displayName` is the 群昵称 or null.
+pub(super) fn member_list(room: &super::Room) -> Vec<Value> {
+    room.members
+        .iter()
+        .map(|m| {
+            json!({
+                "wxid": m.wxid, "nickName": m.nickname, "displayName": room.display_names.get(&m.wxid),
+                "bigHeadImgUrl": "", "smallHeadImgUrl": "", "inviterUserName": "", "memberFlag": 0,
+            })
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy)]

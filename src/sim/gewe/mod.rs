@@ -7,6 +7,7 @@
 //! recorded ([`GeweSim::sent`], [`GeweSim::send_attempts`]) with timestamps, and faults can be injected
 //! (failing sends, slow answers, duplicate and late callbacks).
 
+mod account;
 mod api;
 mod callback;
 mod contacts;
@@ -187,11 +188,19 @@ struct State {
     callback_copies: u32,
     callback_delay: Duration,
     contacts: contacts::Contacts,
+    /// `reconnection` fails (the account must scan a QR again).
+    reconnect_fails: bool,
 }
 
 #[derive(Default)]
 struct Room {
     members: Vec<MemberRef>,
+    /// The group name `getChatroomInfo` reports.
+    name: String,
+    /// Saved to contacts: listed by `fetchContactsList`.
+    saved: bool,
+    /// 群昵称 by wxid.
+    display_names: HashMap<String, String>,
 }
 
 /// Fresh message ids for one message.
@@ -210,7 +219,7 @@ impl State {
 
     fn room(&mut self, room: &str) -> &mut Room {
         let bot = MemberRef { wxid: self.bot.wxid.clone(), nickname: Some(self.bot.nickname.clone()) };
-        self.rooms.entry(room.to_string()).or_insert_with(|| Room { members: vec![bot] })
+        self.rooms.entry(room.to_string()).or_insert_with(|| Room { members: vec![bot], ..Room::default() })
     }
 
     /// Adds the member or updates their nickname.
@@ -226,7 +235,12 @@ impl State {
         if wxid == self.bot.wxid {
             return Some(self.bot.nickname.clone());
         }
-        self.rooms.get(room)?.members.iter().find(|m| m.wxid == wxid)?.nickname.clone()
+        // The name members see after `@`: the 群昵称 when set, else the nickname (gateway-account spec §4.4).
+        let room = self.rooms.get(room)?;
+        match room.display_names.get(wxid).filter(|n| !n.is_empty()) {
+            Some(name) => Some(name.clone()),
+            None => room.members.iter().find(|m| m.wxid == wxid)?.nickname.clone(),
+        }
     }
 }
 
@@ -250,9 +264,10 @@ impl GeweSim {
             callback_copies: 1,
             callback_delay: Duration::ZERO,
             contacts: contacts::Contacts::default(),
+            reconnect_fails: false,
         };
-        state.room(PLAYGROUND_ROOM);
-        state.room(PLAYGROUND_SOURCE_ROOM);
+        state.room(PLAYGROUND_ROOM).name = PLAYGROUND_ROOM_NAME.into();
+        state.room(PLAYGROUND_SOURCE_ROOM).name = PLAYGROUND_SOURCE_ROOM_NAME.into();
         GeweSim {
             inner: Arc::new(Inner {
                 token: creds.gewe_token.clone(),
@@ -304,6 +319,26 @@ impl GeweSim {
     /// Marks the account online or offline; offline accounts fail every send.
     pub fn set_online(&self, online: bool) {
         self.state().online = online;
+    }
+
+    /// Names a group and saves it to the account's contacts (so `fetchContactsList` lists it).
+    pub fn name_room(&self, room: &str, name: &str) {
+        let mut state = self.state();
+        let room = state.room(room);
+        room.name = name.to_string();
+        room.saved = true;
+    }
+
+    /// Sets a member's 群昵称 in a room (the member joins when new).
+    pub fn set_display_name(&self, room: &str, wxid: &str, nickname: &str, display_name: &str) {
+        let mut state = self.state();
+        state.remember_member(room, wxid, nickname);
+        state.room(room).display_names.insert(wxid.to_string(), display_name.to_string());
+    }
+
+    /// Whether `reconnection` fails (a dropped account then needs a new QR login).
+    pub fn set_reconnect_fails(&self, fails: bool) {
+        self.state().reconnect_fails = fails;
     }
 
     /// Adds a member to a room (or renames them), so mentions of them resolve.
