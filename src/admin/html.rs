@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 14] = [
+const NAV: [(&str, &str, bool); 16] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -38,6 +38,8 @@ const NAV: [(&str, &str, bool); 14] = [
     ("/admin/reconciliation", "对账", true),
     ("/admin/settings", "设置", false),
     ("/admin/api/openapi.json", "API", true),
+    ("/admin/rates", "分佣设置", true),
+    ("/admin/accounts", "资产管理", false),
 ];
 
 fn head(title: &str) -> String {

@@ -56,7 +56,7 @@ fn minute_of_day(s: &str) -> Result<u32, AdminError> {
 }
 
 /// Local `YYYY-MM-DD HH:MM` (or with `T`) → unix seconds.
-fn local_datetime(s: &str, utc_offset_hours: i64) -> Result<i64, AdminError> {
+pub(super) fn local_datetime(s: &str, utc_offset_hours: i64) -> Result<i64, AdminError> {
     let s = s.trim();
     let (date, clock) = s.split_once(['T', ' ']).ok_or_else(|| bad("日期时间格式应为 YYYY-MM-DD HH:MM"))?;
     let mut parts = date.split('-').map(str::parse::<i32>);

@@ -4,6 +4,7 @@
 //!
 //! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
 
+pub mod accounts;
 pub mod assets;
 pub mod authorization;
 pub mod charts;
@@ -22,6 +23,7 @@ pub mod partners;
 pub mod password;
 pub mod posting;
 pub mod ratelimit;
+pub mod rates;
 pub mod reconciliation;
 pub mod robots;
 pub mod selection;
@@ -108,6 +110,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
         .route("/admin/api/mass-posts/images", post(mass::api_upload))
+        .route("/admin/accounts", get(accounts::page))
+        .route("/admin/api/accounts", get(accounts::api))
+        .route("/admin/rates", get(rates::page).post(rates::create_page))
+        .route("/admin/rates/{id}/end", post(rates::end_page))
+        .route("/admin/api/rate-rules", get(rates::api_list).post(rates::api_create))
+        .route("/admin/api/rate-rules/preview", post(rates::api_preview))
+        .route("/admin/api/rate-rules/{id}", post(rates::api_change))
+        .route("/admin/api/rate-rules/{id}/end", post(rates::api_end))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -73,6 +73,11 @@ const OVERVIEW: &[&str] = &[
     "top_partners",
 ];
 
+const RATE_RULE: &[&str] = &["id", "share", "scope", "scope_key", "bps", "effective_from", "ended_at", "in_force"];
+const RATE_PREVIEW: &[&str] =
+    &["paid_fen", "commission_fen", "rebate_fen", "partner_fen", "agent_fen", "operator_fen", "rules"];
+const ACCOUNT: &[&str] = &["partner_id", "name", "partner", "agent"];
+
 pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
@@ -351,6 +356,54 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
         answer: Answer::Object(&["id", "queued", "failed", "deliveries"]),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/rate-rules",
+        summary: "分佣规则（生效中与待生效在前，含已结束）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules",
+        summary: "新建分佣规则：share=rebate|partner|agent，scope=member|group|partner|platform|global，percent，effective_from（毫秒，可省略＝现在）",
+        admin_only: true,
+        example: Some(r#"{"share":"rebate","scope":"global","percent":"40"}"#),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/preview",
+        summary: "预览：某平台、会员、群或合伙人的一笔订单如何分佣（与入账算法一致）",
+        admin_only: true,
+        example: Some(r#"{"platform":"jd","paid_fen":10000,"commission_bps":2000}"#),
+        answer: Answer::Object(RATE_PREVIEW),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/{id}",
+        summary: "修改规则：从 effective_from（可省略＝现在）起按新比例，之前入账的订单不变",
+        admin_only: true,
+        example: Some(r#"{"percent":"45"}"#),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/{id}/end",
+        summary: "结束规则（之后的新订单不再适用）",
+        admin_only: true,
+        example: Some("{}"),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/accounts",
+        summary: "资产管理：合伙人与代理分成余额（合伙人只看到自己的）",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(ACCOUNT),
     },
 ];
 

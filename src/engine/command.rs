@@ -98,6 +98,7 @@ pub enum Name {
     Posting,
     PostingHours,
     PostingInterval,
+    SetRebate,
 }
 
 /// One command as the table declares it.
@@ -432,6 +433,16 @@ pub static TABLE: &[Spec] = &[
         summary: "每隔多少分钟发一单",
         feature: None,
     },
+    Spec {
+        name: Name::SetRebate,
+        names: &["设置返利"],
+        role: Role::Admin,
+        cooldown: Cooldown::Owner,
+        args: &[mention("请@要设置返利的成员"), word("请发送返利比例，例如 60%")],
+        usage: "@成员 <比例>",
+        summary: "设置成员的返利比例（新订单生效）",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -507,6 +518,10 @@ pub enum Command {
     },
     SetPostingInterval {
         minutes: u32,
+    },
+    SetRebate {
+        wxid: String,
+        rate: crate::money::Bps,
     },
 }
 
@@ -759,6 +774,13 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
             }
             Command::SetPostingInterval { minutes }
         }
+        Name::SetRebate => {
+            let rate = crate::money::Bps::from_percent_str(arg(1).trim_end_matches(['%', '％']))
+                .ok()
+                .filter(|r| (0..=10_000).contains(&r.0))
+                .ok_or_else(|| "比例要写 0 到 100 之间的百分数，例如 60%".to_string())?;
+            Command::SetRebate { wxid: arg(0).to_string(), rate }
+        }
     })
 }
 
@@ -804,6 +826,18 @@ mod tests {
             Parsed::Invalid { reason, .. } => reason,
             other => panic!("{text}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_rebate_takes_a_mention_and_a_percent() {
+        let p = parse("#设置返利 60%", &["wxid_m".into()], "#");
+        let Parsed::Ready(_, c) = p else { panic!("{p:?}") };
+        assert_eq!(c, Command::SetRebate { wxid: "wxid_m".into(), rate: crate::money::Bps(6000) });
+        let p = parse("#设置返利 12.5", &["wxid_m".into()], "#");
+        assert!(matches!(p, Parsed::Ready(_, Command::SetRebate { rate: crate::money::Bps(1250), .. })), "{p:?}");
+        assert!(matches!(parse("#设置返利 120%", &["wxid_m".into()], "#"), Parsed::Invalid { .. }));
+        assert!(matches!(parse("#设置返利 -5%", &["wxid_m".into()], "#"), Parsed::Invalid { .. }));
+        assert!(matches!(parse("#设置返利 60%", &[], "#"), Parsed::Missing { .. }));
     }
 
     #[test]

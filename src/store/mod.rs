@@ -3,6 +3,7 @@
 //! Queries are written once in the common dialect (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
 
+pub mod accounts;
 pub mod admins;
 pub mod batch;
 pub mod checkins;
@@ -30,6 +31,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod rate_rules;
 pub mod robots;
 pub mod sqlite_file;
 pub mod stats;

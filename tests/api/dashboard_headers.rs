@@ -20,6 +20,8 @@ const PAGES: &[&str] = &[
     "/admin/api/me",
     "/admin/api/openapi.json",
     "/admin/orders.csv",
+    "/admin/rates",
+    "/admin/accounts",
 ];
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {

@@ -76,6 +76,8 @@ mod posting;
 mod posting_commands;
 mod posting_dashboard;
 mod presend;
+mod rate_rules;
+mod rate_rules_props;
 mod selection;
 mod small_defects;
 mod spine;

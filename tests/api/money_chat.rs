@@ -26,7 +26,7 @@ fn ledger_settings() -> LedgerSettings {
 static NEXT_ID: AtomicU64 = AtomicU64::new(9_100_000_000_000_000_001);
 
 /// `who` writes `text` to the robot in private chat; returns the robot's text replies.
-async fn direct(chat: &Chat, who: Person, text: &str) -> Vec<String> {
+pub async fn direct(chat: &Chat, who: Person, text: &str) -> Vec<String> {
     let bot = dealbot::sim::gewe::DEFAULT_BOT_WXID;
     let app_id = dealbot::sim::gewe::DEFAULT_APP_ID;
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);

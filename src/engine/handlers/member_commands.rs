@@ -81,6 +81,11 @@ pub async fn execute(
             if cx.group.is_none() {
                 let statement = member_ledger(cx).statement(member_id, 0).await.map_err(money_error)?;
                 body.push_str(&text::mine_money(&statement.balance));
+                if let Some(partner) = e.store.partner_by_wxid(sender).await? {
+                    for a in e.store.partner_accounts(Some(partner)).await? {
+                        body.push_str(&text::mine_partner_money(&a.partner, &a.agent));
+                    }
+                }
             }
             body
         }
@@ -103,7 +108,7 @@ pub async fn execute(
 }
 
 /// The rebate ledger with the configured rates and limits.
-fn member_ledger(cx: &Context<'_>) -> crate::ledger::Ledger {
+pub(super) fn member_ledger(cx: &Context<'_>) -> crate::ledger::Ledger {
     let e = cx.engine;
     crate::ledger::Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours)
 }
