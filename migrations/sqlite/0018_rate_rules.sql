@@ -23,3 +23,22 @@ DROP TABLE ledger_rate_rules;
 ALTER TABLE ledger_orders ADD COLUMN rebate_rule_id BIGINT;
 ALTER TABLE ledger_orders ADD COLUMN partner_rule_id BIGINT;
 ALTER TABLE ledger_orders ADD COLUMN agent_rule_id BIGINT;
+
+-- Agent applications (申请代理 → 代理审核): at most one open per member. Approval makes the member a partner
+-- (partner_id) at a level, with an invite code; a rejection carries the reason sent to the applicant.
+CREATE TABLE agent_applications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    member_id BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL,
+    level TEXT,
+    partner_id BIGINT,
+    invite_code TEXT,
+    decision_reason TEXT NOT NULL DEFAULT '',
+    decided_by TEXT,
+    decided_at BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX agent_applications_one_open ON agent_applications (member_id) WHERE status = 'open';
+CREATE UNIQUE INDEX agent_applications_invite_code ON agent_applications (invite_code);
+CREATE INDEX agent_applications_status ON agent_applications (status, id);

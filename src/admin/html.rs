@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 16] = [
+const NAV: [(&str, &str, bool); 17] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -40,6 +40,7 @@ const NAV: [(&str, &str, bool); 16] = [
     ("/admin/api/openapi.json", "API", true),
     ("/admin/rates", "分佣设置", true),
     ("/admin/accounts", "资产管理", false),
+    ("/admin/agents", "代理审核", true),
 ];
 
 fn head(title: &str) -> String {

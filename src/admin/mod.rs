@@ -5,6 +5,7 @@
 //! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
 
 pub mod accounts;
+pub mod agents;
 pub mod assets;
 pub mod authorization;
 pub mod charts;
@@ -110,6 +111,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
         .route("/admin/api/mass-posts/preview", post(mass::api_preview))
         .route("/admin/api/mass-posts/images", post(mass::api_upload))
+        .route("/admin/agents", get(agents::page))
+        .route("/admin/agents/{id}", post(agents::decide_page))
+        .route("/admin/api/agent-applications", get(agents::api_list))
+        .route("/admin/api/agent-applications/{id}", post(agents::api_decide))
         .route("/admin/accounts", get(accounts::page))
         .route("/admin/api/accounts", get(accounts::api))
         .route("/admin/rates", get(rates::page).post(rates::create_page))

@@ -77,6 +77,8 @@ const RATE_RULE: &[&str] = &["id", "share", "scope", "scope_key", "bps", "effect
 const RATE_PREVIEW: &[&str] =
     &["paid_fen", "commission_fen", "rebate_fen", "partner_fen", "agent_fen", "operator_fen", "rules"];
 const ACCOUNT: &[&str] = &["partner_id", "name", "partner", "agent"];
+const AGENT_APPLICATION: &[&str] =
+    &["id", "member_id", "nickname", "reason", "status", "level", "invite_code", "decision_reason"];
 
 pub const OPERATIONS: &[Op] = &[
     Op {
@@ -396,6 +398,22 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: Some("{}"),
         answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/agent-applications",
+        summary: "代理申请（status=open|approved|rejected，默认 open）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(AGENT_APPLICATION),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/agent-applications/{id}",
+        summary: "审核代理申请：action=approve 带 level（普通代理|高级代理|合伙人，生成拼多多推广位和邀请码），或 action=reject 带 reason",
+        admin_only: true,
+        example: Some(r#"{"action":"reject","reason":"资料不全"}"#),
+        answer: Answer::Object(AGENT_APPLICATION),
     },
     Op {
         method: "get",

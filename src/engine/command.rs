@@ -99,6 +99,7 @@ pub enum Name {
     PostingHours,
     PostingInterval,
     SetRebate,
+    ApplyAgent,
 }
 
 /// One command as the table declares it.
@@ -443,6 +444,16 @@ pub static TABLE: &[Spec] = &[
         summary: "设置成员的返利比例（新订单生效）",
         feature: None,
     },
+    Spec {
+        name: Name::ApplyAgent,
+        names: &["申请代理"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[rest("请简单说明申请理由，例如：我有 3 个 500 人的群")],
+        usage: "<理由>",
+        summary: "申请成为代理，审核通过后获得专属推广位和邀请码",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -522,6 +533,9 @@ pub enum Command {
     SetRebate {
         wxid: String,
         rate: crate::money::Bps,
+    },
+    ApplyAgent {
+        reason: String,
     },
 }
 
@@ -780,6 +794,13 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
                 .filter(|r| (0..=10_000).contains(&r.0))
                 .ok_or_else(|| "比例要写 0 到 100 之间的百分数，例如 60%".to_string())?;
             Command::SetRebate { wxid: arg(0).to_string(), rate }
+        }
+        Name::ApplyAgent => {
+            let reason = arg(0).trim();
+            if reason.chars().count() > 100 {
+                return Err("理由最多 100 个字".into());
+            }
+            Command::ApplyAgent { reason: reason.to_string() }
         }
     })
 }

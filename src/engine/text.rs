@@ -385,3 +385,9 @@ pub fn rebate_set(nickname: Option<&str>, percent: &str) -> String {
 pub const REBATE_MEMBER_UNKNOWN: &str = "还不认识这位成员，请对方先在群里说句话再设置";
 
 pub const REBATE_OVER_100: &str = "设置失败：会员返利、合伙人和代理分成加起来不能超过 100%";
+
+pub const AGENT_APPLIED: &str = "代理申请已提交✅ 审核结果会私聊通知您";
+
+pub const AGENT_PENDING: &str = "您的代理申请正在审核中，请耐心等待";
+
+pub const AGENT_ALREADY: &str = "您已经是代理了，发送「我的」查看分成";

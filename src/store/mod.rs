@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod agents;
 pub mod batch;
 pub mod checkins;
 pub mod conversions;

@@ -22,6 +22,7 @@ const PAGES: &[&str] = &[
     "/admin/orders.csv",
     "/admin/rates",
     "/admin/accounts",
+    "/admin/agents",
 ];
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {

@@ -41,6 +41,7 @@ mod admin_browser;
 mod admin_helpers;
 mod admin_store;
 mod admin_webdriver;
+mod agents;
 mod attribution;
 mod authorization;
 mod chat_store;

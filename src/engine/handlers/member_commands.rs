@@ -101,6 +101,14 @@ pub async fn execute(
             let outcome = ledger.request_withdrawal(member_id, amount).await.map_err(money_error)?;
             text::withdrawal(amount, &outcome)
         }
+        Command::ApplyAgent { reason } => {
+            use crate::store::agents::Applied;
+            match e.store.apply_for_agent(member_id, &reason, cx.now_ms).await? {
+                Applied::Recorded(_) => text::AGENT_APPLIED.to_string(),
+                Applied::AlreadyOpen => text::AGENT_PENDING.to_string(),
+                Applied::AlreadyAgent => text::AGENT_ALREADY.to_string(),
+            }
+        }
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };

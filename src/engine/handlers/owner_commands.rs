@@ -153,7 +153,8 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Mine
         | Command::ClaimOrder { .. }
         | Command::MyOrders
-        | Command::Withdraw { .. } => {
+        | Command::Withdraw { .. }
+        | Command::ApplyAgent { .. } => {
             return Ok(Vec::new());
         }
     };
