@@ -272,6 +272,15 @@ fn scripts(now_ms: i64) -> Vec<Script> {
         s(Name::Posting, "#发单", "开", "自动发单已开启", "也许", "不认识「也许」"),
         s(Name::PostingHours, "#发单时间", "9-22", "每天 09:00-22:00", "22-9", "时段格式不对"),
         s(Name::PostingInterval, "#发单间隔", "30", "每 30 分钟一单", "2", "间隔要在 5 到 1440 分钟之间"),
+        s(
+            Name::SetRebate,
+            "#设置返利",
+            &format!("{} 60%", ALICE.at()),
+            "的返利比例设为 60%",
+            &format!("{} 150%", ALICE.at()),
+            "比例要写 0 到 100",
+        ),
+        s(Name::ApplyAgent, "申请代理", "我有三个群", "代理申请", &"长".repeat(101), "理由最多 100 个字"),
     ];
     for spec in TABLE {
         assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);
