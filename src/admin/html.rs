@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 17] = [
+const NAV: [(&str, &str, bool); 20] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -35,6 +35,9 @@ const NAV: [(&str, &str, bool); 17] = [
     ("/admin/collection", "采集", true),
     ("/admin/campaigns", "免单活动", true),
     ("/admin/withdrawals", "提现审核", false),
+    ("/admin/rates", "分佣设置", true),
+    ("/admin/accounts", "资产管理", false),
+    ("/admin/agents", "代理审核", true),
     ("/admin/service", "客服", true),
     ("/admin/robots", "机器人", true),
     ("/admin/authorization", "联盟授权", true),

@@ -4,6 +4,8 @@
 //!
 //! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
 
+pub mod accounts;
+pub mod agents;
 pub mod assets;
 pub mod authorization;
 pub mod campaigns;
@@ -25,6 +27,7 @@ pub mod password;
 pub mod picks;
 pub mod posting;
 pub mod ratelimit;
+pub mod rates;
 pub mod reconciliation;
 pub mod robots;
 pub mod selection;
@@ -138,6 +141,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/campaigns/{id}", get(campaigns::detail_page))
         .route("/admin/campaigns/{id}/running", post(campaigns::switch_page))
         .route("/admin/campaigns/rewards", post(campaigns::rewards_page))
+        .route("/admin/agents", get(agents::page))
+        .route("/admin/agents/{id}", post(agents::decide_page))
+        .route("/admin/api/agent-applications", get(agents::api_list))
+        .route("/admin/api/agent-applications/{id}", post(agents::api_decide))
+        .route("/admin/accounts", get(accounts::page))
+        .route("/admin/api/accounts", get(accounts::api))
+        .route("/admin/rates", get(rates::page).post(rates::create_page))
+        .route("/admin/rates/{id}/end", post(rates::end_page))
+        .route("/admin/api/rate-rules", get(rates::api_list).post(rates::api_create))
+        .route("/admin/api/rate-rules/preview", post(rates::api_preview))
+        .route("/admin/api/rate-rules/{id}", post(rates::api_change))
+        .route("/admin/api/rate-rules/{id}/end", post(rates::api_end))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

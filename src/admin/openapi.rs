@@ -86,6 +86,13 @@ const OVERVIEW: &[&str] = &[
     "top_partners",
 ];
 
+const RATE_RULE: &[&str] = &["id", "share", "scope", "scope_key", "bps", "effective_from", "ended_at", "in_force"];
+const RATE_PREVIEW: &[&str] =
+    &["paid_fen", "commission_fen", "rebate_fen", "partner_fen", "agent_fen", "operator_fen", "rules"];
+const ACCOUNT: &[&str] = &["partner_id", "name", "partner", "agent"];
+const AGENT_APPLICATION: &[&str] =
+    &["id", "member_id", "nickname", "reason", "status", "level", "invite_code", "decision_reason"];
+
 pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
@@ -396,6 +403,70 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: Some(r#"{"group_id":1,"targets":[],"text":"京东 https://u.jd.com/Ab12Cd3"}"#),
         answer: Answer::Object(&["groups"]),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/rate-rules",
+        summary: "分佣规则（生效中与待生效在前，含已结束）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules",
+        summary: "新建分佣规则：share=rebate|partner|agent，scope=member|group|partner|platform|global，percent，effective_from（毫秒，可省略＝现在）",
+        admin_only: true,
+        example: Some(r#"{"share":"rebate","scope":"global","percent":"40"}"#),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/preview",
+        summary: "预览：某平台、会员、群或合伙人的一笔订单如何分佣（与入账算法一致）",
+        admin_only: true,
+        example: Some(r#"{"platform":"jd","paid_fen":10000,"commission_bps":2000}"#),
+        answer: Answer::Object(RATE_PREVIEW),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/{id}",
+        summary: "修改规则：从 effective_from（可省略＝现在）起按新比例，之前入账的订单不变",
+        admin_only: true,
+        example: Some(r#"{"percent":"45"}"#),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/rate-rules/{id}/end",
+        summary: "结束规则（之后的新订单不再适用）",
+        admin_only: true,
+        example: Some("{}"),
+        answer: Answer::Object(RATE_RULE),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/agent-applications",
+        summary: "代理申请（status=open|approved|rejected，默认 open）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(AGENT_APPLICATION),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/agent-applications/{id}",
+        summary: "审核代理申请：action=approve 带 level（普通代理|高级代理|合伙人，生成拼多多推广位和邀请码），或 action=reject 带 reason",
+        admin_only: true,
+        example: Some(r#"{"action":"reject","reason":"资料不全"}"#),
+        answer: Answer::Object(AGENT_APPLICATION),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/accounts",
+        summary: "资产管理：合伙人与代理分成余额（合伙人只看到自己的）",
+        admin_only: false,
+        example: None,
+        answer: Answer::List(ACCOUNT),
     },
 ];
 

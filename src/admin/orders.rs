@@ -10,7 +10,7 @@ use crate::order::Lifecycle;
 use crate::orders::OrdersError;
 use crate::orders::claims::{self, AssignError};
 use crate::platform::Platform;
-use crate::store::order_list::{OrderFilter, OrderListRow};
+use crate::store::order_list::{BookedRates, OrderFilter, OrderListRow};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -213,11 +213,25 @@ pub async fn page(
                     }
                     None => "-".into(),
                 },
+                booked_rates(o.booked.as_ref()),
             ]
         })
         .collect();
     b.push_str(&html::table(
-        &["付款时间", "平台", "订单号", "商品", "付款金额", "预估佣金", "结算佣金", "状态", "群", "合伙人", "会员"],
+        &[
+            "付款时间",
+            "平台",
+            "订单号",
+            "商品",
+            "付款金额",
+            "预估佣金",
+            "结算佣金",
+            "状态",
+            "群",
+            "合伙人",
+            "会员",
+            "分佣规则",
+        ],
         &rows,
     ));
     let qs = esc(&q.query_string());
@@ -230,6 +244,21 @@ pub async fn page(
     }
     b.push_str("</p>");
     Ok(html::page(&v, "/admin/orders", "订单", &b))
+}
+
+/// The rates an order was booked with and the rule behind each (`默认`: the `[ledger]` default).
+fn booked_rates(b: Option<&BookedRates>) -> String {
+    let Some(b) = b else { return "未入账".into() };
+    let part = |name: &str, bps: i64, rule: Option<i64>| {
+        let from = rule.map_or_else(|| "默认".to_string(), |id| format!("<a href=\"/admin/rates\">#{id}</a>"));
+        format!("{name} {}（{from}）", crate::money::Bps(bps).percent_string())
+    };
+    [
+        part("返利", b.rebate_bps, b.rules.rebate),
+        part("合伙人", b.partner_bps, b.rules.partner),
+        part("代理", b.agent_bps, b.rules.agent),
+    ]
+    .join("<br>")
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms

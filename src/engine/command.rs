@@ -104,6 +104,8 @@ pub enum Name {
     Tasks,
     SetStreak,
     Human,
+    SetRebate,
+    ApplyAgent,
 }
 
 /// One command as the table declares it.
@@ -498,6 +500,26 @@ pub static TABLE: &[Spec] = &[
         summary: "本群连续签到奖励：每连续<天数>天多得<积分>",
         feature: None,
     },
+    Spec {
+        name: Name::SetRebate,
+        names: &["设置返利"],
+        role: Role::Admin,
+        cooldown: Cooldown::Owner,
+        args: &[mention("请@要设置返利的成员"), word("请发送返利比例，例如 60%")],
+        usage: "@成员 <比例>",
+        summary: "设置成员的返利比例（新订单生效）",
+        feature: None,
+    },
+    Spec {
+        name: Name::ApplyAgent,
+        names: &["申请代理"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[rest("请简单说明申请理由，例如：我有 3 个 500 人的群")],
+        usage: "<理由>",
+        summary: "申请成为代理，审核通过后获得专属推广位和邀请码",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -588,6 +610,13 @@ pub enum Command {
     /// `None` restores the configured reward.
     SetStreak {
         reward: Option<StreakReward>,
+    },
+    SetRebate {
+        wxid: String,
+        rate: crate::money::Bps,
+    },
+    ApplyAgent {
+        reason: String,
     },
 }
 
@@ -870,6 +899,20 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
                 .ok_or_else(|| "奖励积分要在 1 到 10000 之间".to_string())?;
             Command::SetStreak { reward: Some(StreakReward { every_days, bonus_points }) }
         }
+        Name::SetRebate => {
+            let rate = crate::money::Bps::from_percent_str(arg(1).trim_end_matches(['%', '％']))
+                .ok()
+                .filter(|r| (0..=10_000).contains(&r.0))
+                .ok_or_else(|| "比例要写 0 到 100 之间的百分数，例如 60%".to_string())?;
+            Command::SetRebate { wxid: arg(0).to_string(), rate }
+        }
+        Name::ApplyAgent => {
+            let reason = arg(0).trim();
+            if reason.chars().count() > 100 {
+                return Err("理由最多 100 个字".into());
+            }
+            Command::ApplyAgent { reason: reason.to_string() }
+        }
     })
 }
 
@@ -915,6 +958,18 @@ mod tests {
             Parsed::Invalid { reason, .. } => reason,
             other => panic!("{text}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_rebate_takes_a_mention_and_a_percent() {
+        let p = parse("#设置返利 60%", &["wxid_m".into()], "#");
+        let Parsed::Ready(_, c) = p else { panic!("{p:?}") };
+        assert_eq!(c, Command::SetRebate { wxid: "wxid_m".into(), rate: crate::money::Bps(6000) });
+        let p = parse("#设置返利 12.5", &["wxid_m".into()], "#");
+        assert!(matches!(p, Parsed::Ready(_, Command::SetRebate { rate: crate::money::Bps(1250), .. })), "{p:?}");
+        assert!(matches!(parse("#设置返利 120%", &["wxid_m".into()], "#"), Parsed::Invalid { .. }));
+        assert!(matches!(parse("#设置返利 -5%", &["wxid_m".into()], "#"), Parsed::Invalid { .. }));
+        assert!(matches!(parse("#设置返利 60%", &[], "#"), Parsed::Missing { .. }));
     }
 
     #[test]

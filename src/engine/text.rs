@@ -329,14 +329,28 @@ pub fn money_in_private() -> String {
 
 /// The rebate part of 我的, in private chat.
 pub fn mine_money(b: &crate::ledger::rules::Buckets) -> String {
+    balance_line("返利", b)
+}
+
+/// `\n<label>：待结算 …，可提现 …，提现中 …，已提现 …`.
+fn balance_line(label: &str, b: &crate::ledger::rules::Buckets) -> String {
     use crate::money::Fen;
     format!(
-        "\n返利：待结算 ¥{}，可提现 ¥{}，提现中 ¥{}，已提现 ¥{}",
+        "\n{label}：待结算 ¥{}，可提现 ¥{}，提现中 ¥{}，已提现 ¥{}",
         Fen(b.pending).yuan_string(),
         Fen(b.available).yuan_string(),
         Fen(b.withdrawing).yuan_string(),
         Fen(b.paid_out).yuan_string()
     )
+}
+
+/// 我的 of a partner (and agent) in private chat: their shares' balances.
+pub fn mine_partner_money(partner: &crate::ledger::rules::Buckets, agent: &crate::ledger::rules::Buckets) -> String {
+    let mut out = balance_line("合伙人分成", partner);
+    if !agent.is_zero() {
+        out.push_str(&balance_line("代理分成", agent));
+    }
+    out
 }
 
 /// The reply to 提现.
@@ -590,3 +604,18 @@ pub const PRIVATE_CHAT_DEMO_FAQ: &[(&str, &str)] = &[
     ("返利多久到账", "订单确认收货后返利会转为可提现，发送「订单」查看明细。"),
     ("怎么提现", "发送「提现 金额」即可申请，例如：提现 10，审核通过后发放。"),
 ];
+
+pub fn rebate_set(nickname: Option<&str>, percent: &str) -> String {
+    let who = nickname.map(|n| format!(" {n} ")).unwrap_or_else(|| "该成员".to_string());
+    format!("已把{who}的返利比例设为 {percent}✅ 之后的新订单按此比例返利，已下的订单不变")
+}
+
+pub const REBATE_MEMBER_UNKNOWN: &str = "还不认识这位成员，请对方先在群里说句话再设置";
+
+pub const REBATE_OVER_100: &str = "设置失败：会员返利、合伙人和代理分成加起来不能超过 100%";
+
+pub const AGENT_APPLIED: &str = "代理申请已提交✅ 审核结果会私聊通知您";
+
+pub const AGENT_PENDING: &str = "您的代理申请正在审核中，请耐心等待";
+
+pub const AGENT_ALREADY: &str = "您已经是代理了，发送「我的」查看分成";

@@ -19,6 +19,7 @@ use crate::money::Fen;
 use crate::order::OrderFacts;
 use crate::store::invite_rewards::InviteReward;
 use crate::store::ledger::{Booked, BookingConfig, LedgerOrder};
+use crate::store::rate_rules::{AppliedRules, NewRateRule, RateRule};
 use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
 use crate::store::{Store, StoreError};
 use rules::{Rates, Split, Step};
@@ -99,6 +100,22 @@ impl Ledger {
     /// same plan and rounding as the booking, so the figure a member is shown is the one booked.
     pub async fn preview(&self, facts: &OrderFacts) -> Result<Split, LedgerError> {
         Ok(self.store.preview_split(facts, self.booking_config().defaults).await?)
+    }
+
+    /// The `[ledger]` default rates, used where no rate rule applies.
+    pub fn default_rates(&self) -> Rates {
+        self.booking_config().defaults
+    }
+
+    /// The split, rates and rules an order with these facts would be booked with at `at` (unix ms): the
+    /// 分佣设置 preview, computed by the booking's own plan.
+    pub async fn preview_at(&self, facts: &OrderFacts, at: i64) -> Result<(Split, Rates, AppliedRules), LedgerError> {
+        Ok(self.store.preview_booking(facts, self.default_rates(), at).await?)
+    }
+
+    /// Adds a rate rule version (see [`Store::create_rate_rule`]).
+    pub async fn create_rate_rule(&self, rule: &NewRateRule, actor: &str) -> Result<RateRule, LedgerError> {
+        Ok(self.store.create_rate_rule(rule, self.default_rates(), actor, crate::store::now_ms()).await?)
     }
 
     /// Applies one order status report.

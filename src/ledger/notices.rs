@@ -56,7 +56,7 @@ pub fn withdrawal_outbox(w: &Withdrawal, to: &NoticeTarget, now: i64) -> Option<
 }
 
 /// A text to a member: in private chat as it is, in a group with an @-mention of the member.
-fn send(to: &NoticeTarget, content: String, idempotency_key: String, now: i64) -> Option<NewOutbox> {
+pub(crate) fn send(to: &NoticeTarget, content: String, idempotency_key: String, now: i64) -> Option<NewOutbox> {
     let body = match &to.mention {
         Some((wxid, nickname)) => {
             OutboundBody::Text { content: format!("@{nickname}\u{2005}{content}"), ats: vec![wxid.clone()] }

@@ -5,6 +5,7 @@
 //! lock, so bookings run one at a time (they all touch the operator's account anyway) and can never deadlock;
 //! balance rows are read `FOR UPDATE` so a concurrent withdrawal is never lost. SQLite has a single writer.
 
+use super::rate_rules::{self, AppliedRules};
 use super::{Dialect, Store, StoreError, StoreResult, col};
 use crate::ledger::rules::{self, Buckets, Holders, Phase, Rates, Split, Step};
 use crate::money::{Bps, Fen};
@@ -53,9 +54,14 @@ impl Share {
             Share::Agent => "agent",
         }
     }
+    pub const ALL: [Share; 3] = [Share::Rebate, Share::Partner, Share::Agent];
+
+    pub fn from_code(s: &str) -> Option<Share> {
+        Share::ALL.into_iter().find(|x| x.code() == s)
+    }
 }
 
-/// What a rate rule applies to. The most specific wins: member, group, partner, platform.
+/// What a rate rule applies to. The most specific wins: member, group, partner, platform, global.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RateScope {
     Member(i64),
@@ -63,15 +69,32 @@ pub enum RateScope {
     /// For the rebate and partner shares the order's partner; for the agent share the agent.
     Partner(i64),
     Platform(String),
+    /// Every order.
+    Global,
 }
 
 impl RateScope {
-    fn parts(&self) -> (&'static str, String) {
+    /// The scope's code and key as stored.
+    pub fn parts(&self) -> (&'static str, String) {
         match self {
             RateScope::Member(id) => ("member", id.to_string()),
             RateScope::Group(id) => ("group", id.to_string()),
             RateScope::Partner(id) => ("partner", id.to_string()),
             RateScope::Platform(p) => ("platform", p.clone()),
+            RateScope::Global => ("global", String::new()),
+        }
+    }
+
+    /// The scope of a stored code and key; `None` when they do not name one.
+    pub fn from_parts(scope: &str, key: &str) -> Option<RateScope> {
+        let id = || key.parse::<i64>().ok().filter(|id| *id > 0);
+        match scope {
+            "member" => id().map(RateScope::Member),
+            "group" => id().map(RateScope::Group),
+            "partner" => id().map(RateScope::Partner),
+            "platform" => key.parse::<crate::platform::Platform>().ok().map(|p| RateScope::Platform(p.code().into())),
+            "global" if key.is_empty() => Some(RateScope::Global),
+            _ => None,
         }
     }
 }
@@ -268,67 +291,22 @@ async fn order_for_update(
     row.map(|r| order_from_row(&r)).transpose()
 }
 
-/// The rates for a new order: the most specific rule per share, else the default.
-async fn resolve_rates(
-    tx: &mut Transaction<'_, Any>,
-    f: &OrderFacts,
-    agent: Option<i64>,
-    defaults: Rates,
-) -> StoreResult<Rates> {
-    let key = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
-    let rows = sqlx::query(
-        "SELECT share, scope, scope_key, bps FROM ledger_rate_rules
-         WHERE (scope = 'platform' AND scope_key = $1) OR (scope = 'group' AND scope_key = $2)
-            OR (scope = 'member' AND scope_key = $3) OR (scope = 'partner' AND scope_key IN ($4, $5))",
-    )
-    .bind(f.platform.code())
-    .bind(key(f.group_id))
-    .bind(key(f.member_id))
-    .bind(key(f.partner_id))
-    .bind(key(agent))
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut rules = Vec::with_capacity(rows.len());
-    for r in &rows {
-        rules.push((
-            col::<String>(r, "share")?,
-            col::<String>(r, "scope")?,
-            col::<String>(r, "scope_key")?,
-            Bps(col(r, "bps")?),
-        ));
-    }
-    let pick = |share: Share, partner_key: Option<i64>, default: Bps| {
-        let wanted = [
-            ("member", key(f.member_id)),
-            ("group", key(f.group_id)),
-            ("partner", key(partner_key)),
-            ("platform", f.platform.code().to_string()),
-        ];
-        wanted
-            .iter()
-            .filter(|(_, k)| !k.is_empty())
-            .find_map(|(scope, k)| {
-                rules.iter().find(|(s, sc, sk, _)| s == share.code() && sc == scope && sk == k).map(|r| r.3)
-            })
-            .unwrap_or(default)
-    };
-    Ok(Rates {
-        rebate: pick(Share::Rebate, f.partner_id, defaults.rebate),
-        partner: pick(Share::Partner, f.partner_id, defaults.partner),
-        agent: pick(Share::Agent, agent, defaults.agent),
-    })
-}
-
 /// Who takes which share of an order and at which rates: the agent is the partner's parent, the rates the most
 /// specific rules. The one plan behind both the booking and the preview members are shown before they buy.
-async fn plan(tx: &mut Transaction<'_, Any>, f: &OrderFacts, defaults: Rates) -> StoreResult<(Holders, Rates)> {
+/// `at` (unix ms) is when the order was first booked: the rules in force then apply.
+async fn plan(
+    tx: &mut Transaction<'_, Any>,
+    f: &OrderFacts,
+    defaults: Rates,
+    at: i64,
+) -> StoreResult<(Holders, Rates, AppliedRules)> {
     let agent = partner_parent(tx, f.partner_id).await?;
     let holders = Holders { member: f.member_id, partner: f.partner_id, agent };
-    let rates = resolve_rates(tx, f, agent, defaults).await?;
-    Ok((holders, rates))
+    let (rates, applied) = rate_rules::resolve(tx, f, agent, defaults, at).await?;
+    Ok((holders, rates, applied))
 }
 
-async fn partner_parent(tx: &mut Transaction<'_, Any>, partner_id: Option<i64>) -> StoreResult<Option<i64>> {
+pub(super) async fn partner_parent(tx: &mut Transaction<'_, Any>, partner_id: Option<i64>) -> StoreResult<Option<i64>> {
     let Some(p) = partner_id else { return Ok(None) };
     let row = sqlx::query("SELECT parent_id FROM partners WHERE id = $1").bind(p).fetch_optional(&mut **tx).await?;
     Ok(row.map(|r| col::<Option<i64>>(&r, "parent_id")).transpose()?.flatten().filter(|a| *a != p))
@@ -516,10 +494,12 @@ async fn book_one(
     let Some(step) = rules::step(before.as_ref().map(|o| o.phase), f.lifecycle) else {
         return Ok(Booked { step: None, order: before });
     };
+    let mut applied = None;
     let mut after = match &before {
         Some(o) => o.clone(),
         None => {
-            let (holders, rates) = plan(tx, f, cfg.defaults).await?;
+            let (holders, rates, rules_applied) = plan(tx, f, cfg.defaults, now).await?;
+            applied = Some(rules_applied);
             let paid_secs = f.paid_at.unwrap_or(now.div_euclid(1000));
             LedgerOrder {
                 order_id: f.order_id,
@@ -587,6 +567,9 @@ async fn book_one(
         Some(_) => update_order(tx, &after, now).await?,
         None => insert_order(tx, &after, now).await?,
     }
+    if let Some(applied) = applied {
+        rate_rules::record_applied(tx, f.order_id, applied).await?;
+    }
     add_rollup(tx, &after, &rollup_delta(step, before.as_ref(), &after)).await?;
     Ok(Booked { step: Some(step), order: Some(after) })
 }
@@ -647,7 +630,13 @@ async fn resplit(
     cfg: BookingConfig,
     now: i64,
 ) -> StoreResult<LedgerOrder> {
-    let (holders, rates) = plan(tx, f, cfg.defaults).await?;
+    // The rules in force when the order was first booked apply to its new holders too.
+    let booked_at: i64 = sqlx::query("SELECT created_at FROM ledger_orders WHERE order_id = $1")
+        .bind(booked.order_id)
+        .fetch_one(&mut **tx)
+        .await
+        .and_then(|r| sqlx::Row::try_get(&r, "created_at"))?;
+    let (holders, rates, applied) = plan(tx, f, cfg.defaults, booked_at).await?;
     let settled = booked.phase == Phase::Available;
     let basis = if settled { booked.commission_settled.unwrap_or_default() } else { booked.commission_estimated };
     let mut after = booked.clone();
@@ -706,6 +695,7 @@ async fn resplit(
     .bind(after.order_id)
     .execute(&mut **tx)
     .await?;
+    rate_rules::record_applied(tx, after.order_id, applied).await?;
     add_rollup(tx, &booked, &contribution(&booked).negated()).await?;
     add_rollup(tx, &after, &contribution(&after)).await?;
     tracing::info!(order_id = f.order_id, settled, "order re-split for its new holders");
@@ -735,10 +725,20 @@ impl Store {
 
     /// The split an order with these facts would be booked with now: what a member is shown before buying.
     pub async fn preview_split(&self, f: &OrderFacts, defaults: Rates) -> StoreResult<Split> {
+        Ok(self.preview_booking(f, defaults, super::now_ms()).await?.0)
+    }
+
+    /// The split, rates and rules an order with these facts would be booked with at `at` (unix ms).
+    pub async fn preview_booking(
+        &self,
+        f: &OrderFacts,
+        defaults: Rates,
+        at: i64,
+    ) -> StoreResult<(Split, Rates, AppliedRules)> {
         let mut tx = self.pool.begin().await?;
-        let (holders, rates) = plan(&mut tx, f, defaults).await?;
+        let (holders, rates, applied) = plan(&mut tx, f, defaults, at).await?;
         tx.rollback().await?;
-        Ok(rules::split(f.commission, rates, holders))
+        Ok((rules::split(f.commission, rates, holders), rates, applied))
     }
 
     /// The ledger's view of one order.
@@ -813,27 +813,6 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         buckets_from_row(&row)
-    }
-
-    /// Sets (or replaces) a rate rule; `bps` must be 0..=10000.
-    pub async fn set_rate_rule(&self, share: Share, scope: &RateScope, bps: Bps, now: i64) -> StoreResult<()> {
-        if !(0..=10_000).contains(&bps.0) {
-            return Err(StoreError::Conflict(format!("rate {} bp is outside 0..=10000", bps.0)));
-        }
-        let (scope, key) = scope.parts();
-        sqlx::query(
-            "INSERT INTO ledger_rate_rules (share, scope, scope_key, bps, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5)
-             ON CONFLICT (share, scope, scope_key) DO UPDATE SET bps = excluded.bps, updated_at = excluded.updated_at",
-        )
-        .bind(share.code())
-        .bind(scope)
-        .bind(key)
-        .bind(bps.0)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// Where to tell a member about their money: in private chat when the member has written to the robot there

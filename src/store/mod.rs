@@ -3,7 +3,9 @@
 //! Queries are written once in the common dialect (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
 
+pub mod accounts;
 pub mod admins;
+pub mod agents;
 pub mod backup;
 pub mod batch;
 pub mod campaigns;
@@ -37,6 +39,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod rate_rules;
 pub mod reply_handles;
 pub mod rewards;
 pub mod robot_lifecycle;

@@ -36,6 +36,17 @@ pub struct OrderListRow {
     pub member_name: Option<String>,
     /// Unix seconds.
     pub paid_at: Option<i64>,
+    /// The rates the ledger booked the order with and the rules they came from; `None` until booked.
+    pub booked: Option<BookedRates>,
+}
+
+/// The rates frozen for an order at its first booking, and which rule set each (`None`: the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct BookedRates {
+    pub rebate_bps: i64,
+    pub partner_bps: i64,
+    pub agent_bps: i64,
+    pub rules: super::rate_rules::AppliedRules,
 }
 
 enum Arg {
@@ -77,9 +88,10 @@ impl Store {
         let sql = format!(
             "SELECT o.id, o.platform, o.order_key, o.item_title, o.paid_amount_fen, o.estimated_commission_fen,
                 o.settled_commission_fen, o.lifecycle, o.group_id, g.name AS group_name, o.partner_id,
-                p.name AS partner_name, o.member_id, m.nickname AS member_name, o.paid_at
+                p.name AS partner_name, o.member_id, m.nickname AS member_name, o.paid_at,
+                lo.rebate_bps, lo.partner_bps, lo.agent_bps, lo.rebate_rule_id, lo.partner_rule_id, lo.agent_rule_id
              FROM orders o LEFT JOIN groups g ON g.id = o.group_id LEFT JOIN partners p ON p.id = o.partner_id
-                LEFT JOIN members m ON m.id = o.member_id
+                LEFT JOIN members m ON m.id = o.member_id LEFT JOIN ledger_orders lo ON lo.order_id = o.id
              {filter} ORDER BY COALESCE(o.paid_at, o.modified_at) DESC, o.id DESC LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
@@ -112,8 +124,23 @@ impl Store {
                     member_id: col(r, "member_id")?,
                     member_name: col(r, "member_name")?,
                     paid_at: col(r, "paid_at")?,
+                    booked: booked_rates(r)?,
                 })
             })
             .collect()
     }
+}
+
+fn booked_rates(r: &sqlx::any::AnyRow) -> StoreResult<Option<BookedRates>> {
+    let Some(rebate_bps) = col::<Option<i64>>(r, "rebate_bps")? else { return Ok(None) };
+    Ok(Some(BookedRates {
+        rebate_bps,
+        partner_bps: col(r, "partner_bps")?,
+        agent_bps: col(r, "agent_bps")?,
+        rules: super::rate_rules::AppliedRules {
+            rebate: col(r, "rebate_rule_id")?,
+            partner: col(r, "partner_rule_id")?,
+            agent: col(r, "agent_rule_id")?,
+        },
+    }))
 }

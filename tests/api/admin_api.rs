@@ -63,6 +63,15 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let withdrawal = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 3_000).await;
     let rejected = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_zhou88", "周周", 2_000).await;
     seed_posting(&app, group).await;
+    let seed_rule = dealbot::store::rate_rules::NewRateRule {
+        share: dealbot::store::ledger::Share::Partner,
+        scope: dealbot::store::ledger::RateScope::Platform("pdd".into()),
+        bps: dealbot::money::Bps(1_200),
+        effective_from: app.clock.now_ms(),
+    };
+    crate::admin_helpers::ledger(&app).create_rate_rule(&seed_rule, "seed").await.unwrap();
+    let applicant = app.store.touch_member("wxid_zhou99", Some("周周"), Some(group), app.clock.now_ms()).await.unwrap();
+    app.store.apply_for_agent(applicant, "我有两个群", app.clock.now_ms()).await.unwrap();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -90,6 +99,11 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     rejected
                 } else if path.starts_with("/admin/api/withdrawals/") {
                     withdrawal
+                } else if path.starts_with("/admin/api/agent-applications/") {
+                    app.store.agent_applications("open", 1).await.unwrap()[0].id
+                } else if path.starts_with("/admin/api/rate-rules/") {
+                    // An open rule (open ones are listed first): the seeded one or the one the examples made.
+                    app.store.rate_rules(50).await.unwrap().first().expect("a rule").id
                 } else if path.starts_with("/admin/api/posting/plans/") {
                     // The plan the create example (run before: paths are listed in order) made.
                     app.store.posting_plans().await.unwrap().last().expect("a plan").stored.id
@@ -125,6 +139,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     assert!(app.store.user_by_name("ops2").await.unwrap().is_some());
     assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "approved");
     assert_eq!(app.store.withdrawal(rejected).await.unwrap().reason, "收款信息有误");
+    assert!(app.store.agent_applications("open", 1).await.unwrap().is_empty(), "the application was decided");
 }
 
 #[tokio::test]

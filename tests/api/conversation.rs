@@ -268,6 +268,15 @@ fn scripts(now_ms: i64) -> Vec<Script> {
         s(Name::Leaderboard, "排行榜", "", "本月", "多余", "参数太多了"),
         s(Name::Tasks, "任务", "", "今日任务", "多余", "参数太多了"),
         s(Name::SetStreak, "#连签奖励", "7 50", "每连续签到 7 天多得 50 积分", "0 50", "天数要在 1 到 365 之间"),
+        s(
+            Name::SetRebate,
+            "#设置返利",
+            &format!("{} 60%", ALICE.at()),
+            "的返利比例设为 60%",
+            &format!("{} 150%", ALICE.at()),
+            "比例要写 0 到 100",
+        ),
+        s(Name::ApplyAgent, "申请代理", "我有三个群", "代理申请", &"长".repeat(101), "理由最多 100 个字"),
     ];
     for spec in TABLE {
         assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);

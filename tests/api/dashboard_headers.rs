@@ -23,6 +23,9 @@ const PAGES: &[&str] = &[
     "/admin/api/openapi.json",
     "/admin/orders.csv",
     "/admin/campaigns",
+    "/admin/rates",
+    "/admin/accounts",
+    "/admin/agents",
 ];
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {

@@ -9,6 +9,7 @@ use dealbot::order::{Lifecycle, OrderFacts};
 use dealbot::platform::Platform;
 use dealbot::store::Store;
 use dealbot::store::ledger::{AccountKind, RateScope, Share};
+use dealbot::store::rate_rules::NewRateRule;
 use dealbot::store::stats_money::MoneyScope;
 
 on_both_engines!(
@@ -174,20 +175,26 @@ async fn an_invalid_order_is_reversed_while_pending_and_clawed_back_after_settle
     assert_eq!(flagged[0].phase, Phase::ClawedBack);
 }
 
+fn rule(share: Share, scope: RateScope, bps: i64) -> NewRateRule {
+    NewRateRule { share, scope, bps: Bps(bps), effective_from: 1 }
+}
+
 async fn the_most_specific_rate_rule_wins(db: TestDb) {
     let s = db.store().await;
     let w = world(&s).await;
     let l = ledger(&s);
-    s.set_rate_rule(Share::Rebate, &RateScope::Platform("pdd".into()), Bps(6000), 1).await.unwrap();
-    s.set_rate_rule(Share::Rebate, &RateScope::Group(w.group), Bps(7000), 1).await.unwrap();
-    s.set_rate_rule(Share::Agent, &RateScope::Partner(w.agent), Bps(200), 1).await.unwrap();
-    s.set_rate_rule(Share::Partner, &RateScope::Platform("jd".into()), Bps(3000), 1).await.unwrap();
-    assert!(s.set_rate_rule(Share::Rebate, &RateScope::Member(w.member), Bps(10_001), 1).await.is_err());
+    l.create_rate_rule(&rule(Share::Rebate, RateScope::Platform("pdd".into()), 6000), "test").await.unwrap();
+    l.create_rate_rule(&rule(Share::Rebate, RateScope::Group(w.group), 7000), "test").await.unwrap();
+    l.create_rate_rule(&rule(Share::Agent, RateScope::Partner(w.agent), 200), "test").await.unwrap();
+    l.create_rate_rule(&rule(Share::Partner, RateScope::Platform("jd".into()), 3000), "test").await.unwrap();
+    assert!(l.create_rate_rule(&rule(Share::Rebate, RateScope::Member(w.member), 10_001), "test").await.is_err());
     let a = l.apply(&facts(&w, 1, Lifecycle::Paid, 1000)).await.unwrap();
     assert_eq!((a.split.rebate, a.split.partner, a.split.agent), (Fen(700), Fen(100), Fen(20)));
-    s.set_rate_rule(Share::Rebate, &RateScope::Member(w.member), Bps(8000), 1).await.unwrap();
+    // Refused: with the 30 % partner share on JD the shares would add up to more than 100 %.
+    assert!(l.create_rate_rule(&rule(Share::Rebate, RateScope::Member(w.member), 8000), "test").await.is_err());
+    l.create_rate_rule(&rule(Share::Rebate, RateScope::Member(w.member), 6500), "test").await.unwrap();
     let a = l.apply(&facts(&w, 2, Lifecycle::Paid, 1000)).await.unwrap();
-    assert_eq!(a.split.rebate, Fen(800));
+    assert_eq!(a.split.rebate, Fen(650));
     // Rates are frozen at booking: settling order 1 keeps its 70 %.
     let a = l.apply(&facts(&w, 1, Lifecycle::Settled, 1000)).await.unwrap();
     assert_eq!(a.split.rebate, Fen(700));

@@ -85,6 +85,11 @@ pub async fn execute(
             if cx.group.is_none() {
                 let statement = member_ledger(cx).statement(member_id, 0).await.map_err(money_error)?;
                 body.push_str(&text::mine_money(&statement.balance));
+                if let Some(partner) = e.store.partner_by_wxid(sender).await? {
+                    for a in e.store.partner_accounts(Some(partner)).await? {
+                        body.push_str(&text::mine_partner_money(&a.partner, &a.agent));
+                    }
+                }
             }
             body
         }
@@ -109,6 +114,14 @@ pub async fn execute(
         Command::FreeOrders => campaigns::free_orders(cx).await?,
         Command::Leaderboard => campaigns::leaderboard(cx).await?,
         Command::Tasks => campaigns::tasks(cx, member_id, sender).await?,
+        Command::ApplyAgent { reason } => {
+            use crate::store::agents::Applied;
+            match e.store.apply_for_agent(member_id, &reason, cx.now_ms).await? {
+                Applied::Recorded(_) => text::AGENT_APPLIED.to_string(),
+                Applied::AlreadyOpen => text::AGENT_PENDING.to_string(),
+                Applied::AlreadyAgent => text::AGENT_ALREADY.to_string(),
+            }
+        }
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };
@@ -116,7 +129,7 @@ pub async fn execute(
 }
 
 /// The rebate ledger with the configured rates and limits.
-fn member_ledger(cx: &Context<'_>) -> crate::ledger::Ledger {
+pub(super) fn member_ledger(cx: &Context<'_>) -> crate::ledger::Ledger {
     let e = cx.engine;
     crate::ledger::Ledger::with_settings(e.store.clone(), e.settings.ledger.clone(), e.settings.chat.utc_offset_hours)
 }

@@ -149,6 +149,10 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
             let new = e.store.add_admin(&wxid, now).await?;
             text::admin_added(nickname.as_deref(), new)
         }
+        Command::SetRebate { wxid, rate } => {
+            let actor = format!("chat:{}", msg.sender_id.as_deref().unwrap_or_default());
+            set_rebate(cx, &wxid, rate, &actor).await?
+        }
         // Member commands are run by `member_commands`.
         Command::Help
         | Command::Checkin
@@ -164,7 +168,8 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::FreeOrders
         | Command::Leaderboard
         | Command::Tasks
-        | Command::Human => {
+        | Command::Human
+        | Command::ApplyAgent { .. } => {
             return Ok(Vec::new());
         }
     };
@@ -281,4 +286,25 @@ async fn group_status(cx: &Context<'_>, group: &Group) -> Result<String, EngineE
         custom(group.copy_template.is_some()),
         pids.join("；"),
     ))
+}
+
+/// `#设置返利 @成员 60%`: a member-scope rebate rule from now on; orders booked before keep their rates.
+async fn set_rebate(cx: &Context<'_>, wxid: &str, rate: crate::money::Bps, actor: &str) -> Result<String, EngineError> {
+    let e = cx.engine;
+    let Some(member_id) = e.store.member_id(wxid).await? else { return Ok(text::REBATE_MEMBER_UNKNOWN.to_string()) };
+    let nickname = e.store.member_nickname(wxid).await?;
+    let ledger = crate::engine::handlers::member_commands::member_ledger(cx);
+    let rule = crate::store::rate_rules::NewRateRule {
+        share: crate::store::ledger::Share::Rebate,
+        scope: crate::store::ledger::RateScope::Member(member_id),
+        bps: rate,
+        effective_from: crate::store::now_ms(),
+    };
+    match ledger.create_rate_rule(&rule, actor).await {
+        Ok(_) => Ok(text::rebate_set(nickname.as_deref(), &rate.percent_string())),
+        Err(crate::ledger::LedgerError::Store(crate::store::StoreError::Conflict(_))) => {
+            Ok(text::REBATE_OVER_100.to_string())
+        }
+        Err(crate::ledger::LedgerError::Store(s)) => Err(s.into()),
+    }
 }
