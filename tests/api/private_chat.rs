@@ -172,7 +172,10 @@ async fn unknown_private_messages_get_the_help_once_a_day_and_the_second_one_is_
     assert_eq!(help_rows().await, 2);
 }
 
-/// Starts an app with `policy`; ALICE is known from the group (she spoke there), BOB is a stranger.
+/// Someone in none of the robot's groups (the synced member lists included).
+const STRANGER: Person = Person { wxid: "wxid_str4nger", nick: "路人甲" };
+
+/// Starts an app with `policy`; ALICE is known from the group (she spoke there), STRANGER is not.
 async fn with_policy(policy: FriendPolicy) -> Chat {
     let chat = Chat::start_with(|s| {
         private_settings(s);
@@ -216,14 +219,14 @@ async fn friend_requests_are_accepted_per_policy_with_a_welcome_and_the_same_mem
     })
     .await;
     assert!(welcome.content.contains("发商品链接给我"), "{}", welcome.content);
-    assert!(!request_friendship(&chat, BOB, false).await, "a stranger is not accepted");
-    assert!(gewe.pending_friend_requests().iter().any(|r| r.wxid == BOB.wxid), "left for the operator");
-    assert!(chat.app.store.outbox_for(BOB.wxid).await.unwrap().is_empty(), "nothing sent to the stranger");
+    assert!(!request_friendship(&chat, STRANGER, false).await, "a stranger is not accepted");
+    assert!(gewe.pending_friend_requests().iter().any(|r| r.wxid == STRANGER.wxid), "left for the operator");
+    assert!(chat.app.store.outbox_for(STRANGER.wxid).await.unwrap().is_empty(), "nothing sent to the stranger");
 
     // Everyone.
     let chat = with_policy(FriendPolicy::All).await;
-    assert!(request_friendship(&chat, BOB, true).await);
-    assert!(chat.app.store.member_id(BOB.wxid).await.unwrap().is_some(), "the new friend is a member");
+    assert!(request_friendship(&chat, STRANGER, true).await);
+    assert!(chat.app.store.member_id(STRANGER.wxid).await.unwrap().is_some(), "the new friend is a member");
 
     // Nobody.
     let chat = with_policy(FriendPolicy::None).await;
@@ -278,7 +281,12 @@ async fn a_hand_over_goes_from_the_member_to_the_dashboard_and_the_reply_back_to
 
     // Closing ends it: the page is empty and a late reply is refused.
     b.click("section.service form.close button[type=submit]").await;
-    b.wait_url("msg=").await;
+    // The reply's redirect already carried `msg=`: wait for the close itself, then read the page afresh.
+    eventually("the conversation closed", WAIT, || async {
+        app.store.open_service_conversations(10).await.unwrap().is_empty().then_some(())
+    })
+    .await;
+    b.goto(&format!("{}/admin/service", app.base)).await;
     assert_eq!(b.count("section.service").await, 0);
     let viewer_refused = app.store.service_reply(c.id, "迟到的回复", ADMIN, &late_send(c.robot_id), 1).await.unwrap();
     assert!(!viewer_refused);
