@@ -419,7 +419,9 @@ async fn a_campaign_made_on_the_page_shows_its_participants_orders_subsidy_and_b
     assert!(b.text("main table tbody tr:first-child").await.contains("已暂停"));
     assert!(!s.campaign(id).await.unwrap().unwrap().running);
 
-    // Rewards redeemed with points: codes uploaded on the same page.
+    // Rewards redeemed with points: codes uploaded on the same page (loaded afresh, so that `msg=` in the URL
+    // comes from this form's answer and not from the pause before it).
+    b.goto(&format!("{}/admin/campaigns", app.base)).await;
     b.type_into("form.reward-form input[name=name]", "京东E卡").await;
     b.type_into("form.reward-form input[name=points]", "300").await;
     b.type_into("form.reward-form textarea[name=codes]", "JD-0001\nJD-0002\nJD-0001").await;

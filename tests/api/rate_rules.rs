@@ -4,7 +4,7 @@
 //! rebate from the chat.
 
 use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, AdminClient, add_user, jd_pastes_synced, partner_group};
-use crate::conversation::{ADMIN as CHAT_ADMIN, ALICE, BOB, Chat, OWNER};
+use crate::conversation::{ADMIN as CHAT_ADMIN, ALICE, Chat, OWNER, Person};
 use crate::helpers::{TestApp, TestDb};
 use dealbot::money::{Bps, Fen};
 use dealbot::platform::Platform;
@@ -236,7 +236,10 @@ async fn admins_set_a_members_rebate_in_chat_and_others_are_refused() {
     let over = chat.ask(CHAT_ADMIN, &format!("#设置返利 {} 99%", ALICE.at())).await;
     assert!(over.contains("不能超过 100%"), "{over}");
     assert!(app.store.rate_rules(10).await.unwrap().is_empty());
-    let unknown = chat.ask(CHAT_ADMIN, &format!("#设置返利 {} 60%", BOB.at())).await;
+    // Someone who joined the group after its member list was synced and has not spoken yet.
+    let stranger = Person { wxid: "wxid_n0body", nick: "路人甲" };
+    app.sim.sims.gewe.add_member(crate::helpers::ROOM, stranger.wxid, stranger.nick);
+    let unknown = chat.ask(CHAT_ADMIN, &format!("#设置返利 {} 60%", stranger.at())).await;
     assert!(unknown.contains("还不认识"), "{unknown}");
 
     let done = chat.ask(CHAT_ADMIN, &format!("#设置返利 {} 60%", ALICE.at())).await;
