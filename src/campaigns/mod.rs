@@ -11,6 +11,7 @@ pub mod tasks;
 
 pub use exchange::{ExchangeRefusal, ExchangeRule};
 
+use crate::money::Fen;
 use crate::store::invite_rewards::InviteReward;
 use crate::store::orders::StoredOrder;
 use crate::store::{Store, StoreResult};
@@ -26,18 +27,25 @@ pub struct SettleReport {
 }
 
 /// The campaign side of a batch of orders the ledger has just taken (called by order sync's hand-over): 免单
-/// subsidies and invite rewards paid at settlement, taken back after a refund. Idempotent.
+/// subsidies and invite rewards paid at settlement, taken back after a refund. Idempotent. With `notify` (the
+/// ledger's `member_notices`), a member whose subsidy was paid is told so, once per order.
 pub async fn settle_orders(
     store: &Store,
     orders: &[StoredOrder],
     invite: InviteReward,
+    notify: bool,
     now: i64,
 ) -> StoreResult<SettleReport> {
     let mut report = SettleReport::default();
-    for o in orders {
-        let o = CampaignOrder::from(o);
+    for stored in orders {
+        let o = CampaignOrder::from(stored);
         match free_order::settle_order(store, &o, now).await? {
-            Decision::Paid { .. } => report.subsidies_paid += 1,
+            Decision::Paid { amount, .. } => {
+                report.subsidies_paid += 1;
+                if let (true, Some(member)) = (notify, o.member_id) {
+                    tell_subsidy(store, stored, member, amount, now).await?;
+                }
+            }
             Decision::ClawedBack { .. } => report.subsidies_clawed_back += 1,
             Decision::Refused => report.subsidies_refused += 1,
             Decision::None => {}
@@ -47,4 +55,18 @@ pub async fn settle_orders(
         }
     }
     Ok(report)
+}
+
+async fn tell_subsidy(store: &Store, o: &StoredOrder, member: i64, amount: Fen, now: i64) -> StoreResult<()> {
+    match store.notice_target(None, member).await? {
+        Some(to) => {
+            let sends: Vec<_> =
+                crate::ledger::notices::subsidy_outbox(o.platform, o.id, &o.order_key, amount, &to, now)
+                    .into_iter()
+                    .collect();
+            store.enqueue(&sends, now).await?;
+        }
+        None => tracing::warn!(order_id = o.id, member, "member unreachable: subsidy notice not sent"),
+    }
+    Ok(())
 }

@@ -55,6 +55,23 @@ pub fn withdrawal_outbox(w: &Withdrawal, to: &NoticeTarget, now: i64) -> Option<
     send(to, withdrawal_text(w)?, format!("withdrawal-notice:{}:{}", w.id, w.status), now)
 }
 
+/// The outbox row telling a member that a free-order (免单) campaign paid a subsidy for their order.
+pub fn subsidy_outbox(
+    platform: Platform,
+    order_id: i64,
+    order_key: &str,
+    amount: crate::money::Fen,
+    to: &NoticeTarget,
+    now: i64,
+) -> Option<NewOutbox> {
+    let content = format!(
+        "【免单通知】您的{}订单 {order_key} 参加免单活动，补贴 ¥{} 已到账，可发送「提现 金额」申请提现。",
+        platform.display_name(),
+        amount.yuan_string()
+    );
+    send(to, content, format!("campaign-subsidy:{order_id}"), now)
+}
+
 /// A text to a member: in private chat as it is, in a group with an @-mention of the member.
 pub(crate) fn send(to: &NoticeTarget, content: String, idempotency_key: String, now: i64) -> Option<NewOutbox> {
     let body = match &to.mention {

@@ -126,7 +126,8 @@ pub async fn settle_ledger(store: &Store, ledger: &Ledger) -> Result<u64, Orders
         // The ledger applies each report once: handing a batch over again after a crash changes nothing.
         let facts: Vec<OrderFacts> = batch.iter().map(|o| o.facts()).collect();
         ledger.apply_all(&facts).await?;
-        crate::campaigns::settle_orders(store, &batch, ledger.invite_reward(), crate::store::now_ms()).await?;
+        let notify = ledger.settings().member_notices;
+        crate::campaigns::settle_orders(store, &batch, ledger.invite_reward(), notify, crate::store::now_ms()).await?;
         for o in &batch {
             store.mark_ledger_applied(o.id, o.revision).await?;
             n += 1;

@@ -169,6 +169,19 @@ async fn a_settled_campaign_order_is_paid_its_subsidy_once_and_a_refund_claws_it
     let payouts = s.campaign_payouts(id, 10).await.unwrap();
     assert_eq!(payouts.len(), 1);
     assert_eq!((payouts[0].amount, payouts[0].nickname.as_str(), payouts[0].clawed_back), (Fen(800), "阿明", false));
+    // The member is told where she can be reached (not a private contact yet: in her group, @-mentioned), with
+    // the amount the ledger booked.
+    let told = |s: Store| async move {
+        s.outbox_for("room@chatroom")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.body.contains("【免单通知】") && r.body.contains("@阿明"))
+            .collect::<Vec<_>>()
+    };
+    let notices = told(s.clone()).await;
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].body.contains("补贴 ¥8.00 已到账"), "{}", notices[0].body);
 
     // The same state handed over again pays nothing more.
     let order_id = s.order_by_key(Platform::Pdd, "sn-1").await.unwrap().unwrap().id;
@@ -183,6 +196,8 @@ async fn a_settled_campaign_order_is_paid_its_subsidy_once_and_a_refund_claws_it
     };
     assert_eq!(settle_order(&s, &again, 5).await.unwrap(), Decision::None);
     assert_eq!(member_balance(&s, w.member).await.available, 900);
+    sync(&s, &w, &synced("sn-1", Lifecycle::Settled, PAID_AT, PAID_AT + 2)).await;
+    assert_eq!(told(s.clone()).await.len(), 1, "told once");
 
     // Refunded after payout: the rebate and the subsidy are taken back from the available balance.
     sync(&s, &w, &synced("sn-1", Lifecycle::Invalid, PAID_AT, PAID_AT + 3)).await;
