@@ -3,18 +3,9 @@
 
 use crate::helpers::*;
 use sqlx::{ConnectOptions as _, Row as _};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-
-struct Serve(Child);
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn write_config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
     let config = dir.join("dealbot.toml");
@@ -39,16 +30,7 @@ async fn a_backup_taken_while_serve_runs_and_rows_are_written_holds_every_row_co
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &db.url);
-    let mut serve = Serve(
-        Command::new(env!("CARGO_BIN_EXE_dealbot"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dealbot serve starts"),
-    );
+    let mut serve = Dealbot::serve(&config);
 
     let pool = store.pool().clone();
     sqlx::query("CREATE TABLE backup_probe (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")

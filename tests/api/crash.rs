@@ -9,33 +9,9 @@
 use crate::helpers::*;
 use dealbot::chat::{Outbound, OutboundBody};
 use dealbot::store::outbox::NewOutbox;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 const SECRET: &str = "crash-test-webhook-secret-0123";
-
-/// The child process, killed when the test ends however it ends.
-struct Dealbot(Child);
-
-impl Drop for Dealbot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_dealbot(config: &std::path::Path) -> Dealbot {
-    Dealbot(
-        Command::new(env!("CARGO_BIN_EXE_dealbot"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dealbot starts"),
-    )
-}
 
 #[tokio::test]
 async fn kill_9_with_fifty_replies_queued_delivers_each_exactly_once() {
@@ -91,7 +67,7 @@ min_group_interval_ms = 0
         .collect();
     assert_eq!(store.enqueue(&sends, 1).await.unwrap(), 50);
 
-    let mut child = start_dealbot(&config);
+    let mut child = Dealbot::serve(&config);
     eventually("ten replies delivered", Duration::from_secs(60), || async {
         (sim.sims.gewe.sent().len() >= 10).then_some(())
     })
@@ -108,7 +84,7 @@ min_group_interval_ms = 0
     let delivered_before = sim.sims.gewe.sent().len();
     assert!(delivered_before < 50, "the kill happened with replies still queued");
 
-    let child = start_dealbot(&config);
+    let child = Dealbot::serve(&config);
     let sent = eventually("all fifty replies", Duration::from_secs(90), || async {
         let s = sim.sims.gewe.sent();
         (s.len() >= 50).then_some(s)

@@ -14,34 +14,10 @@ use dealbot::platform::Platform;
 use dealbot::posting::{Cadence, Plan, Schedule, Source, Targets};
 use dealbot::sim::gewe::SentKind;
 use dealbot::store::pids::PidOwner;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
 
 const SECRET: &str = "fanout-crash-webhook-secret-01";
 const GROUPS: usize = 200;
-
-/// The child process, killed when the test ends however it ends.
-struct Dealbot(Child);
-
-impl Drop for Dealbot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_dealbot(config: &std::path::Path) -> Dealbot {
-    Dealbot(
-        Command::new(env!("CARGO_BIN_EXE_dealbot"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dealbot starts"),
-    )
-}
 
 #[tokio::test]
 async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
@@ -100,7 +76,7 @@ async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
     plan.validate().unwrap();
     let plan_id = store.save_chat_plan(groups[0].0, &plan, now).await.unwrap();
 
-    let mut child = start_dealbot(&config);
+    let mut child = Dealbot::serve(&config);
     eventually("twenty messages delivered", Duration::from_secs(120), || async {
         (sim.sims.gewe.sent().len() >= 20).then_some(())
     })
@@ -122,7 +98,7 @@ async fn kill_9_during_a_200_group_fan_out_posts_to_every_group_exactly_once() {
         assert_eq!(store.outbox_for(room).await.unwrap().len(), 2, "{room}: a delivery row without its sends");
     }
 
-    let child = start_dealbot(&config);
+    let child = Dealbot::serve(&config);
     let sent = eventually("a poster and a text in every group", Duration::from_secs(240), || async {
         let s = sim.sims.gewe.sent();
         (s.len() >= 2 * GROUPS).then_some(s)

@@ -227,3 +227,34 @@ pub fn group_text(new_msg_id: u64, text: &str, create_time: i64) -> Value {
 pub fn now_secs() -> i64 {
     dealbot::store::now_ms() / 1000
 }
+
+/// A `dealbot` child process (the real binary), killed when the test ends however it ends.
+pub struct Dealbot(pub std::process::Child);
+
+impl Drop for Dealbot {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Dealbot {
+    /// `dealbot ARGS… CONFIG`: `args` end with `--config`; warnings go to the test's standard error.
+    pub fn start(args: &[&str], config: &std::path::Path) -> Dealbot {
+        Dealbot(
+            std::process::Command::new(env!("CARGO_BIN_EXE_dealbot"))
+                .args(args)
+                .arg(config)
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::inherit())
+                .spawn()
+                .expect("dealbot starts"),
+        )
+    }
+
+    /// `dealbot serve --config CONFIG`.
+    pub fn serve(config: &std::path::Path) -> Dealbot {
+        Dealbot::start(&["serve", "--config"], config)
+    }
+}

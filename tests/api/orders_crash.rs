@@ -9,30 +9,11 @@ use dealbot::order::Lifecycle;
 use dealbot::platform::Platform;
 use dealbot::sim::SimCredentials;
 use dealbot::store::ledger::AccountKind;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// The child process, killed when the test ends however it ends.
-struct Dealbot(Child);
-
-impl Drop for Dealbot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn sync_command(config: &std::path::Path, since: i64) -> Dealbot {
-    Dealbot(
-        Command::new(env!("CARGO_BIN_EXE_dealbot"))
-            .args(["orders", "sync", "--platform", "jd", "--since", &since.to_string(), "--config"])
-            .arg(config)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dealbot starts"),
-    )
+    Dealbot::start(&["orders", "sync", "--platform", "jd", "--since", &since.to_string(), "--config"], config)
 }
 
 #[tokio::test]
