@@ -554,3 +554,43 @@ async fn reward_codes_are_handed_out_once_each_for_their_points(db: TestDb) {
     assert_eq!(s.rewards().await.unwrap()[0].left, 1);
     assert_eq!(s.redeem_reward(poor, "没有的奖品", "poor2", None, 7).await.unwrap(), RedeemOutcome::UnknownReward);
 }
+
+#[tokio::test]
+async fn partners_and_anonymous_visitors_can_neither_see_nor_change_campaigns() {
+    use crate::admin_helpers::{AdminClient, add_user, partner_group};
+    use dealbot::store::users::Role;
+    use reqwest::StatusCode;
+    let app = crate::helpers::TestApp::spawn().await;
+    let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
+    let new = campaign(Subsidy::Fixed { amount: Fen(500) }, 10_000, NO_LIMITS, vec![group]);
+    let id = app.store.create_campaign(&new, 1).await.unwrap();
+    let detail = format!("/admin/campaigns/{id}");
+    let running = format!("/admin/campaigns/{id}/running");
+
+    // A partner whose own group the campaign targets: no page, no change, no pause, no reward upload.
+    add_user(&app, "wang", "wang-password-123", Role::Partner, Some(partner)).await;
+    let mut p = AdminClient::new(&app);
+    p.login("wang", "wang-password-123").await;
+    let csrf = p.csrf().await;
+    for path in ["/admin/campaigns", detail.as_str()] {
+        assert_eq!(p.get(path).await.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    let create = [("_csrf", csrf.as_str()), ("name", "偷偷免单"), ("budget", "99999"), ("amount", "100")];
+    assert_eq!(p.post_form("/admin/campaigns", &create).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(p.post_form(&running, &[("_csrf", csrf.as_str())]).await.status(), StatusCode::FORBIDDEN);
+    let reward = [("_csrf", csrf.as_str()), ("name", "京东E卡"), ("points", "1"), ("codes", "X-1")];
+    assert_eq!(p.post_form("/admin/campaigns/rewards", &reward).await.status(), StatusCode::FORBIDDEN);
+
+    // Nobody logged in: nothing shown, nothing changed.
+    let mut anon = AdminClient::new(&app);
+    for path in ["/admin/campaigns", detail.as_str()] {
+        let r = anon.get(path).await;
+        assert_ne!(r.status(), StatusCode::OK, "{path}");
+        assert!(!r.text().await.unwrap().contains("新人免单"), "{path}");
+    }
+    assert_ne!(anon.post_form(&running, &[]).await.status(), StatusCode::OK);
+
+    let c = app.store.campaign(id).await.unwrap().unwrap();
+    assert!(c.running && c.spent == Fen(0), "the campaign is untouched");
+    assert_eq!(app.store.campaigns().await.unwrap().len(), 1, "no campaign was created");
+}
