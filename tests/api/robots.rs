@@ -147,7 +147,10 @@ async fn held_sends_move_to_a_robot_in_the_same_group(db: TestDb) {
     })
     .await;
     assert!(gewe.send_attempts().is_empty(), "the Offline callback holds sends before any is tried");
-    assert!(admin_texts(&backup).iter().any(|t| t.contains("离线")), "the callback alerted the admin too");
+    eventually("the callback alerted the admin too", Duration::from_secs(10), || async {
+        admin_texts(&backup).iter().any(|t| t.contains("离线")).then_some(())
+    })
+    .await;
 
     let mut client = logged_in_admin(&app).await;
     let csrf = client.csrf().await;
