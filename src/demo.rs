@@ -316,7 +316,39 @@ pub async fn prepare_playground(engine: &Engine) -> Result<(), crate::store::Sto
             store.save_chat_plan(group.id, &demo_plan(group.id), now).await?;
         }
     }
+    seed_demo_campaign(engine, now).await?;
     seed_private_chat_faq(engine, now).await
+}
+
+/// The playground's sample Pinduoduo item.
+const DEMO_CAMPAIGN_ITEM: u64 = 386_512_047_723;
+
+/// A running 免单 campaign on the playground's sample Pinduoduo item, so `免单` and the 免单活动 page show one
+/// (only when there is no campaign yet).
+async fn seed_demo_campaign(engine: &Engine, now: i64) -> Result<(), crate::store::StoreError> {
+    use crate::store::campaigns::{CampaignItem, Limits, NewCampaign, Subsidy};
+    let store = &engine.store;
+    if !store.campaigns().await?.is_empty() {
+        return Ok(());
+    }
+    let item = crate::sim::catalog::item_by_id(crate::platform::Platform::Pdd, DEMO_CAMPAIGN_ITEM);
+    let campaign = NewCampaign {
+        name: crate::engine::text::DEMO_CAMPAIGN_NAME.into(),
+        subsidy: Subsidy::Full { cap: crate::money::Fen(1_000) },
+        budget: crate::money::Fen(50_000),
+        limits: Limits { one_per_member: true, one_per_item: false, new_members_only: false },
+        starts_at: now - 60_000,
+        ends_at: now + 30 * 24 * 3_600_000,
+        items: vec![CampaignItem {
+            platform: crate::platform::Platform::Pdd,
+            item_id: DEMO_CAMPAIGN_ITEM.to_string(),
+            title: item.title,
+            price: crate::money::Fen(item.price_fen),
+        }],
+        groups: Vec::new(),
+    };
+    store.create_campaign(&campaign, now).await?;
+    Ok(())
 }
 
 /// Q&A entries of the private-chat rule set, so 私聊 answers questions in the demo (only when it has none).

@@ -478,6 +478,9 @@ pub fn leaderboard(checkins: &[(String, i64)], invites: &[(String, i64)]) -> Str
     out
 }
 
+/// The demo's 免单 campaign on the playground's sample item.
+pub const DEMO_CAMPAIGN_NAME: &str = "新人免单（演示）";
+
 /// The post announcing a 免单 campaign in its target groups.
 pub fn campaign_announcement(name: &str, subsidy: &str, items: &[String], ends: &str) -> String {
     let mut out = format!("🎁 免单活动「{name}」开始啦！{subsidy}，{ends} 截止");

@@ -3,7 +3,8 @@
 //! A subsidy is booked in one transaction: the payout row (its unique keys enforce one subsidy per order and the
 //! campaign's one-per-member / one-per-item limits), the budget taken by a conditional update (`spent + amount <=
 //! budget`, so concurrent orders can never overspend it) and the member's ledger entry. A refund after payout
-//! takes the entry back the same way every clawback does (what is not available any more becomes debt).
+//! takes the entry back the same way every clawback does (what is not available any more becomes debt) and returns
+//! the amount to the campaign's budget; the member's one-per-member chance stays used.
 
 use super::ledger::lock_bookings;
 use super::member_money::{MemberAdjustment, adjust};
@@ -429,6 +430,13 @@ impl Store {
         };
         let (campaign_id, member_id, amount): (i64, i64, i64) =
             (col(&r, "campaign_id")?, col(&r, "member_id")?, col(&r, "amount_fen")?);
+        // What was taken back is budget again: the campaign spent nothing on this order.
+        sqlx::query("UPDATE free_campaigns SET spent_fen = spent_fen - $1, updated_at = $2 WHERE id = $3")
+            .bind(amount)
+            .bind(now)
+            .bind(campaign_id)
+            .execute(&mut *tx)
+            .await?;
         let key = format!("c{campaign_id}:o{order_id}:{}", entry_kind::SUBSIDY_CLAWBACK);
         let a = MemberAdjustment {
             key: &key,

@@ -1,7 +1,7 @@
 //! Invitations that pay (拉新奖励): an inviter is rewarded once ever per newcomer, at the newcomer's first valid
 //! settled order, in points and/or money (a ledger entry of its own kind), all in one transaction. A newcomer who
 //! re-joined, or who was known before the invitation, earns nothing; a refund of the rewarded order takes the
-//! money back.
+//! money back, and the points as far as the inviter has not spent them (a points balance never goes negative).
 
 use super::ledger::lock_bookings;
 use super::member_money::{MemberAdjustment, adjust};
@@ -14,6 +14,7 @@ pub mod entry_kind {
     pub const POINTS: &str = "invite_order";
     pub const MONEY: &str = "invite_bonus";
     pub const MONEY_CLAWBACK: &str = "invite_bonus_clawback";
+    pub const POINTS_CLAWBACK: &str = "invite_order_clawback";
 }
 
 /// What an inviter gets per newcomer who orders.
@@ -119,13 +120,14 @@ impl Store {
         Ok(InviteOutcome::Rewarded { inviter_id })
     }
 
-    /// Takes back the money of the invite reward paid for `order_id` when the order is refunded.
+    /// Takes back the invite reward paid for `order_id` when the order is refunded: the money, and the points up to
+    /// the inviter's points balance.
     pub async fn claw_back_invite_reward(&self, order_id: i64, now: i64) -> StoreResult<Option<(i64, Fen)>> {
         let mut tx = self.pool.begin().await?;
         lock_bookings(&mut tx, self.dialect).await?;
         let row = sqlx::query(
             "UPDATE invite_rewards SET status = 'clawed_back', updated_at = $1
-             WHERE order_id = $2 AND status = 'paid' RETURNING invitee_id, inviter_id, fen",
+             WHERE order_id = $2 AND status = 'paid' RETURNING invitee_id, inviter_id, group_id, fen, points",
         )
         .bind(now)
         .bind(order_id)
@@ -137,6 +139,28 @@ impl Store {
         };
         let (invitee_id, inviter_id, fen): (i64, i64, i64) =
             (col(&r, "invitee_id")?, col(&r, "inviter_id")?, col(&r, "fen")?);
+        let (group_id, points): (i64, i64) = (col(&r, "group_id")?, col(&r, "points")?);
+        if points > 0 {
+            let balance = sqlx::query("SELECT balance FROM points_balances WHERE member_id = $1")
+                .bind(inviter_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|b| col::<i64>(&b, "balance"))
+                .transpose()?
+                .unwrap_or(0);
+            let take = points.min(balance);
+            if take > 0 {
+                let source = invitee_id.to_string();
+                let p = NewPoints {
+                    member_id: inviter_id,
+                    kind: entry_kind::POINTS_CLAWBACK,
+                    source: &source,
+                    delta: -take,
+                    group_id: Some(group_id),
+                };
+                book_in(&mut tx, p, now).await?;
+            }
+        }
         if fen > 0 {
             let key = format!("i{invitee_id}:{}", entry_kind::MONEY_CLAWBACK);
             let a = MemberAdjustment {

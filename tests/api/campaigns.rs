@@ -203,6 +203,8 @@ async fn a_settled_campaign_order_is_paid_its_subsidy_once_and_a_refund_claws_it
     sync(&s, &w, &synced("sn-1", Lifecycle::Invalid, PAID_AT, PAID_AT + 3)).await;
     assert_eq!(member_balance(&s, w.member).await, Buckets::default());
     assert!(s.campaign_payouts(id, 10).await.unwrap()[0].clawed_back);
+    let c = s.campaign(id).await.unwrap().unwrap();
+    assert_eq!((c.spent, c.budget_left()), (Fen(0), c.budget), "the clawed-back subsidy is budget again");
     // A second refund report takes nothing twice.
     let refunded = CampaignOrder { lifecycle: Lifecycle::Invalid, ..again };
     assert_eq!(settle_order(&s, &refunded, 6).await.unwrap(), Decision::None);
@@ -483,9 +485,12 @@ async fn an_inviter_is_paid_once_at_a_newcomers_first_settled_order_and_not_for_
     assert_eq!(s.points_balance(inviter).await.unwrap(), before + 100);
     assert_eq!(member_balance(&s, inviter).await.available, 300);
 
-    // The rewarded order is refunded: the money goes back (the points stay: points are never charged back).
+    // The rewarded order is refunded: the money and the points go back, once.
     sync(&s, &wn, &synced("n-1", Lifecycle::Invalid, PAID_AT, PAID_AT + 9)).await;
     assert_eq!(member_balance(&s, inviter).await, Buckets::default());
+    assert_eq!(s.points_balance(inviter).await.unwrap(), before);
+    sync(&s, &wn, &synced("n-1", Lifecycle::Invalid, PAID_AT, PAID_AT + 10)).await;
+    assert_eq!(s.points_balance(inviter).await.unwrap(), before);
     assert_eq!(s.points_ledger_sum(inviter).await.unwrap(), s.points_balance(inviter).await.unwrap());
 }
 

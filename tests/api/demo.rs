@@ -278,6 +278,12 @@ async fn over_http_alone_a_demo_order_settles_and_a_restart_keeps_the_login_and_
     assert_eq!(names, ["省钱福利群", "私聊", "线报源"]);
     let group = rooms[0]["room"].as_str().unwrap().to_string();
     let peer = rooms[1]["peer"].as_str().unwrap().to_string();
+    // The demo runs a 免单 campaign on the playground's sample item.
+    let before = demo.last_seq().await;
+    let (status, _) = demo.post("/say", json!({"nickname": nick, "text": "免单"})).await;
+    assert_eq!(status, 200);
+    let free = demo.robot_says(before, &group, None, dealbot::engine::text::DEMO_CAMPAIGN_NAME).await;
+    assert!(free["text"].as_str().unwrap().contains("截止"), "{free}");
     let before = demo.last_seq().await;
     let (status, _) = demo.post("/say", json!({"nickname": nick, "text": JD_LINK})).await;
     assert_eq!(status, 200);
