@@ -40,6 +40,7 @@ pub fn share_name(s: Share) -> &'static str {
         Share::Rebate => "会员返利",
         Share::Partner => "合伙人分成",
         Share::Agent => "代理分成",
+        Share::Agent2 => "二级代理分成",
     }
 }
 
@@ -153,7 +154,7 @@ fn rule_error(e: LedgerError) -> AdminError {
 
 pub async fn create(st: &AppState, v: &Viewer, input: &RuleInput) -> Result<RateRule, AdminError> {
     v.require_admin()?;
-    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner 或 agent"))?;
+    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner、agent 或 agent2"))?;
     let scope = checked_scope(st, input.scope.trim(), &input.scope_key).await?;
     let bps = parse_percent(&input.percent)?;
     let effective_from = input.effective_from(st, crate::store::now_ms())?;
@@ -395,7 +396,10 @@ pub async fn page(
          <label>编号/平台<input name=scope_key size=8 placeholder=\"如 12 或 pdd\"></label>\
          <label>比例（%）<input name=percent required inputmode=decimal size=5></label>\
          <label>生效时间<input type=datetime-local name=effective_at></label><button type=submit>保存</button></form>",
-        options(&[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成")], ""),
+        options(
+            &[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成"), ("agent2", "二级代理分成")],
+            ""
+        ),
         options(
             &[("global", "全局"), ("platform", "平台"), ("partner", "合伙人"), ("group", "群"), ("member", "会员")],
             ""
