@@ -230,10 +230,13 @@ pub struct Preview {
     pub rebate_fen: i64,
     pub partner_fen: i64,
     pub agent_fen: i64,
+    /// The second-level agent's (the agent's inviter's) share.
+    pub agent2_fen: i64,
     pub operator_fen: i64,
     pub rebate_bps: i64,
     pub partner_bps: i64,
     pub agent_bps: i64,
+    pub agent2_bps: i64,
     pub rules: AppliedRules,
 }
 
@@ -280,10 +283,12 @@ pub async fn preview(st: &AppState, v: &Viewer, p: &PreviewInput) -> Result<Prev
         rebate_fen: split.rebate.0,
         partner_fen: split.partner.0,
         agent_fen: split.agent.0,
+        agent2_fen: split.agent2.0,
         operator_fen: split.operator.0,
         rebate_bps: rates.rebate.0,
         partner_bps: rates.partner.0,
         agent_bps: rates.agent.0,
+        agent2_bps: rates.agent2.0,
         rules,
     })
 }
@@ -343,9 +348,19 @@ fn rule_ref(id: Option<i64>) -> String {
 }
 
 fn preview_html(p: &Preview) -> String {
+    let second = if p.agent2_fen > 0 {
+        format!(
+            "二级代理 ¥{}（{}，{}）、",
+            yuan(Fen(p.agent2_fen)),
+            Bps(p.agent2_bps).percent_string(),
+            rule_ref(p.rules.agent2)
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<p class=card id=rate-preview>¥{} 的订单、佣金 ¥{}：会员 ¥{}（{}，{}）、合伙人 ¥{}（{}，{}）、代理 ¥{}（{}，{}）、\
-         平台 ¥{}</p>",
+         {second}平台 ¥{}</p>",
         yuan(Fen(p.paid_fen)),
         yuan(Fen(p.commission_fen)),
         yuan(Fen(p.rebate_fen)),

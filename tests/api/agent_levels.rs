@@ -378,6 +378,13 @@ async fn in_the_browser_an_approved_agents_member_pays_member_agent_second_level
     assert_eq!(balance(AccountKind::Agent, bob).await, agent2);
     assert_eq!(balance(AccountKind::Operator, 0).await, operator);
     assert_eq!(rebate + agent + agent2 + operator, c_fen);
+    // The 分佣设置 preview for Carol's order computes the same shares.
+    let preview =
+        json!({"platform": "pdd", "member_id": carol, "paid_fen": booked.paid_amount.0, "commission_fen": c_fen});
+    let (status, p) = json_of(c.post_json("/admin/api/rate-rules/preview", &preview, Some(&csrf)).await).await;
+    assert_eq!(status, StatusCode::OK, "{p}");
+    let figures = ["rebate_fen", "agent_fen", "agent2_fen", "operator_fen"].map(|k| p[k].as_i64().unwrap());
+    assert_eq!(figures, [rebate, agent, agent2, operator], "{p}");
     let yuan = |f: i64| format!("¥{}.{:02}", f / 100, f % 100);
     let mine = direct(&chat, CAROL, "我的").await.join("\n");
     assert!(mine.contains(&format!("可提现 {}", yuan(rebate))), "{mine}");
