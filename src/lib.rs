@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod affiliate;
+pub mod agents;
 pub mod campaigns;
 pub mod chat;
 pub mod clock;

@@ -174,6 +174,9 @@ impl Application {
         }
         workers.push(tokio::spawn(sweeper(dispatcher.clone(), shutdown_rx.clone())));
         workers.push(tokio::spawn(pruner(engine.clone(), shutdown_rx.clone())));
+        let review =
+            crate::agents::worker(store.clone(), clock.clone(), settings.chat.utc_offset_hours, shutdown_rx.clone());
+        workers.push(tokio::spawn(review));
         if let Some(auth) = pdd_auth {
             workers.push(tokio::spawn(authorization_keeper(auth, shutdown_rx.clone())));
         }

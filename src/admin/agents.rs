@@ -15,8 +15,6 @@ use rand::Rng;
 use serde::Deserialize;
 use std::fmt::Write as _;
 
-/// The agent levels an application is approved at.
-pub const LEVELS: [&str; 3] = ["普通代理", "高级代理", "合伙人"];
 const LIST_LIMIT: i64 = 200;
 const MAX_REASON_CHARS: usize = 200;
 
@@ -66,7 +64,7 @@ async fn notify(st: &AppState, a: &AgentApplication, pid: Option<&str>) -> Resul
 pub struct Decision {
     /// `approve` or `reject`.
     pub action: String,
-    /// One of [`LEVELS`] when approving.
+    /// The name of a level (代理设置) when approving.
     #[serde(default)]
     pub level: String,
     /// Required when rejecting; sent to the applicant.
@@ -81,10 +79,17 @@ pub async fn decide(st: &AppState, v: &Viewer, id: i64, d: &Decision) -> Result<
     let now = st.clock.now_ms();
     let (decision, pid) = match d.action.as_str() {
         "approve" => {
-            let level = LEVELS.iter().find(|l| **l == d.level.trim()).ok_or_else(|| bad("请选择代理等级"))?;
+            let levels = st.store.agent_levels().await?;
+            let level = levels.into_iter().find(|l| l.name == d.level.trim()).ok_or_else(|| bad("请选择代理等级"))?;
             let partner_id = st.store.ensure_partner(&a.wxid, display_name(&a), now).await?;
             let pid = super::partners::generate_pdd_pid(st, v, partner_id).await?;
-            (AgentDecision::Approve { level: (*level).into(), partner_id, invite_code: invite_code() }, Some(pid))
+            let approve = AgentDecision::Approve {
+                level_id: level.id,
+                level: level.name,
+                partner_id,
+                invite_code: invite_code(),
+            };
+            (approve, Some(pid))
         }
         "reject" => {
             let reason = d.reason.trim();
@@ -117,7 +122,13 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
     let offset = st.settings.chat.utc_offset_hours;
     let mut b = html::notice(q.msg.as_deref());
     b.push_str("<h2>待审核</h2>");
-    let levels: String = LEVELS.iter().map(|l| format!("<option value=\"{l}\">{l}</option>")).collect();
+    let levels: String = st
+        .store
+        .agent_levels()
+        .await?
+        .iter()
+        .map(|l| format!("<option value=\"{0}\">{0}</option>", esc(&l.name)))
+        .collect();
     let rows: Vec<Vec<String>> = st
         .store
         .agent_applications(status::OPEN, LIST_LIMIT)
@@ -175,6 +186,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
         })
         .collect();
     b.push_str(&html::table(&["编号", "处理时间", "会员", "理由", "结果", "审核人"], &rows));
+    b.push_str(&super::agent_levels::section(&st, &v).await?);
     Ok(html::page(&v, "/admin/agents", "代理审核", &b))
 }
 

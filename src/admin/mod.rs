@@ -5,6 +5,7 @@
 //! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
 
 pub mod accounts;
+pub mod agent_levels;
 pub mod agents;
 pub mod assets;
 pub mod authorization;
@@ -145,6 +146,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/agents/{id}", post(agents::decide_page))
         .route("/admin/api/agent-applications", get(agents::api_list))
         .route("/admin/api/agent-applications/{id}", post(agents::api_decide))
+        .route("/admin/agent-levels", post(agent_levels::create_page))
+        .route("/admin/agent-levels/{id}", post(agent_levels::change_page))
+        .route("/admin/agent-levels/{id}/delete", post(agent_levels::delete_page))
+        .route("/admin/api/agent-levels", get(agent_levels::api_list).post(agent_levels::api_create))
+        .route("/admin/api/agent-levels/{id}", post(agent_levels::api_change))
+        .route("/admin/api/agent-levels/{id}/delete", post(agent_levels::api_delete))
+        .route("/admin/api/agents", get(agent_levels::api_agents))
+        .route("/admin/api/agent-level-changes", get(agent_levels::api_changes))
         .route("/admin/accounts", get(accounts::page))
         .route("/admin/api/accounts", get(accounts::api))
         .route("/admin/rates", get(rates::page).post(rates::create_page))

@@ -90,6 +90,10 @@ const RATE_RULE: &[&str] = &["id", "share", "scope", "scope_key", "bps", "effect
 const RATE_PREVIEW: &[&str] =
     &["paid_fen", "commission_fen", "rebate_fen", "partner_fen", "agent_fen", "operator_fen", "rules"];
 const ACCOUNT: &[&str] = &["partner_id", "name", "partner", "agent"];
+const AGENT_LEVEL: &[&str] =
+    &["id", "name", "tier", "share_bps", "second_bps", "min_invited", "min_orders", "min_commission"];
+const AGENT: &[&str] = &["partner_id", "member_id", "level_id", "level", "invite_code", "inviter_id", "members"];
+const AGENT_LEVEL_CHANGE: &[&str] = &["partner_id", "agent", "from_level", "to_level", "reason", "changed_at"];
 const AGENT_APPLICATION: &[&str] =
     &["id", "member_id", "nickname", "reason", "status", "level", "invite_code", "decision_reason"];
 
@@ -459,6 +463,56 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: true,
         example: Some(r#"{"action":"reject","reason":"资料不全"}"#),
         answer: Answer::Object(AGENT_APPLICATION),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/agent-levels",
+        summary: "代理等级（代理设置）：分成、二级分成与近 30 天升级条件",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(AGENT_LEVEL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/agent-levels",
+        summary: "新增代理等级：name（唯一，≤20 字）、tier（1–99，唯一）、share_bps 与 second_bps（0–10000）、min_invited、min_orders、min_commission_fen",
+        admin_only: true,
+        example: Some(
+            r#"{"name":"金牌代理","tier":4,"share_bps":1200,"second_bps":600,"min_invited":100,"min_orders":500,"min_commission_fen":0}"#,
+        ),
+        answer: Answer::Object(AGENT_LEVEL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/agent-levels/{id}",
+        summary: "修改代理等级（之后的新订单生效）",
+        admin_only: true,
+        example: Some(r#"{"name":"普通代理","tier":1,"share_bps":600,"second_bps":200}"#),
+        answer: Answer::Object(AGENT_LEVEL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/agent-levels/{id}/delete",
+        summary: "删除从未被使用的代理等级",
+        admin_only: true,
+        example: Some("{}"),
+        answer: Answer::Object(&["deleted"]),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/agents",
+        summary: "代理：等级、邀请码、上级代理与下级会员数",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(AGENT),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/agent-level-changes",
+        summary: "代理等级变动记录（审核通过、每日升降级）",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(AGENT_LEVEL_CHANGE),
     },
     Op {
         method: "get",

@@ -253,12 +253,15 @@ fn booked_rates(b: Option<&BookedRates>) -> String {
         let from = rule.map_or_else(|| "默认".to_string(), |id| format!("<a href=\"/admin/rates\">#{id}</a>"));
         format!("{name} {}（{from}）", crate::money::Bps(bps).percent_string())
     };
-    [
+    let mut parts = vec![
         part("返利", b.rebate_bps, b.rules.rebate),
         part("合伙人", b.partner_bps, b.rules.partner),
         part("代理", b.agent_bps, b.rules.agent),
-    ]
-    .join("<br>")
+    ];
+    if b.agent2_bps > 0 {
+        parts.push(part("二级代理", b.agent2_bps, b.rules.agent2));
+    }
+    parts.join("<br>")
 }
 
 /// The first characters that make a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms

@@ -40,6 +40,7 @@ pub fn share_name(s: Share) -> &'static str {
         Share::Rebate => "会员返利",
         Share::Partner => "合伙人分成",
         Share::Agent => "代理分成",
+        Share::Agent2 => "二级代理分成",
     }
 }
 
@@ -153,7 +154,7 @@ fn rule_error(e: LedgerError) -> AdminError {
 
 pub async fn create(st: &AppState, v: &Viewer, input: &RuleInput) -> Result<RateRule, AdminError> {
     v.require_admin()?;
-    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner 或 agent"))?;
+    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner、agent 或 agent2"))?;
     let scope = checked_scope(st, input.scope.trim(), &input.scope_key).await?;
     let bps = parse_percent(&input.percent)?;
     let effective_from = input.effective_from(st, crate::store::now_ms())?;
@@ -229,10 +230,13 @@ pub struct Preview {
     pub rebate_fen: i64,
     pub partner_fen: i64,
     pub agent_fen: i64,
+    /// The second-level agent's (the agent's inviter's) share.
+    pub agent2_fen: i64,
     pub operator_fen: i64,
     pub rebate_bps: i64,
     pub partner_bps: i64,
     pub agent_bps: i64,
+    pub agent2_bps: i64,
     pub rules: AppliedRules,
 }
 
@@ -279,10 +283,12 @@ pub async fn preview(st: &AppState, v: &Viewer, p: &PreviewInput) -> Result<Prev
         rebate_fen: split.rebate.0,
         partner_fen: split.partner.0,
         agent_fen: split.agent.0,
+        agent2_fen: split.agent2.0,
         operator_fen: split.operator.0,
         rebate_bps: rates.rebate.0,
         partner_bps: rates.partner.0,
         agent_bps: rates.agent.0,
+        agent2_bps: rates.agent2.0,
         rules,
     })
 }
@@ -342,9 +348,19 @@ fn rule_ref(id: Option<i64>) -> String {
 }
 
 fn preview_html(p: &Preview) -> String {
+    let second = if p.agent2_fen > 0 {
+        format!(
+            "二级代理 ¥{}（{}，{}）、",
+            yuan(Fen(p.agent2_fen)),
+            Bps(p.agent2_bps).percent_string(),
+            rule_ref(p.rules.agent2)
+        )
+    } else {
+        String::new()
+    };
     format!(
         "<p class=card id=rate-preview>¥{} 的订单、佣金 ¥{}：会员 ¥{}（{}，{}）、合伙人 ¥{}（{}，{}）、代理 ¥{}（{}，{}）、\
-         平台 ¥{}</p>",
+         {second}平台 ¥{}</p>",
         yuan(Fen(p.paid_fen)),
         yuan(Fen(p.commission_fen)),
         yuan(Fen(p.rebate_fen)),
@@ -395,7 +411,10 @@ pub async fn page(
          <label>编号/平台<input name=scope_key size=8 placeholder=\"如 12 或 pdd\"></label>\
          <label>比例（%）<input name=percent required inputmode=decimal size=5></label>\
          <label>生效时间<input type=datetime-local name=effective_at></label><button type=submit>保存</button></form>",
-        options(&[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成")], ""),
+        options(
+            &[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成"), ("agent2", "二级代理分成")],
+            ""
+        ),
         options(
             &[("global", "全局"), ("platform", "平台"), ("partner", "合伙人"), ("group", "群"), ("member", "会员")],
             ""

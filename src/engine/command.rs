@@ -106,6 +106,7 @@ pub enum Name {
     Human,
     SetRebate,
     ApplyAgent,
+    JoinAgent,
 }
 
 /// One command as the table declares it.
@@ -520,6 +521,16 @@ pub static TABLE: &[Spec] = &[
         summary: "申请成为代理，审核通过后获得专属推广位和邀请码",
         feature: None,
     },
+    Spec {
+        name: Name::JoinAgent,
+        names: &["邀请码"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[word("请发送代理给您的邀请码，例如：邀请码 ABC23456")],
+        usage: "<邀请码>",
+        summary: "填写代理的邀请码，加入代理团队",
+        feature: None,
+    },
 ];
 
 /// A parsed command, arguments validated.
@@ -617,6 +628,10 @@ pub enum Command {
     },
     ApplyAgent {
         reason: String,
+    },
+    /// An agent's invite code, upper-cased.
+    JoinAgent {
+        code: String,
     },
 }
 
@@ -912,6 +927,13 @@ fn finish(spec: &Spec, a: &[String]) -> Result<Command, String> {
                 return Err("理由最多 100 个字".into());
             }
             Command::ApplyAgent { reason: reason.to_string() }
+        }
+        Name::JoinAgent => {
+            let code = arg(0).trim();
+            if !(4..=16).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err("邀请码是 4 到 16 位字母或数字".into());
+            }
+            Command::JoinAgent { code: code.to_ascii_uppercase() }
         }
     })
 }

@@ -622,3 +622,13 @@ pub const AGENT_APPLIED: &str = "代理申请已提交✅ 审核结果会私聊�
 pub const AGENT_PENDING: &str = "您的代理申请正在审核中，请耐心等待";
 
 pub const AGENT_ALREADY: &str = "您已经是代理了，发送「我的」查看分成";
+/// 邀请码: joined an agent's team.
+pub fn invite_code_joined(agent: &str) -> String {
+    format!("已加入代理「{agent}」的团队✅ 之后的订单返利照常发放")
+}
+/// 邀请码: no agent has this code.
+pub const INVITE_CODE_UNKNOWN: &str = "邀请码不存在，请核对后再发";
+/// 邀请码: the member belongs to a team already (the first invite counts).
+pub const INVITE_CODE_ALREADY: &str = "您已经加入过代理团队了，邀请码只能填写一次";
+/// 邀请码: an agent's own code, or one that would make a circle of agents.
+pub const INVITE_CODE_REFUSED: &str = "不能填写自己的邀请码，也不能填写自己下级代理的邀请码";

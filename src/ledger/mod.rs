@@ -91,6 +91,7 @@ impl Ledger {
                 rebate: Bps(self.settings.rebate_bps),
                 partner: Bps(self.settings.partner_bps),
                 agent: Bps(self.settings.agent_bps),
+                agent2: Bps(0),
             },
             utc_offset_hours: self.utc_offset_hours,
         }

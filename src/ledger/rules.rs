@@ -2,8 +2,8 @@
 //! each step moves money between the buckets of an account.
 //!
 //! Rounding rule: every share is `commission × rate` truncated toward zero ([`Fen::apply_rate`]), taken in the
-//! order member rebate, partner, agent and capped at what is left; the operator gets the remainder. The four
-//! shares therefore always add up to the commission exactly, and no share is negative.
+//! order member rebate, partner, agent, second-level agent and capped at what is left; the operator gets the
+//! remainder. The five shares therefore always add up to the commission exactly, and no share is negative.
 
 use crate::money::{Bps, Fen};
 use crate::order::Lifecycle;
@@ -14,6 +14,8 @@ pub struct Rates {
     pub rebate: Bps,
     pub partner: Bps,
     pub agent: Bps,
+    /// The second-level agent's (the agent's inviter's) share.
+    pub agent2: Bps,
 }
 
 /// Who takes a share of one order. `None` means nobody in that role: the share goes to the operator.
@@ -22,20 +24,23 @@ pub struct Holders {
     pub member: Option<i64>,
     pub partner: Option<i64>,
     pub agent: Option<i64>,
+    /// The agent who invited `agent` (an agent too): earns the second-level share.
+    pub agent2: Option<i64>,
 }
 
-/// One order's commission split; `rebate + partner + agent + operator == commission`.
+/// One order's commission split; `rebate + partner + agent + agent2 + operator == commission`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Split {
     pub rebate: Fen,
     pub partner: Fen,
     pub agent: Fen,
+    pub agent2: Fen,
     pub operator: Fen,
 }
 
 impl Split {
     pub fn total(&self) -> Fen {
-        self.rebate + self.partner + self.agent + self.operator
+        self.rebate + self.partner + self.agent + self.agent2 + self.operator
     }
 }
 
@@ -54,7 +59,8 @@ pub fn split(commission: Fen, rates: Rates, holders: Holders) -> Split {
     let rebate = take(holders.member.is_some(), rates.rebate);
     let partner = take(holders.partner.is_some(), rates.partner);
     let agent = take(holders.agent.is_some(), rates.agent);
-    Split { rebate, partner, agent, operator: left }
+    let agent2 = take(holders.agent.is_some() && holders.agent2.is_some(), rates.agent2);
+    Split { rebate, partner, agent, agent2, operator: left }
 }
 
 /// Where the ledger stands with one order.
@@ -214,28 +220,38 @@ pub fn local_day(unix_secs: i64, utc_offset_hours: i64) -> i64 {
 mod tests {
     use super::*;
 
-    const ALL: Holders = Holders { member: Some(1), partner: Some(2), agent: Some(3) };
+    const ALL: Holders = Holders { member: Some(1), partner: Some(2), agent: Some(3), agent2: None };
 
     #[test]
     fn shares_floor_and_the_operator_takes_the_remainder() {
-        let r = Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500) };
+        let r = Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500), agent2: Bps(300) };
         let s = split(Fen(999), r, ALL);
-        assert_eq!(s, Split { rebate: Fen(499), partner: Fen(99), agent: Fen(49), operator: Fen(352) });
+        assert_eq!(s, Split { rebate: Fen(499), partner: Fen(99), agent: Fen(49), agent2: Fen(0), operator: Fen(352) });
         assert_eq!(s.total(), Fen(999));
+        let two = Holders { agent2: Some(4), ..ALL };
+        let s = split(Fen(999), r, two);
+        assert_eq!(
+            s,
+            Split { rebate: Fen(499), partner: Fen(99), agent: Fen(49), agent2: Fen(29), operator: Fen(323) }
+        );
+        assert_eq!(s.total(), Fen(999));
+        // A second-level agent without a first-level one takes nothing.
+        let s = split(Fen(999), r, Holders { agent: None, ..two });
+        assert_eq!((s.agent2, s.total()), (Fen(0), Fen(999)));
     }
 
     #[test]
     fn missing_holders_leave_their_share_to_the_operator() {
-        let r = Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500) };
-        let s = split(Fen(1000), r, Holders { member: Some(1), partner: None, agent: None });
-        assert_eq!(s, Split { rebate: Fen(500), partner: Fen(0), agent: Fen(0), operator: Fen(500) });
+        let r = Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500), agent2: Bps(300) };
+        let s = split(Fen(1000), r, Holders { member: Some(1), ..Holders::default() });
+        assert_eq!(s, Split { rebate: Fen(500), operator: Fen(500), ..Split::default() });
     }
 
     #[test]
     fn rates_over_100_percent_are_capped_at_the_commission() {
-        let r = Rates { rebate: Bps(8000), partner: Bps(8000), agent: Bps(20000) };
-        let s = split(Fen(101), r, ALL);
-        assert_eq!(s, Split { rebate: Fen(80), partner: Fen(21), agent: Fen(0), operator: Fen(0) });
+        let r = Rates { rebate: Bps(8000), partner: Bps(8000), agent: Bps(20000), agent2: Bps(9000) };
+        let s = split(Fen(101), r, Holders { agent2: Some(4), ..ALL });
+        assert_eq!(s, Split { rebate: Fen(80), partner: Fen(21), ..Split::default() });
         assert_eq!(split(Fen(-5), r, ALL).total(), Fen(0));
     }
 

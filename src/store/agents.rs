@@ -40,8 +40,16 @@ pub enum Applied {
 /// An admin's decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AgentDecision {
-    Approve { level: String, partner_id: i64, invite_code: String },
-    Reject { reason: String },
+    /// `level` is the name of level `level_id`.
+    Approve {
+        level_id: i64,
+        level: String,
+        partner_id: i64,
+        invite_code: String,
+    },
+    Reject {
+        reason: String,
+    },
 }
 
 const COLUMNS: &str = "a.id, a.member_id, m.wxid, m.nickname, a.reason, a.status, a.level, a.partner_id, a.invite_code, \
@@ -109,7 +117,7 @@ impl Store {
     }
 
     /// Decides an open application; `NotFound` when there is none open with this id (decided already: a second
-    /// click or a concurrent admin changes nothing).
+    /// click or a concurrent admin changes nothing). An approval registers the agent at its level.
     pub async fn decide_agent_application(
         &self,
         id: i64,
@@ -118,11 +126,12 @@ impl Store {
         now: i64,
     ) -> StoreResult<AgentApplication> {
         let (status, level, partner, code, reason) = match d {
-            AgentDecision::Approve { level, partner_id, invite_code } => {
+            AgentDecision::Approve { level, partner_id, invite_code, .. } => {
                 (status::APPROVED, Some(level.as_str()), Some(*partner_id), Some(invite_code.as_str()), "")
             }
             AgentDecision::Reject { reason } => (status::REJECTED, None, None, None, reason.as_str()),
         };
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE agent_applications SET status = $1, level = $2, partner_id = $3, invite_code = $4,
                  decision_reason = $5, decided_by = $6, decided_at = $7
@@ -136,11 +145,20 @@ impl Store {
         .bind(actor)
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        if let AgentDecision::Approve { level_id, partner_id, invite_code, .. } = d {
+            let member: i64 = sqlx::query("SELECT member_id FROM agent_applications WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| sqlx::Row::try_get(&r, "member_id"))?;
+            super::agent_levels::register_agent(&mut tx, *partner_id, member, *level_id, invite_code, now).await?;
+        }
+        tx.commit().await?;
         self.agent_application(id).await?.ok_or(StoreError::NotFound)
     }
 }

@@ -5,6 +5,7 @@
 //! lock, so bookings run one at a time (they all touch the operator's account anyway) and can never deadlock;
 //! balance rows are read `FOR UPDATE` so a concurrent withdrawal is never lost. SQLite has a single writer.
 
+use super::agent_levels;
 use super::rate_rules::{self, AppliedRules};
 use super::{Dialect, Store, StoreError, StoreResult, col};
 use crate::ledger::rules::{self, Buckets, Holders, Phase, Rates, Split, Step};
@@ -44,6 +45,8 @@ pub enum Share {
     Rebate,
     Partner,
     Agent,
+    /// The second-level agent's share (the agent's inviter); the partner scope keys the second-level agent.
+    Agent2,
 }
 
 impl Share {
@@ -52,9 +55,10 @@ impl Share {
             Share::Rebate => "rebate",
             Share::Partner => "partner",
             Share::Agent => "agent",
+            Share::Agent2 => "agent2",
         }
     }
-    pub const ALL: [Share; 3] = [Share::Rebate, Share::Partner, Share::Agent];
+    pub const ALL: [Share; 4] = [Share::Rebate, Share::Partner, Share::Agent, Share::Agent2];
 
     pub fn from_code(s: &str) -> Option<Share> {
         Share::ALL.into_iter().find(|x| x.code() == s)
@@ -151,7 +155,7 @@ pub struct Booked {
 
 const ORDER_COLUMNS: &str = "order_id, platform, order_key, phase, lifecycle, day, paid_at, group_id, partner_id, \
     agent_id, member_id, paid_amount, commission_estimated, commission_settled, rebate_bps, partner_bps, agent_bps, \
-    rebate, partner_share, agent_share, operator_share, flagged";
+    rebate, partner_share, agent_share, operator_share, flagged, agent2_id, agent2_bps, agent2_share";
 
 fn order_from_row(r: &AnyRow) -> StoreResult<LedgerOrder> {
     let phase: String = col(r, "phase")?;
@@ -165,7 +169,12 @@ fn order_from_row(r: &AnyRow) -> StoreResult<LedgerOrder> {
         day: col(r, "day")?,
         paid_at: col(r, "paid_at")?,
         group_id: col(r, "group_id")?,
-        holders: Holders { member: col(r, "member_id")?, partner: col(r, "partner_id")?, agent: col(r, "agent_id")? },
+        holders: Holders {
+            member: col(r, "member_id")?,
+            partner: col(r, "partner_id")?,
+            agent: col(r, "agent_id")?,
+            agent2: col(r, "agent2_id")?,
+        },
         paid_amount: Fen(col(r, "paid_amount")?),
         commission_estimated: Fen(col(r, "commission_estimated")?),
         commission_settled: col::<Option<i64>>(r, "commission_settled")?.map(Fen),
@@ -173,11 +182,13 @@ fn order_from_row(r: &AnyRow) -> StoreResult<LedgerOrder> {
             rebate: Bps(col(r, "rebate_bps")?),
             partner: Bps(col(r, "partner_bps")?),
             agent: Bps(col(r, "agent_bps")?),
+            agent2: Bps(col(r, "agent2_bps")?),
         },
         split: Split {
             rebate: Fen(col(r, "rebate")?),
             partner: Fen(col(r, "partner_share")?),
             agent: Fen(col(r, "agent_share")?),
+            agent2: Fen(col(r, "agent2_share")?),
             operator: Fen(col(r, "operator_share")?),
         },
         flagged: col::<i64>(r, "flagged")? != 0,
@@ -291,8 +302,9 @@ async fn order_for_update(
     row.map(|r| order_from_row(&r)).transpose()
 }
 
-/// Who takes which share of an order and at which rates: the agent is the partner's parent, the rates the most
-/// specific rules. The one plan behind both the booking and the preview members are shown before they buy.
+/// Who takes which share of an order and at which rates: the agent is the agent whose tree the member belongs to,
+/// else the partner's parent; the second-level agent is the agent's inviter; the rates the most specific rules
+/// (or the agents' levels) in force. The one plan behind both the booking and the preview members are shown before they buy.
 /// `at` (unix ms) is when the order was first booked: the rules in force then apply.
 async fn plan(
     tx: &mut Transaction<'_, Any>,
@@ -300,9 +312,13 @@ async fn plan(
     defaults: Rates,
     at: i64,
 ) -> StoreResult<(Holders, Rates, AppliedRules)> {
-    let agent = partner_parent(tx, f.partner_id).await?;
-    let holders = Holders { member: f.member_id, partner: f.partner_id, agent };
-    let (rates, applied) = rate_rules::resolve(tx, f, agent, defaults, at).await?;
+    let agent = match agent_levels::tree_agent(tx, f.member_id).await? {
+        Some(a) => Some(a),
+        None => partner_parent(tx, f.partner_id).await?,
+    };
+    let agent2 = agent_levels::agent_inviter(tx, agent).await?;
+    let holders = Holders { member: f.member_id, partner: f.partner_id, agent, agent2 };
+    let (rates, applied) = rate_rules::resolve(tx, f, (agent, agent2), defaults, at).await?;
     Ok((holders, rates, applied))
 }
 
@@ -407,9 +423,9 @@ async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
         "INSERT INTO ledger_orders (order_id, platform, order_key, phase, lifecycle, day, paid_at, group_id,
              partner_id, agent_id, member_id, paid_amount, commission_estimated, commission_settled, rebate_bps,
              partner_bps, agent_bps, rebate, partner_share, agent_share, operator_share, flagged, created_at,
-             updated_at)
+             updated_at, agent2_id, agent2_bps, agent2_share)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $23)
+             $23, $23, $24, $25, $26)
          ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
     )
     .bind(o.order_id)
@@ -435,6 +451,9 @@ async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
     .bind(o.split.operator.0)
     .bind(i64::from(o.flagged))
     .bind(now)
+    .bind(o.holders.agent2)
+    .bind(o.rates.agent2.0)
+    .bind(o.split.agent2.0)
     .fetch_optional(&mut **tx)
     .await?;
     if inserted.is_none() {
@@ -446,7 +465,8 @@ async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
 async fn update_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) -> StoreResult<()> {
     sqlx::query(
         "UPDATE ledger_orders SET phase = $1, lifecycle = $2, commission_settled = $3, rebate = $4,
-             partner_share = $5, agent_share = $6, operator_share = $7, flagged = $8, updated_at = $9
+             partner_share = $5, agent_share = $6, operator_share = $7, flagged = $8, updated_at = $9,
+             agent2_share = $11
          WHERE order_id = $10",
     )
     .bind(o.phase.code())
@@ -459,6 +479,7 @@ async fn update_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
     .bind(i64::from(o.flagged))
     .bind(now)
     .bind(o.order_id)
+    .bind(o.split.agent2.0)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -466,7 +487,7 @@ async fn update_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
 
 /// The accounts of an order with each one's share of `split`.
 fn shares(holders: Holders, split: Split) -> Vec<((AccountKind, i64), Fen)> {
-    let mut out = Vec::with_capacity(4);
+    let mut out = Vec::with_capacity(5);
     if let Some(m) = holders.member {
         out.push(((AccountKind::Member, m), split.rebate));
     }
@@ -475,6 +496,9 @@ fn shares(holders: Holders, split: Split) -> Vec<((AccountKind, i64), Fen)> {
     }
     if let Some(a) = holders.agent {
         out.push(((AccountKind::Agent, a), split.agent));
+    }
+    if let Some(a) = holders.agent2 {
+        out.push(((AccountKind::Agent, a), split.agent2));
     }
     out.push(((AccountKind::Operator, 0), split.operator));
     out
@@ -676,7 +700,8 @@ async fn resplit(
     sqlx::query(
         "UPDATE ledger_orders SET group_id = $1, partner_id = $2, agent_id = $3, member_id = $4, rebate_bps = $5,
              partner_bps = $6, agent_bps = $7, rebate = $8, partner_share = $9, agent_share = $10,
-             operator_share = $11, flagged = $12, updated_at = $13
+             operator_share = $11, flagged = $12, updated_at = $13, agent2_id = $15, agent2_bps = $16,
+             agent2_share = $17
          WHERE order_id = $14",
     )
     .bind(after.group_id)
@@ -693,6 +718,9 @@ async fn resplit(
     .bind(i64::from(after.flagged))
     .bind(now)
     .bind(after.order_id)
+    .bind(after.holders.agent2)
+    .bind(after.rates.agent2.0)
+    .bind(after.split.agent2.0)
     .execute(&mut **tx)
     .await?;
     rate_rules::record_applied(tx, after.order_id, applied).await?;

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod agent_levels;
 pub mod agents;
 pub mod backup;
 pub mod batch;

@@ -46,6 +46,7 @@ pub struct BookedRates {
     pub rebate_bps: i64,
     pub partner_bps: i64,
     pub agent_bps: i64,
+    pub agent2_bps: i64,
     pub rules: super::rate_rules::AppliedRules,
 }
 
@@ -89,7 +90,8 @@ impl Store {
             "SELECT o.id, o.platform, o.order_key, o.item_title, o.paid_amount_fen, o.estimated_commission_fen,
                 o.settled_commission_fen, o.lifecycle, o.group_id, g.name AS group_name, o.partner_id,
                 p.name AS partner_name, o.member_id, m.nickname AS member_name, o.paid_at,
-                lo.rebate_bps, lo.partner_bps, lo.agent_bps, lo.rebate_rule_id, lo.partner_rule_id, lo.agent_rule_id
+                lo.rebate_bps, lo.partner_bps, lo.agent_bps, lo.rebate_rule_id, lo.partner_rule_id, lo.agent_rule_id,
+                lo.agent2_bps, lo.agent2_rule_id
              FROM orders o LEFT JOIN groups g ON g.id = o.group_id LEFT JOIN partners p ON p.id = o.partner_id
                 LEFT JOIN members m ON m.id = o.member_id LEFT JOIN ledger_orders lo ON lo.order_id = o.id
              {filter} ORDER BY COALESCE(o.paid_at, o.modified_at) DESC, o.id DESC LIMIT ${} OFFSET ${}",
@@ -137,10 +139,12 @@ fn booked_rates(r: &sqlx::any::AnyRow) -> StoreResult<Option<BookedRates>> {
         rebate_bps,
         partner_bps: col(r, "partner_bps")?,
         agent_bps: col(r, "agent_bps")?,
+        agent2_bps: col(r, "agent2_bps")?,
         rules: super::rate_rules::AppliedRules {
             rebate: col(r, "rebate_rule_id")?,
             partner: col(r, "partner_rule_id")?,
             agent: col(r, "agent_rule_id")?,
+            agent2: col(r, "agent2_rule_id")?,
         },
     }))
 }

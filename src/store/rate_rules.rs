@@ -46,6 +46,7 @@ pub struct AppliedRules {
     pub rebate: Option<i64>,
     pub partner: Option<i64>,
     pub agent: Option<i64>,
+    pub agent2: Option<i64>,
 }
 
 /// A new rule version.
@@ -83,6 +84,8 @@ struct OrderKeys {
     /// The order's partner for the rebate and partner shares, the agent for the agent share.
     partner: String,
     agent: String,
+    /// The second-level agent, for its share.
+    agent2: String,
     platform: &'static str,
 }
 
@@ -92,8 +95,17 @@ fn key(v: Option<i64>) -> String {
 
 /// The most specific rule in force for `share`, given rules already filtered to the order and the time.
 fn pick(rules: &[RateRule], share: Share, keys: &OrderKeys) -> Option<(i64, Bps)> {
-    let partner_key = if share == Share::Agent { &keys.agent } else { &keys.partner };
-    SCOPE_ORDER.iter().find_map(|scope| {
+    pick_in(rules, share, keys, &SCOPE_ORDER)
+}
+
+/// [`pick`] among `scopes` only.
+fn pick_in(rules: &[RateRule], share: Share, keys: &OrderKeys, scopes: &[&str]) -> Option<(i64, Bps)> {
+    let partner_key = match share {
+        Share::Agent => &keys.agent,
+        Share::Agent2 => &keys.agent2,
+        Share::Rebate | Share::Partner => &keys.partner,
+    };
+    scopes.iter().find_map(|scope| {
         let wanted = match *scope {
             "member" => keys.member.as_str(),
             "group" => keys.group.as_str(),
@@ -115,11 +127,21 @@ fn pick(rules: &[RateRule], share: Share, keys: &OrderKeys) -> Option<(i64, Bps)
     })
 }
 
-/// The rates for an order booked at `at` (unix ms) whose agent is `agent`, and the rules they come from.
+/// An agent share's rule: member, group and partner (the agent) scopes, then the agent's level in force at the
+/// booking, then platform and global; `None` for the rule id when the level (or nothing) applied.
+fn pick_agent(rules: &[RateRule], share: Share, keys: &OrderKeys, level: Option<Bps>) -> Option<(Option<i64>, Bps)> {
+    let specific = pick_in(rules, share, keys, &SCOPE_ORDER[..3]).map(|(id, b)| (Some(id), b));
+    let general = || pick_in(rules, share, keys, &SCOPE_ORDER[3..]).map(|(id, b)| (Some(id), b));
+    specific.or(level.map(|b| (None, b))).or_else(general)
+}
+
+/// The rates for an order booked at `at` (unix ms) whose agent is `agent` and second-level agent `agent2`, and the
+/// rules they come from. Where no rule of the member, group or agent applies, the agent shares are those of the
+/// agents' levels in force at `at`.
 pub(super) async fn resolve(
     tx: &mut Transaction<'_, Any>,
     f: &OrderFacts,
-    agent: Option<i64>,
+    (agent, agent2): (Option<i64>, Option<i64>),
     defaults: Rates,
     at: i64,
 ) -> StoreResult<(Rates, AppliedRules)> {
@@ -128,13 +150,16 @@ pub(super) async fn resolve(
         group: key(f.group_id),
         partner: key(f.partner_id),
         agent: key(agent),
+        agent2: key(agent2),
         platform: f.platform.code(),
     };
+    let agent_level = super::agent_levels::level_at(tx, agent, at).await?.map(|l| l.0);
+    let agent2_level = super::agent_levels::level_at(tx, agent2, at).await?.map(|l| l.1);
     let sql = format!(
         "SELECT {COLUMNS} FROM rate_rules
          WHERE effective_from <= $1 AND (ended_at IS NULL OR ended_at > $1)
            AND ((scope = 'platform' AND scope_key = $2) OR (scope = 'group' AND scope_key = $3)
-             OR (scope = 'member' AND scope_key = $4) OR (scope = 'partner' AND scope_key IN ($5, $6))
+             OR (scope = 'member' AND scope_key = $4) OR (scope = 'partner' AND scope_key IN ($5, $6, $7))
              OR scope = 'global')
          ORDER BY effective_from DESC, id DESC"
     );
@@ -145,20 +170,28 @@ pub(super) async fn resolve(
         .bind(&keys.member)
         .bind(&keys.partner)
         .bind(&keys.agent)
+        .bind(&keys.agent2)
         .fetch_all(&mut **tx)
         .await?;
     let rules = rows.iter().map(rule_from_row).collect::<StoreResult<Vec<_>>>()?;
     let rebate = pick(&rules, Share::Rebate, &keys);
     let partner = pick(&rules, Share::Partner, &keys);
-    let agent_rule = pick(&rules, Share::Agent, &keys);
+    let agent_rule = pick_agent(&rules, Share::Agent, &keys, agent_level);
+    let agent2_rule = pick_agent(&rules, Share::Agent2, &keys, agent2_level);
     let rates = Rates {
         rebate: rebate.map_or(defaults.rebate, |r| r.1),
         partner: partner.map_or(defaults.partner, |r| r.1),
         agent: agent_rule.map_or(defaults.agent, |r| r.1),
+        agent2: agent2_rule.map_or(defaults.agent2, |r| r.1),
     };
     Ok((
         rates,
-        AppliedRules { rebate: rebate.map(|r| r.0), partner: partner.map(|r| r.0), agent: agent_rule.map(|r| r.0) },
+        AppliedRules {
+            rebate: rebate.map(|r| r.0),
+            partner: partner.map(|r| r.0),
+            agent: agent_rule.and_then(|r| r.0),
+            agent2: agent2_rule.and_then(|r| r.0),
+        },
     ))
 }
 
@@ -169,11 +202,13 @@ pub(super) async fn record_applied(
     applied: AppliedRules,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE ledger_orders SET rebate_rule_id = $1, partner_rule_id = $2, agent_rule_id = $3 WHERE order_id = $4",
+        "UPDATE ledger_orders SET rebate_rule_id = $1, partner_rule_id = $2, agent_rule_id = $3, agent2_rule_id = $4
+         WHERE order_id = $5",
     )
     .bind(applied.rebate)
     .bind(applied.partner)
     .bind(applied.agent)
+    .bind(applied.agent2)
     .bind(order_id)
     .execute(&mut **tx)
     .await?;
@@ -279,8 +314,9 @@ impl Store {
             }
             let f = sample_facts(&r.scope, platform, group_partner);
             let agent = super::ledger::partner_parent(&mut tx, f.partner_id).await?;
-            let (rates, _) = resolve(&mut tx, &f, agent, defaults, r.effective_from).await?;
-            let total = rates.rebate.0 + rates.partner.0 + rates.agent.0;
+            let agent2 = super::agent_levels::agent_inviter(&mut tx, agent).await?;
+            let (rates, _) = resolve(&mut tx, &f, (agent, agent2), defaults, r.effective_from).await?;
+            let total = rates.rebate.0 + rates.partner.0 + rates.agent.0 + rates.agent2.0;
             if total > 10_000 {
                 return Err(StoreError::Conflict(format!("shares would add up to {total} bp on {}", platform.code())));
             }
@@ -308,16 +344,18 @@ impl Store {
 
     /// The rules an order was booked with; `None` when the ledger has not booked it.
     pub async fn applied_rules(&self, order_id: i64) -> StoreResult<Option<AppliedRules>> {
-        let row =
-            sqlx::query("SELECT rebate_rule_id, partner_rule_id, agent_rule_id FROM ledger_orders WHERE order_id = $1")
-                .bind(order_id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT rebate_rule_id, partner_rule_id, agent_rule_id, agent2_rule_id FROM ledger_orders WHERE order_id = $1",
+        )
+        .bind(order_id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| {
             Ok(AppliedRules {
                 rebate: col(&r, "rebate_rule_id")?,
                 partner: col(&r, "partner_rule_id")?,
                 agent: col(&r, "agent_rule_id")?,
+                agent2: col(&r, "agent2_rule_id")?,
             })
         })
         .transpose()
@@ -348,6 +386,7 @@ mod tests {
             group: "7".into(),
             partner: "2".into(),
             agent: "3".into(),
+            agent2: String::new(),
             platform: "pdd",
         };
         let rules = vec![

@@ -54,6 +54,19 @@ async fn seed_posting(app: &TestApp, group: i64) {
     app.store.record_delivery(&d, now).await.unwrap();
 }
 
+/// An approved agent, so the agent lists have something to show.
+async fn seed_agent(app: &TestApp, group: i64) {
+    use dealbot::store::agents::{AgentDecision, Applied};
+    let now = app.clock.now_ms();
+    let member = app.store.touch_member("wxid_agent77", Some("阿七"), Some(group), now).await.unwrap();
+    let Applied::Recorded(id) = app.store.apply_for_agent(member, "老代理", now).await.unwrap() else { panic!() };
+    let partner_id = app.store.ensure_partner("wxid_agent77", "阿七", now).await.unwrap();
+    let level = app.store.agent_levels().await.unwrap().remove(0);
+    let d =
+        AgentDecision::Approve { level_id: level.id, level: level.name, partner_id, invite_code: "SEED7777".into() };
+    app.store.decide_agent_application(id, &d, "seed", now).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let app = app_with_token().await;
@@ -72,6 +85,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     crate::admin_helpers::ledger(&app).create_rate_rule(&seed_rule, "seed").await.unwrap();
     let applicant = app.store.touch_member("wxid_zhou99", Some("周周"), Some(group), app.clock.now_ms()).await.unwrap();
     app.store.apply_for_agent(applicant, "我有两个群", app.clock.now_ms()).await.unwrap();
+    seed_agent(&app, group).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -99,6 +113,10 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     rejected
                 } else if path.starts_with("/admin/api/withdrawals/") {
                     withdrawal
+                } else if path.starts_with("/admin/api/agent-levels/") {
+                    // Deleting: the level the create example made (unused); changing: the first level.
+                    let levels = app.store.agent_levels().await.unwrap();
+                    if path.ends_with("/delete") { levels.last() } else { levels.first() }.expect("a level").id
                 } else if path.starts_with("/admin/api/agent-applications/") {
                     app.store.agent_applications("open", 1).await.unwrap()[0].id
                 } else if path.starts_with("/admin/api/rate-rules/") {

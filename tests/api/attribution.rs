@@ -144,10 +144,17 @@ async fn partners_on_the_default_pids_see_their_own_groups_commission_and_every_
                 continue;
             }
             *per_group.entry(groups[g]).or_default() += o.commission().0;
-            let holders =
-                Holders { member: Some(members[g]), partner: Some(partners[g]), agent: (g == 0).then_some(agent) };
-            let split =
-                rules::split(o.commission(), Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500) }, holders);
+            let holders = Holders {
+                member: Some(members[g]),
+                partner: Some(partners[g]),
+                agent: (g == 0).then_some(agent),
+                agent2: None,
+            };
+            let split = rules::split(
+                o.commission(),
+                Rates { rebate: Bps(5000), partner: Bps(1000), agent: Bps(500), agent2: Bps(0) },
+                holders,
+            );
             *expected.entry((AccountKind::Member, members[g])).or_default() += split.rebate.0;
             *expected.entry((AccountKind::Partner, partners[g])).or_default() += split.partner.0;
             if g == 0 {

@@ -67,7 +67,12 @@ impl Chat {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Chat {
-        let app = TestApp::spawn_on(TestDb::sqlite().await, |s| {
+        Self::start_on(TestDb::sqlite().await, tweak).await
+    }
+
+    /// [`Chat::start_with`] on `db`.
+    pub async fn start_on(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> Chat {
+        let app = TestApp::spawn_on(db, |s| {
             chat_settings(s);
             tweak(s);
         })
@@ -277,6 +282,7 @@ fn scripts(now_ms: i64) -> Vec<Script> {
             "比例要写 0 到 100",
         ),
         s(Name::ApplyAgent, "申请代理", "我有三个群", "代理申请", &"长".repeat(101), "理由最多 100 个字"),
+        s(Name::JoinAgent, "邀请码", "ABCD2345", "邀请码不存在", "AB", "邀请码是 4 到 16 位字母或数字"),
     ];
     for spec in TABLE {
         assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);

@@ -41,6 +41,8 @@ mod admin_browser;
 mod admin_helpers;
 mod admin_store;
 mod admin_webdriver;
+mod agent_levels;
+mod agent_tree_props;
 mod agents;
 mod attribution;
 mod authorization;

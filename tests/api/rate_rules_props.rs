@@ -17,7 +17,7 @@ use dealbot::store::{Store, StoreError};
 use proptest::prelude::*;
 
 const ORDERS: i64 = 8;
-const DEFAULTS: Rates = Rates { rebate: Bps(4_333), partner: Bps(1_777), agent: Bps(555) };
+const DEFAULTS: Rates = Rates { rebate: Bps(4_333), partner: Bps(1_777), agent: Bps(555), agent2: Bps(0) };
 const PLATFORMS: [Platform; 3] = [Platform::Pdd, Platform::Jd, Platform::Taobao];
 
 #[derive(Debug, Clone)]
@@ -126,6 +126,7 @@ impl Model {
             Share::Rebate => DEFAULTS.rebate,
             Share::Partner => DEFAULTS.partner,
             Share::Agent => DEFAULTS.agent,
+            Share::Agent2 => DEFAULTS.agent2,
         };
         (default, None)
     }
@@ -235,9 +236,17 @@ async fn check(store: &Store, m: &Model) {
         let (rebate, rebate_rule) = m.resolve(Share::Rebate, at, &o.platform, o.group_id, o.holders);
         let (partner, partner_rule) = m.resolve(Share::Partner, at, &o.platform, o.group_id, o.holders);
         let (agent, agent_rule) = m.resolve(Share::Agent, at, &o.platform, o.group_id, o.holders);
-        assert_eq!(o.rates, Rates { rebate, partner, agent }, "order {order} booked at {at}: {:?}", m.rules);
+        assert_eq!(
+            o.rates,
+            Rates { rebate, partner, agent, agent2: DEFAULTS.agent2 },
+            "order {order} booked at {at}: {:?}",
+            m.rules
+        );
         let applied = store.applied_rules(order).await.unwrap().unwrap();
-        assert_eq!(applied, AppliedRules { rebate: rebate_rule, partner: partner_rule, agent: agent_rule });
+        assert_eq!(
+            applied,
+            AppliedRules { rebate: rebate_rule, partner: partner_rule, agent: agent_rule, agent2: None }
+        );
         if matches!(o.phase, Phase::Pending | Phase::Available) {
             assert_eq!(o.split, rules::split(basis, o.rates, o.holders), "order {order}");
         }

@@ -122,10 +122,26 @@ pub async fn execute(
                 Applied::AlreadyAgent => text::AGENT_ALREADY.to_string(),
             }
         }
+        Command::JoinAgent { code } => join_agent(cx, member_id, &code).await?,
         // Owner commands are run by `owner_commands`.
         _ => return Ok(Vec::new()),
     };
     Ok(vec![reply_text(cx, msg, &body).await?])
+}
+
+/// 邀请码: the member joins the tree of the agent whose code it is, unless they belong to one already.
+async fn join_agent(cx: &Context<'_>, member_id: i64, code: &str) -> Result<String, EngineError> {
+    use crate::store::agent_levels::{TreeJoin, Via};
+    let store = &cx.engine.store;
+    let Some(agent) = store.agent_by_code(code).await? else { return Ok(text::INVITE_CODE_UNKNOWN.to_string()) };
+    Ok(match store.join_agent_tree(member_id, agent.partner_id, Via::Code, cx.now_ms).await? {
+        TreeJoin::Joined { .. } => {
+            let name = if agent.nickname.is_empty() { text::MEMBER_FALLBACK_NAME } else { &agent.nickname };
+            text::invite_code_joined(name)
+        }
+        TreeJoin::AlreadyIn { .. } => text::INVITE_CODE_ALREADY.to_string(),
+        TreeJoin::OwnCode | TreeJoin::Cycle => text::INVITE_CODE_REFUSED.to_string(),
+    })
 }
 
 /// The rebate ledger with the configured rates and limits.

@@ -169,7 +169,8 @@ pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Resul
         | Command::Leaderboard
         | Command::Tasks
         | Command::Human
-        | Command::ApplyAgent { .. } => {
+        | Command::ApplyAgent { .. }
+        | Command::JoinAgent { .. } => {
             return Ok(Vec::new());
         }
     };

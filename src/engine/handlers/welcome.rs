@@ -22,6 +22,12 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         let invitee_id = e.member(&m.wxid, m.nickname.as_deref(), Some(group), cx.now_ms).await?;
         let join = NewJoin { group_id: group.id, invitee_id, inviter_id, points: chat.invite_points };
         let outcome = e.store.record_join(join, cx.now_ms).await?;
+        // A newcomer of an agent's group joins the agent's tree (unless in one already).
+        if let Some(agent) = e.store.group_agent(group.id).await? {
+            let via = crate::store::agent_levels::Via::Group;
+            let joined = e.store.join_agent_tree(invitee_id, agent, via, cx.now_ms).await?;
+            tracing::info!(invitee = %m.wxid, ?joined, "group newcomer and the agent tree");
+        }
         if let Some(balance) = outcome.inviter_balance {
             tracing::info!(invitee = %m.wxid, balance, "inviter earned points");
         }
