@@ -76,11 +76,11 @@ pub(super) fn router() -> Router<GeweSim> {
     Router::new().route("/login/getLoginQrCode", post(get_login_qr)).route("/login/checkLogin", post(check_login))
 }
 
-/// The phone's controls over HTTP, for the playground and black-box tests: `POST /gewe/sim/scan`
-/// `{"uuid", "wxid"?, "nickName"?, "confirm"?}` scans the QR as the account (the sim's robot by default) and, unless
-/// `confirm` is false, confirms the login on the phone.
+/// The phone's controls over HTTP, for the playground and black-box tests: `POST /gewe/sim/scan` (also
+/// `/gewe/playground/scan`) `{"uuid"?, "wxid"?, "nickName"?, "confirm"?}` scans the QR (the newest one waiting when
+/// `uuid` is absent) as the account (the sim's robot by default) and, unless `confirm` is false, confirms the login.
 pub(super) fn control_router() -> Router<GeweSim> {
-    Router::new().route("/sim/scan", post(scan_control))
+    Router::new().route("/sim/scan", post(scan_control)).route("/playground/scan", post(scan_control))
 }
 
 fn new_app_id() -> String {
@@ -200,7 +200,8 @@ async fn check_login(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes
 
 #[derive(serde::Deserialize)]
 struct ScanControl {
-    uuid: String,
+    #[serde(default)]
+    uuid: Option<String>,
     #[serde(default)]
     wxid: Option<String>,
     #[serde(default, rename = "nickName")]
@@ -217,9 +218,18 @@ async fn scan_control(State(sim): State<GeweSim>, axum::Json(c): axum::Json<Scan
     let bot = sim.bot();
     let wxid = c.wxid.filter(|w| !w.trim().is_empty()).unwrap_or(bot.wxid);
     let nick = c.nick_name.filter(|n| !n.trim().is_empty()).unwrap_or(bot.nickname);
-    let mut result = sim.scan_qr(&c.uuid, &wxid, &nick);
+    let waiting = || {
+        let state = sim.state();
+        let newest = state.login.sessions.values().filter(|s| s.status == QrStatus::Waiting).max_by_key(|s| s.shown_at);
+        newest.map(|s| s.uuid.clone())
+    };
+    let Some(uuid) = c.uuid.or_else(waiting) else {
+        let body = axum::Json(json!({"ok": false, "error": "没有等待扫码的二维码：先在管理后台点「扫码登录」"}));
+        return (axum::http::StatusCode::CONFLICT, body).into_response();
+    };
+    let mut result = sim.scan_qr(&uuid, &wxid, &nick);
     if result.is_ok() && c.confirm {
-        result = sim.confirm_login(&c.uuid);
+        result = sim.confirm_login(&uuid);
     }
     match result {
         Ok(()) => axum::Json(json!({"ok": true})).into_response(),

@@ -722,8 +722,8 @@ mod login {
         let h = Harness::start().await;
         h.sim.set_online(false);
         let qr = h.client.login_qr(DEFAULT_APP_ID).await.unwrap();
-        let scan =
-            h.http.post(format!("{}/gewe/sim/scan", h.base)).json(&json!({"uuid": qr.uuid})).send().await.unwrap();
+        // Without a uuid (the playground's button): the newest QR waiting for a scan.
+        let scan = h.http.post(format!("{}/gewe/playground/scan", h.base)).json(&json!({})).send().await.unwrap();
         assert_eq!(scan.status(), 200);
         let done = h.client.check_login(DEFAULT_APP_ID, &qr.uuid).await.unwrap();
         assert!(matches!(&done, LoginCheck::LoggedIn { wxid, .. } if wxid == DEFAULT_BOT_WXID), "{done:?}");
@@ -731,6 +731,8 @@ mod login {
         let again =
             h.http.post(format!("{}/gewe/sim/scan", h.base)).json(&json!({"uuid": qr.uuid})).send().await.unwrap();
         assert_eq!(again.status(), 409, "a confirmed QR cannot be scanned again");
+        let none = h.http.post(format!("{}/gewe/sim/scan", h.base)).json(&json!({})).send().await.unwrap();
+        assert_eq!(none.status(), 409, "no QR is waiting");
 
         h.client.set_callback(&h.callback_url()).await.unwrap();
         assert_eq!(h.sim.callback_url(), Some(h.callback_url()));
