@@ -73,7 +73,7 @@ fn main() {
             let _ = app.run_until_stopped().await;
         });
 
-        let robot = *engine.robots.keys().next().expect("robot");
+        let robot = engine.robots.keys().next().expect("robot");
         let now = clock.now_ms();
         let mut targets = Vec::new();
         for i in 0..2u64 {

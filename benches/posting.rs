@@ -97,7 +97,7 @@ fn main() {
             FeedRefresh::for_platform(&store, &engine.affiliates, Platform::Pdd, &settings.feeds, &clock).unwrap();
         refresh.run().await.expect("library");
 
-        let mut robot_ids: Vec<i64> = engine.robots.keys().copied().collect();
+        let mut robot_ids: Vec<i64> = engine.robots.keys().collect();
         robot_ids.sort_unstable();
         let now = clock.now_ms();
         let mut plans = Vec::new();

@@ -11,18 +11,18 @@ use crate::engine::dispatch::Dispatcher;
 use crate::engine::{Engine, RobotCtx};
 use crate::http::{self, AppState};
 use crate::orders::{self, lease::Lease, sync::OrderSync};
+use crate::outbox::LivePacing;
 use crate::outbox::{OutboxSender, Pacing};
 use crate::platform::Platform;
 use crate::poster::Renderer;
-use crate::robots::{Account, Lifecycle};
+use crate::robots::{Account, Lifecycle, Robots, Wakes};
 use crate::store::Store;
 use crate::telemetry::Metrics;
 use axum::Router;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -112,34 +112,38 @@ impl Application {
         let store = Store::connect(&settings.database.url, settings.database.max_connections).await?;
         store.migrate().await?;
         let now = clock.now_ms();
-        let mut by_id = HashMap::new();
-        let mut by_name = HashMap::new();
-        let mut wakes = HashMap::new();
+        let http_client = api_http_client()?;
+        // Robots declared in the settings are imported (by name: never twice); robots added on the dashboard
+        // are read back from the database.
+        let mut contexts = Vec::new();
         for r in &settings.robots {
             let row = store.upsert_robot(&r.name, &r.app_id, &r.wxid, &r.nickname, now).await?;
             crate::chat::wecom::register_webhook_group(&store, row.id, r, now).await?;
-            let ctx = RobotCtx { id: row.id, settings: r.clone(), offline: Default::default() };
-            by_id.insert(row.id, ctx.clone());
-            by_name.insert(r.name.clone(), ctx);
-            wakes.insert(row.id, Arc::new(Notify::new()));
+            contexts.push(robot_ctx(&store, row.id, r.clone()).await?);
         }
-        let http_client = api_http_client()?;
-        // The account lifecycle (login states, contacts, the offline breaker) is GeWe's; WeCom targets have none.
-        let accounts = by_id
-            .values()
-            .filter(|ctx| ctx.settings.gateway == crate::config::GatewayKind::Gewe)
-            .map(|ctx| Account {
-                id: ctx.id,
-                name: ctx.settings.name.clone(),
-                wxid: ctx.settings.wxid.clone(),
-                client: GeweClient::new(&ctx.settings, http_client.clone()),
-                offline: ctx.offline.clone(),
-                wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
-            })
-            .collect();
+        for d in store.dashboard_robots().await? {
+            contexts.push(robot_ctx(&store, d.id, dashboard_settings(&d)).await?);
+        }
+        let robots = Robots::default();
+        let wakes = Wakes::default();
         let admins = settings.admin.wxids.clone();
         let lifecycle =
-            Lifecycle::new(store.clone(), clock.clone(), admins, settings.engine.auto_enable_groups, accounts);
+            Lifecycle::new(store.clone(), clock.clone(), admins, settings.engine.auto_enable_groups, Vec::new());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let launcher = RobotLauncher {
+            store: store.clone(),
+            http: http_client.clone(),
+            clock: clock.clone(),
+            metrics: metrics.clone(),
+            settings: settings.clone(),
+            lifecycle: lifecycle.clone(),
+            robots: robots.clone(),
+            wakes: wakes.clone(),
+            shutdown: shutdown_rx.clone(),
+        };
+        for ctx in &contexts {
+            launcher.register(ctx.clone());
+        }
         lifecycle.restore().await?;
         let affiliates = build_affiliates(&settings, &http_client);
         let pdd_auth = affiliates.pdd.clone().map(|client| PddAuthorization {
@@ -147,7 +151,7 @@ impl Application {
             client,
             settings: settings.affiliate.pdd.clone(),
             clock: clock.clone(),
-            notify: AuthNotify { robot_id: by_id.keys().min().copied(), admin_wxids: settings.admin.wxids.clone() },
+            notify: AuthNotify { robot_id: robots.keys().min(), admin_wxids: settings.admin.wxids.clone() },
         });
         let engine = Arc::new(Engine {
             store: store.clone(),
@@ -157,14 +161,13 @@ impl Application {
             settings: settings.clone(),
             clock: clock.clone(),
             metrics: metrics.clone(),
-            robots: by_id.clone(),
+            robots: robots.clone(),
             outbox_wake: wakes.clone(),
             caches: Default::default(),
             pdd_auth: pdd_auth.clone(),
             lifecycle: lifecycle.clone(),
         });
         let dispatcher = Dispatcher::new(engine.clone());
-        let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut workers = Vec::new();
 
         // Recovery: messages a dead process was handling become pending; the sweep picks them up.
@@ -210,27 +213,8 @@ impl Application {
                 }
             }
         }
-        for ctx in by_id.values() {
-            let sender = OutboxSender {
-                robot_id: ctx.id,
-                store: store.clone(),
-                client: GatewayClient::for_robot(
-                    ctx.id,
-                    &ctx.settings,
-                    http_client.clone(),
-                    store.clone(),
-                    clock.clone(),
-                    &settings.server.public_base_url,
-                ),
-                pacing: Pacing::of(&ctx.settings),
-                settings: settings.outbox.clone(),
-                clock: clock.clone(),
-                metrics: metrics.clone(),
-                wake: wakes.get(&ctx.id).cloned().unwrap_or_default(),
-                offline: ctx.offline.clone(),
-                lifecycle: lifecycle.clone(),
-            };
-            workers.push(tokio::spawn(sender.run(shutdown_rx.clone())));
+        for ctx in contexts {
+            workers.push(launcher.start(&ctx));
             if !ctx.offline.load(std::sync::atomic::Ordering::SeqCst) {
                 let lifecycle = lifecycle.clone();
                 let id = ctx.id;
@@ -244,7 +228,8 @@ impl Application {
             dispatcher: dispatcher.clone(),
             metrics,
             clock,
-            robots: Arc::new(by_name),
+            robots,
+            launcher,
             playground_url: extras.playground_url,
         };
         let mut router = http::router(state);
@@ -363,5 +348,96 @@ async fn pruner(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = shutdown.wait_for(|v| *v) => return,
         }
+    }
+}
+
+/// A robot's context, with the pacing set on the dashboard over the configured one.
+async fn robot_ctx(store: &Store, id: i64, settings: crate::config::RobotSettings) -> Result<RobotCtx, StartupError> {
+    let pacing = crate::outbox::live_pacing::with_override(&settings, &store.robot_pacing(id).await?);
+    Ok(RobotCtx { id, pacing: LivePacing::new(Pacing::of(&pacing)), settings, offline: Default::default() })
+}
+
+/// The settings of a robot added on the dashboard: a GeWe account with the configured defaults.
+pub fn dashboard_settings(d: &crate::store::robot_accounts::DashboardRobot) -> crate::config::RobotSettings {
+    crate::config::RobotSettings {
+        name: d.name.clone(),
+        base_url: d.gateway_url.clone(),
+        token: crate::config::Secret::new(&d.gateway_token),
+        app_id: d.app_id.clone(),
+        wxid: d.wxid.clone(),
+        nickname: d.nickname.clone(),
+        webhook_secret: crate::config::Secret::new(&d.webhook_secret),
+        ..crate::config::RobotSettings::default()
+    }
+}
+
+/// Starts robots: the ones known at start-up and the ones added on the dashboard while the process runs.
+#[derive(Clone)]
+pub struct RobotLauncher {
+    store: Store,
+    http: reqwest::Client,
+    clock: Clock,
+    metrics: Metrics,
+    settings: Arc<Settings>,
+    lifecycle: Lifecycle,
+    robots: Robots,
+    wakes: Wakes,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl RobotLauncher {
+    /// Makes the robot known: to the webhook and the engine, and (GeWe) to the account lifecycle.
+    pub fn register(&self, ctx: RobotCtx) {
+        if ctx.settings.gateway == crate::config::GatewayKind::Gewe {
+            self.lifecycle.add_account(Account {
+                id: ctx.id,
+                name: ctx.settings.name.clone(),
+                wxid: ctx.settings.wxid.clone(),
+                client: GeweClient::new(&ctx.settings, self.http.clone()),
+                offline: ctx.offline.clone(),
+                wake: self.wakes.of(ctx.id),
+            });
+        }
+        self.robots.insert(ctx);
+    }
+
+    /// Starts the robot's outbox sender.
+    pub fn start(&self, ctx: &RobotCtx) -> JoinHandle<()> {
+        let sender = OutboxSender {
+            robot_id: ctx.id,
+            store: self.store.clone(),
+            client: GatewayClient::for_robot(
+                ctx.id,
+                &ctx.settings,
+                self.http.clone(),
+                self.store.clone(),
+                self.clock.clone(),
+                &self.settings.server.public_base_url,
+            ),
+            pacing: ctx.pacing.clone(),
+            settings: self.settings.outbox.clone(),
+            clock: self.clock.clone(),
+            metrics: self.metrics.clone(),
+            wake: self.wakes.of(ctx.id),
+            offline: ctx.offline.clone(),
+            lifecycle: self.lifecycle.clone(),
+        };
+        tokio::spawn(sender.run(self.shutdown.clone()))
+    }
+
+    /// A robot added while running: registered and started at once (its sends wait for its login).
+    pub fn launch(&self, ctx: RobotCtx) {
+        self.register(ctx.clone());
+        drop(self.start(&ctx));
+    }
+
+    /// The running robots.
+    pub fn robots(&self) -> &Robots {
+        &self.robots
+    }
+
+    /// The HTTP client for gateway calls.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 }

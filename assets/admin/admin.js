@@ -184,3 +184,36 @@ document.addEventListener("submit", (e) => {
     });
   }
 })();
+// 机器人扫码登录: polls /admin/api/robots/{id}/login and shows the QR's state (a refreshed QR replaces an expired one).
+(() => {
+  const box = document.getElementById("robot-login");
+  if (!box) return;
+  const status = document.getElementById("robot-login-status");
+  const img = document.getElementById("robot-login-qr");
+  const poll = async () => {
+    let data = {};
+    try {
+      const r = await fetch("/admin/api/robots/" + box.dataset.robot + "/login", { credentials: "same-origin" });
+      data = await r.json().catch(() => ({}));
+      if (!r.ok) {
+        status.textContent = data.error || "查询失败（" + r.status + "）";
+        return setTimeout(poll, 3000);
+      }
+    } catch (e) {
+      return setTimeout(poll, 3000);
+    }
+    box.dataset.status = data.status;
+    if (data.qr_png) img.src = data.qr_png;
+    if (data.status === "waiting") status.textContent = "等待扫码（二维码 " + data.expires_in + " 秒后过期，过期自动刷新）";
+    else if (data.status === "scanned") status.textContent = data.nickname + " 已扫码，请在手机上确认登录";
+    else if (data.status === "online") {
+      img.hidden = true;
+      status.textContent = "登录成功：" + data.nickname + "（" + data.wxid + "），已注册回调并同步群";
+      return;
+    } else if (data.status === "cancelled") return (status.textContent = "已在手机上取消登录，请刷新页面重新获取二维码");
+    else if (data.status === "verify") status.textContent = "网关要求验证：" + data.detail;
+    else if (data.status === "idle") return (status.textContent = "没有进行中的登录，请刷新页面");
+    setTimeout(poll, 2000);
+  };
+  setTimeout(poll, 1000);
+})();

@@ -467,6 +467,10 @@
 
   $('advance-1').addEventListener('click', (ev) => advance(1, ev.currentTarget));
   $('advance-30').addEventListener('click', (ev) => advance(30, ev.currentTarget));
+  // Plays the phone: scans the newest login QR shown on the dashboard and confirms the login.
+  $('scan').addEventListener('click', async () => {
+    if (await action('scan', {}, '扫码')) showToast('已扫码并确认登录，管理后台的机器人随即上线');
+  });
 
   document.addEventListener('visibilitychange', () => { if (!document.hidden) poll(); });
 

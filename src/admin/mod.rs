@@ -30,6 +30,7 @@ pub mod posting;
 pub mod ratelimit;
 pub mod rates;
 pub mod reconciliation;
+pub mod robot_accounts;
 pub mod robots;
 pub mod selection;
 pub mod service;
@@ -85,6 +86,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/robots/{id}/logout", post(robots::logout_page))
         .route("/admin/robots/{id}/sync", post(robots::sync_page))
         .route("/admin/robots/{id}/move", post(robots::move_page))
+        .route("/admin/robots", post(robot_accounts::add_page))
+        .route("/admin/robots/{id}/login", get(robot_accounts::login_page))
+        .route("/admin/robots/{id}/pacing", post(robot_accounts::pacing_page))
         .route("/admin/authorization", get(authorization::page))
         .route("/admin/authorization/start", post(authorization::start))
         .route("/admin/reconciliation", get(reconciliation::page))
@@ -111,6 +115,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/robots/events", get(robots::api_events))
         .route("/admin/api/robots/{id}/reconnect", post(robots::api_reconnect))
         .route("/admin/api/robots/{id}/move", post(robots::api_move))
+        .route("/admin/api/robots", post(robot_accounts::api_add))
+        .route(
+            "/admin/api/robots/{id}/login",
+            get(robot_accounts::api_poll_login).post(robot_accounts::api_start_login),
+        )
+        .route("/admin/api/robots/{id}/pacing", post(robot_accounts::api_pacing))
         .route("/admin/api/authorization", get(authorization::api))
         .route("/admin/api/reconciliation", get(reconciliation::api))
         .route("/admin/api/settings", get(settings::api))

@@ -522,6 +522,46 @@ pub const OPERATIONS: &[Op] = &[
         example: None,
         answer: Answer::List(ACCOUNT),
     },
+    Op {
+        method: "get",
+        path: "/admin/api/robots/{id}/login",
+        summary: "机器人扫码登录进度（status：waiting 带 qr_data、expires_in 与二维码图片 qr_png，scanned，online 带 wxid，cancelled，verify，idle）；登录成功后自动注册回调并同步群",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(ROBOT_LOGIN),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/pacing",
+        summary: "机器人发送节奏（毫秒：min_send_interval_ms 0–600000、send_jitter_ms 0–600000、min_group_interval_ms 0–3600000；空为配置值），立即生效",
+        admin_only: true,
+        example: Some(r#"{"min_send_interval_ms":3000,"send_jitter_ms":1500,"min_group_interval_ms":""}"#),
+        answer: Answer::Object(ROBOT_PACING),
+    },
+];
+
+const ROBOT_LOGIN: &[&str] = &["status", "qr_png"];
+const ROBOT_PACING: &[&str] = &["min_send_interval_ms", "send_jitter_ms", "min_group_interval_ms"];
+
+/// Operations that call a chat gateway: documented like the others (`x-calls-gateway`), exercised against a
+/// simulated gateway by their own black-box tests rather than with their example.
+const GATEWAY_OPERATIONS: &[Op] = &[
+    Op {
+        method: "post",
+        path: "/admin/api/robots",
+        summary: "添加 GeWe 机器人（name 为字母数字，gateway_url 为 http(s) 网关地址，token 不回显）：网关为它创建设备，随后扫码登录",
+        admin_only: true,
+        example: Some(r#"{"name":"robot2","gateway_url":"http://gewe-host:2531/v2/api","token":"gewe-token"}"#),
+        answer: Answer::Object(&["id", "name", "app_id"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/login",
+        summary: "为机器人获取登录二维码（沿用它的设备 appId），随后轮询 GET 同一路径",
+        admin_only: true,
+        example: None,
+        answer: Answer::Object(ROBOT_LOGIN),
+    },
 ];
 
 fn schema(a: Answer) -> Value {
@@ -543,7 +583,9 @@ fn schema(a: Answer) -> Value {
 /// The document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for op in OPERATIONS {
+    for (op, calls_gateway) in
+        OPERATIONS.iter().map(|op| (op, false)).chain(GATEWAY_OPERATIONS.iter().map(|op| (op, true)))
+    {
         let mut o = json!({
             "summary": op.summary,
             "responses": {
@@ -562,6 +604,9 @@ pub fn document() -> Value {
         }
         if op.admin_only {
             o["x-admin-only"] = json!(true);
+        }
+        if calls_gateway {
+            o["x-calls-gateway"] = json!(true);
         }
         let entry = paths.entry(op.path.to_string()).or_insert_with(|| json!({}));
         entry[op.method] = o;

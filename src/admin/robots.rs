@@ -52,6 +52,7 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Vec<RobotView>, AdminErro
     for r in st.store.robots_overview().await? {
         let status = st.store.robot_status(r.id).await?;
         let ctx = engine.robots.get(&r.id);
+        let ctx = ctx.as_ref();
         let gateway = match ctx {
             Some(_) => RobotState::parse(&status.state).unwrap_or(RobotState::Online).as_str(),
             None => "unconfigured",
@@ -82,12 +83,15 @@ fn when(t: Option<i64>, offset: i64) -> String {
 }
 
 /// The action buttons of one robot row.
-fn actions(v: &Viewer, r: &RobotView, all: &[RobotView]) -> String {
+fn actions(v: &Viewer, r: &RobotView, all: &[RobotView], engine_robot: Option<crate::engine::RobotCtx>) -> String {
     if r.gateway == "unconfigured" {
         return String::new();
     }
     let id = r.robot.id;
     let mut s = String::new();
+    if r.gateway != RobotState::Online.as_str() {
+        let _ = write!(s, "<a class=button href=\"/admin/robots/{id}/login\">扫码登录</a>");
+    }
     let _ = write!(
         s,
         "{}<button type=submit>重连</button></form>{}<button type=submit>同步通讯录</button></form>\
@@ -107,6 +111,9 @@ fn actions(v: &Viewer, r: &RobotView, all: &[RobotView]) -> String {
             let _ = write!(s, "<option value={}>{}</option>", o.robot.id, esc(&o.robot.name));
         }
         s.push_str("</select><button type=submit>待发消息转给它</button></form>");
+    }
+    if let Some(ctx) = engine_robot {
+        s.push_str(&super::robot_accounts::pacing_form(v, &ctx));
     }
     s
 }
@@ -139,7 +146,7 @@ pub async fn page(
                 when(r.last_in_at, offset),
                 when(r.last_out_at, offset),
                 esc(r.robot.last_error.as_deref().unwrap_or("-")),
-                actions(&v, r, &robots),
+                actions(&v, r, &robots, st.robots.get(&r.robot.id)),
             ]
         })
         .collect();
@@ -158,10 +165,11 @@ pub async fn page(
             "最近收到",
             "最近发送",
             "最近错误",
-            "操作",
+            "操作（发送节奏：最小间隔 / 随机抖动 / 同群间隔，毫秒）",
         ],
         &rows,
     ));
+    body.push_str(&super::robot_accounts::add_form(&v));
     let names: std::collections::HashMap<i64, &str> =
         robots.iter().map(|r| (r.robot.id, r.robot.name.as_str())).collect();
     let events: Vec<Vec<String>> = st
@@ -189,6 +197,8 @@ fn event_label(e: &RobotEvent) -> String {
         (Some(s), _) => format!("<b class=warn>{}</b>", s.label()),
         (None, "moved") => "待发消息已转移".into(),
         (None, "alert_undelivered") => "<b class=warn>提醒未能发出</b>".into(),
+        (None, "added") => "后台添加".into(),
+        (None, "callback_failed") => "<b class=warn>回调注册失败</b>".into(),
         (None, other) => esc(other),
     }
 }

@@ -36,7 +36,6 @@ use crate::store::outbox::NewOutbox;
 use crate::store::{Store, StoreError};
 use crate::telemetry::Metrics;
 use group_settings::GroupSettings;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// What a handler decided.
@@ -93,6 +92,8 @@ pub struct RobotCtx {
     pub settings: RobotSettings,
     /// Set when the gateway reports the account offline; the outbox sender pauses until it is back.
     pub offline: Arc<std::sync::atomic::AtomicBool>,
+    /// The pacing its outbox sender keeps (editable on the dashboard).
+    pub pacing: crate::outbox::LivePacing,
 }
 
 /// Everything a handler may use.
@@ -105,9 +106,9 @@ pub struct Engine {
     pub settings: Arc<Settings>,
     pub clock: Clock,
     pub metrics: Metrics,
-    pub robots: HashMap<i64, RobotCtx>,
+    pub robots: crate::robots::Robots,
     /// Per robot: woken when rows are queued for its outbox sender.
-    pub outbox_wake: HashMap<i64, Arc<tokio::sync::Notify>>,
+    pub outbox_wake: crate::robots::Wakes,
     pub caches: Caches,
     /// Pinduoduo 多多客授权, when Pinduoduo is enabled.
     pub pdd_auth: Option<crate::affiliate::authorization::PddAuthorization>,
@@ -160,7 +161,7 @@ impl Default for Caches {
 /// Per-message context handed to every handler.
 pub struct Context<'a> {
     pub engine: &'a Engine,
-    pub robot: &'a RobotCtx,
+    pub robot: RobotCtx,
     /// The group, for group messages.
     pub group: Option<Group>,
     /// The sender's member id.
@@ -282,7 +283,7 @@ impl Engine {
             None => None,
         };
         let settings = group.as_ref().map(|g| GroupSettings::parse(&g.settings)).unwrap_or_default();
-        let cx = Context { engine: self, robot, group, member_id, settings, now_ms };
+        let cx = Context { engine: self, robot: robot.clone(), group, member_id, settings, now_ms };
         let mut actions = Vec::new();
         for step in CHAIN {
             match step.handle(&cx, msg).await? {

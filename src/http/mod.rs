@@ -12,12 +12,10 @@ pub mod wecom;
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::engine::RobotCtx;
 use crate::engine::dispatch::Dispatcher;
 use crate::store::Store;
 use crate::telemetry::Metrics;
 use axum::Router;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,8 +27,10 @@ pub struct AppState {
     pub dispatcher: Dispatcher,
     pub metrics: Metrics,
     pub clock: Clock,
-    /// Robots by their name in the webhook path.
-    pub robots: Arc<HashMap<String, RobotCtx>>,
+    /// The running robots (found by their name in the webhook path).
+    pub robots: crate::robots::Robots,
+    /// Starts robots added on the dashboard.
+    pub launcher: crate::startup::RobotLauncher,
     /// Where `/playground` redirects (demo only).
     pub playground_url: Option<String>,
 }

@@ -51,7 +51,7 @@ async fn gewe_callback(
 }
 
 async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result<&'static str, AppError> {
-    let Some(rctx) = st.robots.get(robot) else { return Err(AppError::NotFound) };
+    let Some(rctx) = st.robots.by_name(robot) else { return Err(AppError::NotFound) };
     let expected = rctx.settings.webhook_secret.expose().as_bytes();
     if !bool::from(expected.ct_eq(secret.as_bytes())) {
         tracing::warn!("callback with a wrong secret");
@@ -75,7 +75,7 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
     if msg.account_id != rctx.settings.app_id {
         return Err(AppError::BadRequest("Appid does not belong to this robot".into()));
     }
-    admit(st, rctx, msg).await
+    admit(st, &rctx, msg).await
 }
 
 /// Records a parsed message durably (deduped) and hands it to its group's queue; stale, self-sent and ignorable

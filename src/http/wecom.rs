@@ -53,9 +53,9 @@ fn signed(query: Option<&str>) -> Result<Signed, AppError> {
     })
 }
 
-fn aibot_robot<'a>(st: &'a AppState, robot: &str) -> Result<(&'a RobotCtx, WecomCrypto), AppError> {
+fn aibot_robot(st: &AppState, robot: &str) -> Result<(RobotCtx, WecomCrypto), AppError> {
     let rctx =
-        st.robots.get(robot).filter(|r| r.settings.gateway == GatewayKind::WecomAibot).ok_or(AppError::NotFound)?;
+        st.robots.by_name(robot).filter(|r| r.settings.gateway == GatewayKind::WecomAibot).ok_or(AppError::NotFound)?;
     let s = &rctx.settings;
     let crypto = WecomCrypto::new(s.token.expose(), s.encoding_aes_key.expose(), "")
         .map_err(|e| AppError::Internal(format!("robot {robot}: {e}")))?;

@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
+pub mod live_pacing;
+pub use live_pacing::LivePacing;
+
 /// Pacing rules of one robot.
 #[derive(Debug, Clone, Copy)]
 pub struct Pacing {
@@ -45,7 +48,7 @@ pub struct OutboxSender {
     pub robot_id: i64,
     pub store: Store,
     pub client: GatewayClient,
-    pub pacing: Pacing,
+    pub pacing: LivePacing,
     pub settings: OutboxSettings,
     pub clock: Clock,
     pub metrics: Metrics,
@@ -182,14 +185,15 @@ impl OutboxSender {
         };
         self.metrics.send_seconds.observe(started.elapsed().as_secs_f64());
         let done = self.clock.now_ms();
-        let jitter = if self.pacing.jitter_ms > 0 { rand::random_range(0..self.pacing.jitter_ms) } else { 0 };
-        pace.robot_next = done + self.pacing.min_interval_ms + jitter;
+        let pacing = self.pacing.get();
+        let jitter = if pacing.jitter_ms > 0 { rand::random_range(0..pacing.jitter_ms) } else { 0 };
+        pace.robot_next = done + pacing.min_interval_ms + jitter;
         match result {
             Ok(receipt) => {
                 self.store.mark_sent(row.id, &receipt.raw, done).await?;
                 self.lifecycle.touch_out(self.robot_id).await;
                 self.metrics.replies_sent.inc();
-                pace.group_next.insert(row.conversation_id.clone(), done + self.pacing.min_group_interval_ms);
+                pace.group_next.insert(row.conversation_id.clone(), done + pacing.min_group_interval_ms);
                 tracing::info!(parent: &span, "sent");
             }
             Err(e) => {

@@ -217,7 +217,7 @@ async fn post_slot(
     if let Some(t) = &content.copy_template {
         shown.copy_template = Some(t.clone());
     }
-    let cx = Context { engine, robot, group: Some(shown), member_id: None, settings, now_ms };
+    let cx = Context { engine, robot: robot.clone(), group: Some(shown), member_id: None, settings, now_ms };
     let mut converted = Vec::with_capacity(picked.len());
     for item in picked {
         let Some(pid) = pid_for(&cx, item.platform).await? else {

@@ -10,6 +10,8 @@
 //!
 //! The state lives in the database (`robots.state`), so a restarted process keeps holding a down account's sends.
 
+pub mod login;
+pub mod registry;
 pub mod state;
 
 use crate::chat::SendError;
@@ -17,10 +19,11 @@ use crate::chat::gewe::GeweClient;
 use crate::clock::Clock;
 use crate::store::robot_lifecycle::{GroupName, SyncedMember};
 use crate::store::{Store, StoreError};
+pub use registry::{Robots, Wakes};
 pub use state::{RobotState, account_down};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Notify;
 
 /// Writes of a robot's last message in/out time are at most this often (the page shows minutes, not ms).
@@ -63,11 +66,13 @@ struct Inner {
     clock: Clock,
     admin_wxids: Vec<String>,
     auto_enable_groups: bool,
-    accounts: BTreeMap<i64, Account>,
+    accounts: RwLock<BTreeMap<i64, Account>>,
     last_in: Mutex<HashMap<i64, i64>>,
     last_out: Mutex<HashMap<i64, i64>>,
     /// Rooms synced (or being synced) since start, per robot.
     synced: Mutex<HashSet<(i64, String)>>,
+    /// QR logins in progress, per robot.
+    logins: Mutex<HashMap<i64, login::PendingLogin>>,
 }
 
 impl Lifecycle {
@@ -84,21 +89,32 @@ impl Lifecycle {
                 clock,
                 admin_wxids,
                 auto_enable_groups,
-                accounts: accounts.into_iter().map(|a| (a.id, a)).collect(),
+                accounts: RwLock::new(accounts.into_iter().map(|a| (a.id, a)).collect()),
                 last_in: Default::default(),
                 last_out: Default::default(),
                 synced: Default::default(),
+                logins: Default::default(),
             }),
         }
     }
 
-    fn account(&self, robot_id: i64) -> Result<&Account, RobotError> {
-        self.inner.accounts.get(&robot_id).ok_or(RobotError::UnknownRobot(robot_id))
+    fn accounts(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<i64, Account>> {
+        self.inner.accounts.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn account(&self, robot_id: i64) -> Result<Account, RobotError> {
+        self.accounts().get(&robot_id).cloned().ok_or(RobotError::UnknownRobot(robot_id))
+    }
+
+    /// A robot added while running (or its account after a login bound it to a wxid).
+    pub fn add_account(&self, account: Account) {
+        self.inner.accounts.write().unwrap_or_else(|p| p.into_inner()).insert(account.id, account);
     }
 
     /// Start-up: an account recorded as down stays held until a probe finds it back.
     pub async fn restore(&self) -> Result<(), RobotError> {
-        for a in self.inner.accounts.values() {
+        let accounts: Vec<Account> = self.accounts().values().cloned().collect();
+        for a in &accounts {
             let status = self.inner.store.robot_status(a.id).await?;
             if RobotState::parse(&status.state).is_some_and(|s| s != RobotState::Online) {
                 a.offline.store(true, Ordering::SeqCst);
@@ -167,7 +183,7 @@ impl Lifecycle {
     /// itself). Without one, the dashboard's event log is the only alert.
     async fn alert(&self, about: i64, key: &str, text: &str) -> Result<(), RobotError> {
         let online = |a: &&Account| !a.offline.load(Ordering::SeqCst);
-        let accounts = &self.inner.accounts;
+        let accounts = self.accounts().clone();
         let via = accounts.values().filter(|a| a.id != about).find(online).or(accounts.get(&about).filter(online));
         let Some(via) = via else {
             let now = self.inner.clock.now_ms();
@@ -290,7 +306,8 @@ impl Lifecycle {
         };
         let now = self.inner.clock.now_ms();
         let store = &self.inner.store;
-        let wxid = &self.account(robot_id)?.wxid;
+        let account = self.account(robot_id)?;
+        let wxid = &account.wxid;
         let count = info.members.iter().filter(|m| &m.wxid != wxid).count() as i64;
         let group_id = store.sync_group(robot_id, room, &name, count, self.inner.auto_enable_groups, now).await?;
         let members: Vec<SyncedMember> = info

@@ -43,6 +43,7 @@ pub mod posting_admin;
 pub mod rate_rules;
 pub mod reply_handles;
 pub mod rewards;
+pub mod robot_accounts;
 pub mod robot_lifecycle;
 pub mod robots;
 pub mod service;

@@ -16,7 +16,7 @@ pub async fn add_user(app: &TestApp, name: &str, password: &str, role: Role, par
 
 /// The first robot's id (the demo robot every TestApp runs).
 pub fn robot_id(app: &TestApp) -> i64 {
-    *app.engine.robots.keys().next().unwrap()
+    app.engine.robots.keys().next().unwrap()
 }
 
 /// A group owned by a new partner named `partner`; returns (group id, partner id).

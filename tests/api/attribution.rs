@@ -80,7 +80,7 @@ async fn partners_on_the_default_pids_see_their_own_groups_commission_and_every_
     let app = spawn(db).await;
     let s = &app.store;
     app.sim.sims.pdd.set_order_stage(Duration::from_secs(1_800));
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     // Two partners, each owning one group; the first has an agent. No PID is bound anywhere: every conversion
     // goes out on the robot's default PIDs.
@@ -297,7 +297,7 @@ async fn a_tag_that_disagrees_with_the_pid_wins_and_flags_the_order_and_old_memb
 async fn a_claim_after_sync_moves_the_members_share_and_orders_of_no_group_are_assigned_by_an_admin(db: TestDb) {
     let app = spawn(db).await;
     let s = &app.store;
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     let partner = s.create_partner("群主", Some("wxid_claim_owner"), None, now).await.unwrap();
     let group = s.ensure_group(robot_id, ROOMS[0], true, now).await.unwrap().id;
@@ -368,7 +368,7 @@ async fn a_claim_after_sync_moves_the_members_share_and_orders_of_no_group_are_a
 async fn notices_reach_members_of_orders_without_a_group(db: TestDb) {
     let app = spawn(db).await;
     let s = &app.store;
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     s.ensure_group(robot_id, ROOMS[1], true, now).await.unwrap();
     let (wxid, nick) = MEMBERS[1];
@@ -431,7 +431,7 @@ async fn notices_reach_members_of_orders_without_a_group(db: TestDb) {
 async fn a_taobao_member_registers_once_and_their_orders_are_theirs_without_a_heuristic(db: TestDb) {
     let app = spawn(db).await;
     let s = &app.store;
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     s.ensure_group(robot_id, ROOMS[0], true, app.clock.now_ms()).await.unwrap();
     let [(a, a_nick), (b, b_nick)] = MEMBERS;
     let item = |n| link(Platform::Taobao, promotable(Platform::Taobao, base(Platform::Taobao), n));

@@ -69,7 +69,7 @@ async fn setup(db: TestDb) -> (TestApp, Vec<i64>, Vec<i64>) {
         app.store.set_pid(Platform::Jd, &pid.to_string(), room, PidOwner::Group(g), app.clock.now_ms()).await.unwrap();
         targets.push(g);
     }
-    let robot = *app.engine.robots.keys().next().unwrap();
+    let robot = app.engine.robots.keys().next().unwrap();
     let mut sources = Vec::new();
     for room in SOURCES {
         let g = app.store.ensure_group(robot, room, true, app.clock.now_ms()).await.unwrap();
@@ -241,7 +241,7 @@ async fn an_admin_marks_and_unmarks_a_source_from_the_chat_and_is_told_in_privat
     })
     .await;
     assert!(told.content.contains("采集"), "{}", told.content);
-    let robot = *app.engine.robots.keys().next().unwrap();
+    let robot = app.engine.robots.keys().next().unwrap();
     let group = app.store.ensure_group(robot, SOURCES[0], true, app.clock.now_ms()).await.unwrap();
     assert!(app.store.collect_source(group.id).await.unwrap().is_some());
     assert!(!group.enabled, "a source is not a member group");

@@ -314,7 +314,7 @@ impl Chat {
 
     /// After the test changed the group's row behind the robot's back: the robot reads it again.
     async fn forget_group(&self) {
-        let robot = *self.app.engine.robots.keys().next().unwrap();
+        let robot = self.app.engine.robots.keys().next().unwrap();
         self.app.engine.invalidate_group(robot, ROOM).await;
     }
 

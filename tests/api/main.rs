@@ -89,6 +89,7 @@ mod presend;
 mod private_chat;
 mod rate_rules;
 mod rate_rules_props;
+mod robot_login;
 mod robots;
 mod selection;
 mod selection_actions;

@@ -71,7 +71,7 @@ async fn orders_from_several_groups_and_members_are_attributed_and_resyncing_cha
     })
     .await;
     app.sim.sims.pdd.set_order_stage(Duration::from_secs(1_800));
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     let now = app.clock.now_ms();
     let mut group_ids = Vec::new();
     // The first group has an owner (partner), who earns a share of its orders.
@@ -260,7 +260,7 @@ async fn a_member_claims_an_unattributed_order_in_the_chat() {
         s.admin.api_token = dealbot::config::Secret::new(ADMIN_TOKEN);
     })
     .await;
-    let robot_id = *app.engine.robots.keys().next().unwrap();
+    let robot_id = app.engine.robots.keys().next().unwrap();
     let group = app.store.ensure_group(robot_id, ROOM, true, app.clock.now_ms()).await.unwrap();
     // Two members convert the same Taobao item: the heuristic cannot tell whose the order is.
     let item = promotable(Platform::Taobao, 712_345_678_900, 0);

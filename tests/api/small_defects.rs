@@ -44,7 +44,7 @@ async fn group_id(chat: &Chat) -> i64 {
 }
 
 fn robot(chat: &Chat) -> i64 {
-    *chat.app.engine.robots.keys().next().unwrap()
+    chat.app.engine.robots.keys().next().unwrap()
 }
 
 #[tokio::test]

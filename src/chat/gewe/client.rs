@@ -39,6 +39,11 @@ impl GeweClient {
         }
     }
 
+    /// The device (`appId`) the client speaks for.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
     /// Sets the timeout of every call (default 15 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -86,6 +91,51 @@ impl GeweClient {
     /// `/login/reconnection`: asks the gateway to restore the long connection after an `Offline` callback.
     pub async fn reconnect(&self) -> Result<(), SendError> {
         self.call::<serde::de::IgnoredAny>("/login/reconnection", &json!({"appId": self.app_id})).await.map(|_| ())
+    }
+
+    /// `/login/getLoginQrCode` (gateway-account spec §3.2): a QR to scan for logging in on device `app_id`, or on a
+    /// new device when `app_id` is empty (never for an account that already has one: the gateway's risk control
+    /// punishes new devices).
+    pub async fn login_qr(&self, app_id: &str) -> Result<LoginQr, SendError> {
+        let (data, _) = self.call::<LoginQrData>("/login/getLoginQrCode", &json!({"appId": app_id})).await?;
+        let data = data.ok_or_else(|| SendError::Decode("getLoginQrCode without data".into()))?;
+        if data.app_id.trim().is_empty() || data.uuid.trim().is_empty() || data.qr_data.trim().is_empty() {
+            return Err(SendError::Decode("getLoginQrCode without appId, uuid or qrData".into()));
+        }
+        Ok(LoginQr { app_id: data.app_id, uuid: data.uuid, qr_data: data.qr_data })
+    }
+
+    /// `/login/checkLogin` (spec §3.3): what became of the QR `uuid` shown for device `app_id`.
+    pub async fn check_login(&self, app_id: &str, uuid: &str) -> Result<LoginCheck, SendError> {
+        let body = json!({"appId": app_id, "uuid": uuid});
+        let (data, raw) = self.call::<serde_json::Value>("/login/checkLogin", &body).await?;
+        let data = data.unwrap_or_default();
+        let Some(status) = data.get("status").and_then(serde_json::Value::as_i64) else {
+            // A verification page or prompt instead of the status object: shown to the operator as it is.
+            return Ok(LoginCheck::Verify(raw.chars().take(500).collect()));
+        };
+        let text = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_str).unwrap_or("").to_string();
+        let expires_in = data.get("expiredTime").and_then(serde_json::Value::as_u64);
+        let info = data.get("loginInfo").filter(|i| i.is_object());
+        Ok(match (status, info, expires_in) {
+            (2, Some(info), _) => {
+                let wxid = text(info.get("wxid"));
+                if wxid.is_empty() {
+                    return Err(SendError::Decode("checkLogin: loginInfo without wxid".into()));
+                }
+                LoginCheck::LoggedIn { wxid, nickname: text(info.get("nickName")) }
+            }
+            (4, _, _) => LoginCheck::Cancelled,
+            (_, _, None) | (_, _, Some(0)) => LoginCheck::Expired,
+            (1, _, Some(left)) => LoginCheck::Scanned { nickname: text(data.get("nickName")), expires_in: left },
+            (_, _, Some(left)) => LoginCheck::Waiting { expires_in: left },
+        })
+    }
+
+    /// `/tools/setCallback` (spec §2): where the gateway posts the account's messages.
+    pub async fn set_callback(&self, callback_url: &str) -> Result<(), SendError> {
+        let body = json!({"token": self.token, "callbackUrl": callback_url});
+        self.call::<serde::de::IgnoredAny>("/tools/setCallback", &body).await.map(|_| ())
     }
 
     /// `/login/logout`: logs the account out; the device id stays for the next login.
@@ -179,7 +229,9 @@ impl GeweClient {
         let raw = response.text().await.map_err(transport_error)?;
         let head: Head = serde_json::from_str(&raw).map_err(|e| SendError::Decode(e.to_string()))?;
         if head.ret != RET_OK {
-            let msg = head.msg.unwrap_or_default();
+            // The error text: `data.msg` when present (spec §1), else `msg`.
+            let detail = head.data.as_ref().and_then(|d| d.get("msg")).and_then(serde_json::Value::as_str);
+            let msg = detail.filter(|m| !m.trim().is_empty()).map(str::to_string).or(head.msg).unwrap_or_default();
             // Gateways echo the rejected token back in `msg`; keep it out of errors and logs.
             let msg = if self.token.is_empty() { msg } else { msg.replace(&self.token, "[redacted]") };
             return Err(SendError::Rejected { ret: head.ret, msg });
@@ -198,6 +250,8 @@ struct Head {
     ret: i64,
     #[serde(default)]
     msg: Option<String>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +285,51 @@ struct Member {
     nick_name: Option<String>,
     #[serde(rename = "displayName", default)]
     display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginQrData {
+    #[serde(rename = "appId", default)]
+    app_id: String,
+    #[serde(default)]
+    uuid: String,
+    #[serde(rename = "qrData", default)]
+    qr_data: String,
+}
+
+/// A login QR shown by the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginQr {
+    /// The device the login is for (new or the one asked for): stored at once.
+    pub app_id: String,
+    /// The QR session polled with `checkLogin`.
+    pub uuid: String,
+    /// The payload to draw as a QR code.
+    pub qr_data: String,
+}
+
+/// What `checkLogin` says of a login QR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginCheck {
+    /// Not scanned yet; the QR lives `expires_in` more seconds.
+    Waiting {
+        expires_in: u64,
+    },
+    /// `nickname` scanned it and must confirm on the phone.
+    Scanned {
+        nickname: String,
+        expires_in: u64,
+    },
+    LoggedIn {
+        wxid: String,
+        nickname: String,
+    },
+    /// The QR is gone (no `expiredTime`): a new one is needed, for the same device.
+    Expired,
+    /// Cancelled on the phone.
+    Cancelled,
+    /// The gateway asks for a verification (a page or digits on the phone): its answer, shown as it is.
+    Verify(String),
 }
 
 /// A group as `getChatroomInfo` describes it.

@@ -9,6 +9,6 @@ mod friend;
 mod parse;
 mod xml;
 
-pub use client::{ChatroomInfo, ChatroomMember, GeweClient};
+pub use client::{ChatroomInfo, ChatroomMember, GeweClient, LoginCheck, LoginQr};
 pub(crate) use parse::extract_urls;
 pub use parse::{GeweEvent, ParseError, parse_callback};

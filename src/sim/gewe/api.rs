@@ -29,6 +29,7 @@ pub(super) fn router(sim: GeweSim) -> Router {
         .route("/login/reconnection", post(reconnection))
         .route("/group/getChatroomMemberList", post(chatroom_members))
         .merge(super::account::router())
+        .merge(super::login::router())
         .route("/message/postText", post(post_text))
         .route("/message/postImage", post(post_image))
         .route("/message/postLink", post(post_link))
@@ -40,6 +41,8 @@ pub(super) fn router(sim: GeweSim) -> Router {
 pub(super) enum Failure {
     /// HTTP 200 with `ret != 200`.
     Ret(i64, String),
+    /// HTTP 200, `ret` 500 with `msg` and the detail in `data.msg`.
+    Detail(String, String),
     /// An HTTP error status from the web framework (bad content type, unparsable body) or an injected fault.
     Http(StatusCode, Value),
 }
@@ -52,6 +55,7 @@ impl Failure {
     fn outcome(&self) -> SendOutcome {
         match self {
             Failure::Ret(ret, msg) => SendOutcome::Rejected { ret: *ret, msg: msg.clone() },
+            Failure::Detail(msg, _) => SendOutcome::Rejected { ret: 500, msg: msg.clone() },
             Failure::Http(status, _) => SendOutcome::Http(status.as_u16()),
         }
     }
@@ -73,6 +77,9 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
             Failure::Ret(ret, msg) => axum::Json(json!({"ret": ret, "msg": msg})).into_response(),
+            Failure::Detail(msg, detail) => {
+                axum::Json(json!({"ret": 500, "msg": msg, "data": {"code": "0", "msg": detail}})).into_response()
+            }
             Failure::Http(status, body) => (status, axum::Json(body)).into_response(),
         }
     }

@@ -11,6 +11,7 @@ mod account;
 mod api;
 mod callback;
 mod contacts;
+mod login;
 mod playground;
 
 use super::SimCredentials;
@@ -32,6 +33,7 @@ pub const PLAYGROUND_SOURCE_ROOM_NAME: &str = "线报源";
 /// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
 pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
 pub use contacts::{ContactsCall, FriendRequestSeen};
+pub use login::{LoginControlError, LoginSession, QR_LIFETIME, QrStatus};
 pub use playground::{PRIVATE_ROOM, PlaygroundMessage, playground_wxid};
 
 /// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
@@ -190,6 +192,8 @@ struct State {
     contacts: contacts::Contacts,
     /// `reconnection` fails (the account must scan a QR again).
     reconnect_fails: bool,
+    /// Devices and login QR sessions.
+    login: login::Logins,
 }
 
 #[derive(Default)]
@@ -265,7 +269,9 @@ impl GeweSim {
             callback_delay: Duration::ZERO,
             contacts: contacts::Contacts::default(),
             reconnect_fails: false,
+            login: login::Logins::default(),
         };
+        state.login.add_device(DEFAULT_APP_ID, DEFAULT_BOT_WXID);
         state.room(PLAYGROUND_ROOM).name = PLAYGROUND_ROOM_NAME.into();
         state.room(PLAYGROUND_SOURCE_ROOM).name = PLAYGROUND_SOURCE_ROOM_NAME.into();
         GeweSim {
@@ -279,7 +285,10 @@ impl GeweSim {
     }
 
     pub fn router(&self) -> Router {
-        Router::new().nest("/v2/api", api::router(self.clone())).merge(playground::router(self.clone()))
+        Router::new()
+            .nest("/v2/api", api::router(self.clone()))
+            .merge(playground::router(self.clone()))
+            .merge(login::control_router().with_state(self.clone()))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -292,6 +301,7 @@ impl GeweSim {
         let old_wxid = std::mem::replace(&mut state.bot.wxid, wxid.to_string());
         state.bot.app_id = app_id.to_string();
         state.bot.nickname = nickname.to_string();
+        state.login.add_device(app_id, wxid);
         for room in state.rooms.values_mut() {
             room.members.retain(|m| m.wxid != old_wxid && m.wxid != wxid);
             room.members.insert(0, MemberRef { wxid: wxid.to_string(), nickname: Some(nickname.to_string()) });

@@ -645,3 +645,98 @@ async fn the_playground_has_rooms_and_private_chat_arrives_as_a_direct_message()
     assert_eq!(h.sim.playground_message(0), None);
     assert_eq!(h.sim.playground_message(5), None);
 }
+
+mod login {
+    //! The QR login (gateway-account spec §3) through the real client.
+    use super::*;
+    use crate::chat::gewe::LoginCheck;
+
+    const NEW_WXID: &str = "wxid_n3wr0b0t01";
+
+    #[tokio::test]
+    async fn a_new_device_logs_in_by_scan_and_confirm_and_is_reused_after_logout() {
+        let h = Harness::start().await;
+        let qr = h.client.login_qr("").await.unwrap();
+        assert!(qr.app_id.starts_with("wx_") && qr.app_id.len() == 25, "{}", qr.app_id);
+        assert!(qr.qr_data.contains(&qr.uuid));
+        let waiting = h.client.check_login(&qr.app_id, &qr.uuid).await.unwrap();
+        assert!(matches!(waiting, LoginCheck::Waiting { expires_in } if expires_in > 100), "{waiting:?}");
+
+        h.sim.scan_qr(&qr.uuid, NEW_WXID, "新机器人").unwrap();
+        let scanned = h.client.check_login(&qr.app_id, &qr.uuid).await.unwrap();
+        assert!(matches!(&scanned, LoginCheck::Scanned { nickname, .. } if nickname == "新机器人"), "{scanned:?}");
+        h.sim.confirm_login(&qr.uuid).unwrap();
+        let done = h.client.check_login(&qr.app_id, &qr.uuid).await.unwrap();
+        assert_eq!(done, LoginCheck::LoggedIn { wxid: NEW_WXID.into(), nickname: "新机器人".into() });
+        assert_eq!(h.sim.bot().app_id, qr.app_id, "the sim plays the account logged in");
+
+        let on_device = GeweClient::new(
+            &RobotSettings { app_id: qr.app_id.clone(), ..robot(&h.base, &SimCredentials::default().gewe_token) },
+            h.http.clone(),
+        );
+        let again = on_device.login_qr(&qr.app_id).await.unwrap_err();
+        assert!(matches!(&again, SendError::Rejected { msg, .. } if msg.contains("请勿重复登录")), "{again:?}");
+        on_device.logout().await.unwrap();
+        let relogin = on_device.login_qr(&qr.app_id).await.unwrap();
+        assert_eq!(relogin.app_id, qr.app_id, "the same device");
+        assert_eq!(h.sim.login_requests(), vec![String::new(), qr.app_id.clone(), qr.app_id.clone()]);
+
+        h.sim.scan_qr(&relogin.uuid, "wxid_s0me0ne_else", "别人").unwrap();
+        let wrong = h.client.check_login(&qr.app_id, &relogin.uuid).await.unwrap_err();
+        assert!(matches!(&wrong, SendError::Rejected { msg, .. } if msg.contains("其他微信号")), "{wrong:?}");
+    }
+
+    #[tokio::test]
+    async fn qr_expiry_cancel_unknown_devices_and_the_device_cap_are_answered_like_the_gateway() {
+        let h = Harness::start().await;
+        h.sim.set_online(false);
+        let qr = h.client.login_qr(DEFAULT_APP_ID).await.unwrap();
+        assert_eq!(qr.app_id, DEFAULT_APP_ID);
+        h.sim.expire_qr(&qr.uuid).unwrap();
+        assert_eq!(h.client.check_login(DEFAULT_APP_ID, &qr.uuid).await.unwrap(), LoginCheck::Expired);
+        assert_eq!(h.sim.scan_qr(&qr.uuid, DEFAULT_BOT_WXID, "x"), Err(LoginControlError::Expired));
+
+        let qr = h.client.login_qr(DEFAULT_APP_ID).await.unwrap();
+        h.sim.scan_qr(&qr.uuid, DEFAULT_BOT_WXID, DEFAULT_BOT_NICKNAME).unwrap();
+        h.sim.cancel_login(&qr.uuid).unwrap();
+        assert_eq!(h.client.check_login(DEFAULT_APP_ID, &qr.uuid).await.unwrap(), LoginCheck::Cancelled);
+
+        let unknown = h.client.login_qr("wx_NoSuchDevice00000000000").await.unwrap_err();
+        assert!(matches!(&unknown, SendError::Rejected { msg, .. } if msg.contains("设备不存在")), "{unknown:?}");
+        h.client.login_qr("").await.unwrap();
+        let capped = h.client.login_qr("").await.unwrap_err();
+        assert!(matches!(&capped, SendError::Rejected { msg, .. } if msg == "已达到最大客户端数量操作"), "{capped:?}");
+
+        let no_token = h.post_api("/login/getLoginQrCode", None, "application/json", r#"{"appId":""}"#).await;
+        let body: Value = no_token.json().await.unwrap();
+        assert_eq!(body["ret"], 500);
+        assert_eq!(body["msg"], "header:X-GEWE-TOKEN 不可为空");
+        let wrong =
+            h.post_api("/login/checkLogin", Some("nope"), "application/json", r#"{"appId":"a","uuid":"b"}"#).await;
+        let body: Value = wrong.json().await.unwrap();
+        assert!(body["msg"].as_str().unwrap().contains("不可用或已过期"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_scan_control_endpoint_scans_and_confirms_and_set_callback_registers_the_url() {
+        let h = Harness::start().await;
+        h.sim.set_online(false);
+        let qr = h.client.login_qr(DEFAULT_APP_ID).await.unwrap();
+        // Without a uuid (the playground's button): the newest QR waiting for a scan.
+        let scan = h.http.post(format!("{}/gewe/playground/scan", h.base)).json(&json!({})).send().await.unwrap();
+        assert_eq!(scan.status(), 200);
+        let done = h.client.check_login(DEFAULT_APP_ID, &qr.uuid).await.unwrap();
+        assert!(matches!(&done, LoginCheck::LoggedIn { wxid, .. } if wxid == DEFAULT_BOT_WXID), "{done:?}");
+        assert!(h.client.check_online().await.unwrap());
+        let again =
+            h.http.post(format!("{}/gewe/sim/scan", h.base)).json(&json!({"uuid": qr.uuid})).send().await.unwrap();
+        assert_eq!(again.status(), 409, "a confirmed QR cannot be scanned again");
+        let none = h.http.post(format!("{}/gewe/sim/scan", h.base)).json(&json!({})).send().await.unwrap();
+        assert_eq!(none.status(), 409, "no QR is waiting");
+
+        h.client.set_callback(&h.callback_url()).await.unwrap();
+        assert_eq!(h.sim.callback_url(), Some(h.callback_url()));
+        let bad = h.client.set_callback("ftp://example.com/cb").await.unwrap_err();
+        assert!(matches!(bad, SendError::Rejected { .. }));
+    }
+}
