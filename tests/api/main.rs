@@ -90,6 +90,7 @@ mod rate_rules_props;
 mod robots;
 mod selection;
 mod selection_actions;
+mod slow_gateway;
 mod small_defects;
 mod spine;
 mod store;
