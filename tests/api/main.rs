@@ -88,6 +88,7 @@ mod private_chat;
 mod rate_rules;
 mod rate_rules_props;
 mod robots;
+mod scale_out;
 mod selection;
 mod selection_actions;
 mod slow_gateway;
