@@ -371,6 +371,14 @@ pub struct OutboxSettings {
     pub send_timeout_ms: u64,
     /// While the gateway reports the account offline: how often to check whether it is back.
     pub offline_probe_ms: u64,
+    /// How long an instance's hold on a robot's sends (and on a row being sent) lasts without renewal; after it,
+    /// another instance sharing the database takes the work over.
+    pub lease_ms: u64,
+    /// Sent rows are deleted this many days after they were sent (by a periodic job, in batches).
+    pub retention_days: i64,
+    /// After a gateway call timed out, how long to wait for the gateway's echo of the message (it may have been
+    /// delivered late) before sending it again.
+    pub echo_wait_ms: u64,
 }
 
 impl Default for OutboxSettings {
@@ -381,6 +389,9 @@ impl Default for OutboxSettings {
             backoff_max_ms: 300_000,
             send_timeout_ms: 15_000,
             offline_probe_ms: 30_000,
+            lease_ms: 10_000,
+            retention_days: 30,
+            echo_wait_ms: 30_000,
         }
     }
 }

@@ -109,7 +109,12 @@ impl Application {
         let settings = Arc::new(settings);
         let clock = extras.clock.unwrap_or_default();
         let metrics = Metrics::new();
-        let store = Store::connect(&settings.database.url, settings.database.max_connections).await?;
+        // This instance's id: its claims on robots, sends and messages in a database other instances may share.
+        let instance = Lease::random_holder();
+        let lease_ms = settings.outbox.lease_ms.max(1_000) as i64;
+        let store = Store::connect(&settings.database.url, settings.database.max_connections)
+            .await?
+            .with_claims(&instance, lease_ms);
         store.migrate().await?;
         let now = clock.now_ms();
         let http_client = api_http_client()?;
@@ -140,6 +145,7 @@ impl Application {
             robots: robots.clone(),
             wakes: wakes.clone(),
             shutdown: shutdown_rx.clone(),
+            instance: instance.clone(),
         };
         for ctx in &contexts {
             launcher.register(ctx.clone());
@@ -170,16 +176,12 @@ impl Application {
         let dispatcher = Dispatcher::new(engine.clone());
         let mut workers = Vec::new();
 
-        // Recovery: messages a dead process was handling become pending; the sweep picks them up.
-        let reset = store.reset_processing(now).await?;
-        if reset > 0 {
-            tracing::warn!(messages = reset, "resuming messages interrupted by a restart");
-        }
         workers.push(tokio::spawn(sweeper(dispatcher.clone(), shutdown_rx.clone())));
         workers.push(tokio::spawn(pruner(engine.clone(), shutdown_rx.clone())));
         let review =
             crate::agents::worker(store.clone(), clock.clone(), settings.chat.utc_offset_hours, shutdown_rx.clone());
         workers.push(tokio::spawn(review));
+        workers.push(tokio::spawn(gauges(engine.clone(), shutdown_rx.clone())));
         if let Some(auth) = pdd_auth {
             workers.push(tokio::spawn(authorization_keeper(auth, shutdown_rx.clone())));
         }
@@ -272,6 +274,9 @@ impl Application {
         for w in self.workers {
             let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
         }
+        if let Err(e) = self.store.release_inbound_claims(self.dispatcher.engine().clock.now_ms()).await {
+            tracing::warn!(error = %e, "cannot hand the queued messages back");
+        }
         self.store.close().await;
         served
     }
@@ -298,15 +303,27 @@ async fn terminate_signal() {
     }
 }
 
-/// Claims pending messages every few seconds (and once at start).
+/// Claims pending messages every few seconds (and once at start), with those of instances that died (their
+/// claims expired), and keeps this instance's claims alive.
 async fn sweeper(d: Dispatcher, mut shutdown: watch::Receiver<bool>) {
+    let store = d.engine().store.clone();
+    let every = store.claim_renewal_interval().min(Duration::from_secs(2));
     loop {
+        let now = d.engine().clock.now_ms();
+        if let Err(e) = store.renew_inbound_claims(now).await {
+            tracing::error!(error = %e, "cannot renew the claims on messages in hand");
+        }
+        match store.reset_processing(now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(messages = n, "resuming messages of a stopped instance"),
+            Err(e) => tracing::error!(error = %e, "cannot resume interrupted messages"),
+        }
         let n = d.sweep().await;
         if n > 0 {
             tracing::info!(messages = n, "sweep queued pending messages");
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.wait_for(|v| *v) => return,
         }
     }
@@ -328,21 +345,18 @@ async fn authorization_keeper(auth: PddAuthorization, mut shutdown: watch::Recei
     }
 }
 
-/// Forgets old dedupe keys, expired media and ended login windows every hour.
+/// Rows deleted per statement by the retention jobs.
+const PRUNE_BATCH: i64 = 1_000;
+
+/// Forgets old dedupe keys and sent rows, expired media and ended login windows every hour. Of several instances,
+/// the one holding the lease does it.
 async fn pruner(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
+    let lease = Lease::new(engine.store.clone(), engine.clock.clone(), "pruner", engine.store.instance(), 600_000);
     loop {
-        let now = engine.clock.now_ms();
-        let keep_ms = engine.settings.engine.dedupe_retention_days.max(7) * 86_400_000;
-        if let Err(e) = engine.store.prune_inbound(now - keep_ms).await {
-            tracing::warn!(error = %e, "pruning inbound failed");
-        }
-        if let Err(e) = engine.store.prune_media(now).await {
-            tracing::warn!(error = %e, "pruning media failed");
-        }
-        let login_window_ms =
-            i64::try_from(engine.settings.admin.login_window_secs).unwrap_or(i64::MAX).saturating_mul(1000);
-        if let Err(e) = engine.store.prune_login_attempts(now.saturating_sub(login_window_ms)).await {
-            tracing::warn!(error = %e, "pruning login attempts failed");
+        match lease.acquire().await {
+            Ok(true) => prune(&engine).await,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "pruner lease check failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
@@ -383,6 +397,8 @@ pub struct RobotLauncher {
     robots: Robots,
     wakes: Wakes,
     shutdown: watch::Receiver<bool>,
+    /// This instance's id, under which its senders claim robots.
+    instance: String,
 }
 
 impl RobotLauncher {
@@ -405,6 +421,7 @@ impl RobotLauncher {
     pub fn start(&self, ctx: &RobotCtx) -> JoinHandle<()> {
         let sender = OutboxSender {
             robot_id: ctx.id,
+            instance: self.instance.clone(),
             store: self.store.clone(),
             client: GatewayClient::for_robot(
                 ctx.id,
@@ -439,5 +456,43 @@ impl RobotLauncher {
     /// The HTTP client for gateway calls.
     pub fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+}
+
+async fn prune(engine: &Engine) {
+    let now = engine.clock.now_ms();
+    let keep_ms = engine.settings.engine.dedupe_retention_days.max(7) * 86_400_000;
+    if let Err(e) = engine.store.prune_inbound(now - keep_ms, PRUNE_BATCH).await {
+        tracing::warn!(error = %e, "pruning inbound failed");
+    }
+    let keep_sent_ms = engine.settings.outbox.retention_days.max(1).saturating_mul(86_400_000);
+    match engine.store.prune_outbox(now.saturating_sub(keep_sent_ms), PRUNE_BATCH).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(rows = n, "pruned sent outbox rows"),
+        Err(e) => tracing::warn!(error = %e, "pruning the outbox failed"),
+    }
+    if let Err(e) = engine.store.prune_media(now).await {
+        tracing::warn!(error = %e, "pruning media failed");
+    }
+    let login_window_ms =
+        i64::try_from(engine.settings.admin.login_window_secs).unwrap_or(i64::MAX).saturating_mul(1000);
+    if let Err(e) = engine.store.prune_login_attempts(now.saturating_sub(login_window_ms)).await {
+        tracing::warn!(error = %e, "pruning login attempts failed");
+    }
+}
+
+/// Refreshes the queue-depth gauges every 15 s, so that `/metrics` reads only in-memory values.
+async fn gauges(engine: Arc<Engine>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        if let Ok(n) = engine.store.count_inbound(crate::store::inbound::status::PENDING).await {
+            engine.metrics.inbound_pending.set(n);
+        }
+        if let Ok(n) = engine.store.outbox_count(crate::store::outbox::status::QUEUED).await {
+            engine.metrics.outbox_queued.set(n);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(15)) => {}
+            _ = shutdown.wait_for(|v| *v) => return,
+        }
     }
 }

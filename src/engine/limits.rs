@@ -1,11 +1,12 @@
 //! Not annoying, not banned: per-member command cooldowns, a reply budget per group per minute, and
 //! do-not-disturb hours per group. Calendar helpers for the configured local time live here too.
 //!
-//! Cooldowns and budgets are in memory: they protect the chat from bursts, and a restart forgetting them is
-//! harmless.
+//! Cooldowns are in memory: they protect the chat from bursts, and a restart forgetting them is harmless. The reply
+//! budget is kept in the database (`store::reply_budgets`) so that it holds whichever instance handles a message;
+//! its rule is [`spend_budget`].
 
 use crate::config::DndPolicy;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -95,43 +96,35 @@ pub struct Dnd {
     pub policy: DndPolicy,
 }
 
-/// What happens to the replies of one handled message.
+/// Whether replies may go out now, by the do-not-disturb rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admit {
-    /// Send now.
-    Now,
+pub enum Quiet {
+    /// Not quiet: send now.
+    No,
     /// Quiet hours: send at this instant.
-    At(i64),
+    Until(i64),
     /// Quiet hours with the drop policy.
-    DropQuiet,
-    /// The group's reply budget for this minute is spent.
-    DropBudget,
+    Drop,
 }
 
-/// Decides when (and whether) `replies` replies go out.
-pub fn admit(
-    limits: &Limits,
-    budget_key: &str,
-    dnd: Option<Dnd>,
-    replies: usize,
-    per_minute: u32,
-    now_ms: i64,
-    utc_offset_hours: i64,
-) -> Admit {
-    if replies == 0 {
-        return Admit::Now;
+/// The do-not-disturb verdict at `now_ms`.
+pub fn quiet(dnd: Option<Dnd>, now_ms: i64, utc_offset_hours: i64) -> Quiet {
+    match dnd.and_then(|d| d.hours.quiet_until(now_ms, utc_offset_hours).map(|until| (d.policy, until))) {
+        None => Quiet::No,
+        Some((DndPolicy::Drop, _)) => Quiet::Drop,
+        Some((_, until)) => Quiet::Until(until),
     }
-    let quiet = dnd.and_then(|d| d.hours.quiet_until(now_ms, utc_offset_hours).map(|until| (d.policy, until)));
-    if let Some((DndPolicy::Drop, _)) = quiet {
-        return Admit::DropQuiet;
+}
+
+/// Takes `n` replies from a conversation's budget of `per_minute` per sliding minute, `window` being the times of
+/// its replies so far; false (taking nothing) when they do not fit.
+pub fn spend_budget(window: &mut Vec<i64>, n: usize, per_minute: u32, now_ms: i64) -> bool {
+    window.retain(|t| *t > now_ms - MINUTE_MS);
+    if window.len() + n > per_minute as usize {
+        return false;
     }
-    if !limits.take_budget(budget_key, replies, per_minute, now_ms) {
-        return Admit::DropBudget;
-    }
-    match quiet {
-        Some((_, until)) => Admit::At(until),
-        None => Admit::Now,
-    }
+    window.extend(std::iter::repeat_n(now_ms, n));
+    true
 }
 
 /// The answer of a cooldown check.
@@ -148,11 +141,10 @@ struct Cooling {
     notified: bool,
 }
 
-/// In-memory cooldowns and reply budgets.
+/// In-memory cooldowns.
 #[derive(Default)]
 pub struct Limits {
     cooldowns: Mutex<HashMap<(String, &'static str), Cooling>>,
-    budgets: Mutex<HashMap<String, VecDeque<i64>>>,
 }
 
 impl Limits {
@@ -179,24 +171,6 @@ impl Limits {
             map.retain(|_, c| c.until_ms > now_ms);
         }
         map.insert((who.to_string(), command), Cooling { until_ms: now_ms + secs * 1000, notified: false });
-    }
-
-    /// Takes `n` replies from the conversation's budget of `per_minute` per sliding minute; false (taking
-    /// nothing) when they do not fit.
-    pub fn take_budget(&self, key: &str, n: usize, per_minute: u32, now_ms: i64) -> bool {
-        let mut map = self.budgets.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > PRUNE_AT {
-            map.retain(|_, q| q.back().is_some_and(|t| *t > now_ms - MINUTE_MS));
-        }
-        let window = map.entry(key.to_string()).or_default();
-        while window.front().is_some_and(|t| *t <= now_ms - MINUTE_MS) {
-            window.pop_front();
-        }
-        if window.len() + n > per_minute as usize {
-            return false;
-        }
-        window.extend(std::iter::repeat_n(now_ms, n));
-        true
     }
 }
 
@@ -255,25 +229,24 @@ mod tests {
 
     #[test]
     fn the_budget_is_a_sliding_minute() {
-        let l = Limits::default();
-        assert!(l.take_budget("g", 2, 3, 0));
-        assert!(!l.take_budget("g", 2, 3, 1_000), "all or nothing");
-        assert!(l.take_budget("g", 1, 3, 1_000));
-        assert!(!l.take_budget("g", 1, 3, 59_999));
-        assert!(l.take_budget("other", 3, 3, 59_999), "per group");
-        assert!(l.take_budget("g", 2, 3, 60_000), "the first two left the window");
+        let mut g = Vec::new();
+        assert!(spend_budget(&mut g, 2, 3, 0));
+        assert!(!spend_budget(&mut g, 2, 3, 1_000), "all or nothing");
+        assert!(spend_budget(&mut g, 1, 3, 1_000));
+        assert!(!spend_budget(&mut g, 1, 3, 59_999));
+        assert!(spend_budget(&mut Vec::new(), 3, 3, 59_999), "per group");
+        assert!(spend_budget(&mut g, 2, 3, 60_000), "the first two left the window");
+        assert_eq!(g, [1_000, 60_000, 60_000]);
     }
 
     #[test]
-    fn quiet_hours_queue_or_drop_and_spend_no_budget_when_dropped() {
-        let l = Limits::default();
+    fn quiet_hours_queue_or_drop() {
         let dnd = Dnd { hours: QuietHours { start: 23, end: 7 }, policy: DndPolicy::Queue };
         let night = MONDAY_CN + 2 * HOUR_MS;
-        assert_eq!(admit(&l, "g", Some(dnd), 1, 5, night, 8), Admit::At(MONDAY_CN + 7 * HOUR_MS));
+        assert_eq!(quiet(Some(dnd), night, 8), Quiet::Until(MONDAY_CN + 7 * HOUR_MS));
         let drop = Dnd { policy: DndPolicy::Drop, ..dnd };
-        assert_eq!(admit(&l, "g", Some(drop), 1, 5, night, 8), Admit::DropQuiet);
-        assert_eq!(admit(&l, "g", Some(drop), 4, 5, night + 9 * HOUR_MS, 8), Admit::Now);
-        assert_eq!(admit(&l, "g", None, 2, 5, night + 9 * HOUR_MS, 8), Admit::DropBudget);
-        assert_eq!(admit(&l, "g", None, 0, 5, night + 9 * HOUR_MS, 8), Admit::Now);
+        assert_eq!(quiet(Some(drop), night, 8), Quiet::Drop);
+        assert_eq!(quiet(Some(drop), night + 9 * HOUR_MS, 8), Quiet::No);
+        assert_eq!(quiet(None, night, 8), Quiet::No);
     }
 }

@@ -295,7 +295,7 @@ impl Engine {
                 }
             }
         }
-        let not_before = match self.admit(&cx, msg, &actions) {
+        let not_before = match self.admit(&cx, msg, &actions).await? {
             Some(t) => t,
             None => {
                 actions.retain(|a| !a.is_reply());
@@ -355,35 +355,32 @@ impl Engine {
     }
 
     /// When the replies among `actions` may go out (`None`: not at all), by the group's do-not-disturb hours
-    /// and reply budget.
-    fn admit(&self, cx: &Context<'_>, msg: &Inbound, actions: &[Action]) -> Option<i64> {
+    /// and reply budget (kept in the database, so it holds whichever instance handles the message).
+    async fn admit(&self, cx: &Context<'_>, msg: &Inbound, actions: &[Action]) -> Result<Option<i64>, EngineError> {
         let replies = actions.iter().filter(|a| a.is_reply()).count();
+        if replies == 0 {
+            return Ok(Some(cx.now_ms));
+        }
         let chat = &self.settings.chat;
         let dnd = cx.group.as_ref().and_then(|_| cx.settings.dnd(chat));
+        let quiet = limits::quiet(dnd, cx.now_ms, chat.utc_offset_hours);
+        if quiet == limits::Quiet::Drop {
+            tracing::info!(replies, "do-not-disturb hours: replies dropped");
+            return Ok(None);
+        }
         let key = format!("{}:{}", cx.robot.id, msg.conversation_id);
-        let admit = limits::admit(
-            &self.caches.limits,
-            &key,
-            dnd,
-            replies,
-            chat.reply_budget_per_minute,
-            cx.now_ms,
-            chat.utc_offset_hours,
-        );
-        match admit {
-            limits::Admit::Now => Some(cx.now_ms),
-            limits::Admit::At(t) => {
+        let per_minute = chat.reply_budget_per_minute;
+        let now = cx.now_ms;
+        if !self.store.spend_reply_budget(&key, now, |w| limits::spend_budget(w, replies, per_minute, now)).await? {
+            tracing::warn!(replies, "reply budget of the group spent: replies dropped");
+            return Ok(None);
+        }
+        Ok(match quiet {
+            limits::Quiet::Until(t) => {
                 tracing::info!(replies, until = t, "do-not-disturb hours: replies queued");
                 Some(t)
             }
-            limits::Admit::DropQuiet => {
-                tracing::info!(replies, "do-not-disturb hours: replies dropped");
-                None
-            }
-            limits::Admit::DropBudget => {
-                tracing::warn!(replies, "reply budget of the group spent: replies dropped");
-                None
-            }
-        }
+            _ => Some(now),
+        })
     }
 }

@@ -108,6 +108,18 @@ pub(super) async fn admit(
         )
         .await?;
     let Some(id) = id else { return Ok("duplicate") };
+    if msg.is_self {
+        // The echo of our own send: it may confirm a send whose gateway call timed out.
+        match crate::outbox::confirm_echo(&st.store, rctx.id, &msg, now_ms).await {
+            Ok(true) => {
+                if let Some(wake) = st.dispatcher.engine().outbox_wake.get(&rctx.id) {
+                    wake.notify_one();
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check the echo against timed-out sends"),
+        }
+    }
     if skip {
         return Ok(if stale { "stale" } else { "skipped" });
     }

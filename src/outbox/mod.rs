@@ -46,6 +46,8 @@ impl Pacing {
 
 pub struct OutboxSender {
     pub robot_id: i64,
+    /// This instance's id: it claims the robot and the rows it sends under it.
+    pub instance: String,
     pub store: Store,
     pub client: GatewayClient,
     pub pacing: LivePacing,
@@ -60,23 +62,23 @@ pub struct OutboxSender {
     pub lifecycle: Lifecycle,
 }
 
-/// The time before which the next row may not go out.
+/// The time before which the next row may not go out, while this instance holds the robot.
 struct PaceState {
+    held: bool,
+    /// While the account is offline: when to ask the gateway again.
+    next_probe: i64,
+    /// When to read the account's state from the database again (another instance may have seen it change).
+    next_refresh: i64,
     robot_next: i64,
     group_next: HashMap<String, i64>,
 }
 
 impl OutboxSender {
-    /// Runs until `shutdown` turns true. Rows left `sending` by a dead process are requeued first.
+    /// Runs until `shutdown` turns true. Of several instances, the one holding the robot's lease sends; the others
+    /// wait to take it over. Rows left `sending` by an instance that died are requeued once their lease expired.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        match self.store.requeue_interrupted(self.robot_id, self.clock.now_ms()).await {
-            Ok(n) if n > 0 => {
-                tracing::warn!(robot = self.robot_id, rows = n, "requeued sends interrupted by a restart")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "cannot requeue interrupted sends"),
-        }
-        let mut pace = PaceState { robot_next: 0, group_next: HashMap::new() };
+        let mut pace =
+            PaceState { held: false, next_probe: 0, next_refresh: 0, robot_next: 0, group_next: HashMap::new() };
         loop {
             if *shutdown.borrow() {
                 break;
@@ -92,12 +94,54 @@ impl OutboxSender {
             if wait.is_zero() {
                 continue;
             }
+            // Back before the robot's lease runs out, to renew it.
+            let wait = wait.min(Duration::from_millis((self.lease_ms() / 3) as u64));
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = self.wake.notified() => {}
                 _ = shutdown.changed() => {}
             }
         }
+        if pace.held
+            && let Err(e) = self.store.release_robot(self.robot_id, &self.instance).await
+        {
+            tracing::warn!(robot = self.robot_id, error = %e, "cannot release the robot's sends");
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.settings.lease_ms.max(1_000) as i64
+    }
+
+    /// Takes or renews the robot. False when another instance holds it.
+    async fn hold_robot(&self, pace: &mut PaceState, now: i64) -> Result<bool, crate::store::StoreError> {
+        let Some(next_send_at) = self.store.take_robot(self.robot_id, &self.instance, self.lease_ms(), now).await?
+        else {
+            pace.held = false;
+            return Ok(false);
+        };
+        if !pace.held {
+            // Just taken (at start or from an instance that stopped): its pacing comes from the database.
+            pace.held = true;
+            pace.robot_next = next_send_at;
+            pace.next_refresh = 0;
+            pace.group_next.clear();
+            let group_gap = self.pacing.get().min_group_interval_ms;
+            if group_gap > 0 {
+                for (conversation, at) in self.store.last_sends(self.robot_id, now - group_gap).await? {
+                    pace.group_next.insert(conversation, at + group_gap);
+                }
+            }
+            tracing::info!(robot = self.robot_id, instance = %self.instance, "sending for the robot");
+        }
+        match self.store.requeue_interrupted(self.robot_id, now).await {
+            Ok(n) if n > 0 => {
+                tracing::warn!(robot = self.robot_id, rows = n, "requeued sends interrupted by a stopped instance")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot requeue interrupted sends"),
+        }
+        Ok(true)
     }
 
     /// While offline: ask the gateway whether the account is back; when not, ask it to reconnect and check again.
@@ -129,24 +173,34 @@ impl OutboxSender {
 
     /// Sends at most one row. Returns how long to wait before the next step (`None`: go on at once).
     async fn step(&self, pace: &mut PaceState) -> Result<Option<Duration>, crate::store::StoreError> {
-        if self.offline.load(Ordering::SeqCst) {
-            return Ok(Some(self.probe_online().await));
-        }
         let now = self.clock.now_ms();
+        if !self.hold_robot(pace, now).await? {
+            return Ok(Some(Duration::from_millis((self.lease_ms() / 4).clamp(250, 2_000) as u64)));
+        }
+        if now >= pace.next_refresh {
+            pace.next_refresh = now + self.lease_ms() / 3;
+            if let Err(e) = self.lifecycle.refresh(self.robot_id).await {
+                tracing::warn!(robot = self.robot_id, error = %e, "cannot read the robot's state");
+            }
+        }
+        if self.offline.load(Ordering::SeqCst) {
+            if now < pace.next_probe {
+                return Ok(Some(Duration::from_millis((pace.next_probe - now) as u64)));
+            }
+            let wait = self.probe_online().await;
+            pace.next_probe = self.clock.now_ms() + wait.as_millis() as i64;
+            return Ok(Some(wait));
+        }
         let rows = self.store.due_outbox(self.robot_id, now, 100).await?;
         if rows.is_empty() {
             let next = self.store.next_outbox_due(self.robot_id).await?;
             let wait = next.map_or(1_000, |t| (t - now).clamp(1, 1_000));
             return Ok(Some(Duration::from_millis(wait as u64)));
         }
-        // The head row of each conversation keeps per-group order; take the first whose group may post now.
-        let mut seen = std::collections::HashSet::new();
+        // Each row is the head of its conversation (per-group order); take the first whose group may post now.
         let mut earliest = i64::MAX;
         let mut pick: Option<&OutboxRow> = None;
         for row in &rows {
-            if !seen.insert(row.conversation_id.as_str()) {
-                continue;
-            }
             let allowed_at = pace.group_next.get(&row.conversation_id).copied().unwrap_or(0);
             if allowed_at <= now {
                 pick = Some(row);
@@ -160,7 +214,7 @@ impl OutboxSender {
         if pace.robot_next > now {
             return Ok(Some(Duration::from_millis((pace.robot_next - now) as u64)));
         }
-        if !self.store.mark_sending(row.id, now).await? {
+        if !self.store.claim_send(row.id, &self.instance, now + self.lease_ms(), now).await? {
             return Ok(None);
         }
         let attempts = row.attempts + 1;
@@ -178,9 +232,25 @@ impl OutboxSender {
         let result = {
             let _enter = span.enter();
             let timeout = Duration::from_millis(self.settings.send_timeout_ms.max(1));
-            match tokio::time::timeout(timeout, self.client.send(&outbound)).await {
-                Ok(r) => r,
-                Err(_) => Err(crate::chat::SendError::Timeout),
+            let send = tokio::time::timeout(timeout, self.client.send(&outbound));
+            tokio::pin!(send);
+            // The claims on the robot and on the row are renewed while the call runs.
+            let mut renew = tokio::time::interval(Duration::from_millis((self.lease_ms() / 3) as u64));
+            renew.tick().await;
+            loop {
+                tokio::select! {
+                    r = &mut send => break r.unwrap_or(Err(crate::chat::SendError::Timeout)),
+                    _ = renew.tick() => {
+                        let t = self.clock.now_ms();
+                        let until = t + self.lease_ms();
+                        if let Err(e) = self.store.renew_send(row.id, &self.instance, until, t).await {
+                            tracing::warn!(error = %e, "cannot renew the send's claim");
+                        }
+                        if let Err(e) = self.store.take_robot(self.robot_id, &self.instance, self.lease_ms(), t).await {
+                            tracing::warn!(error = %e, "cannot renew the robot's claim");
+                        }
+                    }
+                }
             }
         };
         self.metrics.send_seconds.observe(started.elapsed().as_secs_f64());
@@ -204,9 +274,14 @@ impl OutboxSender {
                     tracing::warn!(parent: &span, error = %reason, "account down; the send is held");
                     self.store.hold_send(row.id, &reason, done).await?;
                     self.lifecycle.went_down(self.robot_id, state, &error_text(&e)).await;
-                    return Ok(None);
-                }
-                if e.retry() == SendRetry::Retry && attempts < self.settings.max_attempts {
+                } else if matches!(e, crate::chat::SendError::Timeout) && attempts < self.settings.max_attempts {
+                    // The gateway may still deliver it: its echo marks the row sent; without one, it goes again.
+                    let wait = self.settings.echo_wait_ms as i64;
+                    tracing::warn!(parent: &span, attempts, wait_ms = wait, "send timed out; awaiting the gateway's echo");
+                    self.store.await_echo(row.id, &reason, done + wait, now, done).await?;
+                    // Its echo may have come in before the call gave up.
+                    confirm_from_recorded_echoes(&self.store, row, now, done).await?;
+                } else if e.retry() == SendRetry::Retry && attempts < self.settings.max_attempts {
                     let backoff = backoff_ms(&self.settings, attempts);
                     tracing::warn!(parent: &span, error = %reason, attempts, backoff_ms = backoff, "send failed; will retry");
                     self.store.mark_retry(row.id, &reason, done + backoff, done).await?;
@@ -217,7 +292,78 @@ impl OutboxSender {
                 }
             }
         }
+        // The robot's next send may start after the gap, whichever instance makes it.
+        if !self
+            .store
+            .set_robot_next_send(self.robot_id, &self.instance, pace.robot_next, self.lease_ms(), done)
+            .await?
+        {
+            // Held too long (a stalled process): another instance has the robot now; it reads the pacing afresh.
+            pace.held = false;
+        }
         Ok(None)
+    }
+}
+
+/// The robot's own message came back as a self-sent callback. When it is the message of a send that timed out
+/// (the head of its conversation, waiting for this echo), that row was delivered after all and is marked sent, so
+/// it is not sent again. True when a row was confirmed.
+pub async fn confirm_echo(
+    store: &Store,
+    robot_id: i64,
+    echo: &crate::chat::Inbound,
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    let Some((row, _since)) = store.unconfirmed_head(robot_id, &echo.conversation_id).await? else {
+        return Ok(false);
+    };
+    confirm_if_echoed(store, &row, std::slice::from_ref(echo), now).await
+}
+
+/// A send of `row` that started at `since` timed out: when its echo already arrived (the gateway delivered it and
+/// echoed it before answering), the row is marked sent.
+async fn confirm_from_recorded_echoes(
+    store: &Store,
+    row: &OutboxRow,
+    since: i64,
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    let echoes: Vec<crate::chat::Inbound> = store
+        .skipped_since(row.robot_id, &row.conversation_id, since, 20)
+        .await?
+        .iter()
+        .filter_map(|p| serde_json::from_str(p).ok())
+        .collect();
+    confirm_if_echoed(store, row, &echoes, now).await
+}
+
+async fn confirm_if_echoed(
+    store: &Store,
+    row: &OutboxRow,
+    echoes: &[crate::chat::Inbound],
+    now: i64,
+) -> Result<bool, crate::store::StoreError> {
+    let Ok(out) = serde_json::from_str::<Outbound>(&row.body) else { return Ok(false) };
+    let Some(echo) = echoes.iter().find(|e| e.is_self && echo_matches(&out.body, e)) else { return Ok(false) };
+    let confirmed = store.confirm_echoed(row.id, &format!("echo:{}", echo.native_id), now).await?;
+    if confirmed {
+        tracing::info!(robot = row.robot_id, outbox_id = row.id, "a timed-out send was delivered: its echo arrived");
+    }
+    Ok(confirmed)
+}
+
+/// Whether `echo` (a self-sent callback) is the gateway's echo of `sent`. Texts must match exactly; an image echo
+/// carries no URL, so any image echo of the conversation matches an image (only the conversation's head row waits
+/// for one, and only echoes from after its send started are considered).
+fn echo_matches(sent: &OutboundBody, echo: &crate::chat::Inbound) -> bool {
+    use crate::chat::InboundKind;
+    match (sent, &echo.kind) {
+        (OutboundBody::Text { content, .. }, InboundKind::Text) => {
+            echo.raw_text.trim() == content.trim() || echo.text.trim() == content.trim()
+        }
+        (OutboundBody::Image { .. }, InboundKind::Image) => true,
+        (OutboundBody::Link { title, .. }, InboundKind::Link { title: echoed, .. }) => title == echoed,
+        _ => false,
     }
 }
 

@@ -317,19 +317,53 @@ fn product_ref(item: &FeedItem) -> ProductRef {
 }
 
 /// Serves due slots of plans and due firings of mass posts every 30 seconds until shutdown.
+/// Runs due plans and mass posts every 30 s. Of several instances sharing the database, the one holding the
+/// posting lease runs them; it renews the lease while a run lasts, and when it dies another takes over once the
+/// lease expires (deliveries already queued are not queued again).
 pub async fn worker(engine: std::sync::Arc<Engine>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let renew_every = std::time::Duration::from_millis(engine.settings.outbox.lease_ms.max(1_000));
+    let ttl_ms = i64::try_from(renew_every.as_millis()).unwrap_or(i64::MAX).saturating_mul(3);
+    let lease = crate::orders::lease::Lease::new(
+        engine.store.clone(),
+        engine.clock.clone(),
+        "posting",
+        engine.store.instance(),
+        ttl_ms,
+    );
     loop {
-        if let Err(e) = run_due(&engine, engine.clock.now_ms()).await {
-            tracing::warn!(error = %e, "posting run failed");
-        }
-        if let Err(e) = super::mass::run_mass_due(&engine, engine.clock.now_ms()).await {
-            tracing::warn!(error = %e, "mass post run failed");
+        match lease.acquire().await {
+            Ok(true) => {
+                let run = async {
+                    if let Err(e) = run_due(&engine, engine.clock.now_ms()).await {
+                        tracing::warn!(error = %e, "posting run failed");
+                    }
+                    if let Err(e) = super::mass::run_mass_due(&engine, engine.clock.now_ms()).await {
+                        tracing::warn!(error = %e, "mass post run failed");
+                    }
+                };
+                tokio::pin!(run);
+                let mut renew = tokio::time::interval(renew_every);
+                renew.tick().await;
+                loop {
+                    tokio::select! {
+                        _ = &mut run => break,
+                        _ = renew.tick() => {
+                            if let Err(e) = lease.renew().await {
+                                tracing::warn!(error = %e, "cannot renew the posting lease");
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "posting lease check failed"),
         }
         let stop = tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(30)) => false,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(30).min(renew_every)) => false,
             _ = shutdown.wait_for(|v| *v) => true,
         };
         if stop {
+            let _ = lease.release().await;
             return;
         }
     }

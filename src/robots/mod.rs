@@ -123,6 +123,16 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// Reads the account's state from the database into its breaker: another instance sharing the database may have
+    /// seen it go down (an Offline callback) or come back. Returns whether it is down.
+    pub async fn refresh(&self, robot_id: i64) -> Result<bool, RobotError> {
+        let Ok(account) = self.account(robot_id) else { return Ok(false) };
+        let status = self.inner.store.robot_status(robot_id).await?;
+        let down = RobotState::parse(&status.state).is_some_and(|s| s != RobotState::Online);
+        account.offline.store(down, Ordering::SeqCst);
+        Ok(down)
+    }
+
     /// The account cannot send: hold its sends, record the state and, when it was online, alert the admins.
     pub async fn went_down(&self, robot_id: i64, state: RobotState, reason: &str) {
         if let Err(e) = self.went_down_inner(robot_id, state, reason).await {

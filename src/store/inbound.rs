@@ -7,6 +7,21 @@ use super::outbox::NewOutbox;
 use super::{Store, StoreResult, col};
 use sqlx::AnyPool;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The instance a store claims messages for, and how long a claim lasts without renewal.
+#[derive(Debug, Clone)]
+pub(super) struct Claims {
+    instance: Arc<str>,
+    lease_ms: i64,
+}
+
+impl Claims {
+    pub(super) fn new() -> Claims {
+        let instance = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+        Claims { instance: instance.into(), lease_ms: 10_000 }
+    }
+}
 
 /// Inbound status values.
 pub mod status {
@@ -32,6 +47,9 @@ pub struct NewInbound {
     pub status: String,
     pub payload: String,
     pub now: i64,
+    /// For a message born `processing`: the instance handling it and until when.
+    pub claimed_by: Option<String>,
+    pub lease_until: i64,
 }
 
 /// The group-committed writes of the inbox.
@@ -53,15 +71,16 @@ impl InboxWrites {
 /// Inserts many messages in one statement. A key seen twice in one batch is recorded for its first caller only.
 async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<Option<i64>>> {
     let mut sql = String::from(
-        "INSERT INTO inbound (dedupe_key, robot_id, conversation_id, sender_id, status, payload, created_at, updated_at) VALUES ",
+        "INSERT INTO inbound (dedupe_key, robot_id, conversation_id, sender_id, status, payload, created_at, updated_at,
+             claimed_by, lease_until) VALUES ",
     );
     for i in 0..rows.len() {
-        let b = i * 7;
+        let b = i * 9;
         if i > 0 {
             sql.push(',');
         }
         sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
             b + 1,
             b + 2,
             b + 3,
@@ -69,7 +88,9 @@ async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<O
             b + 5,
             b + 6,
             b + 7,
-            b + 7
+            b + 7,
+            b + 8,
+            b + 9
         ));
     }
     sql.push_str(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key");
@@ -82,7 +103,9 @@ async fn insert_batch(pool: AnyPool, rows: Vec<NewInbound>) -> StoreResult<Vec<O
             .bind(r.sender_id.clone())
             .bind(r.status.clone())
             .bind(r.payload.clone())
-            .bind(r.now);
+            .bind(r.now)
+            .bind(r.claimed_by.clone())
+            .bind(r.lease_until);
     }
     let inserted = q.fetch_all(&pool).await?;
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(inserted.len());
@@ -132,6 +155,17 @@ pub struct PendingInbound {
 }
 
 impl Store {
+    /// Claims messages in the name of `instance`, each for `lease_ms` unless renewed (see `renew_inbound_claims`).
+    pub fn with_claims(mut self, instance: &str, lease_ms: i64) -> Store {
+        self.claims = Claims { instance: instance.into(), lease_ms: lease_ms.max(1_000) };
+        self
+    }
+
+    /// The instance this store claims work for.
+    pub fn instance(&self) -> &str {
+        &self.claims.instance
+    }
+
     /// Records the message if its dedupe key is new. Returns the row id, or `None` for a duplicate.
     /// Concurrent calls are committed together (group commit).
     #[allow(clippy::too_many_arguments)]
@@ -153,15 +187,21 @@ impl Store {
             status: status.to_string(),
             payload: payload.to_string(),
             now,
+            claimed_by: (status == self::status::PROCESSING).then(|| self.claims.instance.to_string()),
+            lease_until: if status == self::status::PROCESSING { now + self.claims.lease_ms } else { 0 },
         };
         self.writes.record.submit(row).await
     }
 
-    /// Claims a pending message for handling. False when it is not pending (another worker has it, or done).
+    /// Claims a pending message for handling, or one whose handler's lease expired (its instance died). False
+    /// when another worker has it, or it is done.
     pub async fn claim_inbound(&self, id: i64, now: i64) -> StoreResult<bool> {
         let r = sqlx::query(
-            "UPDATE inbound SET status = 'processing', updated_at = $1 WHERE id = $2 AND status = 'pending'",
+            "UPDATE inbound SET status = 'processing', claimed_by = $1, lease_until = $2, updated_at = $3
+             WHERE id = $4 AND (status = 'pending' OR (status = 'processing' AND lease_until < $3))",
         )
+        .bind(self.claims.instance.to_string())
+        .bind(now + self.claims.lease_ms)
         .bind(now)
         .bind(id)
         .execute(&self.pool)
@@ -169,12 +209,46 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Start-up recovery: messages a dead process was handling become pending again.
-    pub async fn reset_processing(&self, now: i64) -> StoreResult<u64> {
-        let r = sqlx::query("UPDATE inbound SET status = 'pending', updated_at = $1 WHERE status = 'processing'")
-            .bind(now)
+    /// Extends the claims of every message this instance is handling or has queued. One statement, run well
+    /// within the lease.
+    pub async fn renew_inbound_claims(&self, now: i64) -> StoreResult<u64> {
+        let r = sqlx::query("UPDATE inbound SET lease_until = $1 WHERE status = 'processing' AND claimed_by = $2")
+            .bind(now + self.claims.lease_ms)
+            .bind(self.claims.instance.to_string())
             .execute(&self.pool)
             .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// A clean stop: the messages this instance had queued but not handled become pending at once, for whichever
+    /// instance runs next (instead of waiting for their claims to expire).
+    pub async fn release_inbound_claims(&self, now: i64) -> StoreResult<u64> {
+        let r = sqlx::query(
+            "UPDATE inbound SET status = 'pending', claimed_by = NULL, lease_until = 0, updated_at = $1
+             WHERE status = 'processing' AND claimed_by = $2",
+        )
+        .bind(now)
+        .bind(self.claims.instance.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// How often claims must be renewed to stay alive.
+    pub fn claim_renewal_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis((self.claims.lease_ms / 3).max(100) as u64)
+    }
+
+    /// Recovery: messages whose handler's lease expired (its instance died) become pending again. Messages other
+    /// live instances are handling keep their claim.
+    pub async fn reset_processing(&self, now: i64) -> StoreResult<u64> {
+        let r = sqlx::query(
+            "UPDATE inbound SET status = 'pending', claimed_by = NULL, updated_at = $1
+             WHERE status = 'processing' AND lease_until < $1",
+        )
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
         Ok(r.rows_affected())
     }
 
@@ -251,13 +325,49 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Forgets dedupe keys older than `before` (unix ms). Pending rows are kept.
-    pub async fn prune_inbound(&self, before: i64) -> StoreResult<u64> {
-        let r = sqlx::query("DELETE FROM inbound WHERE created_at < $1 AND status <> 'pending'")
+    /// Forgets dedupe keys older than `before` (unix ms), `batch` at a time. Messages still to be handled (pending
+    /// or in hand) are kept.
+    pub async fn prune_inbound(&self, before: i64, batch: i64) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let r = sqlx::query(
+                "DELETE FROM inbound WHERE id IN (
+                     SELECT id FROM inbound WHERE created_at < $1 AND status NOT IN ('pending', 'processing')
+                     ORDER BY id LIMIT $2)",
+            )
             .bind(before)
+            .bind(batch.max(1))
             .execute(&self.pool)
             .await?;
-        Ok(r.rows_affected())
+            total += r.rows_affected();
+            if r.rows_affected() < batch.max(1) as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Payloads of the messages recorded as skipped (self echoes among them) in a conversation at or after `since`
+    /// (unix ms), oldest first, at most `limit`.
+    pub async fn skipped_since(
+        &self,
+        robot_id: i64,
+        conversation_id: &str,
+        since: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT payload FROM inbound
+             WHERE robot_id = $1 AND conversation_id = $2 AND status = 'skipped' AND created_at >= $3
+             ORDER BY created_at LIMIT $4",
+        )
+        .bind(robot_id)
+        .bind(conversation_id)
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| col(r, "payload")).collect()
     }
 
     /// Count of inbound rows with `status`.

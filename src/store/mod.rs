@@ -41,6 +41,7 @@ pub mod points;
 pub mod posting;
 pub mod posting_admin;
 pub mod rate_rules;
+pub mod reply_budgets;
 pub mod reply_handles;
 pub mod rewards;
 pub mod robot_accounts;
@@ -90,6 +91,8 @@ pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
     writes: inbound::InboxWrites,
+    /// In whose name this store claims messages, and for how long (several instances may share the database).
+    claims: inbound::Claims,
 }
 
 static MIGRATOR_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -135,7 +138,7 @@ impl Store {
             sqlite_file::restrict(&url).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
         let writes = inbound::InboxWrites::spawn(pool.clone());
-        Ok(Store { pool, dialect, writes })
+        Ok(Store { pool, dialect, writes, claims: inbound::Claims::new() })
     }
 
     /// Applies pending migrations.

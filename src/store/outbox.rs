@@ -1,10 +1,16 @@
 //! The outbox: every send is a durable row, claimed by the robot's sender, paced, retried with backoff and
 //! dead-lettered with its reason after too many attempts.
 //!
-//! Crash policy (at-least-once, gateway response recorded): a row is marked `sending` before the gateway call
-//! and `sent` with the gateway's response after it. A row still `sending` when the process starts again was
-//! interrupted mid-call; it goes back to `queued` and is sent again. The duplicate window is one message per
-//! robot, and only when the process dies between the gateway accepting the call and the row being marked sent.
+//! Crash policy (at-least-once, gateway response recorded): a row is claimed (`sending`, `claimed_by` the instance,
+//! `lease_until`) before the gateway call and marked `sent` with the gateway's response after it. The claim's
+//! lease is renewed while the call runs. A row still `sending` whose lease expired was interrupted mid-call (its
+//! instance died); it goes back to `queued` and is sent again by whichever instance holds the robot. The duplicate
+//! window is one message per robot, and only when an instance dies between the gateway accepting the call and the
+//! row being marked sent.
+//!
+//! Several instances: one instance at a time sends for a robot. It holds the robot's row in `outbox_robots` (a
+//! lease taken by one conditional UPDATE), which also keeps the robot's `next_send_at`, so the minimum gap and
+//! the order of a conversation's rows hold whichever instance sends.
 
 use super::{Store, StoreResult, col};
 use sqlx::any::AnyRow;
@@ -90,11 +96,17 @@ impl Store {
         Ok(n)
     }
 
-    /// Queued rows of a robot that are due at `now`, in order.
+    /// The robot's rows that may go out at `now`, in order: due, and the head of their conversation (no earlier row
+    /// of the conversation is still queued or being sent, so the parts of a reply never overtake each other, even
+    /// when an earlier one waits for a retry or another instance is sending it).
     pub async fn due_outbox(&self, robot_id: i64, now: i64, limit: i64) -> StoreResult<Vec<OutboxRow>> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {OUTBOX_COLUMNS} FROM outbox
-             WHERE robot_id = $1 AND status = 'queued' AND next_attempt_at <= $2 ORDER BY id LIMIT $3"
+            "SELECT {OUTBOX_COLUMNS} FROM outbox o
+             WHERE robot_id = $1 AND status = 'queued' AND next_attempt_at <= $2
+               AND NOT EXISTS (
+                   SELECT 1 FROM outbox p WHERE p.robot_id = o.robot_id AND p.conversation_id = o.conversation_id
+                       AND p.id < o.id AND p.status IN ('queued', 'sending'))
+             ORDER BY id LIMIT $3"
         )))
         .bind(robot_id)
         .bind(now)
@@ -113,17 +125,108 @@ impl Store {
         col(&row, "t")
     }
 
-    /// Claims a queued row for sending. Returns false when another sender took it first.
-    pub async fn mark_sending(&self, id: i64, now: i64) -> StoreResult<bool> {
+    /// Claims a queued row for sending by `holder` until `lease_until`. False when the row is no longer queued or
+    /// `holder` does not hold the robot (another instance took it over).
+    pub async fn claim_send(&self, id: i64, holder: &str, lease_until: i64, now: i64) -> StoreResult<bool> {
         let r = sqlx::query(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = $1
-             WHERE id = $2 AND status = 'queued'",
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = $1, lease_until = $2,
+                 updated_at = $3
+             WHERE id = $4 AND status = 'queued' AND EXISTS (
+                 SELECT 1 FROM outbox_robots r WHERE r.robot_id = outbox.robot_id AND r.holder = $1
+                     AND r.lease_until > $3)",
         )
+        .bind(holder)
+        .bind(lease_until)
         .bind(now)
         .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// Extends the claim of a row being sent (the gateway call is slow).
+    pub async fn renew_send(&self, id: i64, holder: &str, lease_until: i64, now: i64) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE outbox SET lease_until = $1, updated_at = $2 WHERE id = $3 AND status = 'sending' AND claimed_by = $4",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(id)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Takes or keeps the robot for `holder` until `now + ttl_ms`. Returns the robot's `next_send_at` when
+    /// `holder` has it (it was free, expired, or already `holder`'s); `None` when another live instance has it.
+    pub async fn take_robot(&self, robot_id: i64, holder: &str, ttl_ms: i64, now: i64) -> StoreResult<Option<i64>> {
+        sqlx::query(
+            "INSERT INTO outbox_robots (robot_id, holder, lease_until, next_send_at, created_at, updated_at)
+             VALUES ($1, '', 0, 0, $2, $2) ON CONFLICT (robot_id) DO NOTHING",
+        )
+        .bind(robot_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query(
+            "UPDATE outbox_robots SET holder = $1, lease_until = $2, updated_at = $3
+             WHERE robot_id = $4 AND (holder = $1 OR lease_until < $3) RETURNING next_send_at",
+        )
+        .bind(holder)
+        .bind(now + ttl_ms)
+        .bind(now)
+        .bind(robot_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| col(&r, "next_send_at")).transpose()
+    }
+
+    /// Records when the robot's next send may start (and renews `holder`'s lease). False when `holder` lost it.
+    pub async fn set_robot_next_send(
+        &self,
+        robot_id: i64,
+        holder: &str,
+        next_send_at: i64,
+        ttl_ms: i64,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE outbox_robots SET next_send_at = $1, lease_until = $2, updated_at = $3
+             WHERE robot_id = $4 AND holder = $5",
+        )
+        .bind(next_send_at)
+        .bind(now + ttl_ms)
+        .bind(now)
+        .bind(robot_id)
+        .bind(holder)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Gives the robot up (a clean stop), keeping its `next_send_at`.
+    pub async fn release_robot(&self, robot_id: i64, holder: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox_robots SET lease_until = 0 WHERE robot_id = $1 AND holder = $2")
+            .bind(robot_id)
+            .bind(holder)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When each conversation of the robot last received a send at or after `since` (group pacing for a new
+    /// holder of the robot).
+    pub async fn last_sends(&self, robot_id: i64, since: i64) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT conversation_id, MAX(sent_at) AS t FROM outbox
+             WHERE robot_id = $1 AND status = 'sent' AND sent_at >= $2 GROUP BY conversation_id",
+        )
+        .bind(robot_id)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok((col(r, "conversation_id")?, col(r, "t")?))).collect()
     }
 
     pub async fn mark_sent(&self, id: i64, gateway_response: &str, now: i64) -> StoreResult<()> {
@@ -162,6 +265,67 @@ impl Store {
         Ok(())
     }
 
+    /// The gateway call timed out: the gateway may still deliver the message. The row waits until `next_attempt_at`
+    /// for the gateway's echo of it (see [`Store::confirm_echoed`]) before it is sent again. `since`: when the call
+    /// started (an echo older than the first unconfirmed call is not this row's).
+    pub async fn await_echo(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: i64,
+        since: i64,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'queued', last_error = $1, next_attempt_at = $2,
+                 unconfirmed_at = COALESCE(unconfirmed_at, $3), updated_at = $4
+             WHERE id = $5 AND status = 'sending'",
+        )
+        .bind(error)
+        .bind(next_attempt_at)
+        .bind(since)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The head row of the conversation when it waits for the gateway's echo of a timed-out send, with when that
+    /// send started.
+    pub async fn unconfirmed_head(
+        &self,
+        robot_id: i64,
+        conversation_id: &str,
+    ) -> StoreResult<Option<(OutboxRow, i64)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OUTBOX_COLUMNS}, unconfirmed_at FROM outbox
+             WHERE robot_id = $1 AND conversation_id = $2 AND status IN ('queued', 'sending') ORDER BY id LIMIT 1"
+        )))
+        .bind(robot_id)
+        .bind(conversation_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let Some(since) = col::<Option<i64>>(&row, "unconfirmed_at")? else { return Ok(None) };
+        Ok(Some((outbox_from_row(&row)?, since)))
+    }
+
+    /// The gateway echoed a send that timed out: it was delivered after all. Marks the row sent unless it is being
+    /// sent again right now. True when it was marked.
+    pub async fn confirm_echoed(&self, id: i64, echo: &str, now: i64) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE outbox SET status = 'sent', gateway_response = $1, last_error = NULL, sent_at = $2, updated_at = $2
+             WHERE id = $3 AND status = 'queued' AND unconfirmed_at IS NOT NULL",
+        )
+        .bind(echo)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Puts a claimed row back in the queue without counting the attempt: the account could not send at all
     /// (it is offline), so the row waits for it rather than moving toward the dead letters.
     pub async fn hold_send(&self, id: i64, error: &str, now: i64) -> StoreResult<()> {
@@ -178,18 +342,40 @@ impl Store {
         Ok(())
     }
 
-    /// Start-up recovery: rows left `sending` by a dead process go back to the queue (at-least-once).
+    /// Recovery: rows left `sending` by an instance that died (their lease expired) go back to the queue
+    /// (at-least-once). Rows other live instances are sending keep their claim.
     pub async fn requeue_interrupted(&self, robot_id: i64, now: i64) -> StoreResult<u64> {
         let r = sqlx::query(
             "UPDATE outbox SET status = 'queued', last_error = 'interrupted while sending', next_attempt_at = $1,
-                 updated_at = $1
-             WHERE robot_id = $2 AND status = 'sending'",
+                 claimed_by = NULL, updated_at = $1
+             WHERE robot_id = $2 AND status = 'sending' AND lease_until < $1",
         )
         .bind(now)
         .bind(robot_id)
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected())
+    }
+
+    /// Retention: deletes sent rows sent before `before` (unix ms), `batch` at a time so no statement holds the
+    /// table for long. Returns how many went.
+    pub async fn prune_outbox(&self, before: i64, batch: i64) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let r = sqlx::query(
+                "DELETE FROM outbox WHERE id IN (
+                     SELECT id FROM outbox WHERE status = 'sent' AND sent_at < $1 ORDER BY sent_at LIMIT $2)",
+            )
+            .bind(before)
+            .bind(batch.max(1))
+            .execute(&self.pool)
+            .await?;
+            total += r.rows_affected();
+            if r.rows_affected() < batch.max(1) as u64 {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Number of rows with `status`.

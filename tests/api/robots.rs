@@ -256,7 +256,8 @@ async fn lifecycle_store_rules(db: TestDb) {
     };
     store.enqueue(&[send("r1@chatroom", "k1"), send("r2@chatroom", "k2"), send("wxid_m2", "k3")], 40).await.unwrap();
     let row = store.due_outbox(a, 50, 10).await.unwrap().remove(0);
-    assert!(store.mark_sending(row.id, 50).await.unwrap());
+    store.take_robot(a, "test", 1_000, 50).await.unwrap();
+    assert!(store.claim_send(row.id, "test", 1_050, 50).await.unwrap());
     store.hold_send(row.id, "微信已离线", 51).await.unwrap();
     let held = store.outbox_row(row.id).await.unwrap();
     assert_eq!((held.status.as_str(), held.attempts), ("queued", 0), "a held send is not an attempt");

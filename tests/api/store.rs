@@ -13,10 +13,13 @@ on_both_engines!(
     inbound_is_deduplicated_even_after_reconnecting,
     finishing_a_message_commits_sends_and_conversions_once,
     outbox_rows_move_through_their_lifecycle,
-    interrupted_sends_are_requeued_at_start,
+    interrupted_sends_are_requeued_once_their_lease_expired,
+    one_instance_at_a_time_holds_a_robot_and_its_pacing,
+    sent_rows_are_pruned_in_batches_once_old_and_queued_ones_kept,
     groups_members_and_pids_resolve,
     media_expires,
     claims_are_exclusive,
+    messages_in_hand_are_renewed_and_taken_over_only_when_their_instance_stops,
     tokens_states_and_warnings_are_kept_once,
 );
 
@@ -58,7 +61,7 @@ async fn inbound_is_deduplicated_even_after_reconnecting(db: TestDb) {
     // Pruning keeps pending rows and drops old finished ones.
     let other = s2.record_inbound("wx_app:1", r, "room@chatroom", None, status::SKIPPED, "{}", 5).await.unwrap();
     assert!(other.is_some());
-    assert_eq!(s2.prune_inbound(50).await.unwrap(), 1);
+    assert_eq!(s2.prune_inbound(50, 1_000).await.unwrap(), 1);
     assert_eq!(s2.count_inbound(status::PENDING).await.unwrap(), 1);
 }
 
@@ -96,17 +99,22 @@ async fn outbox_rows_move_through_their_lifecycle(db: TestDb) {
     let r = robot(&s).await;
     s.enqueue(&[send(r, "a"), send(r, "b")], 1).await.unwrap();
     let due = s.due_outbox(r, 10, 10).await.unwrap();
-    assert_eq!(due.iter().map(|d| d.idempotency_key.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-    assert!(s.mark_sending(due[0].id, 10).await.unwrap());
-    assert!(!s.mark_sending(due[0].id, 10).await.unwrap(), "a row is claimed once");
+    assert_eq!(due.iter().map(|d| d.idempotency_key.as_str()).collect::<Vec<_>>(), ["a"], "b waits behind a");
+    assert!(!s.claim_send(due[0].id, "i1", 100, 10).await.unwrap(), "only the robot's holder claims");
+    assert_eq!(s.take_robot(r, "i1", 100_000, 10).await.unwrap(), Some(0));
+    assert!(s.claim_send(due[0].id, "i1", 100, 10).await.unwrap());
+    assert!(!s.claim_send(due[0].id, "i1", 100, 10).await.unwrap(), "a row is claimed once");
+    assert!(s.due_outbox(r, 10, 10).await.unwrap().is_empty(), "b waits while a is being sent");
     s.mark_sent(due[0].id, "{\"ret\":200}", 11).await.unwrap();
-    assert!(s.mark_sending(due[1].id, 12).await.unwrap());
-    s.mark_retry(due[1].id, "HTTP 502", 1_000, 12).await.unwrap();
+    let b = s.due_outbox(r, 12, 10).await.unwrap().remove(0);
+    assert_eq!(b.idempotency_key, "b");
+    assert!(s.claim_send(b.id, "i1", 100, 12).await.unwrap());
+    s.mark_retry(b.id, "HTTP 502", 1_000, 12).await.unwrap();
     assert!(s.due_outbox(r, 999, 10).await.unwrap().is_empty(), "not due before its backoff");
     assert_eq!(s.next_outbox_due(r).await.unwrap(), Some(1_000));
     let row = s.due_outbox(r, 1_000, 10).await.unwrap().remove(0);
     assert_eq!(row.attempts, 1);
-    assert!(s.mark_sending(row.id, 1_000).await.unwrap());
+    assert!(s.claim_send(row.id, "i1", 2_000, 1_000).await.unwrap());
     s.mark_dead(row.id, "ret=-1: 参数错误", 1_001).await.unwrap();
     let dead = s.outbox_row(row.id).await.unwrap();
     assert_eq!(dead.status, ostatus::DEAD);
@@ -115,16 +123,53 @@ async fn outbox_rows_move_through_their_lifecycle(db: TestDb) {
     assert_eq!(s.outbox_count(ostatus::SENT).await.unwrap(), 1);
 }
 
-async fn interrupted_sends_are_requeued_at_start(db: TestDb) {
+async fn interrupted_sends_are_requeued_once_their_lease_expired(db: TestDb) {
     let s = db.store().await;
     let r = robot(&s).await;
     s.enqueue(&[send(r, "x")], 1).await.unwrap();
     let row = s.due_outbox(r, 1, 1).await.unwrap().remove(0);
-    assert!(s.mark_sending(row.id, 2).await.unwrap());
-    assert_eq!(s.requeue_interrupted(r, 3).await.unwrap(), 1);
+    s.take_robot(r, "i1", 1_000, 2).await.unwrap();
+    assert!(s.claim_send(row.id, "i1", 100, 2).await.unwrap());
+    assert_eq!(s.requeue_interrupted(r, 50).await.unwrap(), 0, "a live instance's send keeps its claim");
+    assert!(s.renew_send(row.id, "i1", 200, 60).await.unwrap());
+    assert_eq!(s.requeue_interrupted(r, 150).await.unwrap(), 0, "renewed while the call runs");
+    assert_eq!(s.requeue_interrupted(r, 201).await.unwrap(), 1);
     let row = s.outbox_row(row.id).await.unwrap();
     assert_eq!(row.status, ostatus::QUEUED);
     assert_eq!(row.last_error.as_deref(), Some("interrupted while sending"));
+}
+
+async fn one_instance_at_a_time_holds_a_robot_and_its_pacing(db: TestDb) {
+    let s = db.store().await;
+    let r = robot(&s).await;
+    assert_eq!(s.take_robot(r, "i1", 1_000, 10).await.unwrap(), Some(0));
+    assert_eq!(s.take_robot(r, "i2", 1_000, 20).await.unwrap(), None, "i1 holds it");
+    assert!(s.set_robot_next_send(r, "i1", 700, 1_000, 30).await.unwrap());
+    assert_eq!(s.take_robot(r, "i1", 1_000, 40).await.unwrap(), Some(700), "renewed, pacing kept");
+    assert_eq!(s.take_robot(r, "i2", 1_000, 1_039).await.unwrap(), None, "not yet expired");
+    assert_eq!(s.take_robot(r, "i2", 1_000, 1_041).await.unwrap(), Some(700), "taken over with its pacing");
+    assert!(!s.set_robot_next_send(r, "i1", 900, 1_000, 1_050).await.unwrap(), "i1 lost it");
+    s.enqueue(&[send(r, "y")], 1_060).await.unwrap();
+    let row = s.due_outbox(r, 1_060, 1).await.unwrap().remove(0);
+    assert!(!s.claim_send(row.id, "i1", 2_000, 1_060).await.unwrap(), "a former holder claims nothing");
+    s.release_robot(r, "i2").await.unwrap();
+    assert_eq!(s.take_robot(r, "i3", 1_000, 1_070).await.unwrap(), Some(700), "released: free at once");
+}
+
+async fn sent_rows_are_pruned_in_batches_once_old_and_queued_ones_kept(db: TestDb) {
+    let s = db.store().await;
+    let r = robot(&s).await;
+    s.enqueue(&[send(r, "p1"), send(r, "p2"), send(r, "p3"), send(r, "p4")], 1).await.unwrap();
+    s.take_robot(r, "i1", 100_000, 10).await.unwrap();
+    for at in [100, 200, 5_000] {
+        let row = s.due_outbox(r, at, 10).await.unwrap().remove(0);
+        assert!(s.claim_send(row.id, "i1", at + 1_000, at).await.unwrap());
+        s.mark_sent(row.id, "{}", at).await.unwrap();
+    }
+    assert_eq!(s.prune_outbox(1_000, 1).await.unwrap(), 2, "two old sent rows, one per statement");
+    let left: Vec<String> =
+        s.outbox_for("room@chatroom").await.unwrap().into_iter().map(|r| r.idempotency_key).collect();
+    assert_eq!(left, ["p3", "p4"], "the recent sent row and the queued one stay");
 }
 
 async fn groups_members_and_pids_resolve(db: TestDb) {
@@ -163,14 +208,29 @@ async fn media_expires(db: TestDb) {
 }
 
 async fn claims_are_exclusive(db: TestDb) {
-    let s = db.store().await;
+    let s = db.store().await.with_claims("i1", 1_000);
+    let other = db.store().await.with_claims("i2", 1_000);
     let r = robot(&s).await;
     let id = s.record_inbound("c1", r, "room@chatroom", None, status::PENDING, "{}", 1).await.unwrap().unwrap();
-    let (a, b) = tokio::join!(s.claim_inbound(id, 2), s.claim_inbound(id, 2));
+    let (a, b) = tokio::join!(s.claim_inbound(id, 2), other.claim_inbound(id, 2));
     assert!(a.unwrap() ^ b.unwrap(), "exactly one claim wins");
     assert_eq!(s.pending_inbound(0, 10).await.unwrap().len(), 0);
-    assert_eq!(s.reset_processing(3).await.unwrap(), 1);
+    assert_eq!(s.reset_processing(3).await.unwrap(), 0, "a live instance's message keeps its claim");
+    assert_eq!(s.reset_processing(1_003).await.unwrap(), 1, "its instance stopped renewing: taken back");
     assert_eq!(s.pending_inbound(0, 10).await.unwrap().len(), 1);
+}
+
+async fn messages_in_hand_are_renewed_and_taken_over_only_when_their_instance_stops(db: TestDb) {
+    let s = db.store().await.with_claims("i1", 1_000);
+    let other = db.store().await.with_claims("i2", 1_000);
+    let r = robot(&s).await;
+    let id = s.record_inbound("c2", r, "room@chatroom", None, status::PROCESSING, "{}", 10).await.unwrap().unwrap();
+    assert!(!other.claim_inbound(id, 500).await.unwrap(), "born claimed by the instance that received it");
+    assert_eq!(s.renew_inbound_claims(900).await.unwrap(), 1);
+    assert_eq!(other.reset_processing(1_500).await.unwrap(), 0, "renewed until 1900");
+    assert_eq!(other.reset_processing(1_901).await.unwrap(), 1, "i1 died: i2 takes it back");
+    assert!(other.claim_inbound(id, 1_902).await.unwrap());
+    assert_eq!(s.renew_inbound_claims(1_903).await.unwrap(), 0, "i1's claim is gone");
 }
 
 async fn tokens_states_and_warnings_are_kept_once(db: TestDb) {

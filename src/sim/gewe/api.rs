@@ -327,7 +327,13 @@ async fn try_send(
             thumb_url: required(&fields, "thumbUrl")?.to_string(),
         }),
     };
-    Ok(sim.deliver(&to, delivery))
+    let data = sim.deliver(&to, delivery);
+    let late = sim.state().late_answer;
+    if !late.is_zero() {
+        // A slow gateway: the message is out (and echoed), the answer comes late or, when the client gave up, never.
+        tokio::time::sleep(late).await;
+    }
+    Ok(data)
 }
 
 impl GeweSim {

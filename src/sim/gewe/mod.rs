@@ -187,6 +187,8 @@ struct State {
     timeline: Vec<playground::Entry>,
     send_faults: VecDeque<SendFault>,
     response_delay: Duration,
+    /// Sends are delivered at once but answered only after this.
+    late_answer: Duration,
     callback_copies: u32,
     callback_delay: Duration,
     contacts: contacts::Contacts,
@@ -265,6 +267,7 @@ impl GeweSim {
             timeline: Vec::new(),
             send_faults: VecDeque::new(),
             response_delay: Duration::ZERO,
+            late_answer: Duration::ZERO,
             callback_copies: 1,
             callback_delay: Duration::ZERO,
             contacts: contacts::Contacts::default(),
@@ -384,6 +387,12 @@ impl GeweSim {
     /// Send calls answer only after `delay` (to exercise client timeouts).
     pub fn delay_responses(&self, delay: Duration) {
         self.state().response_delay = delay;
+    }
+
+    /// Send calls deliver (and echo) the message at once but answer only after `delay`: a slow gateway whose late
+    /// answer a client may give up on although the message went out.
+    pub fn answer_late(&self, delay: Duration) {
+        self.state().late_answer = delay;
     }
 
     /// Every callback from now on is posted `copies` times in a row (at least once).
