@@ -60,7 +60,7 @@ async fn data(st: &AppState, v: &Viewer) -> Result<Vec<PartnerAccounts>, super::
 async fn partner_withdrawals(st: &AppState, v: &Viewer, partner_id: i64) -> Result<Vec<WithdrawalView>, AdminError> {
     let mut list = st.store.account_withdrawals((AccountKind::Partner, partner_id), 20).await?;
     list.extend(st.store.account_withdrawals((AccountKind::Agent, partner_id), 20).await?);
-    list.sort_by(|a, b| b.id.cmp(&a.id));
+    list.sort_by_key(|w| std::cmp::Reverse(w.id));
     visible(st, v, list).await
 }
 
