@@ -333,6 +333,22 @@ async fn partners_and_agents_withdraw_and_admins_pay_them_in_a_batch(db: TestDb)
     assert!(csv.contains("合伙人,'=SUM(A1),月份"), "{csv}");
     assert!(csv.contains("代理分成,0.00,5.00,0.00,3.00,2.00,2.00,0.00,0.00"), "{csv}");
     assert!(csv.contains("261203-000000000000001,已结算,100.00,0.00,5.00"), "{csv}");
+
+    // The pages render; the partner's show nothing of the agent.
+    for (path, expect) in [
+        ("/admin/accounts", "提现记录"),
+        ("/admin/finance", "财务日志"),
+        ("/admin/statements", "月度对账单 · 小王"),
+        ("/admin/withdrawals", "提现审核"),
+    ] {
+        let r = p.get(path).await;
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(expect) && !html.contains("SUM(A1)"), "{path}: {html}");
+    }
+    let r = bearer(&app, reqwest::Method::GET, "/admin/finance?order=1").send().await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(html.contains("订单 261203-000000000000001") && html.contains("代理分成"), "{html}");
 }
 
 /// The withdrawal notices queued for `wxid`.
