@@ -1,17 +1,24 @@
-//! 资产管理: partners' balances — their share as partner and as agent (pending, available, withdrawing, paid).
-//! Admins see every partner; a partner sees only their own accounts. JSON at `/admin/api/accounts`.
+//! 资产管理: partners' balances — their share as partner and as agent (pending, available, withdrawing, paid) —
+//! and their withdrawal requests (提现) from either account, with the same limits as members'. Admins see every
+//! partner; a partner sees and withdraws only their own accounts. JSON at `/admin/api/accounts` and
+//! `/admin/api/accounts/withdraw`.
 
-use super::error::{ApiError, PageError};
+use super::error::{AdminError, ApiError, PageError};
+use super::groups::urlenc;
 use super::html::{self, esc, yuan};
 use super::session::Viewer;
+use super::withdrawals::{WithdrawalView, visible};
 use crate::http::AppState;
 use crate::ledger::rules::Buckets;
+use crate::ledger::{Ledger, LedgerError};
 use crate::money::Fen;
 use crate::store::accounts::PartnerAccounts;
-use axum::Json;
-use axum::extract::State;
-use axum::response::Html;
-use serde::Serialize;
+use crate::store::ledger::AccountKind;
+use crate::store::withdrawals::WithdrawalRequest;
+use axum::extract::{Query, State};
+use axum::response::{Html, Redirect};
+use axum::{Form, Json};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
 pub struct BalanceView {
@@ -40,6 +47,8 @@ pub struct AccountView {
     pub name: String,
     pub partner: BalanceView,
     pub agent: BalanceView,
+    /// The partner's and agent account's withdrawals, newest first.
+    pub withdrawals: Vec<WithdrawalView>,
 }
 
 /// The accounts the viewer may see.
@@ -47,37 +56,180 @@ async fn data(st: &AppState, v: &Viewer) -> Result<Vec<PartnerAccounts>, super::
     Ok(st.store.partner_accounts(v.scope()).await?)
 }
 
+/// Withdrawals of a partner's two accounts, newest first.
+async fn partner_withdrawals(st: &AppState, v: &Viewer, partner_id: i64) -> Result<Vec<WithdrawalView>, AdminError> {
+    let mut list = st.store.account_withdrawals((AccountKind::Partner, partner_id), 20).await?;
+    list.extend(st.store.account_withdrawals((AccountKind::Agent, partner_id), 20).await?);
+    list.sort_by_key(|w| std::cmp::Reverse(w.id));
+    visible(st, v, list).await
+}
+
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<AccountView>>, ApiError> {
-    let rows = data(&st, &v).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|a| AccountView {
-                partner_id: a.partner_id,
-                name: a.name,
-                partner: a.partner.into(),
-                agent: a.agent.into(),
-            })
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    for a in data(&st, &v).await? {
+        out.push(AccountView {
+            partner_id: a.partner_id,
+            withdrawals: partner_withdrawals(&st, &v, a.partner_id).await?,
+            name: a.name,
+            partner: a.partner.into(),
+            agent: a.agent.into(),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// A partner's withdrawal request from one of their accounts.
+#[derive(Debug, Deserialize)]
+pub struct WithdrawInput {
+    /// `partner` (合伙人分成) or `agent` (代理分成).
+    pub account: String,
+    /// 分 (API) …
+    #[serde(default)]
+    pub amount_fen: Option<i64>,
+    /// … or 元 as typed in the form, e.g. `50` or `12.34`.
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// The partner; a partner may leave it out (their own) and may name no other.
+    #[serde(default)]
+    pub partner_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WithdrawOutcome {
+    /// `accepted`, `already_open`, `insufficient`, `below_minimum` or `above_maximum`.
+    pub outcome: &'static str,
+    /// The new request, when accepted.
+    pub id: Option<i64>,
+    pub amount_fen: i64,
+    /// The account's available balance after the request (accepted or insufficient).
+    pub available_fen: Option<i64>,
+    /// The answer in Chinese, as chat says it.
+    pub message: String,
+}
+
+pub async fn withdraw(st: &AppState, v: &Viewer, input: &WithdrawInput) -> Result<WithdrawOutcome, AdminError> {
+    let kind = match input.account.as_str() {
+        "partner" => AccountKind::Partner,
+        "agent" => AccountKind::Agent,
+        _ => return Err(AdminError::BadRequest("账户须为 partner（合伙人分成）或 agent（代理分成）".into())),
+    };
+    let named = match input.partner_id.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(p.parse::<i64>().map_err(|_| AdminError::BadRequest("合伙人编号不对".into()))?),
+        None => None,
+    };
+    let partner_id = match (v.scope(), named) {
+        (Some(own), Some(p)) if p != own => return Err(AdminError::Forbidden),
+        (Some(own), _) => own,
+        (None, Some(p)) => p,
+        (None, None) => return Err(AdminError::BadRequest("请指定合伙人".into())),
+    };
+    if st.store.partners(Some(partner_id)).await?.is_empty() {
+        return Err(AdminError::NotFound);
+    }
+    let amount = match (input.amount_fen, input.amount.as_deref()) {
+        (Some(f), _) => Fen(f),
+        (None, Some(y)) => Fen::from_yuan_str(y.trim()).map_err(|_| AdminError::BadRequest("金额格式不对".into()))?,
+        (None, None) => return Err(AdminError::BadRequest("请填写金额".into())),
+    };
+    if amount.0 <= 0 {
+        return Err(AdminError::BadRequest("金额须大于 0".into()));
+    }
+    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
+    let outcome = ledger.request_account_withdrawal((kind, partner_id), amount).await.map_err(|e| match e {
+        LedgerError::Store(s) => AdminError::from(s),
+    })?;
+    tracing::info!(partner = partner_id, account = kind.code(), amount = amount.0, ?outcome, "partner withdrawal");
+    let message = crate::engine::text::account_withdrawal(kind.label(), amount, &outcome);
+    let (code, id, available) = match outcome {
+        WithdrawalRequest::Accepted { id, available } => ("accepted", Some(id), Some(available.0)),
+        WithdrawalRequest::AlreadyOpen => ("already_open", None, None),
+        WithdrawalRequest::Insufficient { available } => ("insufficient", None, Some(available.0)),
+        WithdrawalRequest::BelowMinimum { .. } => ("below_minimum", None, None),
+        WithdrawalRequest::AboveMaximum { .. } => ("above_maximum", None, None),
+    };
+    Ok(WithdrawOutcome { outcome: code, id, amount_fen: amount.0, available_fen: available, message })
+}
+
+pub async fn api_withdraw(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(input): Json<WithdrawInput>,
+) -> Result<Json<WithdrawOutcome>, ApiError> {
+    Ok(Json(withdraw(&st, &v, &input).await?))
+}
+
+pub async fn withdraw_page(
+    State(st): State<AppState>,
+    v: Viewer,
+    Form(input): Form<WithdrawInput>,
+) -> Result<Redirect, PageError> {
+    let msg = match withdraw(&st, &v, &input).await {
+        Ok(o) => o.message,
+        Err(AdminError::BadRequest(m)) => m,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/admin/accounts?msg={}", urlenc(&msg))))
 }
 
 fn cells(b: &Buckets) -> [String; 4] {
     [yuan(Fen(b.pending)), yuan(Fen(b.available)), yuan(Fen(b.withdrawing)), yuan(Fen(b.paid_out))]
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
-    let rows: Vec<Vec<String>> = data(&st, &v)
-        .await?
-        .iter()
-        .flat_map(|a| {
-            [("合伙人分成", &a.partner), ("代理分成", &a.agent)].into_iter().map(|(kind, b)| {
-                let mut r =
-                    vec![format!("<a href=\"/admin/partners/{}\">{}</a>", a.partner_id, esc(&a.name)), kind.into()];
-                r.extend(cells(b));
-                r
-            })
-        })
-        .collect();
-    let b = html::table(&["合伙人", "账户", "待结算", "可提现", "提现中", "已提现"], &rows);
+#[derive(Deserialize)]
+pub struct Msg {
+    pub msg: Option<String>,
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "open" => "待审核",
+        "approved" => "待打款",
+        "paid" => "已打款",
+        "rejected" => "已驳回",
+        _ => "",
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
+    let accounts = data(&st, &v).await?;
+    let mut rows = Vec::new();
+    for a in &accounts {
+        for (kind, b) in [(AccountKind::Partner, &a.partner), (AccountKind::Agent, &a.agent)] {
+            let mut r =
+                vec![format!("<a href=\"/admin/partners/{}\">{}</a>", a.partner_id, esc(&a.name)), kind.label().into()];
+            r.extend(cells(b));
+            let mut form = html::form_open(&v, "/admin/accounts/withdraw", "inline withdraw");
+            form.push_str(&format!(
+                "<input type=hidden name=account value={}><input type=hidden name=partner_id value={}>\
+                 <input name=amount required inputmode=decimal size=6 placeholder=金额（元）>\
+                 <button type=submit>提现</button></form>",
+                kind.code(),
+                a.partner_id
+            ));
+            r.push(form);
+            r.push(format!("<a href=\"/admin/statements?partner_id={}\">月度对账单</a>", a.partner_id));
+            rows.push(r);
+        }
+    }
+    let mut b = html::notice(q.msg.as_deref());
+    b.push_str(&html::table(&["合伙人", "账户", "待结算", "可提现", "提现中", "已提现", "申请提现", "对账单"], &rows));
+    b.push_str("<h2>提现记录</h2>");
+    let offset = st.settings.chat.utc_offset_hours;
+    let mut rows = Vec::new();
+    for a in &accounts {
+        for w in partner_withdrawals(&st, &v, a.partner_id).await? {
+            let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
+            rows.push(vec![
+                w.id.to_string(),
+                html::datetime(w.created_at, offset),
+                esc(&w.name),
+                kind.into(),
+                yuan(Fen(w.amount_fen)),
+                status_label(&w.status).into(),
+                esc(&w.reason),
+            ]);
+        }
+    }
+    b.push_str(&html::table(&["编号", "申请时间", "合伙人", "账户", "金额（元）", "状态", "原因"], &rows));
     Ok(html::page(&v, "/admin/accounts", "资产管理", &b))
 }

@@ -23,7 +23,7 @@ pub fn esc(s: &str) -> String {
 }
 
 /// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 20] = [
+const NAV: [(&str, &str, bool); 22] = [
     ("/admin", "概览", false),
     ("/admin/orders", "订单", false),
     ("/admin/groups", "群", false),
@@ -44,6 +44,8 @@ const NAV: [(&str, &str, bool); 20] = [
     ("/admin/reconciliation", "对账", true),
     ("/admin/settings", "设置", false),
     ("/admin/api/openapi.json", "API", true),
+    ("/admin/finance", "财务日志", false),
+    ("/admin/statements", "对账单", false),
 ];
 
 fn head(title: &str) -> String {

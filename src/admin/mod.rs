@@ -14,6 +14,7 @@ pub mod charts;
 pub mod collection;
 pub mod csrf;
 pub mod error;
+pub mod finance;
 pub mod groups;
 pub mod headers;
 pub mod html;
@@ -36,6 +37,7 @@ pub mod selection;
 pub mod service;
 pub mod session;
 pub mod settings;
+pub mod statements;
 pub mod withdrawals;
 
 use crate::http::AppState;
@@ -172,6 +174,23 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/api/rate-rules/preview", post(rates::api_preview))
         .route("/admin/api/rate-rules/{id}", post(rates::api_change))
         .route("/admin/api/rate-rules/{id}/end", post(rates::api_end))
+        .route("/admin/withdrawals/approve", post(withdrawals::approve_batch_page))
+        .route("/admin/withdrawals/pay", post(withdrawals::pay_batch_page))
+        .route("/admin/withdrawals/approved.csv", get(withdrawals::approved_csv_page))
+        .route("/admin/api/withdrawals", get(withdrawals::api_list))
+        .route("/admin/api/withdrawals/approve", post(withdrawals::api_approve_batch))
+        .route("/admin/api/withdrawals/pay", post(withdrawals::api_pay_batch))
+        .route("/admin/api/withdrawals/{id}/approve", post(withdrawals::api_approve))
+        .route("/admin/api/withdrawals/{id}/reject", post(withdrawals::api_reject))
+        .route("/admin/api/withdrawals/{id}/pay", post(withdrawals::api_pay))
+        .route("/admin/accounts/withdraw", post(accounts::withdraw_page))
+        .route("/admin/api/accounts/withdraw", post(accounts::api_withdraw))
+        .route("/admin/finance", get(finance::page))
+        .route("/admin/finance.csv", get(finance::export))
+        .route("/admin/api/ledger-entries", get(finance::api))
+        .route("/admin/statements", get(statements::page))
+        .route("/admin/statements.csv", get(statements::export))
+        .route("/admin/api/statements", get(statements::api))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(Extension(limiter))
         .layer(axum::middleware::from_fn(headers::secure))

@@ -71,8 +71,38 @@ const DELIVERY: &[&str] =
     &["id", "plan_id", "plan_name", "group_id", "group_name", "robot_id", "item_key", "status", "reason", "created_at"];
 const POSTING_STATS: &[&str] = &["plans", "groups", "posts", "sources"];
 const SELECTION: &[&str] = &["total", "page", "items", "categories"];
-const WITHDRAWAL: &[&str] = &["id", "member_id", "amount_fen", "status", "reason", "decided_by", "decided_at"];
-const FINANCE_LOG: &[&str] = &["id", "withdrawal_id", "member_id", "action", "amount_fen", "actor", "reason"];
+const WITHDRAWAL: &[&str] = &[
+    "id",
+    "account_kind",
+    "account_id",
+    "member_id",
+    "partner_id",
+    "name",
+    "amount_fen",
+    "status",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "payment_method",
+    "payment_ref",
+    "paid_at",
+];
+const WITHDRAWAL_BATCH: &[&str] = &["done", "skipped"];
+const WITHDRAW_OUTCOME: &[&str] = &["outcome", "id", "amount_fen", "available_fen", "message"];
+const LEDGER_ENTRY_PAGE: &[&str] = &["entries", "page", "has_more"];
+const STATEMENT: &[&str] = &[
+    "partner_id",
+    "partner_name",
+    "month",
+    "orders",
+    "commission_fen",
+    "partner_share_fen",
+    "agent_share_fen",
+    "accounts",
+    "order_lines",
+];
+const FINANCE_LOG: &[&str] =
+    &["id", "withdrawal_id", "account_kind", "account_id", "action", "amount_fen", "actor", "reason"];
 const OVERVIEW: &[&str] = &[
     "rebates_owed",
     "today",
@@ -223,15 +253,31 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
         path: "/admin/api/withdrawals",
-        summary: "提现申请（status=open|approved|rejected，默认 open；仅 Bearer 令牌）",
-        admin_only: true,
+        summary: "提现申请：会员、合伙人、代理（status=open|approved|paid|rejected，默认 open；合伙人只见自己的与本群会员的）",
+        admin_only: false,
         example: None,
         answer: Answer::List(WITHDRAWAL),
     },
     Op {
         method: "post",
+        path: "/admin/api/withdrawals/approve",
+        summary: "批量通过提现（ids；已处理的跳过）",
+        admin_only: true,
+        example: Some(r#"{"ids":[999999]}"#),
+        answer: Answer::Object(WITHDRAWAL_BATCH),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/pay",
+        summary: "批量记录打款（ids、打款方式 method、流水号 reference）：记录后才算已打款",
+        admin_only: true,
+        example: Some(r#"{"ids":[999999],"method":"银行转账","reference":"B20261203001"}"#),
+        answer: Answer::Object(WITHDRAWAL_BATCH),
+    },
+    Op {
+        method: "post",
         path: "/admin/api/withdrawals/{id}/reject",
-        summary: "驳回提现，须填原因（仅 Bearer 令牌）",
+        summary: "驳回提现，须填原因（告知申请人，金额退回可提现）",
         admin_only: true,
         example: Some(r#"{"reason":"收款信息有误"}"#),
         answer: Answer::Object(WITHDRAWAL),
@@ -239,10 +285,42 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "post",
         path: "/admin/api/withdrawals/{id}/approve",
-        summary: "通过提现（仅 Bearer 令牌）",
+        summary: "通过提现（待打款）",
         admin_only: true,
         example: None,
         answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/withdrawals/{id}/pay",
+        summary: "记录一笔已通过提现的打款（method、reference）",
+        admin_only: true,
+        example: Some(r#"{"method":"支付宝","reference":"A20261203001"}"#),
+        answer: Answer::Object(WITHDRAWAL),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/accounts/withdraw",
+        summary: "合伙人/代理申请提现（account=partner|agent，amount_fen；管理员须给 partner_id）",
+        admin_only: false,
+        example: Some(r#"{"account":"partner","amount_fen":1000,"partner_id":"1"}"#),
+        answer: Answer::Object(WITHDRAW_OUTCOME),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/ledger-entries",
+        summary: "财务日志：账本分录（account=member|partner|agent|operator 与 account_id、kind、order、from/to 为 yyyy-MM-dd，page 翻页；合伙人只见自己的账户）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(LEDGER_ENTRY_PAGE),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/statements",
+        summary: "合伙人/代理月度对账单（partner_id、month=yyyy-MM，默认本月；合伙人只见自己的）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(STATEMENT),
     },
     Op {
         method: "get",

@@ -53,7 +53,7 @@ fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
 }
 
 /// Unix seconds of local midnight starting `yyyy-MM-dd`.
-fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, AdminError> {
+pub(crate) fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, AdminError> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -270,7 +270,7 @@ const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋'
 
 /// One CSV text field: quoted when needed; a leading formula character (`= + - @`, TAB, CR) is neutralised with a
 /// quote so spreadsheets do not run it.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(FORMULA_STARTS) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }

@@ -1,185 +1,607 @@
-//! 提现审核: the queue of open withdrawal requests, approve or reject (with a reason) through the ledger, and the
-//! decided ones. Only admins decide; partners see the requests of their own groups' members, read-only. Machine
-//! clients use the ledger's API (`/admin/api/withdrawals`, `/admin/api/withdrawals/{id}/approve|reject`).
+//! 提现审核: the requests of members, partners and agents. Admins approve many at once (checkboxes), reject with
+//! a reason that reaches the requester, and record how each approved request was paid (method and transfer
+//! reference, per request or for the batch): only then is it paid. The approved, unpaid ones export as a CSV for a
+//! batch transfer. Partners see the requests of their own accounts and of their groups' members, read-only.
+//! JSON at `/admin/api/withdrawals…`.
 
-use super::error::{AdminError, PageError};
+use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc, yuan};
+use super::orders::csv_field;
 use super::session::Viewer;
 use crate::http::AppState;
 use crate::ledger::{Ledger, LedgerError};
-use crate::money::Fen;
-use crate::store::withdrawals::{Withdrawal, status};
-use axum::Form;
+use crate::store::StoreError;
+use crate::store::ledger::AccountKind;
+use crate::store::withdrawals::{Payment, Withdrawal, status};
+use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 200;
+/// Most requests decided in one batch.
+pub const MAX_BATCH: usize = 200;
+const MAX_REASON_CHARS: usize = 200;
+const MAX_METHOD_CHARS: usize = 20;
+const MAX_REFERENCE_CHARS: usize = 64;
 
 #[derive(Debug, Serialize)]
 pub struct WithdrawalView {
     pub id: i64,
-    pub member_id: i64,
-    pub member_name: String,
-    pub amount: Fen,
+    /// `member`, `partner` or `agent`.
+    pub account_kind: &'static str,
+    pub account_id: i64,
+    /// The member, for a member's request.
+    pub member_id: Option<i64>,
+    /// The partner (or agent), for a partner's or agent's request.
+    pub partner_id: Option<i64>,
+    /// The requester's name (member nickname or partner name).
+    pub name: String,
+    pub amount_fen: i64,
     pub status: String,
     pub reason: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
+    pub payment_method: Option<String>,
+    pub payment_ref: Option<String>,
+    pub paid_by: Option<String>,
+    pub paid_at: Option<i64>,
     pub created_at: i64,
+}
+
+/// The requester's name when the viewer may see this request.
+async fn visible_name(st: &AppState, v: &Viewer, w: &Withdrawal) -> Result<Option<String>, AdminError> {
+    match w.member_id() {
+        Some(m) => Ok(st
+            .store
+            .member_summary(m, v.scope())
+            .await?
+            .map(|m| if m.nickname.is_empty() { m.wxid } else { m.nickname })),
+        None if v.owns(Some(w.account_id)) => Ok(Some(
+            st.store.partners(Some(w.account_id)).await?.into_iter().next().map(|p| p.name).unwrap_or_default(),
+        )),
+        None => Ok(None),
+    }
+}
+
+fn view(w: Withdrawal, name: String) -> WithdrawalView {
+    WithdrawalView {
+        id: w.id,
+        account_kind: w.account_kind.code(),
+        account_id: w.account_id,
+        member_id: w.member_id(),
+        partner_id: w.partner_id(),
+        name,
+        amount_fen: w.amount.0,
+        status: w.status,
+        reason: w.reason,
+        decided_by: w.decided_by,
+        decided_at: w.decided_at,
+        payment_method: w.payment_method,
+        payment_ref: w.payment_ref,
+        paid_by: w.paid_by,
+        paid_at: w.paid_at,
+        created_at: w.created_at,
+    }
+}
+
+/// The rows the viewer may see, with the requesters' names.
+pub async fn visible(st: &AppState, v: &Viewer, list: Vec<Withdrawal>) -> Result<Vec<WithdrawalView>, AdminError> {
+    let mut out = Vec::new();
+    for w in list {
+        if let Some(name) = visible_name(st, v, &w).await? {
+            out.push(view(w, name));
+        }
+    }
+    Ok(out)
+}
+
+async fn with_status(st: &AppState, v: &Viewer, s: &str) -> Result<Vec<WithdrawalView>, AdminError> {
+    visible(st, v, st.store.withdrawals_with_status(s, LIST_LIMIT).await?).await
 }
 
 #[derive(Debug, Serialize)]
 pub struct WithdrawalsView {
     /// Open requests, oldest first.
     pub queue: Vec<WithdrawalView>,
-    /// Decided requests, newest first.
-    pub decided: Vec<WithdrawalView>,
+    /// Approved, not yet paid, oldest first.
+    pub approved: Vec<WithdrawalView>,
+    /// Paid or rejected, newest first.
+    pub done: Vec<WithdrawalView>,
 }
 
-/// The rows the viewer may see, with member names.
-async fn visible(st: &AppState, v: &Viewer, list: Vec<Withdrawal>) -> Result<Vec<WithdrawalView>, AdminError> {
-    let mut out = Vec::new();
-    for w in list {
-        let Some(m) = st.store.member_summary(w.member_id, v.scope()).await? else { continue };
-        out.push(WithdrawalView {
-            id: w.id,
-            member_id: w.member_id,
-            member_name: if m.nickname.is_empty() { m.wxid } else { m.nickname },
-            amount: w.amount,
-            status: w.status,
-            reason: w.reason,
-            decided_by: w.decided_by,
-            decided_at: w.decided_at,
-            created_at: w.created_at,
-        });
+pub async fn data(st: &AppState, v: &Viewer) -> Result<WithdrawalsView, AdminError> {
+    let queue = with_status(st, v, status::OPEN).await?;
+    let approved = with_status(st, v, status::APPROVED).await?;
+    let mut done = Vec::new();
+    for s in [status::PAID, status::REJECTED] {
+        done.extend(with_status(st, v, s).await?);
+    }
+    done.sort_by(|a, b| b.paid_at.or(b.decided_at).cmp(&a.paid_at.or(a.decided_at)).then(b.id.cmp(&a.id)));
+    done.truncate(LIST_LIMIT as usize);
+    Ok(WithdrawalsView { queue, approved, done })
+}
+
+fn ledger(st: &AppState) -> Ledger {
+    Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours)
+}
+
+fn not_open(e: LedgerError) -> AdminError {
+    match e {
+        LedgerError::Store(StoreError::NotFound) => AdminError::NotFound,
+        LedgerError::Store(s) => s.into(),
+    }
+}
+
+/// A checked rejection reason.
+fn reason(r: &str) -> Result<&str, AdminError> {
+    let r = r.trim();
+    if r.is_empty() {
+        return Err(AdminError::BadRequest("驳回须填写原因".into()));
+    }
+    if r.chars().count() > MAX_REASON_CHARS {
+        return Err(AdminError::BadRequest(format!("原因最多 {MAX_REASON_CHARS} 字")));
+    }
+    Ok(r)
+}
+
+/// How a request was paid, as the admin types it.
+#[derive(Debug, Deserialize)]
+pub struct PaymentInput {
+    /// 银行转账, 支付宝, 微信 …
+    pub method: String,
+    /// The transfer's reference (流水号).
+    pub reference: String,
+}
+
+impl PaymentInput {
+    fn checked(&self) -> Result<Payment<'_>, AdminError> {
+        let (method, reference) = (self.method.trim(), self.reference.trim());
+        if method.is_empty() || method.chars().count() > MAX_METHOD_CHARS {
+            return Err(AdminError::BadRequest(format!("打款方式须为 1 到 {MAX_METHOD_CHARS} 个字")));
+        }
+        if reference.is_empty() || reference.chars().count() > MAX_REFERENCE_CHARS {
+            return Err(AdminError::BadRequest(format!("流水号须为 1 到 {MAX_REFERENCE_CHARS} 个字")));
+        }
+        Ok(Payment { method, reference })
+    }
+}
+
+pub async fn approve(st: &AppState, v: &Viewer, id: i64) -> Result<Withdrawal, AdminError> {
+    v.require_admin()?;
+    let w = ledger(st).decide_withdrawal(id, true, &v.username, "").await.map_err(not_open)?;
+    tracing::info!(withdrawal = id, by = %v.username, "withdrawal approved");
+    Ok(w)
+}
+
+pub async fn reject(st: &AppState, v: &Viewer, id: i64, why: &str) -> Result<Withdrawal, AdminError> {
+    v.require_admin()?;
+    let why = reason(why)?;
+    let w = ledger(st).decide_withdrawal(id, false, &v.username, why).await.map_err(not_open)?;
+    tracing::info!(withdrawal = id, by = %v.username, "withdrawal rejected");
+    Ok(w)
+}
+
+pub async fn pay(st: &AppState, v: &Viewer, id: i64, p: &PaymentInput) -> Result<Withdrawal, AdminError> {
+    v.require_admin()?;
+    let payment = p.checked()?;
+    let w = ledger(st).record_payment(id, &payment, &v.username).await.map_err(not_open)?;
+    tracing::info!(withdrawal = id, by = %v.username, "withdrawal paid");
+    Ok(w)
+}
+
+/// What a batch did: the requests it decided, and the ids it skipped (unknown, or decided before).
+#[derive(Debug, Serialize)]
+pub struct BatchResult {
+    pub done: Vec<WithdrawalView>,
+    pub skipped: Vec<i64>,
+}
+
+fn batch_ids(ids: &[i64]) -> Result<Vec<i64>, AdminError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AdminError::BadRequest("请先勾选提现申请".into()));
+    }
+    if ids.len() > MAX_BATCH {
+        return Err(AdminError::BadRequest(format!("一次最多处理 {MAX_BATCH} 笔")));
+    }
+    Ok(ids)
+}
+
+async fn batch<F, Fut>(st: &AppState, v: &Viewer, ids: &[i64], one: F) -> Result<BatchResult, AdminError>
+where
+    F: Fn(i64) -> Fut,
+    Fut: std::future::Future<Output = Result<Withdrawal, AdminError>>,
+{
+    v.require_admin()?;
+    let mut out = BatchResult { done: Vec::new(), skipped: Vec::new() };
+    for id in batch_ids(ids)? {
+        match one(id).await {
+            Ok(w) => {
+                let name = visible_name(st, v, &w).await?.unwrap_or_default();
+                out.done.push(view(w, name));
+            }
+            Err(AdminError::NotFound) => out.skipped.push(id),
+            Err(e) => return Err(e),
+        }
     }
     Ok(out)
 }
 
-pub async fn data(st: &AppState, v: &Viewer) -> Result<WithdrawalsView, AdminError> {
-    let queue = visible(st, v, st.store.withdrawals_with_status(status::OPEN, LIST_LIMIT).await?).await?;
-    let mut decided = Vec::new();
-    for s in [status::APPROVED, status::REJECTED] {
-        decided.extend(visible(st, v, st.store.withdrawals_with_status(s, LIST_LIMIT).await?).await?);
-    }
-    decided.sort_by(|a, b| b.decided_at.cmp(&a.decided_at).then(b.id.cmp(&a.id)));
-    decided.truncate(LIST_LIMIT as usize);
-    Ok(WithdrawalsView { queue, decided })
+pub async fn approve_batch(st: &AppState, v: &Viewer, ids: &[i64]) -> Result<BatchResult, AdminError> {
+    batch(st, v, ids, |id| approve(st, v, id)).await
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Decision {
-    /// `approve` or `reject`.
-    pub action: String,
-    /// Required when rejecting; shown to the member.
-    #[serde(default)]
-    pub reason: String,
+pub async fn pay_batch(st: &AppState, v: &Viewer, ids: &[i64], p: &PaymentInput) -> Result<BatchResult, AdminError> {
+    p.checked()?;
+    batch(st, v, ids, |id| pay(st, v, id, p)).await
 }
 
-pub async fn decide(st: &AppState, v: &Viewer, id: i64, d: &Decision) -> Result<Withdrawal, AdminError> {
+/// The approved, unpaid requests as a CSV for a batch transfer: amounts in 元 with two decimals (from integer 分).
+pub async fn approved_csv(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
     v.require_admin()?;
-    let approve = match d.action.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(AdminError::BadRequest("操作须为 approve 或 reject".into())),
-    };
-    let reason = d.reason.trim();
-    if !approve && reason.is_empty() {
-        return Err(AdminError::BadRequest("驳回须填写原因".into()));
+    let mut out = String::from("\u{feff}申请编号,账户类型,账户ID,姓名,金额（元）,申请时间\r\n");
+    let offset = st.settings.chat.utc_offset_hours;
+    for w in with_status(st, v, status::APPROVED).await? {
+        let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
+        let fields = [
+            w.id.to_string(),
+            csv_field(kind),
+            w.account_id.to_string(),
+            csv_field(&w.name),
+            yuan(crate::money::Fen(w.amount_fen)),
+            csv_field(&html::datetime(w.created_at, offset)),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
     }
-    if reason.chars().count() > 200 {
-        return Err(AdminError::BadRequest("原因最多 200 字".into()));
-    }
-    let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
-    let w = ledger.decide_withdrawal(id, approve, &v.username, reason).await.map_err(|e| match e {
-        LedgerError::Store(crate::store::StoreError::NotFound) => AdminError::BadRequest("该申请不存在或已处理".into()),
-        LedgerError::Store(s) => s.into(),
-    })?;
-    tracing::info!(withdrawal = id, approve, by = %v.username, "withdrawal decided");
-    Ok(w)
+    Ok(out)
 }
+
+// ---- pages ----
 
 #[derive(Deserialize)]
 pub struct Msg {
     pub msg: Option<String>,
 }
 
+fn requester(w: &WithdrawalView) -> String {
+    let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
+    let link = match w.member_id {
+        Some(m) => format!("<a href=\"/admin/members/{m}\">{}</a>", esc(&w.name)),
+        None => format!("<a href=\"/admin/partners/{}\">{}</a>", w.account_id, esc(&w.name)),
+    };
+    format!("{link} <span class=muted>{kind}</span>")
+}
+
+fn reject_form(v: &Viewer, id: i64) -> String {
+    let mut cell = html::form_open(v, &format!("/admin/withdrawals/{id}"), "inline reject");
+    cell.push_str(
+        "<input type=hidden name=action value=reject><input name=reason required maxlength=200 \
+         placeholder=驳回原因 size=10><button type=submit>驳回</button></form>",
+    );
+    cell
+}
+
+fn checkbox(form: &str, id: i64) -> String {
+    format!("<input type=checkbox name=ids value={id} form={form} aria-label=\"选择 {id}\">")
+}
+
 pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
     let d = data(&st, &v).await?;
     let offset = st.settings.chat.utc_offset_hours;
+    let admin = v.is_admin();
     let mut b = html::notice(q.msg.as_deref());
+
     b.push_str("<h2>待审核</h2>");
     let rows: Vec<Vec<String>> = d
         .queue
         .iter()
         .map(|w| {
-            let mut r = vec![
+            let mut r = Vec::new();
+            if admin {
+                r.push(checkbox("batch-approve", w.id));
+            }
+            r.extend([
                 w.id.to_string(),
                 html::datetime(w.created_at, offset),
-                format!("<a href=\"/admin/members/{}\">{}</a>", w.member_id, esc(&w.member_name)),
-                yuan(w.amount),
-            ];
-            if v.is_admin() {
-                let action = format!("/admin/withdrawals/{}", w.id);
-                let mut cell = html::form_open(&v, &action, "inline approve");
+                requester(w),
+                yuan(crate::money::Fen(w.amount_fen)),
+            ]);
+            if admin {
+                let mut cell = html::form_open(&v, &format!("/admin/withdrawals/{}", w.id), "inline approve");
                 let _ = write!(
                     cell,
                     "<input type=hidden name=action value=approve><button type=submit data-id={}>通过</button></form> ",
                     w.id
                 );
-                cell.push_str(&html::form_open(&v, &action, "inline reject"));
-                cell.push_str(
-                    "<input type=hidden name=action value=reject><input name=reason required maxlength=200 \
-                     placeholder=驳回原因 size=10><button type=submit>驳回</button></form>",
-                );
+                cell.push_str(&reject_form(&v, w.id));
                 r.push(cell);
             }
             r
         })
         .collect();
-    let mut headers = vec!["编号", "申请时间", "会员", "金额（元）"];
-    if v.is_admin() {
-        headers.push("审核");
+    let headers: &[&str] = if admin {
+        &["选择", "编号", "申请时间", "申请人", "金额（元）", "审核"]
+    } else {
+        &["编号", "申请时间", "申请人", "金额（元）"]
+    };
+    b.push_str(&html::table(headers, &rows));
+    if admin {
+        b.push_str(&html::form_open(&v, "/admin/withdrawals/approve", "card row batch-approve").replacen(
+            "<form ",
+            "<form id=batch-approve ",
+            1,
+        ));
+        b.push_str("<span>勾选后批量通过（打款后再记录打款）</span><button type=submit>批量通过</button></form>");
     }
-    b.push_str(&html::table(&headers, &rows));
-    b.push_str("<h2>已处理</h2>");
+
+    b.push_str("<h2>待打款</h2>");
     let rows: Vec<Vec<String>> = d
-        .decided
+        .approved
         .iter()
         .map(|w| {
-            vec![
+            let mut r = Vec::new();
+            if admin {
+                r.push(checkbox("batch-pay", w.id));
+            }
+            r.extend([
                 w.id.to_string(),
                 w.decided_at.map(|t| html::datetime(t, offset)).unwrap_or_default(),
-                format!("<a href=\"/admin/members/{}\">{}</a>", w.member_id, esc(&w.member_name)),
-                yuan(w.amount),
-                if w.status == status::APPROVED {
-                    "<b class=ok>已通过</b>".into()
-                } else {
-                    "<b class=warn>已驳回</b>".into()
-                },
-                esc(&w.reason),
+                requester(w),
+                yuan(crate::money::Fen(w.amount_fen)),
                 esc(w.decided_by.as_deref().unwrap_or("")),
+            ]);
+            if admin {
+                r.push(reject_form(&v, w.id));
+            }
+            r
+        })
+        .collect();
+    let headers: &[&str] = if admin {
+        &["选择", "编号", "通过时间", "申请人", "金额（元）", "审核人", "撤回"]
+    } else {
+        &["编号", "通过时间", "申请人", "金额（元）", "审核人"]
+    };
+    b.push_str(&html::table(headers, &rows));
+    if admin {
+        b.push_str(&html::form_open(&v, "/admin/withdrawals/pay", "card row batch-pay").replacen(
+            "<form ",
+            "<form id=batch-pay ",
+            1,
+        ));
+        b.push_str(
+            "<span>勾选已打款的申请：</span><input name=method required maxlength=20 placeholder=打款方式（如 银行转账） \
+             value=银行转账><input name=reference required maxlength=64 placeholder=转账流水号>\
+             <button type=submit>记录打款</button></form>\
+             <p><a href=\"/admin/withdrawals/approved.csv\" download>导出待打款 CSV（批量转账）</a></p>",
+        );
+    }
+
+    b.push_str("<h2>已处理</h2>");
+    let rows: Vec<Vec<String>> = d
+        .done
+        .iter()
+        .map(|w| {
+            let (result, note) = if w.status == status::PAID {
+                (
+                    "<b class=ok>已打款</b>".to_string(),
+                    format!(
+                        "{} {}",
+                        esc(w.payment_method.as_deref().unwrap_or("")),
+                        esc(w.payment_ref.as_deref().unwrap_or(""))
+                    ),
+                )
+            } else {
+                ("<b class=warn>已驳回</b>".to_string(), esc(&w.reason))
+            };
+            vec![
+                w.id.to_string(),
+                w.paid_at.or(w.decided_at).map(|t| html::datetime(t, offset)).unwrap_or_default(),
+                requester(w),
+                yuan(crate::money::Fen(w.amount_fen)),
+                result,
+                note,
+                esc(w.paid_by.as_deref().or(w.decided_by.as_deref()).unwrap_or("")),
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "处理时间", "会员", "金额（元）", "结果", "原因", "审核人"], &rows));
+    b.push_str(&html::table(&["编号", "处理时间", "申请人", "金额（元）", "结果", "打款信息 / 原因", "经办人"], &rows));
     Ok(html::page(&v, "/admin/withdrawals", "提现审核", &b))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Decision {
+    /// `approve` or `reject`.
+    pub action: String,
+    /// Required when rejecting; shown to the requester.
+    #[serde(default)]
+    pub reason: String,
+}
+
+fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
+    let msg = match r {
+        Ok(m) | Err(AdminError::BadRequest(m)) => m,
+        Err(AdminError::NotFound) => "该申请不存在或已处理".to_string(),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/admin/withdrawals?msg={}", urlenc(&msg))))
 }
 
 pub async fn decide_page(
     State(st): State<AppState>,
     v: Viewer,
     Path(id): Path<i64>,
-    Form(d): Form<Decision>,
+    axum::Form(d): axum::Form<Decision>,
 ) -> Result<Redirect, PageError> {
-    let msg = match decide(&st, &v, id, &d).await {
-        Ok(w) if w.status == status::APPROVED => format!("已通过 {} 号提现（{} 元）", w.id, yuan(w.amount)),
-        Ok(w) => format!("已驳回 {} 号提现", w.id),
-        Err(AdminError::BadRequest(m)) => m,
-        Err(e) => return Err(e.into()),
+    back(match d.action.as_str() {
+        "approve" => approve(&st, &v, id)
+            .await
+            .map(|w| format!("已通过 {} 号提现（{} 元），打款后请记录打款", w.id, yuan(w.amount))),
+        "reject" => reject(&st, &v, id, &d.reason).await.map(|w| format!("已驳回 {} 号提现", w.id)),
+        _ => Err(AdminError::BadRequest("操作须为 approve 或 reject".into())),
+    })
+}
+
+/// The checked ids and the other fields of a batch form (`ids` repeats).
+fn batch_form(body: &[u8]) -> (Vec<i64>, std::collections::HashMap<String, String>) {
+    let mut ids = Vec::new();
+    let mut fields = std::collections::HashMap::new();
+    for (k, val) in url::form_urlencoded::parse(body) {
+        if k == "ids" {
+            if let Ok(id) = val.trim().parse() {
+                ids.push(id);
+            }
+        } else {
+            fields.insert(k.into_owned(), val.into_owned());
+        }
+    }
+    (ids, fields)
+}
+
+fn batch_message(verb: &str, r: &BatchResult) -> String {
+    let total: i64 = r.done.iter().map(|w| w.amount_fen).sum();
+    let mut m = format!("已{verb} {} 笔，共 {} 元", r.done.len(), yuan(crate::money::Fen(total)));
+    if !r.skipped.is_empty() {
+        let _ = write!(m, "；{} 笔已处理过，跳过", r.skipped.len());
+    }
+    m
+}
+
+pub async fn approve_batch_page(State(st): State<AppState>, v: Viewer, body: Bytes) -> Result<Redirect, PageError> {
+    let (ids, _) = batch_form(&body);
+    back(approve_batch(&st, &v, &ids).await.map(|r| batch_message("通过", &r)))
+}
+
+pub async fn pay_batch_page(State(st): State<AppState>, v: Viewer, body: Bytes) -> Result<Redirect, PageError> {
+    let (ids, mut f) = batch_form(&body);
+    let p = PaymentInput {
+        method: f.remove("method").unwrap_or_default(),
+        reference: f.remove("reference").unwrap_or_default(),
     };
-    Ok(Redirect::to(&format!("/admin/withdrawals?msg={}", urlenc(&msg))))
+    back(pay_batch(&st, &v, &ids, &p).await.map(|r| batch_message("记录打款", &r)))
+}
+
+pub async fn approved_csv_page(State(st): State<AppState>, v: Viewer) -> Result<Response, PageError> {
+    let body = approved_csv(&st, &v).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"withdrawals-approved.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+// ---- API ----
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+}
+
+pub async fn api_list(
+    State(st): State<AppState>,
+    v: Viewer,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<WithdrawalView>>, ApiError> {
+    let wanted = q.status.as_deref().unwrap_or(status::OPEN);
+    if !status::ALL.contains(&wanted) {
+        return Err(AdminError::BadRequest("status 须为 open、approved、paid 或 rejected".into()).into());
+    }
+    Ok(Json(with_status(&st, &v, wanted).await?))
+}
+
+async fn one_view(st: &AppState, v: &Viewer, w: Withdrawal) -> Result<Json<WithdrawalView>, ApiError> {
+    let name = visible_name(st, v, &w).await?.unwrap_or_default();
+    Ok(Json(view(w, name)))
+}
+
+pub async fn api_approve(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Json<WithdrawalView>, ApiError> {
+    let w = approve(&st, &v, id).await?;
+    one_view(&st, &v, w).await
+}
+
+#[derive(Deserialize)]
+pub struct RejectBody {
+    pub reason: String,
+}
+
+pub async fn api_reject(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Json(body): Json<RejectBody>,
+) -> Result<Json<WithdrawalView>, ApiError> {
+    let w = reject(&st, &v, id, &body.reason).await?;
+    one_view(&st, &v, w).await
+}
+
+pub async fn api_pay(
+    State(st): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Json(p): Json<PaymentInput>,
+) -> Result<Json<WithdrawalView>, ApiError> {
+    let w = pay(&st, &v, id, &p).await?;
+    one_view(&st, &v, w).await
+}
+
+#[derive(Deserialize)]
+pub struct BatchBody {
+    pub ids: Vec<i64>,
+}
+
+pub async fn api_approve_batch(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(b): Json<BatchBody>,
+) -> Result<Json<BatchResult>, ApiError> {
+    Ok(Json(approve_batch(&st, &v, &b.ids).await?))
+}
+
+#[derive(Deserialize)]
+pub struct PayBatchBody {
+    pub ids: Vec<i64>,
+    #[serde(flatten)]
+    pub payment: PaymentInput,
+}
+
+pub async fn api_pay_batch(
+    State(st): State<AppState>,
+    v: Viewer,
+    Json(b): Json<PayBatchBody>,
+) -> Result<Json<BatchResult>, ApiError> {
+    Ok(Json(pay_batch(&st, &v, &b.ids, &b.payment).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_form_collects_every_checked_id() {
+        let (ids, f) = batch_form(b"_csrf=t&ids=3&ids=5&ids=x&method=%E6%94%AF%E4%BB%98%E5%AE%9D&reference=R1");
+        assert_eq!(ids, vec![3, 5]);
+        assert_eq!(f.get("method").map(String::as_str), Some("支付宝"));
+        assert_eq!(f.get("reference").map(String::as_str), Some("R1"));
+    }
+
+    #[test]
+    fn batches_are_deduplicated_bounded_and_not_empty() {
+        assert_eq!(batch_ids(&[5, 3, 5]).unwrap(), vec![3, 5]);
+        assert!(batch_ids(&[]).is_err());
+        assert!(batch_ids(&(0..=MAX_BATCH as i64).collect::<Vec<_>>()).is_err());
+    }
 }

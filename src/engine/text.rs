@@ -369,6 +369,15 @@ pub fn withdrawal(amount: crate::money::Fen, outcome: &crate::store::withdrawals
     }
 }
 
+/// The reply to 提现 from a partner's or agent's account (`label`: 合伙人分成 / 代理分成).
+pub fn account_withdrawal(
+    label: &str,
+    amount: crate::money::Fen,
+    outcome: &crate::store::withdrawals::WithdrawalRequest,
+) -> String {
+    format!("【{label}】{}", withdrawal(amount, outcome))
+}
+
 /// Asks a member, in private chat and once, to register with Taobao so that their Taobao orders are theirs.
 pub fn taobao_registration_invite(url: &str) -> String {
     format!("为了把你的淘宝订单自动计入返利，请点击完成一次淘宝授权（只需一次）：{url}")

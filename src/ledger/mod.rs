@@ -9,6 +9,7 @@
 //!
 //! The split and its rounding rule are in [`rules`]; all SQL is in `store::ledger`.
 
+pub mod month;
 pub mod notices;
 pub mod rules;
 pub mod statement;
@@ -18,9 +19,10 @@ use crate::money::Bps;
 use crate::money::Fen;
 use crate::order::OrderFacts;
 use crate::store::invite_rewards::InviteReward;
+use crate::store::ledger::AccountKind;
 use crate::store::ledger::{Booked, BookingConfig, LedgerOrder};
 use crate::store::rate_rules::{AppliedRules, NewRateRule, RateRule};
-use crate::store::withdrawals::{Withdrawal, WithdrawalRequest};
+use crate::store::withdrawals::{Payment, Withdrawal, WithdrawalRequest};
 use crate::store::{Store, StoreError};
 use rules::{Rates, Split, Step};
 
@@ -165,8 +167,46 @@ impl Ledger {
     }
 
     /// A member asks to withdraw `amount` from their available balance.
-    #[tracing::instrument(skip(self))]
     pub async fn request_withdrawal(&self, member_id: i64, amount: Fen) -> Result<WithdrawalRequest, LedgerError> {
+        self.request_account_withdrawal((AccountKind::Member, member_id), amount).await
+    }
+
+    /// A person asks to withdraw `amount` in chat: a member from their rebate; a partner (who is also a member)
+    /// from the first of their partner share, agent share and rebate whose available balance covers it. When
+    /// none does, nothing is requested and the largest available balance is reported. Returns the account asked.
+    pub async fn request_holder_withdrawal(
+        &self,
+        member_id: i64,
+        partner_id: Option<i64>,
+        amount: Fen,
+    ) -> Result<(AccountKind, WithdrawalRequest), LedgerError> {
+        let mut accounts = Vec::new();
+        if let Some(p) = partner_id {
+            accounts.extend([(AccountKind::Partner, p), (AccountKind::Agent, p)]);
+        }
+        accounts.push((AccountKind::Member, member_id));
+        let mut best = (accounts[0], 0);
+        for account in &accounts {
+            let available = self.store.ledger_balance(account.0, account.1).await?.available;
+            if available >= amount.0 {
+                return Ok((account.0, self.request_account_withdrawal(*account, amount).await?));
+            }
+            if available > best.1 {
+                best = (*account, available);
+            }
+        }
+        // Nothing covers it: the limits first, then the shortfall of the fullest account.
+        Ok((best.0.0, self.request_account_withdrawal(best.0, amount).await?))
+    }
+
+    /// The holder of an account (member, partner or agent) asks to withdraw `amount` from its available balance,
+    /// within the configured limits, one open request per account.
+    #[tracing::instrument(skip(self))]
+    pub async fn request_account_withdrawal(
+        &self,
+        account: (AccountKind, i64),
+        amount: Fen,
+    ) -> Result<WithdrawalRequest, LedgerError> {
         let (min, max) = (Fen(self.settings.min_withdrawal_fen), Fen(self.settings.max_withdrawal_fen));
         if amount < min {
             return Ok(WithdrawalRequest::BelowMinimum { min });
@@ -174,10 +214,11 @@ impl Ledger {
         if amount > max {
             return Ok(WithdrawalRequest::AboveMaximum { max });
         }
-        Ok(self.store.request_withdrawal(member_id, amount, crate::store::now_ms()).await?)
+        Ok(self.store.request_withdrawal(account, amount, crate::store::now_ms()).await?)
     }
 
-    /// An admin approves (pays out) or rejects (with a reason) an open request.
+    /// An admin approves (to be paid) or rejects (with a reason, the money back to available) a request; the
+    /// requester is told. `NotFound` when the request is not open (approve) or already paid or rejected (reject).
     #[tracing::instrument(skip(self, reason))]
     pub async fn decide_withdrawal(
         &self,
@@ -187,21 +228,41 @@ impl Ledger {
         reason: &str,
     ) -> Result<Withdrawal, LedgerError> {
         let now = crate::store::now_ms();
+        let w = if approve {
+            self.store.approve_withdrawal(id, actor, now).await?
+        } else {
+            self.store.reject_withdrawal(id, actor, reason, now).await?
+        };
+        self.tell(&w, now).await?;
+        Ok(w)
+    }
+
+    /// Records how an approved request was paid: only then is it paid (withdrawing → paid out); the requester is
+    /// told.
+    #[tracing::instrument(skip(self, payment))]
+    pub async fn record_payment(&self, id: i64, payment: &Payment<'_>, actor: &str) -> Result<Withdrawal, LedgerError> {
+        let now = crate::store::now_ms();
         let day = rules::local_day(now.div_euclid(1000), self.utc_offset_hours);
-        let w = self.store.decide_withdrawal(id, approve, actor, reason, day, now).await?;
-        match self.store.notice_target(None, w.member_id).await? {
+        let w = self.store.record_payment(id, payment, actor, day, now).await?;
+        self.tell(&w, now).await?;
+        Ok(w)
+    }
+
+    /// Tells the requester about a decision or payment, through the outbox.
+    async fn tell(&self, w: &Withdrawal, now: i64) -> Result<(), LedgerError> {
+        match self.store.account_notice_target((w.account_kind, w.account_id)).await? {
             Some(to) => {
-                let sends: Vec<_> = notices::withdrawal_outbox(&w, &to, now).into_iter().collect();
+                let sends: Vec<_> = notices::withdrawal_outbox(w, &to, now).into_iter().collect();
                 self.store.enqueue(&sends, now).await?;
             }
-            None => tracing::warn!(withdrawal = w.id, member = w.member_id, "member unreachable: decision not sent"),
+            None => tracing::warn!(withdrawal = w.id, account = w.account_id, "requester unreachable: notice not sent"),
         };
-        Ok(w)
+        Ok(())
     }
 
     /// The member's balances and latest `limit` orders.
     pub async fn statement(&self, member_id: i64, limit: i64) -> Result<statement::Statement, LedgerError> {
-        let balance = self.store.ledger_balance(crate::store::ledger::AccountKind::Member, member_id).await?;
+        let balance = self.store.ledger_balance(AccountKind::Member, member_id).await?;
         let orders = self.store.member_ledger_orders(member_id, limit).await?;
         let lines = orders.iter().map(|o| statement::StatementLine::of(o, self.utc_offset_hours)).collect();
         Ok(statement::Statement { balance, lines })

@@ -35,22 +35,25 @@ pub fn outbox(step: Step, order: &LedgerOrder, to: &NoticeTarget, now: i64) -> O
     send(to, text(step, order)?, key, now)
 }
 
-/// The text of a withdrawal decision: approved with the amount, or rejected with the reason.
+/// The text of a withdrawal decision or payment: approved with the amount, paid with the transfer's method and
+/// reference, or rejected with the reason.
 pub fn withdrawal_text(w: &Withdrawal) -> Option<String> {
+    let amount = w.amount.yuan_string();
     match w.status.as_str() {
-        status::APPROVED => {
-            Some(format!("【提现通知】您的提现 ¥{} 已通过审核，款项已发放，请注意查收。", w.amount.yuan_string()))
-        }
-        status::REJECTED => Some(format!(
-            "【提现通知】您的提现 ¥{} 未通过审核，原因：{}。金额已退回可提现余额。",
-            w.amount.yuan_string(),
-            w.reason
+        status::APPROVED => Some(format!("【提现通知】您的提现 ¥{amount} 已通过审核，将尽快打款。")),
+        status::PAID => Some(format!(
+            "【提现通知】您的提现 ¥{amount} 已打款（{}，流水号 {}），请注意查收。",
+            w.payment_method.as_deref().unwrap_or(""),
+            w.payment_ref.as_deref().unwrap_or("")
         )),
+        status::REJECTED => {
+            Some(format!("【提现通知】您的提现 ¥{amount} 未通过审核，原因：{}。金额已退回可提现余额。", w.reason))
+        }
         _ => None,
     }
 }
 
-/// The outbox row telling a member about the decision on their withdrawal.
+/// The outbox row telling the requester about the decision on (or the payment of) their withdrawal.
 pub fn withdrawal_outbox(w: &Withdrawal, to: &NoticeTarget, now: i64) -> Option<NewOutbox> {
     send(to, withdrawal_text(w)?, format!("withdrawal-notice:{}:{}", w.id, w.status), now)
 }

@@ -37,6 +37,23 @@ impl AccountKind {
             AccountKind::Operator => "operator",
         }
     }
+
+    pub const ALL: [AccountKind; 4] =
+        [AccountKind::Member, AccountKind::Partner, AccountKind::Agent, AccountKind::Operator];
+
+    pub fn from_code(s: &str) -> Option<AccountKind> {
+        AccountKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+
+    /// The account's name in the dashboard and in statements.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountKind::Member => "会员返利",
+            AccountKind::Partner => "合伙人分成",
+            AccountKind::Agent => "代理分成",
+            AccountKind::Operator => "平台",
+        }
+    }
 }
 
 /// Which share a rate rule sets.

@@ -18,6 +18,7 @@ pub mod dialogs;
 pub mod exchange;
 pub mod faq;
 pub mod feed_items;
+pub mod finance;
 pub mod group_settings;
 pub mod groups;
 pub mod inbound;

@@ -158,7 +158,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     assert!(g.settings.contains("欢迎新朋友"), "{}", g.settings);
     assert_eq!(app.store.pid_of(Platform::Jd, PidOwner::Group(group)).await.unwrap().as_deref(), Some("3100998877"));
     assert!(app.store.user_by_name("ops2").await.unwrap().is_some());
-    assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "approved");
+    assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "paid", "approved, then its payment recorded");
     assert_eq!(app.store.withdrawal(rejected).await.unwrap().reason, "收款信息有误");
     assert!(app.store.agent_applications("open", 1).await.unwrap().is_empty(), "the application was decided");
 }

@@ -228,7 +228,7 @@ async fn in_the_browser_an_admin_approves_one_withdrawal_and_rejects_another_wit
     let (group, partner) = partner_group(&app, "小王", "111@chatroom", "省钱一群").await;
     let first = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_fang0520", "小芳", 3_000).await;
     let second = crate::admin_helpers::open_withdrawal(&app, group, partner, "wxid_lei1999", "雷雷", 5_000).await;
-    let member = app.store.withdrawal(first).await.unwrap().member_id;
+    let member = app.store.withdrawal(first).await.unwrap().account_id;
     let before = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
     assert_eq!(before.withdrawing, 3_000);
 
@@ -242,7 +242,7 @@ async fn in_the_browser_an_admin_approves_one_withdrawal_and_rejects_another_wit
     let w = app.store.withdrawal(first).await.unwrap();
     assert_eq!((w.status.as_str(), w.decided_by.as_deref()), ("approved", Some(ADMIN)));
     let after = app.store.ledger_balance(AccountKind::Member, member).await.unwrap();
-    assert_eq!((after.withdrawing, after.paid_out), (0, 3_000));
+    assert_eq!((after.withdrawing, after.paid_out), (3_000, 0), "paid only when the payment is recorded");
 
     // Rejecting needs a reason; the money goes back to the member's available balance.
     b.type_into("form.reject input[name=reason]", "收款信息有误").await;

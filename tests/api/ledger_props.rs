@@ -140,6 +140,8 @@ async fn run(s: &Setup, events: &[Event]) {
                     s.ledger.request_withdrawal(s.members[*m], Fen(*amount)).await.unwrap()
                 {
                     s.ledger.decide_withdrawal(id, true, "admin", "").await.unwrap();
+                    let paid = dealbot::store::withdrawals::Payment { method: "银行转账", reference: "B1" };
+                    s.ledger.record_payment(id, &paid, "admin").await.unwrap();
                 }
             }
         }

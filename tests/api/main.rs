@@ -79,6 +79,8 @@ mod orders;
 mod orders_crash;
 mod orders_store;
 mod owner_commands;
+mod payouts;
+mod payouts_browser;
 mod pdd_posts;
 mod pid_rules;
 mod playground;

@@ -205,9 +205,11 @@ async fn run(store: &Store, events: &[Event]) {
             Event::Claim(order, member) => m.member_of[*order as usize] = Some(m.members[*member]),
             Event::Withdraw(member, amount) => {
                 if let WithdrawalRequest::Accepted { id, .. } =
-                    store.request_withdrawal(m.members[*member], Fen(*amount), t).await.unwrap()
+                    store.request_withdrawal((AccountKind::Member, m.members[*member]), Fen(*amount), t).await.unwrap()
                 {
-                    store.decide_withdrawal(id, true, "admin", "", 20_000, t).await.unwrap();
+                    store.approve_withdrawal(id, "admin", t).await.unwrap();
+                    let paid = dealbot::store::withdrawals::Payment { method: "银行转账", reference: "B1" };
+                    store.record_payment(id, &paid, "admin", 20_000, t).await.unwrap();
                 }
             }
         }

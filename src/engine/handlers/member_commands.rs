@@ -11,6 +11,7 @@ use crate::engine::handlers::product_link::reply_text;
 use crate::engine::limits::{local_day, local_midnight_ms, local_month_day};
 use crate::engine::{Action, Context, EngineError, Flow, text};
 use crate::store::checkins::{CheckinRule, NewCheckin};
+use crate::store::ledger::AccountKind;
 use crate::store::service::reason;
 
 pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
@@ -104,8 +105,14 @@ pub async fn execute(
         }
         Command::Withdraw { amount } => {
             let ledger = member_ledger(cx);
-            let outcome = ledger.request_withdrawal(member_id, amount).await.map_err(money_error)?;
-            text::withdrawal(amount, &outcome)
+            // A partner (or agent) withdraws from their shares first, then from their own rebate.
+            let partner = e.store.partner_by_wxid(sender).await?;
+            let (account, outcome) =
+                ledger.request_holder_withdrawal(member_id, partner, amount).await.map_err(money_error)?;
+            match account {
+                AccountKind::Member => text::withdrawal(amount, &outcome),
+                kind => text::account_withdrawal(kind.label(), amount, &outcome),
+            }
         }
         Command::Exchange { points } => campaigns::exchange(cx, msg, member_id, points).await?,
         // A reward's code is for the member alone: handed out in private chat only.
