@@ -47,7 +47,7 @@ struct World {
 async fn world(app: &TestApp) -> World {
     let s = &app.store;
     let now = app.clock.now_ms();
-    let robot = *app.engine.robots.keys().next().unwrap();
+    let robot = app.engine.robots.keys().next().unwrap();
     let agent = s.create_partner("=SUM(A1)", Some("wxid_agent_li"), None, now).await.unwrap();
     let partner = s.create_partner("小王", Some("wxid_partner_wang"), Some(agent), now).await.unwrap();
     let g = s.ensure_group(robot, "payouts@chatroom", true, now).await.unwrap().id;
