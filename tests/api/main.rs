@@ -50,6 +50,9 @@ mod campaigns;
 mod chat_store;
 mod cli;
 mod collection;
+mod collect_commands;
+mod collection_images;
+mod collection_queue;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
@@ -68,6 +71,7 @@ mod ledger;
 mod ledger_props;
 mod login_limits;
 mod mass;
+mod mass_friends;
 mod mass_uploads;
 mod member_commands;
 mod money_chat;

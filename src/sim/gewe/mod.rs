@@ -190,6 +190,8 @@ struct State {
     contacts: contacts::Contacts,
     /// `reconnection` fails (the account must scan a QR again).
     reconnect_fails: bool,
+    /// Pictures members sent, by CDN file id, for `downloadImage`.
+    files: HashMap<String, Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -265,6 +267,7 @@ impl GeweSim {
             callback_delay: Duration::ZERO,
             contacts: contacts::Contacts::default(),
             reconnect_fails: false,
+            files: HashMap::new(),
         };
         state.room(PLAYGROUND_ROOM).name = PLAYGROUND_ROOM_NAME.into();
         state.room(PLAYGROUND_SOURCE_ROOM).name = PLAYGROUND_SOURCE_ROOM_NAME.into();
@@ -279,7 +282,10 @@ impl GeweSim {
     }
 
     pub fn router(&self) -> Router {
-        Router::new().nest("/v2/api", api::router(self.clone())).merge(playground::router(self.clone()))
+        Router::new()
+            .nest("/v2/api", api::router(self.clone()))
+            .merge(api::files_router(self.clone()))
+            .merge(playground::router(self.clone()))
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -429,6 +435,36 @@ impl GeweSim {
         };
         self.post_callback(&body.0).await?;
         Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A member sends a picture (`bytes`, PNG or JPEG) into `room`: the gateway keeps the file for
+    /// `downloadImage` and posts the MsgType 3 callback with its CDN XML; returns the `NewMsgId`.
+    pub async fn deliver_image(
+        &self,
+        room: &str,
+        sender_wxid: &str,
+        sender_nick: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SimError> {
+        use md5::{Digest, Md5};
+        let md5: String = Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let body = {
+            let mut state = self.state();
+            state.remember_member(room, sender_wxid, sender_nick);
+            let ids = state.next_ids();
+            let member_count = state.room(room).members.len();
+            let length = bytes.len();
+            state.files.insert(callback::file_id(&md5), bytes);
+            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
+            (callback::group_image(&state.bot, &message, &md5, length, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A picture a member sent, by CDN file id.
+    fn file(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.state().files.get(file_id).cloned()
     }
 
     /// A member shares a link card (appmsg type 5) into `room`.
