@@ -132,7 +132,9 @@ pub async fn save_data(st: &AppState, v: &Viewer, input: &SourceInput) -> Result
 pub async fn remove_data(st: &AppState, v: &Viewer, group_id: i64) -> Result<bool, AdminError> {
     v.require_admin()?;
     let Some(group) = st.store.group_by_id(group_id).await? else { return Ok(false) };
-    receive::stop(st.dispatcher.engine(), &group, st.clock.now_ms()).await.map_err(|e| AdminError::Internal(e.to_string()))
+    receive::stop(st.dispatcher.engine(), &group, st.clock.now_ms())
+        .await
+        .map_err(|e| AdminError::Internal(e.to_string()))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -221,7 +221,8 @@ pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Resul
     }
     for friend in &post.friends {
         let member_id = st.store.member_id(&friend.wxid).await?;
-        let rendered = render(engine, &post, Recipient::Friend { friend, member_id }, now_ms).await.map_err(internal)?;
+        let rendered =
+            render(engine, &post, Recipient::Friend { friend, member_id }, now_ms).await.map_err(internal)?;
         out.friends.push(FriendPreview { robot_id: friend.robot_id, wxid: friend.wxid.clone(), rendered });
     }
     Ok(out)

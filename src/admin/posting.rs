@@ -548,7 +548,11 @@ fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) ->
     ));
     b.push_str(&field("groups", "群编号（空格分隔）", &f.groups));
     b.push_str(&field("partner_id", "合伙人编号", &f.partner_id));
-    b.push_str(&choice("source", &f.source, &[("selection", "选品库筛选"), ("items", "指定商品"), ("collection", "采集转发")]));
+    b.push_str(&choice(
+        "source",
+        &f.source,
+        &[("selection", "选品库筛选"), ("items", "指定商品"), ("collection", "采集转发")],
+    ));
     let mut platforms = vec![("", "全部平台")];
     platforms.extend(Platform::ALL.iter().map(|p| (p.code(), p.display_name())));
     b.push_str(&choice("platform", &f.platform, &platforms));

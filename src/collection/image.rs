@@ -23,7 +23,9 @@ pub enum Inspected {
 /// Decodes `bytes` (within [`MAX_SIDE`] and a memory bound), looks for QR codes and, when there is none, encodes
 /// the picture as JPEG.
 pub fn inspect(bytes: &[u8]) -> Inspected {
-    let Ok(mut reader) = ImageReader::new(Cursor::new(bytes)).with_guessed_format() else { return Inspected::Unreadable };
+    let Ok(mut reader) = ImageReader::new(Cursor::new(bytes)).with_guessed_format() else {
+        return Inspected::Unreadable;
+    };
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);

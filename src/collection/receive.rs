@@ -7,12 +7,12 @@
 //! `#取消采集源`. A source group gets no replies unless it is also a member group.
 
 use super::deal::{self, DropReason, Prepared};
+use super::image::{self as source_image, Inspected};
 use super::{Source, SourceSpec};
 use crate::affiliate::{Attribution, Conversion};
 use crate::chat::{Inbound, InboundKind, OutboundBody};
 use crate::engine::command::Role;
 use crate::engine::group_settings::GroupSettings;
-use super::image::{self as source_image, Inspected};
 use crate::engine::handlers::product_link::{attribution_for, pid_for, poster_media};
 use crate::engine::roles::role_of;
 use crate::engine::{Action, Context, Engine, EngineError, Flow};

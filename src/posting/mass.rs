@@ -152,7 +152,10 @@ pub struct Rendered {
 pub enum Recipient<'a> {
     Group(&'a Group),
     /// A friend in private chat, with their member id when they are a member.
-    Friend { friend: &'a Friend, member_id: Option<i64> },
+    Friend {
+        friend: &'a Friend,
+        member_id: Option<i64>,
+    },
 }
 
 /// The messages `to` gets from `post` at `now_ms`: the uploaded image, the product's poster (converted with the

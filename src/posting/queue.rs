@@ -13,10 +13,10 @@
 //! expiry is skipped as `expired`; the others wait. Serving a deal writes its sends, its collection delivery rows
 //! (the source's stats and attribution) and, when a plan paced it, the plan's delivery rows in one transaction.
 
+use super::pick::GroupHistory;
 use super::plan::Source;
 use super::run::{DEDUP_SECS, RunReport, SLOT_GRACE_SECS, post_spacing_ms, target_groups};
 use super::schedule::{Cadence, Placement, Schedule};
-use super::pick::GroupHistory;
 use crate::chat::{Outbound, OutboundBody};
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::poster_url;
@@ -278,7 +278,10 @@ async fn let_out(
             if post.items.is_empty() {
                 vec![row(Platform::Pdd, "", None, None)]
             } else {
-                post.items.iter().map(|i| row(i.platform, &i.item_id, Some(i.promotion_url.as_str()), i.tag_id)).collect()
+                post.items
+                    .iter()
+                    .map(|i| row(i.platform, &i.item_id, Some(i.promotion_url.as_str()), i.tag_id))
+                    .collect()
             }
         }
     };

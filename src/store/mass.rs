@@ -313,7 +313,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok(PrivateContact { robot_id: col(r, "robot_id")?, wxid: col(r, "wxid")?, nickname: col(r, "nickname")? }))
+            .map(|r| {
+                Ok(PrivateContact {
+                    robot_id: col(r, "robot_id")?,
+                    wxid: col(r, "wxid")?,
+                    nickname: col(r, "nickname")?,
+                })
+            })
             .collect()
     }
 }

@@ -193,7 +193,11 @@ impl Store {
     }
 }
 
-pub(super) async fn insert_delivery(tx: &mut sqlx::Transaction<'_, sqlx::Any>, d: &NewDelivery<'_>, now: i64) -> StoreResult<()> {
+pub(super) async fn insert_delivery(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    d: &NewDelivery<'_>,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO posting_deliveries (plan_id, group_id, robot_id, slot_at, platform, item_key, status, reason,
                 outbox_key, promotion_url, created_at, tag_id)

@@ -138,8 +138,7 @@ impl Store {
 
     /// A group's waiting deals, oldest first.
     pub async fn waiting_posts(&self, group_id: i64) -> StoreResult<Vec<QueuedPost>> {
-        let sql =
-            format!("SELECT {COLUMNS} FROM posting_queue WHERE group_id = $1 AND status = 'waiting' ORDER BY id");
+        let sql = format!("SELECT {COLUMNS} FROM posting_queue WHERE group_id = $1 AND status = 'waiting' ORDER BY id");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(group_id).fetch_all(&self.pool).await?;
         rows.iter().map(read).collect()
     }

@@ -38,7 +38,9 @@ async fn deal_with_picture(app: &TestApp, picture: Vec<u8>, text: &str) -> (Sent
     let first_line = text.lines().next().unwrap().to_string();
     eventually("the deal's picture and text in the target group", Duration::from_secs(60), || async {
         let sent = gewe.sent();
-        let text = sent.iter().position(|m| m.to_wxid == TARGET && m.kind == SentKind::Text && m.content.starts_with(&first_line))?;
+        let text = sent
+            .iter()
+            .position(|m| m.to_wxid == TARGET && m.kind == SentKind::Text && m.content.starts_with(&first_line))?;
         let image = sent[..text].iter().rev().find(|m| m.to_wxid == TARGET && m.kind == SentKind::Image)?;
         Some((image.clone(), sent[text].clone()))
     })

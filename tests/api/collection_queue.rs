@@ -37,10 +37,7 @@ fn said(room: &str, sender: &str, id: u64, text: &str) -> Value {
 
 /// JD items the union promotes (a commission above zero), by sku.
 fn jd_skus(n: usize) -> Vec<u64> {
-    (100_012_050_000u64..)
-        .filter(|id| catalog::item_by_id(Platform::Jd, *id).commission_bps > 0)
-        .take(n)
-        .collect()
+    (100_012_050_000u64..).filter(|id| catalog::item_by_id(Platform::Jd, *id).commission_bps > 0).take(n).collect()
 }
 
 /// Two target groups with their own JD positions and a source forwarding to both with `spec`; returns the

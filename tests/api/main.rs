@@ -49,8 +49,8 @@ mod campaign_chat;
 mod campaigns;
 mod chat_store;
 mod cli;
-mod collection;
 mod collect_commands;
+mod collection;
 mod collection_images;
 mod collection_queue;
 #[allow(dead_code)]

@@ -69,7 +69,8 @@ async fn a_mass_post_reaches_a_friend_in_private_chat_with_their_own_tag(db: Tes
     let text = eventually("the poster and the text in private chat", Duration::from_secs(30), || async {
         let s = app.sim.sims.gewe.sent();
         let image = s.iter().any(|m| m.to_wxid == FRIEND && m.kind == SentKind::Image);
-        s.into_iter().find(|m| image && m.to_wxid == FRIEND && m.kind == SentKind::Text && m.content.contains("专属好价"))
+        s.into_iter()
+            .find(|m| image && m.to_wxid == FRIEND && m.kind == SentKind::Text && m.content.contains("专属好价"))
     })
     .await;
     assert!(text.content.contains(&link), "{}", text.content);

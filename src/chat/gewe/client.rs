@@ -139,10 +139,15 @@ impl GeweClient {
         } else {
             format!("{}/{}", self.download_base_url, file.trim_start_matches('/'))
         };
-        let mut response =
-            self.http.get(&url).timeout(self.timeout).send().await.map_err(transport_error)?.error_for_status().map_err(
-                |e| e.status().map_or_else(|| transport_error(e), |s| SendError::Http(s.as_u16())),
-            )?;
+        let mut response = self
+            .http
+            .get(&url)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(transport_error)?
+            .error_for_status()
+            .map_err(|e| e.status().map_or_else(|| transport_error(e), |s| SendError::Http(s.as_u16())))?;
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             if bytes.len() + chunk.len() > max_bytes {

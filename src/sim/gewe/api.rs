@@ -62,10 +62,7 @@ async fn download_image(State(sim): State<GeweSim>, headers: HeaderMap, body: By
 }
 
 /// A downloaded file, with its type sniffed from its bytes.
-async fn download_file(
-    State(sim): State<GeweSim>,
-    axum::extract::Path(file): axum::extract::Path<String>,
-) -> Response {
+async fn download_file(State(sim): State<GeweSim>, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
     let Some(bytes) = file.strip_suffix(".img").and_then(|id| sim.file(id)) else {
         return StatusCode::NOT_FOUND.into_response();
     };

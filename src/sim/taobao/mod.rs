@@ -60,11 +60,12 @@ const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 const SELLER_ITEM: &str = "taobao.item.seller.get";
 const PUBLISHER_SAVE: &str = "taobao.tbk.sc.publisher.info.save";
 const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
-const METHODS: [&str; 10] = [
+const METHODS: [&str; 11] = [
     DG_CONVERT,
     SC_CONVERT,
     TPWD_CREATE,
     ITEM_INFO,
+    ITEM_INFO_UPGRADE,
     MATERIAL_OPTIONAL,
     DG_ORDERS,
     SC_ORDERS,
