@@ -565,6 +565,8 @@ pub struct RobotSettings {
     pub gateway: GatewayKind,
     /// Gateway API base, e.g. `http://gewe-host:2531/v2/api`.
     pub base_url: String,
+    /// GeWe: where downloaded files are served (`downloadImage`'s `fileUrl` is relative to it).
+    pub download_base_url: String,
     pub token: Secret,
     /// Header carrying the token (`X-GEWE-TOKEN`; some clones use another name).
     pub token_header: String,
@@ -601,6 +603,7 @@ impl Default for RobotSettings {
             name: "main".into(),
             gateway: GatewayKind::Gewe,
             base_url: "http://127.0.0.1:2531/v2/api".into(),
+            download_base_url: "http://127.0.0.1:2532/download".into(),
             token: Secret::default(),
             token_header: "X-GEWE-TOKEN".into(),
             app_id: String::new(),

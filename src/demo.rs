@@ -74,6 +74,7 @@ pub fn settings_for_simulators(
     s.robots = vec![RobotSettings {
         name: "demo".into(),
         base_url: format!("{sim_base}/gewe/v2/api"),
+        download_base_url: format!("{sim_base}/gewe/download"),
         token: Secret::new(creds.gewe_token.clone()),
         app_id: crate::sim::gewe::DEFAULT_APP_ID.into(),
         wxid: crate::sim::gewe::DEFAULT_BOT_WXID.into(),

@@ -17,6 +17,10 @@ document.addEventListener("submit", (e) => {
     text: form.elements.text.value,
     link: form.elements.link.value,
     groups: [...form.querySelectorAll("input[name=groups]:checked")].map((c) => Number(c.value)),
+    friends: [...form.querySelectorAll("input[name=friends]:checked")].map((c) => ({
+      robot_id: Number(c.dataset.robotId),
+      wxid: c.value,
+    })),
     schedule: form.elements.schedule.value,
     at: form.elements.at.value,
     time: form.elements.time.value,
@@ -82,6 +86,24 @@ document.addEventListener("submit", (e) => {
         if (g.error) card.append(el("p", "mass-error warn", g.error));
         out.append(card);
       }
+      for (const f of data.friends || []) {
+        const card = el("div", "card mass-preview-friend");
+        card.dataset.wxid = f.wxid;
+        card.append(el("h3", "", "私聊 " + f.wxid));
+        for (const b of f.bodies) {
+          if (b.type === "image") {
+            const img = el("img", "mass-image");
+            img.src = b.url;
+            img.alt = "海报";
+            card.append(img);
+          } else if (b.type === "text") {
+            card.append(el("pre", "mass-text", b.content));
+          }
+        }
+        if (f.promotion_url) card.append(el("p", "mass-link", f.promotion_url));
+        if (f.error) card.append(el("p", "mass-error warn", f.error));
+        out.append(card);
+      }
       status.textContent = "预览已生成";
     } catch (e) {
       status.textContent = e.message;
@@ -92,7 +114,7 @@ document.addEventListener("submit", (e) => {
     status.textContent = "正在提交…";
     try {
       const data = await call("/admin/api/mass-posts");
-      status.textContent = "已保存群发 #" + data.id + "，已发出 " + data.queued + " 个群";
+      status.textContent = "已保存群发 #" + data.id + "，已发出 " + data.queued + " 个群或好友";
       setTimeout(() => window.location.reload(), 800);
     } catch (err) {
       status.textContent = err.message;
@@ -123,6 +145,9 @@ document.addEventListener("submit", (e) => {
     min_commission: form.elements.min_commission.value,
     gap_secs: number("gap_secs"),
     cap_per_hour: number("cap_per_hour"),
+    cap_per_day: number("cap_per_day"),
+    max_wait_mins: number("max_wait_mins"),
+    keep_images: form.elements.keep_images.checked,
     pair_window_secs: number("pair_window_secs"),
     dedup_hours: number("dedup_hours"),
     text: form.elements.text.value,

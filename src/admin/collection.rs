@@ -41,6 +41,9 @@ pub struct SourceInput {
     pub min_commission: String,
     pub gap_secs: Option<u32>,
     pub cap_per_hour: Option<u32>,
+    pub cap_per_day: Option<u32>,
+    pub max_wait_mins: Option<u32>,
+    pub keep_images: bool,
     pub pair_window_secs: Option<u32>,
     pub dedup_hours: Option<u32>,
 }
@@ -94,6 +97,9 @@ impl SourceInput {
             dedup_hours: self.dedup_hours.unwrap_or(defaults.dedup_hours),
             gap_secs: self.gap_secs.unwrap_or(defaults.gap_secs),
             cap_per_hour: self.cap_per_hour.unwrap_or(defaults.cap_per_hour),
+            cap_per_day: self.cap_per_day.unwrap_or(defaults.cap_per_day),
+            max_wait_mins: self.max_wait_mins.unwrap_or(defaults.max_wait_mins),
+            keep_images: self.keep_images,
         };
         spec.validate(self.group_id).map_err(|e| bad(e.to_string()))?;
         Ok(spec)
@@ -125,9 +131,10 @@ pub async fn save_data(st: &AppState, v: &Viewer, input: &SourceInput) -> Result
 
 pub async fn remove_data(st: &AppState, v: &Viewer, group_id: i64) -> Result<bool, AdminError> {
     v.require_admin()?;
-    let removed = st.store.remove_collect_source(group_id).await?;
-    receive::forget(st.dispatcher.engine(), group_id).await;
-    Ok(removed)
+    let Some(group) = st.store.group_by_id(group_id).await? else { return Ok(false) };
+    receive::stop(st.dispatcher.engine(), &group, st.clock.now_ms())
+        .await
+        .map_err(|e| AdminError::Internal(e.to_string()))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -274,7 +281,10 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
          <label>最低券额（元）<input name=min_coupon maxlength=10></label>\
          <label>最低佣金（元）<input name=min_commission maxlength=10></label>\
          <label>同一目标群两单最少间隔（秒）<input type=number name=gap_secs value=120 min=0></label>\
-         <label>每群每小时最多（单）<input type=number name=cap_per_hour value=12 min=0></label>\
+         <label>每群每小时最多（单，超出的排队等候）<input type=number name=cap_per_hour value=12 min=0></label>\
+         <label>每群每天最多（单，0=不限）<input type=number name=cap_per_day value=0 min=0></label>\
+         <label>排队最长等待（分钟，过时不发）<input type=number name=max_wait_mins value=60 min=1 max=1440></label>\
+         <label class=inline><input type=checkbox name=keep_images value=1> 转发采集源的原图（仅当扫描不到二维码时；默认用我们的海报替换）</label>\
          <label>图文配对时间（秒）<input type=number name=pair_window_secs value=5 min=0 max=60></label>\
          <label>去重时间（小时）<input type=number name=dedup_hours value=6 min=1 max=168></label>\
          <label>预览：粘贴一条线报<textarea name=text rows=4 maxlength=8000></textarea></label>\
@@ -299,7 +309,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
                 html::datetime(m.created_at, offset),
                 esc(&name_of(m.source_group_id)),
                 esc(m.sender.as_deref().unwrap_or("-")),
-                format!("<pre class=collect-body>{}</pre>", esc(&m.body)),
+                format!("<pre class=collect-body>{}</pre>", esc(if m.kind == "image" { "[图片]" } else { &m.body })),
                 format!("<span class=collect-outcome>{}</span>", esc(&outcome)),
             ]
         })

@@ -1,15 +1,16 @@
-//! 群发 (custom mass posts): compose a message (text and/or a product link converted per group), choose target
-//! groups, preview exactly what each group will get, send now or schedule (once at a date-time, or every day at a
-//! time); the list of mass posts with their deliveries. JSON API under `/admin/api/mass-posts`.
+//! 群发 (custom mass posts): compose a message (text and/or a product link converted per recipient), choose target
+//! groups and friends (members who talk to a robot in private chat), preview exactly what each will get, send now
+//! or schedule (once at a date-time, or every day at a time); the list of mass posts with their deliveries. JSON
+//! API under `/admin/api/mass-posts`.
 //!
-//! A partner only targets and sees their own groups' posts.
+//! A partner only targets and sees their own groups' posts; friends in private chat are for admins only.
 
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc};
 use super::session::Viewer;
 use crate::http::AppState;
-use crate::posting::mass::{MassPost, MassReport, Rendered, When, fire, render};
-use crate::store::mass::{MassDeliveryRow, StoredMassPost};
+use crate::posting::mass::{Friend, MassPost, MassReport, Recipient, Rendered, When, fire, render};
+use crate::store::mass::{MassDeliveryRow, MassFriendDeliveryRow, StoredMassPost};
 use axum::Json;
 use axum::extract::State;
 use axum::response::Html;
@@ -18,6 +19,8 @@ use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 50;
 const DELIVERIES_LIMIT: i64 = 500;
+/// Most friends offered on the page.
+const FRIENDS_LIMIT: i64 = 500;
 
 /// A mass post as the page and the API send it. `schedule`: `now`, `once` (with `at`, local `YYYY-MM-DD HH:MM`
 /// or `YYYY-MM-DDTHH:MM`) or `daily` (with `time`, local `HH:MM`).
@@ -29,6 +32,9 @@ pub struct MassInput {
     pub link: String,
     #[serde(default)]
     pub groups: Vec<i64>,
+    /// Friends in private chat (admins only).
+    #[serde(default)]
+    pub friends: Vec<Friend>,
     #[serde(default)]
     pub schedule: String,
     #[serde(default)]
@@ -87,6 +93,7 @@ impl MassInput {
             link: (!link.is_empty()).then(|| link.to_string()),
             image_media_id: (!self.image_media_id.trim().is_empty()).then(|| self.image_media_id.trim().to_string()),
             groups: self.groups.clone(),
+            friends: self.friends.clone(),
             when,
         };
         post.validate().map_err(|e| AdminError::BadRequest(e.to_string()))?;
@@ -167,6 +174,29 @@ async fn check_targets(
     Ok(out)
 }
 
+/// Friends must be people who talk to the robot in private chat, and only an admin may post to them.
+async fn check_friends(st: &AppState, v: &Viewer, friends: &[Friend]) -> Result<(), AdminError> {
+    if friends.is_empty() {
+        return Ok(());
+    }
+    v.require_admin()?;
+    for f in friends {
+        if !st.store.is_private_contact(f.robot_id, &f.wxid).await? {
+            return Err(bad("只能群发给私聊过机器人的好友"));
+        }
+    }
+    Ok(())
+}
+
+/// What one friend would get.
+#[derive(Debug, Serialize)]
+pub struct FriendPreview {
+    pub robot_id: i64,
+    pub wxid: String,
+    #[serde(flatten)]
+    pub rendered: Rendered,
+}
+
 /// What one group would get.
 #[derive(Debug, Serialize)]
 pub struct GroupPreview {
@@ -176,16 +206,24 @@ pub struct GroupPreview {
     pub rendered: Rendered,
 }
 
-pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result<Vec<GroupPreview>, AdminError> {
+pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result<Preview, AdminError> {
     let engine = st.dispatcher.engine();
     let now_ms = st.clock.now_ms();
     let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
     let groups = check_targets(st, v, &post.groups).await?;
+    check_friends(st, v, &post.friends).await?;
     check_image(st, &post, now_ms).await?;
-    let mut out = Vec::with_capacity(groups.len());
+    let internal = |e: crate::engine::EngineError| AdminError::Internal(e.to_string());
+    let mut out = Preview { groups: Vec::with_capacity(groups.len()), friends: Vec::with_capacity(post.friends.len()) };
     for g in groups {
-        let rendered = render(engine, &post, &g, now_ms).await.map_err(|e| AdminError::Internal(e.to_string()))?;
-        out.push(GroupPreview { group_id: g.id, group_name: g.name.clone(), rendered });
+        let rendered = render(engine, &post, Recipient::Group(&g), now_ms).await.map_err(internal)?;
+        out.groups.push(GroupPreview { group_id: g.id, group_name: g.name.clone(), rendered });
+    }
+    for friend in &post.friends {
+        let member_id = st.store.member_id(&friend.wxid).await?;
+        let rendered =
+            render(engine, &post, Recipient::Friend { friend, member_id }, now_ms).await.map_err(internal)?;
+        out.friends.push(FriendPreview { robot_id: friend.robot_id, wxid: friend.wxid.clone(), rendered });
     }
     Ok(out)
 }
@@ -196,6 +234,7 @@ pub struct MassView {
     #[serde(flatten)]
     pub post: StoredMassPost,
     pub deliveries: Vec<MassDeliveryRow>,
+    pub friend_deliveries: Vec<MassFriendDeliveryRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -204,6 +243,7 @@ pub struct Created {
     pub queued: usize,
     pub failed: usize,
     pub deliveries: Vec<MassDeliveryRow>,
+    pub friend_deliveries: Vec<MassFriendDeliveryRow>,
 }
 
 /// Stores the post; a post for now is sent at once (queued through the outbox).
@@ -212,6 +252,7 @@ pub async fn create_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result
     let now_ms = st.clock.now_ms();
     let post = input.post(engine.settings.chat.utc_offset_hours, now_ms)?;
     check_targets(st, v, &post.groups).await?;
+    check_friends(st, v, &post.friends).await?;
     check_image(st, &post, now_ms).await?;
     let partner = v.scope();
     let id = st.store.create_mass_post(&post, partner, v.user_id, now_ms).await?;
@@ -221,14 +262,16 @@ pub async fn create_data(st: &AppState, v: &Viewer, input: &MassInput) -> Result
         fire(engine, &stored, fire_at, now_ms, &mut report).await.map_err(|e| AdminError::Internal(e.to_string()))?;
     }
     let deliveries = st.store.mass_deliveries(id, DELIVERIES_LIMIT).await?;
-    Ok(Created { id, queued: report.queued, failed: report.failed, deliveries })
+    let friend_deliveries = st.store.mass_friend_deliveries(id, DELIVERIES_LIMIT).await?;
+    Ok(Created { id, queued: report.queued, failed: report.failed, deliveries, friend_deliveries })
 }
 
 pub async fn list_data(st: &AppState, v: &Viewer) -> Result<Vec<MassView>, AdminError> {
     let mut out = Vec::new();
     for post in st.store.mass_posts(v.scope(), LIST_LIMIT).await? {
         let deliveries = st.store.mass_deliveries(post.id, DELIVERIES_LIMIT).await?;
-        out.push(MassView { post, deliveries });
+        let friend_deliveries = st.store.mass_friend_deliveries(post.id, DELIVERIES_LIMIT).await?;
+        out.push(MassView { post, deliveries, friend_deliveries });
     }
     Ok(out)
 }
@@ -253,6 +296,7 @@ pub async fn api_create(
 #[derive(Debug, Serialize)]
 pub struct Preview {
     pub groups: Vec<GroupPreview>,
+    pub friends: Vec<FriendPreview>,
 }
 
 pub async fn api_preview(
@@ -260,7 +304,7 @@ pub async fn api_preview(
     v: Viewer,
     Json(input): Json<MassInput>,
 ) -> Result<Json<Preview>, ApiError> {
-    Ok(Json(Preview { groups: preview_data(&st, &v, &input).await? }))
+    Ok(Json(preview_data(&st, &v, &input).await?))
 }
 
 fn when_label(w: &When, utc_offset_hours: i64) -> String {
@@ -285,8 +329,23 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
         let _ =
             write!(b, "<label class=inline><input type=checkbox name=groups value={}> {}</label>", g.id, esc(&g.name));
     }
+    b.push_str("</fieldset>");
+    if v.is_admin() {
+        b.push_str("<fieldset id=mass-friends><legend>私聊好友（私聊过机器人的人）</legend>");
+        for c in st.store.private_contacts(FRIENDS_LIMIT).await.map_err(AdminError::from)? {
+            let name = if c.nickname.is_empty() { c.wxid.clone() } else { format!("{}（{}）", c.nickname, c.wxid) };
+            let _ = write!(
+                b,
+                "<label class=inline><input type=checkbox name=friends data-robot-id={} value=\"{}\"> {}</label>",
+                c.robot_id,
+                esc(&c.wxid),
+                esc(&name)
+            );
+        }
+        b.push_str("</fieldset>");
+    }
     b.push_str(
-        "</fieldset><label>发送时间<select name=schedule><option value=now>立即发送</option>\
+        "<label>发送时间<select name=schedule><option value=now>立即发送</option>\
          <option value=once>定时发送</option><option value=daily>每天定时</option></select></label>\
          <label>定时（日期时间）<input type=datetime-local name=at></label>\
          <label>每天（时间）<input type=time name=time></label>\
@@ -314,17 +373,31 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
                         esc(d.promotion_url.as_deref().unwrap_or(""))
                     )
                 })
+                .chain(m.friend_deliveries.iter().map(|d| {
+                    let status = match d.status.as_str() {
+                        "queued" => "已发出".to_string(),
+                        _ => format!("失败：{}", d.reason.as_deref().unwrap_or("-")),
+                    };
+                    let who = if d.nickname.is_empty() { d.wxid.clone() } else { d.nickname.clone() };
+                    format!(
+                        "<li class=\"mass-delivery mass-friend-delivery\">私聊 {} · {} · {} · {}</li>",
+                        esc(&who),
+                        html::datetime(d.fire_at * 1000, offset),
+                        esc(&status),
+                        esc(d.promotion_url.as_deref().unwrap_or(""))
+                    )
+                }))
                 .collect();
             vec![
                 m.post.id.to_string(),
                 esc(&m.post.post.text),
                 esc(m.post.post.link.as_deref().unwrap_or("-")),
                 when_label(&m.post.post.when, offset),
-                m.post.post.groups.len().to_string(),
+                format!("{} / {}", m.post.post.groups.len(), m.post.post.friends.len()),
                 format!("<ul>{}</ul>", sent.join("")),
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "文字", "商品链接", "时间", "群数", "发送记录"], &rows));
+    b.push_str(&html::table(&["编号", "文字", "商品链接", "时间", "群数 / 好友数", "发送记录"], &rows));
     Ok(html::page(&v, "/admin/mass", "群发", &b))
 }

@@ -379,6 +379,22 @@ pub const OPERATIONS: &[Op] = &[
         answer: Answer::Object(SELECTION),
     },
     Op {
+        method: "post",
+        path: "/admin/api/selection/pick",
+        summary: "把选品库商品（items：选品库编号）加入「指定商品」发单计划（plan_id），按勾选顺序排在计划末尾；返回计划的全部商品",
+        admin_only: false,
+        example: Some(r#"{"items":[1],"plan_id":2}"#),
+        answer: Answer::Object(&["plan_id", "items"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/selection/post",
+        summary: "立即发单：选品库商品（items：1 件为单品，3 到 5 件为清单）发到群（groups），经发单前校验、按群转链与发送队列；返回所建的（关闭的）计划、入队群数与跳过数",
+        admin_only: false,
+        example: Some(r#"{"items":[1],"groups":[1]}"#),
+        answer: Answer::Object(&["plan_id", "queued", "skipped"]),
+    },
+    Op {
         method: "get",
         path: "/admin/api/posting/plans",
         summary: "发单计划（合伙人只看到目标全是自己群的计划）",
@@ -389,7 +405,7 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "post",
         path: "/admin/api/posting/plans",
-        summary: "新建发单计划（targets：groups 群列表、partner 合伙人的全部群、all_enabled 全部启用的群；source：selection 选品库筛选或 items 选品库编号；时段为当天分钟）",
+        summary: "新建发单计划（targets：groups 群列表、partner 合伙人的全部群、all_enabled 全部启用的群；source：selection 选品库筛选、items 选品库编号或 collection 采集转发；cadence：every_minutes、at 定点或 as_they_come 随到随发（仅采集转发）；时段为当天分钟）",
         admin_only: false,
         example: Some(
             r#"{"name":"全群晚间","targets":"all_enabled","source":{"selection":{"platforms":["pdd"]}},"schedule":{"windows":[{"start_min":1140,"end_min":1320}],"cadence":{"every_minutes":30},"cap_per_hour":2,"cap_per_day":6},"enabled":false}"#,
@@ -441,18 +457,18 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "post",
         path: "/admin/api/mass-posts/preview",
-        summary: "群发预览：每个目标群将收到的消息（商品链接按该群推广位转链，含海报）",
+        summary: "群发预览：每个目标群和私聊好友将收到的消息（商品链接按该群推广位或该好友自己的标记转链，含海报）",
         admin_only: false,
         example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
-        answer: Answer::Object(&["groups"]),
+        answer: Answer::Object(&["groups", "friends"]),
     },
     Op {
         method: "post",
         path: "/admin/api/mass-posts",
-        summary: "新建群发（text、link、groups；schedule 为 now、once（at：YYYY-MM-DD HH:MM）或 daily（time：HH:MM））；立即发送的当场进入发送队列",
+        summary: "新建群发（text、link、groups；friends：[{robot_id, wxid}] 私聊过机器人的好友，仅管理员；schedule 为 now、once（at：YYYY-MM-DD HH:MM）或 daily（time：HH:MM））；立即发送的当场进入发送队列",
         admin_only: false,
         example: Some(r#"{"text":"今晚 8 点秒杀","groups":[1],"schedule":"daily","time":"20:00"}"#),
-        answer: Answer::Object(&["id", "queued", "failed", "deliveries"]),
+        answer: Answer::Object(&["id", "queued", "failed", "deliveries", "friend_deliveries"]),
     },
     Op {
         method: "get",

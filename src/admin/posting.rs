@@ -379,6 +379,7 @@ impl PlanForm {
         };
         let source = match self.source.as_str() {
             "items" => Source::Items(ids(&self.items, "商品编号")?),
+            "collection" => Source::Collection,
             _ => {
                 let platforms = match self.platform.trim() {
                     "" => Vec::new(),
@@ -405,7 +406,10 @@ impl PlanForm {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let cadence = if self.times.trim().is_empty() {
-            Cadence::EveryMinutes(number(&self.interval, "发单间隔")?)
+            match number(&self.interval, "发单间隔")? {
+                0 if matches!(source, Source::Collection) => Cadence::AsTheyCome,
+                m => Cadence::EveryMinutes(m),
+            }
         } else {
             Cadence::At(list(&self.times).into_iter().map(minute_of_day).collect::<Result<Vec<_>, _>>()?)
         };
@@ -442,6 +446,7 @@ impl PlanForm {
         }
         match &p.source {
             Source::Items(items) => (f.source, f.items) = ("items".into(), join(items)),
+            Source::Collection => f.source = "collection".into(),
             Source::Selection(filter) => {
                 f.source = "selection".into();
                 f.platform = filter.platforms.first().map(|p| p.code().to_string()).unwrap_or_default();
@@ -452,6 +457,7 @@ impl PlanForm {
         f.windows = p.schedule.windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
         match &p.schedule.cadence {
             Cadence::EveryMinutes(m) => f.interval = m.to_string(),
+            Cadence::AsTheyCome => f.interval = "0".into(),
             Cadence::At(t) => {
                 f.times = t.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect::<Vec<_>>().join(" ")
             }
@@ -476,6 +482,7 @@ fn describe_targets(t: &Targets) -> String {
 fn describe_source(s: &Source) -> String {
     match s {
         Source::Items(i) => format!("指定商品 {} 件", i.len()),
+        Source::Collection => "采集转发".to_string(),
         Source::Selection(f) => {
             let mut d = String::from("选品库");
             if let Some(p) = f.platforms.first() {
@@ -496,6 +503,7 @@ fn describe_schedule(s: &Schedule) -> String {
     let windows = s.windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
     let cadence = match &s.cadence {
         Cadence::EveryMinutes(m) => format!("每 {m} 分钟"),
+        Cadence::AsTheyCome => "随到随发".to_string(),
         Cadence::At(t) => {
             format!("定点 {}", t.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect::<Vec<_>>().join(" "))
         }
@@ -540,7 +548,11 @@ fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) ->
     ));
     b.push_str(&field("groups", "群编号（空格分隔）", &f.groups));
     b.push_str(&field("partner_id", "合伙人编号", &f.partner_id));
-    b.push_str(&choice("source", &f.source, &[("selection", "选品库筛选"), ("items", "指定商品")]));
+    b.push_str(&choice(
+        "source",
+        &f.source,
+        &[("selection", "选品库筛选"), ("items", "指定商品"), ("collection", "采集转发")],
+    ));
     let mut platforms = vec![("", "全部平台")];
     platforms.extend(Platform::ALL.iter().map(|p| (p.code(), p.display_name())));
     b.push_str(&choice("platform", &f.platform, &platforms));
@@ -548,7 +560,7 @@ fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) ->
     b.push_str(&field("min_commission", "佣金≥（元）", &f.min_commission));
     b.push_str(&field("items", "商品编号（选品库编号）", &f.items));
     b.push_str(&field("windows", "发单时段（如 9-12 14-22）", &f.windows));
-    b.push_str(&field("interval", "间隔（分钟）", &f.interval));
+    b.push_str(&field("interval", "间隔（分钟；采集转发填 0 为随到随发）", &f.interval));
     b.push_str(&field("times", "或定点时间（如 10:00 20:30）", &f.times));
     b.push_str(&field("cap_hour", "每小时上限", &f.cap_hour));
     b.push_str(&field("cap_day", "每天上限", &f.cap_day));

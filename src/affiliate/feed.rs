@@ -35,24 +35,15 @@ pub struct Recheck {
 
 impl super::Affiliates {
     /// The item as its union reports it now, through the detail call (PDD `goods.detail`, JD `goods.query` by sku,
-    /// Taobao `item.info.get`); `Ok(None)` when the union no longer lists it.
-    ///
-    /// Taobao's coupon: `item.info.get` reports the price only (feeds spec §3.5.2), so the check holds the library
-    /// snapshot's coupon window (start, end, the 30-minute margin) and the threshold against the current price. What
-    /// it cannot see is a coupon used up or withdrawn early: that needs `taobao.tbk.coupon.get` with the coupon's
-    /// `me` / `activity_id` (§3.5.3), which the library does not keep, or `item.info.upgrade.get`'s
-    /// `price_promotion_info` (§3.5.1), which the Taobao simulator does not serve yet.
+    /// Taobao `item.info.upgrade.get`); `Ok(None)` when the union no longer lists it. Each reports the coupon as it
+    /// stands now: Taobao's is the 商品券 entry of the 到手价 path (feeds spec §3.5 step 1), absent once the coupon
+    /// ended or ran out.
     pub async fn recheck(&self, platform: Platform, key: &str) -> Result<Option<Recheck>, AffiliateError> {
         let found = match platform {
             Platform::Pdd => self.pdd.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.detail_fresh(key).await,
             Platform::Jd => self.jd.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.goods(key).await,
             Platform::Taobao => {
-                let p = self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.item_price(key).await;
-                return match p {
-                    Ok(price) => Ok(Some(Recheck { price, coupon: None, commission_rate: None })),
-                    Err(AffiliateError::NotFound) => Ok(None),
-                    Err(e) => Err(e),
-                };
+                self.taobao.as_ref().ok_or(AffiliateError::NotConfigured(platform))?.item_promotion(key).await
             }
         };
         match found {

@@ -32,6 +32,7 @@ pub async fn announce(
         link: None,
         image_media_id: None,
         groups,
+        friends: Vec::new(),
         when: When::Once { at: now_ms.div_euclid(1000) },
     };
     store.create_mass_post(&post, None, created_by, now_ms).await.map(Some)

@@ -48,8 +48,6 @@ pub enum DropReason {
     Duplicate,
     #[error("没有可用的目标群")]
     NoTarget,
-    #[error("目标群本小时已达上限")]
-    Cap,
 }
 
 impl DropReason {
@@ -68,7 +66,6 @@ impl DropReason {
             DropReason::BelowMinimum(_) => "below_minimum",
             DropReason::Duplicate => "duplicate",
             DropReason::NoTarget => "no_target",
-            DropReason::Cap => "cap",
         }
     }
 }

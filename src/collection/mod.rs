@@ -3,10 +3,12 @@
 //! paced queue. Nothing that could not be made ours is ever forwarded.
 //!
 //! [`source`] holds a source's rules, [`clean`] its cleaning, [`deal`] the pure message work (recognize, check,
-//! rewrite) and [`receive`] the step of the engine chain that records, pairs, converts and queues.
+//! rewrite), [`image`] the QR scan of a source's own picture and [`receive`] the step of the engine chain that
+//! records, pairs, converts and queues.
 
 pub mod clean;
 pub mod deal;
+pub mod image;
 pub mod receive;
 pub mod source;
 

@@ -1,23 +1,25 @@
 //! The collection step of the engine chain. In a source group every message of a counted sender is recorded;
-//! a deal is converted for each target group with that group's PID and attribution tag, rewritten in place,
-//! drawn as a poster (the source's own image is never forwarded: it may carry the source's QR code) and queued
-//! through the outbox, paced per target group (`gap_secs`, `cap_per_hour`, do-not-disturb hours). Admins mark a
-//! group with `#设为采集源` / `#取消采集源`. A source group gets no replies unless it is also a member group.
+//! a deal is converted for each target group with that group's PID and attribution tag, rewritten in place, drawn
+//! as a poster (the source's own picture instead only when the source allows it and a QR scan of it finds no
+//! code: it may carry the source's QR code) and offered to the posting engine's queue of each target group, which
+//! paces it out (`posting::queue`: a collection plan's schedule or caps, else the source's own gap and caps; the
+//! per-group de-duplication shared with plans and replies). Admins mark a group with `#设为采集源` /
+//! `#取消采集源`. A source group gets no replies unless it is also a member group.
 
 use super::deal::{self, DropReason, Prepared};
+use super::image::{self as source_image, Inspected};
 use super::{Source, SourceSpec};
 use crate::affiliate::{Attribution, Conversion};
-use crate::chat::{Inbound, InboundKind, Outbound, OutboundBody};
+use crate::chat::{Inbound, InboundKind, OutboundBody};
 use crate::engine::command::Role;
 use crate::engine::group_settings::GroupSettings;
-use crate::engine::handlers::product_link::{attribution_for, pid_for, poster_url};
+use crate::engine::handlers::product_link::{attribution_for, pid_for, poster_media};
 use crate::engine::roles::role_of;
 use crate::engine::{Action, Context, Engine, EngineError, Flow};
-use crate::money::Fen;
 use crate::platform::Platform;
-use crate::store::collection::{NewCollectDelivery, NewCollectMessage};
+use crate::store::collection::NewCollectMessage;
 use crate::store::groups::Group;
-use crate::store::outbox::NewOutbox;
+use crate::store::posting_queue::{NewQueuedPost, QueuedItem};
 use std::sync::Arc;
 
 /// The admin command that makes the group a source.
@@ -66,12 +68,24 @@ async fn mark(cx: &Context<'_>, group: &Group, admin: &str, on: bool, key: &str)
         e.invalidate_group(group.robot_id, &group.room_id).await;
         crate::engine::text::collect_marked(&group.name)
     } else {
-        e.store.remove_collect_source(group.id).await?;
+        stop(e, group, cx.now_ms).await?;
         crate::engine::text::collect_unmarked(&group.name)
     };
     forget(e, group.id).await;
     let body = OutboundBody::Text { content: text, ats: Vec::new() };
     Ok(Action::Notify { conversation_id: admin.to_string(), key: format!("collect-mark:{key}"), body })
+}
+
+/// Stops collecting from `group`; a group that was a member group before it became a source is one again
+/// (replies and commands work there again). False when it was no source.
+pub async fn stop(e: &Engine, group: &Group, now_ms: i64) -> Result<bool, EngineError> {
+    let Some(was_member) = e.store.remove_collect_source(group.id).await? else { return Ok(false) };
+    if was_member {
+        e.store.set_group_enabled(group.id, true, now_ms).await?;
+        e.invalidate_group(group.robot_id, &group.room_id).await;
+    }
+    forget(e, group.id).await;
+    Ok(true)
 }
 
 /// Records a source message and forwards it when it is a deal we can make ours.
@@ -87,6 +101,8 @@ async fn receive(cx: &Context<'_>, source: &Source, msg: &Inbound, sender: &str)
     let counted = spec.counts(sender);
     let message = deal::Message::of(&msg.kind, &msg.text);
     let body = match (&msg.kind, message) {
+        // An image keeps its CDN XML, to download it if its deal may forward it.
+        (InboundKind::Image, _) if msg.text.len() <= MAX_IMAGE_XML_BYTES => msg.text.clone(),
         (InboundKind::Link { title, url, .. }, _) => format!("{title}\n{url}"),
         (InboundKind::MiniProgram { title, pagepath, .. }, _) => format!("{title}\n{pagepath}"),
         (_, Some(deal::Message::Text(text))) => text.to_string(),
@@ -109,9 +125,14 @@ async fn receive(cx: &Context<'_>, source: &Source, msg: &Inbound, sender: &str)
         return Ok(());
     }
     let since = cx.now_ms - i64::from(spec.pair_window_secs) * 1000;
-    store.pair_collect_message(source.group_id, sender, id, kind != "image", since).await?;
+    let partner = store.pair_collect_message(source.group_id, sender, id, kind != "image", since).await?;
     let Some(message) = message else { return Ok(()) };
-    let outcome = forward(cx, source, message, sender, id).await?;
+    // The picture sent just before the deal, when the source's own pictures may go out.
+    let picture = match partner {
+        Some(image) if spec.keep_images && kind != "image" => source_picture(cx, image).await?,
+        _ => None,
+    };
+    let outcome = forward(cx, source, message, sender, id, picture.as_deref()).await?;
     let reason = outcome.err().map(|r| reason_text(&r));
     let status = if reason.is_none() { "forwarded" } else { "dropped" };
     tracing::info!(
@@ -123,6 +144,34 @@ async fn receive(cx: &Context<'_>, source: &Source, msg: &Inbound, sender: &str)
     );
     store.set_collect_outcome(id, status, reason.as_deref()).await?;
     Ok(())
+}
+
+/// Longest image XML kept with a source message, in bytes.
+const MAX_IMAGE_XML_BYTES: usize = 16 * 1024;
+
+/// The source's own picture (the recorded image message `image_id`) as our media URL when a QR scan of it finds no
+/// code; `None` when it has one, cannot be fetched or read: our poster replaces it then.
+async fn source_picture(cx: &Context<'_>, image_id: i64) -> Result<Option<String>, EngineError> {
+    let e = cx.engine;
+    let Some(xml) = e.store.collect_message_body(image_id).await?.filter(|x| !x.is_empty()) else { return Ok(None) };
+    let bytes = match e.lifecycle.download_image(cx.robot.id, &xml, source_image::MAX_BYTES).await {
+        Ok(b) => b,
+        Err(err) => {
+            tracing::warn!(image = image_id, error = %err, "cannot download the source's picture; our poster goes");
+            return Ok(None);
+        }
+    };
+    match tokio::task::spawn_blocking(move || source_image::inspect(&bytes)).await {
+        Ok(Inspected::Clean(jpeg)) => Ok(Some(poster_media(e, &jpeg).await?)),
+        Ok(Inspected::HasCode) => {
+            tracing::info!(image = image_id, "the source's picture carries a QR code; our poster goes");
+            Ok(None)
+        }
+        Ok(Inspected::Unreadable) | Err(_) => {
+            tracing::warn!(image = image_id, "the source's picture cannot be read; our poster goes");
+            Ok(None)
+        }
+    }
 }
 
 /// `code: 中文` as the store keeps a drop reason.
@@ -143,6 +192,7 @@ async fn forward(
     message: deal::Message<'_>,
     sender: &str,
     message_id: i64,
+    picture: Option<&str>,
 ) -> Result<Result<usize, DropReason>, EngineError> {
     let e = cx.engine;
     let spec = &source.spec;
@@ -183,7 +233,7 @@ async fn forward(
     }
     let mut queued = 0;
     for target in &targets {
-        match queue(cx, source, &prepared, target, message_id).await? {
+        match queue(cx, source, &prepared, target, message_id, picture).await? {
             Ok(()) => queued += 1,
             Err(r) => {
                 first_failure.get_or_insert(r);
@@ -196,6 +246,8 @@ async fn forward(
     let mut seen = ref_keys;
     seen.extend(item_keys);
     e.store.mark_collect_seen(&seen, cx.now_ms).await?;
+    let offered: Vec<i64> = targets.iter().map(|t| t.group.id).collect();
+    crate::posting::queue::serve(e, cx.now_ms, Some(&offered)).await?;
     Ok(Ok(queued))
 }
 
@@ -250,80 +302,55 @@ async fn convert_for(
     Ok(Ok(out))
 }
 
-/// Rewrites the deal for one target and queues its poster and text, paced.
+/// Rewrites the deal for one target and offers its picture (the source's own `picture` when given, else our poster)
+/// and text to the group's posting queue (the posting engine paces it out).
 async fn queue(
     cx: &Context<'_>,
     source: &Source,
     prepared: &Prepared,
     target: &Target,
     message_id: i64,
+    picture: Option<&str>,
 ) -> Result<Result<(), DropReason>, EngineError> {
-    let e = cx.engine;
     let spec = &source.spec;
     let group = &target.group;
-    let Some(gcx) = group_cx(cx, group) else { return Ok(Err(DropReason::NoTarget)) };
     let promotions: Vec<_> = target.converted.iter().map(|(c, _)| &c.promotion).collect();
     let rewritten = match deal::rewrite(prepared, &promotions) {
         Ok(r) => r,
         Err(r) => return Ok(Err(r)),
     };
-    let now = cx.now_ms;
-    let (planned, last) = e.store.collect_group_load(group.id, now - 3_600_000).await?;
-    if spec.cap_per_hour > 0 && planned >= i64::from(spec.cap_per_hour) {
-        return Ok(Err(DropReason::Cap));
-    }
-    let chat = &e.settings.chat;
-    let quiet_until = gcx.settings.dnd(chat).and_then(|d| d.hours.quiet_until(now, chat.utc_offset_hours));
-    let paced = last.map(|t| t + i64::from(spec.gap_secs) * 1000);
-    let not_before = [Some(now), quiet_until, paced].into_iter().flatten().max().unwrap_or(now);
+    // The source's own picture goes as it is; else the posting engine draws our poster when the deal goes out.
     let mut bodies = Vec::new();
-    if let Some((headline, _)) = target.converted.first()
-        && let Some(url) = poster_url(&gcx, headline, Fen::ZERO).await?
-    {
-        bodies.push(OutboundBody::Image { url });
+    let mut poster = None;
+    match picture {
+        Some(url) => bodies.push(OutboundBody::Image { url: url.to_string() }),
+        None => poster = target.converted.first().map(|(headline, _)| headline.clone()),
     }
     bodies.push(OutboundBody::Text { content: rewritten.text, ats: Vec::new() });
-    let mut sends = Vec::with_capacity(bodies.len());
-    for (n, body) in bodies.into_iter().enumerate() {
-        let out = Outbound { conversation_id: group.room_id.clone(), body };
-        let body = serde_json::to_string(&out).map_err(|err| EngineError::Payload(err.to_string()))?;
-        sends.push(NewOutbox {
-            robot_id: group.robot_id,
-            conversation_id: group.room_id.clone(),
-            idempotency_key: format!("collect:{message_id}:{}:{n}", group.id),
-            body,
-            not_before,
-        });
-    }
-    e.store.enqueue(&sends, now).await?;
-    for (r, (_, tag_id)) in prepared.refs.iter().zip(&target.converted) {
-        let d = NewCollectDelivery {
-            message_id,
-            source_group_id: source.group_id,
-            group_id: group.id,
+    let items = prepared
+        .refs
+        .iter()
+        .zip(&target.converted)
+        .map(|(r, (c, tag_id))| QueuedItem {
             platform: r.platform,
-            item_key: &r.key,
+            item_key: r.key.clone(),
+            item_id: c.product.item_id.clone(),
             tag_id: *tag_id,
-            not_before,
-        };
-        e.store.record_collect_delivery(&d, now).await?;
-    }
-    if prepared.refs.is_empty() {
-        // An announcement: one row so pacing and caps see it.
-        let d = NewCollectDelivery {
-            message_id,
-            source_group_id: source.group_id,
-            group_id: group.id,
-            platform: Platform::Pdd,
-            item_key: "",
-            tag_id: None,
-            not_before,
-        };
-        e.store.record_collect_delivery(&d, now).await?;
-    }
-    if let Some(wake) = e.outbox_wake.get(&group.robot_id) {
-        wake.notify_one();
-    }
+            promotion_url: c.promotion.best_url().to_string(),
+        })
+        .collect();
+    let post = NewQueuedPost {
+        message_id,
+        source_group_id: source.group_id,
+        group_id: group.id,
+        robot_id: group.robot_id,
+        items,
+        bodies,
+        poster,
+        pace: spec.pace(),
+        expires_at: cx.now_ms + i64::from(spec.max_wait_mins) * 60_000,
+    };
+    crate::posting::queue::offer(cx.engine, &post, cx.now_ms).await?;
     Ok(Ok(()))
 }
 

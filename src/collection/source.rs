@@ -3,6 +3,7 @@
 
 use crate::money::Fen;
 use crate::platform::Platform;
+use crate::posting::queue::Pace;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
@@ -47,8 +48,15 @@ pub struct SourceSpec {
     pub dedup_hours: u32,
     /// At least this many seconds between two forwarded deals in one target group ("as they come", paced).
     pub gap_secs: u32,
-    /// At most this many forwarded deals per target group per hour; more are dropped for that group.
+    /// At most this many forwarded deals per target group in any hour; more wait in the posting queue.
     pub cap_per_hour: u32,
+    /// At most this many forwarded deals per target group per local day (0: no cap).
+    pub cap_per_day: u32,
+    /// A deal still waiting for its turn in a target group after this many minutes is skipped there.
+    pub max_wait_mins: u32,
+    /// Forward the source's own picture paired with a deal as it is, when a QR scan of it finds no code (off: our
+    /// poster always replaces it).
+    pub keep_images: bool,
 }
 
 impl Default for SourceSpec {
@@ -68,6 +76,9 @@ impl Default for SourceSpec {
             dedup_hours: 6,
             gap_secs: 120,
             cap_per_hour: 12,
+            cap_per_day: 0,
+            max_wait_mins: 60,
+            keep_images: false,
         }
     }
 }
@@ -81,7 +92,7 @@ pub enum SpecError {
     TooMany,
     #[error("规则或关键词不能为空，最长 {MAX_PATTERN_CHARS} 字")]
     Pattern,
-    #[error("配对时间要在 0 到 60 秒之间，去重时间在 1 到 168 小时之间")]
+    #[error("配对时间要在 0 到 60 秒之间，去重时间在 1 到 168 小时之间，最长等待在 1 到 1440 分钟之间")]
     Window,
     #[error("采集源不能把自己设为目标群")]
     SelfTarget,
@@ -108,7 +119,10 @@ impl SourceSpec {
                 Regex::new(p).map_err(|e| SpecError::Regex(e.to_string()))?;
             }
         }
-        if self.pair_window_secs > 60 || !(1..=168).contains(&self.dedup_hours) {
+        if self.pair_window_secs > 60
+            || !(1..=168).contains(&self.dedup_hours)
+            || !(1..=1440).contains(&self.max_wait_mins)
+        {
             return Err(SpecError::Window);
         }
         if self.targets.contains(&group_id) {
@@ -124,6 +138,11 @@ impl SourceSpec {
 
     pub fn announces(&self, sender: &str) -> bool {
         self.announcers.iter().any(|s| s == sender)
+    }
+
+    /// How the source's deals go out to a target group that no collection plan paces.
+    pub fn pace(&self) -> Pace {
+        Pace { gap_secs: self.gap_secs, cap_per_hour: self.cap_per_hour, cap_per_day: self.cap_per_day }
     }
 }
 

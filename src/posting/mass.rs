@@ -1,10 +1,11 @@
 //! Custom mass posts (自定义群发): a message the operator writes (text, an uploaded image, a product link) sent to
-//! chosen groups now, once at a set time, or every day at a set time. Each firing goes through the same engine as
-//! plans: a product link is converted per group with the group's PID and attribution tag and drawn as a poster,
-//! everything is queued through the durable outbox (pacing, per-group gaps), and held back to the end of the
-//! group's do-not-disturb hours. Every send is a delivery row.
+//! chosen groups and friends (members who talk to a robot in private chat) now, once at a set time, or every day
+//! at a set time. Each firing goes through the same engine as plans: a product link is converted per recipient
+//! (a group's PID and attribution tag; a friend's own member tag) and drawn as a poster, everything is queued
+//! through the durable outbox (pacing, per-conversation gaps), and held back to the end of the do-not-disturb hours
+//! (the group's, or the global ones in private chat). Every send is a delivery row.
 //!
-//! Crash safety: the outbox keys are per (post, group, firing), so a run repeated after a crash queues nothing
+//! Crash safety: the outbox keys are per (post, recipient, firing), so a run repeated after a crash queues nothing
 //! twice.
 
 use crate::chat::{Outbound, OutboundBody};
@@ -13,7 +14,7 @@ use crate::engine::handlers::product_link::{attribution_for, pid_for};
 use crate::engine::{Context, Engine, EngineError};
 use crate::links::{self, ProductRef};
 use crate::store::groups::Group;
-use crate::store::mass::{NewMassDelivery, StoredMassPost};
+use crate::store::mass::{NewMassDelivery, NewMassFriendDelivery, StoredMassPost};
 use crate::store::outbox::NewOutbox;
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +22,17 @@ use serde::{Deserialize, Serialize};
 const FIRE_GRACE_SECS: i64 = 600;
 /// The longest text of a mass post, in characters.
 pub const MAX_TEXT_CHARS: usize = 2000;
-/// The most groups one mass post goes to.
+/// The most recipients (groups and friends) one mass post goes to.
 pub const MAX_GROUPS: usize = 500;
+/// The longest wxid of a friend.
+const MAX_WXID_CHARS: usize = 64;
+
+/// A friend in private chat: a member who talks to the robot `robot_id` one to one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Friend {
+    pub robot_id: i64,
+    pub wxid: String,
+}
 
 /// When a mass post goes out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +76,9 @@ pub struct MassPost {
     #[serde(default)]
     pub image_media_id: Option<String>,
     pub groups: Vec<i64>,
+    /// Friends in private chat.
+    #[serde(default)]
+    pub friends: Vec<Friend>,
     pub when: When,
 }
 
@@ -77,7 +90,7 @@ pub enum MassError {
     TextTooLong,
     #[error("没有识别出商品链接")]
     NoProduct,
-    #[error("请选择目标群（最多 {MAX_GROUPS} 个）")]
+    #[error("请选择目标群或好友（最多 {MAX_GROUPS} 个）")]
     Groups,
     #[error("每日时间不对")]
     Time,
@@ -100,7 +113,15 @@ impl MassPost {
         let mut ids = self.groups.clone();
         ids.sort_unstable();
         ids.dedup();
-        if ids.is_empty() || ids.len() != self.groups.len() || ids.len() > MAX_GROUPS {
+        let mut friends = self.friends.clone();
+        friends.sort();
+        friends.dedup();
+        let count = ids.len() + friends.len();
+        if count == 0 || ids.len() != self.groups.len() || friends.len() != self.friends.len() || count > MAX_GROUPS {
+            return Err(MassError::Groups);
+        }
+        let bad_wxid = |w: &str| w.trim().is_empty() || w.chars().count() > MAX_WXID_CHARS || w.ends_with("@chatroom");
+        if friends.iter().any(|f| bad_wxid(&f.wxid)) {
             return Err(MassError::Groups);
         }
         if let When::Daily { minute_of_day, .. } = self.when
@@ -126,10 +147,21 @@ pub struct Rendered {
     pub error: Option<String>,
 }
 
-/// The messages `group` gets from `post` at `now_ms`: the uploaded image, the product's poster (converted with the
-/// group's PID and attribution tag), and one text: the operator's text followed by the product's copy. The
-/// preview shows exactly this.
-pub async fn render(engine: &Engine, post: &MassPost, group: &Group, now_ms: i64) -> Result<Rendered, EngineError> {
+/// Who gets a mass post.
+#[derive(Debug, Clone, Copy)]
+pub enum Recipient<'a> {
+    Group(&'a Group),
+    /// A friend in private chat, with their member id when they are a member.
+    Friend {
+        friend: &'a Friend,
+        member_id: Option<i64>,
+    },
+}
+
+/// The messages `to` gets from `post` at `now_ms`: the uploaded image, the product's poster (converted with the
+/// group's PID and attribution tag, or for a friend with the robot's PID and the member's own tag), and one text:
+/// the operator's text followed by the product's copy. The preview shows exactly this.
+pub async fn render(engine: &Engine, post: &MassPost, to: Recipient<'_>, now_ms: i64) -> Result<Rendered, EngineError> {
     let mut bodies = Vec::new();
     if let Some(id) = &post.image_media_id {
         let base = engine.settings.server.public_base_url.trim_end_matches('/');
@@ -139,11 +171,18 @@ pub async fn render(engine: &Engine, post: &MassPost, group: &Group, now_ms: i64
     let mut promotion_url = None;
     let mut error = None;
     if let Some(reference) = post.product() {
-        match engine.robots.get(&group.robot_id) {
-            None => error = Some("群的机器人不在线".to_string()),
+        let robot_id = match to {
+            Recipient::Group(g) => g.robot_id,
+            Recipient::Friend { friend, .. } => friend.robot_id,
+        };
+        match engine.robots.get(&robot_id) {
+            None => error = Some("机器人不在线".to_string()),
             Some(robot) => {
-                let settings = GroupSettings::parse(&group.settings);
-                let cx = Context { engine, robot, group: Some(group.clone()), member_id: None, settings, now_ms };
+                let (group, member_id, settings) = match to {
+                    Recipient::Group(g) => (Some(g.clone()), None, GroupSettings::parse(&g.settings)),
+                    Recipient::Friend { member_id, .. } => (None, member_id, GroupSettings::default()),
+                };
+                let cx = Context { engine, robot, group, member_id, settings, now_ms };
                 match pid_for(&cx, reference.platform).await? {
                     None => error = Some(format!("{}没有推广位", reference.platform.display_name())),
                     Some(pid) => {
@@ -180,7 +219,42 @@ pub struct MassReport {
     pub failed: usize,
 }
 
-/// Sends the firing `fire_at` (unix seconds) of `post` to every target group that has not had it.
+/// Queues one recipient's sends (`bodies` into `conversation`), keyed `key:n` (a key queued before is ignored).
+async fn enqueue(
+    engine: &Engine,
+    robot_id: i64,
+    conversation: &str,
+    key: &str,
+    bodies: Vec<OutboundBody>,
+    not_before: i64,
+    now_ms: i64,
+) -> Result<(), EngineError> {
+    let mut sends = Vec::with_capacity(bodies.len());
+    for (n, body) in bodies.into_iter().enumerate() {
+        let out = Outbound { conversation_id: conversation.to_string(), body };
+        let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
+        sends.push(NewOutbox {
+            robot_id,
+            conversation_id: conversation.to_string(),
+            idempotency_key: format!("{key}:{n}"),
+            body,
+            not_before,
+        });
+    }
+    engine.store.enqueue(&sends, now_ms).await?;
+    if let Some(wake) = engine.outbox_wake.get(&robot_id) {
+        wake.notify_one();
+    }
+    Ok(())
+}
+
+/// When a send held by do-not-disturb hours `settings` (a group's, or the defaults: the global hours) may go.
+fn after_dnd(engine: &Engine, settings: &GroupSettings, now_ms: i64) -> i64 {
+    let chat = &engine.settings.chat;
+    settings.dnd(chat).and_then(|d| d.hours.quiet_until(now_ms, chat.utc_offset_hours)).unwrap_or(now_ms)
+}
+
+/// Sends the firing `fire_at` (unix seconds) of `post` to every target group and friend that has not had it.
 pub async fn fire(
     engine: &Engine,
     post: &StoredMassPost,
@@ -198,7 +272,7 @@ pub async fn fire(
             continue;
         }
         let Some(robot) = engine.robots.get(&group.robot_id) else { continue };
-        let rendered = render(engine, &post.post, &group, now_ms).await?;
+        let rendered = render(engine, &post.post, Recipient::Group(&group), now_ms).await?;
         let row = |status, reason: Option<&str>, key: Option<String>, url: Option<String>| NewMassDelivery {
             mass_post_id: post.id,
             group_id: group.id,
@@ -215,30 +289,38 @@ pub async fn fire(
             report.failed += 1;
             continue;
         }
-        let settings = GroupSettings::parse(&group.settings);
-        let not_before = settings
-            .dnd(&engine.settings.chat)
-            .and_then(|d| d.hours.quiet_until(now_ms, engine.settings.chat.utc_offset_hours))
-            .unwrap_or(now_ms);
+        let not_before = after_dnd(engine, &GroupSettings::parse(&group.settings), now_ms);
         let key = format!("mass:{}:{}:{fire_at}", post.id, group.id);
-        let mut sends = Vec::with_capacity(rendered.bodies.len());
-        for (n, body) in rendered.bodies.into_iter().enumerate() {
-            let out = Outbound { conversation_id: group.room_id.clone(), body };
-            let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-            sends.push(NewOutbox {
-                robot_id: robot.id,
-                conversation_id: group.room_id.clone(),
-                idempotency_key: format!("{key}:{n}"),
-                body,
-                not_before,
-            });
-        }
-        store.enqueue(&sends, now_ms).await?;
+        enqueue(engine, robot.id, &group.room_id, &key, rendered.bodies, not_before, now_ms).await?;
         store.record_mass_delivery(&row("queued", None, Some(key), rendered.promotion_url), now_ms).await?;
         report.queued += 1;
-        if let Some(wake) = engine.outbox_wake.get(&robot.id) {
-            wake.notify_one();
+    }
+    for friend in &post.post.friends {
+        if store.mass_friend_fired(post.id, friend, fire_at).await? {
+            continue;
         }
+        let Some(robot) = engine.robots.get(&friend.robot_id) else { continue };
+        let member_id = store.member_id(&friend.wxid).await?;
+        let rendered = render(engine, &post.post, Recipient::Friend { friend, member_id }, now_ms).await?;
+        let row = |status, reason: Option<&str>, key: Option<String>, url: Option<String>| NewMassFriendDelivery {
+            mass_post_id: post.id,
+            friend: friend.clone(),
+            fire_at,
+            status,
+            reason: reason.map(str::to_string),
+            outbox_key: key,
+            promotion_url: url,
+        };
+        if let Some(reason) = &rendered.error {
+            store.record_mass_friend_delivery(&row("failed", Some(reason), None, None), now_ms).await?;
+            report.failed += 1;
+            continue;
+        }
+        let not_before = after_dnd(engine, &GroupSettings::default(), now_ms);
+        let key = format!("mass:{}:f{}:{}:{fire_at}", post.id, robot.id, friend.wxid);
+        enqueue(engine, robot.id, &friend.wxid, &key, rendered.bodies, not_before, now_ms).await?;
+        store.record_mass_friend_delivery(&row("queued", None, Some(key), rendered.promotion_url), now_ms).await?;
+        report.queued += 1;
     }
     Ok(())
 }
@@ -290,9 +372,17 @@ mod tests {
             link: None,
             image_media_id: None,
             groups: vec![1, 2],
+            friends: Vec::new(),
             when: When::Once { at: DAY },
         };
         assert_eq!(ok.validate(), Ok(()));
+        let friend = |wxid: &str| Friend { robot_id: 1, wxid: wxid.into() };
+        let to_friends = MassPost { groups: vec![], friends: vec![friend("wxid_a"), friend("wxid_b")], ..ok.clone() };
+        assert_eq!(to_friends.validate(), Ok(()));
+        let twice = MassPost { friends: vec![friend("wxid_a"), friend("wxid_a")], ..ok.clone() };
+        assert_eq!(twice.validate(), Err(MassError::Groups));
+        let a_group = MassPost { friends: vec![friend("123@chatroom")], ..ok.clone() };
+        assert_eq!(a_group.validate(), Err(MassError::Groups), "a group is no friend");
         assert_eq!(MassPost { text: " ".into(), ..ok.clone() }.validate(), Err(MassError::Empty));
         assert_eq!(MassPost { groups: vec![], ..ok.clone() }.validate(), Err(MassError::Groups));
         assert_eq!(MassPost { groups: vec![1, 1], ..ok.clone() }.validate(), Err(MassError::Groups));

@@ -7,6 +7,7 @@ pub mod content;
 pub mod mass;
 pub mod pick;
 pub mod plan;
+pub mod queue;
 pub mod run;
 pub mod schedule;
 pub mod validate;

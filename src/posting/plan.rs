@@ -24,6 +24,9 @@ pub enum Source {
     Selection(Box<FeedFilter>),
     /// Items picked by hand (library ids), in this order.
     Items(Vec<i64>),
+    /// The deals collection forwards to the plan's groups (微信群采集): the plan paces them, on its schedule or
+    /// as they come within its caps.
+    Collection,
 }
 
 /// What a plan's post looks like: its poster and copy templates (the group's own when unset) and how many items
@@ -84,6 +87,8 @@ pub enum PlanError {
     Items,
     #[error("文案模板有误：{0}")]
     CopyTemplate(String),
+    #[error("随到随发只用于采集转发的计划")]
+    AsTheyCome,
     #[error("没有名为「{0}」的海报模板，可选：{1}")]
     PosterTemplate(String, String),
 }
@@ -125,6 +130,9 @@ impl Plan {
             && !(MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&m)
         {
             return Err(PlanError::Interval);
+        }
+        if self.schedule.cadence == Cadence::AsTheyCome && self.source != Source::Collection {
+            return Err(PlanError::AsTheyCome);
         }
         let mut windows = self.schedule.windows.clone();
         if windows.is_empty() {

@@ -38,7 +38,7 @@ use crate::store::posting::{NewDelivery, StoredPlan};
 use std::collections::HashMap;
 
 /// A slot is still served this long after its time (seconds); older ones are let go.
-const SLOT_GRACE_SECS: i64 = 600;
+pub const SLOT_GRACE_SECS: i64 = 600;
 /// How many library items a slot looks at.
 const CANDIDATES: i64 = 50;
 /// How many of them may be re-checked through the union for one slot.
@@ -92,6 +92,10 @@ pub async fn run_due(engine: &Engine, now_ms: i64) -> Result<RunReport, EngineEr
     let mut report = RunReport::default();
     let mut fanout = Fanout { rechecks: Rechecks::default(), next_due: HashMap::new() };
     for plan in engine.store.enabled_plans().await? {
+        if plan.plan.source == Source::Collection {
+            // Collection plans pace the deals waiting in the posting queue (`super::queue`).
+            continue;
+        }
         let ids = target_groups(engine, &plan.plan.targets).await?;
         for (index, gid) in ids.iter().enumerate() {
             let Some(group) = engine.store.group_by_id(*gid).await? else { continue };
@@ -180,6 +184,7 @@ async fn post_slot(
             }
             items
         }
+        Source::Collection => Vec::new(),
     };
     let history = GroupHistory::from_sent(store.posted_to_group(group.id, now - DEDUP_SECS).await?);
     let fresh = eligible(&candidates, |c| c.key.as_str(), &history, now, DEDUP_SECS);
@@ -336,6 +341,9 @@ pub async fn worker(engine: std::sync::Arc<Engine>, mut shutdown: tokio::sync::w
                 let run = async {
                     if let Err(e) = run_due(&engine, engine.clock.now_ms()).await {
                         tracing::warn!(error = %e, "posting run failed");
+                    }
+                    if let Err(e) = super::queue::serve(&engine, engine.clock.now_ms(), None).await {
+                        tracing::warn!(error = %e, "posting queue run failed");
                     }
                     if let Err(e) = super::mass::run_mass_due(&engine, engine.clock.now_ms()).await {
                         tracing::warn!(error = %e, "mass post run failed");

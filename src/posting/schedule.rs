@@ -76,6 +76,8 @@ pub enum Cadence {
     EveryMinutes(u32),
     /// At these local minutes of the day (those inside a window).
     At(Vec<u16>),
+    /// Whenever a deal arrives (a collection plan), within the windows and the caps; no slots of its own.
+    AsTheyCome,
 }
 
 /// A plan's schedule.
@@ -105,6 +107,18 @@ pub struct Placement {
 }
 
 impl Schedule {
+    /// True when local time `t` (unix seconds) falls inside one of the windows.
+    pub fn in_window(&self, t: i64, utc_offset_hours: i64) -> bool {
+        let minute = (t + utc_offset_hours * 3600).rem_euclid(DAY) / MINUTE;
+        self.windows.iter().any(|w| i64::from(w.start_min) <= minute && minute < i64::from(w.end_min))
+    }
+
+    /// The start (unix seconds) of the local day of `t`.
+    pub fn local_day_start(t: i64, utc_offset_hours: i64) -> i64 {
+        let offset = utc_offset_hours * 3600;
+        (t + offset).div_euclid(DAY) * DAY - offset
+    }
+
     /// The instants (unix seconds) in `[from, until)` at which the plan posts to the group at `place`, caps and
     /// do-not-disturb applied. Caps count only slots of this schedule (history before `from` is the caller's).
     pub fn slots(&self, place: Placement, from: i64, until: i64) -> Vec<i64> {
@@ -164,6 +178,7 @@ impl Schedule {
                         times.iter().map(|m| day_start + i64::from(*m) * MINUTE).filter(|t| *t >= ws && *t < we),
                     );
                 }
+                Cadence::AsTheyCome => {}
             }
         }
         out.sort_unstable();

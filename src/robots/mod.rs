@@ -298,6 +298,11 @@ impl Lifecycle {
         Ok(synced)
     }
 
+    /// The picture of an inbound image message (its CDN XML) through the robot's account, at most `max_bytes`.
+    pub async fn download_image(&self, robot_id: i64, xml: &str, max_bytes: usize) -> Result<Vec<u8>, RobotError> {
+        Ok(self.account(robot_id)?.client.download_image(xml, max_bytes).await?)
+    }
+
     pub async fn sync_contacts_logged(&self, robot_id: i64) {
         match self.sync_contacts(robot_id).await {
             Ok(n) => tracing::info!(robot = robot_id, groups = n, "contacts synced"),

@@ -54,6 +54,8 @@ pub struct NewCollectDelivery<'a> {
     pub group_id: i64,
     pub platform: Platform,
     pub item_key: &'a str,
+    /// The union's item id, when the item was converted.
+    pub item_id: Option<&'a str>,
     pub tag_id: Option<i64>,
     /// Unix ms: when the post may go out.
     pub not_before: i64,
@@ -121,11 +123,13 @@ impl Store {
             .collect()
     }
 
-    /// Makes `group_id` a source with `spec`, or replaces its rules.
+    /// Makes `group_id` a source with `spec`, or replaces its rules. A new source remembers whether the group was
+    /// a member group (enabled) then.
     pub async fn save_collect_source(&self, group_id: i64, spec: &SourceSpec, now: i64) -> StoreResult<()> {
         let text = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(format!("collect source: {e}")))?;
         sqlx::query(
-            "INSERT INTO collect_sources (group_id, spec, created_at, updated_at) VALUES ($1, $2, $3, $3)
+            "INSERT INTO collect_sources (group_id, spec, was_member, created_at, updated_at)
+             VALUES ($1, $2, COALESCE((SELECT enabled FROM groups WHERE id = $1), 0), $3, $3)
              ON CONFLICT (group_id) DO UPDATE SET spec = excluded.spec, updated_at = excluded.updated_at",
         )
         .bind(group_id)
@@ -136,11 +140,15 @@ impl Store {
         Ok(())
     }
 
-    /// Stops collecting from `group_id`; true when it was a source.
-    pub async fn remove_collect_source(&self, group_id: i64) -> StoreResult<bool> {
-        let done =
-            sqlx::query("DELETE FROM collect_sources WHERE group_id = $1").bind(group_id).execute(&self.pool).await?;
-        Ok(done.rows_affected() > 0)
+    /// Stops collecting from `group_id`: `None` when it was no source, else whether it was a member group when it
+    /// became one.
+    pub async fn remove_collect_source(&self, group_id: i64) -> StoreResult<Option<bool>> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("DELETE FROM collect_sources WHERE group_id = $1 RETURNING was_member")
+                .bind(group_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(m,)| m != 0))
     }
 
     /// Records a source message once (by its inbound dedupe key); `None` when it was recorded before.
@@ -196,6 +204,15 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(Some(partner))
+    }
+
+    /// The body of a recorded message (an image's CDN XML).
+    pub async fn collect_message_body(&self, id: i64) -> StoreResult<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM collect_messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(b,)| b))
     }
 
     /// Sets a recorded message's outcome.
@@ -277,25 +294,6 @@ impl Store {
         Ok((n, last))
     }
 
-    pub async fn record_collect_delivery(&self, d: &NewCollectDelivery<'_>, now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO collect_deliveries
-               (message_id, source_group_id, group_id, platform, item_key, tag_id, not_before, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (message_id, group_id, item_key) DO NOTHING",
-        )
-        .bind(d.message_id)
-        .bind(d.source_group_id)
-        .bind(d.group_id)
-        .bind(d.platform.code())
-        .bind(d.item_key)
-        .bind(d.tag_id)
-        .bind(d.not_before)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Per source: messages seen (images left out), forwarded, dropped by reason code, deliveries, and the orders
     /// that came back with the tag of a forwarded link (invalid orders left out).
     pub async fn collect_stats(&self) -> StoreResult<Vec<SourceStats>> {
@@ -351,4 +349,28 @@ impl Store {
         }
         Ok(stats.into_values().collect())
     }
+}
+
+pub(super) async fn insert_collect_delivery(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    d: &NewCollectDelivery<'_>,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO collect_deliveries
+           (message_id, source_group_id, group_id, platform, item_key, item_id, tag_id, not_before, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (message_id, group_id, item_key) DO NOTHING",
+    )
+    .bind(d.message_id)
+    .bind(d.source_group_id)
+    .bind(d.group_id)
+    .bind(d.platform.code())
+    .bind(d.item_key)
+    .bind(d.item_id)
+    .bind(d.tag_id)
+    .bind(d.not_before)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

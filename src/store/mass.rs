@@ -2,7 +2,7 @@
 //! deliveries.
 
 use super::{Store, StoreError, StoreResult, col};
-use crate::posting::mass::MassPost;
+use crate::posting::mass::{Friend, MassPost};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,6 +43,44 @@ pub struct MassDeliveryRow {
     pub promotion_url: Option<String>,
     /// Unix ms.
     pub created_at: i64,
+}
+
+/// A send of a mass post to a friend in private chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMassFriendDelivery {
+    pub mass_post_id: i64,
+    pub friend: Friend,
+    /// Unix seconds.
+    pub fire_at: i64,
+    /// `queued` or `failed`.
+    pub status: &'static str,
+    pub reason: Option<String>,
+    pub outbox_key: Option<String>,
+    pub promotion_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MassFriendDeliveryRow {
+    pub id: i64,
+    pub mass_post_id: i64,
+    pub robot_id: i64,
+    pub wxid: String,
+    /// The member's nickname, when known.
+    pub nickname: String,
+    pub fire_at: i64,
+    pub status: String,
+    pub reason: Option<String>,
+    pub promotion_url: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// Someone who talks to a robot in private chat: a friend a mass post may go to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrivateContact {
+    pub robot_id: i64,
+    pub wxid: String,
+    pub nickname: String,
 }
 
 fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredMassPost> {
@@ -190,6 +228,96 @@ impl Store {
                     reason: col(r, "reason")?,
                     promotion_url: col(r, "promotion_url")?,
                     created_at: col(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a send to a friend; a second record of the same (post, friend, firing) is ignored.
+    pub async fn record_mass_friend_delivery(&self, d: &NewMassFriendDelivery, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO mass_friend_deliveries (mass_post_id, robot_id, wxid, fire_at, status, reason, outbox_key,
+                promotion_url, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (mass_post_id, robot_id, wxid, fire_at) DO NOTHING",
+        )
+        .bind(d.mass_post_id)
+        .bind(d.friend.robot_id)
+        .bind(&d.friend.wxid)
+        .bind(d.fire_at)
+        .bind(d.status)
+        .bind(d.reason.as_deref())
+        .bind(d.outbox_key.as_deref())
+        .bind(d.promotion_url.as_deref())
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// True when the firing already has a row for the friend.
+    pub async fn mass_friend_fired(&self, post_id: i64, friend: &Friend, fire_at: i64) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT 1 AS one FROM mass_friend_deliveries
+             WHERE mass_post_id = $1 AND robot_id = $2 AND wxid = $3 AND fire_at = $4",
+        )
+        .bind(post_id)
+        .bind(friend.robot_id)
+        .bind(&friend.wxid)
+        .bind(fire_at)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    /// A mass post's sends to friends, newest first.
+    pub async fn mass_friend_deliveries(&self, post_id: i64, limit: i64) -> StoreResult<Vec<MassFriendDeliveryRow>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.mass_post_id, d.robot_id, d.wxid, COALESCE(m.nickname, '') AS nickname, d.fire_at,
+                d.status, d.reason, d.promotion_url, d.created_at
+             FROM mass_friend_deliveries d LEFT JOIN members m ON m.wxid = d.wxid
+             WHERE d.mass_post_id = $1 ORDER BY d.id DESC LIMIT $2",
+        )
+        .bind(post_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(MassFriendDeliveryRow {
+                    id: col(r, "id")?,
+                    mass_post_id: col(r, "mass_post_id")?,
+                    robot_id: col(r, "robot_id")?,
+                    wxid: col(r, "wxid")?,
+                    nickname: col(r, "nickname")?,
+                    fire_at: col(r, "fire_at")?,
+                    status: col(r, "status")?,
+                    reason: col(r, "reason")?,
+                    promotion_url: col(r, "promotion_url")?,
+                    created_at: col(r, "created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Who talks to a robot in private chat (its inbound private messages), most recent first: the friends a mass
+    /// post may go to.
+    pub async fn private_contacts(&self, limit: i64) -> StoreResult<Vec<PrivateContact>> {
+        let rows = sqlx::query(
+            "SELECT i.robot_id, i.sender_id AS wxid, COALESCE(MAX(m.nickname), '') AS nickname, MAX(i.id) AS last_id
+             FROM inbound i LEFT JOIN members m ON m.wxid = i.sender_id
+             WHERE i.sender_id IS NOT NULL AND i.conversation_id = i.sender_id
+             GROUP BY i.robot_id, i.sender_id ORDER BY last_id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PrivateContact {
+                    robot_id: col(r, "robot_id")?,
+                    wxid: col(r, "wxid")?,
+                    nickname: col(r, "nickname")?,
                 })
             })
             .collect()

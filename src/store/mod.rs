@@ -41,6 +41,7 @@ pub mod pids;
 pub mod points;
 pub mod posting;
 pub mod posting_admin;
+pub mod posting_queue;
 pub mod rate_rules;
 pub mod reply_budgets;
 pub mod reply_handles;

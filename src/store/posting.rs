@@ -138,11 +138,25 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// The items posted to a group since `since` (unix seconds), by any plan: (item key, slot).
+    /// The items a group was sent since `since` (unix seconds): (item key, unix seconds). By any plan, by
+    /// collection (its reference key and its item id) and in the group's own replies (likewise), so one
+    /// de-duplication period holds across all of them.
     pub async fn posted_to_group(&self, group_id: i64, since: i64) -> StoreResult<Vec<(String, i64)>> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "SELECT item_key, slot_at FROM posting_deliveries
-             WHERE group_id = $1 AND status = 'queued' AND slot_at >= $2",
+             WHERE group_id = $1 AND status = 'queued' AND slot_at >= $2
+             UNION ALL
+             SELECT item_key, CAST(not_before / 1000 AS BIGINT) FROM collect_deliveries
+             WHERE group_id = $1 AND not_before >= $2 * 1000 AND item_key <> ''
+             UNION ALL
+             SELECT item_id, CAST(not_before / 1000 AS BIGINT) FROM collect_deliveries
+             WHERE group_id = $1 AND not_before >= $2 * 1000 AND item_id IS NOT NULL
+             UNION ALL
+             SELECT item_key, CAST(created_at / 1000 AS BIGINT) FROM conversions
+             WHERE group_id = $1 AND created_at >= $2 * 1000
+             UNION ALL
+             SELECT item_id, CAST(created_at / 1000 AS BIGINT) FROM conversions
+             WHERE group_id = $1 AND created_at >= $2 * 1000",
         )
         .bind(group_id)
         .bind(since)
@@ -179,7 +193,11 @@ impl Store {
     }
 }
 
-async fn insert_delivery(tx: &mut sqlx::Transaction<'_, sqlx::Any>, d: &NewDelivery<'_>, now: i64) -> StoreResult<()> {
+pub(super) async fn insert_delivery(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    d: &NewDelivery<'_>,
+    now: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO posting_deliveries (plan_id, group_id, robot_id, slot_at, platform, item_key, status, reason,
                 outbox_key, promotion_url, created_at, tag_id)

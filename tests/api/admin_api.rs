@@ -52,6 +52,25 @@ async fn seed_posting(app: &TestApp, group: i64) {
         tag_id: None,
     };
     app.store.record_delivery(&d, now).await.unwrap();
+    // A library item (id 1) for the selection examples.
+    let item = dealbot::feeds::FeedItem {
+        platform: Platform::Jd,
+        key: "100087654321".into(),
+        title: "抽纸 24 包".into(),
+        short_title: None,
+        image_url: None,
+        price: dealbot::money::Fen(3_990),
+        final_price: dealbot::money::Fen(2_990),
+        coupon: None,
+        commission_rate: dealbot::money::Bps(1_000),
+        commission: dealbot::money::Fen(299),
+        sales: 100,
+        sales_text: None,
+        shop: "纸品店".into(),
+        category: "日用".into(),
+        source: "elite:22".into(),
+    };
+    app.store.upsert_feed_items(&[item], now).await.unwrap();
 }
 
 /// An approved agent, so the agent lists have something to show.
@@ -131,6 +150,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                 } else {
                     member
                 };
+                let last_plan = app.store.posting_plans().await.unwrap().last().map_or(0, |p| p.stored.id);
                 let url = format!("{}{}", app.base, path.replace("{id}", &id.to_string()));
                 let name = format!("{method} {path}");
                 let build = |auth: bool| {
@@ -139,7 +159,12 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                         req = req.bearer_auth(TOKEN);
                     }
                     if let Some(ex) = op.pointer("/requestBody/content/application~1json/example") {
-                        req = req.json(ex);
+                        let mut ex = ex.clone();
+                        if let Some(plan) = ex.get_mut("plan_id") {
+                            // The plan the create and update examples made (an items plan by then).
+                            *plan = serde_json::json!(last_plan);
+                        }
+                        req = req.json(&ex);
                     }
                     req
                 };

@@ -51,7 +51,10 @@ mod campaign_chat;
 mod campaigns;
 mod chat_store;
 mod cli;
+mod collect_commands;
 mod collection;
+mod collection_images;
+mod collection_queue;
 #[allow(dead_code)]
 mod conversation;
 mod crash;
@@ -70,6 +73,7 @@ mod ledger;
 mod ledger_props;
 mod login_limits;
 mod mass;
+mod mass_friends;
 mod mass_uploads;
 mod member_commands;
 mod money_chat;

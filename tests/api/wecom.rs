@@ -75,6 +75,7 @@ async fn mass_posts(app: &TestApp, group: i64, posts: &[(String, Option<&str>)])
             link: link.map(str::to_string),
             image_media_id: None,
             groups: vec![group],
+            friends: Vec::new(),
             when: When::Once { at: now / 1000 },
         };
         app.store.create_mass_post(&post, None, None, now).await.unwrap();

@@ -32,6 +32,7 @@ use std::time::Duration;
 const DG_CONVERT: &str = "taobao.tbk.dg.general.link.convert";
 const TPWD_CREATE: &str = "taobao.tbk.tpwd.create";
 const ITEM_INFO: &str = "taobao.tbk.item.info.get";
+const ITEM_INFO_UPGRADE: &str = "taobao.tbk.item.info.upgrade.get";
 const MATERIAL_OPTIONAL: &str = "taobao.tbk.dg.material.optional";
 const DG_ORDERS: &str = "taobao.tbk.order.details.get";
 const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
@@ -310,12 +311,19 @@ impl TaobaoClient {
             .ok_or_else(|| AffiliateError::Decode(format!("taobao: no commission rate for item {item_id}")))
     }
 
-    /// The current price (`zk_final_price`) of one item from `item.info.get` (feeds spec §3.5, legacy: no coupon);
-    /// [`AffiliateError::NotFound`] when the union no longer lists it.
-    pub async fn item_price(&self, item_id: &str) -> Result<Fen, AffiliateError> {
+    /// One item as the union promotes it now, from `item.info.upgrade.get` (feeds spec §3.5 step 1): the current
+    /// price (`zk_final_price`), the coupon (the 商品券 entry of the 到手价 path, with its validity; none when the
+    /// path has none) and the income rate; [`AffiliateError::NotFound`] when the union no longer lists it.
+    pub async fn item_promotion(&self, item_id: &str) -> Result<Product, AffiliateError> {
         self.ensure_configured()?;
-        let v = self.item(item_id).await?;
-        Ok(wire::item_product(&v, None, Bps(0))?.price)
+        let res = self.call(ITEM_INFO_UPGRADE, &[("item_id", item_id.to_string())]).await?;
+        let details = wire::list(res.get("results"), "tbk_item_detail");
+        let detail = details
+            .iter()
+            .find(|d| d.get("item_id").and_then(wire::scalar_string).as_deref() == Some(item_id))
+            .or_else(|| details.first())
+            .ok_or(AffiliateError::NotFound)?;
+        wire::upgrade_product(detail)
     }
 
     /// The `n_tbk_item` record of one item.

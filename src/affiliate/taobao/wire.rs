@@ -130,6 +130,43 @@ pub fn coupon(v: &Value, amount_key: &str, desc_key: &str) -> Result<Option<Coup
     }))
 }
 
+/// A `tbk_item_detail` of `item.info.upgrade.get` (feeds spec §3.3): price `zk_final_price`, the coupon from the
+/// 到手价 path's 商品券 entry (amount `promotion_fee`, threshold from `promotion_desc` 满X元减Y元, validity
+/// `promotion_start_time` / `promotion_end_time` in any §0.2 format), rate `publish_info.income_rate` in %.
+pub fn upgrade_product(v: &Value) -> Result<Product, AffiliateError> {
+    let bad = |what: &str| AffiliateError::Decode(format!("taobao item detail: {what}"));
+    let basic = v.get("item_basic_info").ok_or_else(|| bad("no item_basic_info"))?;
+    let prices = v.get("price_promotion_info").ok_or_else(|| bad("no price_promotion_info"))?;
+    let coupon = match list(prices.get("final_promotion_path_list"), "final_promotion_path_map_data")
+        .iter()
+        .find(|e| field(e, "promotion_title").as_deref() == Some("商品券"))
+    {
+        None => None,
+        Some(e) => yuan(e, "promotion_fee")?.filter(|a| a.0 > 0).map(|amount| Coupon {
+            amount,
+            threshold: field(e, "promotion_desc").and_then(|d| coupon_desc(&d)).map_or(Fen::ZERO, |(t, _)| t),
+            starts_at: field(e, "promotion_start_time").and_then(|t| parse_time(&t, false)),
+            ends_at: field(e, "promotion_end_time").and_then(|t| parse_time(&t, true)),
+        }),
+    };
+    let rate = v
+        .get("publish_info")
+        .and_then(|p| field(p, "income_rate"))
+        .ok_or_else(|| bad("no income_rate"))
+        .and_then(|r| Bps::from_percent_str(&r).map_err(|_| bad(&format!("bad income_rate `{r}`"))))?;
+    Ok(Listing {
+        item_id: field(v, "item_id").ok_or_else(|| bad("no item_id"))?,
+        title: field(basic, "title").ok_or_else(|| bad("no title"))?,
+        image_url: picture(basic, "pict_url"),
+        shop_name: field(basic, "shop_title"),
+        sales: volume(basic),
+        price: yuan(prices, "zk_final_price")?.ok_or_else(|| bad("no zk_final_price"))?,
+        coupon,
+        commission_rate: rate,
+    }
+    .into_product())
+}
+
 /// What a Taobao record says about an item, before the final price is worked out.
 pub struct Listing {
     pub item_id: String,

@@ -24,6 +24,8 @@ pub struct GeweClient {
     token_header: String,
     token: String,
     app_id: String,
+    /// Where `downloadImage`'s relative `fileUrl`s live (`http://<host>:2532/download`).
+    download_base_url: String,
     timeout: Duration,
 }
 
@@ -35,6 +37,7 @@ impl GeweClient {
             token_header: robot.token_header.clone(),
             token: robot.token.expose().to_string(),
             app_id: robot.app_id.clone(),
+            download_base_url: robot.download_base_url.trim_end_matches('/').to_string(),
             timeout: DEFAULT_TIMEOUT,
         }
     }
@@ -173,6 +176,38 @@ impl GeweClient {
             .collect())
     }
 
+    /// The picture of an inbound image message: `/message/downloadImage` with the message's CDN XML (type 2, the
+    /// normal size) names the file, relative to the download base (spec §1.9), which is then fetched; at most
+    /// `max_bytes`, else [`SendError::Decode`].
+    pub async fn download_image(&self, xml: &str, max_bytes: usize) -> Result<Vec<u8>, SendError> {
+        let body = json!({"appId": self.app_id, "xml": xml, "type": 2});
+        let (data, _) = self.call::<DownloadData>("/message/downloadImage", &body).await?;
+        let file = data.map(|d| d.file_url).filter(|f| !f.trim().is_empty());
+        let file = file.ok_or_else(|| SendError::Decode("downloadImage: no fileUrl".into()))?;
+        let url = if file.starts_with("http://") || file.starts_with("https://") {
+            file
+        } else {
+            format!("{}/{}", self.download_base_url, file.trim_start_matches('/'))
+        };
+        let mut response = self
+            .http
+            .get(&url)
+            .timeout(self.timeout)
+            .send()
+            .await
+            .map_err(transport_error)?
+            .error_for_status()
+            .map_err(|e| e.status().map_or_else(|| transport_error(e), |s| SendError::Http(s.as_u16())))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if bytes.len() + chunk.len() > max_bytes {
+                return Err(SendError::Decode(format!("downloaded image larger than {max_bytes} bytes")));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
     /// `/group/getChatroomInfo`: the group's name and members with their names in it (spec §4.3–4.4).
     pub async fn chatroom_info(&self, room: &str) -> Result<ChatroomInfo, SendError> {
         let body = json!({"appId": self.app_id, "chatroomId": room});
@@ -269,6 +304,12 @@ enum SendData {
         new_msg_id: Option<MsgId>,
     },
     Unexpected(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct DownloadData {
+    #[serde(rename = "fileUrl", default)]
+    file_url: String,
 }
 
 #[derive(Deserialize)]

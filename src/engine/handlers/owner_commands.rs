@@ -41,7 +41,7 @@ async fn posting_plan(cx: &Context<'_>, group: &Group, command: Command) -> Resu
     let windows: Vec<String> = plan.schedule.windows.iter().map(ToString::to_string).collect();
     let interval = match plan.schedule.cadence {
         Cadence::EveryMinutes(m) => Some(m),
-        Cadence::At(_) => None,
+        Cadence::At(_) | Cadence::AsTheyCome => None,
     };
     Ok(text::posting_plan(plan.enabled, &windows.join("、"), interval))
 }

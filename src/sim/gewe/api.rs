@@ -34,7 +34,51 @@ pub(super) fn router(sim: GeweSim) -> Router {
         .route("/message/postImage", post(post_image))
         .route("/message/postLink", post(post_link))
         .route("/contacts/addContacts", post(super::contacts::add_contacts))
+        .route("/message/downloadImage", post(download_image))
         .with_state(sim)
+}
+
+/// The gateway's file server (`http://<host>:2532/download/…`), here under `/gewe/download`.
+pub(super) fn files_router(sim: GeweSim) -> Router {
+    Router::new().route("/download/image/{file}", axum::routing::get(download_file)).with_state(sim)
+}
+
+/// `/message/downloadImage {"appId","xml","type"}` (spec §1.9): the file of an image message, named by the
+/// `cdnmidimgurl` of its XML, as a `fileUrl` relative to the file server; type 1 (HD) or 2 (normal).
+async fn download_image(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes) -> Response {
+    respond((|| {
+        let fields = sim.authorize(&headers, &body)?;
+        sim.check_app_id(&fields)?;
+        let xml = required(&fields, "xml")?;
+        match fields.get("type").and_then(Value::as_i64) {
+            Some(1 | 2) => {}
+            _ => return Err(Failure::ret("参数校验失败：type 只能是 1 或 2")),
+        }
+        let file = attribute(xml, "cdnmidimgurl").ok_or_else(|| Failure::ret("图片消息 xml 格式不对"))?;
+        if sim.file(&file).is_none() {
+            return Err(Failure::ret("下载图片失败"));
+        }
+        Ok(ok("操作成功", json!({"fileUrl": format!("image/{file}.img")})))
+    })())
+}
+
+/// A downloaded file, with its type sniffed from its bytes.
+async fn download_file(State(sim): State<GeweSim>, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let Some(bytes) = file.strip_suffix(".img").and_then(|id| sim.file(id)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mime = match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Png) => "image/png",
+        _ => "image/jpeg",
+    };
+    ([(header::CONTENT_TYPE, mime)], bytes).into_response()
+}
+
+/// The value of `name="…"` in an XML text.
+fn attribute(xml: &str, name: &str) -> Option<String> {
+    let start = xml.find(&format!("{name}=\""))? + name.len() + 2;
+    let len = xml[start..].find('"')?;
+    Some(xml[start..start + len].to_string()).filter(|v| !v.is_empty())
 }
 
 /// Why a call failed, as the gateway would answer it.

@@ -71,18 +71,26 @@ pub(super) fn join(bot: &BotIdentity, room: &str, inviter: &MemberRef, joined: &
 pub(super) fn echo(bot: &BotIdentity, to: &str, sent: &Echo<'_>, ids: Ids) -> String {
     let (msg_type, content, source) = match sent {
         Echo::Text { content, ats } => (1, (*content).to_string(), msg_source(ats, 0)),
-        Echo::Image { md5, length, width, height } => (
-            3,
-            format!(
-                "<?xml version=\"1.0\"?>\n<msg>\n\t<img aeskey=\"{key}\" encryver=\"1\" cdnthumbaeskey=\"{key}\" cdnthumburl=\"{fid}\" cdnthumblength=\"{length}\" cdnthumbheight=\"{height}\" cdnthumbwidth=\"{width}\" cdnmidheight=\"0\" cdnmidwidth=\"0\" cdnhdheight=\"0\" cdnhdwidth=\"0\" cdnmidimgurl=\"{fid}\" length=\"{length}\" md5=\"{md5}\" />\n</msg>\n",
-                key = md5,
-                fid = file_id(md5),
-            ),
-            msg_source(&[], 0),
-        ),
+        Echo::Image { md5, length, width, height } => (3, image_xml(md5, *length, *width, *height), msg_source(&[], 0)),
         Echo::Link(card) => (49, card_xml(card, &bot.wxid), msg_source(&[], 0)),
     };
     add_msg(bot, &bot.wxid, to, msg_type, &content, &source, None, ids)
+}
+
+/// A member's image in a group (MsgType 3): the CDN XML of the uploaded file.
+pub(super) fn group_image(bot: &BotIdentity, msg: &GroupMessage<'_>, md5: &str, length: usize, ids: Ids) -> String {
+    let content = format!("{}:\n{}", msg.sender_wxid, image_xml(md5, length, 0, 0));
+    let push = format!("{} : [图片]", msg.sender_nick);
+    add_msg(bot, msg.room, &bot.wxid, 3, &content, &msg_source(&[], msg.member_count), Some(&push), ids)
+}
+
+/// The `<msg><img …/></msg>` XML of an image on the CDN.
+fn image_xml(md5: &str, length: usize, width: u32, height: u32) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<msg>\n\t<img aeskey=\"{key}\" encryver=\"1\" cdnthumbaeskey=\"{key}\" cdnthumburl=\"{fid}\" cdnthumblength=\"{length}\" cdnthumbheight=\"{height}\" cdnthumbwidth=\"{width}\" cdnmidheight=\"0\" cdnmidwidth=\"0\" cdnhdheight=\"0\" cdnhdwidth=\"0\" cdnmidimgurl=\"{fid}\" length=\"{length}\" md5=\"{md5}\" />\n</msg>\n",
+        key = md5,
+        fid = file_id(md5),
+    )
 }
 
 /// `TypeName: Offline`.

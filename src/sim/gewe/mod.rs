@@ -196,6 +196,8 @@ struct State {
     reconnect_fails: bool,
     /// Devices and login QR sessions.
     login: login::Logins,
+    /// Pictures members sent, by CDN file id, for `downloadImage`.
+    files: HashMap<String, Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -273,6 +275,7 @@ impl GeweSim {
             contacts: contacts::Contacts::default(),
             reconnect_fails: false,
             login: login::Logins::default(),
+            files: HashMap::new(),
         };
         state.login.add_device(DEFAULT_APP_ID, DEFAULT_BOT_WXID);
         state.room(PLAYGROUND_ROOM).name = PLAYGROUND_ROOM_NAME.into();
@@ -290,6 +293,7 @@ impl GeweSim {
     pub fn router(&self) -> Router {
         Router::new()
             .nest("/v2/api", api::router(self.clone()))
+            .merge(api::files_router(self.clone()))
             .merge(playground::router(self.clone()))
             .merge(login::control_router().with_state(self.clone()))
     }
@@ -448,6 +452,36 @@ impl GeweSim {
         };
         self.post_callback(&body.0).await?;
         Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A member sends a picture (`bytes`, PNG or JPEG) into `room`: the gateway keeps the file for
+    /// `downloadImage` and posts the MsgType 3 callback with its CDN XML; returns the `NewMsgId`.
+    pub async fn deliver_image(
+        &self,
+        room: &str,
+        sender_wxid: &str,
+        sender_nick: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, SimError> {
+        use md5::{Digest, Md5};
+        let md5: String = Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let body = {
+            let mut state = self.state();
+            state.remember_member(room, sender_wxid, sender_nick);
+            let ids = state.next_ids();
+            let member_count = state.room(room).members.len();
+            let length = bytes.len();
+            state.files.insert(callback::file_id(&md5), bytes);
+            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
+            (callback::group_image(&state.bot, &message, &md5, length, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// A picture a member sent, by CDN file id.
+    fn file(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.state().files.get(file_id).cloned()
     }
 
     /// A member shares a link card (appmsg type 5) into `room`.

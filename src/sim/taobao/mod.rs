@@ -53,17 +53,19 @@ const DG_CONVERT: &str = "taobao.tbk.dg.general.link.convert";
 const SC_CONVERT: &str = "taobao.tbk.sc.general.link.convert";
 const TPWD_CREATE: &str = "taobao.tbk.tpwd.create";
 const ITEM_INFO: &str = "taobao.tbk.item.info.get";
+const ITEM_INFO_UPGRADE: &str = "taobao.tbk.item.info.upgrade.get";
 const MATERIAL_OPTIONAL: &str = "taobao.tbk.dg.material.optional";
 const DG_ORDERS: &str = "taobao.tbk.order.details.get";
 const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 const SELLER_ITEM: &str = "taobao.item.seller.get";
 const PUBLISHER_SAVE: &str = "taobao.tbk.sc.publisher.info.save";
 const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
-const METHODS: [&str; 10] = [
+const METHODS: [&str; 11] = [
     DG_CONVERT,
     SC_CONVERT,
     TPWD_CREATE,
     ITEM_INFO,
+    ITEM_INFO_UPGRADE,
     MATERIAL_OPTIONAL,
     DG_ORDERS,
     SC_ORDERS,
@@ -386,6 +388,7 @@ impl TaobaoSim {
             DG_CONVERT | SC_CONVERT => self.convert(p),
             TPWD_CREATE => self.tpwd_create(p),
             ITEM_INFO => self.item_info(p),
+            ITEM_INFO_UPGRADE => self.item_info_upgrade(p),
             MATERIAL_OPTIONAL => self.material_optional(p),
             OPTIMUS_MATERIAL => self.optimus_material(p),
             DG_ORDERS | SC_ORDERS => self.order_details(p),
@@ -560,6 +563,69 @@ impl TaobaoSim {
             .collect();
         let mut out = Map::new();
         out.insert("results".into(), json!({"n_tbk_item": items}));
+        Ok(Reply::new(out))
+    }
+
+    /// `taobao.tbk.item.info.upgrade.get` (feeds spec §3.5 step 1, §3.3): up to 20 `item_id`s; each item the union
+    /// still promotes at the simulator's now as a `tbk_item_detail` with its 预估到手价 and, while its coupon is
+    /// usable (in its window, not run out, threshold reached), the 商品券 entry of the price path, its times as
+    /// 13-digit millisecond strings (the field's format is unverified: the client reads all three §0.2 formats);
+    /// `publish_info.income_rate` in %. Items off the promotion are left out.
+    fn item_info_upgrade(&self, p: &BTreeMap<String, String>) -> Answer {
+        let list = p.get("item_id").filter(|s| !s.is_empty()).ok_or_else(|| TopError::missing("item_id"))?;
+        let ids: Vec<&str> = list.split(',').map(str::trim).collect();
+        if ids.len() > 20 {
+            return Err(TopError::invalid("item_id"));
+        }
+        let now = self.inner.clock.now();
+        let details: Vec<Value> = ids
+            .iter()
+            .filter_map(|s| s.parse::<u64>().ok().map(|id| (s, id)))
+            .filter_map(|(input, id)| feed::at(&catalog::item_by_id(Platform::Taobao, id), now).map(|i| (input, i)))
+            .filter(|(_, item)| item.commission_bps > 0)
+            .map(|(input, item)| {
+                let pict = format!("{}{}", self.inner.cdn_base, item.image_path);
+                let usable = item.coupon_fen > 0
+                    && feed::coupon_remain(&item, now) > 0
+                    && item.price_fen >= item.coupon_threshold_fen;
+                let mut path = Vec::new();
+                let mut final_fen = item.price_fen;
+                if usable {
+                    let coupon = coupon_info(&item);
+                    final_fen -= item.coupon_fen;
+                    path.push(json!({
+                        "promotion_title": "商品券",
+                        "promotion_desc": coupon["coupon_desc"],
+                        "promotion_fee": Fen(item.coupon_fen).yuan_compact(),
+                        "promotion_start_time": (item.coupon_start * 1000).to_string(),
+                        "promotion_end_time": (item.coupon_end * 1000).to_string(),
+                        "promotion_id": coupon["activity_id"],
+                    }));
+                }
+                json!({
+                    "item_id": item.id.to_string(),
+                    "input_item_iid": input,
+                    "item_basic_info": {
+                        "title": item.title,
+                        "pict_url": pict,
+                        "volume": item.sales,
+                        "user_type": i64::from(item.id.is_multiple_of(2)),
+                        "shop_title": item.shop,
+                    },
+                    "price_promotion_info": {
+                        "reserve_price": yuan_string(item.original_price_fen),
+                        "zk_final_price": yuan_string(item.price_fen),
+                        "final_promotion_price": yuan_string(final_fen),
+                        "final_promotion_path_list": {"final_promotion_path_map_data": path},
+                    },
+                    "publish_info": {
+                        "income_rate": format!("{}.{:02}", item.commission_bps / 100, item.commission_bps % 100),
+                    },
+                })
+            })
+            .collect();
+        let mut out = Map::new();
+        out.insert("results".into(), json!({"tbk_item_detail": details}));
         Ok(Reply::new(out))
     }
 
