@@ -475,6 +475,11 @@ async fn in_the_browser_an_approved_agents_member_pays_member_agent_second_level
     let agent_row = format!("代理分成,0.00,{},0.00,{},{},{}", y(agent), y(withdrawn), y(agent / 3), y(agent / 3));
     assert!(csv.contains(&agent_row), "{agent_row}\n{csv}");
     assert!(csv.contains(&format!("{sn},已结算,{},0.00,{}\r\n", y(c_fen), y(agent))), "{csv}");
+    // Bob's statement lists the order too, with his second-level share, and his payout.
+    let (_, st) = json_of(c.get(&format!("/admin/api/statements?partner_id={bob}")).await).await;
+    assert_eq!((st["orders"].as_i64(), st["agent_share_fen"].as_i64()), (Some(1), Some(agent2)), "{st}");
+    let acc = st["accounts"].as_array().unwrap().iter().find(|a| a["account_kind"] == "agent").unwrap();
+    assert_eq!(["orders_fen", "paid_out_fen"].map(|k| acc[k].as_i64().unwrap()), [agent2, agent2], "{st}");
 
     // 我的 in her private chat shows the ledger's figures.
     let alice_mine = direct(&chat, ALICE, "我的").await.join("\n");
