@@ -2,7 +2,8 @@
 //! never retroactive), the invite tree (邀请码 in chat, an agent's group; one tree per member, no cycles) and the
 //! second-level share, end to end: an agent applies in chat, is approved in headless Chromium, a member joins its
 //! tree, the member's order syncs from the union simulator and settles, and member, agent, second-level agent and
-//! operator are paid to the 分 — what 我的 shows.
+//! operator are paid to the 分 — what 我的 shows; then the agent withdraws in chat, the admin approves and pays a
+//! batch on 提现审核 in the browser, and the agent is told, and their statement, its CSV and 我的 show the payout.
 
 use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, AdminClient, add_user};
 use crate::admin_webdriver::Browser;
