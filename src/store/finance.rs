@@ -123,7 +123,8 @@ pub struct StatementOrder {
     pub commission: i64,
     /// The partner's share when the partner's group's, else 0.
     pub partner_share: i64,
-    /// The agent's share when the partner is this order's agent, else 0.
+    /// The agent's share when the partner is this order's agent, plus the second-level share when the partner is
+    /// its agent's inviter; else 0.
     pub agent_share: i64,
 }
 
@@ -213,7 +214,8 @@ impl Store {
         Ok(MonthFigures { account_kind: account.0, opening, closing, orders, adjustments, paid_out })
     }
 
-    /// Orders paid on local days `first_day..end_day` whose partner or agent is `partner_id`, oldest first.
+    /// Orders paid on local days `first_day..end_day` whose partner, agent or second-level agent is `partner_id`,
+    /// oldest first.
     pub async fn statement_orders(
         &self,
         partner_id: i64,
@@ -225,9 +227,10 @@ impl Store {
             "SELECT order_id, platform, order_key, phase, paid_at,
                     COALESCE(commission_settled, commission_estimated) AS commission,
                     CASE WHEN partner_id = $1 THEN partner_share ELSE 0 END AS partner_share,
-                    CASE WHEN agent_id = $1 THEN agent_share ELSE 0 END AS agent_share
+                    CASE WHEN agent_id = $1 THEN agent_share ELSE 0 END
+                      + CASE WHEN agent2_id = $1 THEN agent2_share ELSE 0 END AS agent_share
              FROM ledger_orders
-             WHERE (partner_id = $1 OR agent_id = $1) AND day >= $2 AND day < $3
+             WHERE (partner_id = $1 OR agent_id = $1 OR agent2_id = $1) AND day >= $2 AND day < $3
              ORDER BY day, order_id LIMIT $4",
         )
         .bind(partner_id)

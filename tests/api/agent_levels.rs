@@ -2,7 +2,8 @@
 //! never retroactive), the invite tree (邀请码 in chat, an agent's group; one tree per member, no cycles) and the
 //! second-level share, end to end: an agent applies in chat, is approved in headless Chromium, a member joins its
 //! tree, the member's order syncs from the union simulator and settles, and member, agent, second-level agent and
-//! operator are paid to the 分 — what 我的 shows.
+//! operator are paid to the 分 — what 我的 shows; then the agent withdraws in chat, the admin approves and pays a
+//! batch on 提现审核 in the browser, and the agent is told, and their statement, its CSV and 我的 show the payout.
 
 use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, AdminClient, add_user};
 use crate::admin_webdriver::Browser;
@@ -10,7 +11,7 @@ use crate::conversation::{ALICE, BOB, Chat, OWNER, Person};
 use crate::helpers::{ROOM, TestApp, TestDb, eventually};
 use crate::money_chat::direct;
 use crate::orders::{advance, sync_all};
-use dealbot::ledger::rules::Phase;
+use dealbot::ledger::rules::{Buckets, Phase};
 use dealbot::money::{Bps, Fen};
 use dealbot::order::{Lifecycle, OrderFacts};
 use dealbot::platform::Platform;
@@ -310,7 +311,12 @@ async fn invite_codes_put_a_member_in_one_tree_once_and_never_in_a_cycle(db: Tes
 async fn in_the_browser_an_approved_agents_member_pays_member_agent_second_level_agent_and_operator_to_the_fen(
     db: TestDb,
 ) {
-    let chat = Chat::start_on(db, |s| s.chat.cooldown_secs = 0).await;
+    let chat = Chat::start_on(db, |s| {
+        s.chat.cooldown_secs = 0;
+        // The shares of one order are small: any amount of at least ¥0.01 may be withdrawn.
+        s.ledger.min_withdrawal_fen = 1;
+    })
+    .await;
     let app = &chat.app;
     let pdd = &app.sim.sims.pdd;
     pdd.set_require_member_auth(false);
@@ -390,4 +396,94 @@ async fn in_the_browser_an_approved_agents_member_pays_member_agent_second_level
     assert!(mine.contains(&format!("可提现 {}", yuan(rebate))), "{mine}");
     let alice_mine = direct(&chat, ALICE, "我的").await.join("\n");
     assert!(alice_mine.contains("代理分成") && alice_mine.contains(&yuan(agent)), "{alice_mine}");
+
+    // Alice withdraws part of her agent share in private chat; Bob asks for his second-level share too.
+    let withdrawn = agent - agent / 3;
+    assert!(withdrawn > 0 && agent2 > 0, "shares to withdraw: {agent}, {agent2}");
+    let r = direct(&chat, ALICE, &format!("提现 {}", Fen(withdrawn).yuan_string())).await.join("\n");
+    let submitted =
+        format!("【代理分成】提现申请已提交：{}，审核通过后发放。剩余可提现 {}", yuan(withdrawn), yuan(agent / 3));
+    assert!(r.contains(&submitted), "{r}");
+    let r = direct(&chat, BOB, &format!("提现 {}", Fen(agent2).yuan_string())).await.join("\n");
+    assert!(r.contains("【代理分成】提现申请已提交"), "{r}");
+    let open = app.store.withdrawals_with_status(dealbot::store::withdrawals::status::OPEN, 10).await.unwrap();
+    let request = |id: i64| open.iter().find(|w| (w.account_kind, w.account_id) == (AccountKind::Agent, id)).unwrap();
+    let (alice_w, bob_w) = (request(alice).id, request(bob).id);
+    assert_eq!((request(alice).amount, request(bob).amount), (Fen(withdrawn), Fen(agent2)));
+    let operator_before = app.store.ledger_balance(AccountKind::Operator, 0).await.unwrap();
+
+    // On 提现审核 the admin ticks both, approves them in one batch, then records the batch's payment.
+    b.goto(&format!("{}/admin/withdrawals", app.base)).await;
+    for id in [alice_w, bob_w] {
+        b.click(&format!("input[form=batch-approve][value='{id}']")).await;
+    }
+    b.click("#batch-approve button[type=submit]").await;
+    b.wait_url("msg=").await;
+    assert!(b.source().await.contains(&format!("已通过 2 笔，共 {} 元", Fen(withdrawn + agent2).yuan_string())));
+    let status = |id: i64| async move { app.store.withdrawal(id).await.unwrap().status };
+    assert_eq!((status(alice_w).await, status(bob_w).await), ("approved".into(), "approved".into()));
+    assert_eq!(app.store.ledger_balance(AccountKind::Agent, alice).await.unwrap().withdrawing, withdrawn);
+    for id in [alice_w, bob_w] {
+        b.click(&format!("input[form=batch-pay][value='{id}']")).await;
+    }
+    b.type_into("#batch-pay input[name=method]", "支付宝").await;
+    b.type_into("#batch-pay input[name=reference]", "AG20261203-15").await;
+    b.click("#batch-pay button[type=submit]").await;
+    eventually("the payment", Duration::from_secs(20), || async {
+        (status(alice_w).await == "paid" && status(bob_w).await == "paid").then_some(())
+    })
+    .await;
+    let w = app.store.withdrawal(alice_w).await.unwrap();
+    assert_eq!(
+        (w.payment_method.as_deref(), w.payment_ref.as_deref(), w.paid_by.as_deref()),
+        (Some("支付宝"), Some("AG20261203-15"), Some(ADMIN))
+    );
+
+    // Alice is told through the gateway; her agent share is paid out, the rest still available; the operator's
+    // balance is untouched by the payout.
+    let paid_notice = format!("【提现通知】您的提现 {} 已打款（支付宝，流水号 AG20261203-15）", yuan(withdrawn));
+    eventually("Alice's payment notice", Duration::from_secs(30), || async {
+        let sent = app.sim.sims.gewe.sent();
+        sent.iter().any(|m| m.to_wxid == ALICE.wxid && m.content.contains(&paid_notice)).then_some(())
+    })
+    .await;
+    let alice_balance = app.store.ledger_balance(AccountKind::Agent, alice).await.unwrap();
+    assert_eq!(alice_balance, Buckets { available: agent / 3, paid_out: withdrawn, ..Buckets::default() });
+    assert_eq!(alice_balance, app.store.ledger_entries_sum(AccountKind::Agent, alice).await.unwrap());
+    assert_eq!(
+        app.store.ledger_balance(AccountKind::Agent, bob).await.unwrap(),
+        Buckets { paid_out: agent2, ..Buckets::default() }
+    );
+    assert_eq!(app.store.ledger_balance(AccountKind::Operator, 0).await.unwrap(), operator_before);
+
+    // Her monthly statement (she has no dashboard login: the admin's view of it) and its CSV, to the 分.
+    let (status, st) = json_of(c.get(&format!("/admin/api/statements?partner_id={alice}")).await).await;
+    assert_eq!(status, StatusCode::OK, "{st}");
+    assert_eq!((st["partner_id"].as_i64(), st["orders"].as_i64()), (Some(alice), Some(1)), "{st}");
+    assert_eq!((st["commission_fen"].as_i64(), st["agent_share_fen"].as_i64()), (Some(c_fen), Some(agent)), "{st}");
+    let acc = st["accounts"].as_array().unwrap().iter().find(|a| a["account_kind"] == "agent").unwrap();
+    assert_eq!(
+        ["opening_balance_fen", "orders_fen", "paid_out_fen", "closing_balance_fen", "closing_available_fen"]
+            .map(|k| acc[k].as_i64().unwrap()),
+        [0, agent, withdrawn, agent / 3, agent / 3],
+        "{st}"
+    );
+    let month = st["month"].as_str().unwrap().to_string();
+    let r = c.get(&format!("/admin/statements.csv?partner_id={alice}&month={month}")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let csv = r.text().await.unwrap();
+    let y = |f: i64| Fen(f).yuan_string();
+    let agent_row = format!("代理分成,0.00,{},0.00,{},{},{}", y(agent), y(withdrawn), y(agent / 3), y(agent / 3));
+    assert!(csv.contains(&agent_row), "{agent_row}\n{csv}");
+    assert!(csv.contains(&format!("{sn},已结算,{},0.00,{}\r\n", y(c_fen), y(agent))), "{csv}");
+    // Bob's statement lists the order too, with his second-level share, and his payout.
+    let (_, st) = json_of(c.get(&format!("/admin/api/statements?partner_id={bob}")).await).await;
+    assert_eq!((st["orders"].as_i64(), st["agent_share_fen"].as_i64()), (Some(1), Some(agent2)), "{st}");
+    let acc = st["accounts"].as_array().unwrap().iter().find(|a| a["account_kind"] == "agent").unwrap();
+    assert_eq!(["orders_fen", "paid_out_fen"].map(|k| acc[k].as_i64().unwrap()), [agent2, agent2], "{st}");
+
+    // 我的 in her private chat shows the ledger's figures.
+    let alice_mine = direct(&chat, ALICE, "我的").await.join("\n");
+    let line = format!("代理分成：待结算 ¥0.00，可提现 {}，提现中 ¥0.00，已提现 {}", yuan(agent / 3), yuan(withdrawn));
+    assert!(alice_mine.contains(&line), "{line}\n{alice_mine}");
 }
