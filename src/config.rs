@@ -186,6 +186,9 @@ pub struct EngineSettings {
     pub max_attempts: i64,
     pub retry_backoff_base_ms: u64,
     pub retry_backoff_max_ms: u64,
+    /// Every group's member list is synced from the gateway every this many hours (leavers are noticed), spread
+    /// over the groups; 0 switches the periodic sync off (it still runs at start and login).
+    pub member_sync_hours: u64,
 }
 
 impl Default for EngineSettings {
@@ -200,6 +203,7 @@ impl Default for EngineSettings {
             max_attempts: 5,
             retry_backoff_base_ms: 1_000,
             retry_backoff_max_ms: 60_000,
+            member_sync_hours: 6,
         }
     }
 }
@@ -1123,6 +1127,9 @@ pub struct CampaignSettings {
     /// newcomer; re-joiners and members known before the invitation do not count).
     pub invite_order_points: i64,
     pub invite_order_fen: i64,
+    /// A newcomer who leaves the group within this many hours of joining never counts: no reward, not on the
+    /// invite leaderboard.
+    pub invite_min_stay_hours: i64,
     /// Daily tasks (每日任务) shown by `任务`; each completion earns its points, up to `daily_limit` a day.
     pub tasks: Vec<TaskSettings>,
 }
@@ -1161,6 +1168,7 @@ impl Default for CampaignSettings {
             leaderboard_size: 10,
             invite_order_points: 100,
             invite_order_fen: 0,
+            invite_min_stay_hours: 24,
             tasks: vec![
                 TaskSettings { task: TaskKind::Checkin, points: 5, daily_limit: 1 },
                 TaskSettings { task: TaskKind::Convert, points: 2, daily_limit: 3 },

@@ -215,6 +215,13 @@ impl Application {
                 }
             }
         }
+        let member_sync = crate::robots::member_sync::worker(
+            lifecycle.clone(),
+            instance.clone(),
+            settings.engine.member_sync_hours,
+            shutdown_rx.clone(),
+        );
+        workers.push(tokio::spawn(member_sync));
         for ctx in contexts {
             workers.push(launcher.start(&ctx));
             if !ctx.offline.load(std::sync::atomic::Ordering::SeqCst) {

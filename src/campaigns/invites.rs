@@ -1,6 +1,7 @@
 //! Invitations that pay (拉新): the inviter of a newcomer is rewarded at the newcomer's first valid settled order
-//! (points and/or money, `[campaigns] invite_order_*`), once ever per newcomer; re-joiners and members known
-//! before their invitation do not count; a refund of the rewarded order takes the money back.
+//! (points and/or money, `[campaigns] invite_order_*`), once ever per newcomer; re-joiners, members known
+//! before their invitation and newcomers who left within `invite_min_stay_hours` do not count; a refund of the
+//! rewarded order takes the money back.
 
 use super::free_order::CampaignOrder;
 use crate::config::CampaignSettings;
@@ -11,7 +12,12 @@ use crate::store::{Store, StoreResult};
 
 /// The configured reward.
 pub fn reward(s: &CampaignSettings) -> InviteReward {
-    InviteReward { points: s.invite_order_points, fen: Fen(s.invite_order_fen) }
+    InviteReward { points: s.invite_order_points, fen: Fen(s.invite_order_fen), min_stay_ms: min_stay_ms(s) }
+}
+
+/// How long a newcomer must stay in the group to count (`[campaigns] invite_min_stay_hours`).
+pub fn min_stay_ms(s: &CampaignSettings) -> i64 {
+    s.invite_min_stay_hours.max(0).saturating_mul(3_600_000)
 }
 
 /// Rewards or takes back for one order; true when something changed.

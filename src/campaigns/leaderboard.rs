@@ -32,12 +32,13 @@ pub async fn boards(
     today: i64,
     utc_offset_hours: i64,
     size: i64,
+    min_stay_ms: i64,
 ) -> StoreResult<Boards> {
     let (first, next) = month_of(today);
     let checkins = store.checkin_board(group_id, first, next, size).await?;
     let from_ms = (first * 86_400 - utc_offset_hours * 3600) * 1000;
     let to_ms = (next * 86_400 - utc_offset_hours * 3600) * 1000;
-    let invites = store.invite_board(group_id, from_ms, to_ms, size).await?;
+    let invites = store.invite_board(group_id, from_ms, to_ms, size, min_stay_ms).await?;
     Ok(Boards { checkins, invites })
 }
 

@@ -50,6 +50,11 @@ pub enum InboundKind {
         inviter: Option<MemberRef>,
         joined: Vec<MemberRef>,
     },
+    /// 10002 removal (`…将"X"移出了群聊`): who removed them (`None`: the robot itself) and who was removed.
+    Removed {
+        by: Option<MemberRef>,
+        removed: Vec<MemberRef>,
+    },
     /// The robot itself was invited into a group.
     BotInvited,
     /// Other system notices.

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! collect (source groups: record, forward deals) → ignore (self, system, non-text) → friend requests (accept per
-//!   policy, welcome) → group gate (robot enabled in this group?) → welcome (joins) → dialog (the answer to a
+//!   policy, welcome) → group gate (robot enabled in this group?) → welcome (joins) → leave (removals) → dialog (the answer to a
 //!   question the robot asked) → owner commands → member commands → product links → keyword auto-replies and Q&A
 //!   → private chat (hand-over, help once a day) → silence
 //! ```
@@ -179,6 +179,7 @@ enum Step {
     FriendRequest,
     GroupGate,
     Welcome,
+    Leave,
     Dialog,
     OwnerCommands,
     MemberCommands,
@@ -193,6 +194,7 @@ const CHAIN: &[Step] = &[
     Step::FriendRequest,
     Step::GroupGate,
     Step::Welcome,
+    Step::Leave,
     Step::Dialog,
     Step::OwnerCommands,
     Step::MemberCommands,
@@ -208,6 +210,7 @@ impl Step {
             Step::Ignore => handlers::ignore::handle(cx, msg).await,
             Step::GroupGate => handlers::group_gate::handle(cx, msg).await,
             Step::Welcome => handlers::welcome::handle(cx, msg).await,
+            Step::Leave => handlers::leave::handle(cx, msg).await,
             Step::Dialog => handlers::dialog::handle(cx, msg).await,
             Step::OwnerCommands => handlers::owner_commands::handle(cx, msg).await,
             Step::MemberCommands => handlers::member_commands::handle(cx, msg).await,

@@ -11,6 +11,7 @@
 //! The state lives in the database (`robots.state`), so a restarted process keeps holding a down account's sends.
 
 pub mod login;
+pub mod member_sync;
 pub mod registry;
 pub mod state;
 
@@ -311,6 +312,8 @@ impl Lifecycle {
     }
 
     async fn sync_room(&self, robot_id: i64, room: &str) -> Result<(), RobotError> {
+        // The time before the fetch: a newcomer whose join arrives while the list is on its way is not "missing".
+        let now = self.inner.clock.now_ms();
         let info = self.account(robot_id)?.client.chatroom_info(room).await?;
         let name = if info.name.trim().is_empty() {
             let names: Vec<&str> =
@@ -319,7 +322,6 @@ impl Lifecycle {
         } else {
             GroupName::Gateway(info.name.trim().to_string())
         };
-        let now = self.inner.clock.now_ms();
         let store = &self.inner.store;
         let account = self.account(robot_id)?;
         let wxid = &account.wxid;

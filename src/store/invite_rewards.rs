@@ -2,6 +2,8 @@
 //! settled order, in points and/or money (a ledger entry of its own kind), all in one transaction. A newcomer who
 //! re-joined, or who was known before the invitation, earns nothing; a refund of the rewarded order takes the
 //! money back, and the points as far as the inviter has not spent them (a points balance never goes negative).
+//! A newcomer who left the group within `min_stay_ms` of the invitation never counts; one still within it counts
+//! only once they have stayed that long (a later settled order).
 
 use super::ledger::lock_bookings;
 use super::member_money::{MemberAdjustment, adjust};
@@ -22,6 +24,8 @@ pub mod entry_kind {
 pub struct InviteReward {
     pub points: i64,
     pub fen: Fen,
+    /// The newcomer must stay in the group this long after the invitation (0: no condition).
+    pub min_stay_ms: i64,
 }
 
 impl InviteReward {
@@ -56,7 +60,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         lock_bookings(&mut tx, self.dialect).await?;
         let invite = sqlx::query(
-            "SELECT i.group_id, i.inviter_id, i.joins, i.created_at AS invited_at, m.created_at AS known_at
+            "SELECT i.group_id, i.inviter_id, i.joins, i.created_at AS invited_at, i.first_left_at,
+                 m.created_at AS known_at
              FROM invites i JOIN members m ON m.id = i.invitee_id
              WHERE i.invitee_id = $1 AND i.inviter_id IS NOT NULL AND i.inviter_id <> i.invitee_id
              ORDER BY i.created_at, i.group_id LIMIT 1",
@@ -71,7 +76,9 @@ impl Store {
         let (group_id, inviter_id, joins): (i64, i64, i64) =
             (col(&r, "group_id")?, col(&r, "inviter_id")?, col(&r, "joins")?);
         let (invited_at, known_at): (i64, i64) = (col(&r, "invited_at")?, col(&r, "known_at")?);
-        if joins > 1 || known_at < invited_at - KNOWN_BEFORE_MS {
+        let first_left_at: Option<i64> = col(&r, "first_left_at")?;
+        let stayed_until = first_left_at.unwrap_or(now);
+        if joins > 1 || known_at < invited_at - KNOWN_BEFORE_MS || stayed_until - invited_at < reward.min_stay_ms {
             tx.rollback().await?;
             return Ok(InviteOutcome::NotEligible);
         }

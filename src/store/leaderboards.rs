@@ -42,13 +42,15 @@ impl Store {
     }
 
     /// Inviters by newcomers who first joined in `[from_ms, to_ms)`, in `group_id` (`None`: every group). A
-    /// newcomer counts once for their first inviter: re-joins (whoever brings them back) do not count.
+    /// newcomer counts once for their first inviter: re-joins (whoever brings them back) do not count, nor do
+    /// newcomers who left within `min_stay_ms` of joining.
     pub async fn invite_board(
         &self,
         group_id: Option<i64>,
         from_ms: i64,
         to_ms: i64,
         size: i64,
+        min_stay_ms: i64,
     ) -> StoreResult<Vec<Ranked>> {
         let rows = sqlx::query(
             "SELECT i.inviter_id AS member_id, COALESCE(m.nickname, '') AS nickname, COUNT(DISTINCT i.invitee_id) AS n,
@@ -56,12 +58,14 @@ impl Store {
              FROM invites i LEFT JOIN members m ON m.id = i.inviter_id
              WHERE i.inviter_id IS NOT NULL AND i.inviter_id <> i.invitee_id
                AND i.created_at >= $1 AND i.created_at < $2 AND ($3 = 0 OR i.group_id = $3)
+               AND (i.first_left_at IS NULL OR i.first_left_at >= i.created_at + $5)
              GROUP BY i.inviter_id, m.nickname ORDER BY n DESC, last_at ASC, i.inviter_id ASC LIMIT $4",
         )
         .bind(from_ms)
         .bind(to_ms)
         .bind(group_id.unwrap_or(0))
         .bind(size)
+        .bind(min_stay_ms)
         .fetch_all(&self.pool)
         .await?;
         ranked(&rows)

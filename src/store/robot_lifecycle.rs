@@ -198,9 +198,11 @@ impl Store {
         col(&row, "id")
     }
 
-    /// Records the group's members with their names in it, in one transaction.
+    /// Records the group's members with their names in it and notes invited newcomers who left or came back, in one
+    /// transaction.
     pub async fn sync_group_members(&self, group_id: i64, members: &[SyncedMember], now: i64) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
+        let mut present = std::collections::HashSet::new();
         for m in members {
             let row = sqlx::query(
                 "INSERT INTO members (wxid, nickname, created_at, updated_at) VALUES ($1, $2, $3, $3)
@@ -215,6 +217,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             let member_id: i64 = col(&row, "id")?;
+            present.insert(member_id);
             sqlx::query(
                 "INSERT INTO group_members (group_id, member_id, display_name, created_at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (group_id, member_id) DO UPDATE SET display_name = excluded.display_name",
@@ -226,6 +229,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        super::invites::note_departures(&mut tx, group_id, &present, now).await?;
         tx.commit().await?;
         Ok(())
     }

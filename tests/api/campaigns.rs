@@ -22,12 +22,14 @@ use dealbot::store::ledger::AccountKind;
 use dealbot::store::orders::{AttributionKind, OrderAttribution};
 use dealbot::store::points::{NewPoints, PointsOutcome};
 use dealbot::store::rewards::RedeemOutcome;
+use dealbot::store::robot_lifecycle::SyncedMember;
 
 on_both_engines!(
     a_settled_campaign_order_is_paid_its_subsidy_once_and_a_refund_claws_it_back,
     campaign_limits_refuse_a_second_order_a_late_order_and_an_unconverted_item,
     points_exchange_is_exact_idempotent_and_capped_per_day,
     an_inviter_is_paid_once_at_a_newcomers_first_settled_order_and_not_for_rejoiners_or_known_members,
+    newcomers_who_leave_within_the_minimum_stay_never_pay_their_inviter_nor_count_on_the_invite_board,
 );
 on_both_engines!(
     multi_thread: twenty_concurrent_settling_orders_never_overspend_the_budget,
@@ -129,8 +131,9 @@ fn attribution(w: &World) -> OrderAttribution {
     }
 }
 
-/// Inviters get 100 points and ¥3.00 when a newcomer's first order settles.
-const INVITE_REWARD: InviteReward = InviteReward { points: 100, fen: Fen(300) };
+/// Inviters get 100 points and ¥3.00 when a newcomer's first order settles, if the newcomer stayed 24 hours.
+const INVITE_REWARD: InviteReward = InviteReward { points: 100, fen: Fen(300), min_stay_ms: 24 * HOUR_MS };
+const HOUR_MS: i64 = 3_600_000;
 
 fn ledger(s: &Store) -> Ledger {
     let settings = LedgerSettings { rebate_bps: 5000, partner_bps: 0, agent_bps: 0, ..LedgerSettings::default() };
@@ -598,4 +601,72 @@ async fn partners_and_anonymous_visitors_can_neither_see_nor_change_campaigns() 
     let c = app.store.campaign(id).await.unwrap().unwrap();
     assert!(c.running && c.spent == Fen(0), "the campaign is untouched");
     assert_eq!(app.store.campaigns().await.unwrap().len(), 1, "no campaign was created");
+}
+
+/// The group's member list as a sync reads it: the inviter plus `wxids`.
+fn listed(wxids: &[&str]) -> Vec<SyncedMember> {
+    std::iter::once("wxid_member")
+        .chain(wxids.iter().copied())
+        .map(|w| SyncedMember { wxid: w.into(), nickname: String::new(), display_name: String::new() })
+        .collect()
+}
+
+async fn newcomers_who_leave_within_the_minimum_stay_never_pay_their_inviter_nor_count_on_the_invite_board(db: TestDb) {
+    let s = db.store().await;
+    let w = world(&s).await;
+    let inviter = w.member;
+    let t0 = 1_000_000_000;
+    let at = |hours: i64| t0 + hours * HOUR_MS;
+    // Sam leaves after 2 h (a sync sees it), Rita is removed after 1 h (a notice), Lou leaves after 30 h and comes
+    // back, Bea leaves after 2 h and re-joins.
+    let newcomers = ["wxid_sam", "wxid_rita", "wxid_lou", "wxid_bea"];
+    let mut ids = Vec::new();
+    for wxid in newcomers {
+        let id = s.touch_member(wxid, None, Some(w.group), t0).await.unwrap();
+        let j = NewJoin { group_id: w.group, invitee_id: id, inviter_id: Some(inviter), points: 0 };
+        s.record_join(j, t0).await.unwrap();
+        ids.push(id);
+    }
+    let [sam, rita, lou, bea] = ids[..] else { unreachable!() };
+    let board = |min_stay_ms: i64| {
+        let s = s.clone();
+        async move { s.invite_board(Some(w.group), 0, i64::MAX, 10, min_stay_ms).await.unwrap() }
+    };
+    assert_eq!(board(24 * HOUR_MS).await[0].count, 4);
+
+    assert!(s.record_leave(w.group, "wxid_rita", at(1)).await.unwrap());
+    assert!(!s.record_leave(w.group, "wxid_rita", at(1) + 5).await.unwrap(), "already away");
+    assert!(!s.record_leave(w.group, "wxid_nobody", at(1)).await.unwrap());
+    // An empty list (a gateway hiccup) notes nobody; the 2 h list misses Sam, Rita and Bea.
+    s.sync_group_members(w.group, &[], at(2)).await.unwrap();
+    assert_eq!(s.invite_left_at(w.group, sam).await.unwrap(), None);
+    s.sync_group_members(w.group, &listed(&["wxid_lou"]), at(2)).await.unwrap();
+    assert_eq!(s.invite_left_at(w.group, sam).await.unwrap(), Some(at(2)));
+    assert_eq!(s.invite_left_at(w.group, rita).await.unwrap(), Some(at(1)), "the first note stands");
+    assert_eq!(s.invite_left_at(w.group, bea).await.unwrap(), Some(at(2)));
+    let j = NewJoin { group_id: w.group, invitee_id: bea, inviter_id: Some(inviter), points: 0 };
+    assert_eq!(s.record_join(j, at(3)).await.unwrap().joins, 2);
+    assert_eq!(s.invite_left_at(w.group, bea).await.unwrap(), None, "back");
+    s.sync_group_members(w.group, &listed(&["wxid_lou", "wxid_bea"]), at(30)).await.unwrap();
+    s.sync_group_members(w.group, &listed(&["wxid_bea"]), at(30) + 1).await.unwrap();
+    assert_eq!(s.invite_left_at(w.group, lou).await.unwrap(), Some(at(30) + 1));
+    s.sync_group_members(w.group, &listed(&["wxid_lou", "wxid_bea"]), at(31)).await.unwrap();
+    assert_eq!(s.invite_left_at(w.group, lou).await.unwrap(), None, "back");
+
+    // On the board only Lou counts (Bea's first stay was 2 h); without a minimum stay all four would.
+    let ranked = board(24 * HOUR_MS).await;
+    assert_eq!((ranked[0].member_id, ranked[0].count), (inviter, 1));
+    assert_eq!(board(0).await[0].count, 4);
+
+    // Their first orders settle: only Lou's pays the inviter (100 points and ¥3.00).
+    let before = s.points_balance(inviter).await.unwrap();
+    for (who, key) in [(sam, "s-1"), (rita, "r-1"), (bea, "b-1")] {
+        sync(&s, &World { member: who, ..w }, &synced(key, Lifecycle::Settled, PAID_AT, PAID_AT + 3)).await;
+    }
+    assert_eq!(s.points_balance(inviter).await.unwrap(), before);
+    assert_eq!(member_balance(&s, inviter).await, Buckets::default());
+    sync(&s, &World { member: lou, ..w }, &synced("l-1", Lifecycle::Settled, PAID_AT, PAID_AT + 3)).await;
+    assert_eq!(s.points_balance(inviter).await.unwrap(), before + 100);
+    assert_eq!(member_balance(&s, inviter).await, Buckets { available: 300, ..Buckets::default() });
+    assert_eq!(s.points_ledger_sum(inviter).await.unwrap(), s.points_balance(inviter).await.unwrap());
 }

@@ -69,6 +69,7 @@ mod fetch_guard;
 #[allow(dead_code)]
 mod helpers;
 mod honest_replies;
+mod leaves;
 mod ledger;
 mod ledger_props;
 mod login_limits;

@@ -481,7 +481,10 @@ fn sysmsg(body: &str) -> Option<InboundKind> {
         return Some(InboundKind::BotInvited);
     }
     let is_join = template.contains("加入了群聊") || template.contains("二维码加入群聊");
-    if !is_join {
+    // `你将"$kickoutname$"移出了群聊` (the robot removed them) or `"$username$"将"$kickoutname$"移出了群聊` (an
+    // admin did); `你被…移出群聊` is the robot itself being removed.
+    let is_removal = template.contains("移出了群聊") && !template.starts_with("你被");
+    if !is_join && !is_removal {
         return Some(InboundKind::System);
     }
     let members = |link_name: &str| -> Vec<MemberRef> {
@@ -494,6 +497,14 @@ fn sysmsg(body: &str) -> Option<InboundKind> {
             .filter_map(member_ref)
             .collect()
     };
+    if is_removal {
+        let removed = members("kickoutname");
+        if removed.is_empty() {
+            return Some(InboundKind::System);
+        }
+        let by = members("username").into_iter().next();
+        return Some(InboundKind::Removed { by, removed });
+    }
     let mut joined = members("names");
     if joined.is_empty() {
         // QR-code joins name the newcomer `adder` and the sharer `from`.
@@ -907,6 +918,27 @@ mod tests {
         assert_eq!(inviter.map(|i| i.wxid).as_deref(), Some("wxid_sharer"));
         assert_eq!(joined.len(), 1);
         assert_eq!(joined[0].wxid, "wxid_new");
+    }
+
+    #[test]
+    fn removal_sysmsg_gives_who_was_removed_and_by_whom() {
+        let content = join_xml("你将\"$kickoutname$\"移出了群聊", &link("kickoutname", &[("wxid_gone", "小红")]));
+        let m = message(&add_msg(json!({"MsgType": 10002, "Content": {"string": content}})));
+        let gone = MemberRef { wxid: "wxid_gone".into(), nickname: Some("小红".into()) };
+        assert_eq!(m.kind, InboundKind::Removed { by: None, removed: vec![gone.clone()] });
+        let links = link("username", &[("wxid_admin", "阿明")]) + &link("kickoutname", &[("wxid_gone", "小红")]);
+        let content = join_xml("\"$username$\"将\"$kickoutname$\"移出了群聊", &links);
+        let m = message(&add_msg(json!({"MsgType": 10002, "Content": {"string": content}})));
+        let admin = MemberRef { wxid: "wxid_admin".into(), nickname: Some("阿明".into()) };
+        assert_eq!(m.kind, InboundKind::Removed { by: Some(admin), removed: vec![gone] });
+        // The robot itself removed, or a removal naming nobody: nothing to note.
+        let content = join_xml("你被\"$username$\"移出群聊", &link("username", &[("wxid_admin", "阿明")]));
+        let m = message(&add_msg(json!({"MsgType": 10002, "Content": {"string": content}})));
+        assert_eq!(m.kind, InboundKind::System);
+        let m = message(&add_msg(
+            json!({"MsgType": 10002, "Content": {"string": join_xml("你将\"$kickoutname$\"移出了群聊", "")}}),
+        ));
+        assert_eq!(m.kind, InboundKind::System);
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub async fn leaderboard(cx: &Context<'_>) -> Result<String, EngineError> {
     let offset = e.settings.chat.utc_offset_hours;
     let size = e.settings.campaigns.leaderboard_size.clamp(1, 50);
     let group = cx.group.as_ref().map(|g| g.id);
-    let boards = leaderboard::boards(&e.store, group, local_day(cx.now_ms, offset), offset, size).await?;
+    let min_stay = crate::campaigns::invites::min_stay_ms(&e.settings.campaigns);
+    let boards = leaderboard::boards(&e.store, group, local_day(cx.now_ms, offset), offset, size, min_stay).await?;
     let lines = |v: Vec<crate::store::leaderboards::Ranked>| {
         v.into_iter()
             .map(|r| (if r.nickname.is_empty() { "群友".to_string() } else { r.nickname }, r.count))

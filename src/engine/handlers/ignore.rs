@@ -1,6 +1,6 @@
 //! Messages the robot never answers: its own echoes, official accounts and system senders, other bots (our
-//! other robots and `chat.ignored_wxids`), and kinds that carry no text to act on. Joins (system messages
-//! without a sender) pass on to the welcome step.
+//! other robots and `chat.ignored_wxids`), and kinds that carry no text to act on. Joins and removals (system
+//! messages without a sender) pass on to the welcome and leave steps.
 
 use crate::chat::{Inbound, InboundKind};
 use crate::engine::{Context, EngineError, Flow};
@@ -18,7 +18,7 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         }
     }
     match msg.kind {
-        InboundKind::Join { .. } | InboundKind::FriendRequest(_) => Ok(Flow::Continue),
+        InboundKind::Join { .. } | InboundKind::Removed { .. } | InboundKind::FriendRequest(_) => Ok(Flow::Continue),
         _ if msg.sender_id.is_none() => Ok(Flow::Done(Vec::new())),
         InboundKind::Text | InboundKind::Link { .. } | InboundKind::MiniProgram { .. } | InboundKind::Quote { .. } => {
             Ok(Flow::Continue)

@@ -7,6 +7,7 @@ pub mod coupon_search;
 pub mod dialog;
 pub mod group_gate;
 pub mod ignore;
+pub mod leave;
 pub mod member_commands;
 pub mod order_claim;
 pub mod owner_commands;

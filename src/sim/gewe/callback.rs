@@ -67,6 +67,39 @@ pub(super) fn join(bot: &BotIdentity, room: &str, inviter: &MemberRef, joined: &
     add_msg(bot, room, &bot.wxid, 10002, &content, "", None, ids)
 }
 
+/// The 10002 removal sysmsg: `by` (`None`: the robot, `你将…`) removed `removed` from `room`. The template and its
+/// `kickoutname` link follow the join sysmsg's shape (§1.8) **[UNVERIFIED]**: the spec documents only the
+/// robot's own removal (§6.4).
+pub(super) fn removal(
+    bot: &BotIdentity,
+    room: &str,
+    by: Option<&MemberRef>,
+    removed: &[MemberRef],
+    ids: Ids,
+) -> String {
+    let member = |m: &MemberRef| {
+        format!(
+            "\t\t\t\t\t\t<member>\n\t\t\t\t\t\t\t<username><![CDATA[{}]]></username>\n\t\t\t\t\t\t\t<nickname><![CDATA[{}]]></nickname>\n\t\t\t\t\t\t</member>\n",
+            cdata(&m.wxid),
+            cdata(m.nickname.as_deref().unwrap_or(&m.wxid))
+        )
+    };
+    let link = |name: &str, members: String| {
+        format!(
+            "\t\t\t\t<link name=\"{name}\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[、]]></separator>\n\t\t\t\t</link>\n"
+        )
+    };
+    let (template, remover) = match by {
+        Some(b) => ("\"$username$\"将\"$kickoutname$\"移出了群聊", link("username", member(b))),
+        None => ("你将\"$kickoutname$\"移出了群聊", String::new()),
+    };
+    let links = remover + &link("kickoutname", removed.iter().map(member).collect());
+    let content = format!(
+        "{room}:\n<sysmsg type=\"sysmsgtemplate\">\n\t<sysmsgtemplate>\n\t\t<content_template type=\"tmpl_type_profile\">\n\t\t\t<plain><![CDATA[]]></plain>\n\t\t\t<template><![CDATA[{template}]]></template>\n\t\t\t<link_list>\n{links}\t\t\t</link_list>\n\t\t</content_template>\n\t</sysmsgtemplate>\n</sysmsg>\n"
+    );
+    add_msg(bot, room, &bot.wxid, 10002, &content, "", None, ids)
+}
+
 /// The self-sent echo of a message the robot sent to `to` (a room or a peer).
 pub(super) fn echo(bot: &BotIdentity, to: &str, sent: &Echo<'_>, ids: Ids) -> String {
     let (msg_type, content, source) = match sent {

@@ -363,6 +363,11 @@ impl GeweSim {
         self.state().remember_member(room, wxid, nickname);
     }
 
+    /// A member leaves the room quietly (WeChat tells the other members nothing): only a member-list sync sees it.
+    pub fn remove_member(&self, room: &str, wxid: &str) {
+        self.state().room(room).members.retain(|m| m.wxid != wxid);
+    }
+
     /// The room's members as `/group/getChatroomMemberList` reports them (the robot first).
     pub fn members(&self, room: &str) -> Vec<MemberRef> {
         self.state().room(room).members.clone()
@@ -521,6 +526,24 @@ impl GeweSim {
             let ids = state.next_ids();
             playground::push(&mut state.timeline, playground::Entry::join(room, inviter, joined));
             (callback::join(&state.bot, room, inviter, joined, ids), ids)
+        };
+        self.post_callback(&body.0).await?;
+        Ok(body.1.new_msg_id.to_string())
+    }
+
+    /// `by` (`None`: the robot) removes `removed` from `room` (the 10002 removal sysmsg, `…将"X"移出了群聊`).
+    pub async fn deliver_removal(
+        &self,
+        room: &str,
+        by: Option<&MemberRef>,
+        removed: &[MemberRef],
+    ) -> Result<String, SimError> {
+        let body = {
+            let mut state = self.state();
+            state.room(room).members.retain(|m| !removed.iter().any(|r| r.wxid == m.wxid));
+            let ids = state.next_ids();
+            playground::push(&mut state.timeline, playground::Entry::removal(room, by, removed));
+            (callback::removal(&state.bot, room, by, removed, ids), ids)
         };
         self.post_callback(&body.0).await?;
         Ok(body.1.new_msg_id.to_string())

@@ -116,6 +116,14 @@ impl Entry {
         Entry { text, ..Entry::new(room, "system", "system") }
     }
 
+    pub(super) fn removal(room: &str, by: Option<&MemberRef>, removed: &[MemberRef]) -> Self {
+        let name = |m: &MemberRef| m.nickname.clone().unwrap_or_else(|| m.wxid.clone());
+        let removed: Vec<String> = removed.iter().map(|m| format!("\"{}\"", name(m))).collect();
+        let who = by.map_or_else(|| "你".to_string(), |b| format!("\"{}\"", name(b)));
+        let text = format!("{who}将{}移出了群聊", removed.join("、"));
+        Entry { text, ..Entry::new(room, "system", "system") }
+    }
+
     pub(super) fn bot(state: &State, sent: &SentMessage) -> Self {
         let kind = match sent.kind {
             SentKind::Text => "text",
