@@ -146,6 +146,7 @@ impl Application {
             wakes: wakes.clone(),
             shutdown: shutdown_rx.clone(),
             instance: instance.clone(),
+            streams: crate::chat::wecom::StreamBook::default(),
         };
         for ctx in &contexts {
             launcher.register(ctx.clone());
@@ -406,6 +407,8 @@ pub struct RobotLauncher {
     shutdown: watch::Receiver<bool>,
     /// This instance's id, under which its senders claim robots.
     instance: String,
+    /// The WeCom 智能机器人 streams open on this instance (callbacks open them, senders fill them).
+    pub streams: crate::chat::wecom::StreamBook,
 }
 
 impl RobotLauncher {
@@ -437,6 +440,7 @@ impl RobotLauncher {
                 self.store.clone(),
                 self.clock.clone(),
                 &self.settings.server.public_base_url,
+                self.streams.clone(),
             ),
             pacing: ctx.pacing.clone(),
             settings: self.settings.outbox.clone(),

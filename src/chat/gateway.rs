@@ -2,7 +2,7 @@
 //! sits behind.
 
 use super::gewe::GeweClient;
-use super::wecom::{AibotClient, Article, WebhookClient, WebhookMessage};
+use super::wecom::{AibotClient, Article, StreamBook, WebhookClient, WebhookMessage};
 use super::{Outbound, OutboundBody, SendError, SendReceipt};
 use crate::clock::Clock;
 use crate::config::{GatewayKind, RobotSettings};
@@ -18,7 +18,8 @@ pub enum GatewayClient {
 
 impl GatewayClient {
     /// The client for `robot`. WeCom needs the poster bytes (it takes images as base64, not by URL) and, for the
-    /// 智能机器人, the latest `response_url` of each conversation: both come from the store.
+    /// 智能机器人, the conversation's open stream or else its latest `response_url` (from the store).
+    #[allow(clippy::too_many_arguments)]
     pub fn for_robot(
         robot_id: i64,
         robot: &RobotSettings,
@@ -26,6 +27,7 @@ impl GatewayClient {
         store: Store,
         clock: Clock,
         public_base_url: &str,
+        streams: StreamBook,
     ) -> Self {
         let way = match robot.gateway {
             GatewayKind::Gewe => return GatewayClient::Gewe(GeweClient::new(robot, http)),
@@ -35,7 +37,7 @@ impl GatewayClient {
             GatewayKind::WecomAibot => WecomWay::Aibot(AibotClient::new(http)),
         };
         let media_prefix = format!("{}/media/", public_base_url.trim_end_matches('/'));
-        GatewayClient::Wecom(WecomSender { robot_id, way, store, clock, media_prefix })
+        GatewayClient::Wecom(WecomSender { robot_id, way, store, clock, media_prefix, streams })
     }
 
     pub async fn send(&self, msg: &Outbound) -> Result<SendReceipt, SendError> {
@@ -73,6 +75,8 @@ pub struct WecomSender {
     clock: Clock,
     /// `{public_base_url}/media/`: images under it are our posters, read from the store.
     media_prefix: String,
+    /// The 智能机器人's open streams: a reply goes into its conversation's stream when one is open.
+    streams: StreamBook,
 }
 
 impl WecomSender {
@@ -81,7 +85,11 @@ impl WecomSender {
         match &self.way {
             WecomWay::Webhook(c) => c.post(&message).await,
             WecomWay::Aibot(c) => {
-                let since = self.clock.now_ms() - RESPONSE_URL_TTL_MS;
+                let now = self.clock.now_ms();
+                if self.streams.append(self.robot_id, &msg.conversation_id, &message, now) {
+                    return Ok(SendReceipt { new_msg_id: None, raw: "stream".into() });
+                }
+                let since = now - RESPONSE_URL_TTL_MS;
                 let handle = self
                     .store
                     .latest_reply_handle(self.robot_id, &msg.conversation_id, since)

@@ -3,7 +3,9 @@
 //! - `GET` with `msg_signature`, `timestamp`, `nonce`, `echostr`: URL verification; the answer is the decrypted
 //!   echostr, exactly.
 //! - `POST` with the same signature parameters and `{"encrypt":"…"}`: a message. It is verified, decrypted,
-//!   recorded and queued like a GeWe callback; the engine's replies go out later through the message's
+//!   recorded and queued like a GeWe callback, and answered with an encrypted stream reply (empty, not finished).
+//!   WeCom's stream refresh callbacks are answered with the stream's current content, finished once the message
+//!   was handled and its replies left the outbox. Replies that find no open stream go through the message's
 //!   `response_url`. An `enter_chat` event gets the welcome as an encrypted passive reply.
 //!
 //! The query is percent-decoded without turning `+` into a space: echostr is base64.
@@ -104,22 +106,54 @@ async fn callback(
             if msg.account_id != rctx.settings.app_id {
                 return Err(AppError::BadRequest("aibotid does not belong to this robot".into()));
             }
+            // The stream opens before the message is queued, so that no reply can miss it.
+            let streams = &st.launcher.streams;
+            let frame = streams.open(rctx.id, &msg.conversation_id, &msg.dedupe_key, st.clock.now_ms());
             // Recorded and queued in a task of its own, so a hang-up cannot lose a recorded message.
             let task_st = st.clone();
             let task_robot = rctx.clone();
             let outcome = tokio::spawn(async move { super::webhook::admit(&task_st, &task_robot, msg).await })
                 .await
-                .unwrap_or_else(|e| Err(AppError::Internal(format!("accept task: {e}"))))?;
+                .unwrap_or_else(|e| Err(AppError::Internal(format!("accept task: {e}"))));
+            let outcome = outcome.inspect_err(|_| streams.close(&frame.id))?;
             st.metrics.message_in(outcome);
-            StatusCode::OK.into_response()
+            if matches!(outcome, "accepted" | "queued") {
+                axum::Json(aibot::passive_reply(&crypto, &frame.to_json(), now_secs, &fresh_nonce())).into_response()
+            } else {
+                streams.close(&frame.id);
+                StatusCode::OK.into_response()
+            }
+        }
+        AibotEvent::StreamRefresh { aibotid, id } => {
+            if aibotid != rctx.settings.app_id {
+                return Err(AppError::BadRequest("aibotid does not belong to this robot".into()));
+            }
+            let streams = &st.launcher.streams;
+            match streams.answering(&id).filter(|(robot_id, _)| *robot_id == rctx.id) {
+                Some((robot_id, key)) => {
+                    let settled = st.store.reply_settled(robot_id, &key).await?;
+                    match streams.refresh(&id, settled, st.clock.now_ms()) {
+                        Some(frame) => {
+                            axum::Json(aibot::passive_reply(&crypto, &frame.to_json(), now_secs, &fresh_nonce()))
+                                .into_response()
+                        }
+                        None => StatusCode::OK.into_response(),
+                    }
+                }
+                // Unknown or expired: acknowledged with nothing, the replies go through the response_url.
+                None => StatusCode::OK.into_response(),
+            }
         }
         AibotEvent::EnterChat => {
             let welcome = aibot::welcome_text(crate::engine::text::WECOM_WELCOME);
-            let nonce = format!("{:016x}", rand::random::<u64>());
-            axum::Json(aibot::passive_reply(&crypto, &welcome, now_secs, &nonce)).into_response()
+            axum::Json(aibot::passive_reply(&crypto, &welcome, now_secs, &fresh_nonce())).into_response()
         }
         AibotEvent::Other => StatusCode::OK.into_response(),
     };
     st.metrics.webhook_seconds.observe(started.elapsed().as_secs_f64());
     Ok(response)
+}
+
+fn fresh_nonce() -> String {
+    format!("{:016x}", rand::random::<u64>())
 }

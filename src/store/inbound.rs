@@ -378,4 +378,28 @@ impl Store {
             .await?;
         col(&row, "n")
     }
+
+    /// Whether the reply to a message is complete: the message was handled (not pending or processing) and no send
+    /// of the robot to its conversation is still waiting in the outbox. Unknown messages are not settled.
+    pub async fn reply_settled(&self, robot_id: i64, dedupe_key: &str) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT status, conversation_id FROM inbound WHERE robot_id = $1 AND dedupe_key = $2")
+            .bind(robot_id)
+            .bind(dedupe_key)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(false) };
+        let handled: String = col(&row, "status")?;
+        if handled == status::PENDING || handled == status::PROCESSING {
+            return Ok(false);
+        }
+        let conversation: String = col(&row, "conversation_id")?;
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM outbox WHERE robot_id = $1 AND conversation_id = $2 AND status NOT IN ('sent', 'dead')",
+        )
+        .bind(robot_id)
+        .bind(conversation)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(col::<i64>(&row, "n")? == 0)
+    }
 }

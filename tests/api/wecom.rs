@@ -13,6 +13,7 @@ use std::time::Duration;
 
 on_both_engines!(a_mass_post_reaches_the_wecom_webhook_group_with_its_poster_as_base64_and_md5);
 on_both_engines!(multi_thread: a_burst_of_50_posts_never_exceeds_the_webhook_limit);
+on_both_engines!(a_member_at_ing_the_aibot_with_a_link_gets_the_converted_link_in_the_stream_s_final_content);
 
 const PDD_LINK: &str = "https://mobile.yangkeduo.com/goods.html?goods_id=386512047723";
 /// The webhook robot's window in these tests: 20 messages per 2 s (WeCom: per minute), so a burst takes seconds.
@@ -184,18 +185,28 @@ async fn the_aibot_callback_passes_url_verification_and_refuses_wrong_signatures
     assert!(reply["text"]["content"].as_str().unwrap().contains("商品链接"), "{reply}");
 }
 
-#[tokio::test]
-async fn a_member_at_ing_the_aibot_with_a_link_gets_the_converted_link_through_the_response_url() {
-    let app = spawn(TestDb::sqlite().await).await;
+async fn a_member_at_ing_the_aibot_with_a_link_gets_the_converted_link_in_the_stream_s_final_content(db: TestDb) {
+    let app = spawn(db).await;
+    app.sim.sims.wecom.set_stream_timing(Duration::from_millis(100), Duration::from_secs(6 * 60));
     let chat = "wrkSFfCgAAtestchat01";
     let (status, passive) = app.sim.sims.wecom.say(chat, "zhangsan", &format!("这个划算吗 {PDD_LINK}")).await.unwrap();
-    assert_eq!((status, passive), (200, None));
-    let got = received(&app, 2, "the reply through the response_url").await;
-    assert!(got.iter().all(|r| r.to == format!("response:{chat}")), "{got:?}");
-    let image = got.iter().find(|r| r.msgtype == "image").expect("the poster");
-    let text = got.iter().find(|r| r.msgtype == "markdown").expect("the copy");
-    let codes = decode_qr(image.image.as_ref().unwrap());
-    let content = text.body["markdown"]["content"].as_str().unwrap();
+    assert_eq!(status, 200);
+    // The synchronous answer opens a stream, empty and unfinished; the simulator refreshes it until it finishes.
+    let passive = passive.expect("an encrypted stream reply");
+    assert_eq!(passive["msgtype"], "stream", "{passive}");
+    assert_eq!(passive["stream"]["finish"], false);
+    assert_eq!(passive["stream"]["content"], "");
+    let got = received(&app, 2, "the finished stream").await;
+    assert!(got.iter().all(|r| r.to == format!("stream:{chat}")), "{got:?}");
+    assert!(app.sim.sims.wecom.refusals().is_empty(), "{:?}", app.sim.sims.wecom.refusals());
+    let image = got.iter().find(|r| r.msgtype == "image").expect("the poster as the stream's msg_item");
+    let stream = got.iter().find(|r| r.msgtype == "stream").expect("the finished stream");
+    assert_eq!(stream.body["stream"]["id"], passive["stream"]["id"]);
+    assert_eq!(stream.body["stream"]["finish"], true);
+    let bytes = image.image.as_ref().unwrap();
+    assert_eq!(image.body["image"]["md5"], md5_hex(bytes));
+    let codes = decode_qr(bytes);
+    let content = stream.body["stream"]["content"].as_str().unwrap();
     assert!(content.contains(&codes[0]), "{content}");
     let target = app.sim.sims.pdd.resolve_short(&codes[0]).expect("a short link the union issued");
     assert!(target.contains(&format!("pid={}", dealbot::demo::DEMO_PDD_PID)), "{target}");

@@ -1,8 +1,9 @@
 //! The WeCom 智能机器人 (AI bot) callback (chat-gateways spec §3.1 step 8 and §4).
 //!
 //! Inbound: `GET` URL verification (`echostr`) and `POST {"encrypt":"…"}` with a signed, encrypted JSON message.
-//! Outbound: the passive reply to a callback is `{"encrypt","msgsignature","timestamp","nonce"}`; replies produced
-//! later (after the engine ran) are POSTed to the message's `response_url`.
+//! Outbound: the passive reply to a callback is `{"encrypt","msgsignature","timestamp","nonce"}`; a message is
+//! answered by a stream (see [`super::stream`]); replies that find no open stream are POSTed to the message's
+//! `response_url`.
 
 use super::{WebhookMessage, WecomCrypto};
 use crate::chat::{ConversationKind, Inbound, InboundKind, SendError, SendReceipt};
@@ -29,7 +30,9 @@ pub enum AibotEvent {
     Message(Box<Inbound>),
     /// `enter_chat`: the only case where a welcome text may be answered passively.
     EnterChat,
-    /// Other events and stream refreshes: acknowledged, nothing to do.
+    /// A stream refresh: WeCom asks for the current content of the stream `id` (spec §4).
+    StreamRefresh { aibotid: String, id: String },
+    /// Other events: acknowledged, nothing to do.
     Other,
 }
 
@@ -53,6 +56,12 @@ struct Sender {
 struct Text {
     #[serde(default)]
     content: String,
+}
+
+#[derive(Deserialize, Default)]
+struct StreamRef {
+    #[serde(default)]
+    id: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -81,6 +90,8 @@ struct Plain {
     text: Text,
     #[serde(default)]
     event: Event,
+    #[serde(default)]
+    stream: StreamRef,
 }
 
 /// Parses a decrypted callback. `bot_name` is the robot's display name: a leading `@<bot name>` is removed from
@@ -91,7 +102,10 @@ pub fn parse_plaintext(plain: &str, bot_name: &str, received_at: i64) -> Result<
         return Ok(if p.event.eventtype == "enter_chat" { AibotEvent::EnterChat } else { AibotEvent::Other });
     }
     if p.msgtype == "stream" {
-        return Ok(AibotEvent::Other);
+        if p.stream.id.is_empty() {
+            return Err(AibotError::Missing("stream.id"));
+        }
+        return Ok(AibotEvent::StreamRefresh { aibotid: p.aibotid, id: p.stream.id });
     }
     if p.msgid.is_empty() {
         return Err(AibotError::Missing("msgid"));
@@ -235,6 +249,13 @@ mod tests {
         assert!(matches!(parse_plaintext("{", "", 1), Err(AibotError::Json(_))));
         assert!(matches!(parse_plaintext(r#"{"msgtype":"text"}"#, "", 1), Err(AibotError::Missing("msgid"))));
         assert!(matches!(envelope_encrypt(b"<xml/>"), Err(AibotError::Envelope)));
+        let refresh = r#"{"msgid":"m3","aibotid":"B","chattype":"group","from":{"userid":"u"},"msgtype":"stream","stream":{"id":"S1"}}"#;
+        assert_eq!(
+            parse_plaintext(refresh, "", 1).unwrap(),
+            AibotEvent::StreamRefresh { aibotid: "B".into(), id: "S1".into() }
+        );
+        let no_id = r#"{"msgtype":"stream","stream":{}}"#;
+        assert!(matches!(parse_plaintext(no_id, "", 1), Err(AibotError::Missing("stream.id"))));
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! - [`WebhookClient`]: the group robot webhook, send-only (text, markdown, image as base64 + md5, news).
 //! - [`WecomCrypto`]: the callback crypto shared by apps and the 智能机器人 (signatures, AES-256-CBC, 32-byte pad).
 //! - [`aibot`]: the 智能机器人 callback (URL verification, encrypted JSON messages) and its replies through the
-//!   message's `response_url`.
+//!   message's `response_url`; [`stream`]: the stream reply that answers a message and its refresh callbacks.
 
 pub mod aibot;
 mod crypto;
+pub mod stream;
 mod webhook;
 
 pub use aibot::AibotClient;
 pub use crypto::{CryptoError, WecomCrypto};
+pub use stream::StreamBook;
 pub use webhook::{Article, WebhookClient, WebhookMessage};
 
 /// The `Encrypt` value of an app callback body (`<xml><ToUserName/><Encrypt/>[<AgentID/>]</xml>`).

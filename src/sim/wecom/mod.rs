@@ -8,6 +8,13 @@
 //! simulator's own cipher and POSTed to the bot's callback; the bot replies through the message's `response_url`
 //! (`POST /aibot/response/{id}`, one hour, bodies as the webhook's). [`WecomSim::verify_url`] runs the URL
 //! verification and checks the answer byte for byte. Passive replies are decrypted and their signature checked.
+//!
+//! Streams (spec §4): when the bot answers a message with `{"msgtype":"stream","stream":{"id","finish":false}}`,
+//! the simulator sends stream refresh callbacks (`msgtype` `stream` with that id) every `stream_refresh` until an
+//! answer has `finish` true, then records the content (`to` = `stream:<chatid>`, msgtype `stream`) and each
+//! `msg_item` image (checked like a webhook image). A stream still unfinished after six minutes is refused with
+//! `846608` (stream update expired), an answer for another stream id or none at all with `846605`
+//! **[third-party codes]**; content is bounded to 20480 bytes **[UNVERIFIED]**.
 
 mod cipher;
 mod limits;
@@ -36,6 +43,9 @@ pub const DEFAULT_AIBOT_AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q
 pub const DEFAULT_AIBOT_NAME: &str = "省钱助手";
 
 const RESPONSE_URL_TTL: Duration = Duration::from_secs(3600);
+/// WeCom refreshes a stream for six minutes at most.
+const STREAM_LIMIT: Duration = Duration::from_secs(6 * 60);
+const STREAM_CONTENT_MAX_BYTES: usize = 20_480;
 
 /// One message a webhook key or a response_url accepted.
 #[derive(Debug, Clone)]
@@ -76,6 +86,9 @@ struct SimState {
     next_msg: u64,
     /// What the playground shows, in order.
     timeline: Vec<playground::Entry>,
+    /// Pause between two stream refreshes, and how long a stream may stay unfinished.
+    stream_refresh: Duration,
+    stream_limit: Duration,
 }
 
 #[derive(Clone)]
@@ -101,6 +114,8 @@ impl WecomSim {
             slots: HashMap::new(),
             next_msg: 1,
             timeline: Vec::new(),
+            stream_refresh: Duration::from_millis(300),
+            stream_limit: STREAM_LIMIT,
         };
         let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap_or_default();
         WecomSim { state: Arc::new(Mutex::new(state)), http }
@@ -120,6 +135,13 @@ impl WecomSim {
         let mut s = lock(&self.state);
         s.limit = limit;
         s.window = window;
+    }
+
+    /// The pause between stream refreshes and how long a stream may stay unfinished (WeCom: six minutes).
+    pub fn set_stream_timing(&self, refresh: Duration, limit: Duration) {
+        let mut s = lock(&self.state);
+        s.stream_refresh = refresh;
+        s.stream_limit = limit;
     }
 
     /// Where the 智能机器人 posts its callbacks.
@@ -161,7 +183,8 @@ impl WecomSim {
     }
 
     /// A member @s the bot in `chatid` (group) with `text`. Returns the bot's HTTP status and, when it answered
-    /// with a passive reply, its decrypted plaintext.
+    /// with a passive reply, its decrypted plaintext. A stream reply is followed by refresh callbacks in a task of
+    /// its own until it finishes.
     pub async fn say(&self, chatid: &str, userid: &str, text: &str) -> Result<(u16, Option<Value>), String> {
         let (msgid, response_id) = {
             let mut s = lock(&self.state);
@@ -187,7 +210,96 @@ impl WecomSim {
             "msgtype": "text",
             "text": {"content": format!("@{DEFAULT_AIBOT_NAME} {text}")},
         });
-        self.deliver(&plain).await
+        let (status, reply) = self.deliver(&plain).await?;
+        if let Some(first) = reply.as_ref().filter(|r| r["msgtype"] == "stream") {
+            let sim = self.clone();
+            let (first, chatid, userid) = (first.clone(), chatid.to_string(), userid.to_string());
+            tokio::spawn(async move { sim.follow_stream(first, &chatid, &userid).await });
+        }
+        Ok((status, reply))
+    }
+
+    /// Refreshes a stream until it finishes, within the limit, and records what it finished with.
+    async fn follow_stream(&self, mut frame: Value, chatid: &str, userid: &str) {
+        let Some(id) = frame["stream"]["id"].as_str().filter(|s| !s.is_empty()).map(str::to_string) else {
+            self.note_refusal(846605, "stream reply without an id");
+            return;
+        };
+        let started = Instant::now();
+        loop {
+            if frame["msgtype"] != "stream" || frame["stream"]["id"] != id.as_str() {
+                self.note_refusal(846605, "invalid stream id");
+                return;
+            }
+            let content = frame["stream"]["content"].as_str().unwrap_or_default();
+            if content.len() > STREAM_CONTENT_MAX_BYTES {
+                self.note_refusal(45002, "stream content size out of limit");
+                return;
+            }
+            if frame["stream"]["finish"] == true {
+                self.finish_stream(chatid, frame);
+                return;
+            }
+            let (pause, limit) = {
+                let s = lock(&self.state);
+                (s.stream_refresh, s.stream_limit)
+            };
+            if started.elapsed() >= limit {
+                self.note_refusal(846608, "stream update expired");
+                return;
+            }
+            tokio::time::sleep(pause).await;
+            let refresh = json!({
+                "msgid": format!("SIMSTREAM{:016x}", rand::random::<u64>()),
+                "aibotid": DEFAULT_AIBOT_ID,
+                "chatid": chatid,
+                "chattype": "group",
+                "from": {"userid": userid},
+                "msgtype": "stream",
+                "stream": {"id": id},
+            });
+            frame = match self.deliver(&refresh).await {
+                Ok((200, Some(reply))) => reply,
+                Ok((status, _)) => {
+                    self.note_refusal(846605, &format!("stream refresh answered {status} without a stream"));
+                    return;
+                }
+                Err(e) => {
+                    self.note_refusal(846605, &e);
+                    return;
+                }
+            };
+        }
+    }
+
+    /// Records a finished stream: its images (checked as webhook images), then its content.
+    fn finish_stream(&self, chatid: &str, frame: Value) {
+        let to = format!("stream:{chatid}");
+        let mut accepted = Vec::new();
+        for item in frame["stream"]["msg_item"].as_array().cloned().unwrap_or_default() {
+            match limits::check_body(item.to_string().as_bytes()) {
+                Ok(c) if c.msgtype == "image" => accepted.push(Received {
+                    to: to.clone(),
+                    msgtype: c.msgtype,
+                    body: c.body,
+                    image: c.image,
+                    at: Instant::now(),
+                }),
+                Ok(_) => {
+                    self.note_refusal(40008, "msg_item must be an image");
+                    return;
+                }
+                Err((code, msg)) => {
+                    self.note_refusal(code, &msg);
+                    return;
+                }
+            }
+        }
+        let mut s = lock(&self.state);
+        for r in accepted {
+            s.accept(r);
+        }
+        s.accept(Received { to, msgtype: "stream".into(), body: frame, image: None, at: Instant::now() });
     }
 
     /// A user opens a chat with the bot (`enter_chat`); the bot may answer a welcome passively.
@@ -304,8 +416,12 @@ impl SimState {
 
 impl WecomSim {
     fn refuse(&self, errcode: i64, errmsg: &str) -> Json<Value> {
-        lock(&self.state).refusals.push(Refusal { errcode, errmsg: errmsg.to_string() });
+        self.note_refusal(errcode, errmsg);
         answer(errcode, errmsg)
+    }
+
+    fn note_refusal(&self, errcode: i64, errmsg: &str) {
+        lock(&self.state).refusals.push(Refusal { errcode, errmsg: errmsg.to_string() });
     }
 }
 

@@ -1,5 +1,6 @@
 //! The WeCom playground at `/wecom/playground`: the webhook group's messages as they arrived, and a chat with the
-//! 智能机器人 (typing goes through [`WecomSim::say`], replies come back through the response_url).
+//! 智能机器人 (typing goes through [`WecomSim::say`], replies come back as the finished stream or through the
+//! response_url).
 
 use super::{Received, WecomSim};
 use crate::sim::support::lock;
@@ -47,6 +48,7 @@ impl Entry {
         let text = match r.msgtype.as_str() {
             "text" => body["text"]["content"].as_str().unwrap_or_default().to_string(),
             "markdown" => body["markdown"]["content"].as_str().unwrap_or_default().to_string(),
+            "stream" => body["stream"]["content"].as_str().unwrap_or_default().to_string(),
             "news" => body["news"]["articles"]
                 .as_array()
                 .map(|a| {
@@ -66,7 +68,7 @@ impl Entry {
         };
         Entry {
             seq,
-            pane: if r.to.starts_with("response:") { "aibot" } else { "webhook" },
+            pane: if r.to.starts_with("response:") || r.to.starts_with("stream:") { "aibot" } else { "webhook" },
             from: "bot",
             userid: String::new(),
             msgtype: r.msgtype.clone(),
