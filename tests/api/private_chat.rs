@@ -301,7 +301,12 @@ async fn a_hand_over_goes_from_the_member_to_the_dashboard_and_the_reply_back_to
     b.type_into("form.faq input[name=question]", "可以开发票吗").await;
     b.type_into("form.faq input[name=answer]", "可以，确认收货后在订单页申请").await;
     b.click("form.faq button[type=submit]").await;
-    b.wait_url("msg=").await;
+    // The rule's redirect already carried `msg=`: wait for the entry itself.
+    eventually("the Q&A entry saved", WAIT, || async {
+        let faq = app.store.faq_entries(PRIVATE).await.unwrap();
+        faq.iter().any(|f| f.group_id == PRIVATE && f.question.contains("开发票")).then_some(())
+    })
+    .await;
     assert_eq!(private_text(&app, ALICE, "可以开发票吗？").await, "可以，确认收货后在订单页申请");
     let rows = app.store.keyword_rules(PRIVATE).await.unwrap();
     assert!(rows.iter().any(|r| r.group_id == PRIVATE && r.pattern == "营业时间"), "{rows:?}");
