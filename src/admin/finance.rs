@@ -85,20 +85,14 @@ impl EntryQuery {
     }
 
     fn query_string(&self) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("account", &self.account),
-            ("account_id", &self.account_id),
-            ("kind", &self.kind),
-            ("order", &self.order),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if !v.trim().is_empty() {
-                q.append_pair(k, v.trim());
-            }
-        }
-        q.finish()
+        super::html::filter_query(&[
+            ("account", self.account.as_str()),
+            ("account_id", self.account_id.as_str()),
+            ("kind", self.kind.as_str()),
+            ("order", self.order.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+        ])
     }
 }
 

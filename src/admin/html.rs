@@ -7,6 +7,17 @@ use axum::response::Html;
 use std::fmt::Write as _;
 
 /// Escapes text for HTML content and double-quoted attributes.
+/// The query string of a filter form: the non-empty (trimmed) fields, in order.
+pub fn filter_query(fields: &[(&str, &str)]) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        if !v.trim().is_empty() {
+            q.append_pair(k, v.trim());
+        }
+    }
+    q.finish()
+}
+
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {

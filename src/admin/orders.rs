@@ -93,21 +93,15 @@ impl OrderQuery {
     }
 
     fn query_string(&self) -> String {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("platform", &self.platform),
-            ("status", &self.status),
-            ("group", &self.group),
-            ("partner", &self.partner),
-            ("member", &self.member),
-            ("from", &self.from),
-            ("to", &self.to),
-        ] {
-            if !v.trim().is_empty() {
-                q.append_pair(k, v.trim());
-            }
-        }
-        q.finish()
+        super::html::filter_query(&[
+            ("platform", self.platform.as_str()),
+            ("status", self.status.as_str()),
+            ("group", self.group.as_str()),
+            ("partner", self.partner.as_str()),
+            ("member", self.member.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+        ])
     }
 }
 

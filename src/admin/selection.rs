@@ -254,14 +254,10 @@ pub async fn page(
                 ("min_sales", &q.min_sales),
                 ("sort", &q.sort),
             ];
-            let mut s = url::form_urlencoded::Serializer::new(String::new());
-            for (k, val) in pairs {
-                if !val.is_empty() {
-                    s.append_pair(k, val);
-                }
-            }
-            s.append_pair("page", &page.to_string());
-            s.finish()
+            let page = page.to_string();
+            let mut fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            fields.push(("page", &page));
+            super::html::filter_query(&fields)
         };
         if d.page > 1 {
             let _ = write!(b, "<a href=\"/admin/selection?{}\">上一页</a> ", esc(&query(d.page - 1)));
