@@ -74,6 +74,9 @@ struct Inner {
     synced: Mutex<HashSet<(i64, String)>>,
     /// QR logins in progress, per robot.
     logins: Mutex<HashMap<i64, login::PendingLogin>>,
+    /// Serialises an account's state changes with the reading of its state from the database, so that a refresh
+    /// that read "online" just before an `Offline` callback cannot reopen the account it closed.
+    transitions: tokio::sync::Mutex<()>,
 }
 
 impl Lifecycle {
@@ -95,6 +98,7 @@ impl Lifecycle {
                 last_out: Default::default(),
                 synced: Default::default(),
                 logins: Default::default(),
+                transitions: Default::default(),
             }),
         }
     }
@@ -128,6 +132,7 @@ impl Lifecycle {
     /// seen it go down (an Offline callback) or come back. Returns whether it is down.
     pub async fn refresh(&self, robot_id: i64) -> Result<bool, RobotError> {
         let Ok(account) = self.account(robot_id) else { return Ok(false) };
+        let _transition = self.inner.transitions.lock().await;
         let status = self.inner.store.robot_status(robot_id).await?;
         let down = RobotState::parse(&status.state).is_some_and(|s| s != RobotState::Online);
         account.offline.store(down, Ordering::SeqCst);
@@ -143,13 +148,15 @@ impl Lifecycle {
 
     async fn went_down_inner(&self, robot_id: i64, state: RobotState, reason: &str) -> Result<(), RobotError> {
         let account = self.account(robot_id)?;
-        account.offline.store(true, Ordering::SeqCst);
         let store = &self.inner.store;
         let now = self.inner.clock.now_ms();
+        let transition = self.inner.transitions.lock().await;
+        account.offline.store(true, Ordering::SeqCst);
         let before = store.robot_status(robot_id).await?;
         if !store.set_robot_state(robot_id, state.as_str(), reason, now).await? {
             return Ok(());
         }
+        drop(transition);
         tracing::warn!(robot = robot_id, state = state.as_str(), reason, "robot account down; its sends are held");
         store.add_robot_event(robot_id, state.as_str(), reason, now).await?;
         if before.state == RobotState::Online.as_str() {
@@ -176,8 +183,10 @@ impl Lifecycle {
         let account = self.account(robot_id)?;
         let store = &self.inner.store;
         let now = self.inner.clock.now_ms();
+        let transition = self.inner.transitions.lock().await;
         let changed = store.set_robot_state(robot_id, RobotState::Online.as_str(), "", now).await?;
         account.offline.store(false, Ordering::SeqCst);
+        drop(transition);
         account.wake.notify_one();
         if changed {
             tracing::info!(robot = robot_id, "robot account online; held sends resume");
