@@ -4,6 +4,10 @@
 //! goes straight to the group's worker, without one (queue full) it is recorded `pending` and the recovery sweep
 //! claims it later. A full queue is back-pressure into the database, never memory growth. Workers exit when their
 //! group has been idle for a while.
+//!
+//! Several instances may share the database, and the gateway's callbacks may reach any of them: before handling a
+//! message, a worker waits while another live instance still handles an earlier message of the same group, so a
+//! group's replies go out in the order the database received its messages.
 
 use super::Engine;
 use crate::chat::Inbound;
@@ -168,6 +172,7 @@ async fn worker(d: Dispatcher, conversation_id: String, mut rx: mpsc::Receiver<J
 /// exponential backoff, until `engine.max_attempts`; any other failure, or the last attempt, marks it failed.
 async fn handle(d: &Dispatcher, job: Job) {
     let engine = &d.inner.engine;
+    wait_for_earlier(d, &job).await;
     let Err(e) = engine.process(job.inbound_id, job.robot_id, &job.msg).await else { return };
     let attempts = job.attempts + 1;
     let now = engine.clock.now_ms();
@@ -182,4 +187,37 @@ async fn handle(d: &Dispatcher, job: Job) {
     }
     tracing::error!(id = job.inbound_id, error = %e, attempts, "handling failed");
     let _ = engine.store.finish_inbound(job.inbound_id, status::FAILED, &[], &[], now).await;
+}
+
+/// Across instances sharing a database: while another live instance handles an earlier message of this group, wait
+/// for it (at most until its lease would expire, after which that instance is taken for dead). Only PostgreSQL is
+/// shared by instances; on SQLite the one instance's group worker already handles a group's messages one by one.
+async fn wait_for_earlier(d: &Dispatcher, job: &Job) {
+    let engine = &d.inner.engine;
+    if engine.store.dialect() != crate::store::Dialect::Postgres {
+        return;
+    }
+    let give_up = engine.clock.now_ms() + engine.store.claim_lease_ms();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        let now = engine.clock.now_ms();
+        match engine.store.earlier_in_hand_elsewhere(&job.msg.conversation_id, job.inbound_id, now).await {
+            Ok(false) => return,
+            Ok(true) if now < give_up && !d.inner.stopping.load(Ordering::SeqCst) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            Ok(true) => {
+                tracing::warn!(
+                    id = job.inbound_id,
+                    "an earlier message of this group is still in another instance's hand"
+                );
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(id = job.inbound_id, error = %e, "cannot check for earlier messages of this group");
+                return;
+            }
+        }
+    }
 }

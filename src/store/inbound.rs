@@ -209,6 +209,24 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Whether another live instance is handling an earlier message of the conversation (a lower id, claimed by
+    /// someone else, lease not expired). A worker waits for it so that a group's messages are answered in the order
+    /// the database received them, whichever instance the gateway's callbacks reached.
+    pub async fn earlier_in_hand_elsewhere(&self, conversation_id: &str, id: i64, now: i64) -> StoreResult<bool> {
+        let row = sqlx::query(
+            "SELECT id FROM inbound
+             WHERE conversation_id = $1 AND id < $2 AND status = 'processing' AND claimed_by <> $3 AND lease_until >= $4
+             LIMIT 1",
+        )
+        .bind(conversation_id.to_string())
+        .bind(id)
+        .bind(self.claims.instance.to_string())
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Extends the claims of every message this instance is handling or has queued. One statement, run well
     /// within the lease.
     pub async fn renew_inbound_claims(&self, now: i64) -> StoreResult<u64> {
@@ -232,6 +250,11 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected())
+    }
+
+    /// How long a claim lives unless renewed.
+    pub fn claim_lease_ms(&self) -> i64 {
+        self.claims.lease_ms
     }
 
     /// How often claims must be renewed to stay alive.

@@ -66,6 +66,7 @@ mod fanout;
 mod fanout_crash;
 mod feeds;
 mod fetch_guard;
+mod group_order;
 #[allow(dead_code)]
 mod helpers;
 mod honest_replies;
