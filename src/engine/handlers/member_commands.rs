@@ -27,12 +27,9 @@ pub fn checkin<'a>(a: &'a Asker<'a>, _: ()) -> Answer<'a> {
             group_id: cx.group.as_ref().map(|g| g.id),
             message_key: &a.msg.dedupe_key,
         };
-        // The group's own streak reward, else the configured one.
-        let (bonus_every, bonus_points) = match cx.settings.streak {
-            Some(s) => (s.every_days, s.bonus_points),
-            None => (chat.streak_bonus_days, chat.streak_bonus_points),
-        };
-        let rule = CheckinRule { points: chat.checkin_points, bonus_every, bonus_points };
+        let streak = cx.settings.streak_reward(chat);
+        let rule =
+            CheckinRule { points: chat.checkin_points, bonus_every: streak.every_days, bonus_points: streak.bonus_points };
         let done = e.store.check_in(c, rule, cx.now_ms).await?;
         let body = if done.new {
             text::checked_in(done.points, done.bonus, done.streak, done.balance)

@@ -182,10 +182,8 @@ pub fn clear_dnd<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a> {
 /// `None` restores the configured reward.
 pub fn set_streak<'a>(a: &'a Asker<'a>, group: &'a Group, reward: Option<StreakReward>) -> Answer<'a> {
     Box::pin(async move {
-        save_settings(a.cx, group, |s| s.streak = reward).await?;
-        let chat = &a.cx.engine.settings.chat;
-        let r = reward
-            .unwrap_or(StreakReward { every_days: chat.streak_bonus_days, bonus_points: chat.streak_bonus_points });
+        let saved = save_settings(a.cx, group, |s| s.streak = reward).await?;
+        let r = saved.streak_reward(&a.cx.engine.settings.chat);
         a.say(&text::streak_set(r.every_days, r.bonus_points, reward.is_none())).await
     })
 }
@@ -218,18 +216,18 @@ pub fn set_rebate<'a>(a: &'a Asker<'a>, _: &'a Group, (wxid, rate): (String, Bps
     })
 }
 
-/// Changes the group's settings JSON (messages of one group are handled one at a time, so this read-modify-write
-/// does not race).
+/// Changes the group's settings JSON and returns the saved settings (messages of one group are handled one at a
+/// time, so this read-modify-write does not race).
 async fn save_settings(
     cx: &Context<'_>,
     group: &Group,
     change: impl FnOnce(&mut GroupSettings),
-) -> Result<(), EngineError> {
+) -> Result<GroupSettings, EngineError> {
     let mut settings = cx.settings.clone();
     change(&mut settings);
     cx.engine.store.set_group_settings(group.id, &settings.to_json(), cx.now_ms).await?;
     cx.engine.invalidate_group(cx.robot.id, &group.room_id).await;
-    Ok(())
+    Ok(settings)
 }
 
 /// First characters of a long text, for lists.
