@@ -326,6 +326,16 @@ pub static TABLE: &[Spec] = &[
         bind: |_| Ok(call(member::human, ())),
     },
     Spec {
+        names: &["规则", "群规则"],
+        role: Role::Member,
+        cooldown: Cooldown::Member,
+        args: &[],
+        usage: "",
+        summary: "本群开了哪些功能、免打扰时段和连签奖励",
+        feature: None,
+        bind: |_| Ok(in_group(member::rules, ())),
+    },
+    Spec {
         names: &["帮助", "菜单"],
         role: Role::Member,
         cooldown: Cooldown::Member,

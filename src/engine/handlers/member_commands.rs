@@ -1,6 +1,7 @@
 //! Member commands: 签到, 积分, 查券 / 下一页, 我的, 订单, 提现, 人工, 帮助, the campaigns' and the agents'.
 //! Each is a handler the command table binds its validated arguments to.
 
+use crate::config::DndPolicy;
 use crate::engine::command::{self, Answer, Asker};
 use crate::engine::handlers::campaigns;
 use crate::engine::handlers::coupon_search;
@@ -10,6 +11,7 @@ use crate::engine::limits::{local_day, local_midnight_ms, local_month_day};
 use crate::engine::{Context, EngineError, text};
 use crate::money::Fen;
 use crate::store::checkins::{CheckinRule, NewCheckin};
+use crate::store::groups::Group;
 use crate::store::ledger::AccountKind;
 use crate::store::service::reason;
 
@@ -28,8 +30,11 @@ pub fn checkin<'a>(a: &'a Asker<'a>, _: ()) -> Answer<'a> {
             message_key: &a.msg.dedupe_key,
         };
         let streak = cx.settings.streak_reward(chat);
-        let rule =
-            CheckinRule { points: chat.checkin_points, bonus_every: streak.every_days, bonus_points: streak.bonus_points };
+        let rule = CheckinRule {
+            points: chat.checkin_points,
+            bonus_every: streak.every_days,
+            bonus_points: streak.bonus_points,
+        };
         let done = e.store.check_in(c, rule, cx.now_ms).await?;
         let body = if done.new {
             text::checked_in(done.points, done.bonus, done.streak, done.balance)
@@ -142,6 +147,15 @@ pub fn redeem<'a>(a: &'a Asker<'a>, reward: String) -> Answer<'a> {
             return a.say(&text::reward_in_private()).await;
         }
         a.say(&campaigns::redeem(a.cx, a.msg, a.member_id, &reward).await?).await
+    })
+}
+
+/// 规则: what the group has switched on, its quiet hours and its streak reward.
+pub fn rules<'a>(a: &'a Asker<'a>, _: &'a Group, _: ()) -> Answer<'a> {
+    Box::pin(async move {
+        let (chat, s) = (&a.cx.engine.settings.chat, &a.cx.settings);
+        let quiet = s.dnd(chat).map(|d| (d.hours.to_string(), d.policy == DndPolicy::Queue));
+        a.say(&text::group_rules(&text::features_line(s), quiet, s.streak_reward(chat))).await
     })
 }
 

@@ -293,8 +293,6 @@ async fn status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> 
     let e = cx.engine;
     let chat = &e.settings.chat;
     let s = &cx.settings;
-    let features: Vec<String> =
-        Feature::ALL.iter().map(|f| format!("{} {}", f.name(), text::on_off(s.enabled(*f)))).collect();
     let dnd = match (s.dnd, s.dnd(chat)) {
         (_, None) => "无".to_string(),
         (DndSetting::Inherit, Some(d)) => format!("{} 点（默认）", d.hours),
@@ -321,7 +319,7 @@ async fn status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> 
         group.poster_template.clone().unwrap_or_else(|| format!("{}（默认）", e.settings.poster.default_template));
     Ok(format!(
         "本群状态：\n功能：{}\n群主：{owner}\n欢迎语：{}\n文案：{}\n海报：{poster}\n免打扰：{dnd}\n推广位：{}\n自动回复 {rules} 条，问答 {faqs} 条\n今日转链：{today} 次",
-        features.join(" · "),
+        text::features_line(s),
         custom(s.welcome_text.is_some()),
         custom(group.copy_template.is_some()),
         pids.join("；"),
