@@ -132,6 +132,12 @@ impl GroupSettings {
         *slot = on;
     }
 
+    /// The streak reward in force: the group's own, else the configured one.
+    pub fn streak_reward(&self, chat: &ChatSettings) -> StreakReward {
+        self.streak
+            .unwrap_or(StreakReward { every_days: chat.streak_bonus_days, bonus_points: chat.streak_bonus_points })
+    }
+
     /// The do-not-disturb rule in force: the group's own, else the configured default.
     pub fn dnd(&self, chat: &ChatSettings) -> Option<Dnd> {
         match self.dnd {

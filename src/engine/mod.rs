@@ -3,7 +3,7 @@
 //! ```text
 //! collect (source groups: record, forward deals) → ignore (self, system, non-text) → friend requests (accept per
 //!   policy, welcome) → group gate (robot enabled in this group?) → welcome (joins) → leave (removals) → dialog (the answer to a
-//!   question the robot asked) → owner commands → member commands → product links → keyword auto-replies and Q&A
+//!   question the robot asked) → commands → product links → keyword auto-replies and Q&A
 //!   → private chat (hand-over, help once a day) → silence
 //! ```
 //!
@@ -181,8 +181,7 @@ enum Step {
     Welcome,
     Leave,
     Dialog,
-    OwnerCommands,
-    MemberCommands,
+    Commands,
     ProductLink,
     AutoReply,
     PrivateChat,
@@ -196,8 +195,7 @@ const CHAIN: &[Step] = &[
     Step::Welcome,
     Step::Leave,
     Step::Dialog,
-    Step::OwnerCommands,
-    Step::MemberCommands,
+    Step::Commands,
     Step::ProductLink,
     Step::AutoReply,
     Step::PrivateChat,
@@ -212,8 +210,7 @@ impl Step {
             Step::Welcome => handlers::welcome::handle(cx, msg).await,
             Step::Leave => handlers::leave::handle(cx, msg).await,
             Step::Dialog => handlers::dialog::handle(cx, msg).await,
-            Step::OwnerCommands => handlers::owner_commands::handle(cx, msg).await,
-            Step::MemberCommands => handlers::member_commands::handle(cx, msg).await,
+            Step::Commands => handlers::commands::handle(cx, msg).await,
             Step::ProductLink => handlers::product_link::handle(cx, msg).await,
             Step::AutoReply => handlers::auto_reply::handle(cx, msg).await,
             Step::FriendRequest => handlers::private_chat::friend_request(cx, msg).await,

@@ -1,6 +1,7 @@
 //! Every user-facing reply text, in Chinese, in one place.
 
 use crate::affiliate::{Conversion, Product};
+use crate::engine::group_settings::{Feature, GroupSettings, StreakReward};
 use crate::platform::Platform;
 
 /// Errors as members see them. Internal causes go to logs and metrics, never into chat.
@@ -318,6 +319,24 @@ pub const DEFAULT_WELCOME: &str = "欢迎{新人}加入本群🎉\n发链接给�
 
 // ---- 群状态 ----
 
+/// Every feature and whether the group has it on: `转链 开 · 签到 关 · …`.
+pub fn features_line(settings: &GroupSettings) -> String {
+    let on: Vec<String> =
+        Feature::ALL.iter().map(|f| format!("{} {}", f.name(), on_off(settings.enabled(*f)))).collect();
+    on.join(" · ")
+}
+
+/// 规则: `quiet` is the do-not-disturb hours and whether replies wait for their end (else they are dropped).
+pub fn group_rules(features: &str, quiet: Option<(String, bool)>, streak: StreakReward) -> String {
+    let quiet = match quiet {
+        Some((hours, true)) => format!("{hours} 点，期间的回复在结束后发出"),
+        Some((hours, false)) => format!("{hours} 点，期间不回复"),
+        None => "无".to_string(),
+    };
+    let streak = streak_rule(streak.every_days, streak.bonus_points);
+    format!("本群规则：\n功能：{features}\n免打扰：{quiet}\n连续签到：{streak}\n发送「帮助」查看全部命令")
+}
+
 pub fn on_off(on: bool) -> &'static str {
     if on { "开" } else { "关" }
 }
@@ -533,13 +552,17 @@ pub fn tasks_today(t: &crate::campaigns::tasks::Today) -> String {
     out
 }
 
-/// The group's streak reward after an owner set it (`default`: back to the configured one).
-pub fn streak_set(every_days: i64, bonus_points: i64, default: bool) -> String {
-    let rule = if every_days > 0 && bonus_points > 0 {
+fn streak_rule(every_days: i64, bonus_points: i64) -> String {
+    if every_days > 0 && bonus_points > 0 {
         format!("每连续签到 {every_days} 天多得 {bonus_points} 积分")
     } else {
         "无连续签到奖励".to_string()
-    };
+    }
+}
+
+/// The group's streak reward after an owner set it (`default`: back to the configured one).
+pub fn streak_set(every_days: i64, bonus_points: i64, default: bool) -> String {
+    let rule = streak_rule(every_days, bonus_points);
     if default {
         format!("已恢复默认连续签到奖励：{rule}")
     } else {

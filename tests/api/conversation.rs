@@ -166,7 +166,7 @@ impl Chat {
 
 // ---- every command, scripted: success, refusal, bad arguments, dialog, cooldown, do-not-disturb ----
 
-use dealbot::engine::command::{Name, Role, Spec, TABLE};
+use dealbot::engine::command::{Role, Spec, TABLE, find};
 use dealbot::engine::group_settings::{DndSetting, GroupSettings};
 use dealbot::engine::limits::QuietHours;
 
@@ -174,8 +174,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// How one command is exercised.
 struct Script {
-    name: Name,
-    /// The command as typed (`#设置关键词`, `签到`).
+    /// The command as typed, by its name (`#设置关键词`, `签到`).
     cmd: &'static str,
     /// Good arguments (empty for none); `cmd` alone then asks for them.
     args: String,
@@ -188,7 +187,8 @@ struct Script {
 
 impl Script {
     fn spec(&self) -> &'static Spec {
-        TABLE.iter().find(|s| s.name == self.name).unwrap()
+        find(self.cmd.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("a script for {}, which is no command", self.cmd))
     }
 
     fn ok(&self) -> String {
@@ -221,8 +221,7 @@ fn local_hour(now_ms: i64) -> (i64, i64) {
 fn scripts(now_ms: i64) -> Vec<Script> {
     let (hour, _) = local_hour(now_ms);
     let later = format!("{}-{}", (hour + 2) % 24, (hour + 4) % 24);
-    let s = |name, cmd, args: &str, done, bad: &str, reason| Script {
-        name,
+    let s = |cmd, args: &str, done, bad: &str, reason| Script {
         cmd,
         args: args.to_string(),
         done,
@@ -230,63 +229,60 @@ fn scripts(now_ms: i64) -> Vec<Script> {
         reason,
     };
     let scripts = vec![
-        s(Name::Checkin, "签到", "", "签到成功", "多余", "参数太多了"),
-        s(Name::Points, "积分", "", "当前积分", "多余", "参数太多了"),
-        s(Name::Search, "查券", "耳机", "「耳机」的优惠好物", &"长".repeat(31), "关键词太长"),
-        s(Name::NextPage, "下一页", "", "「耳机」第 2 页", "多余", "参数太多了"),
-        s(Name::Mine, "我的", "", "我的数据", "多余", "参数太多了"),
-        s(Name::ClaimOrder, "绑定订单", "190108-374476636970002", "订单同步后", "abc", "订单号格式不对"),
-        s(Name::MyOrders, "订单", "", "请私聊", "多余", "参数太多了"),
-        s(Name::Withdraw, "提现", "10", "请私聊", "abc", "金额格式不对"),
-        s(Name::Human, "人工", "", "请私聊", "多余", "参数太多了"),
-        s(Name::Help, "帮助", "", "我能做这些", "多余", "参数太多了"),
-        s(Name::FeatureOn, "#开启", "欢迎语", "已开启欢迎语", "飞行", "没有「飞行」这个功能"),
-        s(Name::FeatureOff, "#关闭", "欢迎语", "已关闭欢迎语", "飞行", "没有「飞行」这个功能"),
-        s(Name::SetKeyword, "#设置关键词", "发货 48 小时内发货", "关键词「发货」", "/(/ 回复", "正则表达式有误"),
-        s(Name::DeleteKeyword, "#删除关键词", "发货", "已删除关键词「发货」", "=", "关键词不能为空"),
-        s(Name::ListKeywords, "#关键词列表", "", "自动回复", "多余", "参数太多了"),
-        s(Name::SetFaq, "#设置问答", "如何领取优惠券 点链接领券", "问答「如何领取优惠券」", "券 去领", "问题太短了"),
-        s(Name::DeleteFaq, "#删除问答", "如何领取优惠券", "已删除问答", &"长".repeat(101), "问题最多 100 个字"),
-        s(Name::ListFaq, "#问答列表", "", "问答", "多余", "参数太多了"),
-        s(Name::SetWelcome, "#设置欢迎语", "欢迎{新人}", "欢迎语已设置", &"长".repeat(501), "欢迎语最多 500 个字"),
-        s(Name::SetCopy, "#设置文案", "{标题}{链接}", "文案模板已设置", "{标题}", "模板里要有 {链接} 或 {口令}"),
-        s(Name::SetPoster, "#设置海报", "classic", "海报模板已设为「classic」", "../x", "模板名只能包含"),
-        s(Name::BindPid, "#绑定推广位", "京东 3100000009", "已绑定为 3100000009", "淘宝 123", "淘宝推广位格式不对"),
-        s(Name::GroupStatus, "#群状态", "", "本群状态", "多余", "参数太多了"),
-        s(Name::SetDnd, "#设置免打扰", &later, "免打扰已设为", "晚上", "时段格式不对"),
-        s(Name::ClearDnd, "#关闭免打扰", "", "已关闭本群免打扰", "多余", "参数太多了"),
-        s(
-            Name::SetOwner,
-            "#设置群主",
-            &OWNER.at(),
-            "已把 群主老王 设为本群群主",
-            &format!("{} 多余", OWNER.at()),
-            "参数太多了",
-        ),
-        s(Name::AddAdmin, "#添加管理员", &BOB.at(), "管理员", &format!("{} 多余", BOB.at()), "参数太多了"),
-        s(Name::Posting, "#发单", "开", "自动发单已开启", "也许", "不认识「也许」"),
-        s(Name::PostingHours, "#发单时间", "9-22", "每天 09:00-22:00", "22-9", "时段格式不对"),
-        s(Name::PostingInterval, "#发单间隔", "30", "每 30 分钟一单", "2", "间隔要在 5 到 1440 分钟之间"),
+        s("签到", "", "签到成功", "多余", "参数太多了"),
+        s("积分", "", "当前积分", "多余", "参数太多了"),
+        s("查券", "耳机", "「耳机」的优惠好物", &"长".repeat(31), "关键词太长"),
+        s("下一页", "", "「耳机」第 2 页", "多余", "参数太多了"),
+        s("我的", "", "我的数据", "多余", "参数太多了"),
+        s("绑定订单", "190108-374476636970002", "订单同步后", "abc", "订单号格式不对"),
+        s("订单", "", "请私聊", "多余", "参数太多了"),
+        s("提现", "10", "请私聊", "abc", "金额格式不对"),
+        s("人工", "", "请私聊", "多余", "参数太多了"),
+        s("规则", "", "本群规则", "多余", "参数太多了"),
+        s("帮助", "", "我能做这些", "多余", "参数太多了"),
+        s("#开启", "欢迎语", "已开启欢迎语", "飞行", "没有「飞行」这个功能"),
+        s("#关闭", "欢迎语", "已关闭欢迎语", "飞行", "没有「飞行」这个功能"),
+        s("#设置关键词", "发货 48 小时内发货", "关键词「发货」", "/(/ 回复", "正则表达式有误"),
+        s("#删除关键词", "发货", "已删除关键词「发货」", "=", "关键词不能为空"),
+        s("#关键词列表", "", "自动回复", "多余", "参数太多了"),
+        s("#设置问答", "如何领取优惠券 点链接领券", "问答「如何领取优惠券」", "券 去领", "问题太短了"),
+        s("#删除问答", "如何领取优惠券", "已删除问答", &"长".repeat(101), "问题最多 100 个字"),
+        s("#问答列表", "", "问答", "多余", "参数太多了"),
+        s("#设置欢迎语", "欢迎{新人}", "欢迎语已设置", &"长".repeat(501), "欢迎语最多 500 个字"),
+        s("#设置文案", "{标题}{链接}", "文案模板已设置", "{标题}", "模板里要有 {链接} 或 {口令}"),
+        s("#设置海报", "classic", "海报模板已设为「classic」", "../x", "模板名只能包含"),
+        s("#绑定推广位", "京东 3100000009", "已绑定为 3100000009", "淘宝 123", "淘宝推广位格式不对"),
+        s("#群状态", "", "本群状态", "多余", "参数太多了"),
+        s("#设置免打扰", &later, "免打扰已设为", "晚上", "时段格式不对"),
+        s("#关闭免打扰", "", "已关闭本群免打扰", "多余", "参数太多了"),
+        s("#设置群主", &OWNER.at(), "已把 群主老王 设为本群群主", &format!("{} 多余", OWNER.at()), "参数太多了"),
+        s("#添加管理员", &BOB.at(), "管理员", &format!("{} 多余", BOB.at()), "参数太多了"),
+        s("#发单", "开", "自动发单已开启", "也许", "不认识「也许」"),
+        s("#发单时间", "9-22", "每天 09:00-22:00", "22-9", "时段格式不对"),
+        s("#发单间隔", "30", "每 30 分钟一单", "2", "间隔要在 5 到 1440 分钟之间"),
         // The member has the points of one check-in: far from the 500 an exchange takes at least.
-        s(Name::Exchange, "兑换", "500", "积分不足：当前积分", "0", "积分要写正整数"),
-        s(Name::FreeOrders, "免单", "", "免单活动", "多余", "参数太多了"),
-        s(Name::Leaderboard, "排行榜", "", "本月", "多余", "参数太多了"),
-        s(Name::Tasks, "任务", "", "今日任务", "多余", "参数太多了"),
-        s(Name::SetStreak, "#连签奖励", "7 50", "每连续签到 7 天多得 50 积分", "0 50", "天数要在 1 到 365 之间"),
+        s("兑换", "500", "积分不足：当前积分", "0", "积分要写正整数"),
+        s("免单", "", "免单活动", "多余", "参数太多了"),
+        s("排行榜", "", "本月", "多余", "参数太多了"),
+        s("任务", "", "今日任务", "多余", "参数太多了"),
+        s("#连签奖励", "7 50", "每连续签到 7 天多得 50 积分", "0 50", "天数要在 1 到 365 之间"),
         s(
-            Name::SetRebate,
             "#设置返利",
             &format!("{} 60%", ALICE.at()),
             "的返利比例设为 60%",
             &format!("{} 150%", ALICE.at()),
             "比例要写 0 到 100",
         ),
-        s(Name::ApplyAgent, "申请代理", "我有三个群", "代理申请", &"长".repeat(101), "理由最多 100 个字"),
-        s(Name::JoinAgent, "邀请码", "ABCD2345", "邀请码不存在", "AB", "邀请码是 4 到 16 位字母或数字"),
+        s("申请代理", "我有三个群", "代理申请", &"长".repeat(101), "理由最多 100 个字"),
+        s("邀请码", "ABCD2345", "邀请码不存在", "AB", "邀请码是 4 到 16 位字母或数字"),
     ];
+    // The scripts and the table name the same commands: one script per command, each by its name.
     for spec in TABLE {
-        assert!(scripts.iter().any(|s| s.name == spec.name), "no script for {:?}", spec.name);
+        let named: Vec<_> = scripts.iter().filter(|s| s.spec() == spec).map(|s| s.cmd).collect();
+        assert_eq!(named.len(), 1, "one script for {}: {named:?}", spec.name());
+        assert_eq!(named[0].trim_start_matches('#'), spec.name(), "the script names {} by its name", spec.name());
     }
+    assert_eq!(scripts.len(), TABLE.len());
     scripts
 }
 

@@ -2,7 +2,7 @@
 //! conversation completes the waiting command, unless it is a command itself, `取消`, or came too late.
 
 use crate::chat::Inbound;
-use crate::engine::command::{self, Parsed, TABLE};
+use crate::engine::command::{self, Parsed};
 use crate::engine::handlers::commands::{self, dialog_key, mentioned};
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::{Context, EngineError, Flow, text};
@@ -21,10 +21,10 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         return Ok(Flow::Done(vec![reply_text(cx, msg, text::DIALOG_CANCELLED).await?]));
     }
     let mentions = mentioned(msg);
-    if command::parse(answer, &mentions, &cx.engine.settings.chat.command_prefix) != Parsed::NotACommand {
+    if !matches!(command::parse(answer, &mentions, &cx.engine.settings.chat.command_prefix), Parsed::NotACommand) {
         // A new command replaces the question.
         return Ok(Flow::Continue);
     }
-    let Some(spec) = TABLE.iter().find(|s| s.names[0] == dialog.command) else { return Ok(Flow::Continue) };
+    let Some(spec) = command::find(&dialog.command) else { return Ok(Flow::Continue) };
     commands::respond(cx, msg, command::collect(spec, dialog.args, answer, &mentions), true).await
 }

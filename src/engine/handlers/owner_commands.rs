@@ -1,194 +1,233 @@
 //! Owner (and admin) commands: feature switches, auto-replies and Q&A, welcome text, copy and poster
-//! templates, the group's PIDs, do-not-disturb hours, the group status; admins also bind owners and admins.
+//! templates, the group's PIDs, do-not-disturb hours, posting, the group status; admins also bind owners and
+//! admins and set rebates. Each is a handler the command table binds its validated arguments to.
 
-use crate::chat::Inbound;
-use crate::engine::command::{self, Command, Role};
-use crate::engine::group_settings::{DndSetting, Feature, GroupSettings};
-use crate::engine::handlers::commands::{self, mentioned, spec_of};
-use crate::engine::handlers::product_link::reply_text;
-use crate::engine::keywords::{MatchKind, display_pattern};
-use crate::engine::limits::local_midnight_ms;
+use crate::config::DndPolicy;
+use crate::engine::command::{Answer, Asker};
+use crate::engine::group_settings::{DndSetting, Feature, GroupSettings, StreakReward};
+use crate::engine::keywords::{MatchKind, ReplyBody, display_pattern};
+use crate::engine::limits::{QuietHours, local_midnight_ms};
 use crate::engine::pid_binding::PidRefusal;
-use crate::engine::{Action, Context, EngineError, Flow, text};
+use crate::engine::{Context, EngineError, text};
+use crate::money::Bps;
 use crate::platform::Platform;
+use crate::posting::schedule::TimeWindow;
 use crate::posting::{Cadence, Plan};
 use crate::store::groups::Group;
 use crate::store::keywords::NewKeyword;
 use crate::store::pids::PidOwner;
 
-pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError> {
-    let parsed = command::parse(&msg.text, &mentioned(msg), &cx.engine.settings.chat.command_prefix);
-    match spec_of(&parsed) {
-        Some(spec) if spec.role >= Role::Owner => commands::respond(cx, msg, parsed, false).await,
-        _ => Ok(Flow::Continue),
-    }
+/// What a posting command changes in the group's chat plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanChange {
+    Enabled(bool),
+    Hours(TimeWindow),
+    Interval(u32),
 }
 
-/// The group's chat plan (the default one when it has none yet), changed by a posting command and saved.
-async fn posting_plan(cx: &Context<'_>, group: &Group, command: Command) -> Result<String, EngineError> {
-    let store = &cx.engine.store;
-    let mut plan = store.chat_plan(group.id).await?.map_or_else(|| Plan::for_chat(group.id), |p| p.plan);
-    match command {
-        Command::SetPosting { on } => plan.enabled = on,
-        Command::SetPostingHours { window } => plan.schedule.windows = vec![window],
-        Command::SetPostingInterval { minutes } => plan.schedule.cadence = Cadence::EveryMinutes(minutes),
-        _ => {}
-    }
-    if let Err(e) = plan.validate() {
-        return Ok(e.to_string());
-    }
-    store.save_chat_plan(group.id, &plan, cx.now_ms).await?;
-    let windows: Vec<String> = plan.schedule.windows.iter().map(ToString::to_string).collect();
-    let interval = match plan.schedule.cadence {
-        Cadence::EveryMinutes(m) => Some(m),
-        Cadence::At(_) | Cadence::AsTheyCome => None,
-    };
-    Ok(text::posting_plan(plan.enabled, &windows.join("、"), interval))
+/// 发单 / 发单时间 / 发单间隔: the group's chat plan (the default one when it has none yet), changed and saved.
+pub fn posting<'a>(a: &'a Asker<'a>, group: &'a Group, change: PlanChange) -> Answer<'a> {
+    Box::pin(async move {
+        let store = &a.cx.engine.store;
+        let mut plan = store.chat_plan(group.id).await?.map_or_else(|| Plan::for_chat(group.id), |p| p.plan);
+        match change {
+            PlanChange::Enabled(on) => plan.enabled = on,
+            PlanChange::Hours(window) => plan.schedule.windows = vec![window],
+            PlanChange::Interval(minutes) => plan.schedule.cadence = Cadence::EveryMinutes(minutes),
+        }
+        if let Err(e) = plan.validate() {
+            return a.say(&e.to_string()).await;
+        }
+        store.save_chat_plan(group.id, &plan, a.cx.now_ms).await?;
+        let windows: Vec<String> = plan.schedule.windows.iter().map(ToString::to_string).collect();
+        let interval = match plan.schedule.cadence {
+            Cadence::EveryMinutes(m) => Some(m),
+            Cadence::At(_) | Cadence::AsTheyCome => None,
+        };
+        a.say(&text::posting_plan(plan.enabled, &windows.join("、"), interval)).await
+    })
 }
 
-/// Runs an owner or admin command (permission already checked).
-pub async fn execute(cx: &Context<'_>, msg: &Inbound, command: Command) -> Result<Vec<Action>, EngineError> {
-    let Some(group) = &cx.group else { return Ok(vec![reply_text(cx, msg, text::NOT_IN_GROUP).await?]) };
-    let e = cx.engine;
-    let now = cx.now_ms;
-    let body = match command {
-        Command::SetFeature { feature, on } => {
-            save_settings(cx, group, |s| s.set(feature, on)).await?;
-            text::feature_switched(feature.name(), on)
-        }
-        Command::SetKeyword { kind, pattern, reply } => {
-            let k = NewKeyword {
-                group_id: group.id,
-                match_kind: kind.code(),
-                pattern: &pattern,
-                reply_kind: reply.kind_code(),
-                reply: reply.content(),
-                priority: 0,
-            };
-            let replaced = e.store.upsert_keyword(&k, now).await?;
-            e.invalidate_replies(group.id).await;
-            text::keyword_saved(&display_pattern(kind, &pattern), replaced)
-        }
-        Command::DeleteKeyword { pattern } => {
-            let existed = e.store.delete_keyword(group.id, &pattern).await?;
-            e.invalidate_replies(group.id).await;
-            text::keyword_deleted(&pattern, existed)
-        }
-        Command::ListKeywords => list_keywords(cx, group).await?,
-        Command::SetFaq { question, answer } => {
-            let replaced = e.store.upsert_faq(group.id, &question, &answer, now).await?;
-            e.invalidate_replies(group.id).await;
-            text::faq_saved(&question, replaced)
-        }
-        Command::DeleteFaq { question } => {
-            let existed = e.store.delete_faq(group.id, &question).await?;
-            e.invalidate_replies(group.id).await;
-            text::faq_deleted(&question, existed)
-        }
-        Command::ListFaq => list_faq(cx, group).await?,
-        Command::SetWelcome { text: welcome } => {
-            let default = welcome.is_none();
-            save_settings(cx, group, |s| s.welcome_text = welcome).await?;
-            text::welcome_saved(default)
-        }
-        Command::SetCopy { template } => {
-            e.store.set_copy_template(group.id, template.as_deref(), now).await?;
-            e.invalidate_group(cx.robot.id, &group.room_id).await;
-            text::copy_saved(template.is_none())
-        }
-        Command::SetPoster { name } => {
-            let known = e.renderer.template_names();
-            match name {
-                Some(n) if !known.contains(&n) => text::unknown_poster(&n, &known),
-                name => {
-                    e.store.set_poster_template(group.id, name.as_deref(), now).await?;
-                    e.invalidate_group(cx.robot.id, &group.room_id).await;
-                    text::poster_saved(name.as_deref())
-                }
+pub fn set_feature<'a>(a: &'a Asker<'a>, group: &'a Group, (feature, on): (Feature, bool)) -> Answer<'a> {
+    Box::pin(async move {
+        save_settings(a.cx, group, |s| s.set(feature, on)).await?;
+        a.say(&text::feature_switched(feature.name(), on)).await
+    })
+}
+
+pub fn set_keyword<'a>(
+    a: &'a Asker<'a>,
+    group: &'a Group,
+    (kind, pattern, reply): (MatchKind, String, ReplyBody),
+) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let k = NewKeyword {
+            group_id: group.id,
+            match_kind: kind.code(),
+            pattern: &pattern,
+            reply_kind: reply.kind_code(),
+            reply: reply.content(),
+            priority: 0,
+        };
+        let replaced = e.store.upsert_keyword(&k, a.cx.now_ms).await?;
+        e.invalidate_replies(group.id).await;
+        a.say(&text::keyword_saved(&display_pattern(kind, &pattern), replaced)).await
+    })
+}
+
+pub fn delete_keyword<'a>(a: &'a Asker<'a>, group: &'a Group, pattern: String) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let existed = e.store.delete_keyword(group.id, &pattern).await?;
+        e.invalidate_replies(group.id).await;
+        a.say(&text::keyword_deleted(&pattern, existed)).await
+    })
+}
+
+pub fn list_keywords<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a> {
+    Box::pin(async move { a.say(&keyword_list(a.cx, group).await?).await })
+}
+
+pub fn set_faq<'a>(a: &'a Asker<'a>, group: &'a Group, (question, answer): (String, String)) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let replaced = e.store.upsert_faq(group.id, &question, &answer, a.cx.now_ms).await?;
+        e.invalidate_replies(group.id).await;
+        a.say(&text::faq_saved(&question, replaced)).await
+    })
+}
+
+pub fn delete_faq<'a>(a: &'a Asker<'a>, group: &'a Group, question: String) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let existed = e.store.delete_faq(group.id, &question).await?;
+        e.invalidate_replies(group.id).await;
+        a.say(&text::faq_deleted(&question, existed)).await
+    })
+}
+
+pub fn list_faq<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a> {
+    Box::pin(async move { a.say(&faq_list(a.cx, group).await?).await })
+}
+
+/// `None` restores the default.
+pub fn set_welcome<'a>(a: &'a Asker<'a>, group: &'a Group, welcome: Option<String>) -> Answer<'a> {
+    Box::pin(async move {
+        let default = welcome.is_none();
+        save_settings(a.cx, group, |s| s.welcome_text = welcome).await?;
+        a.say(&text::welcome_saved(default)).await
+    })
+}
+
+/// `None` restores the default.
+pub fn set_copy<'a>(a: &'a Asker<'a>, group: &'a Group, template: Option<String>) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        e.store.set_copy_template(group.id, template.as_deref(), a.cx.now_ms).await?;
+        e.invalidate_group(a.cx.robot.id, &group.room_id).await;
+        a.say(&text::copy_saved(template.is_none())).await
+    })
+}
+
+/// `None` restores the default.
+pub fn set_poster<'a>(a: &'a Asker<'a>, group: &'a Group, name: Option<String>) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let known = e.renderer.template_names();
+        let body = match name {
+            Some(n) if !known.contains(&n) => text::unknown_poster(&n, &known),
+            name => {
+                e.store.set_poster_template(group.id, name.as_deref(), a.cx.now_ms).await?;
+                e.invalidate_group(a.cx.robot.id, &group.room_id).await;
+                text::poster_saved(name.as_deref())
             }
-        }
-        Command::BindPid { platform, pid } => {
-            let name = if group.name.is_empty() { group.room_id.as_str() } else { group.name.as_str() };
-            match e.bind_pid(platform, &pid, PidOwner::Group(group.id), name, now).await {
-                Ok(pid) => text::pid_bound(platform, &pid),
-                Err(PidRefusal::Store(err)) => return Err(err.into()),
-                Err(why) => text::pid_refused(platform, &why),
-            }
-        }
-        Command::GroupStatus => group_status(cx, group).await?,
-        Command::SetDnd { hours, policy } => {
-            let policy = policy.unwrap_or(e.settings.chat.dnd_policy);
-            save_settings(cx, group, |s| s.dnd = DndSetting::Hours { hours, policy }).await?;
-            text::dnd_set(&hours.to_string(), policy == crate::config::DndPolicy::Queue)
-        }
-        Command::ClearDnd => {
-            save_settings(cx, group, |s| s.dnd = DndSetting::Off).await?;
-            text::DND_CLEARED.to_string()
-        }
-        Command::SetStreak { reward } => {
-            save_settings(cx, group, |s| s.streak = reward).await?;
-            let chat = &e.settings.chat;
-            let r = reward.unwrap_or(crate::engine::group_settings::StreakReward {
-                every_days: chat.streak_bonus_days,
-                bonus_points: chat.streak_bonus_points,
-            });
-            text::streak_set(r.every_days, r.bonus_points, reward.is_none())
-        }
-        Command::SetPosting { .. } | Command::SetPostingHours { .. } | Command::SetPostingInterval { .. } => {
-            posting_plan(cx, group, command).await?
-        }
-        Command::SetOwner { wxid } => {
-            let nickname = e.store.member_nickname(&wxid).await?;
-            let partner = e.store.ensure_partner(&wxid, nickname.as_deref().unwrap_or(&wxid), now).await?;
-            e.store.set_group_partner(group.id, Some(partner), now).await?;
-            e.invalidate_group(cx.robot.id, &group.room_id).await;
-            text::owner_set(nickname.as_deref())
-        }
-        Command::AddAdmin { wxid } => {
-            let nickname = e.store.member_nickname(&wxid).await?;
-            let new = e.store.add_admin(&wxid, now).await?;
-            text::admin_added(nickname.as_deref(), new)
-        }
-        Command::SetRebate { wxid, rate } => {
-            let actor = format!("chat:{}", msg.sender_id.as_deref().unwrap_or_default());
-            set_rebate(cx, &wxid, rate, &actor).await?
-        }
-        // Member commands are run by `member_commands`.
-        Command::Help
-        | Command::Checkin
-        | Command::Points
-        | Command::Search { .. }
-        | Command::NextPage
-        | Command::Mine
-        | Command::ClaimOrder { .. }
-        | Command::MyOrders
-        | Command::Withdraw { .. }
-        | Command::Exchange { .. }
-        | Command::Redeem { .. }
-        | Command::FreeOrders
-        | Command::Leaderboard
-        | Command::Tasks
-        | Command::Human
-        | Command::ApplyAgent { .. }
-        | Command::JoinAgent { .. } => {
-            return Ok(Vec::new());
-        }
-    };
-    Ok(vec![reply_text(cx, msg, &body).await?])
+        };
+        a.say(&body).await
+    })
 }
 
-/// Changes the group's settings JSON (messages of one group are handled one at a time, so this read-modify-write
-/// does not race).
+pub fn bind_pid<'a>(a: &'a Asker<'a>, group: &'a Group, (platform, pid): (Platform, String)) -> Answer<'a> {
+    Box::pin(async move {
+        let name = if group.name.is_empty() { group.room_id.as_str() } else { group.name.as_str() };
+        let body = match a.cx.engine.bind_pid(platform, &pid, PidOwner::Group(group.id), name, a.cx.now_ms).await {
+            Ok(pid) => text::pid_bound(platform, &pid),
+            Err(PidRefusal::Store(err)) => return Err(err.into()),
+            Err(why) => text::pid_refused(platform, &why),
+        };
+        a.say(&body).await
+    })
+}
+
+pub fn group_status<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a> {
+    Box::pin(async move { a.say(&status(a.cx, group).await?).await })
+}
+
+/// `None`: the configured policy.
+pub fn set_dnd<'a>(a: &'a Asker<'a>, group: &'a Group, (hours, policy): (QuietHours, Option<DndPolicy>)) -> Answer<'a> {
+    Box::pin(async move {
+        let policy = policy.unwrap_or(a.cx.engine.settings.chat.dnd_policy);
+        save_settings(a.cx, group, |s| s.dnd = DndSetting::Hours { hours, policy }).await?;
+        a.say(&text::dnd_set(&hours.to_string(), policy == DndPolicy::Queue)).await
+    })
+}
+
+pub fn clear_dnd<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a> {
+    Box::pin(async move {
+        save_settings(a.cx, group, |s| s.dnd = DndSetting::Off).await?;
+        a.say(text::DND_CLEARED).await
+    })
+}
+
+/// `None` restores the configured reward.
+pub fn set_streak<'a>(a: &'a Asker<'a>, group: &'a Group, reward: Option<StreakReward>) -> Answer<'a> {
+    Box::pin(async move {
+        let saved = save_settings(a.cx, group, |s| s.streak = reward).await?;
+        let r = saved.streak_reward(&a.cx.engine.settings.chat);
+        a.say(&text::streak_set(r.every_days, r.bonus_points, reward.is_none())).await
+    })
+}
+
+pub fn set_owner<'a>(a: &'a Asker<'a>, group: &'a Group, wxid: String) -> Answer<'a> {
+    Box::pin(async move {
+        let (e, now) = (a.cx.engine, a.cx.now_ms);
+        let nickname = e.store.member_nickname(&wxid).await?;
+        let partner = e.store.ensure_partner(&wxid, nickname.as_deref().unwrap_or(&wxid), now).await?;
+        e.store.set_group_partner(group.id, Some(partner), now).await?;
+        e.invalidate_group(a.cx.robot.id, &group.room_id).await;
+        a.say(&text::owner_set(nickname.as_deref())).await
+    })
+}
+
+pub fn add_admin<'a>(a: &'a Asker<'a>, _: &'a Group, wxid: String) -> Answer<'a> {
+    Box::pin(async move {
+        let e = a.cx.engine;
+        let nickname = e.store.member_nickname(&wxid).await?;
+        let new = e.store.add_admin(&wxid, a.cx.now_ms).await?;
+        a.say(&text::admin_added(nickname.as_deref(), new)).await
+    })
+}
+
+/// `#设置返利 @成员 60%`: a member-scope rebate rule from now on; orders booked before keep their rates.
+pub fn set_rebate<'a>(a: &'a Asker<'a>, _: &'a Group, (wxid, rate): (String, Bps)) -> Answer<'a> {
+    Box::pin(async move {
+        let actor = format!("chat:{}", a.sender);
+        a.say(&rebate(a.cx, &wxid, rate, &actor).await?).await
+    })
+}
+
+/// Changes the group's settings JSON and returns the saved settings (messages of one group are handled one at a
+/// time, so this read-modify-write does not race).
 async fn save_settings(
     cx: &Context<'_>,
     group: &Group,
     change: impl FnOnce(&mut GroupSettings),
-) -> Result<(), EngineError> {
+) -> Result<GroupSettings, EngineError> {
     let mut settings = cx.settings.clone();
     change(&mut settings);
     cx.engine.store.set_group_settings(group.id, &settings.to_json(), cx.now_ms).await?;
     cx.engine.invalidate_group(cx.robot.id, &group.room_id).await;
-    Ok(())
+    Ok(settings)
 }
 
 /// First characters of a long text, for lists.
@@ -201,7 +240,7 @@ fn excerpt(s: &str, chars: usize) -> String {
     }
 }
 
-async fn list_keywords(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
+async fn keyword_list(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
     let rows = cx.engine.store.keyword_rules(group.id).await?;
     let own: Vec<_> = rows.iter().filter(|r| r.group_id == group.id).collect();
     if own.is_empty() {
@@ -216,7 +255,7 @@ async fn list_keywords(cx: &Context<'_>, group: &Group) -> Result<String, Engine
     Ok(out)
 }
 
-async fn list_faq(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
+async fn faq_list(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
     let rows = cx.engine.store.faq_entries(group.id).await?;
     let own: Vec<_> = rows.iter().filter(|r| r.group_id == group.id).collect();
     if own.is_empty() {
@@ -250,17 +289,15 @@ async fn pid_line(cx: &Context<'_>, group: &Group, platform: Platform) -> Result
     })
 }
 
-async fn group_status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
+async fn status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
     let e = cx.engine;
     let chat = &e.settings.chat;
     let s = &cx.settings;
-    let features: Vec<String> =
-        Feature::ALL.iter().map(|f| format!("{} {}", f.name(), text::on_off(s.enabled(*f)))).collect();
     let dnd = match (s.dnd, s.dnd(chat)) {
         (_, None) => "无".to_string(),
         (DndSetting::Inherit, Some(d)) => format!("{} 点（默认）", d.hours),
         (_, Some(d)) => {
-            format!("{} 点（{}）", d.hours, if d.policy == crate::config::DndPolicy::Queue { "排队" } else { "丢弃" })
+            format!("{} 点（{}）", d.hours, if d.policy == DndPolicy::Queue { "排队" } else { "丢弃" })
         }
     };
     let mut pids = Vec::new();
@@ -282,15 +319,15 @@ async fn group_status(cx: &Context<'_>, group: &Group) -> Result<String, EngineE
         group.poster_template.clone().unwrap_or_else(|| format!("{}（默认）", e.settings.poster.default_template));
     Ok(format!(
         "本群状态：\n功能：{}\n群主：{owner}\n欢迎语：{}\n文案：{}\n海报：{poster}\n免打扰：{dnd}\n推广位：{}\n自动回复 {rules} 条，问答 {faqs} 条\n今日转链：{today} 次",
-        features.join(" · "),
+        text::features_line(s),
         custom(s.welcome_text.is_some()),
         custom(group.copy_template.is_some()),
         pids.join("；"),
     ))
 }
 
-/// `#设置返利 @成员 60%`: a member-scope rebate rule from now on; orders booked before keep their rates.
-async fn set_rebate(cx: &Context<'_>, wxid: &str, rate: crate::money::Bps, actor: &str) -> Result<String, EngineError> {
+/// Saves the member's rebate rule.
+async fn rebate(cx: &Context<'_>, wxid: &str, rate: Bps, actor: &str) -> Result<String, EngineError> {
     let e = cx.engine;
     let Some(member_id) = e.store.member_id(wxid).await? else { return Ok(text::REBATE_MEMBER_UNKNOWN.to_string()) };
     let nickname = e.store.member_nickname(wxid).await?;
