@@ -177,30 +177,17 @@ mod tests {
 
     #[test]
     fn a_member_in_a_group_is_mentioned_and_in_private_chat_is_not() {
-        let w = Withdrawal {
-            id: 7,
-            account_kind: crate::store::ledger::AccountKind::Member,
-            account_id: 3,
-            amount: Fen(1_250),
-            status: withdrawal_status::APPROVED.into(),
-            reason: String::new(),
-            decided_by: None,
-            decided_at: None,
-            payment_method: None,
-            payment_ref: None,
-            paid_by: None,
-            paid_at: None,
-            created_at: 0,
-        };
-        let notice = MemberNotice::Withdrawal(&w);
-        let text = "【提现通知】您的提现 ¥12.50 已通过审核，将尽快打款。";
+        let notice =
+            MemberNotice::Subsidy { platform: Platform::Jd, order_id: 7, order_key: "J123", amount: Fen(1_250) };
+        let text = notice.text().unwrap();
+        assert!(text.starts_with("【免单通知】") && text.contains("J123") && text.contains("补贴 ¥12.50"), "{text}");
         let group = NoticeTarget {
             robot_id: 1,
             conversation_id: "r@chatroom".into(),
             mention: Some(("wxid_a".into(), "阿明".into())),
         };
         let send = notice.send(&group).unwrap();
-        assert_eq!(send.key(), "withdrawal-notice:7:approved");
+        assert_eq!((send.robot_id(), send.conversation_id(), send.key()), (1, "r@chatroom", "campaign-subsidy:7"));
         assert_eq!(
             send.outbound().body,
             OutboundBody::Text { content: format!("@阿明\u{2005}{text}"), ats: vec!["wxid_a".into()] }
@@ -208,7 +195,7 @@ mod tests {
         let direct = NoticeTarget { robot_id: 1, conversation_id: "wxid_a".into(), mention: None };
         assert_eq!(
             notice.send(&direct).unwrap().outbound().body,
-            OutboundBody::Text { content: text.into(), ats: Vec::new() }
+            OutboundBody::Text { content: text, ats: Vec::new() }
         );
     }
 
