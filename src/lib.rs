@@ -19,6 +19,7 @@ pub mod http;
 pub mod ledger;
 pub mod links;
 pub mod money;
+pub mod notices;
 pub mod order;
 pub mod orders;
 pub mod outbox;

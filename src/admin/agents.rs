@@ -7,6 +7,7 @@ use super::groups::urlenc;
 use super::html::{self, esc};
 use super::session::Viewer;
 use crate::http::AppState;
+use crate::notices::MemberNotice;
 use crate::store::agents::{AgentApplication, AgentDecision, status};
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
@@ -34,25 +35,12 @@ fn invite_code() -> String {
     (0..8).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
 }
 
-/// The applicant's notice of the decision.
-fn notice_text(a: &AgentApplication, pid: Option<&str>) -> String {
-    match a.status.as_str() {
-        status::APPROVED => format!(
-            "【代理申请】恭喜，您的代理申请已通过！等级：{}，邀请码：{}{}。发送「我的」可查看分成。",
-            a.level.as_deref().unwrap_or(""),
-            a.invite_code.as_deref().unwrap_or(""),
-            pid.map(|p| format!("，拼多多推广位：{p}")).unwrap_or_default()
-        ),
-        _ => format!("【代理申请】很抱歉，您的代理申请未通过，原因：{}。", a.decision_reason),
-    }
-}
-
 async fn notify(st: &AppState, a: &AgentApplication, pid: Option<&str>) -> Result<(), AdminError> {
     let now = st.clock.now_ms();
     match st.store.notice_target(None, a.member_id).await? {
         Some(to) => {
-            let key = format!("agent-application:{}:{}", a.id, a.status);
-            let sends: Vec<_> = crate::ledger::notices::send(&to, notice_text(a, pid), key, now).into_iter().collect();
+            let notice = MemberNotice::AgentApplication { application: a, pid };
+            let sends: Vec<_> = notice.send(&to).into_iter().collect();
             st.store.enqueue(&sends, now).await?;
         }
         None => tracing::warn!(application = a.id, member = a.member_id, "applicant unreachable: decision not sent"),

@@ -7,11 +7,11 @@ use super::error::{AdminError, PageError};
 use super::groups::{self, KeywordInput, PatternForm, urlenc};
 use super::html::{self, esc};
 use super::session::Viewer;
-use crate::chat::{Outbound, OutboundBody};
+use crate::chat::OutboundBody;
 use crate::engine::keywords::{MatchKind, display_pattern};
 use crate::http::AppState;
+use crate::outbox;
 use crate::store::keywords::PRIVATE;
-use crate::store::outbox::NewOutbox;
 use crate::store::service::{ServiceConversation, ServiceMessage, direction, reason};
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -58,17 +58,9 @@ pub async fn reply(st: &AppState, v: &Viewer, id: i64, body: &str) -> Result<(),
         return Err(AdminError::BadRequest("该会话的机器人已不在运行，无法发送".into()));
     }
     let now = st.clock.now_ms();
-    let out = Outbound {
-        conversation_id: c.member_wxid.clone(),
-        body: OutboundBody::Text { content: body.to_string(), ats: Vec::new() },
-    };
-    let send = NewOutbox {
-        robot_id: c.robot_id,
-        conversation_id: c.member_wxid.clone(),
-        idempotency_key: format!("service-reply:{id}:{now}:{}", rand::random::<u64>()),
-        body: serde_json::to_string(&out).map_err(|e| AdminError::Internal(e.to_string()))?,
-        not_before: now,
-    };
+    let text = OutboundBody::Text { content: body.to_string(), ats: Vec::new() };
+    let key = format!("service-reply:{id}:{now}:{}", rand::random::<u64>());
+    let send = outbox::enqueue(c.robot_id, &c.member_wxid, text, key).not_before(now);
     if !st.store.service_reply(id, body, &v.username, &send, now).await? {
         return Err(AdminError::BadRequest("该会话已结束".into()));
     }

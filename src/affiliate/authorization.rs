@@ -10,6 +10,7 @@ use super::AffiliateError;
 use super::pdd::PddClient;
 use crate::clock::Clock;
 use crate::config::PddSettings;
+use crate::notices::AdminAlert;
 use crate::platform::Platform;
 use crate::store::tokens::StoredTokens;
 use crate::store::{Store, StoreError};
@@ -207,24 +208,18 @@ impl PddAuthorization {
             {
                 continue;
             }
-            let text = if threshold == 0 {
-                "【dealbot】多多进宝授权已过期：转链仍正常，需授权的接口已停止。请在管理后台重新授权。".to_string()
-            } else {
-                format!("【dealbot】多多进宝授权将在 {threshold} 天内过期，请在管理后台重新授权。")
-            };
+            let alert = AdminAlert::PddAuthorization { days: threshold, refresh_expires_at: t.refresh_expires_at };
             tracing::warn!(days = threshold, "pinduoduo authorization expiring or lapsed");
-            self.tell_admins(&text, t.refresh_expires_at, threshold).await?;
-            sent.push(text);
+            self.tell_admins(&alert).await?;
+            sent.push(alert.text());
         }
         Ok(sent)
     }
 
-    async fn tell_admins(&self, text: &str, refresh_expires_at: i64, threshold: i64) -> Result<(), AuthError> {
+    async fn tell_admins(&self, alert: &AdminAlert<'_>) -> Result<(), AuthError> {
         let Some(robot_id) = self.notify.robot_id else { return Ok(()) };
-        let now = self.clock.now_ms();
-        let key = format!("pdd-auth-warning:{refresh_expires_at}:{threshold}");
-        let sends = crate::outbox::private_texts(robot_id, &self.notify.admin_wxids, &key, text, now);
-        self.store.enqueue(&sends, now).await?;
+        let sends = alert.sends(robot_id, &self.notify.admin_wxids);
+        self.store.enqueue(&sends, self.clock.now_ms()).await?;
         Ok(())
     }
 }

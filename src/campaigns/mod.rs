@@ -12,6 +12,7 @@ pub mod tasks;
 pub use exchange::{ExchangeRefusal, ExchangeRule};
 
 use crate::money::Fen;
+use crate::notices::MemberNotice;
 use crate::store::invite_rewards::InviteReward;
 use crate::store::orders::StoredOrder;
 use crate::store::{Store, StoreResult};
@@ -60,10 +61,9 @@ pub async fn settle_orders(
 async fn tell_subsidy(store: &Store, o: &StoredOrder, member: i64, amount: Fen, now: i64) -> StoreResult<()> {
     match store.notice_target(None, member).await? {
         Some(to) => {
-            let sends: Vec<_> =
-                crate::ledger::notices::subsidy_outbox(o.platform, o.id, &o.order_key, amount, &to, now)
-                    .into_iter()
-                    .collect();
+            let notice =
+                MemberNotice::Subsidy { platform: o.platform, order_id: o.id, order_key: &o.order_key, amount };
+            let sends: Vec<_> = notice.send(&to).into_iter().collect();
             store.enqueue(&sends, now).await?;
         }
         None => tracing::warn!(order_id = o.id, member, "member unreachable: subsidy notice not sent"),

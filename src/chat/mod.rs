@@ -111,8 +111,6 @@ pub struct Inbound {
     pub text: String,
     /// The content as received.
     pub raw_text: String,
-    /// URLs found in the text and card URLs.
-    pub urls: Vec<String>,
     /// Unix seconds.
     pub created_at: i64,
     /// The message should be recorded but never answered (official accounts, tips, system senders).

@@ -83,8 +83,8 @@ pub struct Prepared {
 pub enum Message<'a> {
     /// Plain text (or the new text of a quote).
     Text(&'a str),
-    /// A link or mini-program card: its XML and its title.
-    Card { xml: &'a str, title: &'a str },
+    /// A link or mini-program card: its fields as the chat layer parsed them, its XML and its title.
+    Card { card: &'a InboundKind, xml: &'a str, title: &'a str },
 }
 
 impl<'a> Message<'a> {
@@ -94,7 +94,7 @@ impl<'a> Message<'a> {
             InboundKind::Text => Some(Message::Text(text)),
             InboundKind::Quote { text } => Some(Message::Text(text)),
             InboundKind::Link { title, .. } | InboundKind::MiniProgram { title, .. } => {
-                Some(Message::Card { xml: text, title })
+                Some(Message::Card { card: kind, xml: text, title })
             }
             _ => None,
         }
@@ -105,18 +105,19 @@ impl<'a> Message<'a> {
 /// references it holds (each replaced later by our link). `announcer`: a message without any product may go out
 /// as it is.
 pub fn prepare(m: Message<'_>, spec: &SourceSpec, cleaner: &Cleaner, announcer: bool) -> Result<Prepared, DropReason> {
-    let (body, card_xml) = match m {
+    let (body, card) = match m {
         Message::Text(body) => (body, None),
-        Message::Card { xml, title } => (title, Some(xml)),
+        Message::Card { card, xml, title } => (title, Some((card, xml))),
     };
+    let card_xml = card.map(|(_, xml)| xml);
     if body.len() + card_xml.map_or(0, str::len) > MAX_BODY_BYTES {
         return Err(DropReason::TooBig);
     }
     let mut text = cleaner.clean(body);
-    let refs = match card_xml {
+    let refs = match card {
         None => links::recognize_with(&text, &OPTIONS),
-        Some(xml) => {
-            let refs = links::recognize_with(xml, &OPTIONS);
+        Some((card, _)) => {
+            let refs = links::recognize_message(card, "", &OPTIONS);
             for r in &refs {
                 text.push('\n');
                 text.push_str(&r.raw);

@@ -25,14 +25,14 @@ pub mod roles;
 pub mod text;
 
 use crate::affiliate::Affiliates;
-use crate::chat::{ConversationKind, Inbound, Outbound, OutboundBody};
+use crate::chat::{ConversationKind, Inbound, OutboundBody};
 use crate::clock::Clock;
 use crate::config::{RobotSettings, Settings};
+use crate::outbox;
 use crate::poster::Renderer;
 use crate::store::conversions::NewConversion;
 use crate::store::groups::Group;
 use crate::store::inbound::status;
-use crate::store::outbox::NewOutbox;
 use crate::store::{Store, StoreError};
 use crate::telemetry::Metrics;
 use group_settings::GroupSettings;
@@ -73,13 +73,11 @@ impl Action {
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("payload: {0}")]
-    Payload(String),
 }
 
 impl EngineError {
     /// Whether trying again later may succeed: the database was unreachable, busy or dropped the connection
-    /// (not: corrupt data, a missing row, an unreadable payload).
+    /// (not: corrupt data, a missing row).
     pub fn is_transient(&self) -> bool {
         matches!(self, EngineError::Store(StoreError::Db(_) | StoreError::Batch(_)))
     }
@@ -307,37 +305,17 @@ impl Engine {
         for action in actions {
             match action {
                 Action::Reply(body) => {
-                    let out = Outbound { conversation_id: msg.conversation_id.clone(), body };
-                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-                    sends.push(NewOutbox {
-                        robot_id: robot.id,
-                        conversation_id: msg.conversation_id.clone(),
-                        idempotency_key: format!("reply:{}:{}", msg.dedupe_key, sends.len()),
-                        body,
-                        not_before,
-                    });
+                    let key = format!("reply:{}:{}", msg.dedupe_key, sends.len());
+                    sends.push(outbox::enqueue(robot.id, &msg.conversation_id, body, key).not_before(not_before));
                 }
                 Action::ReplyOnce { key, body } => {
-                    let out = Outbound { conversation_id: msg.conversation_id.clone(), body };
-                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-                    sends.push(NewOutbox {
-                        robot_id: robot.id,
-                        conversation_id: msg.conversation_id.clone(),
-                        idempotency_key: format!("once:{key}"),
-                        body,
-                        not_before,
-                    });
+                    let key = format!("once:{key}");
+                    sends.push(outbox::enqueue(robot.id, &msg.conversation_id, body, key).not_before(not_before));
                 }
                 Action::Notify { conversation_id, key, body } => {
-                    let out = Outbound { conversation_id: conversation_id.clone(), body };
-                    let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-                    sends.push(NewOutbox {
-                        robot_id: robot.id,
-                        conversation_id,
-                        idempotency_key: format!("once:{key}"),
-                        body,
-                        not_before: now_ms,
-                    });
+                    sends.push(
+                        outbox::enqueue(robot.id, &conversation_id, body, format!("once:{key}")).not_before(now_ms),
+                    );
                 }
                 Action::Record(c) => conversions.push(*c),
             }

@@ -10,13 +10,13 @@
 //! The split and its rounding rule are in [`rules`]; all SQL is in `store::ledger`.
 
 pub mod month;
-pub mod notices;
 pub mod rules;
 pub mod statement;
 
 use crate::config::LedgerSettings;
 use crate::money::Bps;
 use crate::money::Fen;
+use crate::notices::MemberNotice;
 use crate::order::OrderFacts;
 use crate::store::invite_rewards::InviteReward;
 use crate::store::ledger::AccountKind;
@@ -152,11 +152,12 @@ impl Ledger {
         for b in booked {
             let (Some(step), Some(order)) = (b.step, &b.order) else { continue };
             let Some(member) = order.holders.member else { continue };
-            if notices::text(step, order).is_none() {
+            let notice = MemberNotice::Order { step, order };
+            if notice.text().is_none() {
                 continue;
             }
             match self.store.notice_target(order.group_id, member).await? {
-                Some(to) => sends.extend(notices::outbox(step, order, &to, now)),
+                Some(to) => sends.extend(notice.send(&to)),
                 None => tracing::warn!(order_id = order.order_id, member, "member unreachable: order notice not sent"),
             }
         }
@@ -252,7 +253,7 @@ impl Ledger {
     async fn tell(&self, w: &Withdrawal, now: i64) -> Result<(), LedgerError> {
         match self.store.account_notice_target((w.account_kind, w.account_id)).await? {
             Some(to) => {
-                let sends: Vec<_> = notices::withdrawal_outbox(w, &to, now).into_iter().collect();
+                let sends: Vec<_> = MemberNotice::Withdrawal(w).send(&to).into_iter().collect();
                 self.store.enqueue(&sends, now).await?;
             }
             None => tracing::warn!(withdrawal = w.id, account = w.account_id, "requester unreachable: notice not sent"),

@@ -1,10 +1,10 @@
 //! Pure recognition of product references (links, share texts, 淘口令, share cards) in chat text.
 //! No I/O: short links are handed as they are to the platform's conversion API.
 //!
-//! Pipeline (links spec §2): card XML goes through [`card`]; plain text has its URLs extracted and
-//! classified per host ([`urls`]), then 淘口令 are scanned on the text with the URLs blanked out
-//! ([`token`]), then the pieces are ordered, merged and de-duplicated ([`assemble`]) and titled
-//! ([`share_text`]).
+//! Pipeline (links spec §2): share cards are read from the fields the chat layer parsed ([`card`]; raw card XML
+//! is parsed by [`crate::chat::gewe::card`], never here); plain text has its URLs extracted and classified per
+//! host ([`urls`]), then 淘口令 are scanned on the text with the URLs blanked out ([`token`]), then the pieces are
+//! ordered, merged and de-duplicated ([`assemble`]) and titled ([`share_text`]).
 
 mod assemble;
 mod card;
@@ -18,6 +18,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
+use crate::chat::InboundKind;
 use crate::platform::Platform;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -84,26 +85,43 @@ impl ProductRef {
     }
 }
 
-static DEFAULT_OPTIONS: LazyLock<RecognizerOptions> = LazyLock::new(RecognizerOptions::default);
+/// The spec's options ([`RecognizerOptions::default`]).
+pub static DEFAULT_OPTIONS: LazyLock<RecognizerOptions> = LazyLock::new(RecognizerOptions::default);
 
-/// Finds product references in a message body (plain text, or appmsg card XML), in order, de-duplicated,
-/// with the default options.
+/// Finds product references in raw text (plain text, or share-card XML), in order, de-duplicated, with the
+/// default options.
 pub fn recognize(text: &str) -> Vec<ProductRef> {
     recognize_with(text, &DEFAULT_OPTIONS)
 }
 
-/// Finds product references in a message body (plain text, or appmsg card XML), in order of appearance,
-/// de-duplicated by (platform, key), at most `options.max_refs` of them.
+/// Finds product references in raw text, in order of appearance, de-duplicated by (platform, key), at most
+/// `options.max_refs` of them. Text holding `<appmsg` is read as a share card when the chat layer can parse it,
+/// else as text (spec §2).
 pub fn recognize_with(text: &str, options: &RecognizerOptions) -> Vec<ProductRef> {
+    if text.contains("<appmsg")
+        && let Some(kind) = crate::chat::gewe::card(text)
+    {
+        return recognize_message(&kind, "", options);
+    }
+    recognize_message(&InboundKind::Text, text, options)
+}
+
+/// Finds product references in a message as the chat layer parsed it: a text by its `text`, a quote by its new
+/// text, a link or mini-program card by its fields. Other kinds hold none.
+pub fn recognize_message(kind: &InboundKind, text: &str, options: &RecognizerOptions) -> Vec<ProductRef> {
     if options.max_refs == 0 {
         return Vec::new();
     }
-    if text.contains("<appmsg")
-        && let Some(card) = card::Card::parse(text)
-    {
-        return card.recognize(options);
-    }
-    recognize_text(text, RefSource::Text, options)
+    let card = match kind {
+        InboundKind::Text => return recognize_text(text, RefSource::Text, options),
+        InboundKind::Quote { text } => return recognize_text(text, RefSource::Text, options),
+        InboundKind::Link { url, title, desc } => card::Card::Link { url, title, des: desc },
+        InboundKind::MiniProgram { appid, username, pagepath, title } => {
+            card::Card::MiniProgram { appid, username, pagepath, title }
+        }
+        _ => return Vec::new(),
+    };
+    card.recognize(options)
 }
 
 /// The plain-text path: URLs, then 淘口令 on the URL-free text, then merge, titles and the cap.

@@ -1,6 +1,7 @@
 //! Table tests over real-shaped (all ids invented) messages: spec §5, §6, §7, §8, §10 and §12.
 
 use super::*;
+use crate::chat::InboundKind;
 use crate::platform::Platform::{Jd, Pdd, Taobao};
 use RefKind::{Landing, Short, Token, Url};
 
@@ -481,4 +482,34 @@ fn malformed_card_falls_back_to_text() {
     assert_eq!((r.platform, r.key.as_str(), r.source), (Jd, "100087654321", RefSource::Text));
     let unclosed = "看 <appmsg> https://u.jd.com/Qm7Zt2K";
     assert_eq!(one(unclosed).key, "Qm7Zt2K");
+}
+
+#[test]
+fn typed_cards_from_the_chat_layer_are_read_by_their_fields() {
+    let options = RecognizerOptions::default();
+    let link = InboundKind::Link {
+        url: "https://m.tb.cn/h.Ab4CdE6?tk=Wq9zXc3Vb7N&sm=1".into(),
+        title: "【淘宝】加厚珊瑚绒毯子".into(),
+        desc: "复制￥Wq9zXc3Vb7N￥打开淘宝".into(),
+    };
+    let refs = recognize_message(&link, "https://item.jd.com/100087654321.html", &options);
+    assert_eq!(refs.len(), 1, "the card's fields, not the text: {refs:?}");
+    assert_eq!((refs[0].kind, refs[0].key.as_str(), refs[0].source), (Token, "Wq9zXc3Vb7N", RefSource::Card));
+    assert_eq!(refs[0].title.as_deref(), Some("加厚珊瑚绒毯子"));
+
+    let mini = InboundKind::MiniProgram {
+        appid: "wx91d27dbf599dff74".into(),
+        username: String::new(),
+        pagepath: "pages/item/detail/detail?sku=100012345678".into(),
+        title: "【京东】保温杯".into(),
+    };
+    let r = recognize_message(&mini, "", &options).remove(0);
+    assert_eq!((r.platform, r.key.as_str(), r.source), (Jd, "100012345678", RefSource::MiniProgram));
+
+    let quote = InboundKind::Quote { text: "这个呢 https://u.jd.com/Qm7Zt2K".into() };
+    assert_eq!(recognize_message(&quote, "", &options)[0].key, "Qm7Zt2K");
+    let text = "看看 https://item.jd.com/100087654321.html";
+    assert_eq!(recognize_message(&InboundKind::Text, text, &options)[0].key, "100087654321");
+    assert!(recognize_message(&InboundKind::Image, text, &options).is_empty(), "an image holds no reference");
+    assert!(recognize_message(&InboundKind::Text, text, &RecognizerOptions { max_refs: 0, ..options }).is_empty());
 }

@@ -10,7 +10,7 @@ use crate::clock::Clock;
 use crate::config::{OutboxSettings, RobotSettings};
 use crate::robots::{Lifecycle, RobotState, account_down, error_text};
 use crate::store::Store;
-use crate::store::outbox::{NewOutbox, OutboxRow};
+use crate::store::outbox::OutboxRow;
 use crate::telemetry::Metrics;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +20,71 @@ use tokio::sync::{Notify, watch};
 
 pub mod live_pacing;
 pub use live_pacing::LivePacing;
+
+/// A send for the outbox, made only by [`enqueue`] (or [`enqueue_parts`]) from a typed body. The store queues it,
+/// alone (`Store::enqueue`) or in the transaction that decided it (an inbound message's outcome, a post).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbox {
+    robot_id: i64,
+    outbound: Outbound,
+    key: String,
+    not_before: Option<i64>,
+}
+
+/// The send of `body` by robot `robot_id` into `conversation_id`, queued once per `key` (a second send with the
+/// same key is ignored, e.g. `reply:<dedupe_key>:<n>`). It may go out at once unless [`NewOutbox::not_before`]
+/// says otherwise.
+pub fn enqueue(robot_id: i64, conversation_id: &str, body: OutboundBody, key: impl Into<String>) -> NewOutbox {
+    NewOutbox {
+        robot_id,
+        outbound: Outbound { conversation_id: conversation_id.to_string(), body },
+        key: key.into(),
+        not_before: None,
+    }
+}
+
+/// The parts of one message (a poster, then its text…), in order, keyed `<key>:<n>`, none before `not_before`.
+pub fn enqueue_parts(
+    robot_id: i64,
+    conversation_id: &str,
+    key: &str,
+    bodies: impl IntoIterator<Item = OutboundBody>,
+    not_before: i64,
+) -> Vec<NewOutbox> {
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(n, body)| enqueue(robot_id, conversation_id, body, format!("{key}:{n}")).not_before(not_before))
+        .collect()
+}
+
+impl NewOutbox {
+    /// Not before this time (unix ms).
+    pub fn not_before(self, at: i64) -> NewOutbox {
+        NewOutbox { not_before: Some(at), ..self }
+    }
+
+    pub fn robot_id(&self) -> i64 {
+        self.robot_id
+    }
+
+    pub fn conversation_id(&self) -> &str {
+        &self.outbound.conversation_id
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn outbound(&self) -> &Outbound {
+        &self.outbound
+    }
+
+    /// When it may go out: its `not_before`, else `now` (the time it is queued).
+    pub fn due_at(&self, now: i64) -> i64 {
+        self.not_before.unwrap_or(now)
+    }
+}
 
 /// Pacing rules of one robot.
 #[derive(Debug, Clone, Copy)]
@@ -365,27 +430,6 @@ fn echo_matches(sent: &OutboundBody, echo: &crate::chat::Inbound) -> bool {
         (OutboundBody::Link { title, .. }, InboundKind::Link { title: echoed, .. }) => title == echoed,
         _ => false,
     }
-}
-
-/// Private-chat texts from `robot_id` to each of `wxids` (admins' alerts), keyed `<key>:<wxid>` so each is queued
-/// once however often the situation is reported.
-pub fn private_texts(robot_id: i64, wxids: &[String], key: &str, text: &str, now: i64) -> Vec<NewOutbox> {
-    wxids
-        .iter()
-        .filter_map(|wxid| {
-            let out = Outbound {
-                conversation_id: wxid.clone(),
-                body: OutboundBody::Text { content: text.to_string(), ats: Vec::new() },
-            };
-            Some(NewOutbox {
-                robot_id,
-                conversation_id: wxid.clone(),
-                idempotency_key: format!("{key}:{wxid}"),
-                body: serde_json::to_string(&out).ok()?,
-                not_before: now,
-            })
-        })
-        .collect()
 }
 
 /// `base × 2^(attempts-1)`, capped.

@@ -8,14 +8,14 @@
 //! Crash safety: the outbox keys are per (post, recipient, firing), so a run repeated after a crash queues nothing
 //! twice.
 
-use crate::chat::{Outbound, OutboundBody};
+use crate::chat::OutboundBody;
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::{attribution_for, pid_for};
 use crate::engine::{Context, Engine, EngineError};
 use crate::links::{self, ProductRef};
+use crate::outbox;
 use crate::store::groups::Group;
 use crate::store::mass::{NewMassDelivery, NewMassFriendDelivery, StoredMassPost};
-use crate::store::outbox::NewOutbox;
 use serde::{Deserialize, Serialize};
 
 /// A daily firing is still served this long after its time (seconds); older ones are let go.
@@ -229,18 +229,7 @@ async fn enqueue(
     not_before: i64,
     now_ms: i64,
 ) -> Result<(), EngineError> {
-    let mut sends = Vec::with_capacity(bodies.len());
-    for (n, body) in bodies.into_iter().enumerate() {
-        let out = Outbound { conversation_id: conversation.to_string(), body };
-        let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-        sends.push(NewOutbox {
-            robot_id,
-            conversation_id: conversation.to_string(),
-            idempotency_key: format!("{key}:{n}"),
-            body,
-            not_before,
-        });
-    }
+    let sends = outbox::enqueue_parts(robot_id, conversation, key, bodies, not_before);
     engine.store.enqueue(&sends, now_ms).await?;
     if let Some(wake) = engine.outbox_wake.get(&robot_id) {
         wake.notify_one();

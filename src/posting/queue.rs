@@ -17,15 +17,15 @@ use super::pick::GroupHistory;
 use super::plan::Source;
 use super::run::{DEDUP_SECS, RunReport, SLOT_GRACE_SECS, post_spacing_ms, target_groups};
 use super::schedule::{Cadence, Placement, Schedule};
-use crate::chat::{Outbound, OutboundBody};
+use crate::chat::OutboundBody;
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::poster_url;
 use crate::engine::{Context, Engine, EngineError};
 use crate::money::Fen;
+use crate::outbox;
 use crate::platform::Platform;
 use crate::store::collection::NewCollectDelivery;
 use crate::store::groups::Group;
-use crate::store::outbox::NewOutbox;
 use crate::store::posting::{NewDelivery, StoredPlan};
 use crate::store::posting_queue::{NewQueuedPost, QueuedPost, Served};
 use serde::{Deserialize, Serialize};
@@ -220,18 +220,7 @@ async fn let_out(
         }
     }
     bodies.extend(post.bodies.iter().cloned());
-    let mut sends = Vec::with_capacity(bodies.len());
-    for (n, body) in bodies.into_iter().enumerate() {
-        let out = Outbound { conversation_id: group.room_id.clone(), body };
-        let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-        sends.push(NewOutbox {
-            robot_id: group.robot_id,
-            conversation_id: group.room_id.clone(),
-            idempotency_key: format!("{key}:{n}"),
-            body,
-            not_before: due,
-        });
-    }
+    let sends = outbox::enqueue_parts(group.robot_id, &group.room_id, &key, bodies, due);
     let collect_rows: Vec<NewCollectDelivery<'_>> = if post.items.is_empty() {
         // An announcement: one row so pacing and caps see it.
         vec![NewCollectDelivery {

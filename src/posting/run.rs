@@ -24,16 +24,16 @@ use super::plan::{Source, Targets};
 use super::schedule::Placement;
 use super::validate::Rules;
 use crate::affiliate::Conversion;
-use crate::chat::{Outbound, OutboundBody};
+use crate::chat::OutboundBody;
 use crate::config::RobotSettings;
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::{attribution_for, pid_for};
 use crate::engine::{Context, Engine, EngineError};
 use crate::feeds::{FeedItem, FeedSort};
 use crate::links::{ProductRef, RefKind, RefSource};
+use crate::outbox;
 use crate::platform::Platform;
 use crate::store::groups::Group;
-use crate::store::outbox::NewOutbox;
 use crate::store::posting::{NewDelivery, StoredPlan};
 use std::collections::HashMap;
 
@@ -257,18 +257,7 @@ async fn post_slot(
     bodies.push(OutboundBody::Text { content: copy, ats: Vec::new() });
     let key = format!("post:{}:{}:{slot}", plan.id, group.id);
     let due = fanout.next_due.get(&robot.id).copied().unwrap_or(now_ms).max(now_ms);
-    let mut sends = Vec::with_capacity(bodies.len());
-    for (n, body) in bodies.into_iter().enumerate() {
-        let out = Outbound { conversation_id: group.room_id.clone(), body };
-        let body = serde_json::to_string(&out).map_err(|e| EngineError::Payload(e.to_string()))?;
-        sends.push(NewOutbox {
-            robot_id: robot.id,
-            conversation_id: group.room_id.clone(),
-            idempotency_key: format!("{key}:{n}"),
-            body,
-            not_before: due,
-        });
-    }
+    let sends = outbox::enqueue_parts(robot.id, &group.room_id, &key, bodies, due);
     fanout.next_due.insert(robot.id, due.saturating_add(post_spacing_ms(&robot.settings, sends.len())));
     // One `queued` row per item: each is the attribution target of its own link.
     let rows: Vec<NewDelivery<'_>> = converted

@@ -18,6 +18,7 @@ pub mod state;
 use crate::chat::SendError;
 use crate::chat::gewe::GeweClient;
 use crate::clock::Clock;
+use crate::notices::AdminAlert;
 use crate::store::robot_lifecycle::{GroupName, SyncedMember};
 use crate::store::{Store, StoreError};
 pub use registry::{Robots, Wakes};
@@ -160,14 +161,8 @@ impl Lifecycle {
         tracing::warn!(robot = robot_id, state = state.as_str(), reason, "robot account down; its sends are held");
         store.add_robot_event(robot_id, state.as_str(), reason, now).await?;
         if before.state == RobotState::Online.as_str() {
-            let text = format!(
-                "【机器人{}】机器人「{}」{}（{}）。它的待发消息已暂停，恢复后自动续发；可在后台「机器人」页重连、重新扫码，或把待发消息转给其他机器人。",
-                state.label(),
-                account.name,
-                state.label(),
-                reason
-            );
-            self.alert(robot_id, &format!("robot-down:{robot_id}:{now}"), &text).await?;
+            let alert = AdminAlert::RobotDown { robot_id, name: &account.name, state, reason, at: now };
+            self.alert(robot_id, &alert).await?;
         }
         Ok(())
     }
@@ -191,8 +186,7 @@ impl Lifecycle {
         if changed {
             tracing::info!(robot = robot_id, "robot account online; held sends resume");
             store.add_robot_event(robot_id, RobotState::Online.as_str(), "", now).await?;
-            let text = format!("【机器人恢复在线】机器人「{}」已恢复在线，暂停的消息正在续发。", account.name);
-            self.alert(robot_id, &format!("robot-up:{robot_id}:{now}"), &text).await?;
+            self.alert(robot_id, &AdminAlert::RobotBack { robot_id, name: &account.name, at: now }).await?;
             let me = self.clone();
             tokio::spawn(async move { me.sync_contacts_logged(robot_id).await });
         }
@@ -201,7 +195,7 @@ impl Lifecycle {
 
     /// Tells every admin in private chat, through another robot that is online (or, for good news, the robot
     /// itself). Without one, the dashboard's event log is the only alert.
-    async fn alert(&self, about: i64, key: &str, text: &str) -> Result<(), RobotError> {
+    async fn alert(&self, about: i64, alert: &AdminAlert<'_>) -> Result<(), RobotError> {
         let online = |a: &&Account| !a.offline.load(Ordering::SeqCst);
         let accounts = self.accounts().clone();
         let via = accounts.values().filter(|a| a.id != about).find(online).or(accounts.get(&about).filter(online));
@@ -211,7 +205,7 @@ impl Lifecycle {
             return Ok(());
         };
         let now = self.inner.clock.now_ms();
-        let sends = crate::outbox::private_texts(via.id, &self.inner.admin_wxids, key, text, now);
+        let sends = alert.sends(via.id, &self.inner.admin_wxids);
         self.inner.store.enqueue(&sends, now).await?;
         via.wake.notify_one();
         Ok(())

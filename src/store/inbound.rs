@@ -3,8 +3,8 @@
 
 use super::batch::Batcher;
 use super::conversions::NewConversion;
-use super::outbox::NewOutbox;
 use super::{Store, StoreResult, col};
+use crate::outbox::NewOutbox;
 use sqlx::AnyPool;
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -12,7 +12,8 @@
 //! lease taken by one conditional UPDATE), which also keeps the robot's `next_send_at`, so the minimum gap and
 //! the order of a conversation's rows hold whichever instance sends.
 
-use super::{Store, StoreResult, col};
+use super::{Store, StoreError, StoreResult, col};
+use crate::outbox::NewOutbox;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -21,19 +22,6 @@ pub mod status {
     pub const SENDING: &str = "sending";
     pub const SENT: &str = "sent";
     pub const DEAD: &str = "dead";
-}
-
-/// A send to enqueue.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewOutbox {
-    pub robot_id: i64,
-    pub conversation_id: String,
-    /// Unique per logical send, e.g. `reply:<dedupe_key>:<n>`; a second insert with the same key is ignored.
-    pub idempotency_key: String,
-    /// The `chat::Outbound` as JSON.
-    pub body: String,
-    /// Not before this time (unix ms).
-    pub not_before: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,17 +55,18 @@ const OUTBOX_COLUMNS: &str =
     "id, robot_id, conversation_id, idempotency_key, body, status, attempts, next_attempt_at, last_error";
 
 pub(super) async fn insert_outbox(tx: &mut Transaction<'_, Any>, s: &NewOutbox, now: i64) -> StoreResult<u64> {
+    let body = serde_json::to_string(s.outbound()).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?;
     let r = sqlx::query(
         "INSERT INTO outbox (robot_id, conversation_id, idempotency_key, body, status, attempts, next_attempt_at,
              created_at, updated_at)
          VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6, $6)
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
-    .bind(s.robot_id)
-    .bind(&s.conversation_id)
-    .bind(&s.idempotency_key)
-    .bind(&s.body)
-    .bind(s.not_before)
+    .bind(s.robot_id())
+    .bind(s.conversation_id())
+    .bind(s.key())
+    .bind(body)
+    .bind(s.due_at(now))
     .bind(now)
     .execute(&mut **tx)
     .await?;

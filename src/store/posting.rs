@@ -108,7 +108,7 @@ impl Store {
     /// its sends, nor sent without its rows. Returns how many sends were new (keys already queued are ignored).
     pub async fn queue_post(
         &self,
-        sends: &[super::outbox::NewOutbox],
+        sends: &[crate::outbox::NewOutbox],
         rows: &[NewDelivery<'_>],
         now: i64,
     ) -> StoreResult<u64> {

@@ -4,11 +4,11 @@
 //! with all its rows, never half.
 
 use super::collection::NewCollectDelivery;
-use super::outbox::NewOutbox;
 use super::posting::NewDelivery;
 use super::{Store, StoreError, StoreResult, col};
 use crate::affiliate::Conversion;
 use crate::chat::OutboundBody;
+use crate::outbox::NewOutbox;
 use crate::platform::Platform;
 use crate::posting::queue::Pace;
 use serde::{Deserialize, Serialize};

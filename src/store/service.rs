@@ -1,8 +1,8 @@
 //! Private chat as a service channel: customer-service hand-overs (客服) with their messages, members known from
 //! our groups (for the friend-request policy) and the per-day count of private messages left unanswered.
 
-use super::outbox::NewOutbox;
 use super::{Store, StoreError, StoreResult, col};
+use crate::outbox::NewOutbox;
 use sqlx::any::AnyRow;
 
 /// Why a conversation was handed to the admins.
@@ -268,7 +268,7 @@ impl Store {
         .bind(conversation_id)
         .bind(body)
         .bind(by)
-        .bind(&send.idempotency_key)
+        .bind(send.key())
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -7,8 +7,8 @@
 //! copy of each reply arrives.
 
 use crate::helpers::*;
-use dealbot::chat::{Outbound, OutboundBody};
-use dealbot::store::outbox::NewOutbox;
+use dealbot::chat::OutboundBody;
+use dealbot::outbox::{self, NewOutbox};
 use std::time::{Duration, SystemTime};
 
 const SECRET: &str = "crash-test-webhook-secret-0123";
@@ -53,16 +53,9 @@ min_group_interval_ms = 0
     let store = db.store().await;
     let robot = store.upsert_robot("crash", &bot.app_id, &bot.wxid, "", 1).await.unwrap();
     let sends: Vec<NewOutbox> = (0..50)
-        .map(|i| NewOutbox {
-            robot_id: robot.id,
-            conversation_id: ROOM.into(),
-            idempotency_key: format!("crash-test:{i}"),
-            body: serde_json::to_string(&Outbound {
-                conversation_id: ROOM.into(),
-                body: OutboundBody::Text { content: format!("第{i}条回复"), ats: vec![] },
-            })
-            .unwrap(),
-            not_before: 0,
+        .map(|i| {
+            let body = OutboundBody::Text { content: format!("第{i}条回复"), ats: vec![] };
+            outbox::enqueue(robot.id, ROOM, body, format!("crash-test:{i}")).not_before(0)
         })
         .collect();
     assert_eq!(store.enqueue(&sends, 1).await.unwrap(), 50);

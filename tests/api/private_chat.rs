@@ -312,14 +312,13 @@ async fn a_hand_over_goes_from_the_member_to_the_dashboard_and_the_reply_back_to
     assert!(rows.iter().any(|r| r.group_id == PRIVATE && r.pattern == "营业时间"), "{rows:?}");
 }
 
-fn late_send(robot_id: i64) -> dealbot::store::outbox::NewOutbox {
-    dealbot::store::outbox::NewOutbox {
-        robot_id,
-        conversation_id: ALICE.wxid.into(),
-        idempotency_key: "service-reply:late".into(),
-        body: "{}".into(),
-        not_before: 0,
-    }
+fn late_send(robot_id: i64) -> dealbot::outbox::NewOutbox {
+    service_send(robot_id, ALICE.wxid, "service-reply:late").not_before(0)
+}
+
+fn service_send(robot_id: i64, wxid: &str, key: &str) -> dealbot::outbox::NewOutbox {
+    let body = OutboundBody::Text { content: "好的".into(), ats: Vec::new() };
+    dealbot::outbox::enqueue(robot_id, wxid, body, key)
 }
 
 on_both_engines!(hand_overs_open_once_keep_each_message_once_and_close);
@@ -348,13 +347,7 @@ async fn hand_overs_open_once_keep_each_message_once_and_close(db: TestDb) {
     let c = s.service_conversation(first.conversation_id).await.unwrap();
     assert_eq!((c.status.as_str(), c.reason.as_str(), c.member_id), ("open", reason::ASKED, Some(m)));
 
-    let send = dealbot::store::outbox::NewOutbox {
-        robot_id: r.id,
-        conversation_id: "wxid_a".into(),
-        idempotency_key: "service-reply:t1".into(),
-        body: "{}".into(),
-        not_before: 13,
-    };
+    let send = service_send(r.id, "wxid_a", "service-reply:t1").not_before(13);
     assert!(s.service_reply(c.id, "好的", "boss", &send, 13).await.unwrap());
     assert_eq!(s.outbox_for("wxid_a").await.unwrap().len(), 1, "the reply is queued with it");
     let msgs = s.service_messages(c.id, 10).await.unwrap();
@@ -367,7 +360,7 @@ async fn hand_overs_open_once_keep_each_message_once_and_close(db: TestDb) {
     assert!(!s.close_service_conversation(c.id, "boss", 15).await.unwrap());
     assert!(s.open_service_conversations(10).await.unwrap().is_empty());
     assert!(s.open_service_conversation(r.id, "wxid_a").await.unwrap().is_none());
-    let send2 = dealbot::store::outbox::NewOutbox { idempotency_key: "service-reply:t2".into(), ..send };
+    let send2 = service_send(r.id, "wxid_a", "service-reply:t2").not_before(13);
     assert!(!s.service_reply(c.id, "迟到", "boss", &send2, 16).await.unwrap(), "a closed conversation takes no reply");
     // A new hand-over opens a new conversation.
     let next = s.hand_over(r.id, "wxid_a", Some(m), reason::ASKED, ("k6", "人工"), 20).await.unwrap();

@@ -247,12 +247,9 @@ async fn lifecycle_store_rules(db: TestDb) {
     assert_eq!(store.group_display_name(group, "wxid_m1").await.unwrap().as_deref(), Some("群里阿明"));
     assert_eq!(store.group_display_name(group, "wxid_m2").await.unwrap(), None);
 
-    let send = |conv: &str, key: &str| dealbot::store::outbox::NewOutbox {
-        robot_id: a,
-        conversation_id: conv.into(),
-        idempotency_key: key.into(),
-        body: "{}".into(),
-        not_before: 0,
+    let send = |conv: &str, key: &str| {
+        let body = dealbot::chat::OutboundBody::Text { content: "好的".into(), ats: Vec::new() };
+        dealbot::outbox::enqueue(a, conv, body, key).not_before(0)
     };
     store.enqueue(&[send("r1@chatroom", "k1"), send("r2@chatroom", "k2"), send("wxid_m2", "k3")], 40).await.unwrap();
     let row = store.due_outbox(a, 50, 10).await.unwrap().remove(0);

@@ -2,11 +2,12 @@
 
 use crate::helpers::TestDb;
 use dealbot::money::Fen;
+use dealbot::outbox::{self, NewOutbox};
 use dealbot::platform::Platform;
 use dealbot::store::Store;
 use dealbot::store::conversions::NewConversion;
 use dealbot::store::inbound::status;
-use dealbot::store::outbox::{NewOutbox, status as ostatus};
+use dealbot::store::outbox::status as ostatus;
 use dealbot::store::pids::PidOwner;
 
 on_both_engines!(
@@ -24,13 +25,8 @@ on_both_engines!(
 );
 
 fn send(robot: i64, key: &str) -> NewOutbox {
-    NewOutbox {
-        robot_id: robot,
-        conversation_id: "room@chatroom".into(),
-        idempotency_key: key.into(),
-        body: "{}".into(),
-        not_before: 0,
-    }
+    let body = dealbot::chat::OutboundBody::Text { content: "好的".into(), ats: Vec::new() };
+    outbox::enqueue(robot, "room@chatroom", body, key).not_before(0)
 }
 
 async fn robot(s: &Store) -> i64 {

@@ -49,7 +49,6 @@ pub(super) fn apply(msg: &mut Inbound, msg_type: i64, from: &str) {
     msg.sender_id = Some(request.wxid.clone());
     msg.sender_name = request.nickname.clone();
     msg.text = request.greeting.clone();
-    msg.urls = Vec::new();
     msg.kind = InboundKind::FriendRequest(request);
 }
 

@@ -10,5 +10,4 @@ mod parse;
 mod xml;
 
 pub use client::{ChatroomInfo, ChatroomMember, GeweClient, LoginCheck, LoginQr};
-pub(crate) use parse::extract_urls;
-pub use parse::{GeweEvent, ParseError, parse_callback};
+pub use parse::{GeweEvent, ParseError, card, parse_callback};

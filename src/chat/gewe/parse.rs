@@ -238,7 +238,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
     let mentions_all = mentions.iter().any(|m| m == MENTION_ALL);
 
     // G5, G10, §1.6–1.8
-    let (kind, text, urls) = classify(msg_type, body, bot_nickname);
+    let (kind, text) = classify(msg_type, body, bot_nickname);
 
     // G9
     let ignorable = [sender_id.as_deref(), Some(data.from.as_str())].into_iter().flatten().any(is_non_user)
@@ -266,7 +266,6 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
         kind,
         text,
         raw_text: data.content,
-        urls,
         created_at,
         ignorable,
         reply_handle: None,
@@ -327,34 +326,23 @@ fn nick_from_push_content(push: &str) -> Option<String> {
     (!nick.is_empty() && nick.chars().count() <= 64).then(|| nick.to_string())
 }
 
-/// Kind, `text` and `urls` for one message body (the content after any group prefix).
-fn classify(msg_type: i64, body: &str, bot_nickname: &str) -> (InboundKind, String, Vec<String>) {
+/// Kind and `text` for one message body (the content after any group prefix).
+fn classify(msg_type: i64, body: &str, bot_nickname: &str) -> (InboundKind, String) {
     let xml_text = || xml::xml_start(body).unwrap_or(body).trim().to_string();
     match msg_type {
-        1 => {
-            let text = strip_mentions(body, bot_nickname);
-            let urls = extract_urls(&text);
-            (InboundKind::Text, text, urls)
-        }
-        3 => (InboundKind::Image, xml_text(), Vec::new()),
-        49 => match appmsg(body) {
-            Some(AppMsg::Quote { title }) => {
-                let text = strip_mentions(&title, bot_nickname);
-                let urls = extract_urls(&text);
-                (InboundKind::Quote { text: text.clone() }, text, urls)
+        1 => (InboundKind::Text, strip_mentions(body, bot_nickname)),
+        3 => (InboundKind::Image, xml_text()),
+        49 => match card(body) {
+            Some(InboundKind::Quote { text }) => {
+                let text = strip_mentions(&text, bot_nickname);
+                (InboundKind::Quote { text: text.clone() }, text)
             }
-            Some(AppMsg::Kind(kind)) => {
-                let urls = match &kind {
-                    InboundKind::Link { url, .. } if !url.is_empty() => vec![url.clone()],
-                    _ => Vec::new(),
-                };
-                (kind, xml_text(), urls)
-            }
-            None => (InboundKind::Other { code: 49 }, xml_text(), Vec::new()),
+            Some(kind) => (kind, xml_text()),
+            None => (InboundKind::Other { code: 49 }, xml_text()),
         },
-        10000 => (InboundKind::System, body.trim().to_string(), Vec::new()),
-        10002 => (sysmsg(body).unwrap_or(InboundKind::Other { code: 10002 }), xml_text(), Vec::new()),
-        code => (InboundKind::Other { code }, xml_text(), Vec::new()),
+        10000 => (InboundKind::System, body.trim().to_string()),
+        10002 => (sysmsg(body).unwrap_or(InboundKind::Other { code: 10002 }), xml_text()),
+        code => (InboundKind::Other { code }, xml_text()),
     }
 }
 
@@ -398,70 +386,27 @@ fn mention_len(after: &str) -> Option<usize> {
     None
 }
 
-/// `http(s)://…` runs in text, up to the first whitespace, non-ASCII character, quote or bracket (the same
-/// stop set as the link recognizer), without trailing punctuation.
-pub(crate) fn extract_urls(text: &str) -> Vec<String> {
-    let mut urls: Vec<String> = Vec::new();
-    let mut seen = HashSet::new();
-    let mut rest = text;
-    while let Some(start) = find_scheme(rest) {
-        let candidate = &rest[start..];
-        let end = candidate
-            .char_indices()
-            .find(|&(_, c)| {
-                !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '\'' | '`' | '(' | ')' | '[' | ']' | '{' | '}')
-            })
-            .map_or(candidate.len(), |(i, _)| i);
-        let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?']);
-        let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
-        if url.len() > scheme_len && seen.insert(url) {
-            urls.push(url.to_string());
-        }
-        rest = &candidate[end.max(1)..];
-    }
-    urls
-}
-
-/// The first `http://` or `https://` in `s`, in one pass (two separate searches would rescan the rest of the
-/// text once per link, quadratic in the number of links).
-fn find_scheme(s: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = s[from..].find("http") {
-        let at = from + i;
-        let tail = &s[at + 4..];
-        if tail.starts_with("://") || tail.starts_with("s://") {
-            return Some(at);
-        }
-        from = at + 4;
-    }
-    None
-}
-
-enum AppMsg {
-    Kind(InboundKind),
-    Quote { title: String },
-}
-
-/// `<msg><appmsg>` (MsgType 49, §1.7); `None` when it does not parse or its type is not one the robot reads.
-fn appmsg(body: &str) -> Option<AppMsg> {
-    let root = xml::parse(xml::xml_start(body)?).ok()?;
+/// A share card's `<msg><appmsg>` (MsgType 49, §1.7; junk such as a group prefix before the XML is skipped), as
+/// typed fields: a link card (type 5), a mini-program card (33, 36) or a quote (57, its new text as written).
+/// A card of another type is `Other { code: 49 }`; `None` when the XML does not parse.
+pub fn card(body: &str) -> Option<InboundKind> {
+    let start = ["<?xml", "<msg", "<appmsg"].iter().filter_map(|m| body.find(m)).min()?;
+    let root = xml::parse(&body[start..]).ok()?;
     let app = if root.name == "appmsg" { &root } else { root.child("appmsg")? };
     let title = app.text_at(&["title"]).to_string();
-    match app.text_at(&["type"]) {
-        "5" => Some(AppMsg::Kind(InboundKind::Link {
-            url: app.text_at(&["url"]).to_string(),
-            title,
-            desc: app.text_at(&["des"]).to_string(),
-        })),
-        "33" | "36" => Some(AppMsg::Kind(InboundKind::MiniProgram {
+    Some(match app.text_at(&["type"]) {
+        "5" => {
+            InboundKind::Link { url: app.text_at(&["url"]).to_string(), title, desc: app.text_at(&["des"]).to_string() }
+        }
+        "33" | "36" => InboundKind::MiniProgram {
             appid: app.text_at(&["weappinfo", "appid"]).to_string(),
             username: app.text_at(&["weappinfo", "username"]).to_string(),
             pagepath: app.text_at(&["weappinfo", "pagepath"]).to_string(),
             title,
-        })),
-        "57" => Some(AppMsg::Quote { title }),
-        _ => None,
-    }
+        },
+        "57" => InboundKind::Quote { text: title },
+        _ => InboundKind::Other { code: 49 },
+    })
 }
 
 /// `<sysmsg>` (MsgType 10002, §1.8); `None` when it does not parse.
@@ -615,7 +560,6 @@ mod tests {
                 kind: InboundKind::Text,
                 text: "https://u.jd.com/Qm7Zt2K 这个能返多少".into(),
                 raw_text: "wxid_m3mb3r77:\n@省钱小助手\u{2005}https://u.jd.com/Qm7Zt2K 这个能返多少".into(),
-                urls: vec!["https://u.jd.com/Qm7Zt2K".into()],
                 created_at: 1735689600,
                 ignorable: false,
                 reply_handle: None,
@@ -787,9 +731,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_links_and_mentions_are_kept_once_in_order() {
-        let text = "a https://x.cn/1 b http://x.cn/2 https://x.cn/1 httpfoo http:// https://x.cn/3";
-        assert_eq!(extract_urls(text), vec!["https://x.cn/1", "http://x.cn/2", "https://x.cn/3"]);
+    fn duplicate_mentions_are_kept_once_in_order() {
         let src = "<msgsource><atuserlist>,wxid_b,wxid_a,wxid_b, wxid_a ,notify@all</atuserlist></msgsource>";
         let m = message(&add_msg(json!({"MsgSource": src})));
         assert_eq!(m.mentions, vec!["wxid_b", "wxid_a", "notify@all"]);
@@ -823,7 +765,6 @@ mod tests {
                 url: url.into(), title: "【京东】加厚抽纸24包".into(), desc: "京东价 ¥39.90".into()
             }
         );
-        assert_eq!(m.urls, vec![url.to_string()]);
         assert_eq!(m.text, CARD);
         assert_eq!(m.sender_id.as_deref(), Some("wxid_m3mb3r77"));
     }
@@ -856,13 +797,11 @@ mod tests {
                 title: "拼多多 百亿补贴".into(),
             }
         );
-        assert!(m.urls.is_empty());
 
         let quote = "<msg><appmsg><title>@省钱小助手\u{2005}这个 https://u.jd.com/Qm7Zt2K 呢</title><type>57</type><refermsg><type>1</type><content>旧消息</content></refermsg></appmsg></msg>";
         let m = message(&add_msg(json!({"MsgType": 49, "Content": group_content(quote)})));
         assert_eq!(m.kind, InboundKind::Quote { text: "这个 https://u.jd.com/Qm7Zt2K 呢".into() });
         assert_eq!(m.text, "这个 https://u.jd.com/Qm7Zt2K 呢");
-        assert_eq!(m.urls, vec!["https://u.jd.com/Qm7Zt2K".to_string()]);
 
         let file = "<msg><appmsg><title>a.pdf</title><type>6</type></appmsg></msg>";
         assert_eq!(
@@ -1036,15 +975,6 @@ mod tests {
             parse_callback(br#"{"TypeName":"AddMsg","Appid":"a","Data":{"NewMsgId":5}}"#, ""),
             Err(ParseError::Missing("Wxid"))
         ));
-    }
-
-    #[test]
-    fn extracts_urls_up_to_the_first_non_url_character() {
-        assert_eq!(
-            extract_urls("【京东】https://u.jd.com/Qm7Zt2K「迷你电煮锅」 and http://a.example/b?c=1&d=2，完"),
-            vec!["https://u.jd.com/Qm7Zt2K".to_string(), "http://a.example/b?c=1&d=2".to_string()]
-        );
-        assert_eq!(extract_urls("see https://x.example/y. ok https:// "), vec!["https://x.example/y".to_string()]);
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

@@ -124,7 +124,6 @@ pub fn parse_plaintext(plain: &str, bot_name: &str, received_at: i64) -> Result<
         other => (InboundKind::Other { code: other_code(other) }, String::new()),
     };
     let text = strip_bot_mention(&raw_text, bot_name).to_string();
-    let urls = crate::chat::gewe::extract_urls(&text);
     Ok(AibotEvent::Message(Box::new(Inbound {
         dedupe_key: format!("{}:{}", p.aibotid, p.msgid),
         account_id: p.aibotid.clone(),
@@ -142,7 +141,6 @@ pub fn parse_plaintext(plain: &str, bot_name: &str, received_at: i64) -> Result<
         kind,
         text,
         raw_text,
-        urls,
         created_at: received_at,
         ignorable: false,
         reply_handle: (!p.response_url.is_empty()).then_some(p.response_url),
@@ -234,12 +232,11 @@ mod tests {
     }
 
     #[test]
-    fn a_direct_message_is_keyed_by_the_user_and_urls_are_found() {
+    fn a_direct_message_is_keyed_by_the_user() {
         let plain = r#"{"msgid":"m2","aibotid":"B","chattype":"single","from":{"userid":"u9"},"response_url":"http://r","msgtype":"text","text":{"content":"https://u.jd.com/Qm7Zt2K 这个多少"}}"#;
         let AibotEvent::Message(m) = parse_plaintext(plain, "RobotA", 1).unwrap() else { panic!("not a message") };
         assert_eq!(m.conversation, ConversationKind::Direct);
         assert_eq!(m.conversation_id, "u9");
-        assert_eq!(m.urls, vec!["https://u.jd.com/Qm7Zt2K".to_string()]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
     if !cx.settings.enabled(Feature::Convert) {
         return Ok(Flow::Continue);
     }
-    let mut refs = links::recognize(&msg.text);
+    let mut refs = links::recognize_message(&msg.kind, &msg.text, &links::DEFAULT_OPTIONS);
     if refs.is_empty() {
         if cx.engine.settings.engine.unsupported_link_hint
             && let Some(name) = links::unsupported_platform(&msg.text)
