@@ -180,7 +180,9 @@ async fn handle(d: &Dispatcher, job: Job) {
     if e.is_transient() && attempts < s.max_attempts {
         let backoff = crate::clock::backoff_ms(s.retry_backoff_base_ms, s.retry_backoff_max_ms, attempts);
         tracing::warn!(id = job.inbound_id, error = %e, attempts, backoff_ms = backoff, "handling failed; will retry");
-        if let Err(e) = engine.store.retry_inbound(job.inbound_id, attempts, now + backoff, now).await {
+        // Until this is recorded the message stays claimed by this instance, which renews the claim while it runs.
+        let schedule = || engine.store.retry_inbound(job.inbound_id, attempts, now + backoff, now);
+        if let Err(e) = crate::store::through_outage("scheduling a message's retry", schedule).await {
             tracing::error!(id = job.inbound_id, error = %e, "cannot schedule the retry; resumed at the next start");
         }
         return;

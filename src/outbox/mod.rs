@@ -325,7 +325,9 @@ impl OutboxSender {
         pace.robot_next = done + pacing.min_interval_ms + jitter;
         match result {
             Ok(receipt) => {
-                self.store.mark_sent(row.id, &receipt.raw, done).await?;
+                // The message is out: an unrecorded row would go out again once its lease expires.
+                let record = || self.store.mark_sent(row.id, &receipt.raw, done);
+                crate::store::through_outage("recording a delivered send", record).await?;
                 self.lifecycle.touch_out(self.robot_id).await;
                 self.metrics.replies_sent.inc();
                 pace.group_next.insert(row.conversation_id.clone(), done + pacing.min_group_interval_ms);

@@ -81,6 +81,31 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// How long [`through_outage`] keeps trying.
+const OUTAGE_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Runs `op` again while the database is unreachable (a restart or a failover cuts every pooled connection), for up
+/// to [`OUTAGE_PATIENCE`]: for writes recording what already happened (a delivered send, a failed attempt), which
+/// would otherwise be lost or redone.
+pub async fn through_outage<T, F, Fut>(what: &str, mut op: F) -> StoreResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = StoreResult<T>>,
+{
+    let give_up = std::time::Instant::now() + OUTAGE_PATIENCE;
+    let mut wait = Duration::from_millis(50);
+    loop {
+        match op().await {
+            Err(StoreError::Db(e)) if std::time::Instant::now() < give_up => {
+                tracing::warn!(error = %e, what, "database unreachable; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_millis(500));
+            }
+            other => return other,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
     Sqlite,

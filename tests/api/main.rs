@@ -88,6 +88,7 @@ mod owner_commands;
 mod payouts;
 mod payouts_browser;
 mod pdd_posts;
+mod pg_cluster;
 mod pid_rules;
 mod playground;
 mod posting;

@@ -371,7 +371,10 @@ async fn try_send(
             thumb_url: required(&fields, "thumbUrl")?.to_string(),
         }),
     };
-    let data = sim.deliver(&to, delivery);
+    let (data, held) = sim.deliver(&to, delivery);
+    if let Some((held, index)) = held {
+        held.hold(index).await;
+    }
     let late = sim.state().late_answer;
     if !late.is_zero() {
         // A slow gateway: the message is out (and echoed), the answer comes late or, when the client gave up, never.
@@ -422,8 +425,9 @@ impl GeweSim {
         Ok(FetchedImage { bytes: Bytes::from(bytes), md5, width, height })
     }
 
-    /// Records a delivered message, shows it in the playground, queues its echo and returns the receipt `data`.
-    fn deliver(&self, to: &str, delivery: Delivery) -> Value {
+    /// Records a delivered message, shows it in the playground, queues its echo and returns the receipt `data`,
+    /// with the hold on this call's answer when the test armed one for it.
+    fn deliver(&self, to: &str, delivery: Delivery) -> (Value, Option<(super::HeldSend, usize)>) {
         let mut state = self.state();
         let ids = state.next_ids();
         let at = SystemTime::now();
@@ -483,11 +487,12 @@ impl GeweSim {
         let entry = playground::Entry::bot(&state, &sent);
         playground::push(&mut state.timeline, entry);
         state.sent.push(sent);
+        let held = state.hold.on_delivered().map(|h| (h, index));
         let has_callback = state.callback_url.is_some();
         drop(state);
         if has_callback {
             self.post_callback_in_background(echo);
         }
-        data
+        (data, held)
     }
 }

@@ -11,6 +11,7 @@ mod account;
 mod api;
 mod callback;
 mod contacts;
+mod hold;
 mod login;
 mod playground;
 
@@ -33,6 +34,7 @@ pub const PLAYGROUND_SOURCE_ROOM_NAME: &str = "线报源";
 /// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
 pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
 pub use contacts::{ContactsCall, FriendRequestSeen};
+pub use hold::HeldSend;
 pub use login::{LoginControlError, LoginSession, QR_LIFETIME, QrStatus};
 pub use playground::{PRIVATE_ROOM, PlaygroundMessage, playground_wxid};
 
@@ -191,6 +193,8 @@ struct State {
     late_answer: Duration,
     callback_copies: u32,
     callback_delay: Duration,
+    /// A send to deliver and then not answer until the test releases it.
+    hold: hold::Slot,
     contacts: contacts::Contacts,
     /// `reconnection` fails (the account must scan a QR again).
     reconnect_fails: bool,
@@ -272,6 +276,7 @@ impl GeweSim {
             late_answer: Duration::ZERO,
             callback_copies: 1,
             callback_delay: Duration::ZERO,
+            hold: hold::Slot::default(),
             contacts: contacts::Contacts::default(),
             reconnect_fails: false,
             login: login::Logins::default(),
@@ -402,6 +407,12 @@ impl GeweSim {
     /// answer a client may give up on although the message went out.
     pub fn answer_late(&self, delay: Duration) {
         self.state().late_answer = delay;
+    }
+
+    /// The `nth` send call from now on that delivers its message (1: the next one) does not answer until the
+    /// returned handle releases it: for killing the sender exactly while the gateway has the message out.
+    pub fn hold_answer(&self, nth: usize) -> HeldSend {
+        self.state().hold.arm(nth)
     }
 
     /// Every callback from now on is posted `copies` times in a row (at least once).

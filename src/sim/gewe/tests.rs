@@ -184,6 +184,24 @@ async fn post_text_with_ats_is_delivered_and_recorded() {
 }
 
 #[tokio::test]
+async fn a_held_send_is_delivered_at_once_and_answered_only_when_released() {
+    let h = Harness::start().await;
+    let held = h.sim.hold_answer(2);
+    h.client.send(&text(ROOM, "第一条", &[])).await.unwrap();
+    let client = h.client.clone();
+    let mut second = tokio::spawn(async move { client.send(&text(ROOM, "第二条", &[])).await });
+    let index = tokio::time::timeout(DEADLINE, held.delivered()).await.unwrap();
+    assert_eq!(index, 1);
+    assert_eq!(h.sim.sent()[index].content, "第二条", "out before the answer");
+    let early = tokio::time::timeout(Duration::from_millis(100), &mut second).await;
+    assert!(early.is_err(), "no answer while held");
+    held.release();
+    tokio::time::timeout(DEADLINE, second).await.unwrap().unwrap().unwrap();
+    h.client.send(&text(ROOM, "第三条", &[])).await.unwrap();
+    assert_eq!(h.sim.sent().len(), 3);
+}
+
+#[tokio::test]
 async fn post_image_downloads_the_url_and_keeps_the_bytes() {
     let h = Harness::start().await;
     let receipt = h.client.send(&image_to(PLAYGROUND_ROOM, &h.img("ok.png"))).await.unwrap();
