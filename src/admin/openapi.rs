@@ -12,6 +12,8 @@ pub enum Answer {
     List(&'static [&'static str]),
     /// An object or `null` (e.g. authorization when the platform is off).
     Nullable(&'static [&'static str]),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
 }
 
 pub struct Op {
@@ -663,8 +665,8 @@ pub const OPERATIONS: &[Op] = &[
 const ROBOT_LOGIN: &[&str] = &["status", "qr_png"];
 const ROBOT_PACING: &[&str] = &["min_send_interval_ms", "send_jitter_ms", "min_group_interval_ms"];
 
-/// Operations that call a chat gateway: documented like the others (`x-calls-gateway`), exercised against a
-/// simulated gateway by their own black-box tests rather than with their example.
+/// Operations on robots and their chat gateway: documented like the others (`x-calls-gateway`), exercised against a
+/// simulated gateway and several robots by their own black-box tests (tests/api/robots.rs, robot_login.rs).
 const GATEWAY_OPERATIONS: &[Op] = &[
     Op {
         method: "post",
@@ -681,6 +683,30 @@ const GATEWAY_OPERATIONS: &[Op] = &[
         admin_only: true,
         example: None,
         answer: Answer::Object(ROBOT_LOGIN),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/robots/events",
+        summary: "机器人最近的事件（上线、离线、重连、需重新登录……），最新在前",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(&["id", "robot_id", "kind", "detail", "created_at"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/reconnect",
+        summary: "让网关为离线的机器人重连，返回重连后的状态",
+        admin_only: true,
+        example: None,
+        answer: Answer::OneOf(&["online", "offline", "needs_login", "limited"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/move",
+        summary: "把机器人排队中的发送转给另一台机器人（to 为机器人 id；对方不在的群的发送留下）",
+        admin_only: true,
+        example: Some(r#"{"to":2}"#),
+        answer: Answer::Object(&["moved", "kept"]),
     },
 ];
 
@@ -718,6 +744,7 @@ fn schema(a: Answer) -> Value {
     match a {
         Answer::Object(p) => obj(p),
         Answer::List(p) => json!({ "type": "array", "items": obj(p) }),
+        Answer::OneOf(values) => json!({ "type": "string", "enum": values }),
         Answer::Nullable(p) => {
             let mut o = obj(p);
             o["nullable"] = json!(true);
