@@ -7,11 +7,29 @@ document.addEventListener("submit", (e) => {
   const msg = e.target.dataset.confirm;
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
+// Shared by the scripted pages: JSON calls with the session's CSRF token, and element building.
+const adminCsrf = () => document.querySelector("input[name=_csrf]")?.value || "";
+const postJson = async (url, payload) => {
+  const r = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": adminCsrf() },
+    body: JSON.stringify(payload),
+  });
+  const data = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(data.error || data.message || "请求失败（" + r.status + "）");
+  return data;
+};
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
 // 群发: preview and send through /admin/api/mass-posts with the session's CSRF token.
 (() => {
   const form = document.getElementById("mass-form");
   if (!form) return;
-  const csrf = document.querySelector("input[name=_csrf]")?.value || "";
   const status = document.getElementById("mass-status");
   const body = () => ({
     text: form.elements.text.value,
@@ -34,7 +52,7 @@ document.addEventListener("submit", (e) => {
     const r = await fetch("/admin/api/mass-posts/images", {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+      headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": adminCsrf() },
       body: file,
     });
     const data = await r.json().catch(() => ({}));
@@ -45,64 +63,39 @@ document.addEventListener("submit", (e) => {
       status.textContent = data.error || "图片上传失败（" + r.status + "）";
     }
   });
-  const call = async (url) => {
-    const r = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body()),
-    });
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(data.error || data.message || "请求失败（" + r.status + "）");
-    return data;
-  };
-  const el = (tag, cls, text) => {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
+  // One recipient's preview: its poster and texts, the promotion link, or why it cannot be sent.
+  const card = (cls, title, p) => {
+    const c = el("div", "card " + cls);
+    c.append(el("h3", "", title));
+    for (const b of p.bodies) {
+      if (b.type === "image") {
+        const img = el("img", "mass-image");
+        img.src = b.url;
+        img.alt = "海报";
+        c.append(img);
+      } else if (b.type === "text") {
+        c.append(el("pre", "mass-text", b.content));
+      }
+    }
+    if (p.promotion_url) c.append(el("p", "mass-link", p.promotion_url));
+    if (p.error) c.append(el("p", "mass-error warn", p.error));
+    return c;
   };
   document.getElementById("mass-preview-button").addEventListener("click", async () => {
     const out = document.getElementById("mass-preview");
     out.replaceChildren();
     status.textContent = "正在生成预览…";
     try {
-      const data = await call("/admin/api/mass-posts/preview");
+      const data = await postJson("/admin/api/mass-posts/preview", body());
       for (const g of data.groups) {
-        const card = el("div", "card mass-preview-group");
-        card.dataset.groupId = g.group_id;
-        card.append(el("h3", "", g.group_name));
-        for (const b of g.bodies) {
-          if (b.type === "image") {
-            const img = el("img", "mass-image");
-            img.src = b.url;
-            img.alt = "海报";
-            card.append(img);
-          } else if (b.type === "text") {
-            card.append(el("pre", "mass-text", b.content));
-          }
-        }
-        if (g.promotion_url) card.append(el("p", "mass-link", g.promotion_url));
-        if (g.error) card.append(el("p", "mass-error warn", g.error));
-        out.append(card);
+        const c = card("mass-preview-group", g.group_name, g);
+        c.dataset.groupId = g.group_id;
+        out.append(c);
       }
       for (const f of data.friends || []) {
-        const card = el("div", "card mass-preview-friend");
-        card.dataset.wxid = f.wxid;
-        card.append(el("h3", "", "私聊 " + f.wxid));
-        for (const b of f.bodies) {
-          if (b.type === "image") {
-            const img = el("img", "mass-image");
-            img.src = b.url;
-            img.alt = "海报";
-            card.append(img);
-          } else if (b.type === "text") {
-            card.append(el("pre", "mass-text", b.content));
-          }
-        }
-        if (f.promotion_url) card.append(el("p", "mass-link", f.promotion_url));
-        if (f.error) card.append(el("p", "mass-error warn", f.error));
-        out.append(card);
+        const c = card("mass-preview-friend", "私聊 " + f.wxid, f);
+        c.dataset.wxid = f.wxid;
+        out.append(c);
       }
       status.textContent = "预览已生成";
     } catch (e) {
@@ -113,7 +106,7 @@ document.addEventListener("submit", (e) => {
     e.preventDefault();
     status.textContent = "正在提交…";
     try {
-      const data = await call("/admin/api/mass-posts");
+      const data = await postJson("/admin/api/mass-posts", body());
       status.textContent = "已保存群发 #" + data.id + "，已发出 " + data.queued + " 个群或好友";
       setTimeout(() => window.location.reload(), 800);
     } catch (err) {
@@ -127,7 +120,6 @@ document.addEventListener("submit", (e) => {
 (() => {
   const form = document.getElementById("collect-form");
   if (!form) return;
-  const csrf = document.querySelector("input[name=_csrf]")?.value || "";
   const status = document.getElementById("collect-status");
   const checked = (name) => [...form.querySelectorAll("input[name=" + name + "]:checked")].map((c) => c.value);
   const number = (name) => (form.elements[name].value === "" ? null : Number(form.elements[name].value));
@@ -152,29 +144,12 @@ document.addEventListener("submit", (e) => {
     dedup_hours: number("dedup_hours"),
     text: form.elements.text.value,
   });
-  const post = async (url, payload) => {
-    const r = await fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(payload),
-    });
-    const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw new Error(data.error || data.message || "请求失败（" + r.status + "）");
-    return data;
-  };
-  const el = (tag, cls, text) => {
-    const e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined) e.textContent = text;
-    return e;
-  };
   document.getElementById("collect-preview-button").addEventListener("click", async () => {
     const out = document.getElementById("collect-preview");
     out.replaceChildren();
     status.textContent = "正在生成预览…";
     try {
-      const data = await post("/admin/api/collection/preview", body());
+      const data = await postJson("/admin/api/collection/preview", body());
       for (const g of data.groups) {
         const card = el("div", "card collect-preview-group");
         card.dataset.groupId = g.group_id;
@@ -191,7 +166,7 @@ document.addEventListener("submit", (e) => {
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await post("/admin/api/collection/sources", body());
+      await postJson("/admin/api/collection/sources", body());
       status.textContent = "已保存";
       window.location.reload();
     } catch (err) {
@@ -201,7 +176,7 @@ document.addEventListener("submit", (e) => {
   for (const b of document.querySelectorAll("button.collect-remove")) {
     b.addEventListener("click", async () => {
       try {
-        await post("/admin/api/collection/sources/" + b.dataset.groupId + "/delete", {});
+        await postJson("/admin/api/collection/sources/" + b.dataset.groupId + "/delete", {});
         window.location.reload();
       } catch (err) {
         status.textContent = err.message;

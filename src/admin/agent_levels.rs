@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc, yuan};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::http::AppState;
 use crate::money::{Bps, Fen};
 use crate::store::StoreError;
@@ -88,8 +88,7 @@ fn store_error(e: StoreError) -> AdminError {
 }
 
 /// Creates (`id` None) or changes a level; a change applies to orders booked from now on.
-pub async fn save(st: &AppState, v: &Viewer, id: Option<i64>, input: &LevelInput) -> Result<AgentLevel, AdminError> {
-    v.require_admin()?;
+pub async fn save(st: &AppState, v: &Admin, id: Option<i64>, input: &LevelInput) -> Result<AgentLevel, AdminError> {
     let level = input.checked()?;
     let saved = st.store.save_agent_level(id, &level, st.clock.now_ms()).await.map_err(store_error)?;
     tracing::info!(level = saved.id, name = %saved.name, by = %v.username, "agent level saved");
@@ -97,8 +96,7 @@ pub async fn save(st: &AppState, v: &Viewer, id: Option<i64>, input: &LevelInput
 }
 
 /// Deletes a level no agent ever held.
-pub async fn delete(st: &AppState, v: &Viewer, id: i64) -> Result<(), AdminError> {
-    v.require_admin()?;
+pub async fn delete(st: &AppState, v: &Admin, id: i64) -> Result<(), AdminError> {
     st.store.delete_agent_level(id).await.map_err(store_error)?;
     tracing::info!(level = id, by = %v.username, "agent level deleted");
     Ok(())
@@ -139,8 +137,7 @@ fn level_fields(l: Option<&AgentLevel>) -> String {
 }
 
 /// The 代理设置 section of the 代理审核 page.
-pub async fn section(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
-    v.require_admin()?;
+pub async fn section(st: &AppState, v: &Admin) -> Result<String, AdminError> {
     let offset = st.settings.chat.utc_offset_hours;
     let levels = st.store.agent_levels().await?;
     let mut b = String::from("<section id=agent-settings><h2>代理设置</h2>");
@@ -226,7 +223,7 @@ fn page_outcome<T>(r: Result<T, AdminError>, ok: impl FnOnce(T) -> String) -> Re
 
 pub async fn create_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Form(input): Form<LevelInput>,
 ) -> Result<Redirect, PageError> {
     page_outcome(save(&st, &v, None, &input).await, |l| format!("已新增等级 {}", l.name))
@@ -234,27 +231,26 @@ pub async fn create_page(
 
 pub async fn change_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(input): Form<LevelInput>,
 ) -> Result<Redirect, PageError> {
     page_outcome(save(&st, &v, Some(id), &input).await, |l| format!("已保存等级 {}", l.name))
 }
 
-pub async fn delete_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn delete_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     page_outcome(delete(&st, &v, id).await, |_| "已删除等级".to_string())
 }
 
 // ---- JSON API ----
 
-pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<AgentLevel>>, ApiError> {
-    v.require_admin()?;
+pub async fn api_list(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<AgentLevel>>, ApiError> {
     Ok(Json(st.store.agent_levels().await?))
 }
 
 pub async fn api_create(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(input): Json<LevelInput>,
 ) -> Result<Json<AgentLevel>, ApiError> {
     Ok(Json(save(&st, &v, None, &input).await?))
@@ -262,7 +258,7 @@ pub async fn api_create(
 
 pub async fn api_change(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(input): Json<LevelInput>,
 ) -> Result<Json<AgentLevel>, ApiError> {
@@ -271,19 +267,17 @@ pub async fn api_change(
 
 pub async fn api_delete(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     delete(&st, &v, id).await?;
     Ok(Json(serde_json::json!({ "deleted": id })))
 }
 
-pub async fn api_agents(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<Agent>>, ApiError> {
-    v.require_admin()?;
+pub async fn api_agents(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<Agent>>, ApiError> {
     Ok(Json(st.store.agents(LIST_LIMIT).await?))
 }
 
-pub async fn api_changes(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<LevelChange>>, ApiError> {
-    v.require_admin()?;
+pub async fn api_changes(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<LevelChange>>, ApiError> {
     Ok(Json(st.store.agent_level_changes(LIST_LIMIT).await?))
 }

@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::http::AppState;
 use crate::notices::MemberNotice;
 use crate::store::agents::{AgentApplication, AgentDecision, status};
@@ -60,8 +60,7 @@ pub struct Decision {
     pub reason: String,
 }
 
-pub async fn decide(st: &AppState, v: &Viewer, id: i64, d: &Decision) -> Result<AgentApplication, AdminError> {
-    v.require_admin()?;
+pub async fn decide(st: &AppState, v: &Admin, id: i64, d: &Decision) -> Result<AgentApplication, AdminError> {
     let a = st.store.agent_application(id).await?.filter(|a| a.status == status::OPEN);
     let a = a.ok_or_else(|| bad("该申请不存在或已处理"))?;
     let now = st.clock.now_ms();
@@ -105,8 +104,7 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
-    v.require_admin()?;
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let mut b = html::notice(q.msg.as_deref());
     b.push_str("<h2>待审核</h2>");
@@ -180,7 +178,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
 
 pub async fn decide_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(d): Form<Decision>,
 ) -> Result<Redirect, PageError> {
@@ -207,10 +205,9 @@ pub struct ListQuery {
 
 pub async fn api_list(
     State(st): State<AppState>,
-    v: Viewer,
+    _v: Admin,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<AgentApplication>>, ApiError> {
-    v.require_admin()?;
     let wanted = q.status.as_deref().unwrap_or(status::OPEN);
     if ![status::OPEN, status::APPROVED, status::REJECTED].contains(&wanted) {
         return Err(bad("status 须为 open、approved 或 rejected").into());
@@ -221,7 +218,7 @@ pub async fn api_list(
 
 pub async fn api_decide(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(d): Json<Decision>,
 ) -> Result<Json<AgentApplication>, ApiError> {

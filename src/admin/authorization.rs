@@ -3,7 +3,7 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::affiliate::authorization::{AuthError, AuthStatus, WARN_DAYS};
 use crate::http::AppState;
 use axum::Json;
@@ -20,15 +20,14 @@ fn auth_error(e: AuthError) -> AdminError {
 }
 
 /// `None` when Pinduoduo is not enabled.
-pub async fn data(st: &AppState, v: &Viewer) -> Result<Option<AuthStatus>, AdminError> {
-    v.require_admin()?;
+pub async fn data(st: &AppState, _v: &Admin) -> Result<Option<AuthStatus>, AdminError> {
     match st.dispatcher.engine().pdd_auth.as_ref() {
         Some(auth) => Ok(Some(auth.status().await.map_err(auth_error)?)),
         None => Ok(None),
     }
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
     let mut b = String::new();
     match data(&st, &v).await? {
         None => b.push_str("<p class=muted>未启用拼多多联盟。</p>"),
@@ -66,13 +65,12 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>,
     Ok(html::page(&v, "/admin/authorization", "联盟授权", &b))
 }
 
-pub async fn start(State(st): State<AppState>, v: Viewer) -> Result<Redirect, PageError> {
-    v.require_admin()?;
+pub async fn start(State(st): State<AppState>, _v: Admin) -> Result<Redirect, PageError> {
     let auth = st.dispatcher.engine().pdd_auth.as_ref().ok_or(AdminError::NotFound)?;
     let url = auth.start().await.map_err(auth_error)?;
     Ok(Redirect::to(&url))
 }
 
-pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Option<AuthStatus>>, ApiError> {
+pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Option<AuthStatus>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }

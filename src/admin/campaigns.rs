@@ -6,7 +6,7 @@ use super::error::{AdminError, PageError};
 use super::groups::{serde_urlencoded_form, urlenc};
 use super::html::{self, esc, yuan};
 use super::mass::local_datetime;
-use super::session::Viewer;
+use super::session::Admin;
 use crate::campaigns::announce::announce;
 use crate::feeds::{FeedFilter, FeedSort};
 use crate::http::AppState;
@@ -138,8 +138,7 @@ impl CampaignForm {
 }
 
 /// Creates the campaign and, when asked, announces it; the message for the page.
-pub async fn create(st: &AppState, v: &Viewer, f: &CampaignForm) -> Result<String, AdminError> {
-    v.require_admin()?;
+pub async fn create(st: &AppState, v: &Admin, f: &CampaignForm) -> Result<String, AdminError> {
     let (new, announce_it) = f.campaign(st).await?;
     let now = st.clock.now_ms();
     let id = st.store.create_campaign(&new, now).await?;
@@ -168,11 +167,7 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
     }
 }
 
-pub async fn create_page(
-    State(st): State<AppState>,
-    v: Viewer,
-    body: axum::body::Bytes,
-) -> Result<Redirect, PageError> {
+pub async fn create_page(State(st): State<AppState>, v: Admin, body: axum::body::Bytes) -> Result<Redirect, PageError> {
     let r = async { create(&st, &v, &serde_urlencoded_form::<CampaignForm>(&body)?).await }.await;
     back(r)
 }
@@ -190,8 +185,7 @@ pub struct RewardForm {
 
 const MAX_CODES: usize = 10_000;
 
-pub async fn add_rewards(st: &AppState, v: &Viewer, f: &RewardForm) -> Result<String, AdminError> {
-    v.require_admin()?;
+pub async fn add_rewards(st: &AppState, v: &Admin, f: &RewardForm) -> Result<String, AdminError> {
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > 30 || name.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(bad("奖品名须为 1 到 30 个字，且不以数字开头"));
@@ -208,7 +202,7 @@ pub async fn add_rewards(st: &AppState, v: &Viewer, f: &RewardForm) -> Result<St
 
 pub async fn rewards_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     body: axum::body::Bytes,
 ) -> Result<Redirect, PageError> {
     let r = async { add_rewards(&st, &v, &serde_urlencoded_form::<RewardForm>(&body)?).await }.await;
@@ -223,12 +217,11 @@ pub struct SwitchForm {
 
 pub async fn switch_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Redirect, PageError> {
     let r = async {
-        v.require_admin()?;
         let f: SwitchForm = serde_urlencoded_form(&body)?;
         let running = match f.action.as_str() {
             "pause" => false,
@@ -264,8 +257,7 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
-    v.require_admin()?;
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let now = st.clock.now_ms();
     let mut b = html::notice(q.msg.as_deref());
@@ -356,12 +348,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
 }
 
 /// One campaign: its items and the orders it paid.
-pub async fn detail_page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
-    v.require_admin()?;
+pub async fn detail_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let c = st.store.campaign(id).await.map_err(AdminError::from)?.ok_or(AdminError::NotFound)?;
     let participants = st.store.campaign_participants(id).await.map_err(AdminError::from)?;

@@ -5,7 +5,7 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::collection::receive::{self, TargetPreview};
 use crate::collection::{CleanRule, SourceSpec};
 use crate::http::AppState;
@@ -116,8 +116,7 @@ async fn check_groups(st: &AppState, input: &SourceInput) -> Result<crate::store
 }
 
 /// Makes a group a source (or replaces its rules). A source is not a member group: it gets no replies.
-pub async fn save_data(st: &AppState, v: &Viewer, input: &SourceInput) -> Result<SourceRow, AdminError> {
-    v.require_admin()?;
+pub async fn save_data(st: &AppState, _v: &Admin, input: &SourceInput) -> Result<SourceRow, AdminError> {
     let spec = input.spec()?;
     let group = check_groups(st, input).await?;
     let engine = st.dispatcher.engine();
@@ -129,8 +128,7 @@ pub async fn save_data(st: &AppState, v: &Viewer, input: &SourceInput) -> Result
     Ok(SourceRow { group_id: group.id, room_id: group.room_id, group_name: group.name, spec })
 }
 
-pub async fn remove_data(st: &AppState, v: &Viewer, group_id: i64) -> Result<bool, AdminError> {
-    v.require_admin()?;
+pub async fn remove_data(st: &AppState, _v: &Admin, group_id: i64) -> Result<bool, AdminError> {
     let Some(group) = st.store.group_by_id(group_id).await? else { return Ok(false) };
     receive::stop(st.dispatcher.engine(), &group, st.clock.now_ms())
         .await
@@ -145,8 +143,7 @@ pub struct PreviewInput {
     pub text: String,
 }
 
-pub async fn preview_data(st: &AppState, v: &Viewer, input: &PreviewInput) -> Result<Vec<TargetPreview>, AdminError> {
-    v.require_admin()?;
+pub async fn preview_data(st: &AppState, _v: &Admin, input: &PreviewInput) -> Result<Vec<TargetPreview>, AdminError> {
     if input.text.trim().is_empty() || input.text.len() > MAX_PREVIEW_BYTES {
         return Err(bad("请粘贴一条线报（8 KB 以内）"));
     }
@@ -165,8 +162,7 @@ pub struct Overview {
     pub recent: Vec<CollectMessageRow>,
 }
 
-pub async fn overview_data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
-    v.require_admin()?;
+pub async fn overview_data(st: &AppState, _v: &Admin) -> Result<Overview, AdminError> {
     Ok(Overview {
         sources: st.store.collect_sources().await?,
         stats: st.store.collect_stats().await?,
@@ -174,13 +170,13 @@ pub async fn overview_data(st: &AppState, v: &Viewer) -> Result<Overview, AdminE
     })
 }
 
-pub async fn api_overview(State(st): State<AppState>, v: Viewer) -> Result<Json<Overview>, ApiError> {
+pub async fn api_overview(State(st): State<AppState>, v: Admin) -> Result<Json<Overview>, ApiError> {
     Ok(Json(overview_data(&st, &v).await?))
 }
 
 pub async fn api_save(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(input): Json<SourceInput>,
 ) -> Result<Json<SourceRow>, ApiError> {
     Ok(Json(save_data(&st, &v, &input).await?))
@@ -193,7 +189,7 @@ pub struct Removed {
 
 pub async fn api_remove(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(group_id): Path<i64>,
 ) -> Result<Json<Removed>, ApiError> {
     Ok(Json(Removed { removed: remove_data(&st, &v, group_id).await? }))
@@ -206,7 +202,7 @@ pub struct Preview {
 
 pub async fn api_preview(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(input): Json<PreviewInput>,
 ) -> Result<Json<Preview>, ApiError> {
     Ok(Json(Preview { groups: preview_data(&st, &v, &input).await? }))
@@ -223,7 +219,7 @@ fn rules_text(rules: &[CleanRule]) -> String {
     lines.join("\n")
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let data = overview_data(&st, &v).await?;
     let groups = st.store.groups_overview(None, 0).await.map_err(AdminError::from)?;

@@ -1,10 +1,10 @@
-//! The guard in front of every `/admin` route: authenticates the request once (see [`super::session`]) and refuses
+//! The guard in front of every route of the dashboard's table ([`super::table`]): authenticates the request once (see [`super::session`]) and refuses
 //! state-changing requests that carry a session cookie but not the session's CSRF token (form field `_csrf` or
 //! header `X-CSRF-Token`). The login form is protected with a double-submit cookie. Bearer-token clients send
 //! no cookie, so there is nothing to forge and no token to check.
 
-use super::error::{AdminError, ApiError, PageError};
-use super::session::{self, Authenticated, CSRF_HEADER, LOGIN_CSRF_COOKIE};
+use super::error::AdminError;
+use super::session::{self, Authenticated, CSRF_HEADER, LOGIN_CSRF_COOKIE, Refused};
 use crate::http::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -12,16 +12,16 @@ use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-fn refuse(api: bool, e: AdminError) -> Response {
-    if api { ApiError(e).into_response() } else { PageError(e).into_response() }
+fn refuse(path: &str, e: AdminError) -> Response {
+    Refused::at(path, e).into_response()
 }
 
 pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let api = parts.uri.path().starts_with("/admin/api/");
+    let path = parts.uri.path().to_string();
     let viewer = match session::authenticate(&st, &parts.headers).await {
         Ok(v) => v,
-        Err(e) => return refuse(api, e),
+        Err(e) => return refuse(&path, e),
     };
     let mut body = body;
     if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -42,7 +42,7 @@ pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Resp
                         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
                     let bytes = match axum::body::to_bytes(body, st.settings.server.body_limit_bytes).await {
                         Ok(b) => b,
-                        Err(_) => return refuse(api, AdminError::BadRequest("请求体过大".into())),
+                        Err(_) => return refuse(&path, AdminError::BadRequest("请求体过大".into())),
                     };
                     let token = if is_form {
                         url::form_urlencoded::parse(&bytes)
@@ -58,7 +58,7 @@ pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Resp
             };
             if expected.is_empty() || !session::same(&expected, &given) {
                 tracing::warn!(path = %parts.uri.path(), "refused a request without a valid CSRF token");
-                return refuse(api, AdminError::CsrfRejected);
+                return refuse(&path, AdminError::CsrfRejected);
             }
         }
     }

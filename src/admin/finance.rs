@@ -3,9 +3,10 @@
 //! (the order's entries on every account) or its withdrawal request. A partner sees only their own partner and
 //! agent accounts. JSON at `/admin/api/ledger-entries`.
 
+use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc, yuan};
-use super::orders::{csv_field, day_start};
+use super::orders::day_start;
 use super::session::Viewer;
 use crate::http::AppState;
 use crate::money::Fen;
@@ -13,8 +14,7 @@ use crate::store::finance::{EntryFilter, EntryRow};
 use crate::store::ledger::AccountKind;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -187,26 +187,37 @@ fn signed(f: i64) -> String {
     if f == 0 { String::new() } else { yuan(Fen(f)) }
 }
 
-pub fn csv(rows: &[EntryRow], utc_offset_hours: i64) -> String {
-    let mut out =
-        String::from("\u{feff}编号,时间,账户类型,账户ID,类型,订单号,提现申请,待结算,可提现,提现中,欠款,已提现\r\n");
+pub fn csv(rows: &[EntryRow], utc_offset_hours: i64) -> Csv {
+    let mut out = Csv::default();
+    out.row(&[
+        "编号",
+        "时间",
+        "账户类型",
+        "账户ID",
+        "类型",
+        "订单号",
+        "提现申请",
+        "待结算",
+        "可提现",
+        "提现中",
+        "欠款",
+        "已提现",
+    ]);
     for e in rows {
-        let fields = [
+        out.row(&[
             e.id.to_string(),
-            csv_field(&html::datetime(e.created_at, utc_offset_hours)),
-            csv_field(e.account_kind.label()),
+            csv::field(&html::datetime(e.created_at, utc_offset_hours)),
+            csv::field(e.account_kind.label()),
             e.account_id.to_string(),
-            csv_field(&kind_label(&e.kind)),
-            csv_field(e.order_key.as_deref().unwrap_or_default()),
+            csv::field(&kind_label(&e.kind)),
+            csv::field(e.order_key.as_deref().unwrap_or_default()),
             e.withdrawal_id.map(|w| w.to_string()).unwrap_or_default(),
             yuan(Fen(e.delta.pending)),
             yuan(Fen(e.delta.available)),
             yuan(Fen(e.delta.withdrawing)),
             yuan(Fen(e.delta.debt)),
             yuan(Fen(e.delta.paid_out)),
-        ];
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+        ]);
     }
     out
 }
@@ -215,24 +226,7 @@ pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<Entry
     let offset = st.settings.chat.utc_offset_hours;
     let filter = q.filter(&v, offset)?;
     let rows = st.store.ledger_entries(&filter, CSV_MAX_ROWS, 0).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"finance-log.csv\""),
-        ],
-        csv(&rows, offset),
-    )
-        .into_response())
-}
-
-fn select(name: &str, options: &[(String, String)], current: &str) -> String {
-    let mut s = format!("<select name={name}><option value=\"\">全部</option>");
-    for (value, label) in options {
-        let sel = if value == current { " selected" } else { "" };
-        let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(value), esc(label));
-    }
-    s.push_str("</select>");
-    s
+    Ok(csv(&rows, offset).download("finance-log.csv"))
 }
 
 pub async fn page(
@@ -250,7 +244,7 @@ pub async fn page(
     let kinds: Vec<(String, String)> =
         st.store.ledger_entry_kinds().await?.into_iter().map(|k| (k.clone(), kind_label(&k))).collect();
     let mut b = String::from("<form method=get action=\"/admin/finance\" class=\"card row filters\">");
-    b.push_str(&select("account", &accounts, q.account.trim()));
+    b.push_str(&html::select_or_all("account", q.account.trim(), &accounts));
     let _ = write!(
         b,
         "<input name=account_id size=6 placeholder=账户ID value=\"{}\">{}\
@@ -258,7 +252,7 @@ pub async fn page(
          <input type=hidden name=order value=\"{}\"><button type=submit>筛选</button>\
          <a href=\"/admin/finance.csv?{}\" download>导出 CSV</a></form>",
         esc(q.account_id.trim()),
-        select("kind", &kinds, q.kind.trim()),
+        html::select_or_all("kind", q.kind.trim(), &kinds),
         esc(q.from.trim()),
         esc(q.to.trim()),
         esc(q.order.trim()),

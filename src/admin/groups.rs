@@ -155,7 +155,7 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
         store.set_poster_template(g.id, if t.is_empty() { None } else { Some(&t) }, now).await?;
     }
     if let Some(p) = u.partner_id {
-        v.require_admin()?;
+        v.admin()?;
         let partner = if p > 0 { Some(p) } else { None };
         if let Some(p) = partner
             && store.partners(Some(p)).await?.is_empty()

@@ -1,12 +1,12 @@
 //! HTML building blocks: escaping, the page shell with its navigation, forms carrying the CSRF token, and
 //! formatting of money and times. Every dynamic value goes through [`esc`].
 
+use super::routes::Audience;
 use super::session::Viewer;
 use crate::money::Fen;
 use axum::response::Html;
 use std::fmt::Write as _;
 
-/// Escapes text for HTML content and double-quoted attributes.
 /// The query string of a filter form: the non-empty (trimmed) fields, in order.
 pub fn filter_query(fields: &[(&str, &str)]) -> String {
     let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -18,6 +18,7 @@ pub fn filter_query(fields: &[(&str, &str)]) -> String {
     q.finish()
 }
 
+/// Escapes text for HTML content and double-quoted or single-quoted attributes.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -32,32 +33,6 @@ pub fn esc(s: &str) -> String {
     }
     out
 }
-
-/// The navigation: (path, label, admin only).
-const NAV: [(&str, &str, bool); 22] = [
-    ("/admin", "概览", false),
-    ("/admin/orders", "订单", false),
-    ("/admin/groups", "群", false),
-    ("/admin/partners", "合伙人与推广位", false),
-    ("/admin/members", "会员", false),
-    ("/admin/selection", "选品库", false),
-    ("/admin/posting", "发单", false),
-    ("/admin/mass", "群发", false),
-    ("/admin/collection", "采集", true),
-    ("/admin/campaigns", "免单活动", true),
-    ("/admin/withdrawals", "提现审核", false),
-    ("/admin/rates", "分佣设置", true),
-    ("/admin/accounts", "资产管理", false),
-    ("/admin/agents", "代理审核", true),
-    ("/admin/service", "客服", true),
-    ("/admin/robots", "机器人", true),
-    ("/admin/authorization", "联盟授权", true),
-    ("/admin/reconciliation", "对账", true),
-    ("/admin/settings", "设置", false),
-    ("/admin/api/openapi.json", "API", true),
-    ("/admin/finance", "财务日志", false),
-    ("/admin/statements", "对账单", false),
-];
 
 fn head(title: &str) -> String {
     format!(
@@ -77,12 +52,12 @@ pub fn bare_page(title: &str, body: &str) -> Html<String> {
 /// A dashboard page: navigation for the viewer's role, the logout form, then `body`.
 pub fn page(v: &Viewer, active: &str, title: &str, body: &str) -> Html<String> {
     let mut nav = String::new();
-    for (href, label, admin_only) in NAV {
-        if admin_only && !v.is_admin() {
+    for e in super::nav() {
+        if e.audience == Audience::AdminOnly && !v.is_admin() {
             continue;
         }
-        let cls = if href == active { " class=active" } else { "" };
-        let _ = write!(nav, "<a href=\"{href}\"{cls}>{label}</a>");
+        let cls = if e.path == active { " class=active" } else { "" };
+        let _ = write!(nav, "<a href=\"{}\"{cls}>{}</a>", e.path, e.label);
     }
     let role = if v.is_admin() { "管理员" } else { "合伙人" };
     Html(format!(
@@ -104,6 +79,27 @@ pub fn form_open(v: &Viewer, action: &str, class: &str) -> String {
         esc(class),
         esc(v.csrf.as_deref().unwrap_or(""))
     )
+}
+
+/// `<option>`s from (value, label) pairs, `current` selected; both escaped.
+pub fn options<S: AsRef<str>>(pairs: &[(S, S)], current: &str) -> String {
+    let mut s = String::new();
+    for (value, label) in pairs {
+        let (value, label) = (value.as_ref(), label.as_ref());
+        let sel = if value == current { " selected" } else { "" };
+        let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(value), esc(label));
+    }
+    s
+}
+
+/// A `<select>` of [`options`].
+pub fn select<S: AsRef<str>>(name: &str, current: &str, pairs: &[(S, S)]) -> String {
+    format!("<select name={name}>{}</select>", options(pairs, current))
+}
+
+/// A filter's `<select>`: 全部 (the empty value, no filter) first.
+pub fn select_or_all<S: AsRef<str>>(name: &str, current: &str, pairs: &[(S, S)]) -> String {
+    format!("<select name={name}><option value=\"\">全部</option>{}</select>", options(pairs, current))
 }
 
 /// 1234 分 → `12.34`.

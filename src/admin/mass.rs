@@ -179,7 +179,7 @@ async fn check_friends(st: &AppState, v: &Viewer, friends: &[Friend]) -> Result<
     if friends.is_empty() {
         return Ok(());
     }
-    v.require_admin()?;
+    v.admin()?;
     for f in friends {
         if !st.store.is_private_contact(f.robot_id, &f.wxid).await? {
             return Err(bad("只能群发给私聊过机器人的好友"));

@@ -2,7 +2,10 @@
 //! the pages show (described by [`openapi`]), session login for people with roles (admin, partner), CSRF
 //! protection on every state-changing request and login rate limiting. Every asset is served by dealbot itself.
 //!
-//! Each area is one file holding its data function (shared by page and API), its page and its API handlers.
+//! Each area is one file holding its data function (shared by page and API), its page and its API handlers; the
+//! route table ([`table`]) names every route once. Handlers learn who asks only through the extractors of
+//! [`session`]: [`session::Viewer`] (anyone logged in) or [`session::Admin`] (admins; partners get 403), and fail
+//! with [`error::AdminError`], answered as a Chinese page or as `{"error": "…"}` JSON.
 
 pub mod accounts;
 pub mod agent_levels;
@@ -13,6 +16,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod collection;
 pub mod csrf;
+pub mod csv;
 pub mod error;
 pub mod finance;
 pub mod groups;
@@ -33,174 +37,210 @@ pub mod rates;
 pub mod reconciliation;
 pub mod robot_accounts;
 pub mod robots;
+pub mod routes;
 pub mod selection;
 pub mod service;
 pub mod session;
 pub mod settings;
 pub mod statements;
+pub mod withdrawal_log;
 pub mod withdrawals;
 
 use crate::http::AppState;
-use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use ratelimit::LoginLimiter;
+use routes::Routes;
 use serde_json::{Value, json};
 use session::Viewer;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The dashboard's routes, behind the authentication and CSRF guard.
+/// The dashboard's route table, one area after the other in the order of the navigation: each area's page (in the
+/// navigation when added with `page`), its form actions and its API. Adding a page, an action or an operation is
+/// one line here; the navigation and the list the OpenAPI document is checked against derive from it.
+pub fn table() -> Routes {
+    use routes::Audience::{AdminOnly, Everyone};
+    Routes::default()
+        .get("/admin/login", login::show)
+        .post("/admin/login", login::submit)
+        .post("/admin/logout", login::logout)
+        .get("/admin/assets/{name}", assets::serve)
+        .get("/admin/api/me", me)
+        .page("/admin", "概览", Everyone, overview::page)
+        .get("/admin/", overview::page)
+        .get("/admin/api/overview", overview::api)
+        .page("/admin/orders", "订单", Everyone, orders::page)
+        .get("/admin/orders.csv", orders::export)
+        .post("/admin/orders/{id}/assign", orders::assign_page)
+        .get("/admin/api/orders", orders::api)
+        .get("/admin/api/orders/unattributed", orders::api_unattributed)
+        .post("/admin/api/orders/{id}/assign", orders::api_assign)
+        .page("/admin/groups", "群", Everyone, groups::list_page)
+        .get("/admin/groups/{id}", groups::detail_page)
+        .post("/admin/groups/{id}", groups::save_page)
+        .post("/admin/groups/{id}/keywords", groups::keyword_page)
+        .post("/admin/groups/{id}/keywords/delete", groups::keyword_delete_page)
+        .post("/admin/groups/{id}/pids", groups::pid_page)
+        .get("/admin/api/groups", groups::api_list)
+        .get("/admin/api/groups/{id}", groups::api_detail)
+        .post("/admin/api/groups/{id}", groups::api_update)
+        .post("/admin/api/groups/{id}/keywords", groups::api_keyword)
+        .post("/admin/api/groups/{id}/pids", groups::api_pid)
+        .page("/admin/partners", "合伙人与推广位", Everyone, partners::list_page)
+        .post("/admin/partners", partners::create_page)
+        .get("/admin/partners/{id}", partners::detail_page)
+        .post("/admin/partners/{id}/pids", partners::pid_page)
+        .post("/admin/partners/{id}/pdd-pid", partners::generate_page)
+        .get("/admin/api/partners", partners::api_list)
+        .post("/admin/api/partners", partners::api_create)
+        .get("/admin/api/partners/{id}", partners::api_detail)
+        .post("/admin/api/partners/{id}/pids", partners::api_pid)
+        .post("/admin/api/partners/{id}/pdd-pid", partners::api_generate)
+        .page("/admin/members", "会员", Everyone, members::list_page)
+        .get("/admin/members/{id}", members::detail_page)
+        .get("/admin/api/members", members::api_list)
+        .get("/admin/api/members/{id}", members::api_detail)
+        .page("/admin/selection", "选品库", Everyone, selection::page)
+        .post("/admin/selection/pick", picks::pick_page)
+        .post("/admin/selection/post", picks::post_page)
+        .get("/admin/api/selection", selection::api)
+        .post("/admin/api/selection/pick", picks::api_pick)
+        .post("/admin/api/selection/post", picks::api_post)
+        .page("/admin/posting", "发单", Everyone, posting::page)
+        .post("/admin/posting/plans", posting::create_page)
+        .post("/admin/posting/plans/{id}", posting::update_page)
+        .post("/admin/posting/plans/{id}/enabled", posting::switch_page)
+        .get("/admin/api/posting/plans", posting::api_plans)
+        .post("/admin/api/posting/plans", posting::api_create)
+        .post("/admin/api/posting/plans/{id}", posting::api_update)
+        .post("/admin/api/posting/plans/{id}/enabled", posting::api_switch)
+        .get("/admin/api/posting/deliveries", posting::api_deliveries)
+        .get("/admin/api/posting/stats", posting::api_stats)
+        .page("/admin/mass", "群发", Everyone, mass::page)
+        .get("/admin/api/mass-posts", mass::api_list)
+        .post("/admin/api/mass-posts", mass::api_create)
+        .post("/admin/api/mass-posts/preview", mass::api_preview)
+        .page("/admin/collection", "采集", AdminOnly, collection::page)
+        .get("/admin/api/collection", collection::api_overview)
+        .post("/admin/api/collection/sources", collection::api_save)
+        .post("/admin/api/collection/sources/{id}/delete", collection::api_remove)
+        .post("/admin/api/collection/preview", collection::api_preview)
+        .page("/admin/campaigns", "免单活动", AdminOnly, campaigns::page)
+        .post("/admin/campaigns", campaigns::create_page)
+        .get("/admin/campaigns/{id}", campaigns::detail_page)
+        .post("/admin/campaigns/{id}/running", campaigns::switch_page)
+        .post("/admin/campaigns/rewards", campaigns::rewards_page)
+        .page("/admin/withdrawals", "提现审核", Everyone, withdrawals::page)
+        .post("/admin/withdrawals/{id}", withdrawals::decide_page)
+        .post("/admin/withdrawals/approve", withdrawals::approve_batch_page)
+        .post("/admin/withdrawals/pay", withdrawals::pay_batch_page)
+        .get("/admin/withdrawals/approved.csv", withdrawals::approved_csv_page)
+        .get("/admin/api/withdrawals", withdrawals::api_list)
+        .post("/admin/api/withdrawals/approve", withdrawals::api_approve_batch)
+        .post("/admin/api/withdrawals/pay", withdrawals::api_pay_batch)
+        .post("/admin/api/withdrawals/{id}/approve", withdrawals::api_approve)
+        .post("/admin/api/withdrawals/{id}/reject", withdrawals::api_reject)
+        .post("/admin/api/withdrawals/{id}/pay", withdrawals::api_pay)
+        .page("/admin/withdrawal-log", "提现日志", AdminOnly, withdrawal_log::page)
+        .get("/admin/api/finance-log", withdrawal_log::api)
+        .page("/admin/rates", "分佣设置", AdminOnly, rates::page)
+        .post("/admin/rates", rates::create_page)
+        .post("/admin/rates/{id}/end", rates::end_page)
+        .get("/admin/api/rate-rules", rates::api_list)
+        .post("/admin/api/rate-rules", rates::api_create)
+        .post("/admin/api/rate-rules/preview", rates::api_preview)
+        .post("/admin/api/rate-rules/{id}", rates::api_change)
+        .post("/admin/api/rate-rules/{id}/end", rates::api_end)
+        .page("/admin/accounts", "资产管理", Everyone, accounts::page)
+        .post("/admin/accounts/withdraw", accounts::withdraw_page)
+        .get("/admin/api/accounts", accounts::api)
+        .post("/admin/api/accounts/withdraw", accounts::api_withdraw)
+        .page("/admin/agents", "代理审核", AdminOnly, agents::page)
+        .post("/admin/agents/{id}", agents::decide_page)
+        .get("/admin/api/agent-applications", agents::api_list)
+        .post("/admin/api/agent-applications/{id}", agents::api_decide)
+        .post("/admin/agent-levels", agent_levels::create_page)
+        .post("/admin/agent-levels/{id}", agent_levels::change_page)
+        .post("/admin/agent-levels/{id}/delete", agent_levels::delete_page)
+        .get("/admin/api/agent-levels", agent_levels::api_list)
+        .post("/admin/api/agent-levels", agent_levels::api_create)
+        .post("/admin/api/agent-levels/{id}", agent_levels::api_change)
+        .post("/admin/api/agent-levels/{id}/delete", agent_levels::api_delete)
+        .get("/admin/api/agents", agent_levels::api_agents)
+        .get("/admin/api/agent-level-changes", agent_levels::api_changes)
+        .page("/admin/service", "客服", AdminOnly, service::page)
+        .post("/admin/service/{id}/reply", service::reply_page)
+        .post("/admin/service/{id}/close", service::close_page)
+        .post("/admin/service/keywords", service::keyword_page)
+        .post("/admin/service/keywords/delete", service::keyword_delete_page)
+        .post("/admin/service/faq", service::faq_page)
+        .post("/admin/service/faq/delete", service::faq_delete_page)
+        .page("/admin/robots", "机器人", AdminOnly, robots::page)
+        .post("/admin/robots", robot_accounts::add_page)
+        .post("/admin/robots/{id}/reconnect", robots::reconnect_page)
+        .post("/admin/robots/{id}/logout", robots::logout_page)
+        .post("/admin/robots/{id}/sync", robots::sync_page)
+        .post("/admin/robots/{id}/move", robots::move_page)
+        .get("/admin/robots/{id}/login", robot_accounts::login_page)
+        .post("/admin/robots/{id}/pacing", robot_accounts::pacing_page)
+        .get("/admin/api/robots", robots::api)
+        .post("/admin/api/robots", robot_accounts::api_add)
+        .get("/admin/api/robots/events", robots::api_events)
+        .post("/admin/api/robots/{id}/reconnect", robots::api_reconnect)
+        .post("/admin/api/robots/{id}/move", robots::api_move)
+        .get("/admin/api/robots/{id}/login", robot_accounts::api_poll_login)
+        .post("/admin/api/robots/{id}/login", robot_accounts::api_start_login)
+        .post("/admin/api/robots/{id}/pacing", robot_accounts::api_pacing)
+        .page("/admin/authorization", "联盟授权", AdminOnly, authorization::page)
+        .post("/admin/authorization/start", authorization::start)
+        .get("/admin/api/authorization", authorization::api)
+        .get("/auth/pdd/start", authorization::start)
+        .get("/auth/pdd/status", authorization::api)
+        .page("/admin/reconciliation", "对账", AdminOnly, reconciliation::page)
+        .get("/admin/api/reconciliation", reconciliation::api)
+        .page("/admin/settings", "设置", Everyone, settings::page)
+        .post("/admin/settings/users", settings::create_user_page)
+        .post("/admin/settings/users/{id}/disabled", settings::disabled_page)
+        .post("/admin/settings/password", settings::password_page)
+        .get("/admin/api/settings", settings::api)
+        .post("/admin/api/settings/users", settings::api_create_user)
+        .page("/admin/api/openapi.json", "API", AdminOnly, openapi::serve)
+        .page("/admin/finance", "财务日志", Everyone, finance::page)
+        .get("/admin/finance.csv", finance::export)
+        .get("/admin/api/ledger-entries", finance::api)
+        .page("/admin/statements", "对账单", Everyone, statements::page)
+        .get("/admin/statements.csv", statements::export)
+        .get("/admin/api/statements", statements::api)
+}
+
+/// The image upload of mass posts, outside the server's general body limit: it reads up to
+/// [`mass::MAX_IMAGE_BYTES`] itself and refuses more with a Chinese reason.
+pub fn upload_table() -> Routes {
+    Routes::default().post("/admin/api/mass-posts/images", mass::api_upload)
+}
+
+/// The navigation, derived from [`table`].
+pub fn nav() -> &'static [routes::NavEntry] {
+    static NAV: std::sync::LazyLock<Vec<routes::NavEntry>> = std::sync::LazyLock::new(|| table().nav().to_vec());
+    &NAV
+}
+
+/// The dashboard's routes ([`table`]), behind the authentication and CSRF guard.
 pub fn router(state: &AppState) -> Router<AppState> {
     let a = &state.settings.admin;
     let limiter = Arc::new(LoginLimiter::new(state.store.clone(), a));
     password::configure(a.password_checks_at_once, Duration::from_millis(a.password_check_wait_ms));
-    Router::new()
-        .route("/admin", get(overview::page))
-        .route("/admin/", get(overview::page))
-        .route("/admin/login", get(login::show).post(login::submit))
-        .route("/admin/logout", post(login::logout))
-        .route("/admin/assets/{name}", get(assets::serve))
-        .route("/admin/orders", get(orders::page))
-        .route("/admin/orders.csv", get(orders::export))
-        .route("/admin/orders/{id}/assign", post(orders::assign_page))
-        .route("/admin/groups", get(groups::list_page))
-        .route("/admin/groups/{id}", get(groups::detail_page).post(groups::save_page))
-        .route("/admin/groups/{id}/keywords", post(groups::keyword_page))
-        .route("/admin/groups/{id}/keywords/delete", post(groups::keyword_delete_page))
-        .route("/admin/groups/{id}/pids", post(groups::pid_page))
-        .route("/admin/partners", get(partners::list_page).post(partners::create_page))
-        .route("/admin/partners/{id}", get(partners::detail_page))
-        .route("/admin/partners/{id}/pids", post(partners::pid_page))
-        .route("/admin/partners/{id}/pdd-pid", post(partners::generate_page))
-        .route("/admin/members", get(members::list_page))
-        .route("/admin/members/{id}", get(members::detail_page))
-        .route("/admin/withdrawals", get(withdrawals::page))
-        .route("/admin/withdrawals/{id}", post(withdrawals::decide_page))
-        .route("/admin/robots", get(robots::page))
-        .route("/admin/service", get(service::page))
-        .route("/admin/service/{id}/reply", post(service::reply_page))
-        .route("/admin/service/{id}/close", post(service::close_page))
-        .route("/admin/service/keywords", post(service::keyword_page))
-        .route("/admin/service/keywords/delete", post(service::keyword_delete_page))
-        .route("/admin/service/faq", post(service::faq_page))
-        .route("/admin/service/faq/delete", post(service::faq_delete_page))
-        .route("/admin/robots/{id}/reconnect", post(robots::reconnect_page))
-        .route("/admin/robots/{id}/logout", post(robots::logout_page))
-        .route("/admin/robots/{id}/sync", post(robots::sync_page))
-        .route("/admin/robots/{id}/move", post(robots::move_page))
-        .route("/admin/robots", post(robot_accounts::add_page))
-        .route("/admin/robots/{id}/login", get(robot_accounts::login_page))
-        .route("/admin/robots/{id}/pacing", post(robot_accounts::pacing_page))
-        .route("/admin/authorization", get(authorization::page))
-        .route("/admin/authorization/start", post(authorization::start))
-        .route("/admin/reconciliation", get(reconciliation::page))
-        .route("/admin/settings", get(settings::page))
-        .route("/admin/settings/users", post(settings::create_user_page))
-        .route("/admin/settings/users/{id}/disabled", post(settings::disabled_page))
-        .route("/admin/settings/password", post(settings::password_page))
-        .route("/admin/api/openapi.json", get(openapi::serve))
-        .route("/admin/api/me", get(me))
-        .route("/admin/api/overview", get(overview::api))
-        .route("/admin/api/orders", get(orders::api))
-        .route("/admin/api/orders/{id}/assign", post(orders::api_assign))
-        .route("/admin/api/groups", get(groups::api_list))
-        .route("/admin/api/groups/{id}", get(groups::api_detail).post(groups::api_update))
-        .route("/admin/api/groups/{id}/keywords", post(groups::api_keyword))
-        .route("/admin/api/groups/{id}/pids", post(groups::api_pid))
-        .route("/admin/api/partners", get(partners::api_list).post(partners::api_create))
-        .route("/admin/api/partners/{id}", get(partners::api_detail))
-        .route("/admin/api/partners/{id}/pids", post(partners::api_pid))
-        .route("/admin/api/partners/{id}/pdd-pid", post(partners::api_generate))
-        .route("/admin/api/members", get(members::api_list))
-        .route("/admin/api/members/{id}", get(members::api_detail))
-        .route("/admin/api/robots", get(robots::api))
-        .route("/admin/api/robots/events", get(robots::api_events))
-        .route("/admin/api/robots/{id}/reconnect", post(robots::api_reconnect))
-        .route("/admin/api/robots/{id}/move", post(robots::api_move))
-        .route("/admin/api/robots", post(robot_accounts::api_add))
-        .route(
-            "/admin/api/robots/{id}/login",
-            get(robot_accounts::api_poll_login).post(robot_accounts::api_start_login),
-        )
-        .route("/admin/api/robots/{id}/pacing", post(robot_accounts::api_pacing))
-        .route("/admin/api/authorization", get(authorization::api))
-        .route("/admin/api/reconciliation", get(reconciliation::api))
-        .route("/admin/api/settings", get(settings::api))
-        .route("/admin/api/settings/users", post(settings::api_create_user))
-        .route("/admin/selection", get(selection::page))
-        .route("/admin/api/selection", get(selection::api))
-        .route("/admin/selection/pick", post(picks::pick_page))
-        .route("/admin/selection/post", post(picks::post_page))
-        .route("/admin/api/selection/pick", post(picks::api_pick))
-        .route("/admin/api/selection/post", post(picks::api_post))
-        .route("/admin/posting", get(posting::page))
-        .route("/admin/posting/plans", post(posting::create_page))
-        .route("/admin/posting/plans/{id}", post(posting::update_page))
-        .route("/admin/posting/plans/{id}/enabled", post(posting::switch_page))
-        .route("/admin/api/posting/plans", get(posting::api_plans).post(posting::api_create))
-        .route("/admin/api/posting/plans/{id}", post(posting::api_update))
-        .route("/admin/api/posting/plans/{id}/enabled", post(posting::api_switch))
-        .route("/admin/api/posting/deliveries", get(posting::api_deliveries))
-        .route("/admin/api/posting/stats", get(posting::api_stats))
-        .route("/admin/mass", get(mass::page))
-        .route("/admin/api/mass-posts", get(mass::api_list).post(mass::api_create))
-        .route("/admin/api/mass-posts/preview", post(mass::api_preview))
-        .route("/admin/collection", get(collection::page))
-        .route("/admin/api/collection", get(collection::api_overview))
-        .route("/admin/api/collection/sources", post(collection::api_save))
-        .route("/admin/api/collection/sources/{id}/delete", post(collection::api_remove))
-        .route("/admin/api/collection/preview", post(collection::api_preview))
-        .route("/admin/campaigns", get(campaigns::page).post(campaigns::create_page))
-        .route("/admin/campaigns/{id}", get(campaigns::detail_page))
-        .route("/admin/campaigns/{id}/running", post(campaigns::switch_page))
-        .route("/admin/campaigns/rewards", post(campaigns::rewards_page))
-        .route("/admin/agents", get(agents::page))
-        .route("/admin/agents/{id}", post(agents::decide_page))
-        .route("/admin/api/agent-applications", get(agents::api_list))
-        .route("/admin/api/agent-applications/{id}", post(agents::api_decide))
-        .route("/admin/agent-levels", post(agent_levels::create_page))
-        .route("/admin/agent-levels/{id}", post(agent_levels::change_page))
-        .route("/admin/agent-levels/{id}/delete", post(agent_levels::delete_page))
-        .route("/admin/api/agent-levels", get(agent_levels::api_list).post(agent_levels::api_create))
-        .route("/admin/api/agent-levels/{id}", post(agent_levels::api_change))
-        .route("/admin/api/agent-levels/{id}/delete", post(agent_levels::api_delete))
-        .route("/admin/api/agents", get(agent_levels::api_agents))
-        .route("/admin/api/agent-level-changes", get(agent_levels::api_changes))
-        .route("/admin/accounts", get(accounts::page))
-        .route("/admin/api/accounts", get(accounts::api))
-        .route("/admin/rates", get(rates::page).post(rates::create_page))
-        .route("/admin/rates/{id}/end", post(rates::end_page))
-        .route("/admin/api/rate-rules", get(rates::api_list).post(rates::api_create))
-        .route("/admin/api/rate-rules/preview", post(rates::api_preview))
-        .route("/admin/api/rate-rules/{id}", post(rates::api_change))
-        .route("/admin/api/rate-rules/{id}/end", post(rates::api_end))
-        .route("/admin/withdrawals/approve", post(withdrawals::approve_batch_page))
-        .route("/admin/withdrawals/pay", post(withdrawals::pay_batch_page))
-        .route("/admin/withdrawals/approved.csv", get(withdrawals::approved_csv_page))
-        .route("/admin/api/withdrawals", get(withdrawals::api_list))
-        .route("/admin/api/withdrawals/approve", post(withdrawals::api_approve_batch))
-        .route("/admin/api/withdrawals/pay", post(withdrawals::api_pay_batch))
-        .route("/admin/api/withdrawals/{id}/approve", post(withdrawals::api_approve))
-        .route("/admin/api/withdrawals/{id}/reject", post(withdrawals::api_reject))
-        .route("/admin/api/withdrawals/{id}/pay", post(withdrawals::api_pay))
-        .route("/admin/accounts/withdraw", post(accounts::withdraw_page))
-        .route("/admin/api/accounts/withdraw", post(accounts::api_withdraw))
-        .route("/admin/finance", get(finance::page))
-        .route("/admin/finance.csv", get(finance::export))
-        .route("/admin/api/ledger-entries", get(finance::api))
-        .route("/admin/statements", get(statements::page))
-        .route("/admin/statements.csv", get(statements::export))
-        .route("/admin/api/statements", get(statements::api))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
-        .layer(Extension(limiter))
-        .layer(axum::middleware::from_fn(headers::secure))
+    guarded(state, table()).layer(Extension(limiter))
 }
 
-/// The image upload of mass posts, behind the same guards as [`router`] but outside the server's general body
-/// limit: it reads up to [`mass::MAX_IMAGE_BYTES`] itself and refuses more with a Chinese reason.
+/// [`upload_table`], behind the same guards as [`router`] but outside the server's general body limit.
 pub fn upload_router(state: &AppState) -> Router<AppState> {
-    Router::new()
-        .route("/admin/api/mass-posts/images", post(mass::api_upload))
+    guarded(state, upload_table())
+}
+
+fn guarded(state: &AppState, routes: Routes) -> Router<AppState> {
+    routes
+        .into_router()
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(axum::middleware::from_fn(headers::secure))
 }

@@ -12,6 +12,8 @@ pub enum Answer {
     List(&'static [&'static str]),
     /// An object or `null` (e.g. authorization when the platform is off).
     Nullable(&'static [&'static str]),
+    /// One of these strings.
+    OneOf(&'static [&'static str]),
 }
 
 pub struct Op {
@@ -51,6 +53,8 @@ const AUTH: &[&str] = &["state", "days_left", "refresh_expires_at", "message"];
 const SETTINGS: &[&str] = &["public_base_url", "database", "robots", "platforms", "session_ttl_secs", "users"];
 const ME: &[&str] = &["username", "role", "partner_id", "csrf_token"];
 const ORDER_PAGE: &[&str] = &["orders", "page", "has_more"];
+const UNATTRIBUTED_ORDER: &[&str] =
+    &["platform", "order_key", "item_title", "lifecycle", "commission_fen", "group_id", "pid", "member_tag"];
 const RECONCILIATION: &[&str] = &[
     "platform",
     "since",
@@ -130,6 +134,14 @@ const AGENT_APPLICATION: &[&str] =
 pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
+        path: "/admin/api/openapi.json",
+        summary: "本文档（OpenAPI 3）",
+        admin_only: false,
+        example: None,
+        answer: Answer::Object(&["openapi", "info", "paths"]),
+    },
+    Op {
+        method: "get",
         path: "/admin/api/me",
         summary: "当前登录者",
         admin_only: false,
@@ -151,6 +163,22 @@ pub const OPERATIONS: &[Op] = &[
         admin_only: false,
         example: None,
         answer: Answer::Object(ORDER_PAGE),
+    },
+    Op {
+        method: "get",
+        path: "/admin/api/orders/unattributed",
+        summary: "未归属会员的订单（platform 筛选）：管理员可把它们分配给会员",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(UNATTRIBUTED_ORDER),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/orders/{id}/assign",
+        summary: "把订单分配给会员（member_id，reason 必填并记录），账本随即重新分账",
+        admin_only: true,
+        example: Some(r#"{"member_id":1,"reason":"会员私聊提供了下单截图"}"#),
+        answer: Answer::Object(&["order_id", "member_id"]),
     },
     Op {
         method: "get",
@@ -325,7 +353,7 @@ pub const OPERATIONS: &[Op] = &[
     Op {
         method: "get",
         path: "/admin/api/finance-log",
-        summary: "财务日志（仅 Bearer 令牌）",
+        summary: "提现财务日志：每笔提现的申请与审核记录，最新在前",
         admin_only: true,
         example: None,
         answer: Answer::List(FINANCE_LOG),
@@ -637,8 +665,8 @@ pub const OPERATIONS: &[Op] = &[
 const ROBOT_LOGIN: &[&str] = &["status", "qr_png"];
 const ROBOT_PACING: &[&str] = &["min_send_interval_ms", "send_jitter_ms", "min_group_interval_ms"];
 
-/// Operations that call a chat gateway: documented like the others (`x-calls-gateway`), exercised against a
-/// simulated gateway by their own black-box tests rather than with their example.
+/// Operations on robots and their chat gateway: documented like the others (`x-calls-gateway`), exercised against a
+/// simulated gateway and several robots by their own black-box tests (tests/api/robots.rs, robot_login.rs).
 const GATEWAY_OPERATIONS: &[Op] = &[
     Op {
         method: "post",
@@ -656,7 +684,57 @@ const GATEWAY_OPERATIONS: &[Op] = &[
         example: None,
         answer: Answer::Object(ROBOT_LOGIN),
     },
+    Op {
+        method: "get",
+        path: "/admin/api/robots/events",
+        summary: "机器人最近的事件（上线、离线、重连、需重新登录……），最新在前",
+        admin_only: true,
+        example: None,
+        answer: Answer::List(&["id", "robot_id", "kind", "detail", "created_at"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/reconnect",
+        summary: "让网关为离线的机器人重连，返回重连后的状态",
+        admin_only: true,
+        example: None,
+        answer: Answer::OneOf(&["online", "offline", "needs_login", "limited"]),
+    },
+    Op {
+        method: "post",
+        path: "/admin/api/robots/{id}/move",
+        summary: "把机器人排队中的发送转给另一台机器人（to 为机器人 id；对方不在的群的发送留下）",
+        admin_only: true,
+        example: Some(r#"{"to":2}"#),
+        answer: Answer::Object(&["moved", "kept"]),
+    },
 ];
+
+/// Operations whose request body is an image (the raw bytes), exercised by their own black-box tests.
+const IMAGE_UPLOADS: &[Op] = &[Op {
+    method: "post",
+    path: "/admin/api/mass-posts/images",
+    summary: "上传群发图片（请求体为 JPEG 或 PNG 原始字节，最大 2 MB），返回可在群发中引用的 media_id 与 url",
+    admin_only: false,
+    example: None,
+    answer: Answer::Object(&["media_id", "url"]),
+}];
+
+/// How an operation is called: with its JSON example, against a chat gateway, or with an image as the body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Json,
+    CallsGateway,
+    ImageUpload,
+}
+
+/// Every documented operation.
+pub fn operations() -> impl Iterator<Item = (&'static Op, Kind)> {
+    let kind = |ops: &'static [Op], k: Kind| ops.iter().map(move |op| (op, k));
+    kind(OPERATIONS, Kind::Json)
+        .chain(kind(GATEWAY_OPERATIONS, Kind::CallsGateway))
+        .chain(kind(IMAGE_UPLOADS, Kind::ImageUpload))
+}
 
 fn schema(a: Answer) -> Value {
     let obj = |props: &[&str]| {
@@ -666,6 +744,7 @@ fn schema(a: Answer) -> Value {
     match a {
         Answer::Object(p) => obj(p),
         Answer::List(p) => json!({ "type": "array", "items": obj(p) }),
+        Answer::OneOf(values) => json!({ "type": "string", "enum": values }),
         Answer::Nullable(p) => {
             let mut o = obj(p);
             o["nullable"] = json!(true);
@@ -677,9 +756,7 @@ fn schema(a: Answer) -> Value {
 /// The document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for (op, calls_gateway) in
-        OPERATIONS.iter().map(|op| (op, false)).chain(GATEWAY_OPERATIONS.iter().map(|op| (op, true)))
-    {
+    for (op, kind) in operations() {
         let mut o = json!({
             "summary": op.summary,
             "responses": {
@@ -699,8 +776,13 @@ pub fn document() -> Value {
         if op.admin_only {
             o["x-admin-only"] = json!(true);
         }
-        if calls_gateway {
+        if kind == Kind::CallsGateway {
             o["x-calls-gateway"] = json!(true);
+        }
+        if kind == Kind::ImageUpload {
+            let image = json!({ "schema": { "type": "string", "format": "binary" } });
+            o["requestBody"] =
+                json!({ "required": true, "content": { "image/jpeg": image.clone(), "image/png": image } });
         }
         let entry = paths.entry(op.path.to_string()).or_insert_with(|| json!({}));
         entry[op.method] = o;
@@ -723,4 +805,31 @@ pub fn document() -> Value {
 
 pub async fn serve(_viewer: super::session::Viewer) -> Json<Value> {
     Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_api_route_is_documented_and_every_documented_operation_has_a_route() {
+        let (main, uploads) = (super::super::table(), super::super::upload_table());
+        let routed: BTreeSet<(&str, &str)> = main.api().iter().chain(uploads.api()).copied().collect();
+        let documented: Vec<(&str, &str)> = operations().map(|(op, _)| (op.method, op.path)).collect();
+        let unique: BTreeSet<(&str, &str)> = documented.iter().copied().collect();
+        assert_eq!(unique.len(), documented.len(), "an operation is documented twice");
+        let undocumented: Vec<_> = routed.difference(&unique).collect();
+        assert!(undocumented.is_empty(), "API routes missing from the OpenAPI document: {undocumented:?}");
+        let unrouted: Vec<_> = unique.difference(&routed).collect();
+        assert!(unrouted.is_empty(), "documented operations without a route: {unrouted:?}");
+    }
+
+    #[test]
+    fn every_operation_is_in_the_served_document() {
+        let doc = document();
+        for (op, _) in operations() {
+            assert!(doc["paths"][op.path][op.method].is_object(), "{} {}", op.method, op.path);
+        }
+    }
 }

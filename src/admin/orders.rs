@@ -1,9 +1,10 @@
 //! 订单: orders filtered by platform, status, group, partner, member and payment dates, paged, and exported as
 //! CSV with the same filters. Partners see their own orders only.
 
+use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc, yuan};
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::http::AppState;
 use crate::ledger::Ledger;
 use crate::order::Lifecycle;
@@ -12,8 +13,7 @@ use crate::orders::claims::{self, AssignError};
 use crate::platform::Platform;
 use crate::store::order_list::{BookedRates, OrderFilter, OrderListRow};
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -63,13 +63,18 @@ pub(crate) fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, A
     Ok(Some(d.midnight().assume_utc().unix_timestamp() - utc_offset_hours * 3600))
 }
 
+/// An optional platform filter: empty means any.
+fn platform(s: &str) -> Result<Option<Platform>, AdminError> {
+    match s.trim() {
+        "" => Ok(None),
+        p => Ok(Some(p.parse::<Platform>().map_err(|_| AdminError::BadRequest("未知平台".into()))?)),
+    }
+}
+
 impl OrderQuery {
     /// The store filter, narrowed to the viewer's own orders for partners.
     pub fn filter(&self, v: &Viewer, utc_offset_hours: i64) -> Result<OrderFilter, AdminError> {
-        let platform = match self.platform.trim() {
-            "" => None,
-            p => Some(p.parse::<Platform>().map_err(|_| AdminError::BadRequest("未知平台".into()))?),
-        };
+        let platform = platform(&self.platform)?;
         let lifecycle = match self.status.trim() {
             "" => None,
             s => Some(s.parse::<Lifecycle>().map_err(|_| AdminError::BadRequest("未知状态".into()))?),
@@ -121,16 +126,6 @@ pub async fn data(st: &AppState, v: &Viewer, q: &OrderQuery) -> Result<OrderPage
     Ok(OrderPage { orders, page, has_more })
 }
 
-fn select(name: &str, current: &str, options: &[(String, String)]) -> String {
-    let mut s = format!("<select name={name}><option value=\"\">全部</option>");
-    for (value, label) in options {
-        let sel = if value == current { " selected" } else { "" };
-        let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(value), esc(label));
-    }
-    s.push_str("</select>");
-    s
-}
-
 fn local_time(secs: Option<i64>, offset: i64) -> String {
     secs.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
 }
@@ -157,14 +152,14 @@ pub async fn page(
     let _ = write!(
         b,
         "<label>平台{}</label><label>状态{}</label><label>群{}</label>",
-        select("platform", &q.platform, &platforms),
-        select("status", &q.status, &states),
-        select("group", &q.group, &groups)
+        html::select_or_all("platform", &q.platform, &platforms),
+        html::select_or_all("status", &q.status, &states),
+        html::select_or_all("group", &q.group, &groups)
     );
     if v.is_admin() {
         let partners: Vec<(String, String)> =
             st.store.partners(None).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
-        let _ = write!(b, "<label>合伙人{}</label>", select("partner", &q.partner, &partners));
+        let _ = write!(b, "<label>合伙人{}</label>", html::select_or_all("partner", &q.partner, &partners));
     }
     let _ = write!(
         b,
@@ -258,39 +253,37 @@ fn booked_rates(b: Option<&BookedRates>) -> String {
     parts.join("<br>")
 }
 
-/// The first characters that make a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms
-/// that some spreadsheet programs fold to them).
-const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
-
-/// One CSV text field: quoted when needed; a leading formula character (`= + - @`, TAB, CR) is neutralised with a
-/// quote so spreadsheets do not run it.
-pub(crate) fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(FORMULA_STARTS) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
-
-pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> String {
-    // A byte-order mark makes spreadsheet programs read the Chinese text as UTF-8.
-    let mut out =
-        String::from("\u{feff}付款时间,平台,订单号,商品,付款金额,预估佣金,结算佣金,状态,群,合伙人,会员ID,会员\r\n");
+pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> Csv {
+    let mut out = Csv::default();
+    out.row(&[
+        "付款时间",
+        "平台",
+        "订单号",
+        "商品",
+        "付款金额",
+        "预估佣金",
+        "结算佣金",
+        "状态",
+        "群",
+        "合伙人",
+        "会员ID",
+        "会员",
+    ]);
     for o in rows {
-        // Amounts are numbers we format ourselves; everything else is text and goes through `csv_field`.
-        let fields = [
-            csv_field(&local_time(o.paid_at, utc_offset_hours)),
-            csv_field(o.platform.display_name()),
-            csv_field(&o.order_key),
-            csv_field(&o.item_title),
+        out.row(&[
+            csv::field(&local_time(o.paid_at, utc_offset_hours)),
+            csv::field(o.platform.display_name()),
+            csv::field(&o.order_key),
+            csv::field(&o.item_title),
             yuan(o.paid_amount),
             yuan(o.estimated_commission),
             yuan(o.settled_commission),
-            csv_field(o.lifecycle.display_name()),
-            csv_field(o.group_name.as_deref().unwrap_or_default()),
-            csv_field(o.partner_name.as_deref().unwrap_or_default()),
+            csv::field(o.lifecycle.display_name()),
+            csv::field(o.group_name.as_deref().unwrap_or_default()),
+            csv::field(o.partner_name.as_deref().unwrap_or_default()),
             o.member_id.map(|m| m.to_string()).unwrap_or_default(),
-            csv_field(o.member_name.as_deref().unwrap_or_default()),
-        ];
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+            csv::field(o.member_name.as_deref().unwrap_or_default()),
+        ]);
     }
     out
 }
@@ -299,14 +292,7 @@ pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<Order
     let offset = st.settings.chat.utc_offset_hours;
     let filter = q.filter(&v, offset)?;
     let rows = st.store.order_list(&filter, CSV_MAX_ROWS, 0).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"orders.csv\""),
-        ],
-        csv(&rows, offset),
-    )
-        .into_response())
+    Ok(csv(&rows, offset).download("orders.csv"))
 }
 
 pub async fn api(
@@ -331,8 +317,7 @@ pub struct AssignmentForm {
     pub reason: String,
 }
 
-async fn assign(st: &AppState, v: &Viewer, id: i64, member_id: i64, reason: &str) -> Result<(), AdminError> {
-    v.require_admin()?;
+async fn assign(st: &AppState, v: &Admin, id: i64, member_id: i64, reason: &str) -> Result<(), AdminError> {
     let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours)
         .with_invite_reward(crate::campaigns::invites::reward(&st.settings.campaigns));
     match claims::assign(&st.store, &ledger, id, member_id, &v.username, reason, st.clock.now_ms()).await {
@@ -349,7 +334,7 @@ async fn assign(st: &AppState, v: &Viewer, id: i64, member_id: i64, reason: &str
 /// `POST /admin/orders/{id}/assign` (the form): then the member's orders.
 pub async fn assign_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(f): Form<AssignmentForm>,
 ) -> Result<Redirect, PageError> {
@@ -362,7 +347,7 @@ pub async fn assign_page(
 /// claim) to a member, with a reason; logged, and the ledger re-splits the order at once.
 pub async fn api_assign(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(a): Json<Assignment>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
@@ -370,28 +355,51 @@ pub async fn api_assign(
     Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id })))
 }
 
+#[derive(Deserialize)]
+pub struct UnattributedQuery {
+    platform: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct UnattributedOrder {
+    platform: Platform,
+    order_key: String,
+    item_title: String,
+    lifecycle: Lifecycle,
+    commission_fen: i64,
+    group_id: Option<i64>,
+    pid: String,
+    member_tag: Option<String>,
+}
+
+/// Orders without a member (optionally of one platform), newest first: what an admin may assign.
+pub async fn api_unattributed(
+    State(st): State<AppState>,
+    _v: Admin,
+    Query(q): Query<UnattributedQuery>,
+) -> Result<Json<Vec<UnattributedOrder>>, ApiError> {
+    let platform = platform(q.platform.as_deref().unwrap_or(""))?;
+    let orders = st.store.unattributed_orders(platform, 500).await?;
+    Ok(Json(
+        orders
+            .into_iter()
+            .map(|o| UnattributedOrder {
+                platform: o.platform,
+                commission_fen: o.commission().0,
+                order_key: o.order_key,
+                item_title: o.item_title,
+                lifecycle: o.lifecycle,
+                group_id: o.attribution.group_id,
+                pid: o.pid,
+                member_tag: o.member_tag,
+            })
+            .collect(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_field("abc"), "abc");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-5"), "'-5");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("+1"), "'+1");
-    }
-
-    #[test]
-    fn csv_fields_starting_with_tab_or_cr_are_neutralised() {
-        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
-        assert_eq!(csv_field("\r=1+1"), "\"'\r=1+1\"");
-        assert_eq!(csv_field("＝1+1"), "'＝1+1");
-        assert_eq!(csv_field("a\tb"), "a\tb", "only a leading TAB is a formula start");
-    }
 
     #[test]
     fn dates_are_local_days() {

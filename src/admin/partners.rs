@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::{PidInput, bind_pid, platform_select, urlenc};
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::http::AppState;
 use crate::platform::Platform;
 use crate::store::dashboard::{PartnerRow, PidRow};
@@ -94,8 +94,7 @@ pub struct NewPartner {
     pub wxid: String,
 }
 
-pub async fn create(st: &AppState, v: &Viewer, p: &NewPartner) -> Result<i64, AdminError> {
-    v.require_admin()?;
+pub async fn create(st: &AppState, _v: &Admin, p: &NewPartner) -> Result<i64, AdminError> {
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > 32 {
         return Err(AdminError::BadRequest("合伙人名称须为 1 到 32 个字".into()));
@@ -225,7 +224,7 @@ fn back(to: String, r: Result<String, AdminError>) -> Result<Redirect, PageError
 
 pub async fn create_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Form(p): Form<NewPartner>,
 ) -> Result<Redirect, PageError> {
     back("/admin/partners".into(), create(&st, &v, &p).await.map(|_| "已新增合伙人".to_string()))
@@ -260,7 +259,7 @@ pub async fn api_detail(
 
 pub async fn api_create(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(p): Json<NewPartner>,
 ) -> Result<Json<PartnerDetail>, ApiError> {
     let id = create(&st, &v, &p).await?;

@@ -526,36 +526,26 @@ fn field(name: &str, label: &str, value: &str) -> String {
     format!("<label>{label}<input name={name} value=\"{}\" maxlength=200></label>", esc(value))
 }
 
-fn choice(name: &str, current: &str, options: &[(&str, &str)]) -> String {
-    let mut s = format!("<select name={name}>");
-    for (value, label) in options {
-        let sel = if *value == current { " selected" } else { "" };
-        let _ = write!(s, "<option value=\"{value}\"{sel}>{label}</option>");
-    }
-    s.push_str("</select>");
-    s
-}
-
 fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) -> String {
     let action = id.map_or_else(|| "/admin/posting/plans".to_string(), |i| format!("/admin/posting/plans/{i}"));
     let mut b = html::form_open(v, &action, "card filters");
     b.push_str(if id.is_some() { "<h2>修改计划</h2>" } else { "<h2>新建计划</h2>" });
     b.push_str(&field("name", "计划名", &f.name));
-    b.push_str(&choice(
+    b.push_str(&html::select(
         "target",
         &f.target,
         &[("groups", "指定群"), ("partner", "合伙人的全部群"), ("all", "全部启用的群")],
     ));
     b.push_str(&field("groups", "群编号（空格分隔）", &f.groups));
     b.push_str(&field("partner_id", "合伙人编号", &f.partner_id));
-    b.push_str(&choice(
+    b.push_str(&html::select(
         "source",
         &f.source,
         &[("selection", "选品库筛选"), ("items", "指定商品"), ("collection", "采集转发")],
     ));
     let mut platforms = vec![("", "全部平台")];
     platforms.extend(Platform::ALL.iter().map(|p| (p.code(), p.display_name())));
-    b.push_str(&choice("platform", &f.platform, &platforms));
+    b.push_str(&html::select("platform", &f.platform, &platforms));
     b.push_str(&field("keywords", "关键词", &f.keywords));
     b.push_str(&field("min_commission", "佣金≥（元）", &f.min_commission));
     b.push_str(&field("items", "商品编号（选品库编号）", &f.items));
@@ -564,14 +554,14 @@ fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) ->
     b.push_str(&field("times", "或定点时间（如 10:00 20:30）", &f.times));
     b.push_str(&field("cap_hour", "每小时上限", &f.cap_hour));
     b.push_str(&field("cap_day", "每天上限", &f.cap_day));
-    b.push_str(&choice(
+    b.push_str(&html::select(
         "per_post",
         &f.per_post,
         &[("1", "单品"), ("3", "清单 3 件"), ("4", "清单 4 件"), ("5", "清单 5 件")],
     ));
     let mut posters = vec![("", "海报模板：群的设置")];
     posters.extend(templates.iter().map(|t| (t.as_str(), t.as_str())));
-    b.push_str(&choice("poster_template", &f.poster_template, &posters));
+    b.push_str(&html::select("poster_template", &f.poster_template, &posters));
     b.push_str(&field("copy_template", "文案模板（留空用群的，如 {标题} 券后{券后价} {链接}）", &f.copy_template));
     let checked = if f.enabled.is_some() { " checked" } else { "" };
     let _ = write!(b, "<label><input type=checkbox name=enabled value=1{checked}>开启</label>");

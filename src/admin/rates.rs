@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc, yuan};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::http::AppState;
 use crate::ledger::rules::{Rates, Split};
 use crate::ledger::{Ledger, LedgerError};
@@ -152,8 +152,7 @@ fn rule_error(e: LedgerError) -> AdminError {
     }
 }
 
-pub async fn create(st: &AppState, v: &Viewer, input: &RuleInput) -> Result<RateRule, AdminError> {
-    v.require_admin()?;
+pub async fn create(st: &AppState, v: &Admin, input: &RuleInput) -> Result<RateRule, AdminError> {
     let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner、agent 或 agent2"))?;
     let scope = checked_scope(st, input.scope.trim(), &input.scope_key).await?;
     let bps = parse_percent(&input.percent)?;
@@ -172,8 +171,7 @@ pub struct ChangeInput {
 }
 
 /// A new version of rule `id` (same share and scope) from `effective_from` on.
-pub async fn change(st: &AppState, v: &Viewer, id: i64, c: &ChangeInput) -> Result<RateRule, AdminError> {
-    v.require_admin()?;
+pub async fn change(st: &AppState, v: &Admin, id: i64, c: &ChangeInput) -> Result<RateRule, AdminError> {
     let old = st.store.rate_rule(id).await?.ok_or(AdminError::NotFound)?;
     if old.ended_at.is_some() {
         return Err(bad("该规则已结束，请新建规则"));
@@ -190,8 +188,7 @@ pub async fn change(st: &AppState, v: &Viewer, id: i64, c: &ChangeInput) -> Resu
     create(st, v, &input).await
 }
 
-pub async fn end(st: &AppState, v: &Viewer, id: i64) -> Result<RateRule, AdminError> {
-    v.require_admin()?;
+pub async fn end(st: &AppState, v: &Admin, id: i64) -> Result<RateRule, AdminError> {
     let r = st.store.end_rate_rule(id, crate::store::now_ms()).await.map_err(|e| match e {
         StoreError::NotFound => bad("该规则不存在或已结束"),
         other => other.into(),
@@ -240,8 +237,7 @@ pub struct Preview {
     pub rules: AppliedRules,
 }
 
-pub async fn preview(st: &AppState, v: &Viewer, p: &PreviewInput) -> Result<Preview, AdminError> {
-    v.require_admin()?;
+pub async fn preview(st: &AppState, _v: &Admin, p: &PreviewInput) -> Result<Preview, AdminError> {
     let platform: Platform = match p.platform.trim() {
         "" => Platform::Pdd,
         s => s.parse().map_err(|_| bad("平台可选 pdd、jd、taobao"))?,
@@ -376,21 +372,7 @@ fn preview_html(p: &Preview) -> String {
     )
 }
 
-fn options(pairs: &[(&str, &str)], current: &str) -> String {
-    let mut s = String::new();
-    for (value, label) in pairs {
-        let sel = if *value == current { " selected" } else { "" };
-        let _ = write!(s, "<option value=\"{value}\"{sel}>{label}</option>");
-    }
-    s
-}
-
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<PageQuery>,
-) -> Result<Html<String>, PageError> {
-    v.require_admin()?;
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<PageQuery>) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let now = crate::store::now_ms();
     let d = ledger(&st).default_rates();
@@ -411,11 +393,11 @@ pub async fn page(
          <label>编号/平台<input name=scope_key size=8 placeholder=\"如 12 或 pdd\"></label>\
          <label>比例（%）<input name=percent required inputmode=decimal size=5></label>\
          <label>生效时间<input type=datetime-local name=effective_at></label><button type=submit>保存</button></form>",
-        options(
+        html::options(
             &[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成"), ("agent2", "二级代理分成")],
             ""
         ),
-        options(
+        html::options(
             &[("global", "全局"), ("platform", "平台"), ("partner", "合伙人"), ("group", "群"), ("member", "会员")],
             ""
         ),
@@ -429,7 +411,7 @@ pub async fn page(
          <label>合伙人<input name=partner size=5 inputmode=numeric value=\"{}\"></label>\
          <label>订单金额（元）<input name=amount size=6 value=\"{}\"></label>\
          <label>佣金比例（%）<input name=commission size=4 value=\"{}\"></label><button type=submit>计算</button></form>",
-        options(&[("pdd", "拼多多"), ("jd", "京东"), ("taobao", "淘宝")], &q.platform),
+        html::options(&[("pdd", "拼多多"), ("jd", "京东"), ("taobao", "淘宝")], &q.platform),
         esc(&q.member),
         esc(&q.group),
         esc(&q.partner),
@@ -485,7 +467,7 @@ fn back(msg: &str) -> Redirect {
 
 pub async fn create_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Form(input): Form<RuleInput>,
 ) -> Result<Redirect, PageError> {
     match create(&st, &v, &input).await {
@@ -495,7 +477,7 @@ pub async fn create_page(
     }
 }
 
-pub async fn end_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn end_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     match end(&st, &v, id).await {
         Ok(r) => Ok(back(&format!("已结束规则 #{}", r.id))),
         Err(AdminError::BadRequest(m)) => Ok(back(&m)),
@@ -505,15 +487,14 @@ pub async fn end_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>
 
 // ---- JSON API ----
 
-pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<RuleView>>, ApiError> {
-    v.require_admin()?;
+pub async fn api_list(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<RuleView>>, ApiError> {
     let now = crate::store::now_ms();
     Ok(Json(st.store.rate_rules(LIST_LIMIT).await?.iter().map(|r| view(r, now)).collect()))
 }
 
 pub async fn api_create(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(input): Json<RuleInput>,
 ) -> Result<Json<RuleView>, ApiError> {
     let r = create(&st, &v, &input).await?;
@@ -522,7 +503,7 @@ pub async fn api_create(
 
 pub async fn api_change(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(c): Json<ChangeInput>,
 ) -> Result<Json<RuleView>, ApiError> {
@@ -530,14 +511,14 @@ pub async fn api_change(
     Ok(Json(view(&r, crate::store::now_ms())))
 }
 
-pub async fn api_end(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Json<RuleView>, ApiError> {
+pub async fn api_end(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Json<RuleView>, ApiError> {
     let r = end(&st, &v, id).await?;
     Ok(Json(view(&r, crate::store::now_ms())))
 }
 
 pub async fn api_preview(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(p): Json<PreviewInput>,
 ) -> Result<Json<Preview>, ApiError> {
     Ok(Json(preview(&st, &v, &p).await?))

@@ -3,7 +3,7 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc, yuan};
-use super::session::Viewer;
+use super::session::Admin;
 use crate::http::AppState;
 use crate::orders::OrdersError;
 use crate::orders::reconcile::{Reconciliation, reconcile};
@@ -31,8 +31,7 @@ pub struct ReconcileQuery {
 }
 
 /// `None` when no platform was chosen yet (the page shows the form only).
-pub async fn data(st: &AppState, v: &Viewer, q: &ReconcileQuery) -> Result<Option<Reconciliation>, AdminError> {
-    v.require_admin()?;
+pub async fn data(st: &AppState, _v: &Admin, q: &ReconcileQuery) -> Result<Option<Reconciliation>, AdminError> {
     if q.platform.trim().is_empty() {
         return Ok(None);
     }
@@ -66,7 +65,7 @@ fn keys(list: &[String]) -> String {
 
 pub async fn page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Query(q): Query<ReconcileQuery>,
 ) -> Result<Html<String>, PageError> {
     let report = data(&st, &v, &q).await;
@@ -133,7 +132,7 @@ pub async fn page(
 
 pub async fn api(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Query(q): Query<ReconcileQuery>,
 ) -> Result<Json<Option<Reconciliation>>, ApiError> {
     Ok(Json(data(&st, &v, &q).await?))

@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::chat::gewe::GeweClient;
 use crate::engine::RobotCtx;
 use crate::http::AppState;
@@ -78,8 +78,7 @@ pub fn validate(r: &NewRobot) -> Result<(String, String, String), AdminError> {
 
 /// Adds a robot: the gateway creates its device (a bad URL or token fails here, with the gateway's words), the
 /// robot is stored and started at once; it sends nothing until it is logged in.
-pub async fn add(st: &AppState, v: &Viewer, r: &NewRobot) -> Result<AddedRobot, AdminError> {
-    v.require_admin()?;
+pub async fn add(st: &AppState, _v: &Admin, r: &NewRobot) -> Result<AddedRobot, AdminError> {
     let (name, gateway_url, token) = validate(r)?;
     if st.settings.robot(&name).is_some() || st.robots.by_name(&name).is_some() {
         return Err(AdminError::BadRequest(format!("名称 {name} 已被使用")));
@@ -112,7 +111,7 @@ pub async fn add(st: &AppState, v: &Viewer, r: &NewRobot) -> Result<AddedRobot, 
     Ok(AddedRobot { id: d.id, name: d.name, app_id: d.app_id })
 }
 
-pub async fn add_page(State(st): State<AppState>, v: Viewer, Form(r): Form<NewRobot>) -> Result<Redirect, PageError> {
+pub async fn add_page(State(st): State<AppState>, v: Admin, Form(r): Form<NewRobot>) -> Result<Redirect, PageError> {
     match add(&st, &v, &r).await {
         Ok(a) => Ok(Redirect::to(&format!("/admin/robots/{}/login", a.id))),
         Err(AdminError::BadRequest(m)) | Err(AdminError::Upstream(m)) => {
@@ -124,7 +123,7 @@ pub async fn add_page(State(st): State<AppState>, v: Viewer, Form(r): Form<NewRo
 
 pub async fn api_add(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(r): Json<NewRobot>,
 ) -> Result<Json<AddedRobot>, ApiError> {
     Ok(Json(add(&st, &v, &r).await?))
@@ -171,16 +170,14 @@ fn view(progress: LoginProgress) -> LoginView {
 }
 
 /// Starts a QR login on the robot's own device.
-pub async fn start_login(st: &AppState, v: &Viewer, id: i64) -> Result<LoginView, AdminError> {
-    v.require_admin()?;
+pub async fn start_login(st: &AppState, _v: &Admin, id: i64) -> Result<LoginView, AdminError> {
     gewe_robot(st, id)?;
     let pending = st.dispatcher.engine().lifecycle.start_login(id).await?;
     Ok(view(LoginProgress::Waiting { qr_data: pending.qr_data, expires_in: crate::robots::login::QR_SECS }))
 }
 
 /// How the robot's QR login stands; once logged in, the robot runs as the account that scanned.
-pub async fn poll_login(st: &AppState, v: &Viewer, id: i64) -> Result<LoginView, AdminError> {
-    v.require_admin()?;
+pub async fn poll_login(st: &AppState, _v: &Admin, id: i64) -> Result<LoginView, AdminError> {
     let robot = gewe_robot(st, id)?;
     let progress = st.dispatcher.engine().lifecycle.poll_login(id, &callback_url(st, &robot)).await?;
     if let LoginProgress::Online { wxid, nickname } = &progress {
@@ -194,7 +191,7 @@ pub async fn poll_login(st: &AppState, v: &Viewer, id: i64) -> Result<LoginView,
 
 pub async fn api_start_login(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<LoginView>, ApiError> {
     Ok(Json(start_login(&st, &v, id).await?))
@@ -202,15 +199,14 @@ pub async fn api_start_login(
 
 pub async fn api_poll_login(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<LoginView>, ApiError> {
     Ok(Json(poll_login(&st, &v, id).await?))
 }
 
 /// The login page: the QR, and its state refreshed by polling (`admin.js`).
-pub async fn login_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
-    v.require_admin()?;
+pub async fn login_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
     let robot = gewe_robot(&st, id)?;
     let body = match start_login(&st, &v, id).await {
         Ok(view) => format!(
@@ -263,8 +259,7 @@ fn field(value: &Option<Millis>, label: &str, max: i64) -> Result<Option<i64>, A
 }
 
 /// Sets the robot's pacing; its sender uses it from its next send on.
-pub async fn set_pacing(st: &AppState, v: &Viewer, id: i64, p: &PacingInput) -> Result<PacingOverride, AdminError> {
-    v.require_admin()?;
+pub async fn set_pacing(st: &AppState, _v: &Admin, id: i64, p: &PacingInput) -> Result<PacingOverride, AdminError> {
     let robot = st.robots.get(&id).ok_or(AdminError::NotFound)?;
     let o = PacingOverride {
         min_send_interval_ms: field(&p.min_send_interval_ms, "最小发送间隔", MAX_GAP_MS)?,
@@ -278,7 +273,7 @@ pub async fn set_pacing(st: &AppState, v: &Viewer, id: i64, p: &PacingInput) -> 
 
 pub async fn pacing_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(p): Form<PacingInput>,
 ) -> Result<Redirect, PageError> {
@@ -291,7 +286,7 @@ pub async fn pacing_page(
 
 pub async fn api_pacing(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(p): Json<PacingInput>,
 ) -> Result<Json<PacingOverride>, ApiError> {

@@ -6,7 +6,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::http::AppState;
 use crate::robots::{RobotError, RobotState};
 use crate::store::dashboard::RobotSummary;
@@ -45,8 +45,7 @@ impl From<RobotError> for AdminError {
     }
 }
 
-pub async fn data(st: &AppState, v: &Viewer) -> Result<Vec<RobotView>, AdminError> {
-    v.require_admin()?;
+pub async fn data(st: &AppState, _v: &Admin) -> Result<Vec<RobotView>, AdminError> {
     let engine = st.dispatcher.engine();
     let mut views = Vec::new();
     for r in st.store.robots_overview().await? {
@@ -125,7 +124,7 @@ pub struct PageQuery {
 
 pub async fn page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
 ) -> Result<Html<String>, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
@@ -203,12 +202,11 @@ fn event_label(e: &RobotEvent) -> String {
     }
 }
 
-pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<RobotView>>, ApiError> {
+pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Vec<RobotView>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }
 
-pub async fn api_events(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<RobotEvent>>, ApiError> {
-    v.require_admin()?;
+pub async fn api_events(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<RobotEvent>>, ApiError> {
     Ok(Json(st.store.recent_robot_events(EVENTS_SHOWN).await?))
 }
 
@@ -217,20 +215,17 @@ fn configured(st: &AppState, id: i64) -> Result<(), AdminError> {
     st.dispatcher.engine().robots.get(&id).map(|_| ()).ok_or(AdminError::NotFound)
 }
 
-pub async fn reconnect(st: &AppState, v: &Viewer, id: i64) -> Result<RobotState, AdminError> {
-    v.require_admin()?;
+pub async fn reconnect(st: &AppState, _v: &Admin, id: i64) -> Result<RobotState, AdminError> {
     configured(st, id)?;
     Ok(st.dispatcher.engine().lifecycle.reconnect(id).await?)
 }
 
-pub async fn log_out(st: &AppState, v: &Viewer, id: i64) -> Result<(), AdminError> {
-    v.require_admin()?;
+pub async fn log_out(st: &AppState, _v: &Admin, id: i64) -> Result<(), AdminError> {
     configured(st, id)?;
     Ok(st.dispatcher.engine().lifecycle.log_out(id).await?)
 }
 
-pub async fn sync(st: &AppState, v: &Viewer, id: i64) -> Result<usize, AdminError> {
-    v.require_admin()?;
+pub async fn sync(st: &AppState, _v: &Admin, id: i64) -> Result<usize, AdminError> {
     configured(st, id)?;
     Ok(st.dispatcher.engine().lifecycle.sync_contacts(id).await?)
 }
@@ -241,8 +236,7 @@ pub struct MoveInput {
 }
 
 /// Moves the robot's held sends to robot `to` (for the conversations `to` serves).
-pub async fn move_sends(st: &AppState, v: &Viewer, id: i64, to: i64) -> Result<MovedSends, AdminError> {
-    v.require_admin()?;
+pub async fn move_sends(st: &AppState, _v: &Admin, id: i64, to: i64) -> Result<MovedSends, AdminError> {
     configured(st, id)?;
     configured(st, to)?;
     if id == to {
@@ -268,21 +262,21 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
     }
 }
 
-pub async fn reconnect_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn reconnect_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     back(reconnect(&st, &v, id).await.map(|s| format!("重连结果：{}", s.label())))
 }
 
-pub async fn logout_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn logout_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     back(log_out(&st, &v, id).await.map(|()| "已退出登录，待发消息暂停".to_string()))
 }
 
-pub async fn sync_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn sync_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     back(sync(&st, &v, id).await.map(|n| format!("已同步 {n} 个群")))
 }
 
 pub async fn move_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(m): Form<MoveInput>,
 ) -> Result<Redirect, PageError> {
@@ -291,7 +285,7 @@ pub async fn move_page(
 
 pub async fn api_move(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(m): Json<MoveInput>,
 ) -> Result<Json<MovedSends>, ApiError> {
@@ -300,7 +294,7 @@ pub async fn api_move(
 
 pub async fn api_reconnect(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<RobotState>, ApiError> {
     Ok(Json(reconnect(&st, &v, id).await?))

@@ -138,16 +138,6 @@ fn input(name: &str, value: &str, placeholder: &str) -> String {
     format!("<label>{placeholder}<input name={name} value=\"{}\" maxlength=80></label>", esc(value))
 }
 
-fn select(name: &str, current: &str, options: &[(String, String)]) -> String {
-    let mut s = format!("<select name={name}>");
-    for (value, label) in options {
-        let sel = if value == current { " selected" } else { "" };
-        let _ = write!(s, "<option value=\"{}\"{sel}>{}</option>", esc(value), esc(label));
-    }
-    s.push_str("</select>");
-    s
-}
-
 pub async fn page(
     State(st): State<AppState>,
     v: Viewer,
@@ -170,8 +160,8 @@ pub async fn page(
     .collect();
     let mut b = html::notice(q.msg.as_deref());
     b.push_str("<form method=get class=\"card filters\" id=selection-filter>");
-    b.push_str(&select("platform", &q.platform, &platforms));
-    b.push_str(&select("category", &q.category, &categories));
+    b.push_str(&html::select("platform", &q.platform, &platforms));
+    b.push_str(&html::select("category", &q.category, &categories));
     b.push_str(&input("q", &q.q, "关键词"));
     b.push_str(&input("exclude", &q.exclude, "排除词"));
     b.push_str(&input("exclude_shops", &q.exclude_shops, "排除店铺"));
@@ -181,7 +171,7 @@ pub async fn page(
     b.push_str(&input("min_rate", &q.min_rate, "佣金比例≥（%）"));
     b.push_str(&input("min_commission", &q.min_commission, "佣金≥（元）"));
     b.push_str(&input("min_sales", &q.min_sales, "销量≥"));
-    b.push_str(&select("sort", &q.sort, &sorts));
+    b.push_str(&html::select("sort", &q.sort, &sorts));
     b.push_str("<button type=submit>筛选</button></form>");
     let _ = write!(b, "<p id=selection-total>共 {} 件商品</p>", d.total);
     let offset = st.settings.chat.utc_offset_hours;

@@ -6,7 +6,7 @@
 use super::error::{AdminError, PageError};
 use super::groups::{self, KeywordInput, PatternForm, urlenc};
 use super::html::{self, esc};
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::chat::OutboundBody;
 use crate::engine::keywords::{MatchKind, display_pattern};
 use crate::http::AppState;
@@ -31,8 +31,7 @@ pub struct ConversationView {
     pub messages: Vec<ServiceMessage>,
 }
 
-pub async fn open_conversations(st: &AppState, v: &Viewer) -> Result<Vec<ConversationView>, AdminError> {
-    v.require_admin()?;
+pub async fn open_conversations(st: &AppState, _v: &Admin) -> Result<Vec<ConversationView>, AdminError> {
     let mut out = Vec::new();
     for c in st.store.open_service_conversations(OPEN_LIMIT).await? {
         let member_name = st.store.member_nickname(&c.member_wxid).await?.unwrap_or_else(|| c.member_wxid.clone());
@@ -43,8 +42,7 @@ pub async fn open_conversations(st: &AppState, v: &Viewer) -> Result<Vec<Convers
 }
 
 /// Queues `body` to the member of conversation `id` through its robot and records it as the admin's reply.
-pub async fn reply(st: &AppState, v: &Viewer, id: i64, body: &str) -> Result<(), AdminError> {
-    v.require_admin()?;
+pub async fn reply(st: &AppState, v: &Admin, id: i64, body: &str) -> Result<(), AdminError> {
     let body = body.trim();
     if body.is_empty() {
         return Err(AdminError::BadRequest("回复内容不能为空".into()));
@@ -71,8 +69,7 @@ pub async fn reply(st: &AppState, v: &Viewer, id: i64, body: &str) -> Result<(),
     Ok(())
 }
 
-pub async fn close(st: &AppState, v: &Viewer, id: i64) -> Result<bool, AdminError> {
-    v.require_admin()?;
+pub async fn close(st: &AppState, v: &Admin, id: i64) -> Result<bool, AdminError> {
     Ok(st.store.close_service_conversation(id, &v.username, st.clock.now_ms()).await?)
 }
 
@@ -81,7 +78,7 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
     let list = open_conversations(&st, &v).await?;
     let offset = st.settings.chat.utc_offset_hours;
     let mut b = html::notice(q.msg.as_deref());
@@ -201,24 +198,21 @@ fn back_to_rules(r: Result<(), AdminError>, ok: &str) -> Result<Redirect, PageEr
 
 pub async fn keyword_page(
     State(st): State<AppState>,
-    v: Viewer,
+    _v: Admin,
     Form(k): Form<KeywordInput>,
 ) -> Result<Redirect, PageError> {
-    v.require_admin()?;
     back_to_rules(groups::save_rule(&st, PRIVATE, &k).await, "私聊关键词已保存")
 }
 
 pub async fn keyword_delete_page(
     State(st): State<AppState>,
-    v: Viewer,
+    _v: Admin,
     Form(k): Form<PatternForm>,
 ) -> Result<Redirect, PageError> {
-    v.require_admin()?;
     back_to_rules(groups::delete_rule(&st, PRIVATE, &k.pattern).await, "私聊关键词已删除")
 }
 
-pub async fn faq_page(State(st): State<AppState>, v: Viewer, Form(f): Form<FaqForm>) -> Result<Redirect, PageError> {
-    v.require_admin()?;
+pub async fn faq_page(State(st): State<AppState>, _v: Admin, Form(f): Form<FaqForm>) -> Result<Redirect, PageError> {
     let (question, answer) = (f.question.trim(), f.answer.trim());
     let r = if question.chars().count() < 2 || question.chars().count() > 100 {
         Err(AdminError::BadRequest("问题须为 2–100 个字".into()))
@@ -234,10 +228,9 @@ pub async fn faq_page(State(st): State<AppState>, v: Viewer, Form(f): Form<FaqFo
 
 pub async fn faq_delete_page(
     State(st): State<AppState>,
-    v: Viewer,
+    _v: Admin,
     Form(f): Form<FaqForm>,
 ) -> Result<Redirect, PageError> {
-    v.require_admin()?;
     st.store.delete_faq(PRIVATE, f.question.trim()).await?;
     st.dispatcher.engine().invalidate_replies(PRIVATE).await;
     back_to_rules(Ok(()), "私聊问答已删除")
@@ -250,7 +243,7 @@ pub struct ReplyForm {
 
 pub async fn reply_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(f): Form<ReplyForm>,
 ) -> Result<Redirect, PageError> {
@@ -262,7 +255,7 @@ pub async fn reply_page(
     Ok(Redirect::to(&format!("/admin/service?msg={}", urlenc(&msg))))
 }
 
-pub async fn close_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
+pub async fn close_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     let msg = if close(&st, &v, id).await? { "会话已结束" } else { "该会话已结束" };
     Ok(Redirect::to(&format!("/admin/service?msg={}", urlenc(msg))))
 }

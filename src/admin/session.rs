@@ -3,14 +3,14 @@
 //! The cookie holds a random 256-bit id; the database keeps only its SHA-256. Each session has its own CSRF token,
 //! which the [`super::csrf`] guard demands on every state-changing request made with the cookie.
 
-use super::error::AdminError;
+use super::error::{AdminError, ApiError, PageError};
 use crate::http::AppState;
 use crate::store::users::{Role, User};
 use crate::store::{StoreError, groups::Group};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -45,8 +45,9 @@ impl Viewer {
         }
     }
 
-    pub fn require_admin(&self) -> Result<(), AdminError> {
-        if self.is_admin() { Ok(()) } else { Err(AdminError::Forbidden) }
+    /// The viewer as an [`Admin`], for a check that depends on what is asked (handlers take [`Admin`] instead).
+    pub fn admin(&self) -> Result<Admin, AdminError> {
+        if self.is_admin() { Ok(Admin(self.clone())) } else { Err(AdminError::Forbidden) }
     }
 
     /// Whether the viewer may see (and configure) something owned by `partner_id`.
@@ -137,29 +138,63 @@ pub async fn authenticate(st: &AppState, headers: &HeaderMap) -> Result<Option<V
     Ok(row.map(|s| Viewer::of_user(s.user, s.csrf_token)))
 }
 
-/// Rejection of the [`Viewer`] extractor: the login page for pages, 401 JSON for the API.
-pub struct NotLoggedIn {
-    api: bool,
+/// Whether an answer to this path is JSON (the API, and the admin routes outside `/admin` such as
+/// `/auth/pdd/status`) rather than a page.
+fn answers_json(path: &str) -> bool {
+    path.starts_with("/admin/api/") || !path.starts_with("/admin")
 }
 
-impl IntoResponse for NotLoggedIn {
+/// Rejection of the [`Viewer`] and [`Admin`] extractors: [`AdminError`] as a page (the login page when not logged
+/// in) or as JSON, by the request's path.
+pub struct Refused {
+    json: bool,
+    error: AdminError,
+}
+
+impl Refused {
+    /// `error` answered to a request for `path`.
+    pub fn at(path: &str, error: AdminError) -> Refused {
+        Refused { json: answers_json(path), error }
+    }
+}
+
+impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        if self.api {
-            super::error::ApiError(AdminError::Unauthorized).into_response()
-        } else {
-            Redirect::to("/admin/login").into_response()
+        if self.json { ApiError(self.error).into_response() } else { PageError(self.error).into_response() }
+    }
+}
+
+/// The one way a handler learns who is asking: the viewer the [`super::csrf`] guard authenticated (a route outside
+/// the guard has none, and answers 401).
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, _st: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(Some(v))) => Ok(v.clone()),
+            _ => Err(Refused::at(parts.uri.path(), AdminError::Unauthorized)),
         }
     }
 }
 
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = NotLoggedIn;
+/// A viewer with the admin role: the guard of admin-only handlers and the proof that admin-only functions take.
+/// Partners are refused with 403.
+#[derive(Debug, Clone)]
+pub struct Admin(Viewer);
 
-    async fn from_request_parts(parts: &mut Parts, _st: &AppState) -> Result<Self, Self::Rejection> {
-        let api = parts.uri.path().starts_with("/admin/api/");
-        match parts.extensions.get::<Authenticated>() {
-            Some(Authenticated(Some(v))) => Ok(v.clone()),
-            _ => Err(NotLoggedIn { api }),
-        }
+impl std::ops::Deref for Admin {
+    type Target = Viewer;
+
+    fn deref(&self) -> &Viewer {
+        &self.0
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, Self::Rejection> {
+        let v = Viewer::from_request_parts(parts, st).await?;
+        v.admin().map_err(|e| Refused::at(parts.uri.path(), e))
     }
 }

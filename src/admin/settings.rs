@@ -5,7 +5,7 @@ use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc};
 use super::password;
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::http::AppState;
 use crate::platform::Platform;
 use crate::store::Store;
@@ -86,8 +86,7 @@ fn valid_username(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_alphanumeric() || "_-.@".contains(c))
 }
 
-pub async fn create_user(st: &AppState, v: &Viewer, u: &NewUserInput) -> Result<i64, AdminError> {
-    v.require_admin()?;
+pub async fn create_user(st: &AppState, _v: &Admin, u: &NewUserInput) -> Result<i64, AdminError> {
     let (role, partner_id) = match u.role.as_str() {
         "admin" => (Role::Admin, None),
         "partner" => {
@@ -227,7 +226,7 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
 
 pub async fn create_user_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Form(u): Form<NewUserInput>,
 ) -> Result<Redirect, PageError> {
     back(create_user(&st, &v, &u).await.map(|_| "账号已创建".to_string()))
@@ -250,8 +249,7 @@ pub struct DisabledInput {
     disabled: bool,
 }
 
-pub async fn set_disabled(st: &AppState, v: &Viewer, id: i64, disabled: bool) -> Result<(), AdminError> {
-    v.require_admin()?;
+pub async fn set_disabled(st: &AppState, v: &Admin, id: i64, disabled: bool) -> Result<(), AdminError> {
     if v.user_id == Some(id) {
         return Err(AdminError::BadRequest("不能停用自己".into()));
     }
@@ -260,7 +258,7 @@ pub async fn set_disabled(st: &AppState, v: &Viewer, id: i64, disabled: bool) ->
 
 pub async fn disabled_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Form(f): Form<DisabledInput>,
 ) -> Result<Redirect, PageError> {
@@ -273,7 +271,7 @@ pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<SettingsV
 
 pub async fn api_create_user(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(u): Json<NewUserInput>,
 ) -> Result<Json<SettingsView>, ApiError> {
     create_user(&st, &v, &u).await?;

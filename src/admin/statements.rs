@@ -3,9 +3,9 @@
 //! balances of both accounts — on the dashboard and as CSV. A partner sees only their own.
 //! JSON at `/admin/api/statements?partner_id=…&month=yyyy-MM`.
 
+use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, esc, yuan};
-use super::orders::csv_field;
 use super::session::Viewer;
 use crate::http::AppState;
 use crate::ledger::month::{Month, MonthlyStatement, balance};
@@ -14,8 +14,7 @@ use crate::platform::Platform;
 use crate::store::finance::MonthFigures;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -168,24 +167,23 @@ fn platform_label(p: &str) -> String {
 }
 
 /// The statement as CSV: a summary per account, then the orders. Amounts in 元 from integer 分.
-pub fn csv(s: &StatementView, utc_offset_hours: i64) -> String {
-    let mut out = String::from("\u{feff}");
-    let _ = write!(
-        out,
-        "合伙人,{},月份,{}\r\n订单数,{},佣金,{},合伙人分成,{},代理分成,{}\r\n",
-        csv_field(&s.partner_name),
-        s.month,
-        s.orders,
+pub fn csv(s: &StatementView, utc_offset_hours: i64) -> Csv {
+    let mut out = Csv::default();
+    out.row(&["合伙人".to_string(), csv::field(&s.partner_name), "月份".into(), s.month.clone()]);
+    out.row(&[
+        "订单数".to_string(),
+        s.orders.to_string(),
+        "佣金".into(),
         yuan(Fen(s.commission_fen)),
+        "合伙人分成".into(),
         yuan(Fen(s.partner_share_fen)),
-        yuan(Fen(s.agent_share_fen))
-    );
-    out.push_str("账户,期初余额,订单分成,调整,已打款,期末余额,期末可提现,期末提现中,期末待结算\r\n");
+        "代理分成".into(),
+        yuan(Fen(s.agent_share_fen)),
+    ]);
+    out.row(&["账户", "期初余额", "订单分成", "调整", "已打款", "期末余额", "期末可提现", "期末提现中", "期末待结算"]);
     for a in &s.accounts {
-        let _ = write!(
-            out,
-            "{},{},{},{},{},{},{},{},{}\r\n",
-            account_label(a.account_kind),
+        out.row(&[
+            account_label(a.account_kind).to_string(),
             yuan(Fen(a.opening_balance_fen)),
             yuan(Fen(a.orders_fen)),
             yuan(Fen(a.adjustments_fen)),
@@ -194,21 +192,19 @@ pub fn csv(s: &StatementView, utc_offset_hours: i64) -> String {
             yuan(Fen(a.closing_available_fen)),
             yuan(Fen(a.closing_withdrawing_fen)),
             yuan(Fen(a.closing_pending_fen)),
-        );
+        ]);
     }
-    out.push_str("付款时间,平台,订单号,状态,佣金,合伙人分成,代理分成\r\n");
+    out.row(&["付款时间", "平台", "订单号", "状态", "佣金", "合伙人分成", "代理分成"]);
     for o in &s.order_lines {
-        let fields = [
-            csv_field(&o.paid_at.map(|t| html::datetime(t * 1000, utc_offset_hours)).unwrap_or_default()),
-            csv_field(&platform_label(&o.platform)),
-            csv_field(&o.order_key),
-            csv_field(phase_label(&o.phase)),
+        out.row(&[
+            csv::field(&o.paid_at.map(|t| html::datetime(t * 1000, utc_offset_hours)).unwrap_or_default()),
+            csv::field(&platform_label(&o.platform)),
+            csv::field(&o.order_key),
+            csv::field(phase_label(&o.phase)),
             yuan(Fen(o.commission_fen)),
             yuan(Fen(o.partner_share_fen)),
             yuan(Fen(o.agent_share_fen)),
-        ];
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+        ]);
     }
     out
 }
@@ -219,12 +215,8 @@ pub async fn export(
     Query(q): Query<StatementQuery>,
 ) -> Result<Response, PageError> {
     let s = data(&st, &v, &q).await?;
-    let name = format!("attachment; filename=\"statement-{}-{}.csv\"", s.partner_id, s.month);
-    Ok((
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, name)],
-        csv(&s, st.settings.chat.utc_offset_hours),
-    )
-        .into_response())
+    let name = format!("statement-{}-{}.csv", s.partner_id, s.month);
+    Ok(csv(&s, st.settings.chat.utc_offset_hours).download(&name))
 }
 
 pub async fn page(

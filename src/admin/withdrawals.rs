@@ -4,11 +4,11 @@
 //! batch transfer. Partners see the requests of their own accounts and of their groups' members, read-only.
 //! JSON at `/admin/api/withdrawals…`.
 
+use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, esc, yuan};
-use super::orders::csv_field;
-use super::session::Viewer;
+use super::session::{Admin, Viewer};
 use crate::http::AppState;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
@@ -17,8 +17,7 @@ use crate::store::withdrawals::{Payment, Withdrawal, status};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -171,23 +170,20 @@ impl PaymentInput {
     }
 }
 
-pub async fn approve(st: &AppState, v: &Viewer, id: i64) -> Result<Withdrawal, AdminError> {
-    v.require_admin()?;
+pub async fn approve(st: &AppState, v: &Admin, id: i64) -> Result<Withdrawal, AdminError> {
     let w = ledger(st).decide_withdrawal(id, true, &v.username, "").await.map_err(not_open)?;
     tracing::info!(withdrawal = id, by = %v.username, "withdrawal approved");
     Ok(w)
 }
 
-pub async fn reject(st: &AppState, v: &Viewer, id: i64, why: &str) -> Result<Withdrawal, AdminError> {
-    v.require_admin()?;
+pub async fn reject(st: &AppState, v: &Admin, id: i64, why: &str) -> Result<Withdrawal, AdminError> {
     let why = reason(why)?;
     let w = ledger(st).decide_withdrawal(id, false, &v.username, why).await.map_err(not_open)?;
     tracing::info!(withdrawal = id, by = %v.username, "withdrawal rejected");
     Ok(w)
 }
 
-pub async fn pay(st: &AppState, v: &Viewer, id: i64, p: &PaymentInput) -> Result<Withdrawal, AdminError> {
-    v.require_admin()?;
+pub async fn pay(st: &AppState, v: &Admin, id: i64, p: &PaymentInput) -> Result<Withdrawal, AdminError> {
     let payment = p.checked()?;
     let w = ledger(st).record_payment(id, &payment, &v.username).await.map_err(not_open)?;
     tracing::info!(withdrawal = id, by = %v.username, "withdrawal paid");
@@ -214,12 +210,11 @@ fn batch_ids(ids: &[i64]) -> Result<Vec<i64>, AdminError> {
     Ok(ids)
 }
 
-async fn batch<F, Fut>(st: &AppState, v: &Viewer, ids: &[i64], one: F) -> Result<BatchResult, AdminError>
+async fn batch<F, Fut>(st: &AppState, v: &Admin, ids: &[i64], one: F) -> Result<BatchResult, AdminError>
 where
     F: Fn(i64) -> Fut,
     Fut: std::future::Future<Output = Result<Withdrawal, AdminError>>,
 {
-    v.require_admin()?;
     let mut out = BatchResult { done: Vec::new(), skipped: Vec::new() };
     for id in batch_ids(ids)? {
         match one(id).await {
@@ -234,32 +229,30 @@ where
     Ok(out)
 }
 
-pub async fn approve_batch(st: &AppState, v: &Viewer, ids: &[i64]) -> Result<BatchResult, AdminError> {
+pub async fn approve_batch(st: &AppState, v: &Admin, ids: &[i64]) -> Result<BatchResult, AdminError> {
     batch(st, v, ids, |id| approve(st, v, id)).await
 }
 
-pub async fn pay_batch(st: &AppState, v: &Viewer, ids: &[i64], p: &PaymentInput) -> Result<BatchResult, AdminError> {
+pub async fn pay_batch(st: &AppState, v: &Admin, ids: &[i64], p: &PaymentInput) -> Result<BatchResult, AdminError> {
     p.checked()?;
     batch(st, v, ids, |id| pay(st, v, id, p)).await
 }
 
 /// The approved, unpaid requests as a CSV for a batch transfer: amounts in 元 with two decimals (from integer 分).
-pub async fn approved_csv(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
-    v.require_admin()?;
-    let mut out = String::from("\u{feff}申请编号,账户类型,账户ID,姓名,金额（元）,申请时间\r\n");
+pub async fn approved_csv(st: &AppState, v: &Admin) -> Result<Csv, AdminError> {
+    let mut out = Csv::default();
+    out.row(&["申请编号", "账户类型", "账户ID", "姓名", "金额（元）", "申请时间"]);
     let offset = st.settings.chat.utc_offset_hours;
     for w in with_status(st, v, status::APPROVED).await? {
         let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
-        let fields = [
+        out.row(&[
             w.id.to_string(),
-            csv_field(kind),
+            csv::field(kind),
             w.account_id.to_string(),
-            csv_field(&w.name),
+            csv::field(&w.name),
             yuan(crate::money::Fen(w.amount_fen)),
-            csv_field(&html::datetime(w.created_at, offset)),
-        ];
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+            csv::field(&html::datetime(w.created_at, offset)),
+        ]);
     }
     Ok(out)
 }
@@ -436,7 +429,7 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
 
 pub async fn decide_page(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     axum::Form(d): axum::Form<Decision>,
 ) -> Result<Redirect, PageError> {
@@ -474,12 +467,12 @@ fn batch_message(verb: &str, r: &BatchResult) -> String {
     m
 }
 
-pub async fn approve_batch_page(State(st): State<AppState>, v: Viewer, body: Bytes) -> Result<Redirect, PageError> {
+pub async fn approve_batch_page(State(st): State<AppState>, v: Admin, body: Bytes) -> Result<Redirect, PageError> {
     let (ids, _) = batch_form(&body);
     back(approve_batch(&st, &v, &ids).await.map(|r| batch_message("通过", &r)))
 }
 
-pub async fn pay_batch_page(State(st): State<AppState>, v: Viewer, body: Bytes) -> Result<Redirect, PageError> {
+pub async fn pay_batch_page(State(st): State<AppState>, v: Admin, body: Bytes) -> Result<Redirect, PageError> {
     let (ids, mut f) = batch_form(&body);
     let p = PaymentInput {
         method: f.remove("method").unwrap_or_default(),
@@ -488,16 +481,8 @@ pub async fn pay_batch_page(State(st): State<AppState>, v: Viewer, body: Bytes) 
     back(pay_batch(&st, &v, &ids, &p).await.map(|r| batch_message("记录打款", &r)))
 }
 
-pub async fn approved_csv_page(State(st): State<AppState>, v: Viewer) -> Result<Response, PageError> {
-    let body = approved_csv(&st, &v).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"withdrawals-approved.csv\""),
-        ],
-        body,
-    )
-        .into_response())
+pub async fn approved_csv_page(State(st): State<AppState>, v: Admin) -> Result<Response, PageError> {
+    Ok(approved_csv(&st, &v).await?.download("withdrawals-approved.csv"))
 }
 
 // ---- API ----
@@ -526,7 +511,7 @@ async fn one_view(st: &AppState, v: &Viewer, w: Withdrawal) -> Result<Json<Withd
 
 pub async fn api_approve(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
 ) -> Result<Json<WithdrawalView>, ApiError> {
     let w = approve(&st, &v, id).await?;
@@ -540,7 +525,7 @@ pub struct RejectBody {
 
 pub async fn api_reject(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(body): Json<RejectBody>,
 ) -> Result<Json<WithdrawalView>, ApiError> {
@@ -550,7 +535,7 @@ pub async fn api_reject(
 
 pub async fn api_pay(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Path(id): Path<i64>,
     Json(p): Json<PaymentInput>,
 ) -> Result<Json<WithdrawalView>, ApiError> {
@@ -565,7 +550,7 @@ pub struct BatchBody {
 
 pub async fn api_approve_batch(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(b): Json<BatchBody>,
 ) -> Result<Json<BatchResult>, ApiError> {
     Ok(Json(approve_batch(&st, &v, &b.ids).await?))
@@ -580,7 +565,7 @@ pub struct PayBatchBody {
 
 pub async fn api_pay_batch(
     State(st): State<AppState>,
-    v: Viewer,
+    v: Admin,
     Json(b): Json<PayBatchBody>,
 ) -> Result<Json<BatchResult>, ApiError> {
     Ok(Json(pay_batch(&st, &v, &b.ids, &b.payment).await?))

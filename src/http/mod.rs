@@ -2,10 +2,8 @@
 
 pub mod auth;
 pub mod error;
-pub mod ledger;
 pub mod media;
 pub mod ops;
-pub mod orders;
 pub mod taobao;
 pub mod webhook;
 pub mod wecom;
@@ -44,8 +42,6 @@ pub fn router(state: AppState) -> Router {
         .merge(media::router())
         .merge(ops::router())
         .merge(auth::router())
-        .merge(orders::router())
-        .merge(ledger::router())
         .merge(taobao::router())
         .merge(wecom::router())
         .merge(crate::admin::router(&state))

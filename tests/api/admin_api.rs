@@ -73,6 +73,41 @@ async fn seed_posting(app: &TestApp, group: i64) {
     app.store.upsert_feed_items(&[item], now).await.unwrap();
 }
 
+/// An order of `group` that no member is attributed to, for the unattributed list and the assignment example.
+async fn seed_unattributed_order(app: &TestApp, group: i64) -> i64 {
+    use dealbot::store::orders::{AttributionKind, OrderAttribution};
+    let now = app.clock.now_ms();
+    let order = dealbot::affiliate::orders::SyncedOrder {
+        platform: Platform::Pdd,
+        order_key: "260101-000000000000001".into(),
+        parent_key: None,
+        item_id: "goods-sign-1".into(),
+        item_title: "保温杯".into(),
+        paid_amount: dealbot::money::Fen(3_432),
+        estimated_commission: dealbot::money::Fen(686),
+        settled_commission: dealbot::money::Fen(0),
+        rate: dealbot::money::Bps(2_000),
+        raw_status: "0".into(),
+        lifecycle: dealbot::order::Lifecycle::Paid,
+        pid: "9000001_100000001".into(),
+        member_tag: None,
+        ordered_at: Some(now - 100),
+        paid_at: Some(now - 50),
+        settled_at: None,
+        modified_at: now,
+        raw: "{}".into(),
+    };
+    let attribution = OrderAttribution {
+        group_id: Some(group),
+        partner_id: None,
+        member_id: None,
+        kind: AttributionKind::Group,
+        conflict: false,
+    };
+    app.store.upsert_order(&order, &attribution, now).await.unwrap();
+    app.store.order_by_key(Platform::Pdd, &order.order_key).await.unwrap().unwrap().id
+}
+
 /// An approved agent, so the agent lists have something to show.
 async fn seed_agent(app: &TestApp, group: i64) {
     use dealbot::store::agents::{AgentDecision, Applied};
@@ -105,6 +140,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     let applicant = app.store.touch_member("wxid_zhou99", Some("周周"), Some(group), app.clock.now_ms()).await.unwrap();
     app.store.apply_for_agent(applicant, "我有两个群", app.clock.now_ms()).await.unwrap();
     seed_agent(&app, group).await;
+    let order = seed_unattributed_order(&app, group).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let doc: Value = http
         .get(format!("{}/admin/api/openapi.json", app.base))
@@ -121,11 +157,15 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     for want in ["get", "post"] {
         for (path, ops) in doc["paths"].as_object().unwrap() {
             for (method, op) in ops.as_object().unwrap() {
-                // Calls to a chat gateway are exercised against a simulated one (tests/api/robot_login.rs).
-                if method != want || op["x-calls-gateway"] == true {
+                // Calls to a chat gateway are exercised against a simulated one (tests/api/robot_login.rs), image
+                // uploads by tests/api/mass_uploads.rs.
+                let json_body = op.pointer("/requestBody/content").is_none_or(|c| c.get("application/json").is_some());
+                if method != want || op["x-calls-gateway"] == true || !json_body {
                     continue;
                 }
-                let id = if path.starts_with("/admin/api/groups/") {
+                let id = if path.starts_with("/admin/api/orders/") {
+                    order
+                } else if path.starts_with("/admin/api/groups/") {
                     group
                 } else if path.starts_with("/admin/api/partners/") {
                     partner
@@ -160,6 +200,9 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
                     }
                     if let Some(ex) = op.pointer("/requestBody/content/application~1json/example") {
                         let mut ex = ex.clone();
+                        if let Some(m) = ex.get_mut("member_id") {
+                            *m = serde_json::json!(member);
+                        }
                         if let Some(plan) = ex.get_mut("plan_id") {
                             // The plan the create and update examples made (an items plan by then).
                             *plan = serde_json::json!(last_plan);
@@ -186,6 +229,7 @@ async fn every_documented_operation_answers_on_the_real_routes_as_documented() {
     assert_eq!(app.store.withdrawal(withdrawal).await.unwrap().status, "paid", "approved, then its payment recorded");
     assert_eq!(app.store.withdrawal(rejected).await.unwrap().reason, "收款信息有误");
     assert!(app.store.agent_applications("open", 1).await.unwrap().is_empty(), "the application was decided");
+    assert!(app.store.unattributed_orders(None, 10).await.unwrap().is_empty(), "the order was assigned");
 }
 
 #[tokio::test]

@@ -4,29 +4,12 @@ use crate::admin_helpers::{ADMIN, ADMIN_PASSWORD, AdminClient, add_user};
 use crate::helpers::TestApp;
 use dealbot::store::users::Role;
 
-const PAGES: &[&str] = &[
-    "/admin",
-    "/admin/orders",
-    "/admin/groups",
-    "/admin/partners",
-    "/admin/members",
-    "/admin/withdrawals",
-    "/admin/robots",
-    "/admin/authorization",
-    "/admin/reconciliation",
-    "/admin/settings",
-    "/admin/posting",
-    "/admin/mass",
-    "/admin/collection",
-    "/admin/service",
-    "/admin/api/me",
-    "/admin/api/openapi.json",
-    "/admin/orders.csv",
-    "/admin/campaigns",
-    "/admin/rates",
-    "/admin/accounts",
-    "/admin/agents",
-];
+/// Every page of the navigation (the route table's pages), and other responses a session gets.
+fn pages() -> Vec<&'static str> {
+    let mut pages: Vec<&str> = dealbot::admin::nav().iter().map(|e| e.path).collect();
+    pages.extend(["/admin/api/me", "/admin/orders.csv"]);
+    pages
+}
 
 fn header<'a>(r: &'a reqwest::Response, name: &str) -> &'a str {
     r.headers().get(name).map(|v| v.to_str().unwrap()).unwrap_or_else(|| panic!("{} has no {name}", r.url()))
@@ -72,7 +55,7 @@ async fn every_dashboard_response_carries_the_security_headers() {
     assert_secure(&failed, false);
     let ok = c.login(ADMIN, ADMIN_PASSWORD).await;
     assert_secure(&ok, false);
-    for path in PAGES {
+    for path in pages() {
         let r = c.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         assert_secure(&r, false);

@@ -335,4 +335,10 @@ async fn admins_list_approve_and_reject_withdrawals_over_the_api_with_a_reason()
     assert_eq!(actions[0], ("paid".to_string(), "api".to_string()));
     assert_eq!(actions[1], ("approved".to_string(), "api".to_string()));
     assert_eq!(actions.len(), 5);
+    // The same log as a page: the rejection with its reason, the payment.
+    let page = app.http.get(url("/admin/withdrawal-log")).header("authorization", auth).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("提现日志") && html.contains("驳回") && html.contains("收款账户有误"), "{html}");
+    assert!(html.contains(&format!("/admin/withdrawals#w{id2}")) && html.contains("已打款"), "{html}");
 }

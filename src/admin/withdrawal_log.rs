@@ -1,0 +1,81 @@
+//! 提现日志: every request and decision on a withdrawal (who asked or decided, when, how much, why), newest first.
+//! Admin only; JSON at `/admin/api/finance-log`.
+
+use super::error::{AdminError, ApiError, PageError};
+use super::html::{self, esc, yuan};
+use super::session::Admin;
+use crate::http::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::response::Html;
+use serde::Serialize;
+
+const SHOWN: i64 = 200;
+
+#[derive(Debug, Serialize)]
+pub struct LogLine {
+    pub id: i64,
+    pub withdrawal_id: i64,
+    pub account_kind: &'static str,
+    pub account_id: i64,
+    /// `requested`, `approved`, `paid` or `rejected`.
+    pub action: String,
+    pub amount_fen: i64,
+    pub actor: String,
+    pub reason: String,
+    pub created_at: i64,
+}
+
+pub async fn data(st: &AppState, _v: &Admin) -> Result<Vec<LogLine>, AdminError> {
+    let rows = st.store.finance_log(SHOWN).await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| LogLine {
+            id: e.id,
+            withdrawal_id: e.withdrawal_id,
+            account_kind: e.account_kind.code(),
+            account_id: e.account_id,
+            action: e.action,
+            amount_fen: e.amount.0,
+            actor: e.actor,
+            reason: e.reason,
+            created_at: e.created_at,
+        })
+        .collect())
+}
+
+fn action_label(action: &str) -> &str {
+    match action {
+        "requested" => "申请",
+        "approved" => "通过",
+        "paid" => "已打款",
+        "rejected" => "驳回",
+        other => other,
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
+    let offset = st.settings.chat.utc_offset_hours;
+    let rows: Vec<Vec<String>> = data(&st, &v)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let kind = crate::store::ledger::AccountKind::from_code(l.account_kind).map_or("", |k| k.label());
+            vec![
+                html::datetime(l.created_at, offset),
+                format!("<a href=\"/admin/withdrawals#w{0}\">#{0}</a>", l.withdrawal_id),
+                format!("{kind} {}", l.account_id),
+                esc(action_label(&l.action)),
+                yuan(crate::money::Fen(l.amount_fen)),
+                esc(&l.actor),
+                esc(&l.reason),
+            ]
+        })
+        .collect();
+    let body = html::table(&["时间", "提现申请", "账户", "操作", "金额（元）", "操作人", "原因"], &rows);
+    Ok(html::page(&v, "/admin/withdrawal-log", "提现日志", &body))
+}
+
+pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Vec<LogLine>>, ApiError> {
+    Ok(Json(data(&st, &v).await?))
+}
