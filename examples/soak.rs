@@ -14,6 +14,7 @@
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use clap::Parser;
 use dealbot::clock::Clock;
@@ -154,6 +155,30 @@ async fn balance(State(lb): State<Arc<Balancer>>, req: Request) -> Response {
         }
         None => StatusCode::BAD_GATEWAY.into_response(),
     }
+}
+
+/// The simulated CDN's photos are deterministic: the first answer for a path is kept and served again, so that
+/// generating the same photo for every group of a fan-out does not starve on a busy machine.
+type PhotoCache = Arc<Mutex<HashMap<String, Bytes>>>;
+
+async fn cached_photos(State(cache): State<PhotoCache>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if !path.starts_with("/cdn/") || path.starts_with("/cdn/test/") {
+        return next.run(req).await;
+    }
+    if let Some(jpeg) = lock(&cache).get(&path).cloned() {
+        return ([(header::CONTENT_TYPE, "image/jpeg")], jpeg).into_response();
+    }
+    let response = next.run(req).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(jpeg) = axum::body::to_bytes(body, 8 << 20).await else {
+        return StatusCode::BAD_GATEWAY.into_response();
+    };
+    lock(&cache).insert(path, jpeg.clone());
+    Response::from_parts(parts, axum::body::Body::from(jpeg))
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -437,7 +462,7 @@ async fn run(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<bool> {
     let sims = Simulators::new(&SimCredentials::default(), &sim_base);
     sims.pdd.set_require_member_auth(false);
     sims.gewe.delay_responses(Duration::from_millis(20));
-    let router = sims.router();
+    let router = sims.router().layer(axum::middleware::from_fn_with_state(PhotoCache::default(), cached_photos));
     tokio::spawn(async move {
         let _ = axum::serve(sim_listener, router).await;
     });
@@ -745,6 +770,9 @@ async fn run(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<bool> {
     let passed = lost_msgs == 0 && tracker.duplicates.is_empty() && lost_posts == 0 && dup_posts == 0;
     let findings = Findings {
         args,
+        bin,
+        photo_cache_bytes: settings.fetch.cache_max_bytes,
+        poster_cache_bytes: settings.poster.cache_max_bytes,
         started_at,
         drained_after,
         t0_wall,
@@ -784,6 +812,9 @@ async fn run(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<bool> {
 /// What the run found.
 struct Findings<'a> {
     args: &'a Args,
+    bin: &'a Path,
+    photo_cache_bytes: u64,
+    poster_cache_bytes: u64,
     started_at: time::OffsetDateTime,
     drained_after: Duration,
     t0_wall: SystemTime,
@@ -837,7 +868,9 @@ fn report(f: &Findings<'_>) -> anyhow::Result<String> {
          robot, when it is one of them) is killed with -9 and restarted after a pause longer than the lease. \
          Instance 0 is never killed: it is the memory baseline. Every minute the driver samples each instance's RSS \
          (`/proc/PID/status` VmRSS) and the webhook→reply latency: from posting the callback to the simulated \
-         gateway receiving the reply's text (its poster comes just before). After the load it waits for the work to \
+         gateway receiving the reply's text (its poster comes just before). The simulated CDN's photos are \
+         deterministic, so the driver keeps each after its first answer: generating the same photo for every group \
+         of a fan-out would otherwise starve on a busy machine. After the load it waits for the work to \
          drain and exits non-zero when a message was not answered, or answered twice, or a post was lost or \
          delivered twice.",
         args.database
@@ -864,6 +897,12 @@ fn report(f: &Findings<'_>) -> anyhow::Result<String> {
         read_first_line("/proc/sys/kernel/osrelease", ""),
         if commit.is_empty() { "?" } else { &commit },
     )?;
+    let profile = if f.bin.components().any(|c| c.as_os_str() == "release") {
+        "release build"
+    } else {
+        "not a release build: the crate unoptimized, its dependencies at opt-level 2"
+    };
+    writeln!(w, "- Binary: `{}` ({profile}).", f.bin.display())?;
     let loads: Vec<f64> = samples.iter().map(|s| s.load1).filter(|l| !l.is_nan()).collect();
     if !loads.is_empty() {
         writeln!(
@@ -986,6 +1025,14 @@ fn report(f: &Findings<'_>) -> anyhow::Result<String> {
         fmt_mib(last),
         slope(&points0).map_or("–".into(), |s| format!("{s:+.1}")),
         slope(&after_warmup).map_or("–".into(), |s| format!("{s:+.1}")),
+    )?;
+    writeln!(
+        w,
+        "- An instance's caches are bounded but fill as the run goes: decoded product photos up to {} MiB \
+         (`fetch.cache_max_bytes`) and posters up to {} MiB (`poster.cache_max_bytes`), so RSS rises until they are \
+         full; a rise well past that is a leak.",
+        f.photo_cache_bytes >> 20,
+        f.poster_cache_bytes >> 20
     )?;
     for i in 1..INSTANCES {
         // One process lifetime: consecutive samples with the same PID.
