@@ -653,6 +653,7 @@ async fn run(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<bool> {
                 return;
             }
             let mut k = 0;
+            let mut last_victim = 2;
             loop {
                 k += 1;
                 let at = t0 + Duration::from_secs(60 * every * k);
@@ -667,12 +668,14 @@ async fn run(args: &Args, bin: &Path, db_url: &str) -> anyhow::Result<bool> {
                         let pid = list[*i].pid();
                         pid.zip(holder.as_deref()).is_some_and(|(p, h)| h.starts_with(&format!("{p}-")))
                     });
-                    sending.map_or((1 + k as usize % 2, false), |i| (i, true))
+                    // Else the other one of 1 and 2 than last time.
+                    sending.map_or((3 - last_victim, false), |i| (i, true))
                 };
                 lock(&instances)[victim.0].kill();
                 let minute = t0.elapsed().as_secs_f64() / 60.0;
                 println!("minute {minute:>5.1}: killed instance {} (sending: {})", victim.0, victim.1);
                 lock(&kills).push(Kill { minute, instance: victim.0, was_sending: victim.1 });
+                last_victim = victim.0;
                 tokio::time::sleep(down).await;
                 if let Err(e) = lock(&instances)[victim.0].start(&bin) {
                     eprintln!("restarting instance {}: {e}", victim.0);
