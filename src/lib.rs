@@ -31,3 +31,6 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tools;
+
+#[cfg(test)]
+mod dependency_tests;
