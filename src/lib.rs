@@ -32,3 +32,6 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod tools;
+
+#[cfg(test)]
+mod dependency_tests;

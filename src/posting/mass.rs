@@ -15,7 +15,7 @@ use crate::engine::{Context, Engine, EngineError};
 use crate::links::{self, ProductRef};
 use crate::outbox;
 use crate::store::groups::Group;
-use crate::store::mass::{NewMassDelivery, NewMassFriendDelivery, StoredMassPost};
+use crate::store::mass::{MassTarget, NewMassDelivery, StoredMassPost};
 use serde::{Deserialize, Serialize};
 
 /// A daily firing is still served this long after its time (seconds); older ones are let go.
@@ -253,62 +253,47 @@ pub async fn fire(
 ) -> Result<(), EngineError> {
     let store = &engine.store;
     for gid in &post.post.groups {
-        if store.mass_fired(post.id, *gid, fire_at).await? {
-            continue;
-        }
         let Some(group) = store.group_by_id(*gid).await? else { continue };
         if !group.enabled {
             continue;
         }
         let Some(robot) = engine.robots.get(&group.robot_id) else { continue };
+        let target = MassTarget::Group { group_id: group.id, robot_id: robot.id };
+        if store.mass_fired(post.id, &target, fire_at).await? {
+            continue;
+        }
         let rendered = render(engine, &post.post, Recipient::Group(&group), now_ms).await?;
-        let row = |status, reason: Option<&str>, key: Option<String>, url: Option<String>| NewMassDelivery {
-            mass_post_id: post.id,
-            group_id: group.id,
-            robot_id: robot.id,
-            fire_at,
-            status,
-            reason: reason.map(str::to_string),
-            outbox_key: key,
-            promotion_url: url,
-        };
         if let Some(reason) = &rendered.error {
             // The product part is the point of a post with a link: without it nothing goes out.
-            store.record_mass_delivery(&row("failed", Some(reason), None, None), now_ms).await?;
+            store.record_mass_delivery(&NewMassDelivery::failed(post.id, target, fire_at, reason), now_ms).await?;
             report.failed += 1;
             continue;
         }
         let not_before = after_dnd(engine, &GroupSettings::parse(&group.settings), now_ms);
         let key = format!("mass:{}:{}:{fire_at}", post.id, group.id);
         enqueue(engine, robot.id, &group.room_id, &key, rendered.bodies, not_before, now_ms).await?;
-        store.record_mass_delivery(&row("queued", None, Some(key), rendered.promotion_url), now_ms).await?;
+        let queued = NewMassDelivery::queued(post.id, target, fire_at, key, rendered.promotion_url);
+        store.record_mass_delivery(&queued, now_ms).await?;
         report.queued += 1;
     }
     for friend in &post.post.friends {
-        if store.mass_friend_fired(post.id, friend, fire_at).await? {
+        let target = MassTarget::Friend(friend.clone());
+        if store.mass_fired(post.id, &target, fire_at).await? {
             continue;
         }
         let Some(robot) = engine.robots.get(&friend.robot_id) else { continue };
         let member_id = store.member_id(&friend.wxid).await?;
         let rendered = render(engine, &post.post, Recipient::Friend { friend, member_id }, now_ms).await?;
-        let row = |status, reason: Option<&str>, key: Option<String>, url: Option<String>| NewMassFriendDelivery {
-            mass_post_id: post.id,
-            friend: friend.clone(),
-            fire_at,
-            status,
-            reason: reason.map(str::to_string),
-            outbox_key: key,
-            promotion_url: url,
-        };
         if let Some(reason) = &rendered.error {
-            store.record_mass_friend_delivery(&row("failed", Some(reason), None, None), now_ms).await?;
+            store.record_mass_delivery(&NewMassDelivery::failed(post.id, target, fire_at, reason), now_ms).await?;
             report.failed += 1;
             continue;
         }
         let not_before = after_dnd(engine, &GroupSettings::default(), now_ms);
         let key = format!("mass:{}:f{}:{}:{fire_at}", post.id, robot.id, friend.wxid);
         enqueue(engine, robot.id, &friend.wxid, &key, rendered.bodies, not_before, now_ms).await?;
-        store.record_mass_friend_delivery(&row("queued", None, Some(key), rendered.promotion_url), now_ms).await?;
+        let queued = NewMassDelivery::queued(post.id, target, fire_at, key, rendered.promotion_url);
+        store.record_mass_delivery(&queued, now_ms).await?;
         report.queued += 1;
     }
     Ok(())

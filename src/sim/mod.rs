@@ -8,6 +8,7 @@ pub mod feed;
 pub mod gewe;
 pub mod jd;
 pub mod pdd;
+pub mod signature;
 pub mod support;
 pub mod taobao;
 pub mod wecom;

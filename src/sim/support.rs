@@ -213,15 +213,27 @@ pub fn percent_number(bps: i64) -> serde_json::Value {
     serde_json::Number::from_f64(bps as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
-/// 分 as a `"12.90"` 元 string (the Taobao wire unit).
+/// 分 as a `"12.90"` 元 string (the Taobao wire unit). The simulators format money themselves, not through the
+/// clients' `money` module, so a unit bug there cannot cancel out against its own parser.
 pub fn yuan_string(fen: i64) -> String {
-    crate::money::Fen(fen).yuan_string()
+    hundredths(fen)
+}
+
+/// 分 as `"12.9"` / `"13"` 元: the Taobao coupon fields, trailing zeros dropped.
+pub fn yuan_compact(fen: i64) -> String {
+    let s = hundredths(fen);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// Basis points as a `"15.50"` percent string (Taobao orders).
 pub fn percent_string(bps: i64) -> String {
-    let sign = if bps < 0 { "-" } else { "" };
-    let a = bps.unsigned_abs();
+    hundredths(bps)
+}
+
+/// An integer count of hundredths as a decimal string with two places: `-1290` → `"-12.90"`.
+fn hundredths(n: i64) -> String {
+    let sign = if n < 0 { "-" } else { "" };
+    let a = n.unsigned_abs();
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
@@ -262,6 +274,11 @@ mod tests {
         assert_eq!(yuan_number(6900).to_string(), "69.0");
         assert_eq!(percent_number(500).to_string(), "5.0");
         assert_eq!(percent_string(135), "1.35");
+        assert_eq!(yuan_string(-1290), "-12.90");
+        assert_eq!(yuan_string(5), "0.05");
+        assert_eq!(yuan_compact(1290), "12.9");
+        assert_eq!(yuan_compact(1300), "13");
+        assert_eq!(yuan_compact(1), "0.01");
         assert_eq!(token(&[b"a"], 7).len(), 7);
         assert_eq!(token(&[b"a"], 7), token(&[b"a"], 7));
     }

@@ -272,41 +272,30 @@ impl Store {
         if taken.is_some() {
             return Err(StoreError::Conflict("level name or tier taken".into()));
         }
-        let row =
-            match id {
-                None => {
-                    sqlx::query(
-                        "INSERT INTO agent_levels (name, tier, share_bps, second_bps, min_invited, min_orders,
-                         min_commission, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING RETURNING id",
-                    )
-                    .bind(&l.name)
-                    .bind(l.tier)
-                    .bind(l.share.0)
-                    .bind(l.second.0)
-                    .bind(l.min_invited)
-                    .bind(l.min_orders)
-                    .bind(l.min_commission.0)
-                    .bind(now)
-                    .fetch_optional(&self.pool)
-                    .await?
-                }
-                Some(id) => sqlx::query(
-                    "UPDATE agent_levels SET name = $1, tier = $2, share_bps = $3, second_bps = $4, min_invited = $5,
-                         min_orders = $6, min_commission = $7, updated_at = $8 WHERE id = $9 RETURNING id",
-                )
-                .bind(&l.name)
-                .bind(l.tier)
-                .bind(l.share.0)
-                .bind(l.second.0)
-                .bind(l.min_invited)
-                .bind(l.min_orders)
-                .bind(l.min_commission.0)
-                .bind(now)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-            };
+        let sql = match id {
+            None => {
+                "INSERT INTO agent_levels (name, tier, share_bps, second_bps, min_invited, min_orders, min_commission,
+                     created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT DO NOTHING RETURNING id"
+            }
+            Some(_) => {
+                "UPDATE agent_levels SET name = $1, tier = $2, share_bps = $3, second_bps = $4, min_invited = $5,
+                     min_orders = $6, min_commission = $7, updated_at = $8 WHERE id = $9 RETURNING id"
+            }
+        };
+        let mut q = sqlx::query(sql)
+            .bind(&l.name)
+            .bind(l.tier)
+            .bind(l.share.0)
+            .bind(l.second.0)
+            .bind(l.min_invited)
+            .bind(l.min_orders)
+            .bind(l.min_commission.0)
+            .bind(now);
+        if let Some(id) = id {
+            q = q.bind(id);
+        }
+        let row = q.fetch_optional(&self.pool).await?;
         let Some(row) = row else {
             return Err(if id.is_some() { StoreError::NotFound } else { StoreError::Conflict("level taken".into()) });
         };

@@ -7,7 +7,7 @@
 //! the amount to the campaign's budget; the member's one-per-member chance stays used.
 
 use super::ledger::lock_bookings;
-use super::member_money::{MemberAdjustment, adjust};
+use super::member_money::{MemberAdjustment, adjust, mark_clawed_back};
 use super::{Store, StoreResult, col};
 use crate::money::Fen;
 use crate::platform::Platform;
@@ -416,15 +416,8 @@ impl Store {
     pub async fn claw_back_campaign_subsidy(&self, order_id: i64, now: i64) -> StoreResult<Option<(i64, Fen)>> {
         let mut tx = self.pool.begin().await?;
         lock_bookings(&mut tx, self.dialect).await?;
-        let row = sqlx::query(
-            "UPDATE free_campaign_payouts SET status = 'clawed_back', updated_at = $1
-             WHERE order_id = $2 AND status = 'paid' RETURNING campaign_id, member_id, amount_fen",
-        )
-        .bind(now)
-        .bind(order_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(r) = row else {
+        let returning = "campaign_id, member_id, amount_fen";
+        let Some(r) = mark_clawed_back(&mut tx, "free_campaign_payouts", returning, order_id, now).await? else {
             tx.rollback().await?;
             return Ok(None);
         };

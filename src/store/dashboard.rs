@@ -66,14 +66,52 @@ pub struct RobotSummary {
     pub groups: i64,
 }
 
-fn scope_clause(partner: Option<i64>, column: &str, n: usize) -> String {
+/// ` AND {column} = ${n}` when a partner scopes the query, nothing otherwise.
+pub(super) fn scope_clause(partner: Option<i64>, column: &str, n: usize) -> String {
     match partner {
         Some(_) => format!(" AND {column} = ${n}"),
         None => String::new(),
     }
 }
 
+/// ` AND` the member `m` is in one of the partner's groups (the partner at `${n}`), when a partner scopes the query.
+fn member_scope(partner: Option<i64>, n: usize) -> String {
+    match partner {
+        Some(_) => format!(
+            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
+                          WHERE gm.member_id = m.id AND g.partner_id = ${n})"
+        ),
+        None => String::new(),
+    }
+}
+
+/// The columns of a [`MemberSummary`] of the member `m`.
+const MEMBER_SUMMARY_COLUMNS: &str = "m.id, m.wxid, m.nickname,
+    COALESCE((SELECT b.balance FROM points_balances b WHERE b.member_id = m.id), 0) AS points,
+    (SELECT COUNT(*) FROM conversions c WHERE c.member_wxid = m.wxid) AS conversions,
+    (SELECT COUNT(*) FROM group_members gm WHERE gm.member_id = m.id) AS groups";
+
+fn member_summary_from_row(r: &AnyRow) -> StoreResult<MemberSummary> {
+    Ok(MemberSummary {
+        id: col(r, "id")?,
+        wxid: col(r, "wxid")?,
+        nickname: col(r, "nickname")?,
+        points: col(r, "points")?,
+        conversions: col(r, "conversions")?,
+        groups: col(r, "groups")?,
+    })
+}
+
 impl Store {
+    /// Runs a dashboard read on the reader whose only parameter is the partner of a [`scope_clause`] at `$1`.
+    pub(super) async fn partner_scoped_rows(&self, sql: String, partner: Option<i64>) -> StoreResult<Vec<AnyRow>> {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(p) = partner {
+            q = q.bind(p);
+        }
+        Ok(q.fetch_all(self.reader()).await?)
+    }
+
     pub async fn groups_overview(&self, partner: Option<i64>, since_7d: i64) -> StoreResult<Vec<GroupSummary>> {
         let sql = format!(
             "SELECT g.id, g.room_id, g.name, g.enabled, g.partner_id, r.name AS robot_name, p.name AS partner_name,
@@ -88,7 +126,7 @@ impl Store {
         if let Some(p) = partner {
             q = q.bind(p);
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
                 Ok(GroupSummary {
@@ -145,11 +183,7 @@ impl Store {
              FROM partners p WHERE 1 = 1{} ORDER BY p.id",
             scope_clause(only, "p.id", 1)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(p) = only {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self.partner_scoped_rows(sql, only).await?;
         rows.iter()
             .map(|r| {
                 Ok(PartnerRow {
@@ -173,7 +207,7 @@ impl Store {
         if let Some(id) = owner_id {
             q = q.bind(id);
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(self.reader()).await?;
         rows.iter().map(pid_from_row).collect()
     }
 
@@ -184,40 +218,18 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> StoreResult<Vec<MemberSummary>> {
-        let scope = match partner {
-            Some(_) => {
-                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
-                          WHERE gm.member_id = m.id AND g.partner_id = $4)"
-            }
-            None => "",
-        };
         let sql = format!(
-            "SELECT m.id, m.wxid, m.nickname,
-                COALESCE((SELECT b.balance FROM points_balances b WHERE b.member_id = m.id), 0) AS points,
-                (SELECT COUNT(*) FROM conversions c WHERE c.member_wxid = m.wxid) AS conversions,
-                (SELECT COUNT(*) FROM group_members gm WHERE gm.member_id = m.id) AS groups
-             FROM members m
-             WHERE ($1 = '' OR m.wxid LIKE $1 OR m.nickname LIKE $1){scope}
-             ORDER BY m.id DESC LIMIT $2 OFFSET $3"
+            "SELECT {MEMBER_SUMMARY_COLUMNS} FROM members m
+             WHERE ($1 = '' OR m.wxid LIKE $1 OR m.nickname LIKE $1){} ORDER BY m.id DESC LIMIT $2 OFFSET $3",
+            member_scope(partner, 4)
         );
         let pattern = if search.is_empty() { String::new() } else { format!("%{}%", search.replace(['%', '_'], "")) };
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(pattern).bind(limit).bind(offset);
         if let Some(p) = partner {
             q = q.bind(p);
         }
-        let rows = q.fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(MemberSummary {
-                    id: col(r, "id")?,
-                    wxid: col(r, "wxid")?,
-                    nickname: col(r, "nickname")?,
-                    points: col(r, "points")?,
-                    conversions: col(r, "conversions")?,
-                    groups: col(r, "groups")?,
-                })
-            })
-            .collect()
+        let rows = q.fetch_all(self.reader()).await?;
+        rows.iter().map(member_summary_from_row).collect()
     }
 
     pub async fn robots_overview(&self) -> StoreResult<Vec<RobotSummary>> {
@@ -232,7 +244,7 @@ impl Store {
                 (SELECT COUNT(*) FROM groups g WHERE g.robot_id = r.id) AS groups
              FROM robots r ORDER BY r.id",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -254,33 +266,12 @@ impl Store {
 
     /// One member's summary; with `partner`, only when the member is in one of that partner's groups.
     pub async fn member_summary(&self, id: i64, partner: Option<i64>) -> StoreResult<Option<MemberSummary>> {
-        let scope = match partner {
-            Some(_) => {
-                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id
-                          WHERE gm.member_id = m.id AND g.partner_id = $2)"
-            }
-            None => "",
-        };
-        let sql = format!(
-            "SELECT m.id, m.wxid, m.nickname,
-                COALESCE((SELECT b.balance FROM points_balances b WHERE b.member_id = m.id), 0) AS points,
-                (SELECT COUNT(*) FROM conversions c WHERE c.member_wxid = m.wxid) AS conversions,
-                (SELECT COUNT(*) FROM group_members gm WHERE gm.member_id = m.id) AS groups
-             FROM members m WHERE m.id = $1{scope}"
-        );
+        let sql = format!("SELECT {MEMBER_SUMMARY_COLUMNS} FROM members m WHERE m.id = $1{}", member_scope(partner, 2));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id);
         if let Some(p) = partner {
             q = q.bind(p);
         }
-        let Some(r) = q.fetch_optional(&self.pool).await? else { return Ok(None) };
-        Ok(Some(MemberSummary {
-            id: col(&r, "id")?,
-            wxid: col(&r, "wxid")?,
-            nickname: col(&r, "nickname")?,
-            points: col(&r, "points")?,
-            conversions: col(&r, "conversions")?,
-            groups: col(&r, "groups")?,
-        }))
+        q.fetch_optional(self.reader()).await?.as_ref().map(member_summary_from_row).transpose()
     }
 }
 

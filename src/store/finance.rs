@@ -165,13 +165,14 @@ impl Store {
                 Arg::Text(t) => q.bind(t),
             };
         }
-        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let rows = q.bind(limit).bind(offset).fetch_all(self.reader()).await?;
         rows.iter().map(entry_from_row).collect()
     }
 
     /// The entry kinds written so far, for the finance log's filter.
     pub async fn ledger_entry_kinds(&self) -> StoreResult<Vec<String>> {
-        let rows = sqlx::query("SELECT DISTINCT kind FROM ledger_entries ORDER BY kind").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT DISTINCT kind FROM ledger_entries ORDER BY kind").fetch_all(self.reader()).await?;
         rows.iter().map(|r| col(r, "kind")).collect()
     }
 
@@ -193,7 +194,7 @@ impl Store {
             .bind(account.1)
             .bind(since.unwrap_or(i64::MIN))
             .bind(until)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await?;
         sums_from_row(&row)
     }
@@ -237,7 +238,7 @@ impl Store {
         .bind(first_day)
         .bind(end_day)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {

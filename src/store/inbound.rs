@@ -397,7 +397,7 @@ impl Store {
     pub async fn count_inbound(&self, status: &str) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM inbound WHERE status = $1")
             .bind(status)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await?;
         col(&row, "n")
     }

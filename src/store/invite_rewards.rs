@@ -6,7 +6,7 @@
 //! only once they have stayed that long (a later settled order).
 
 use super::ledger::lock_bookings;
-use super::member_money::{MemberAdjustment, adjust};
+use super::member_money::{MemberAdjustment, adjust, mark_clawed_back};
 use super::points::{NewPoints, book_in};
 use super::{Store, StoreResult, col};
 use crate::money::Fen;
@@ -132,15 +132,8 @@ impl Store {
     pub async fn claw_back_invite_reward(&self, order_id: i64, now: i64) -> StoreResult<Option<(i64, Fen)>> {
         let mut tx = self.pool.begin().await?;
         lock_bookings(&mut tx, self.dialect).await?;
-        let row = sqlx::query(
-            "UPDATE invite_rewards SET status = 'clawed_back', updated_at = $1
-             WHERE order_id = $2 AND status = 'paid' RETURNING invitee_id, inviter_id, group_id, fen, points",
-        )
-        .bind(now)
-        .bind(order_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(r) = row else {
+        let returning = "invitee_id, inviter_id, group_id, fen, points";
+        let Some(r) = mark_clawed_back(&mut tx, "invite_rewards", returning, order_id, now).await? else {
             tx.rollback().await?;
             return Ok(None);
         };

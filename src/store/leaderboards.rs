@@ -36,7 +36,7 @@ impl Store {
         .bind(next_day)
         .bind(group_id.unwrap_or(0))
         .bind(size)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         ranked(&rows)
     }
@@ -66,7 +66,7 @@ impl Store {
         .bind(group_id.unwrap_or(0))
         .bind(size)
         .bind(min_stay_ms)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await?;
         ranked(&rows)
     }

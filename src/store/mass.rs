@@ -1,6 +1,7 @@
 //! Custom mass posts (自定义群发), stored as one typed JSON document each (`posting::mass::MassPost`), and their
 //! deliveries.
 
+use super::dashboard::scope_clause;
 use super::{Store, StoreError, StoreResult, col};
 use crate::posting::mass::{Friend, MassPost};
 use serde::Serialize;
@@ -16,12 +17,20 @@ pub struct StoredMassPost {
     pub created_at: i64,
 }
 
-/// A send of a mass post to a group.
+/// Who a firing of a mass post goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MassTarget {
+    /// A group, through its robot.
+    Group { group_id: i64, robot_id: i64 },
+    /// A robot's friend, in private chat.
+    Friend(Friend),
+}
+
+/// A send of a mass post to a group or a friend.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMassDelivery {
     pub mass_post_id: i64,
-    pub group_id: i64,
-    pub robot_id: i64,
+    pub target: MassTarget,
     /// Unix seconds.
     pub fire_at: i64,
     /// `queued` or `failed`.
@@ -43,20 +52,6 @@ pub struct MassDeliveryRow {
     pub promotion_url: Option<String>,
     /// Unix ms.
     pub created_at: i64,
-}
-
-/// A send of a mass post to a friend in private chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewMassFriendDelivery {
-    pub mass_post_id: i64,
-    pub friend: Friend,
-    /// Unix seconds.
-    pub fire_at: i64,
-    /// `queued` or `failed`.
-    pub status: &'static str,
-    pub reason: Option<String>,
-    pub outbox_key: Option<String>,
-    pub promotion_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,6 +77,42 @@ pub struct PrivateContact {
     pub wxid: String,
     pub nickname: String,
 }
+
+impl NewMassDelivery {
+    /// A firing that could not go out (for `reason`).
+    pub fn failed(mass_post_id: i64, target: MassTarget, fire_at: i64, reason: &str) -> Self {
+        NewMassDelivery {
+            mass_post_id,
+            target,
+            fire_at,
+            status: "failed",
+            reason: Some(reason.to_string()),
+            outbox_key: None,
+            promotion_url: None,
+        }
+    }
+
+    /// A firing queued in the outbox under `outbox_key`.
+    pub fn queued(
+        mass_post_id: i64,
+        target: MassTarget,
+        fire_at: i64,
+        outbox_key: String,
+        promotion_url: Option<String>,
+    ) -> Self {
+        NewMassDelivery {
+            mass_post_id,
+            target,
+            fire_at,
+            status: "queued",
+            reason: None,
+            outbox_key: Some(outbox_key),
+            promotion_url,
+        }
+    }
+}
+
+const MASS_POST_COLUMNS: &str = "id, spec, enabled, partner_id, created_at";
 
 fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredMassPost> {
     let spec: String = col(r, "spec")?;
@@ -119,42 +150,29 @@ impl Store {
     }
 
     pub async fn mass_post(&self, id: i64) -> StoreResult<StoredMassPost> {
-        let row = sqlx::query("SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let sql = format!("SELECT {MASS_POST_COLUMNS} FROM mass_posts WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(read).transpose()?.ok_or(StoreError::NotFound)
     }
 
     /// Every mass post that is switched on.
     pub async fn enabled_mass_posts(&self) -> StoreResult<Vec<StoredMassPost>> {
-        let rows = sqlx::query(
-            "SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE enabled = 1 ORDER BY id",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = format!("SELECT {MASS_POST_COLUMNS} FROM mass_posts WHERE enabled = 1 ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
         rows.iter().map(read).collect()
     }
 
     /// The newest mass posts; for a partner (`Some`), only the ones their users made.
     pub async fn mass_posts(&self, partner: Option<i64>, limit: i64) -> StoreResult<Vec<StoredMassPost>> {
-        let rows = match partner {
-            None => {
-                sqlx::query("SELECT id, spec, enabled, partner_id, created_at FROM mass_posts ORDER BY id DESC LIMIT $1")
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
-            Some(p) => {
-                sqlx::query(
-                    "SELECT id, spec, enabled, partner_id, created_at FROM mass_posts WHERE partner_id = $1 ORDER BY id DESC LIMIT $2",
-                )
-                .bind(p)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-        };
+        let sql = format!(
+            "SELECT {MASS_POST_COLUMNS} FROM mass_posts WHERE 1 = 1{} ORDER BY id DESC LIMIT $1",
+            scope_clause(partner, "partner_id", 2)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(limit);
+        if let Some(p) = partner {
+            q = q.bind(p);
+        }
+        let rows = q.fetch_all(&self.pool).await?;
         rows.iter().map(read).collect()
     }
 
@@ -169,39 +187,57 @@ impl Store {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    /// Records a send; a second record of the same (post, group, firing) is ignored.
+    /// Records a send; a second record of the same (post, group or friend, firing) is ignored.
     pub async fn record_mass_delivery(&self, d: &NewMassDelivery, now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mass_deliveries (mass_post_id, group_id, robot_id, fire_at, status, reason, outbox_key,
-                promotion_url, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (mass_post_id, group_id, fire_at) DO NOTHING",
-        )
-        .bind(d.mass_post_id)
-        .bind(d.group_id)
-        .bind(d.robot_id)
-        .bind(d.fire_at)
-        .bind(d.status)
-        .bind(d.reason.as_deref())
-        .bind(d.outbox_key.as_deref())
-        .bind(d.promotion_url.as_deref())
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let sql = match d.target {
+            MassTarget::Group { .. } => {
+                "INSERT INTO mass_deliveries (mass_post_id, fire_at, status, reason, outbox_key, promotion_url,
+                    created_at, group_id, robot_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (mass_post_id, group_id, fire_at) DO NOTHING"
+            }
+            MassTarget::Friend(_) => {
+                "INSERT INTO mass_friend_deliveries (mass_post_id, fire_at, status, reason, outbox_key, promotion_url,
+                    created_at, robot_id, wxid)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (mass_post_id, robot_id, wxid, fire_at) DO NOTHING"
+            }
+        };
+        let q = sqlx::query(sql)
+            .bind(d.mass_post_id)
+            .bind(d.fire_at)
+            .bind(d.status)
+            .bind(d.reason.as_deref())
+            .bind(d.outbox_key.as_deref())
+            .bind(d.promotion_url.as_deref())
+            .bind(now);
+        let q = match &d.target {
+            MassTarget::Group { group_id, robot_id } => q.bind(*group_id).bind(*robot_id),
+            MassTarget::Friend(f) => q.bind(f.robot_id).bind(f.wxid.as_str()),
+        };
+        q.execute(&self.pool).await?;
         Ok(())
     }
 
-    /// True when the firing already has a row for the group (queued or failed: a firing is tried once).
-    pub async fn mass_fired(&self, post_id: i64, group_id: i64, fire_at: i64) -> StoreResult<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS one FROM mass_deliveries WHERE mass_post_id = $1 AND group_id = $2 AND fire_at = $3",
-        )
-        .bind(post_id)
-        .bind(group_id)
-        .bind(fire_at)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
+    /// True when the firing already has a row for the group or friend (queued or failed: a firing is tried once).
+    pub async fn mass_fired(&self, post_id: i64, target: &MassTarget, fire_at: i64) -> StoreResult<bool> {
+        let q = match target {
+            MassTarget::Group { group_id, .. } => sqlx::query(
+                "SELECT 1 AS one FROM mass_deliveries WHERE mass_post_id = $1 AND fire_at = $2 AND group_id = $3",
+            )
+            .bind(post_id)
+            .bind(fire_at)
+            .bind(*group_id),
+            MassTarget::Friend(f) => sqlx::query(
+                "SELECT 1 AS one FROM mass_friend_deliveries
+                 WHERE mass_post_id = $1 AND fire_at = $2 AND robot_id = $3 AND wxid = $4",
+            )
+            .bind(post_id)
+            .bind(fire_at)
+            .bind(f.robot_id)
+            .bind(f.wxid.as_str()),
+        };
+        Ok(q.fetch_optional(&self.pool).await?.is_some())
     }
 
     /// A mass post's deliveries, newest first.
@@ -231,43 +267,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Records a send to a friend; a second record of the same (post, friend, firing) is ignored.
-    pub async fn record_mass_friend_delivery(&self, d: &NewMassFriendDelivery, now: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO mass_friend_deliveries (mass_post_id, robot_id, wxid, fire_at, status, reason, outbox_key,
-                promotion_url, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (mass_post_id, robot_id, wxid, fire_at) DO NOTHING",
-        )
-        .bind(d.mass_post_id)
-        .bind(d.friend.robot_id)
-        .bind(&d.friend.wxid)
-        .bind(d.fire_at)
-        .bind(d.status)
-        .bind(d.reason.as_deref())
-        .bind(d.outbox_key.as_deref())
-        .bind(d.promotion_url.as_deref())
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// True when the firing already has a row for the friend.
-    pub async fn mass_friend_fired(&self, post_id: i64, friend: &Friend, fire_at: i64) -> StoreResult<bool> {
-        let row = sqlx::query(
-            "SELECT 1 AS one FROM mass_friend_deliveries
-             WHERE mass_post_id = $1 AND robot_id = $2 AND wxid = $3 AND fire_at = $4",
-        )
-        .bind(post_id)
-        .bind(friend.robot_id)
-        .bind(&friend.wxid)
-        .bind(fire_at)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.is_some())
     }
 
     /// A mass post's sends to friends, newest first.

@@ -5,6 +5,7 @@
 use super::ledger::{AccountKind, Movement, balance_for_update, post};
 use super::{Dialect, StoreResult};
 use crate::ledger::rules::adjustment;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 pub(super) struct MemberAdjustment<'a> {
@@ -16,6 +17,22 @@ pub(super) struct MemberAdjustment<'a> {
     pub delta: i64,
     /// A clawback, for the operator's attention.
     pub flagged: bool,
+}
+
+/// Marks the paid reward of `order_id` in `table` (a 免单 payout, an invite reward) as clawed back, in `tx`: the
+/// row's `returning` columns, or `None` when the order had no paid reward there.
+pub(super) async fn mark_clawed_back(
+    tx: &mut Transaction<'_, Any>,
+    table: &str,
+    returning: &str,
+    order_id: i64,
+    now: i64,
+) -> StoreResult<Option<AnyRow>> {
+    let sql = format!(
+        "UPDATE {table} SET status = 'clawed_back', updated_at = $1
+         WHERE order_id = $2 AND status = 'paid' RETURNING {returning}"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).bind(order_id).fetch_optional(&mut **tx).await?)
 }
 
 /// Books `a`; false when its key was booked before.

@@ -2,6 +2,12 @@
 //!
 //! Queries are written once in the common dialect (`$n` placeholders, `ON CONFLICT`, `RETURNING`) and run through
 //! sqlx's `Any` driver; the few places where the engines differ branch on [`Dialect`]. Times are unix milliseconds.
+//!
+//! Two ways in: `self.pool` for everything that writes or must read its own writes, and `self.reader()` for
+//! read-only queries that need no read-your-writes inside a transaction (dashboard lists, statistics, the
+//! `/metrics` gauges, exports). With a SQLite file, the pool is its single writer and the reader a pool of
+//! `query_only` WAL connections, so such reads never queue behind a write transaction; with PostgreSQL (and
+//! in-memory SQLite) both are the same pool.
 
 pub mod accounts;
 pub mod admins;
@@ -116,6 +122,8 @@ pub enum Dialect {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// See the module documentation: read-only connections beside the writer, or `pool` itself.
+    reader: AnyPool,
     dialect: Dialect,
     writes: inbound::InboxWrites,
     /// In whose name this store claims messages, and for how long (several instances may share the database).
@@ -138,7 +146,7 @@ impl Store {
         };
         // SQLite allows one writer at a time; several pooled writers would wait on each other through SQLite's
         // sleeping busy handler, so SQLite gets a single connection and PostgreSQL a pool.
-        let max_connections = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
+        let writers = if dialect == Dialect::Sqlite { 1 } else { max_connections.max(1) };
         if dialect == Dialect::Sqlite {
             sqlite_file::restrict(&url).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
@@ -146,7 +154,7 @@ impl Store {
         // worker thread); broken connections surface as query errors and are replaced by the pool.
         let mut opts = AnyPoolOptions::new()
             .test_before_acquire(false)
-            .max_connections(max_connections)
+            .max_connections(writers)
             .acquire_timeout(Duration::from_secs(10));
         if dialect == Dialect::Sqlite {
             opts = opts.after_connect(|conn, _meta| {
@@ -164,8 +172,14 @@ impl Store {
             // The first connection created the -wal and -shm files.
             sqlite_file::restrict(&url).map_err(|e| StoreError::Db(sqlx::Error::Io(e)))?;
         }
+        let reader = match dialect {
+            Dialect::Sqlite if sqlite_file::path_of(&url).is_some() => {
+                connect_sqlite_reader(&url, max_connections).await?
+            }
+            _ => pool.clone(),
+        };
         let writes = inbound::InboxWrites::spawn(pool.clone());
-        Ok(Store { pool, dialect, writes, claims: inbound::Claims::new() })
+        Ok(Store { pool, reader, dialect, writes, claims: inbound::Claims::new() })
     }
 
     /// Applies pending migrations.
@@ -185,6 +199,11 @@ impl Store {
         &self.pool
     }
 
+    /// The pool for read-only queries that need no read-your-writes (see the module documentation).
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
     /// Cheap liveness query for `/readyz`.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
@@ -192,8 +211,28 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        self.reader.close().await;
         self.pool.close().await;
     }
+}
+
+/// Read-only connections to a SQLite file in WAL mode (which the writer's first connection has set): each reads
+/// the last committed state, whatever transaction the writer holds open.
+async fn connect_sqlite_reader(url: &str, max_connections: u32) -> StoreResult<AnyPool> {
+    let pool = AnyPoolOptions::new()
+        .test_before_acquire(false)
+        .max_connections(max_connections.max(2))
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute("PRAGMA query_only=ON; PRAGMA busy_timeout=10000; PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;")
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
 }
 
 /// Reads a column, mapping decode errors to [`StoreError::Corrupt`].

@@ -46,7 +46,7 @@ impl Store {
         if let Some(p) = only {
             q = q.bind(p);
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
                 Ok(PartnerMoney {
@@ -79,7 +79,7 @@ impl Store {
         if let Some(p) = partner {
             q = q.bind(p);
         }
-        let r = q.fetch_one(&self.pool).await?;
+        let r = q.fetch_one(self.reader()).await?;
         Ok(RebatesOwed {
             pending: Fen(col(&r, "pending")?),
             available: Fen(col(&r, "available")?),

@@ -105,7 +105,7 @@ impl Store {
                 Arg::Text(s) => q.bind(s),
             };
         }
-        let rows = q.bind(limit).bind(offset).fetch_all(&self.pool).await?;
+        let rows = q.bind(limit).bind(offset).fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
                 let platform: String = col(r, "platform")?;

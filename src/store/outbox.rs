@@ -371,7 +371,7 @@ impl Store {
     pub async fn outbox_count(&self, status: &str) -> StoreResult<i64> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE status = $1")
             .bind(status)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await?;
         col(&row, "n")
     }

@@ -2,9 +2,11 @@
 //! recent deliveries, and what posts earned: orders come back with the attribution tag the post's link carried
 //! (`m<member>_c<tag>` or `c<tag>`), and each queued delivery records that tag id.
 
+use super::dashboard::scope_clause;
 use super::posting::StoredPlan;
 use super::{Store, StoreError, StoreResult, col};
 use crate::posting::Plan;
+use sqlx::any::AnyRow;
 
 /// A plan with its times (unix ms).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +70,7 @@ pub struct GroupOrders {
     pub settled_fen: i64,
 }
 
-fn read_plan(r: &sqlx::any::AnyRow) -> StoreResult<PlanRow> {
+fn read_plan(r: &AnyRow) -> StoreResult<PlanRow> {
     let spec: String = col(r, "spec")?;
     let mut plan: Plan = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))?;
     plan.enabled = col::<i64>(r, "enabled")? != 0;
@@ -83,12 +85,15 @@ fn spec_json(plan: &Plan) -> StoreResult<String> {
     serde_json::to_string(plan).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))
 }
 
-/// ` AND <column> = $n` when scoped to a partner.
-fn scope(partner: Option<i64>, column: &str, n: usize) -> String {
-    match partner {
-        Some(_) => format!(" AND {column} = ${n}"),
-        None => String::new(),
-    }
+/// Count, GMV and commissions of the orders `o`: the columns `n`, `gmv`, `est`, `settled`.
+const ORDER_SUMS: &str = "CAST(COUNT(o.id) AS BIGINT) AS n,
+    CAST(COALESCE(SUM(o.paid_amount_fen), 0) AS BIGINT) AS gmv,
+    CAST(COALESCE(SUM(o.estimated_commission_fen), 0) AS BIGINT) AS est,
+    CAST(COALESCE(SUM(o.settled_commission_fen), 0) AS BIGINT) AS settled";
+
+/// The [`ORDER_SUMS`] columns of a row: (orders, GMV, estimated, settled commission).
+fn order_sums(r: &AnyRow) -> StoreResult<(i64, i64, i64, i64)> {
+    Ok((col(r, "n")?, col(r, "gmv")?, col(r, "est")?, col(r, "settled")?))
 }
 
 const PLAN_COLUMNS: &str = "id, spec, enabled, chat_group_id, created_at, updated_at";
@@ -97,13 +102,13 @@ impl Store {
     /// Every plan, oldest first.
     pub async fn posting_plans(&self) -> StoreResult<Vec<PlanRow>> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM posting_plans ORDER BY id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.reader()).await?;
         rows.iter().map(read_plan).collect()
     }
 
     pub async fn posting_plan(&self, id: i64) -> StoreResult<PlanRow> {
         let sql = format!("SELECT {PLAN_COLUMNS} FROM posting_plans WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.reader()).await?;
         row.as_ref().map(read_plan).transpose()?.ok_or(StoreError::NotFound)
     }
 
@@ -138,7 +143,8 @@ impl Store {
 
     /// The enabled groups, or the enabled groups of one partner, by id.
     pub async fn enabled_group_ids(&self, partner: Option<i64>) -> StoreResult<Vec<i64>> {
-        let sql = format!("SELECT id FROM groups WHERE enabled = 1{} ORDER BY id", scope(partner, "partner_id", 1));
+        let sql =
+            format!("SELECT id FROM groups WHERE enabled = 1{} ORDER BY id", scope_clause(partner, "partner_id", 1));
         let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql));
         if let Some(p) = partner {
             q = q.bind(p);
@@ -156,7 +162,7 @@ impl Store {
         let mut n = 2;
         let mut filter = String::new();
         if partner.is_some() {
-            filter.push_str(&scope(partner, "g.partner_id", n));
+            filter.push_str(&scope_clause(partner, "g.partner_id", n));
             n += 1;
         }
         if plan_id.is_some() {
@@ -176,7 +182,7 @@ impl Store {
         if let Some(p) = plan_id {
             q = q.bind(p);
         }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = q.fetch_all(self.reader()).await?;
         rows.iter()
             .map(|r| {
                 Ok(DeliveryListRow {
@@ -205,13 +211,9 @@ impl Store {
             "SELECT d.plan_id, d.group_id, d.status, d.reason, CAST(COUNT(*) AS BIGINT) AS n
              FROM posting_deliveries d JOIN groups g ON g.id = d.group_id
              WHERE 1 = 1{} GROUP BY d.plan_id, d.group_id, d.status, d.reason",
-            scope(partner, "g.partner_id", 1)
+            scope_clause(partner, "g.partner_id", 1)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self.partner_scoped_rows(sql, partner).await?;
         rows.iter()
             .map(|r| {
                 Ok(DeliveryCount {
@@ -229,34 +231,28 @@ impl Store {
     /// An order belongs to the delivery whose tag it carries, on the same platform.
     pub async fn delivery_orders(&self, partner: Option<i64>) -> StoreResult<Vec<DeliveryOrders>> {
         let sql = format!(
-            "SELECT d.id, d.plan_id, d.group_id, d.item_key, CAST(COUNT(o.id) AS BIGINT) AS n,
-                CAST(COALESCE(SUM(o.paid_amount_fen), 0) AS BIGINT) AS gmv,
-                CAST(COALESCE(SUM(o.estimated_commission_fen), 0) AS BIGINT) AS est,
-                CAST(COALESCE(SUM(o.settled_commission_fen), 0) AS BIGINT) AS settled
+            "SELECT d.id, d.plan_id, d.group_id, d.item_key, {ORDER_SUMS}
              FROM posting_deliveries d JOIN groups g ON g.id = d.group_id
              JOIN orders o ON o.platform = d.platform AND o.lifecycle <> 'invalid'
                 AND (o.member_tag = 'c' || CAST(d.tag_id AS TEXT)
                      OR o.member_tag LIKE ('%\\_c' || CAST(d.tag_id AS TEXT)) ESCAPE '\\')
              WHERE d.status = 'queued' AND d.tag_id IS NOT NULL{}
              GROUP BY d.id, d.plan_id, d.group_id, d.item_key ORDER BY d.id",
-            scope(partner, "g.partner_id", 1)
+            scope_clause(partner, "g.partner_id", 1)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self.partner_scoped_rows(sql, partner).await?;
         rows.iter()
             .map(|r| {
+                let (orders, gmv_fen, estimated_fen, settled_fen) = order_sums(r)?;
                 Ok(DeliveryOrders {
                     delivery_id: col(r, "id")?,
                     plan_id: col(r, "plan_id")?,
                     group_id: col(r, "group_id")?,
                     item_key: col(r, "item_key")?,
-                    orders: col(r, "n")?,
-                    gmv_fen: col(r, "gmv")?,
-                    estimated_fen: col(r, "est")?,
-                    settled_fen: col(r, "settled")?,
+                    orders,
+                    gmv_fen,
+                    estimated_fen,
+                    settled_fen,
                 })
             })
             .collect()
@@ -267,28 +263,16 @@ impl Store {
     /// Per group: every order attributed to it (invalid ones left out), into the partner's groups when scoped.
     pub async fn group_orders(&self, partner: Option<i64>) -> StoreResult<Vec<GroupOrders>> {
         let sql = format!(
-            "SELECT o.group_id, CAST(COUNT(o.id) AS BIGINT) AS n,
-                CAST(COALESCE(SUM(o.paid_amount_fen), 0) AS BIGINT) AS gmv,
-                CAST(COALESCE(SUM(o.estimated_commission_fen), 0) AS BIGINT) AS est,
-                CAST(COALESCE(SUM(o.settled_commission_fen), 0) AS BIGINT) AS settled
+            "SELECT o.group_id, {ORDER_SUMS}
              FROM orders o JOIN groups g ON g.id = o.group_id
              WHERE o.lifecycle <> 'invalid'{} GROUP BY o.group_id ORDER BY o.group_id",
-            scope(partner, "g.partner_id", 1)
+            scope_clause(partner, "g.partner_id", 1)
         );
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        if let Some(p) = partner {
-            q = q.bind(p);
-        }
-        let rows = q.fetch_all(&self.pool).await?;
+        let rows = self.partner_scoped_rows(sql, partner).await?;
         rows.iter()
             .map(|r| {
-                Ok(GroupOrders {
-                    group_id: col(r, "group_id")?,
-                    orders: col(r, "n")?,
-                    gmv_fen: col(r, "gmv")?,
-                    estimated_fen: col(r, "est")?,
-                    settled_fen: col(r, "settled")?,
-                })
+                let (orders, gmv_fen, estimated_fen, settled_fen) = order_sums(r)?;
+                Ok(GroupOrders { group_id: col(r, "group_id")?, orders, gmv_fen, estimated_fen, settled_fen })
             })
             .collect()
     }

@@ -8,7 +8,7 @@ impl Store {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM conversions WHERE member_wxid = $1 AND created_at >= $2")
             .bind(wxid)
             .bind(since)
-            .fetch_one(&self.pool)
+            .fetch_one(self.reader())
             .await?;
         col(&row, "n")
     }

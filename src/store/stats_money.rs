@@ -64,7 +64,7 @@ impl Store {
              GROUP BY day, platform ORDER BY day, platform"
         );
         let rows =
-            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(from_day).bind(to_day).fetch_all(&self.pool).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(from_day).bind(to_day).fetch_all(self.reader()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             out.push(MoneyRow {
@@ -99,7 +99,7 @@ impl Store {
             .bind(offset_ms)
             .bind(from_day * 86_400_000 - offset_ms)
             .bind((to_day + 1) * 86_400_000 - offset_ms)
-            .fetch_all(&self.pool)
+            .fetch_all(self.reader())
             .await?;
         for r in &rows {
             let (day, platform, n): (i64, String, i64) = (col(r, "day")?, col(r, "platform")?, col(r, "n")?);

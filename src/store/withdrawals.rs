@@ -118,6 +118,21 @@ fn withdrawal_from_row(r: &AnyRow) -> StoreResult<Withdrawal> {
 const WITHDRAWAL_COLUMNS: &str = "id, account_kind, account_id, amount, status, reason, decided_by, decided_at, \
     payment_method, payment_ref, paid_by, paid_at, created_at";
 
+/// A decision's conditional `UPDATE withdrawals SET {set_where}`, returning the request as decided.
+fn decision_sql(set_where: &str) -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!("UPDATE withdrawals SET {set_where} RETURNING {WITHDRAWAL_COLUMNS}"))
+}
+
+/// Runs a decision ([`decision_sql`]) in `tx`: the request as decided, or `NotFound` when no request was in the
+/// status the decision requires (the transaction then rolls back when dropped).
+async fn decide(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    update: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+) -> StoreResult<Withdrawal> {
+    let row = update.fetch_optional(&mut **tx).await?;
+    row.as_ref().map(withdrawal_from_row).transpose()?.ok_or(StoreError::NotFound)
+}
+
 async fn log(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     w: &Withdrawal,
@@ -257,20 +272,10 @@ impl Store {
     /// there is no such open request.
     pub async fn approve_withdrawal(&self, id: i64, actor: &str, now: i64) -> StoreResult<Withdrawal> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE withdrawals SET status = 'approved', decided_by = $1, decided_at = $2, updated_at = $2
-             WHERE id = $3 AND status = 'open' RETURNING {WITHDRAWAL_COLUMNS}"
-        )))
-        .bind(actor)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
-        };
-        let w = withdrawal_from_row(&row)?;
+        let sql = decision_sql(
+            "status = 'approved', decided_by = $1, decided_at = $2, updated_at = $2 WHERE id = $3 AND status = 'open'",
+        );
+        let w = decide(&mut tx, sqlx::query(sql).bind(actor).bind(now).bind(id)).await?;
         log(&mut tx, &w, status::APPROVED, actor, "", now).await?;
         tx.commit().await?;
         Ok(w)
@@ -280,21 +285,11 @@ impl Store {
     /// when there is no such request.
     pub async fn reject_withdrawal(&self, id: i64, actor: &str, reason: &str, now: i64) -> StoreResult<Withdrawal> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE withdrawals SET status = 'rejected', reason = $1, decided_by = $2, decided_at = $3, updated_at = $3
-             WHERE id = $4 AND status IN ('open', 'approved') RETURNING {WITHDRAWAL_COLUMNS}"
-        )))
-        .bind(reason)
-        .bind(actor)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
-        };
-        let w = withdrawal_from_row(&row)?;
+        let sql = decision_sql(
+            "status = 'rejected', reason = $1, decided_by = $2, decided_at = $3, updated_at = $3
+             WHERE id = $4 AND status IN ('open', 'approved')",
+        );
+        let w = decide(&mut tx, sqlx::query(sql).bind(reason).bind(actor).bind(now).bind(id)).await?;
         let delta = Buckets { withdrawing: -w.amount.0, available: w.amount.0, ..Buckets::default() };
         move_money(&mut tx, &w, delta, now).await?;
         log(&mut tx, &w, status::REJECTED, actor, reason, now).await?;
@@ -313,23 +308,12 @@ impl Store {
         now: i64,
     ) -> StoreResult<Withdrawal> {
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE withdrawals SET status = 'paid', payment_method = $1, payment_ref = $2, paid_by = $3, paid_at = $4,
-                 updated_at = $4
-             WHERE id = $5 AND status = 'approved' RETURNING {WITHDRAWAL_COLUMNS}"
-        )))
-        .bind(payment.method)
-        .bind(payment.reference)
-        .bind(actor)
-        .bind(now)
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound);
-        };
-        let w = withdrawal_from_row(&row)?;
+        let sql = decision_sql(
+            "status = 'paid', payment_method = $1, payment_ref = $2, paid_by = $3, paid_at = $4, updated_at = $4
+             WHERE id = $5 AND status = 'approved'",
+        );
+        let update = sqlx::query(sql).bind(payment.method).bind(payment.reference).bind(actor).bind(now).bind(id);
+        let w = decide(&mut tx, update).await?;
         let delta = Buckets { withdrawing: -w.amount.0, paid_out: w.amount.0, ..Buckets::default() };
         move_money(&mut tx, &w, delta, now).await?;
         if let Some(member_id) = w.member_id() {

@@ -260,3 +260,19 @@ async fn tokens_states_and_warnings_are_kept_once(db: TestDb) {
     assert!(s.mark_token_warning(Platform::Pdd, 9_000, 3, 3).await.unwrap());
     assert!(s.mark_token_warning(Platform::Pdd, 19_000, 7, 4).await.unwrap(), "a new token is warned again");
 }
+
+on_both_engines!(reads_proceed_while_a_write_transaction_is_held_open);
+
+/// Dashboard and statistics reads go through the store's reader: on SQLite they do not queue behind the single
+/// writer's open transaction, and on both engines they see the last committed state.
+async fn reads_proceed_while_a_write_transaction_is_held_open(db: TestDb) {
+    let s = db.store().await;
+    let r = robot(&s).await;
+    s.enqueue(&[send(r, "a")], 1).await.unwrap();
+    let mut tx = s.pool().begin().await.unwrap();
+    sqlx::query("DELETE FROM outbox").execute(&mut *tx).await.unwrap();
+    assert_eq!(s.outbox_count(ostatus::QUEUED).await.unwrap(), 1, "the delete is not committed yet");
+    assert_eq!(s.robots_overview().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(s.outbox_count(ostatus::QUEUED).await.unwrap(), 0);
+}

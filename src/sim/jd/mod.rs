@@ -22,11 +22,11 @@ pub use orders::{Settlement, UNION_ID};
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
 use super::feed;
+use super::signature::{self, SignMethod};
 use super::support::{
     CallCounter, FaultQueue, SimClock, Throttle, decode_form, hash64, lock, parse_gmt8, percent_number, token,
     wall_now, yuan_number,
 };
-use crate::affiliate::sign::{md5_wrapped, sign_eq};
 use crate::platform::Platform;
 use axum::Router;
 use axum::body::Bytes;
@@ -46,7 +46,27 @@ const GOODS_QUERY: &str = "jd.union.open.goods.query";
 const ORDER_ROW_QUERY: &str = "jd.union.open.order.row.query";
 const POSITION_QUERY: &str = "jd.union.open.position.query";
 const JINGFEN_QUERY: &str = "jd.union.open.goods.jingfen.query";
-const METHODS: [&str; 6] = [BYSUBUNIONID, COMMON, GOODS_QUERY, ORDER_ROW_QUERY, POSITION_QUERY, JINGFEN_QUERY];
+
+/// One simulated API: its `method`, the business-object wrapper it expects inside `360buy_param_json`, and its
+/// handler. Adding an API to the simulator is a row here and its handler.
+struct Api {
+    method: &'static str,
+    request: &'static str,
+    handler: fn(&JdSim, &Map<String, Value>) -> Biz,
+}
+
+const APIS: &[Api] = &[
+    Api { method: BYSUBUNIONID, request: "promotionCodeReq", handler: |sim, r| sim.promotion(r, false) },
+    Api { method: COMMON, request: "promotionCodeReq", handler: |sim, r| sim.promotion(r, true) },
+    Api { method: GOODS_QUERY, request: "goodsReqDTO", handler: JdSim::goods_query },
+    Api { method: ORDER_ROW_QUERY, request: "orderReq", handler: JdSim::order_rows },
+    Api { method: POSITION_QUERY, request: "positionReq", handler: JdSim::positions },
+    Api { method: JINGFEN_QUERY, request: "goodsReq", handler: JdSim::jingfen_query },
+];
+
+fn api(method: &str) -> Option<&'static Api> {
+    APIS.iter().find(|a| a.method == method)
+}
 /// `eliteId` channels the simulator lists (feeds spec §2.1: the ones useful for group posts).
 const ELITE_IDS: [(u64, &str); 9] = [
     (1, "好券商品"),
@@ -296,9 +316,8 @@ impl JdSim {
             return Err(GatewayError::new("13", "无效的app_key", Some("Invalid app_key".into())));
         }
         let sign_method_ok = p.get("sign_method").is_none_or(|m| m.eq_ignore_ascii_case("md5"));
-        let expected = md5_wrapped(&self.inner.creds.jd_app_secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let given = p.get("sign").map(String::as_str).unwrap_or_default();
-        if !sign_method_ok || !sign_eq(&expected, given) {
+        if !sign_method_ok || !signature::verify(SignMethod::Md5, &self.inner.creds.jd_app_secret, p, given) {
             return Err(GatewayError::new("12", "无效签名", None));
         }
         let skew = self.inner.max_skew_secs.load(Ordering::SeqCst);
@@ -306,25 +325,18 @@ impl JdSim {
         if !fresh {
             return Err(GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())));
         }
-        if !METHODS.contains(&method) {
+        if api(method).is_none() {
             return Err(GatewayError::new("15", "不存在的方法名", Some("Invalid Method".into())));
         }
         Ok(())
     }
 
     fn dispatch(&self, method: &str, params: &Map<String, Value>) -> Biz {
-        let Some(wrapper) = method_request(method) else { return Biz::err(2_002_400, "参数错误") };
-        let Some(r) = params.get(wrapper).and_then(Value::as_object) else {
-            return Biz::err(2_002_400, format!("参数错误:{wrapper}"));
+        let Some(api) = api(method) else { return Biz::err(2_002_400, "参数错误") };
+        let Some(r) = params.get(api.request).and_then(Value::as_object) else {
+            return Biz::err(2_002_400, format!("参数错误:{}", api.request));
         };
-        match method {
-            BYSUBUNIONID => self.promotion(r, false),
-            COMMON => self.promotion(r, true),
-            GOODS_QUERY => self.goods_query(r),
-            POSITION_QUERY => self.positions(r),
-            JINGFEN_QUERY => self.jingfen_query(r),
-            _ => self.order_rows(r),
-        }
+        (api.handler)(self, r)
     }
 
     /// promotion.bysubunionid.get (`common` = false) and promotion.common.get.
@@ -683,18 +695,6 @@ async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Byte
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     sim.handle(&params)
-}
-
-/// The business-object wrapper each method expects inside `360buy_param_json`.
-fn method_request(method: &str) -> Option<&'static str> {
-    match method {
-        BYSUBUNIONID | COMMON => Some("promotionCodeReq"),
-        GOODS_QUERY => Some("goodsReqDTO"),
-        JINGFEN_QUERY => Some("goodsReq"),
-        ORDER_ROW_QUERY => Some("orderReq"),
-        POSITION_QUERY => Some("positionReq"),
-        _ => None,
-    }
 }
 
 /// A gateway-level refusal: `{"error_response":{"code":"12","zh_desc":"无效签名"}}` (string codes).

@@ -1,6 +1,8 @@
 //! The simulator seen from raw HTTP: gateway checks, envelopes and limits.
 
 use super::*;
+// Requests are signed with the client's signer: the simulator checks them with its own (`sim::signature`).
+use crate::affiliate::sign::md5_wrapped;
 use crate::sim::support::format_gmt8;
 
 async fn serve(sim: &JdSim) -> String {

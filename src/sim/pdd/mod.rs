@@ -23,8 +23,8 @@ mod wire;
 pub use wire::NOT_BOUND_MSG;
 
 use super::SimCredentials;
+use super::signature::{self, SignMethod};
 use super::support::{CallCounter, FaultQueue, GMT8, SimClock, Throttle, lock, wall_now};
-use crate::affiliate::sign::{md5_wrapped, sign_eq};
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
 use crate::sim::feed;
@@ -48,81 +48,100 @@ const DEFAULT_MAX_SKEW_SECS: i64 = 600;
 /// Longest accepted `custom_parameters` (bytes).
 const MAX_CUSTOM_PARAMETERS_BYTES: usize = 64;
 
-/// The simulated APIs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Method {
-    ZsUnitUrlGen,
-    PromotionUrlGenerate,
-    GoodsDetail,
-    GoodsSearch,
-    PidGenerate,
-    PidQuery,
-    RpPromUrlGenerate,
-    MemberAuthorityQuery,
-    OrderListIncrement,
-    TokenCreate,
-    TokenRefresh,
-    RecommendGet,
+/// What answers one API: the business body of its response, from the state and the request's parameters.
+type Handler = fn(&mut State, &Params) -> Result<Value, ApiError>;
+
+/// One simulated API: its `type`, its 多多客工具 (OAuth) `type`, the response's wrapper key and its handler.
+/// Adding an API to the simulator is a row here and its handler.
+struct Api {
+    plain: &'static str,
+    oauth: Option<&'static str>,
+    wrapper: &'static str,
+    handler: Handler,
 }
 
-/// `(type, 多多客工具 type, method, wrapper)`.
-const METHODS: &[(&str, Option<&str>, Method, &str)] = &[
-    (
-        "pdd.ddk.goods.zs.unit.url.gen",
-        Some("pdd.ddk.oauth.goods.zs.unit.url.gen"),
-        Method::ZsUnitUrlGen,
-        "goods_zs_unit_generate_response",
-    ),
-    (
-        "pdd.ddk.goods.promotion.url.generate",
-        Some("pdd.ddk.oauth.goods.prom.url.generate"),
-        Method::PromotionUrlGenerate,
-        "goods_promotion_url_generate_response",
-    ),
-    ("pdd.ddk.goods.detail", Some("pdd.ddk.oauth.goods.detail"), Method::GoodsDetail, "goods_detail_response"),
-    ("pdd.ddk.goods.search", Some("pdd.ddk.oauth.goods.search"), Method::GoodsSearch, "goods_search_response"),
-    (
-        "pdd.ddk.goods.pid.generate",
-        Some("pdd.ddk.oauth.goods.pid.generate"),
-        Method::PidGenerate,
-        "p_id_generate_response",
-    ),
-    ("pdd.ddk.goods.pid.query", Some("pdd.ddk.oauth.goods.pid.query"), Method::PidQuery, "p_id_query_response"),
-    (
-        "pdd.ddk.rp.prom.url.generate",
-        Some("pdd.ddk.oauth.rp.prom.url.generate"),
-        Method::RpPromUrlGenerate,
-        "rp_promotion_url_generate_response",
-    ),
-    (
-        "pdd.ddk.member.authority.query",
-        Some("pdd.ddk.oauth.member.authority.query"),
-        Method::MemberAuthorityQuery,
-        "authority_query_response",
-    ),
-    (
-        "pdd.ddk.order.list.increment.get",
-        Some("pdd.ddk.oauth.order.list.increment.get"),
-        Method::OrderListIncrement,
-        "order_list_get_response",
-    ),
-    ("pdd.pop.auth.token.create", None, Method::TokenCreate, "pop_auth_token_create_response"),
-    ("pdd.pop.auth.token.refresh", None, Method::TokenRefresh, "pop_auth_token_refresh_response"),
-    (
-        "pdd.ddk.goods.recommend.get",
-        Some("pdd.ddk.oauth.goods.recommend.get"),
-        Method::RecommendGet,
-        "goods_basic_detail_response",
-    ),
+const APIS: &[Api] = &[
+    Api {
+        plain: "pdd.ddk.goods.zs.unit.url.gen",
+        oauth: Some("pdd.ddk.oauth.goods.zs.unit.url.gen"),
+        wrapper: "goods_zs_unit_generate_response",
+        handler: zs_unit_url_gen,
+    },
+    Api {
+        plain: "pdd.ddk.goods.promotion.url.generate",
+        oauth: Some("pdd.ddk.oauth.goods.prom.url.generate"),
+        wrapper: "goods_promotion_url_generate_response",
+        handler: promotion_url_generate,
+    },
+    Api {
+        plain: "pdd.ddk.goods.detail",
+        oauth: Some("pdd.ddk.oauth.goods.detail"),
+        wrapper: "goods_detail_response",
+        handler: goods_detail,
+    },
+    Api {
+        plain: "pdd.ddk.goods.search",
+        oauth: Some("pdd.ddk.oauth.goods.search"),
+        wrapper: "goods_search_response",
+        handler: goods_search,
+    },
+    Api {
+        plain: "pdd.ddk.goods.pid.generate",
+        oauth: Some("pdd.ddk.oauth.goods.pid.generate"),
+        wrapper: "p_id_generate_response",
+        handler: pid_generate,
+    },
+    Api {
+        plain: "pdd.ddk.goods.pid.query",
+        oauth: Some("pdd.ddk.oauth.goods.pid.query"),
+        wrapper: "p_id_query_response",
+        handler: pid_query,
+    },
+    Api {
+        plain: "pdd.ddk.rp.prom.url.generate",
+        oauth: Some("pdd.ddk.oauth.rp.prom.url.generate"),
+        wrapper: "rp_promotion_url_generate_response",
+        handler: rp_prom_url_generate,
+    },
+    Api {
+        plain: "pdd.ddk.member.authority.query",
+        oauth: Some("pdd.ddk.oauth.member.authority.query"),
+        wrapper: "authority_query_response",
+        handler: member_authority_query,
+    },
+    Api {
+        plain: "pdd.ddk.order.list.increment.get",
+        oauth: Some("pdd.ddk.oauth.order.list.increment.get"),
+        wrapper: "order_list_get_response",
+        handler: |s, p| s.order_list(p),
+    },
+    Api {
+        plain: "pdd.pop.auth.token.create",
+        oauth: None,
+        wrapper: "pop_auth_token_create_response",
+        handler: |s, p| s.token_create(required(p, "code")?),
+    },
+    Api {
+        plain: "pdd.pop.auth.token.refresh",
+        oauth: None,
+        wrapper: "pop_auth_token_refresh_response",
+        handler: |s, p| s.token_refresh(required(p, "refresh_token")?),
+    },
+    Api {
+        plain: "pdd.ddk.goods.recommend.get",
+        oauth: Some("pdd.ddk.oauth.goods.recommend.get"),
+        wrapper: "goods_basic_detail_response",
+        handler: recommend_get,
+    },
 ];
 
-/// `(method, wrapper, needs access_token)` of a `type`.
-fn lookup(type_name: &str) -> Option<(Method, &'static str, bool)> {
-    METHODS.iter().find_map(|(plain, oauth, m, wrapper)| {
-        if *plain == type_name {
-            Some((*m, *wrapper, false))
-        } else if *oauth == Some(type_name) {
-            Some((*m, *wrapper, true))
+/// The API of a `type`, and whether it was called as its OAuth variant (which needs an `access_token`).
+fn lookup(type_name: &str) -> Option<(&'static Api, bool)> {
+    APIS.iter().find_map(|api| {
+        if api.plain == type_name {
+            Some((api, false))
+        } else if api.oauth == Some(type_name) {
+            Some((api, true))
         } else {
             None
         }
@@ -490,7 +509,7 @@ impl PddSim {
     }
 
     /// What the gateway checks before any API runs: type, client, sign, timestamp, throttle.
-    fn gateway_checks(&self, p: &Params) -> Result<(Method, &'static str, bool), ApiError> {
+    fn gateway_checks(&self, p: &Params) -> Result<(&'static Api, bool), ApiError> {
         let type_name = required(p, "type")?;
         self.inner.calls.record(type_name);
         let client_id = required(p, "client_id")?;
@@ -498,8 +517,7 @@ impl PddSim {
         if client_id != self.inner.client_id {
             return Err(ApiError::param("client_id"));
         }
-        let expected = md5_wrapped(&self.inner.client_secret, p.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        if !sign_eq(sign, &expected) {
+        if !signature::verify(SignMethod::Md5, &self.inner.client_secret, p, sign) {
             return Err(ApiError::sign());
         }
         let ts = required(p, "timestamp")?.parse::<i64>().map_err(|_| ApiError::param("timestamp"))?;
@@ -517,30 +535,12 @@ impl PddSim {
         &self,
         s: &mut State,
         p: &Params,
-        (method, wrapper, needs_token): (Method, &'static str, bool),
+        (api, oauth): (&'static Api, bool),
     ) -> Result<(&'static str, Value), ApiError> {
-        if needs_token {
+        if oauth {
             s.check_access(p.get("access_token").map(String::as_str))?;
         }
-        let body = match method {
-            Method::ZsUnitUrlGen => zs_unit_url_gen(s, p)?,
-            Method::PromotionUrlGenerate => promotion_url_generate(s, p)?,
-            Method::GoodsDetail => goods_detail(s, p)?,
-            Method::GoodsSearch => goods_search(s, p)?,
-            Method::PidGenerate => pid_generate(s, p)?,
-            Method::PidQuery => pid_query(s, p)?,
-            Method::RpPromUrlGenerate => rp_prom_url_generate(s, p)?,
-            Method::MemberAuthorityQuery => {
-                let pid = required(p, "pid")?;
-                let member = member_key(Some(required(p, "custom_parameters")?))?.unwrap_or_default();
-                json!({ "bind": i32::from(s.authorized.contains(&(pid.to_string(), member))) })
-            }
-            Method::OrderListIncrement => s.order_list(p)?,
-            Method::TokenCreate => s.token_create(required(p, "code")?)?,
-            Method::TokenRefresh => s.token_refresh(required(p, "refresh_token")?)?,
-            Method::RecommendGet => recommend_get(s, p)?,
-        };
-        Ok((wrapper, body))
+        Ok((api.wrapper, (api.handler)(s, p)?))
     }
 }
 
@@ -699,6 +699,12 @@ fn pid_query(s: &mut State, p: &Params) -> Result<Value, ApiError> {
         .map(|x| json!({ "create_time": x.created, "media_id": 0, "pid_name": x.name, "p_id": x.pid, "status": 0 }))
         .collect();
     Ok(json!({ "p_id_list": list, "total_count": matching.len() }))
+}
+
+fn member_authority_query(s: &mut State, p: &Params) -> Result<Value, ApiError> {
+    let pid = required(p, "pid")?;
+    let member = member_key(Some(required(p, "custom_parameters")?))?.unwrap_or_default();
+    Ok(json!({ "bind": i32::from(s.authorized.contains(&(pid.to_string(), member))) }))
 }
 
 fn rp_prom_url_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> {

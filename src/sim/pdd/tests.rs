@@ -1,6 +1,8 @@
 //! The simulated gateway driven with raw requests over HTTP: spec vectors, checks, envelopes, determinism.
 
 use super::*;
+// Requests are signed with the client's signer: the simulator checks them with its own (`sim::signature`).
+use crate::affiliate::sign::md5_wrapped;
 use serde_json::Value;
 
 /// Accept any request timestamp (the spec vectors are signed at fixed instants).

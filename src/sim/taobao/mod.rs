@@ -27,12 +27,11 @@ pub use publisher::{CHANNEL_INVITE_CODE, MEMBER_INVITE_CODE};
 use super::SimCredentials;
 use super::catalog::{self, SimItem};
 use super::feed;
+use super::signature::{self, SignMethod};
 use super::support::{
     CallCounter, FaultQueue, SimClock, Throttle, decode_form, format_gmt8, hash64, lock, parse_gmt8, percent_string,
-    token, wall_now, yuan_string,
+    token, wall_now, yuan_compact, yuan_string,
 };
-use crate::affiliate::sign::{hmac_md5, hmac_sha256, md5_wrapped, sign_eq};
-use crate::money::Fen;
 use crate::platform::Platform;
 use axum::Router;
 use axum::body::Bytes;
@@ -60,19 +59,27 @@ const SC_ORDERS: &str = "taobao.tbk.sc.order.details.get";
 const SELLER_ITEM: &str = "taobao.item.seller.get";
 const PUBLISHER_SAVE: &str = "taobao.tbk.sc.publisher.info.save";
 const OPTIMUS_MATERIAL: &str = "taobao.tbk.dg.optimus.material";
-const METHODS: [&str; 11] = [
-    DG_CONVERT,
-    SC_CONVERT,
-    TPWD_CREATE,
-    ITEM_INFO,
-    ITEM_INFO_UPGRADE,
-    MATERIAL_OPTIONAL,
-    DG_ORDERS,
-    SC_ORDERS,
-    SELLER_ITEM,
-    PUBLISHER_SAVE,
-    OPTIMUS_MATERIAL,
+/// The simulated APIs and their handlers: adding an API to the simulator is a row here and its handler.
+const APIS: &[(&str, Handler)] = &[
+    (DG_CONVERT, TaobaoSim::convert),
+    (SC_CONVERT, TaobaoSim::convert),
+    (TPWD_CREATE, TaobaoSim::tpwd_create),
+    (ITEM_INFO, TaobaoSim::item_info),
+    (ITEM_INFO_UPGRADE, TaobaoSim::item_info_upgrade),
+    (MATERIAL_OPTIONAL, TaobaoSim::material_optional),
+    (DG_ORDERS, TaobaoSim::order_details),
+    (SC_ORDERS, TaobaoSim::order_details),
+    (SELLER_ITEM, TaobaoSim::seller_item),
+    (PUBLISHER_SAVE, TaobaoSim::publisher_info_save),
+    (OPTIMUS_MATERIAL, TaobaoSim::optimus_material),
 ];
+
+/// What answers one API, from the request's parameters.
+type Handler = fn(&TaobaoSim, &BTreeMap<String, String>) -> Answer;
+
+fn api(method: &str) -> Option<Handler> {
+    APIS.iter().find(|(name, _)| *name == method).map(|(_, handler)| *handler)
+}
 /// `material_id`s of `optimus.material` the simulator lists (feeds spec §3.1: 好券直播, 大额券, 高佣榜).
 const MATERIAL_IDS: [u64; 8] = [3756, 3761, 3767, 27446, 27451, 13366, 4094, 31362];
 
@@ -303,9 +310,10 @@ impl TaobaoSim {
             self.inner.calls.record(method);
         }
         let request_id = self.request_id(method);
-        if let Err(e) = self.check_gateway(p, method) {
-            return error_body(e, &request_id);
-        }
+        let handler = match self.check_gateway(p, method) {
+            Ok(handler) => handler,
+            Err(e) => return error_body(e, &request_id),
+        };
         let answer = match self.inner.faults.next() {
             Some(TaobaoFault::Throttled { ban_secs }) => Err(throttled(ban_secs)),
             Some(TaobaoFault::RemoteError) => {
@@ -318,7 +326,7 @@ impl TaobaoSim {
             Some(TaobaoFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".into()),
             Some(TaobaoFault::BadSignature) => Err(TopError::new(25, "Invalid signature")),
             None if !self.inner.throttle.allow() => Err(throttled(1)),
-            None => self.dispatch(method, p),
+            None => handler(self, p),
         };
         match answer {
             Ok(mut reply) => {
@@ -337,7 +345,8 @@ impl TaobaoSim {
         token(&[&n.to_le_bytes()], 13).to_lowercase()
     }
 
-    fn check_gateway(&self, p: &BTreeMap<String, String>, method: &str) -> Result<(), TopError> {
+    /// What TOP checks before any API runs; the API's handler when all passed.
+    fn check_gateway(&self, p: &BTreeMap<String, String>, method: &str) -> Result<Handler, TopError> {
         let get = |k: &str| p.get(k).map(String::as_str).filter(|v| !v.is_empty());
         if method.is_empty() {
             return Err(TopError::new(21, "Missing Method"));
@@ -348,14 +357,10 @@ impl TaobaoSim {
         }
         let Some(given) = get("sign") else { return Err(TopError::new(24, "Missing Signature")) };
         let secret = self.inner.creds.taobao_app_secret.as_str();
-        let pairs = p.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let expected = match get("sign_method").unwrap_or("md5") {
-            "md5" => md5_wrapped(secret, pairs),
-            "hmac" => hmac_md5(secret, pairs),
-            "hmac-sha256" => hmac_sha256(secret, pairs),
-            _ => return Err(TopError::invalid("sign_method")),
+        let Some(sign_method) = SignMethod::from_top(get("sign_method").unwrap_or("md5")) else {
+            return Err(TopError::invalid("sign_method"));
         };
-        if !sign_eq(&expected, given) {
+        if !signature::verify(sign_method, secret, p, given) {
             return Err(TopError::new(25, "Invalid signature"));
         }
         let Some(ts) = get("timestamp") else { return Err(TopError::new(30, "Missing Timestamp")) };
@@ -371,30 +376,14 @@ impl TaobaoSim {
         if get("format") != Some("json") {
             return Err(TopError::new(23, "Invalid Format"));
         }
-        if !METHODS.contains(&method) {
-            return Err(TopError::new(22, "Invalid Method"));
-        }
+        let Some(handler) = api(method) else { return Err(TopError::new(22, "Invalid Method")) };
         if method.starts_with("taobao.tbk.sc.") || method == SELLER_ITEM {
             let valid = get("session").is_some_and(|s| lock(&self.inner.state).sessions.get(s) == Some(&true));
             if !valid {
                 return Err(TopError::new(27, "Invalid session").sub("invalid-sessionkey", "SessionKey非法"));
             }
         }
-        Ok(())
-    }
-
-    fn dispatch(&self, method: &str, p: &BTreeMap<String, String>) -> Answer {
-        match method {
-            DG_CONVERT | SC_CONVERT => self.convert(p),
-            TPWD_CREATE => self.tpwd_create(p),
-            ITEM_INFO => self.item_info(p),
-            ITEM_INFO_UPGRADE => self.item_info_upgrade(p),
-            MATERIAL_OPTIONAL => self.material_optional(p),
-            OPTIMUS_MATERIAL => self.optimus_material(p),
-            DG_ORDERS | SC_ORDERS => self.order_details(p),
-            PUBLISHER_SAVE => self.publisher_info_save(p),
-            _ => self.seller_item(p),
-        }
+        Ok(handler)
     }
 
     fn convert(&self, p: &BTreeMap<String, String>) -> Answer {
@@ -596,7 +585,7 @@ impl TaobaoSim {
                     path.push(json!({
                         "promotion_title": "商品券",
                         "promotion_desc": coupon["coupon_desc"],
-                        "promotion_fee": Fen(item.coupon_fen).yuan_compact(),
+                        "promotion_fee": yuan_compact(item.coupon_fen),
                         "promotion_start_time": (item.coupon_start * 1000).to_string(),
                         "promotion_end_time": (item.coupon_end * 1000).to_string(),
                         "promotion_id": coupon["activity_id"],
@@ -703,7 +692,7 @@ impl TaobaoSim {
                 if item.coupon_fen > 0 {
                     v["coupon_amount"] =
                         serde_json::Number::from_f64(item.coupon_fen as f64 / 100.0).map_or(Value::Null, Value::Number);
-                    v["coupon_start_fee"] = json!(Fen(item.coupon_threshold_fen).yuan_compact());
+                    v["coupon_start_fee"] = json!(yuan_compact(item.coupon_threshold_fen));
                     v["coupon_start_time"] = json!((item.coupon_start * 1000).to_string());
                     v["coupon_end_time"] = json!((item.coupon_end * 1000).to_string());
                     v["coupon_total_count"] = json!(feed::COUPON_TOTAL);
@@ -773,9 +762,9 @@ impl TaobaoSim {
                 if item.coupon_fen > 0 {
                     let coupon = coupon_info(item);
                     v["coupon_id"] = coupon["activity_id"].clone();
-                    v["coupon_amount"] = json!(Fen(item.coupon_fen).yuan_compact());
+                    v["coupon_amount"] = json!(yuan_compact(item.coupon_fen));
                     v["coupon_info"] = coupon["coupon_desc"].clone();
-                    v["coupon_start_fee"] = json!(Fen(item.coupon_threshold_fen).yuan_compact());
+                    v["coupon_start_fee"] = json!(yuan_compact(item.coupon_threshold_fen));
                     v["coupon_start_time"] = json!(date_text(item.coupon_start));
                     v["coupon_end_time"] = json!(date_text(item.coupon_end));
                     v["coupon_total_count"] = json!(50_000);
@@ -940,8 +929,8 @@ fn throttled(ban_secs: u32) -> TopError {
 fn coupon_info(item: &SimItem) -> Value {
     json!({
         "activity_id": token(&[b"tb-coupon", &item.id.to_le_bytes()], 32).to_lowercase(),
-        "coupon_amount": Fen(item.coupon_fen).yuan_compact(),
-        "coupon_desc": format!("满{}元减{}元", Fen(item.coupon_threshold_fen).yuan_compact(), Fen(item.coupon_fen).yuan_compact()),
+        "coupon_amount": yuan_compact(item.coupon_fen),
+        "coupon_desc": format!("满{}元减{}元", yuan_compact(item.coupon_threshold_fen), yuan_compact(item.coupon_fen)),
         "coupon_start_time": format_gmt8(item.coupon_start),
         "coupon_end_time": format_gmt8(item.coupon_end),
         "coupon_remain_count": 10_000 + item.sales % 30_000,

@@ -1,6 +1,8 @@
 //! The simulator seen from raw HTTP: the official sign vectors, error envelopes, 淘口令 forms and order shapes.
 
 use super::*;
+// Requests are signed with the client's signer: the simulator checks them with its own (`sim::signature`).
+use crate::affiliate::sign::md5_wrapped;
 
 async fn serve(sim: &TaobaoSim) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
