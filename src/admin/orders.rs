@@ -206,23 +206,8 @@ pub async fn page(
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        &[
-            "付款时间",
-            "平台",
-            "订单号",
-            "商品",
-            "付款金额",
-            "预估佣金",
-            "结算佣金",
-            "状态",
-            "群",
-            "合伙人",
-            "会员",
-            "分佣规则",
-        ],
-        &rows,
-    ));
+    let headings: Vec<&str> = ORDER_COLUMNS.iter().copied().chain(["会员", "分佣规则"]).collect();
+    b.push_str(&html::table(&headings, &rows));
     let qs = esc(&q.query_string());
     b.push_str("<p class=pager>");
     if d.page > 1 {
@@ -253,22 +238,14 @@ fn booked_rates(b: Option<&BookedRates>) -> String {
     parts.join("<br>")
 }
 
+/// The columns the order table and its CSV share, before their member columns.
+const ORDER_COLUMNS: [&str; 10] =
+    ["付款时间", "平台", "订单号", "商品", "付款金额", "预估佣金", "结算佣金", "状态", "群", "合伙人"];
+
 pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> Csv {
     let mut out = Csv::default();
-    out.row(&[
-        "付款时间",
-        "平台",
-        "订单号",
-        "商品",
-        "付款金额",
-        "预估佣金",
-        "结算佣金",
-        "状态",
-        "群",
-        "合伙人",
-        "会员ID",
-        "会员",
-    ]);
+    let headings: Vec<&str> = ORDER_COLUMNS.iter().copied().chain(["会员ID", "会员"]).collect();
+    out.row(&headings);
     for o in rows {
         out.row(&[
             csv::field(&local_time(o.paid_at, utc_offset_hours)),
