@@ -803,7 +803,7 @@ pub fn document() -> Value {
     })
 }
 
-pub async fn serve(_viewer: super::session::Viewer) -> Json<Value> {
+pub async fn serve(_admin: super::session::Admin) -> Json<Value> {
     Json(document())
 }
 

@@ -175,7 +175,10 @@ async fn a_partner_sees_only_their_own_groups_and_no_admin_pages() {
     let r =
         c.post_json(&format!("/admin/api/groups/{mine}"), &serde_json::json!({"partner_id": me}), Some(&token)).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
-    for p in ["/admin/robots", "/admin/authorization"] {
+    let admin_only = dealbot::admin::nav().iter().filter(|e| e.audience == dealbot::admin::routes::Audience::AdminOnly);
+    let admin_only: Vec<&str> = admin_only.map(|e| e.path).collect();
+    assert!(admin_only.contains(&"/admin/robots") && admin_only.contains(&"/admin/withdrawal-log"), "{admin_only:?}");
+    for p in admin_only {
         assert_eq!(c.get(p).await.status(), StatusCode::FORBIDDEN, "{p}");
     }
     let partners: serde_json::Value = c.get("/admin/api/partners").await.json().await.unwrap();
