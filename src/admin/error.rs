@@ -1,6 +1,8 @@
 //! Failures of dashboard requests, rendered as a Chinese HTML page for the pages and as JSON for the API.
 
-use super::html;
+use super::text as t;
+use super::view;
+use maud::html;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -52,18 +54,18 @@ impl AdminError {
     /// The Chinese message shown to the operator; internals are logged, not shown.
     fn message(&self) -> String {
         match self {
-            AdminError::Unauthorized => "请先登录".into(),
-            AdminError::Forbidden => "无权访问".into(),
-            AdminError::CsrfRejected => "表单已失效（缺少安全校验），请刷新页面后重试".into(),
-            AdminError::NotFound => "页面不存在".into(),
+            AdminError::Unauthorized => t::people::LOG_IN_FIRST.into(),
+            AdminError::Forbidden => t::people::FORBIDDEN.into(),
+            AdminError::CsrfRejected => t::people::CSRF_REJECTED.into(),
+            AdminError::NotFound => t::people::NOT_FOUND.into(),
             AdminError::BadRequest(m) => m.clone(),
             AdminError::TooManyRequests { retry_after_secs } => {
-                format!("尝试次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60).max(1))
+                t::people::too_many_attempts(retry_after_secs.div_ceil(60).max(1))
             }
-            AdminError::Upstream(m) => format!("联盟接口出错：{m}"),
+            AdminError::Upstream(m) => t::people::upstream(m),
             AdminError::Internal(m) => {
                 tracing::error!(error = %m, "admin request failed");
-                "服务器内部错误".into()
+                t::people::INTERNAL.into()
             }
         }
     }
@@ -94,12 +96,14 @@ impl IntoResponse for PageError {
         if matches!(e, AdminError::Unauthorized) {
             return Redirect::to("/admin/login").into_response();
         }
-        let body = html::bare_page(
-            "出错了",
-            &format!(
-                "<main class=narrow><h1>{}</h1><p><a href=\"/admin\">返回首页</a></p></main>",
-                html::esc(&e.message())
-            ),
+        let body = view::bare_page(
+            t::people::ERROR_TITLE,
+            html! {
+                main.narrow {
+                    h1 { (e.message()) }
+                    p { a href="/admin" { (t::people::BACK_HOME) } }
+                }
+            },
         );
         e.with_retry_after((e.status(), body).into_response())
     }

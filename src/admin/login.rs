@@ -2,7 +2,8 @@
 //! is worthless) and login attempts are limited per user name and per client address (see [`super::ratelimit`]).
 
 use super::error::{AdminError, PageError};
-use super::html::{self, esc};
+use super::text::{self as t, people as p};
+use super::view;
 use super::password;
 use super::ratelimit::{LimitError, LoginLimiter};
 use super::session::{self, Authenticated, COOKIE, LOGIN_CSRF_COOKIE};
@@ -11,23 +12,28 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 fn login_page(st: &AppState, status: StatusCode, error: Option<&str>, username: &str) -> Response {
     let token = session::random_token();
-    let err = error.map(|e| format!("<p class=error role=alert>{}</p>", esc(e))).unwrap_or_default();
-    let body = format!(
-        "<main class=narrow><h1>dealbot 管理后台</h1>{err}\
-         <form method=post action=\"/admin/login\" class=card id=login>\
-         <input type=hidden name=_csrf value=\"{token}\">\
-         <label>用户名<input name=username autocomplete=username required maxlength=64 value=\"{}\"></label>\
-         <label>密码<input name=password type=password autocomplete=current-password required maxlength=128></label>\
-         <button type=submit>登录</button></form></main>",
-        esc(username)
-    );
-    let mut resp = (status, html::bare_page("登录", &body)).into_response();
+    let body = html! {
+        main.narrow {
+            h1 { (t::BRAND) }
+            @if let Some(e) = error {
+                p.error role="alert" { (e) }
+            }
+            form #login.card method="post" action="/admin/login" {
+                input type="hidden" name="_csrf" value=(token);
+                label { (p::USERNAME) input name="username" autocomplete="username" required maxlength="64" value=(username); }
+                label { (p::PASSWORD) input name="password" type="password" autocomplete="current-password" required maxlength="128"; }
+                button type="submit" { (p::LOG_IN) }
+            }
+        }
+    };
+    let mut resp = (status, view::bare_page(p::LOG_IN, body)).into_response();
     resp.headers_mut().append(header::SET_COOKIE, session::set_cookie(st, LOGIN_CSRF_COOKIE, &token, 3600));
     resp
 }
@@ -76,7 +82,7 @@ pub async fn submit(
     };
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!(user = ?username, client = ?addr, "failed login");
-        return Ok(login_page(&st, StatusCode::UNAUTHORIZED, Some("用户名或密码错误"), &username));
+        return Ok(login_page(&st, StatusCode::UNAUTHORIZED, Some(p::WRONG_PASSWORD), &username));
     };
     limiter.succeeded(&admitted).await?;
     if let Some(old) = session::cookie(&headers, COOKIE) {

@@ -43,7 +43,9 @@ pub mod service;
 pub mod session;
 pub mod settings;
 pub mod statements;
+pub mod text;
 pub mod withdrawal_log;
+pub mod view;
 pub mod withdrawals;
 
 use crate::http::AppState;

@@ -2,12 +2,14 @@
 //! Admin only; JSON at `/admin/api/finance-log`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
+use super::text::money as m;
+use super::view;
 use super::session::Admin;
 use crate::http::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::response::Html;
+use maud::{Markup, html};
 use serde::Serialize;
 
 const SHOWN: i64 = 200;
@@ -46,34 +48,34 @@ pub async fn data(st: &AppState, _v: &Admin) -> Result<Vec<LogLine>, AdminError>
 
 fn action_label(action: &str) -> &str {
     match action {
-        "requested" => "申请",
-        "approved" => "通过",
-        "paid" => "已打款",
-        "rejected" => "驳回",
+        "requested" => m::ACTION_REQUESTED,
+        "approved" => m::ACTION_APPROVED,
+        "paid" => m::ACTION_PAID,
+        "rejected" => m::ACTION_REJECTED,
         other => other,
     }
 }
 
-pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
-    let rows: Vec<Vec<String>> = data(&st, &v)
+    let rows: Vec<Vec<Markup>> = data(&st, &v)
         .await?
         .into_iter()
         .map(|l| {
             let kind = crate::store::ledger::AccountKind::from_code(l.account_kind).map_or("", |k| k.label());
             vec![
-                html::datetime(l.created_at, offset),
-                format!("<a href=\"/admin/withdrawals#w{0}\">#{0}</a>", l.withdrawal_id),
-                format!("{kind} {}", l.account_id),
-                esc(action_label(&l.action)),
-                yuan(crate::money::Fen(l.amount_fen)),
-                esc(&l.actor),
-                esc(&l.reason),
+                html! { (html::datetime(l.created_at, offset)) },
+                html! { a href={ "/admin/withdrawals#w" (l.withdrawal_id) } { "#" (l.withdrawal_id) } },
+                html! { (kind) " " (l.account_id) },
+                html! { (action_label(&l.action)) },
+                html! { (yuan(crate::money::Fen(l.amount_fen))) },
+                html! { (l.actor) },
+                html! { (l.reason) },
             ]
         })
         .collect();
-    let body = html::table(&["时间", "提现申请", "账户", "操作", "金额（元）", "操作人", "原因"], &rows);
-    Ok(html::page(&v, "/admin/withdrawal-log", "提现日志", &body))
+    let body = view::table(m::WITHDRAWAL_LOG_COLUMNS, &rows);
+    Ok(view::page(&v, "/admin/withdrawal-log", m::WITHDRAWAL_LOG, body))
 }
 
 pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Vec<LogLine>>, ApiError> {

@@ -100,7 +100,8 @@ impl AdminClient {
 
     /// The `_csrf` value of the first form on a page.
     pub fn form_token(html: &str) -> String {
-        let at = html.find("name=_csrf value=\"").expect("a form with a CSRF field") + "name=_csrf value=\"".len();
+        const FIELD: &str = r#"name="_csrf" value=""#;
+        let at = html.find(FIELD).expect("a form with a CSRF field") + FIELD.len();
         html[at..].split('"').next().unwrap().to_string()
     }
 
