@@ -2,7 +2,7 @@
 //! `collection::SourceSpec`), every source message with its outcome, what each forwarded message became in each
 //! target group (with the attribution tag its link carries), and the items forwarded recently.
 
-use super::{Store, StoreError, StoreResult, col};
+use super::{Store, StoreResult, col};
 use crate::collection::SourceSpec;
 use crate::platform::Platform;
 use serde::Serialize;
@@ -76,7 +76,7 @@ pub struct SourceStats {
 }
 
 fn spec_of(text: &str) -> StoreResult<SourceSpec> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("collect source: {e}")))
+    super::from_json_text("collect source", text)
 }
 
 fn message_row(r: &AnyRow) -> StoreResult<CollectMessageRow> {
@@ -126,7 +126,7 @@ impl Store {
     /// Makes `group_id` a source with `spec`, or replaces its rules. A new source remembers whether the group was
     /// a member group (enabled) then.
     pub async fn save_collect_source(&self, group_id: i64, spec: &SourceSpec, now: i64) -> StoreResult<()> {
-        let text = serde_json::to_string(spec).map_err(|e| StoreError::Corrupt(format!("collect source: {e}")))?;
+        let text = super::to_json_text("collect source", spec)?;
         sqlx::query(
             "INSERT INTO collect_sources (group_id, spec, was_member, created_at, updated_at)
              VALUES ($1, $2, COALESCE((SELECT enabled FROM groups WHERE id = $1), 0), $3, $3)

@@ -33,13 +33,13 @@ impl Store {
         .await?;
         let Some(r) = row else { return Ok(None) };
         let args: String = col(&r, "args")?;
-        let args = serde_json::from_str(&args).map_err(|e| super::StoreError::Corrupt(format!("dialog args: {e}")))?;
+        let args = super::from_json_text("dialog args", &args)?;
         Ok(Some(Dialog { command: col(&r, "command")?, args, expires_at: col(&r, "expires_at")? }))
     }
 
     /// Opens (or replaces) the member's dialog.
     pub async fn save_dialog(&self, k: DialogKey<'_>, d: &Dialog, now: i64) -> StoreResult<()> {
-        let args = serde_json::to_string(&d.args).map_err(|e| super::StoreError::Corrupt(e.to_string()))?;
+        let args = super::to_json_text("dialog args", &d.args)?;
         sqlx::query(
             "INSERT INTO dialogs (robot_id, conversation_id, member_wxid, command, args, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)

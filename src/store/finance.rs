@@ -2,7 +2,7 @@
 //! order or withdrawal request), and one partner's (or agent's) month: their orders, shares, adjustments, payouts
 //! and opening and closing balances, all summed from the same entries.
 
-use super::ledger::AccountKind;
+use super::ledger::{AccountKind, buckets_from_columns, buckets_from_row};
 use super::{Store, StoreError, StoreResult, col};
 use crate::ledger::rules::Buckets;
 use sqlx::any::AnyRow;
@@ -86,13 +86,7 @@ fn entry_from_row(r: &AnyRow) -> StoreResult<EntryRow> {
         order_id: col(r, "order_id")?,
         order_key: col(r, "order_key")?,
         withdrawal_id: col(r, "withdrawal_id")?,
-        delta: Buckets {
-            pending: col(r, "pending_delta")?,
-            available: col(r, "available_delta")?,
-            withdrawing: col(r, "withdrawing_delta")?,
-            debt: col(r, "debt_delta")?,
-            paid_out: col(r, "paid_out_delta")?,
-        },
+        delta: buckets_from_columns(r, "_delta")?,
         flagged: col::<i64>(r, "flagged")? != 0,
         created_at: col(r, "created_at")?,
     })
@@ -133,16 +127,6 @@ const SUMS: &str = "CAST(COALESCE(SUM(e.pending_delta), 0) AS BIGINT) AS pending
     CAST(COALESCE(SUM(e.withdrawing_delta), 0) AS BIGINT) AS withdrawing,
     CAST(COALESCE(SUM(e.debt_delta), 0) AS BIGINT) AS debt,
     CAST(COALESCE(SUM(e.paid_out_delta), 0) AS BIGINT) AS paid_out";
-
-fn sums_from_row(r: &AnyRow) -> StoreResult<Buckets> {
-    Ok(Buckets {
-        pending: col(r, "pending")?,
-        available: col(r, "available")?,
-        withdrawing: col(r, "withdrawing")?,
-        debt: col(r, "debt")?,
-        paid_out: col(r, "paid_out")?,
-    })
-}
 
 impl Store {
     /// Entries matching `f`, newest first, a page of `limit` from `offset`.
@@ -196,7 +180,7 @@ impl Store {
             .bind(until)
             .fetch_one(self.reader())
             .await?;
-        sums_from_row(&row)
+        buckets_from_row(&row)
     }
 
     /// The month's figures of one account (`since`..`until` in ms).

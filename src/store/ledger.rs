@@ -212,13 +212,20 @@ fn order_from_row(r: &AnyRow) -> StoreResult<LedgerOrder> {
     })
 }
 
-fn buckets_from_row(r: &AnyRow) -> StoreResult<Buckets> {
+/// Buckets from the columns `pending`, `available`, `withdrawing`, `debt`, `paid_out` of a row.
+pub(super) fn buckets_from_row(r: &AnyRow) -> StoreResult<Buckets> {
+    buckets_from_columns(r, "")
+}
+
+/// Buckets from the columns `pending{suffix}`, `available{suffix}`, … of a row.
+pub(super) fn buckets_from_columns(r: &AnyRow, suffix: &str) -> StoreResult<Buckets> {
+    let bucket = |name: &str| col::<i64>(r, &format!("{name}{suffix}"));
     Ok(Buckets {
-        pending: col(r, "pending")?,
-        available: col(r, "available")?,
-        withdrawing: col(r, "withdrawing")?,
-        debt: col(r, "debt")?,
-        paid_out: col(r, "paid_out")?,
+        pending: bucket("pending")?,
+        available: bucket("available")?,
+        withdrawing: bucket("withdrawing")?,
+        debt: bucket("debt")?,
+        paid_out: bucket("paid_out")?,
     })
 }
 
@@ -435,14 +442,38 @@ async fn add_rollup(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, d: &RollupDe
     Ok(())
 }
 
+/// Binds, in this order, who an order's shares go to, at which rates and how it was split: `group_id`, `partner_id`,
+/// `agent_id`, `member_id`, `agent2_id`, `rebate_bps`, `partner_bps`, `agent_bps`, `agent2_bps`, `rebate`,
+/// `partner_share`, `agent_share`, `agent2_share`, `operator_share`, `flagged` (15 values, after the query's own).
+fn bind_attribution<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    o: &LedgerOrder,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    q.bind(o.group_id)
+        .bind(o.holders.partner)
+        .bind(o.holders.agent)
+        .bind(o.holders.member)
+        .bind(o.holders.agent2)
+        .bind(o.rates.rebate.0)
+        .bind(o.rates.partner.0)
+        .bind(o.rates.agent.0)
+        .bind(o.rates.agent2.0)
+        .bind(o.split.rebate.0)
+        .bind(o.split.partner.0)
+        .bind(o.split.agent.0)
+        .bind(o.split.agent2.0)
+        .bind(o.split.operator.0)
+        .bind(i64::from(o.flagged))
+}
+
 async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) -> StoreResult<()> {
-    let inserted = sqlx::query(
-        "INSERT INTO ledger_orders (order_id, platform, order_key, phase, lifecycle, day, paid_at, group_id,
-             partner_id, agent_id, member_id, paid_amount, commission_estimated, commission_settled, rebate_bps,
-             partner_bps, agent_bps, rebate, partner_share, agent_share, operator_share, flagged, created_at,
-             updated_at, agent2_id, agent2_bps, agent2_share)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-             $23, $23, $24, $25, $26)
+    let q = sqlx::query(
+        "INSERT INTO ledger_orders (order_id, platform, order_key, phase, lifecycle, day, paid_at, paid_amount,
+             commission_estimated, commission_settled, created_at, updated_at, group_id, partner_id, agent_id,
+             member_id, agent2_id, rebate_bps, partner_bps, agent_bps, agent2_bps, rebate, partner_share,
+             agent_share, agent2_share, operator_share, flagged)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
+             $22, $23, $24, $25, $26)
          ON CONFLICT (order_id) DO NOTHING RETURNING order_id",
     )
     .bind(o.order_id)
@@ -452,27 +483,11 @@ async fn insert_order(tx: &mut Transaction<'_, Any>, o: &LedgerOrder, now: i64) 
     .bind(o.lifecycle.code())
     .bind(o.day)
     .bind(o.paid_at)
-    .bind(o.group_id)
-    .bind(o.holders.partner)
-    .bind(o.holders.agent)
-    .bind(o.holders.member)
     .bind(o.paid_amount.0)
     .bind(o.commission_estimated.0)
     .bind(o.commission_settled.map(|f| f.0))
-    .bind(o.rates.rebate.0)
-    .bind(o.rates.partner.0)
-    .bind(o.rates.agent.0)
-    .bind(o.split.rebate.0)
-    .bind(o.split.partner.0)
-    .bind(o.split.agent.0)
-    .bind(o.split.operator.0)
-    .bind(i64::from(o.flagged))
-    .bind(now)
-    .bind(o.holders.agent2)
-    .bind(o.rates.agent2.0)
-    .bind(o.split.agent2.0)
-    .fetch_optional(&mut **tx)
-    .await?;
+    .bind(now);
+    let inserted = bind_attribution(q, o).fetch_optional(&mut **tx).await?;
     if inserted.is_none() {
         return Err(StoreError::Conflict(format!("ledger order {} booked concurrently", o.order_id)));
     }
@@ -714,32 +729,15 @@ async fn resplit(
         };
         post(tx, &m, now).await?;
     }
-    sqlx::query(
-        "UPDATE ledger_orders SET group_id = $1, partner_id = $2, agent_id = $3, member_id = $4, rebate_bps = $5,
-             partner_bps = $6, agent_bps = $7, rebate = $8, partner_share = $9, agent_share = $10,
-             operator_share = $11, flagged = $12, updated_at = $13, agent2_id = $15, agent2_bps = $16,
-             agent2_share = $17
-         WHERE order_id = $14",
+    let q = sqlx::query(
+        "UPDATE ledger_orders SET updated_at = $1, group_id = $3, partner_id = $4, agent_id = $5, member_id = $6,
+             agent2_id = $7, rebate_bps = $8, partner_bps = $9, agent_bps = $10, agent2_bps = $11, rebate = $12,
+             partner_share = $13, agent_share = $14, agent2_share = $15, operator_share = $16, flagged = $17
+         WHERE order_id = $2",
     )
-    .bind(after.group_id)
-    .bind(after.holders.partner)
-    .bind(after.holders.agent)
-    .bind(after.holders.member)
-    .bind(after.rates.rebate.0)
-    .bind(after.rates.partner.0)
-    .bind(after.rates.agent.0)
-    .bind(after.split.rebate.0)
-    .bind(after.split.partner.0)
-    .bind(after.split.agent.0)
-    .bind(after.split.operator.0)
-    .bind(i64::from(after.flagged))
     .bind(now)
-    .bind(after.order_id)
-    .bind(after.holders.agent2)
-    .bind(after.rates.agent2.0)
-    .bind(after.split.agent2.0)
-    .execute(&mut **tx)
-    .await?;
+    .bind(after.order_id);
+    bind_attribution(q, &after).execute(&mut **tx).await?;
     rate_rules::record_applied(tx, after.order_id, applied).await?;
     add_rollup(tx, &booked, &contribution(&booked).negated()).await?;
     add_rollup(tx, &after, &contribution(&after)).await?;

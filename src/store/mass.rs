@@ -116,7 +116,7 @@ const MASS_POST_COLUMNS: &str = "id, spec, enabled, partner_id, created_at";
 
 fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredMassPost> {
     let spec: String = col(r, "spec")?;
-    let post: MassPost = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("mass post: {e}")))?;
+    let post: MassPost = super::from_json_text("mass post", &spec)?;
     Ok(StoredMassPost {
         id: col(r, "id")?,
         post,
@@ -135,7 +135,7 @@ impl Store {
         created_by: Option<i64>,
         now: i64,
     ) -> StoreResult<i64> {
-        let spec = serde_json::to_string(post).map_err(|e| StoreError::Corrupt(format!("mass post: {e}")))?;
+        let spec = super::to_json_text("mass post", post)?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO mass_posts (spec, enabled, partner_id, created_by, created_at, updated_at)
              VALUES ($1, 1, $2, $3, $4, $4) RETURNING id",

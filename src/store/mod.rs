@@ -244,6 +244,16 @@ where
     row.try_get(name).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
 }
 
+/// A value kept as a JSON text column (`what` names it in the error).
+pub(crate) fn to_json_text<T: serde::Serialize + ?Sized>(what: &str, v: &T) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// A JSON text column read back (`what` names it in the error).
+pub(crate) fn from_json_text<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> StoreResult<T> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
 /// Unix milliseconds now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()

@@ -12,7 +12,7 @@
 //! lease taken by one conditional UPDATE), which also keeps the robot's `next_send_at`, so the minimum gap and
 //! the order of a conversation's rows hold whichever instance sends.
 
-use super::{Store, StoreError, StoreResult, col};
+use super::{Store, StoreResult, col};
 use crate::outbox::NewOutbox;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -55,7 +55,7 @@ const OUTBOX_COLUMNS: &str =
     "id, robot_id, conversation_id, idempotency_key, body, status, attempts, next_attempt_at, last_error";
 
 pub(super) async fn insert_outbox(tx: &mut Transaction<'_, Any>, s: &NewOutbox, now: i64) -> StoreResult<u64> {
-    let body = serde_json::to_string(s.outbound()).map_err(|e| StoreError::Corrupt(format!("outbox body: {e}")))?;
+    let body = super::to_json_text("outbox body", s.outbound())?;
     let r = sqlx::query(
         "INSERT INTO outbox (robot_id, conversation_id, idempotency_key, body, status, attempts, next_attempt_at,
              created_at, updated_at)

@@ -1,7 +1,7 @@
 //! Posting plans, stored as one typed JSON document each (`posting::Plan`), plus the switch and the chat owner's
 //! group for plans made from the chat.
 
-use super::{Store, StoreError, StoreResult, col};
+use super::{Store, StoreResult, col};
 use crate::posting::Plan;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,15 +12,14 @@ pub struct StoredPlan {
     pub chat_group_id: Option<i64>,
 }
 
-fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredPlan> {
-    let spec: String = col(r, "spec")?;
-    let mut plan: Plan = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))?;
+pub(super) fn read(r: &sqlx::any::AnyRow) -> StoreResult<StoredPlan> {
+    let mut plan: Plan = super::from_json_text("plan", &col::<String>(r, "spec")?)?;
     plan.enabled = col::<i64>(r, "enabled")? != 0;
     Ok(StoredPlan { id: col(r, "id")?, plan, chat_group_id: col(r, "chat_group_id")? })
 }
 
-fn spec_json(plan: &Plan) -> StoreResult<String> {
-    serde_json::to_string(plan).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))
+pub(super) fn spec_json(plan: &Plan) -> StoreResult<String> {
+    super::to_json_text("plan", plan)
 }
 
 impl Store {

@@ -3,7 +3,7 @@
 //! (`m<member>_c<tag>` or `c<tag>`), and each queued delivery records that tag id.
 
 use super::dashboard::scope_clause;
-use super::posting::StoredPlan;
+use super::posting::{StoredPlan, spec_json};
 use super::{Store, StoreError, StoreResult, col};
 use crate::posting::Plan;
 use sqlx::any::AnyRow;
@@ -71,18 +71,11 @@ pub struct GroupOrders {
 }
 
 fn read_plan(r: &AnyRow) -> StoreResult<PlanRow> {
-    let spec: String = col(r, "spec")?;
-    let mut plan: Plan = serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))?;
-    plan.enabled = col::<i64>(r, "enabled")? != 0;
     Ok(PlanRow {
-        stored: StoredPlan { id: col(r, "id")?, plan, chat_group_id: col(r, "chat_group_id")? },
+        stored: super::posting::read(r)?,
         created_at: col(r, "created_at")?,
         updated_at: col(r, "updated_at")?,
     })
-}
-
-fn spec_json(plan: &Plan) -> StoreResult<String> {
-    serde_json::to_string(plan).map_err(|e| StoreError::Corrupt(format!("plan: {e}")))
 }
 
 /// Count, GMV and commissions of the orders `o`: the columns `n`, `gmv`, `est`, `settled`.

@@ -5,7 +5,7 @@
 
 use super::collection::NewCollectDelivery;
 use super::posting::NewDelivery;
-use super::{Store, StoreError, StoreResult, col};
+use super::{Store, StoreResult, col};
 use crate::affiliate::Conversion;
 use crate::chat::OutboundBody;
 use crate::outbox::NewOutbox;
@@ -65,11 +65,11 @@ pub struct QueuedPost {
 }
 
 fn json<T: Serialize>(v: &T) -> StoreResult<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("posting queue: {e}")))
+    super::to_json_text("posting queue", v)
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> StoreResult<T> {
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("posting queue: {e}")))
+    super::from_json_text("posting queue", text)
 }
 
 fn read(r: &AnyRow) -> StoreResult<QueuedPost> {
