@@ -4,6 +4,7 @@
 //! short code, 淘口令) resolves to an item derived from the key's hash, so any real-looking link converts.
 //! Amounts are in 分 and basis points here; each platform simulator renders them in its own units.
 
+use super::text::catalog::{BRANDS, NOUNS, SHOPS, TAGS};
 use crate::platform::Platform;
 use sha2::{Digest, Sha256};
 
@@ -36,32 +37,17 @@ pub struct SimItem {
     pub coupon_end: i64,
 }
 
-const BRANDS: &[&str] =
-    &["小米", "南极人", "三只松鼠", "蓝月亮", "维达", "美的", "苏泊尔", "安踏", "百草味", "良品铺子", "洁柔", "九阳"];
-const NOUNS: &[&str] = &[
-    "加厚抽纸24包",
-    "不锈钢保温杯大容量",
-    "迷你电煮锅 宿舍可用",
-    "运动速干T恤",
-    "珊瑚绒毯子冬季保暖",
-    "人体工学椅 家用",
-    "坚果礼盒1.5kg",
-    "洗衣液 薰衣草香 3kg",
-    "蓝牙耳机 降噪",
-    "空气炸锅 5L",
-    "儿童保温水杯",
-    "纯棉四件套",
-    "焗油膏 护发",
-    "啰汉果 茶 罐装",
-    "玥石 手链",
-    "珺瑶 香薰蜡烛",
-    "镕金 不粘锅",
-    "喆记 牛肉干",
-    "堃元 电动牙刷",
-    "昇阳 护眼台灯",
-];
-const TAGS: &[&str] = &["【官方旗舰店】", "【限时秒杀】", "【百亿补贴】", "【第2件0元】", "", "【顺丰包邮】"];
-const SHOPS: &[&str] = &["官方旗舰店", "自营店", "专卖店", "生活馆", "优选店"];
+impl SimItem {
+    /// Whether the item has a coupon and its price reaches the coupon's threshold.
+    pub fn coupon_applies(&self) -> bool {
+        self.coupon_fen > 0 && self.price_fen >= self.coupon_threshold_fen
+    }
+
+    /// The price a buyer pays, 分: after the coupon when it applies.
+    pub fn final_price_fen(&self) -> i64 {
+        if self.coupon_applies() { self.price_fen - self.coupon_fen } else { self.price_fen }
+    }
+}
 
 fn digest(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();

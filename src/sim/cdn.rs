@@ -107,7 +107,7 @@ fn png_response(png: Vec<u8>) -> Response {
 }
 
 async fn not_an_image() -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<html><body>验证码</body></html>").into_response()
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], super::text::CAPTCHA_PAGE).into_response()
 }
 
 async fn slow() -> Response {

@@ -13,6 +13,7 @@
 
 use super::catalog::{self, SimItem};
 use super::support::hash64;
+use super::text::catalog::CATEGORIES;
 use crate::platform::Platform;
 
 /// First id of the feed range (13 digits: above 2^31 like real JD skus, apart from the key-derived ids).
@@ -27,18 +28,6 @@ pub const COUPON_TOTAL: i64 = 10_000;
 const DAY: i64 = 86_400;
 /// Seconds to add to unix time to get Beijing local time.
 const GMT8_SECS: i64 = 8 * 3600;
-
-/// `(category id, name)`: the legacy PDD category list (spec §1.1), used by every simulated union.
-pub const CATEGORIES: &[(u32, &str)] = &[
-    (20100, "百货"),
-    (20200, "母婴"),
-    (20300, "食品"),
-    (20400, "女装"),
-    (20500, "电器"),
-    (20800, "美妆"),
-    (21100, "家纺"),
-    (21300, "运动"),
-];
 
 /// Whether an id belongs to the feed range.
 pub fn is_feed_id(id: u64) -> bool {

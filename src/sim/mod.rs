@@ -11,6 +11,7 @@ pub mod pdd;
 pub mod signature;
 pub mod support;
 pub mod taobao;
+pub mod text;
 pub mod wecom;
 pub mod world;
 

@@ -1,12 +1,16 @@
 //! Pieces shared by the simulated affiliate gateways: form decoding, a settable business clock, GMT+8 times,
-//! call counters, an optional QPS throttle, a queue of injected faults and deterministic token generation.
+//! call counters, an optional QPS throttle, a queue of injected faults, deterministic token generation and the
+//! pieces of product links.
 
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::RangeInclusive;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use time::macros::{format_description, offset};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use url::Url;
 
 /// China Standard Time, the zone of every platform timestamp.
 pub const GMT8: UtcOffset = offset!(+8);
@@ -56,11 +60,22 @@ pub fn decode_form(query: Option<&str>, body: &[u8]) -> BTreeMap<String, String>
     out
 }
 
-/// The simulators' business clock: the wall clock shifted by an offset, or a fixed instant. Order lifecycles and
-/// time windows run on it; request timestamps are checked against the wall clock (the client signs with its own).
-#[derive(Debug, Default)]
+/// Largest accepted distance between a request's timestamp and the wall clock unless a test sets another.
+const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(600);
+
+/// A simulated union's clocks: the business clock, the wall clock shifted by an offset or a fixed instant, on
+/// which order lifecycles and time windows run; and how far a request's timestamp may be from the wall clock (the
+/// client signs with its own).
+#[derive(Debug)]
 pub struct SimClock {
     state: Mutex<ClockState>,
+    max_skew_secs: AtomicU64,
+}
+
+impl Default for SimClock {
+    fn default() -> Self {
+        SimClock { state: Mutex::default(), max_skew_secs: AtomicU64::new(DEFAULT_MAX_SKEW.as_secs()) }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +91,7 @@ impl Default for ClockState {
 }
 
 impl SimClock {
+    /// The business clock, unix seconds.
     pub fn now(&self) -> i64 {
         match *lock(&self.state) {
             ClockState::Offset(o) => wall_now() + o,
@@ -83,7 +99,7 @@ impl SimClock {
         }
     }
 
-    /// Freezes the clock at `unix` seconds, or returns to the wall clock with `None`.
+    /// Freezes the business clock at `unix` seconds, or returns to the wall clock with `None`.
     pub fn set(&self, unix: Option<i64>) {
         *lock(&self.state) = match unix {
             Some(t) => ClockState::Fixed(t),
@@ -91,15 +107,93 @@ impl SimClock {
         };
     }
 
-    /// Moves the clock forward (or back, with a negative value).
-    pub fn advance(&self, secs: i64) {
+    /// Moves the business clock forward.
+    pub fn advance(&self, by: Duration) {
+        let secs = i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4);
         let mut s = lock(&self.state);
         *s = match *s {
             ClockState::Offset(o) => ClockState::Offset(o + secs),
             ClockState::Fixed(t) => ClockState::Fixed(t + secs),
         };
     }
+
+    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
+    pub fn set_max_skew(&self, skew: Duration) {
+        self.max_skew_secs.store(skew.as_secs(), Ordering::SeqCst);
+    }
+
+    /// Whether a request's timestamp (unix seconds) is close enough to the wall clock.
+    pub fn is_fresh(&self, timestamp: i64) -> bool {
+        timestamp.abs_diff(wall_now()) <= self.max_skew_secs.load(Ordering::SeqCst)
+    }
 }
+
+/// What every simulated union keeps for its gateway checks and its tests' controls ([`union_controls!`]).
+pub struct Controls<F> {
+    pub clock: SimClock,
+    pub calls: CallCounter,
+    pub throttle: Throttle,
+    pub faults: FaultQueue<F>,
+}
+
+impl<F> Default for Controls<F> {
+    fn default() -> Self {
+        Controls {
+            clock: SimClock::default(),
+            calls: CallCounter::default(),
+            throttle: Throttle::default(),
+            faults: FaultQueue::default(),
+        }
+    }
+}
+
+/// The controls every simulated union gives its tests: the business clock, the timestamp tolerance, a QPS budget,
+/// injected faults and call counts. Expands inside the sim's `impl`, delegating to its `inner.controls`
+/// ([`Controls`]); `$fault` is the union's fault type and `$throttled` what it answers calls over the budget with.
+macro_rules! union_controls {
+    ($fault:ty, $throttled:literal) => {
+        /// The business clock (order lifecycles, query windows, token expiry), unix seconds.
+        pub fn now(&self) -> i64 {
+            self.inner.controls.clock.now()
+        }
+
+        /// Freezes the business clock at `unix` seconds; `None` follows the wall clock.
+        pub fn set_now(&self, unix: Option<i64>) {
+            self.inner.controls.clock.set(unix);
+        }
+
+        /// Moves the business clock forward.
+        pub fn advance(&self, by: std::time::Duration) {
+            self.inner.controls.clock.advance(by);
+        }
+
+        /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
+        pub fn set_max_skew(&self, skew: std::time::Duration) {
+            self.inner.controls.clock.set_max_skew(skew);
+        }
+
+        #[doc = concat!("Per-app QPS budget; over it calls answer ", $throttled, ". `None` (default) never throttles.")]
+        pub fn set_qps_limit(&self, qps: Option<u32>) {
+            self.inner.controls.throttle.set_qps(qps);
+        }
+
+        /// Answers the next `times` requests that pass the gateway checks with `fault`.
+        pub fn inject(&self, fault: $fault, times: u32) {
+            self.inner.controls.faults.push(fault, times);
+        }
+
+        /// Drops the injected faults not used yet.
+        pub fn clear_faults(&self) {
+            self.inner.controls.faults.clear();
+        }
+
+        /// Requests received for this API (its `method` or `type` parameter), accepted or not.
+        pub fn calls(&self, api: &str) -> u64 {
+            self.inner.controls.calls.get(api)
+        }
+    };
+}
+pub(crate) use union_controls;
 
 /// Requests seen per `method` parameter.
 #[derive(Debug, Default)]
@@ -203,6 +297,33 @@ pub fn hash64(parts: &[&[u8]]) -> u64 {
     u64::from_le_bytes(w)
 }
 
+/// `text` as an `http`/`https` URL.
+pub fn web_url(text: &str) -> Option<Url> {
+    Url::parse(text).ok().filter(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// The value of the query parameter `name`.
+pub fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+/// The only segment of a URL path, with or without a trailing slash: `/Qm7Zt2K/` → `Qm7Zt2K`.
+pub fn single_segment(path: &str) -> Option<&str> {
+    let seg = path.strip_prefix('/')?;
+    let seg = seg.strip_suffix('/').unwrap_or(seg);
+    if seg.is_empty() || seg.contains('/') { None } else { Some(seg) }
+}
+
+/// A numeric id of `digits` decimal digits.
+pub fn numeric_id(s: &str, digits: RangeInclusive<usize>) -> Option<u64> {
+    if digits.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
+}
+
+/// Whether `s` is `len` ASCII letters and digits.
+pub fn alphanumeric(s: &str, len: RangeInclusive<usize>) -> bool {
+    len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// 分 as a JSON number in 元 (the JD wire unit). Two-decimal values print exactly through their shortest form.
 pub fn yuan_number(fen: i64) -> serde_json::Value {
     serde_json::Number::from_f64(fen as f64 / 100.0).map_or(serde_json::Value::Null, serde_json::Value::Number)
@@ -256,10 +377,10 @@ mod tests {
     fn clock_can_be_frozen_and_advanced() {
         let c = SimClock::default();
         c.set(Some(100));
-        c.advance(50);
+        c.advance(Duration::from_secs(50));
         assert_eq!(c.now(), 150);
         c.set(None);
-        c.advance(3600);
+        c.advance(Duration::from_secs(3600));
         assert!((c.now() - wall_now() - 3600).abs() <= 1);
     }
 

@@ -8,6 +8,7 @@
 //!   sync, which fetches the changes over HTTP as in production.
 
 use super::Simulators;
+use super::text::playground as text;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -74,20 +75,20 @@ struct OrderBody {
 
 async fn order(State(world): State<World>, body: Result<axum::Json<OrderBody>, JsonRejection>) -> Response {
     let Ok(axum::Json(body)) = body else {
-        return failure(StatusCode::BAD_REQUEST, "请求体应为 {\"seq\": 消息序号}");
+        return failure(StatusCode::BAD_REQUEST, text::ORDER_BODY_INVALID);
     };
     let Some(message) = world.sims.gewe.playground_message(body.seq) else {
-        return failure(StatusCode::NOT_FOUND, &format!("没有第 {} 条消息", body.seq));
+        return failure(StatusCode::NOT_FOUND, &text::no_such_message(body.seq));
     };
     if !message.from_robot {
-        return failure(StatusCode::UNPROCESSABLE_ENTITY, "只能在机器人发出的推广上下单");
+        return failure(StatusCode::UNPROCESSABLE_ENTITY, text::ORDER_ONLY_ON_ROBOT);
     }
     match world.sims.buy(&message.text) {
         Some(p) => {
             tracing::info!(platform = p.platform, order = %p.order, seq = body.seq, "playground: a buyer paid");
             axum::Json(json!({"ok": true, "platform": p.platform, "order": p.order})).into_response()
         }
-        None => failure(StatusCode::UNPROCESSABLE_ENTITY, "这条消息里没有机器人转出的推广链接"),
+        None => failure(StatusCode::UNPROCESSABLE_ENTITY, text::NO_PROMOTION_LINK),
     }
 }
 
@@ -99,14 +100,14 @@ struct AdvanceBody {
 async fn advance(State(world): State<World>, body: Result<axum::Json<AdvanceBody>, JsonRejection>) -> Response {
     let days = match body {
         Ok(axum::Json(AdvanceBody { days })) if (1..=MAX_ADVANCE_DAYS).contains(&days) => days,
-        _ => return failure(StatusCode::BAD_REQUEST, &format!("快进天数应为 1–{MAX_ADVANCE_DAYS} 的整数")),
+        _ => return failure(StatusCode::BAD_REQUEST, &text::advance_days_invalid(MAX_ADVANCE_DAYS)),
     };
     let by = Duration::from_secs(u64::from(days) * 86_400);
     world.sims.advance_unions(by);
     let sync = match &world.after_advance {
         Some(hook) => match hook(by).await {
             Ok(report) => report,
-            Err(e) => return failure(StatusCode::BAD_GATEWAY, &format!("联盟时钟已快进，但订单同步失败：{e}")),
+            Err(e) => return failure(StatusCode::BAD_GATEWAY, &text::sync_failed(e)),
         },
         None => Value::Null,
     };

@@ -3,6 +3,7 @@
 
 use super::GeweSim;
 use super::api::{Failure, member_list, ok, required, respond};
+use super::text;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -29,7 +30,7 @@ async fn logout(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes) -> 
         state.online = false;
         // A logged-out account comes back only through a new QR login.
         state.reconnect_fails = true;
-        Ok(ok("操作成功", Value::Null))
+        Ok(ok(text::OPERATION_OK, Value::Null))
     })())
 }
 
@@ -39,11 +40,11 @@ async fn fetch_contacts(State(sim): State<GeweSim>, headers: HeaderMap, body: By
         sim.check_app_id(&fields)?;
         let state = sim.state();
         if !state.online {
-            return Err(Failure::ret("微信已离线，请重新登录"));
+            return Err(Failure::ret(text::OFFLINE));
         }
         let mut rooms: Vec<&String> = state.rooms.iter().filter(|(_, r)| r.saved).map(|(id, _)| id).collect();
         rooms.sort();
-        Ok(ok("操作成功", json!({"friends": SYSTEM_FRIENDS, "chatrooms": rooms, "ghs": []})))
+        Ok(ok(text::OPERATION_OK, json!({"friends": SYSTEM_FRIENDS, "chatrooms": rooms, "ghs": []})))
     })())
 }
 
@@ -54,11 +55,11 @@ async fn chatroom_info(State(sim): State<GeweSim>, headers: HeaderMap, body: Byt
         let room_id = required(&fields, "chatroomId")?;
         let state = sim.state();
         let Some(room) = state.rooms.get(room_id) else {
-            return Err(Failure::ret("获取群信息失败：群聊不存在"));
+            return Err(Failure::ret(text::ROOM_INFO_NO_ROOM));
         };
         let owner = room.members.iter().find(|m| m.wxid != state.bot.wxid).map(|m| m.wxid.clone());
         Ok(ok(
-            "操作成功",
+            text::OPERATION_OK,
             json!({
                 "chatroomId": room_id, "nickName": room.name, "remark": null, "chatRoomNotify": 1,
                 "chatRoomOwner": owner, "smallHeadImgUrl": "", "memberList": member_list(room),

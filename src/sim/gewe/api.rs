@@ -5,6 +5,7 @@
 //! framework's HTTP 400/415.
 
 use super::callback::{self, Echo};
+use super::text;
 use super::{GeweSim, LinkCard, SendAttempt, SendFault, SendOutcome, SentKind, SentMessage, playground, unix_now};
 use axum::Router;
 use axum::body::Bytes;
@@ -52,13 +53,13 @@ async fn download_image(State(sim): State<GeweSim>, headers: HeaderMap, body: By
         let xml = required(&fields, "xml")?;
         match fields.get("type").and_then(Value::as_i64) {
             Some(1 | 2) => {}
-            _ => return Err(Failure::ret("参数校验失败：type 只能是 1 或 2")),
+            _ => return Err(Failure::ret(text::DOWNLOAD_TYPE_INVALID)),
         }
-        let file = attribute(xml, "cdnmidimgurl").ok_or_else(|| Failure::ret("图片消息 xml 格式不对"))?;
+        let file = attribute(xml, "cdnmidimgurl").ok_or_else(|| Failure::ret(text::IMAGE_XML_MALFORMED))?;
         if sim.file(&file).is_none() {
-            return Err(Failure::ret("下载图片失败"));
+            return Err(Failure::ret(text::IMAGE_DOWNLOAD_FAILED));
         }
-        Ok(ok("操作成功", json!({"fileUrl": format!("image/{file}.img")})))
+        Ok(ok(text::OPERATION_OK, json!({"fileUrl": format!("image/{file}.img")})))
     })())
 }
 
@@ -150,10 +151,10 @@ impl GeweSim {
     pub(super) fn authorize(&self, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, Failure> {
         let token = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
         if token.is_empty() {
-            return Err(Failure::ret(format!("header:{TOKEN_HEADER} 不可为空")));
+            return Err(Failure::ret(text::token_missing(TOKEN_HEADER)));
         }
         if token != self.inner.token {
-            return Err(Failure::ret(format!("HTTP HEADER: {TOKEN_HEADER}={token} 不可用或已过期")));
+            return Err(Failure::ret(text::token_invalid(TOKEN_HEADER, token)));
         }
         let json_body = headers
             .get(header::CONTENT_TYPE)
@@ -172,7 +173,7 @@ impl GeweSim {
     pub(super) fn check_app_id(&self, fields: &Map<String, Value>) -> Result<(), Failure> {
         let app_id = required(fields, "appId")?;
         if app_id != self.state().bot.app_id {
-            return Err(Failure::ret(format!("appId:{app_id} 不存在或未登录")));
+            return Err(Failure::ret(text::app_id_unknown(app_id)));
         }
         Ok(())
     }
@@ -182,10 +183,8 @@ impl GeweSim {
 pub(super) fn required<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, Failure> {
     match fields.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
-        Some(Value::String(_)) | Some(Value::Null) | None => {
-            Err(Failure::ret(format!("参数校验失败：{name} 不能为空")))
-        }
-        Some(_) => Err(Failure::ret(format!("参数校验失败：{name} 类型错误"))),
+        Some(Value::String(_)) | Some(Value::Null) | None => Err(Failure::ret(text::field_empty(name))),
+        Some(_) => Err(Failure::ret(text::field_type(name))),
     }
 }
 
@@ -194,12 +193,12 @@ pub(super) fn optional<'a>(fields: &'a Map<String, Value>, name: &str) -> Result
     match fields.get(name) {
         Some(Value::String(s)) => Ok(s),
         Some(Value::Null) | None => Ok(""),
-        Some(_) => Err(Failure::ret(format!("参数校验失败：{name} 类型错误"))),
+        Some(_) => Err(Failure::ret(text::field_type(name))),
     }
 }
 
 async fn get_token_id(State(sim): State<GeweSim>) -> Response {
-    ok("执行成功", Value::String(sim.inner.token.clone()))
+    ok(text::EXECUTION_OK, Value::String(sim.inner.token.clone()))
 }
 
 async fn set_callback(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes) -> Response {
@@ -210,24 +209,24 @@ async fn set_callback_inner(sim: &GeweSim, headers: &HeaderMap, body: &[u8]) -> 
     let fields = sim.authorize(headers, body)?;
     let token = required(&fields, "token")?;
     if token != sim.inner.token {
-        return Err(Failure::ret("token 不正确"));
+        return Err(Failure::ret(text::CALLBACK_TOKEN_WRONG));
     }
     let url = required(&fields, "callbackUrl")?;
     if !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
-        return Err(Failure::ret("回调地址格式不正确"));
+        return Err(Failure::ret(text::CALLBACK_URL_MALFORMED));
     }
     sim.post_once(url, &callback::callback_test(&sim.inner.token))
         .await
-        .map_err(|e| Failure::ret(format!("回调地址无法访问：{e}")))?;
+        .map_err(|e| Failure::ret(text::callback_unreachable(e)))?;
     sim.set_callback_url(url);
-    Ok(ok("操作成功", Value::Null))
+    Ok(ok(text::OPERATION_OK, Value::Null))
 }
 
 async fn check_online(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes) -> Response {
     respond((|| {
         let fields = sim.authorize(&headers, &body)?;
         sim.check_app_id(&fields)?;
-        Ok(ok("操作成功", Value::Bool(sim.state().online)))
+        Ok(ok(text::OPERATION_OK, Value::Bool(sim.state().online)))
     })())
 }
 
@@ -237,10 +236,10 @@ async fn reconnection(State(sim): State<GeweSim>, headers: HeaderMap, body: Byte
         sim.check_app_id(&fields)?;
         let mut state = sim.state();
         if state.reconnect_fails && !state.online {
-            return Err(Failure::ret("重连失败，请重新扫码登录"));
+            return Err(Failure::ret(text::RECONNECT_FAILED));
         }
         state.online = true;
-        Ok(ok("操作成功", Value::Bool(true)))
+        Ok(ok(text::OPERATION_OK, Value::Bool(true)))
     })())
 }
 
@@ -251,12 +250,12 @@ async fn chatroom_members(State(sim): State<GeweSim>, headers: HeaderMap, body: 
         let room = required(&fields, "chatroomId")?;
         let state = sim.state();
         let Some(r) = state.rooms.get(room) else {
-            return Err(Failure::ret("获取群成员列表失败：群聊不存在"));
+            return Err(Failure::ret(text::MEMBER_LIST_NO_ROOM));
         };
         let members = &r.members;
         let list = member_list(r);
         let owner = members.iter().find(|m| m.wxid != state.bot.wxid).map(|m| m.wxid.clone());
-        Ok(ok("操作成功", json!({"memberList": list, "chatroomOwner": owner, "adminWxid": null})))
+        Ok(ok(text::OPERATION_OK, json!({"memberList": list, "chatroomOwner": owner, "adminWxid": null})))
     })())
 }
 
@@ -310,7 +309,7 @@ async fn handle_send(sim: &GeweSim, route: SendRoute, headers: &HeaderMap, body:
     let outcome = result.as_ref().map_or_else(Failure::outcome, |_| SendOutcome::Delivered);
     sim.state().attempts.push(SendAttempt { route: route.name(), to_wxid, at, outcome });
     match result {
-        Ok(data) => ok("操作成功", data),
+        Ok(data) => ok(text::OPERATION_OK, data),
         Err(failure) => failure.into_response(),
     }
 }
@@ -351,7 +350,7 @@ async fn try_send(
     sim.check_app_id(&fields)?;
     let to = required(&fields, "toWxid")?.to_string();
     if !sim.state().online {
-        return Err(Failure::ret("微信已离线，请重新登录"));
+        return Err(Failure::ret(text::OFFLINE));
     }
     let delivery = match route {
         SendRoute::Text => {
@@ -387,9 +386,9 @@ impl GeweSim {
     /// Downloads a `postImage` URL the way the gateway does; anything but an image fails the send.
     async fn fetch_image(&self, url: &str) -> Result<FetchedImage, Failure> {
         if !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
-            return Err(Failure::ret("图片地址不合法"));
+            return Err(Failure::ret(text::IMAGE_URL_INVALID));
         }
-        let fail = |why: String| Failure::ret(format!("图片下载失败：{why}"));
+        let fail = |why: String| Failure::ret(text::image_fetch_failed(&why));
         let mut response = self
             .inner
             .http
@@ -404,7 +403,7 @@ impl GeweSim {
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.without_url().to_string()))? {
             if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
-                return Err(fail("图片过大".into()));
+                return Err(fail(text::IMAGE_TOO_LARGE.into()));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -419,7 +418,7 @@ impl GeweSim {
             })
             .and_then(|r| r.into_dimensions().ok());
         let Some((width, height)) = dimensions else {
-            return Err(Failure::ret("发送图片失败：不是有效的图片"));
+            return Err(Failure::ret(text::NOT_AN_IMAGE));
         };
         let md5 = hex::encode(Md5::digest(&bytes));
         Ok(FetchedImage { bytes: Bytes::from(bytes), md5, width, height })
@@ -449,7 +448,7 @@ impl GeweSim {
         let (sent, echo, data) = match &delivery {
             Delivery::Text { content, ats } => {
                 let ats_in_content = ats.iter().all(|id| match id.as_str() {
-                    "notify@all" => content.contains("@所有人"),
+                    "notify@all" => content.contains(&format!("@{}", text::EVERYONE)),
                     id => state.nickname_of(to, id).is_some_and(|n| content.contains(&format!("@{n}"))),
                 });
                 let sent = SentMessage { content: content.clone(), ats: ats.clone(), ats_in_content, ..base };

@@ -1,6 +1,6 @@
 //! Callback bodies in the gateway's wire shape (chat-gateways spec §1.3–1.8).
 
-use super::{BotIdentity, Ids, LinkCard, unix_now};
+use super::{BotIdentity, Ids, LinkCard, text, unix_now};
 use crate::chat::MemberRef;
 use quick_xml::escape::escape;
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ pub(super) fn group_text(
     ids: Ids,
 ) -> String {
     let push = if mentions.contains(&bot.wxid) {
-        format!("{}在群聊中@了你", msg.sender_nick)
+        text::push_mentioned(msg.sender_nick)
     } else {
         format!("{} : {text}", msg.sender_nick)
     };
@@ -46,23 +46,18 @@ pub(super) fn private_text(bot: &BotIdentity, sender_wxid: &str, sender_nick: &s
 /// A member's shared link card (appmsg type 5) in a group.
 pub(super) fn group_card(bot: &BotIdentity, msg: &GroupMessage<'_>, card: &LinkCard, ids: Ids) -> String {
     let content = format!("{}:\n{}", msg.sender_wxid, card_xml(card, msg.sender_wxid));
-    let push = format!("{} : [链接]{}", msg.sender_nick, card.title);
+    let push = text::push_link(msg.sender_nick, &card.title);
     add_msg(bot, msg.room, &bot.wxid, 49, &content, &msg_source(&[], msg.member_count), Some(&push), ids)
 }
 
 /// The 10002 join sysmsg: `inviter` invited `joined`.
 pub(super) fn join(bot: &BotIdentity, room: &str, inviter: &MemberRef, joined: &[MemberRef], ids: Ids) -> String {
-    let member = |m: &MemberRef| {
-        format!(
-            "\t\t\t\t\t\t<member>\n\t\t\t\t\t\t\t<username><![CDATA[{}]]></username>\n\t\t\t\t\t\t\t<nickname><![CDATA[{}]]></nickname>\n\t\t\t\t\t\t</member>\n",
-            cdata(&m.wxid),
-            cdata(m.nickname.as_deref().unwrap_or(&m.wxid))
-        )
-    };
     let joined_members: String = joined.iter().map(member).collect();
     let content = format!(
-        "{room}:\n<sysmsg type=\"sysmsgtemplate\">\n\t<sysmsgtemplate>\n\t\t<content_template type=\"tmpl_type_profile\">\n\t\t\t<plain><![CDATA[]]></plain>\n\t\t\t<template><![CDATA[\"$username$\"邀请\"$names$\"加入了群聊]]></template>\n\t\t\t<link_list>\n\t\t\t\t<link name=\"username\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{}\t\t\t\t\t</memberlist>\n\t\t\t\t</link>\n\t\t\t\t<link name=\"names\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{joined_members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[、]]></separator>\n\t\t\t\t</link>\n\t\t\t</link_list>\n\t\t</content_template>\n\t</sysmsgtemplate>\n</sysmsg>\n",
-        member(inviter)
+        "{room}:\n<sysmsg type=\"sysmsgtemplate\">\n\t<sysmsgtemplate>\n\t\t<content_template type=\"tmpl_type_profile\">\n\t\t\t<plain><![CDATA[]]></plain>\n\t\t\t<template><![CDATA[{join}]]></template>\n\t\t\t<link_list>\n\t\t\t\t<link name=\"username\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{}\t\t\t\t\t</memberlist>\n\t\t\t\t</link>\n\t\t\t\t<link name=\"names\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{joined_members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[{separator}]]></separator>\n\t\t\t\t</link>\n\t\t\t</link_list>\n\t\t</content_template>\n\t</sysmsgtemplate>\n</sysmsg>\n",
+        member(inviter),
+        join = text::JOIN_TEMPLATE,
+        separator = text::NAME_SEPARATOR,
     );
     add_msg(bot, room, &bot.wxid, 10002, &content, "", None, ids)
 }
@@ -77,27 +72,30 @@ pub(super) fn removal(
     removed: &[MemberRef],
     ids: Ids,
 ) -> String {
-    let member = |m: &MemberRef| {
-        format!(
-            "\t\t\t\t\t\t<member>\n\t\t\t\t\t\t\t<username><![CDATA[{}]]></username>\n\t\t\t\t\t\t\t<nickname><![CDATA[{}]]></nickname>\n\t\t\t\t\t\t</member>\n",
-            cdata(&m.wxid),
-            cdata(m.nickname.as_deref().unwrap_or(&m.wxid))
-        )
-    };
     let link = |name: &str, members: String| {
         format!(
-            "\t\t\t\t<link name=\"{name}\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[、]]></separator>\n\t\t\t\t</link>\n"
+            "\t\t\t\t<link name=\"{name}\" type=\"link_profile\">\n\t\t\t\t\t<memberlist>\n{members}\t\t\t\t\t</memberlist>\n\t\t\t\t\t<separator><![CDATA[{separator}]]></separator>\n\t\t\t\t</link>\n",
+            separator = text::NAME_SEPARATOR,
         )
     };
     let (template, remover) = match by {
-        Some(b) => ("\"$username$\"将\"$kickoutname$\"移出了群聊", link("username", member(b))),
-        None => ("你将\"$kickoutname$\"移出了群聊", String::new()),
+        Some(b) => (text::REMOVAL_BY_MEMBER_TEMPLATE, link("username", member(b))),
+        None => (text::REMOVAL_BY_ROBOT_TEMPLATE, String::new()),
     };
     let links = remover + &link("kickoutname", removed.iter().map(member).collect());
     let content = format!(
         "{room}:\n<sysmsg type=\"sysmsgtemplate\">\n\t<sysmsgtemplate>\n\t\t<content_template type=\"tmpl_type_profile\">\n\t\t\t<plain><![CDATA[]]></plain>\n\t\t\t<template><![CDATA[{template}]]></template>\n\t\t\t<link_list>\n{links}\t\t\t</link_list>\n\t\t</content_template>\n\t</sysmsgtemplate>\n</sysmsg>\n"
     );
     add_msg(bot, room, &bot.wxid, 10002, &content, "", None, ids)
+}
+
+/// One `<member>` of a sysmsg's member list.
+fn member(m: &MemberRef) -> String {
+    format!(
+        "\t\t\t\t\t\t<member>\n\t\t\t\t\t\t\t<username><![CDATA[{}]]></username>\n\t\t\t\t\t\t\t<nickname><![CDATA[{}]]></nickname>\n\t\t\t\t\t\t</member>\n",
+        cdata(&m.wxid),
+        cdata(m.nickname.as_deref().unwrap_or(&m.wxid))
+    )
 }
 
 /// The self-sent echo of a message the robot sent to `to` (a room or a peer).
@@ -113,7 +111,7 @@ pub(super) fn echo(bot: &BotIdentity, to: &str, sent: &Echo<'_>, ids: Ids) -> St
 /// A member's image in a group (MsgType 3): the CDN XML of the uploaded file.
 pub(super) fn group_image(bot: &BotIdentity, msg: &GroupMessage<'_>, md5: &str, length: usize, ids: Ids) -> String {
     let content = format!("{}:\n{}", msg.sender_wxid, image_xml(md5, length, 0, 0));
-    let push = format!("{} : [图片]", msg.sender_nick);
+    let push = text::push_image(msg.sender_nick);
     add_msg(bot, msg.room, &bot.wxid, 3, &content, &msg_source(&[], msg.member_count), Some(&push), ids)
 }
 
@@ -133,7 +131,7 @@ pub(super) fn offline(bot: &BotIdentity) -> String {
 
 /// The body `setCallback` posts to check the URL.
 pub(super) fn callback_test(token: &str) -> String {
-    json!({"testMsg": "回调地址链接成功！", "token": token}).to_string()
+    json!({"testMsg": text::CALLBACK_TEST, "token": token}).to_string()
 }
 
 /// The CDN file id the gateway reports for an uploaded image.

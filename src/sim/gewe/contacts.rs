@@ -3,6 +3,7 @@
 //! pending request. An accepted requester becomes a friend and a `ModContacts` callback follows.
 
 use super::api::{Failure, ok, optional, required};
+use super::text;
 use super::{GeweSim, SimError, callback};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -91,9 +92,9 @@ impl GeweSim {
 
 fn number(fields: &Map<String, Value>, name: &str) -> Result<i64, Failure> {
     match fields.get(name) {
-        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| Failure::ret(format!("参数校验失败：{name} 类型错误"))),
-        Some(Value::Null) | None => Err(Failure::ret(format!("参数校验失败：{name} 不能为空"))),
-        Some(_) => Err(Failure::ret(format!("参数校验失败：{name} 类型错误"))),
+        Some(Value::Number(n)) => n.as_i64().ok_or_else(|| Failure::ret(text::field_type(name))),
+        Some(Value::Null) | None => Err(Failure::ret(text::field_empty(name))),
+        Some(_) => Err(Failure::ret(text::field_type(name))),
     }
 }
 
@@ -107,7 +108,7 @@ pub(super) async fn add_contacts(State(sim): State<GeweSim>, headers: HeaderMap,
             if let Some(body) = echo {
                 sim.post_callback_in_background(body);
             }
-            ok("操作成功", Value::Null)
+            ok(text::OPERATION_OK, Value::Null)
         }
         Err(failure) => failure.into_response(),
     }
@@ -129,19 +130,19 @@ fn add_contacts_inner(
     optional(&fields, "content")?;
     let mut state = sim.state();
     if !state.online {
-        return Err(Failure::ret("微信已离线，请重新登录"));
+        return Err(Failure::ret(text::OFFLINE));
     }
     match call.option {
         3 | 4 => {}
         // Outgoing adds need a v3/v4 from a contact search, which the sim does not play.
-        2 => return Err(Failure::ret("添加好友失败：未找到该用户")),
-        _ => return Err(Failure::ret("参数校验失败：option 取值错误")),
+        2 => return Err(Failure::ret(text::USER_NOT_FOUND)),
+        _ => return Err(Failure::ret(text::OPTION_INVALID)),
     }
     let found = state.contacts.pending.iter().position(|p| p.v3 == call.v3 && p.v4 == call.v4);
     // [UNVERIFIED text] the gateway's answer to tickets that match no request.
-    let Some(i) = found else { return Err(Failure::ret("操作失败：好友验证信息已过期或不存在")) };
+    let Some(i) = found else { return Err(Failure::ret(text::FRIEND_TICKET_UNKNOWN)) };
     if state.contacts.pending[i].scene != call.scene {
-        return Err(Failure::ret("操作失败：scene 与好友申请不符"));
+        return Err(Failure::ret(text::FRIEND_SCENE_MISMATCH));
     }
     let request = state.contacts.pending.remove(i);
     if call.option == 4 {

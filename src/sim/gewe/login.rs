@@ -7,6 +7,7 @@
 
 use super::GeweSim;
 use super::api::{Failure, ok, optional, required, respond};
+use super::text;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -120,17 +121,17 @@ async fn get_login_qr(State(sim): State<GeweSim>, headers: HeaderMap, body: Byte
         state.login.requests.push(asked.clone());
         let app_id = if asked.is_empty() {
             if state.login.devices.len() >= MAX_DEVICES {
-                return Err(Failure::Detail("获取二维码失败".into(), "已达到最大客户端数量操作".into()));
+                return Err(Failure::Detail(text::QR_FAILED.into(), text::DEVICE_LIMIT.into()));
             }
             let id = new_app_id();
             state.login.devices.insert(id.clone(), None);
             id
         } else {
             if !state.login.devices.contains_key(&asked) {
-                return Err(Failure::ret(format!("appId:{asked} 设备不存在")));
+                return Err(Failure::ret(text::device_unknown(&asked)));
             }
             if state.online && state.bot.app_id == asked {
-                return Err(Failure::ret("微信已登录，请勿重复登录。"));
+                return Err(Failure::ret(text::ALREADY_LOGGED_IN));
             }
             asked
         };
@@ -144,7 +145,10 @@ async fn get_login_qr(State(sim): State<GeweSim>, headers: HeaderMap, body: Byte
         };
         state.login.sessions.insert(uuid.clone(), session);
         let data = qr_data(&uuid);
-        Ok(ok("操作成功", json!({"appId": app_id, "uuid": uuid, "qrData": data, "qrImgBase64": qr_image(&data)})))
+        Ok(ok(
+            text::OPERATION_OK,
+            json!({"appId": app_id, "uuid": uuid, "qrData": data, "qrImgBase64": qr_image(&data)}),
+        ))
     })())
 }
 
@@ -160,7 +164,7 @@ async fn check_login(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes
         let uuid = required(&fields, "uuid")?;
         let state = sim.state();
         let Some(session) = state.login.sessions.get(uuid).filter(|s| s.app_id == app_id) else {
-            return Err(Failure::ret("登录二维码不存在，请重新获取"));
+            return Err(Failure::ret(text::QR_UNKNOWN));
         };
         let (nick, head) = match &session.scanner {
             Some((_, nick)) => (json!(nick), json!("http://wx.qlogo.cn/mmhead/ver_1/SIMULATED/0")),
@@ -191,10 +195,10 @@ async fn check_login(State(sim): State<GeweSim>, headers: HeaderMap, body: Bytes
             }
             QrStatus::Cancelled => data["status"] = json!(4),
             QrStatus::WrongAccount => {
-                return Err(Failure::ret("登录失败：该设备已绑定其他微信号，请使用原微信号扫码"));
+                return Err(Failure::ret(text::WRONG_ACCOUNT));
             }
         }
-        Ok(ok("操作成功", data))
+        Ok(ok(text::OPERATION_OK, data))
     })())
 }
 
@@ -224,7 +228,7 @@ async fn scan_control(State(sim): State<GeweSim>, axum::Json(c): axum::Json<Scan
         newest.map(|s| s.uuid.clone())
     };
     let Some(uuid) = c.uuid.or_else(waiting) else {
-        let body = axum::Json(json!({"ok": false, "error": "没有等待扫码的二维码：先在管理后台点「扫码登录」"}));
+        let body = axum::Json(json!({"ok": false, "error": text::NO_WAITING_QR}));
         return (axum::http::StatusCode::CONFLICT, body).into_response();
     };
     let mut result = sim.scan_qr(&uuid, &wxid, &nick);

@@ -16,6 +16,7 @@ mod login;
 mod playground;
 
 use super::SimCredentials;
+use super::text::gewe as text;
 use crate::chat::MemberRef;
 use axum::Router;
 use bytes::Bytes;
@@ -25,14 +26,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The group the playground page chats in.
 pub const PLAYGROUND_ROOM: &str = "45810326871@chatroom";
-/// Its display name.
-pub const PLAYGROUND_ROOM_NAME: &str = "省钱福利群";
 /// The second group of the playground: a plain group the robot is in (a deal source to collect from).
 pub const PLAYGROUND_SOURCE_ROOM: &str = "45810326872@chatroom";
-/// Its display name.
-pub const PLAYGROUND_SOURCE_ROOM_NAME: &str = "线报源";
-/// The nickname the playground page switches to for trying owner commands; the demo makes it the group's owner.
-pub const PLAYGROUND_OWNER_NICKNAME: &str = "群主老王";
+/// The display names of the two groups, and the nickname the playground page switches to for trying owner
+/// commands (the demo makes it the group's owner).
+pub use super::text::gewe::{PLAYGROUND_OWNER_NICKNAME, PLAYGROUND_ROOM_NAME, PLAYGROUND_SOURCE_ROOM_NAME};
 pub use contacts::{ContactsCall, FriendRequestSeen};
 pub use hold::HeldSend;
 pub use login::{LoginControlError, LoginSession, QR_LIFETIME, QrStatus};
@@ -41,7 +39,7 @@ pub use playground::{PRIVATE_ROOM, PlaygroundMessage, playground_wxid};
 /// The robot identity the sim plays unless [`GeweSim::configure_bot`] says otherwise.
 pub const DEFAULT_APP_ID: &str = "wx_sim_robot_000000000001";
 pub const DEFAULT_BOT_WXID: &str = "wxid_dealbot_sim";
-pub const DEFAULT_BOT_NICKNAME: &str = "省钱小助手";
+pub use super::text::gewe::DEFAULT_BOT_NICKNAME;
 
 /// Timeout of every request the sim makes (callbacks, image downloads).
 const OUTBOUND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -147,7 +145,7 @@ pub enum SendFault {
 impl SendFault {
     /// The gateway's usual failure answer.
     pub fn ret_500() -> Self {
-        SendFault::Ret(500, "执行失败".into())
+        SendFault::Ret(500, text::EXECUTION_FAILED.into())
     }
 }
 
@@ -241,6 +239,18 @@ impl State {
             Some(m) => m.nickname = Some(nickname.to_string()),
             None => members.push(MemberRef { wxid: wxid.to_string(), nickname: Some(nickname.to_string()) }),
         }
+    }
+
+    /// Remembers the sender of a group message and tells who wrote it where.
+    fn group_message<'a>(
+        &mut self,
+        room: &'a str,
+        sender_wxid: &'a str,
+        sender_nick: &'a str,
+    ) -> callback::GroupMessage<'a> {
+        self.remember_member(room, sender_wxid, sender_nick);
+        let member_count = self.room(room).members.len();
+        callback::GroupMessage { room, sender_wxid, sender_nick, member_count }
     }
 
     fn nickname_of(&self, room: &str, wxid: &str) -> Option<String> {
@@ -435,19 +445,13 @@ impl GeweSim {
         sender_nick: &str,
         text: &str,
     ) -> Result<String, SimError> {
-        let body = {
-            let mut state = self.state();
-            state.remember_member(room, sender_wxid, sender_nick);
+        self.deliver_message(|state, ids| {
+            let message = state.group_message(room, sender_wxid, sender_nick);
             let mentions = mentioned_ids(&state.room(room).members, text);
-            let ids = state.next_ids();
-            let member_count = state.room(room).members.len();
-            let entry = playground::Entry::member_text(room, sender_wxid, sender_nick, text);
-            playground::push(&mut state.timeline, entry);
-            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
-            (callback::group_text(&state.bot, &message, text, &mentions, ids), ids)
-        };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+            playground::push(&mut state.timeline, playground::Entry::member_text(room, sender_wxid, sender_nick, text));
+            callback::group_text(&state.bot, &message, text, &mentions, ids)
+        })
+        .await
     }
 
     /// A member writes `text` to the robot in private chat (the callback has `FromUserName` = the member and no
@@ -458,16 +462,13 @@ impl GeweSim {
         sender_nick: &str,
         text: &str,
     ) -> Result<String, SimError> {
-        let body = {
-            let mut state = self.state();
+        self.deliver_message(|state, ids| {
             state.remember_member(sender_wxid, sender_wxid, sender_nick);
-            let ids = state.next_ids();
             let entry = playground::Entry::member_text(sender_wxid, sender_wxid, sender_nick, text);
             playground::push(&mut state.timeline, entry);
-            (callback::private_text(&state.bot, sender_wxid, sender_nick, text, ids), ids)
-        };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+            callback::private_text(&state.bot, sender_wxid, sender_nick, text, ids)
+        })
+        .await
     }
 
     /// A member sends a picture (`bytes`, PNG or JPEG) into `room`: the gateway keeps the file for
@@ -481,18 +482,13 @@ impl GeweSim {
     ) -> Result<String, SimError> {
         use md5::{Digest, Md5};
         let md5: String = Md5::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let body = {
-            let mut state = self.state();
-            state.remember_member(room, sender_wxid, sender_nick);
-            let ids = state.next_ids();
-            let member_count = state.room(room).members.len();
+        self.deliver_message(|state, ids| {
+            let message = state.group_message(room, sender_wxid, sender_nick);
             let length = bytes.len();
             state.files.insert(callback::file_id(&md5), bytes);
-            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
-            (callback::group_image(&state.bot, &message, &md5, length, ids), ids)
-        };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+            callback::group_image(&state.bot, &message, &md5, length, ids)
+        })
+        .await
     }
 
     /// A picture a member sent, by CDN file id.
@@ -508,17 +504,12 @@ impl GeweSim {
         sender_nick: &str,
         card: &LinkCard,
     ) -> Result<String, SimError> {
-        let body = {
-            let mut state = self.state();
-            state.remember_member(room, sender_wxid, sender_nick);
-            let ids = state.next_ids();
-            let member_count = state.room(room).members.len();
+        self.deliver_message(|state, ids| {
+            let message = state.group_message(room, sender_wxid, sender_nick);
             playground::push(&mut state.timeline, playground::Entry::member_card(room, sender_wxid, sender_nick, card));
-            let message = callback::GroupMessage { room, sender_wxid, sender_nick, member_count };
-            (callback::group_card(&state.bot, &message, card, ids), ids)
-        };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+            callback::group_card(&state.bot, &message, card, ids)
+        })
+        .await
     }
 
     /// `inviter` invites `joined` into `room` (the 10002 join sysmsg).
@@ -528,18 +519,15 @@ impl GeweSim {
         inviter: &MemberRef,
         joined: &[MemberRef],
     ) -> Result<String, SimError> {
-        let body = {
-            let mut state = self.state();
+        self.deliver_message(|state, ids| {
             for m in std::iter::once(inviter).chain(joined) {
                 let nick = m.nickname.clone().unwrap_or_else(|| m.wxid.clone());
                 state.remember_member(room, &m.wxid, &nick);
             }
-            let ids = state.next_ids();
             playground::push(&mut state.timeline, playground::Entry::join(room, inviter, joined));
-            (callback::join(&state.bot, room, inviter, joined, ids), ids)
-        };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+            callback::join(&state.bot, room, inviter, joined, ids)
+        })
+        .await
     }
 
     /// `by` (`None`: the robot) removes `removed` from `room` (the 10002 removal sysmsg, `…将"X"移出了群聊`).
@@ -549,15 +537,24 @@ impl GeweSim {
         by: Option<&MemberRef>,
         removed: &[MemberRef],
     ) -> Result<String, SimError> {
-        let body = {
-            let mut state = self.state();
+        self.deliver_message(|state, ids| {
             state.room(room).members.retain(|m| !removed.iter().any(|r| r.wxid == m.wxid));
-            let ids = state.next_ids();
             playground::push(&mut state.timeline, playground::Entry::removal(room, by, removed));
-            (callback::removal(&state.bot, room, by, removed, ids), ids)
+            callback::removal(&state.bot, room, by, removed, ids)
+        })
+        .await
+    }
+
+    /// Builds a message's callback under the state lock with fresh message ids, posts it and returns its
+    /// `NewMsgId`.
+    async fn deliver_message(&self, build: impl FnOnce(&mut State, Ids) -> String) -> Result<String, SimError> {
+        let (body, ids) = {
+            let mut state = self.state();
+            let ids = state.next_ids();
+            (build(&mut state, ids), ids)
         };
-        self.post_callback(&body.0).await?;
-        Ok(body.1.new_msg_id.to_string())
+        self.post_callback(&body).await?;
+        Ok(ids.new_msg_id.to_string())
     }
 
     /// Posts `body` as it is.
@@ -637,7 +634,7 @@ fn mentioned_ids(members: &[MemberRef], text: &str) -> Vec<String> {
         .filter(|m| m.nickname.as_deref().is_some_and(|n| !n.is_empty() && text.contains(&format!("@{n}\u{2005}"))))
         .map(|m| m.wxid.clone())
         .collect();
-    if text.contains("@所有人\u{2005}") {
+    if text.contains(&format!("@{}\u{2005}", super::text::gewe::EVERYONE)) {
         ids.push("notify@all".into());
     }
     ids

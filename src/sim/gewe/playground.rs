@@ -8,6 +8,7 @@ use super::{
     PLAYGROUND_SOURCE_ROOM_NAME, SentKind, SentMessage, State, unix_millis,
 };
 use crate::chat::MemberRef;
+use crate::sim::text::{gewe::EVERYONE, playground as text};
 use axum::Router;
 use axum::extract::{Path, Query, State as AxumState};
 use axum::http::{StatusCode, header};
@@ -32,7 +33,7 @@ pub const PRIVATE_ROOM: &str = "private";
 /// The rooms the page switches between: (room, name).
 const ROOMS: [(&str, &str); 3] = [
     (PLAYGROUND_ROOM, PLAYGROUND_ROOM_NAME),
-    (PRIVATE_ROOM, "私聊"),
+    (PRIVATE_ROOM, text::PRIVATE_CHAT_NAME),
     (PLAYGROUND_SOURCE_ROOM, PLAYGROUND_SOURCE_ROOM_NAME),
 ];
 
@@ -111,16 +112,14 @@ impl Entry {
 
     pub(super) fn join(room: &str, inviter: &MemberRef, joined: &[MemberRef]) -> Self {
         let name = |m: &MemberRef| m.nickname.clone().unwrap_or_else(|| m.wxid.clone());
-        let joined: Vec<String> = joined.iter().map(|m| format!("\"{}\"", name(m))).collect();
-        let text = format!("\"{}\"邀请{}加入了群聊", name(inviter), joined.join("、"));
-        Entry { text, ..Entry::new(room, "system", "system") }
+        let joined: Vec<String> = joined.iter().map(name).collect();
+        Entry { text: text::join_line(&name(inviter), &joined), ..Entry::new(room, "system", "system") }
     }
 
     pub(super) fn removal(room: &str, by: Option<&MemberRef>, removed: &[MemberRef]) -> Self {
         let name = |m: &MemberRef| m.nickname.clone().unwrap_or_else(|| m.wxid.clone());
-        let removed: Vec<String> = removed.iter().map(|m| format!("\"{}\"", name(m))).collect();
-        let who = by.map_or_else(|| "你".to_string(), |b| format!("\"{}\"", name(b)));
-        let text = format!("{who}将{}移出了群聊", removed.join("、"));
+        let removed: Vec<String> = removed.iter().map(name).collect();
+        let text = text::removal_line(by.map(name).as_deref(), &removed);
         Entry { text, ..Entry::new(room, "system", "system") }
     }
 
@@ -184,11 +183,11 @@ async fn say(AxumState(sim): AxumState<GeweSim>, axum::Json(say): axum::Json<Say
     };
     let text = say.text.trim();
     if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-        return bad_request(&format!("消息不能为空，且不超过 {MAX_TEXT_CHARS} 个字"));
+        return bad_request(&text::text_length(MAX_TEXT_CHARS));
     }
     let room = say.room.as_deref().unwrap_or(PLAYGROUND_ROOM);
     if !ROOMS.iter().any(|(r, _)| *r == room) {
-        return bad_request("没有这个聊天");
+        return bad_request(text::NO_SUCH_CHAT);
     }
     if room == PRIVATE_ROOM {
         return delivered(sim.deliver_private_text(&wxid, &nickname, text).await);
@@ -217,11 +216,11 @@ async fn share(AxumState(sim): AxumState<GeweSim>, axum::Json(share): axum::Json
         Err(msg) => return bad_request(&msg),
     };
     if share.title.trim().is_empty() || !share.url.starts_with("http") {
-        return bad_request("卡片需要标题和链接");
+        return bad_request(text::CARD_INCOMPLETE);
     }
     let room = share.room.as_deref().unwrap_or(PLAYGROUND_ROOM);
     if room == PRIVATE_ROOM || !ROOMS.iter().any(|(r, _)| *r == room) {
-        return bad_request("卡片只能分享到群里");
+        return bad_request(text::CARD_GROUPS_ONLY);
     }
     let card = LinkCard { title: share.title, desc: share.desc, url: share.url, thumb_url: share.thumb_url };
     delivered(sim.deliver_card(room, &wxid, &nickname, &card).await)
@@ -231,10 +230,10 @@ async fn share(AxumState(sim): AxumState<GeweSim>, axum::Json(share): axum::Json
 fn member_identity(sim: &GeweSim, nickname: &str) -> Result<(String, String), String> {
     let nickname = nickname.trim();
     if nickname.is_empty() || nickname.chars().count() > MAX_NICKNAME_CHARS || nickname.contains(['@', '\u{2005}']) {
-        return Err(format!("昵称需为 1–{MAX_NICKNAME_CHARS} 个字，且不含 @"));
+        return Err(text::nickname_invalid(MAX_NICKNAME_CHARS));
     }
     if nickname == sim.bot().nickname {
-        return Err("这是机器人的昵称，请换一个".into());
+        return Err(text::NICKNAME_IS_ROBOT.into());
     }
     Ok((nickname.to_string(), playground_wxid(nickname)))
 }
@@ -248,7 +247,7 @@ pub fn playground_wxid(nickname: &str) -> String {
 fn delivered(result: Result<String, super::SimError>) -> Response {
     match result {
         Ok(new_msg_id) => axum::Json(json!({"ok": true, "newMsgId": new_msg_id})).into_response(),
-        Err(e) => axum::Json(json!({"ok": false, "error": format!("dealbot 没有收到这条消息：{e}")})).into_response(),
+        Err(e) => axum::Json(json!({"ok": false, "error": text::not_delivered(e)})).into_response(),
     }
 }
 
@@ -260,7 +259,7 @@ fn bad_request(msg: &str) -> Response {
 /// the end of the text becomes `@<nickname>\u{2005}` for every member of the room and for `@所有人`.
 fn pick_mentions(members: &[MemberRef], text: &str) -> String {
     let mut names: Vec<&str> =
-        members.iter().filter_map(|m| m.nickname.as_deref()).filter(|n| !n.is_empty()).chain(["所有人"]).collect();
+        members.iter().filter_map(|m| m.nickname.as_deref()).filter(|n| !n.is_empty()).chain([EVERYONE]).collect();
     names.sort_by_key(|n| std::cmp::Reverse(n.len()));
     let mut out = String::with_capacity(text.len() + 8);
     let mut rest = text;

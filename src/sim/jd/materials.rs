@@ -4,41 +4,41 @@
 
 use crate::platform::Platform;
 use crate::sim::catalog;
+use crate::sim::support::{alphanumeric, numeric_id, query_param, single_segment, web_url};
 use std::collections::HashMap;
-use url::Url;
+use std::ops::RangeInclusive;
+
+/// How many digits a sku has.
+const SKU_DIGITS: RangeInclusive<usize> = 4..=20;
 
 /// The sku a material stands for, or `None` when it is not a JD product link.
 /// `issued` maps short codes (`u.jd.com/<code>`) and click tokens (`union-click…&p=<token>`) to skus.
 pub fn resolve(material: &str, issued: &HashMap<String, u64>) -> Option<u64> {
     let material = material.trim();
     let url = if material.contains("://") {
-        Url::parse(material).ok()?
+        web_url(material)?
     } else {
         // `materialUrl` values of goods.query come without a scheme.
-        Url::parse(&format!("https://{material}")).ok()?
+        web_url(&format!("https://{material}"))?
     };
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
     let host = url.host_str()?.to_ascii_lowercase();
     let path = url.path();
-    let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let query = |name: &str| query_param(&url, name);
     let by_key = |key: &str| Some(catalog::item_for_key(Platform::Jd, key).id);
     match host.as_str() {
         "item.jd.com" | "item.jd.hk" | "npcitem.jd.hk" | "item.yiyaojd.com" => {
             let rest = path.strip_prefix("/product/").or_else(|| path.strip_prefix('/'))?;
-            sku(rest.strip_suffix(".html")?)
+            numeric_id(rest.strip_suffix(".html")?, SKU_DIGITS)
         }
         "item.m.jd.com" => match path.strip_prefix("/product/") {
-            Some(rest) => sku(rest.strip_suffix(".html")?),
-            None if path == "/ware/view.action" => sku(&query("wareId")?),
+            Some(rest) => numeric_id(rest.strip_suffix(".html")?, SKU_DIGITS),
+            None if path == "/ware/view.action" => numeric_id(&query("wareId")?, SKU_DIGITS),
             None => None,
         },
-        "wqitem.jd.com" | "wq.jd.com" if path == "/item/view" => sku(&query("sku")?),
+        "wqitem.jd.com" | "wq.jd.com" if path == "/item/view" => numeric_id(&query("sku")?, SKU_DIGITS),
         "u.jd.com" => {
             let code = single_segment(path)?;
-            let ok = (4..=12).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
-            if !ok {
+            if !alphanumeric(code, 4..=12) {
                 return None;
             }
             issued.get(code).copied().or_else(|| by_key(code))
@@ -54,26 +54,14 @@ pub fn resolve(material: &str, issued: &HashMap<String, u64>) -> Option<u64> {
         }
         "coupon.m.jd.com" | "coupon.jd.com" => {
             let key = query("key")?;
-            let ok = (8..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric());
-            if ok { by_key(&key) } else { None }
+            if alphanumeric(&key, 8..=64) { by_key(&key) } else { None }
         }
         "pro.m.jd.com" | "prodev.m.jd.com" => {
             let id = path.strip_prefix("/mall/active/")?.strip_suffix("/index.html")?;
-            let ok = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric());
-            if ok { by_key(id) } else { None }
+            if alphanumeric(id, 1..=usize::MAX) { by_key(id) } else { None }
         }
         _ => None,
     }
-}
-
-fn sku(s: &str) -> Option<u64> {
-    if (4..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
-}
-
-fn single_segment(path: &str) -> Option<&str> {
-    let seg = path.strip_prefix('/')?;
-    let seg = seg.strip_suffix('/').unwrap_or(seg);
-    if seg.is_empty() || seg.contains('/') { None } else { Some(seg) }
 }
 
 #[cfg(test)]

@@ -14,8 +14,6 @@
 
 mod materials;
 mod orders;
-#[cfg(test)]
-mod tests;
 
 pub use orders::{Settlement, UNION_ID};
 
@@ -24,9 +22,9 @@ use super::catalog::{self, SimItem};
 use super::feed;
 use super::signature::{self, SignMethod};
 use super::support::{
-    CallCounter, FaultQueue, SimClock, Throttle, decode_form, hash64, lock, parse_gmt8, percent_number, token,
-    wall_now, yuan_number,
+    Controls, decode_form, hash64, lock, parse_gmt8, percent_number, token, union_controls, yuan_number,
 };
+use super::text::jd as text;
 use crate::platform::Platform;
 use axum::Router;
 use axum::body::Bytes;
@@ -36,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,18 +65,6 @@ const APIS: &[Api] = &[
 fn api(method: &str) -> Option<&'static Api> {
     APIS.iter().find(|a| a.method == method)
 }
-/// `eliteId` channels the simulator lists (feeds spec §2.1: the ones useful for group posts).
-const ELITE_IDS: [(u64, &str); 9] = [
-    (1, "好券商品"),
-    (10, "9.9包邮"),
-    (22, "实时热销榜"),
-    (31, "今日必推"),
-    (33, "京东秒杀"),
-    (40, "高收益榜"),
-    (129, "高佣榜单"),
-    (153, "历史最低价商品榜"),
-    (1001, "选品库"),
-];
 
 /// A failure to answer the next requests with (after the gateway checks passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,13 +93,9 @@ pub struct JdSim {
 struct Inner {
     creds: SimCredentials,
     cdn_base: String,
-    clock: SimClock,
-    calls: CallCounter,
-    throttle: Throttle,
-    faults: FaultQueue<JdFault>,
+    controls: Controls<JdFault>,
     doc_form: AtomicBool,
     bysubunionid_allowed: AtomicBool,
-    max_skew_secs: AtomicI64,
     /// Extra latency of every `order.row.query` answer.
     order_delay_ms: AtomicU64,
     /// Whether every conversion makes an order by itself (else only [`JdSim::buy`] does).
@@ -157,13 +139,9 @@ impl JdSim {
             inner: Arc::new(Inner {
                 creds: creds.clone(),
                 cdn_base: cdn_base.trim_end_matches('/').to_string(),
-                clock: SimClock::default(),
-                calls: CallCounter::default(),
-                throttle: Throttle::default(),
-                faults: FaultQueue::default(),
+                controls: Controls::default(),
                 doc_form: AtomicBool::new(false),
                 bysubunionid_allowed: AtomicBool::new(true),
-                max_skew_secs: AtomicI64::new(600),
                 order_delay_ms: AtomicU64::new(0),
                 automatic_orders: AtomicBool::new(true),
                 settlement: Mutex::new(orders::Settlement::Monthly),
@@ -177,6 +155,8 @@ impl JdSim {
         Router::new().route("/routerjson", get(gateway).post(gateway)).with_state(self.clone())
     }
 
+    union_controls!(JdFault, "2001609");
+
     /// Answer in the documented envelope (`…_response`, `…Result` object, string codes) instead of the wire one.
     pub fn set_doc_form(&self, on: bool) {
         self.inner.doc_form.store(on, Ordering::SeqCst);
@@ -185,26 +165,6 @@ impl JdSim {
     /// Whether the app may call bysubunionid.get (false: it answers 2002403 and clients fall back to common.get).
     pub fn set_bysubunionid_permission(&self, allowed: bool) {
         self.inner.bysubunionid_allowed.store(allowed, Ordering::SeqCst);
-    }
-
-    /// Freezes the business clock (order lifecycle, query windows) at `unix` seconds; `None` follows the wall clock.
-    pub fn set_now(&self, unix: Option<i64>) {
-        self.inner.clock.set(unix);
-    }
-
-    /// Moves the business clock forward.
-    pub fn advance(&self, by: Duration) {
-        self.inner.clock.advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4));
-    }
-
-    /// The business clock, unix seconds.
-    pub fn now(&self) -> i64 {
-        self.inner.clock.now()
-    }
-
-    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
-    pub fn set_max_skew(&self, skew: Duration) {
-        self.inner.max_skew_secs.store(i64::try_from(skew.as_secs()).unwrap_or(i64::MAX), Ordering::SeqCst);
     }
 
     /// Answers every `order.row.query` this much later (a slow union, for interrupting a sync mid-way).
@@ -232,25 +192,11 @@ impl JdSim {
         let mut click = st.clicks.get(index)?.clone();
         st.seq += 1;
         click.seq = st.seq;
-        click.at = self.inner.clock.now();
+        click.at = self.inner.controls.clock.now();
         click.bought = true;
         let row = orders::row_at(&click, click.at, &self.inner.cdn_base, orders::Settlement::Monthly)?;
         st.clicks.push(click);
         Some(row.id.to_string())
-    }
-
-    /// Per-app QPS budget; over it calls answer 2001609. `None` (default) never throttles.
-    pub fn set_qps_limit(&self, qps: Option<u32>) {
-        self.inner.throttle.set_qps(qps);
-    }
-
-    /// Answers the next `times` requests that pass the gateway checks with `fault`.
-    pub fn inject(&self, fault: JdFault, times: u32) {
-        self.inner.faults.push(fault, times);
-    }
-
-    pub fn clear_faults(&self) {
-        self.inner.faults.clear();
     }
 
     /// The account gains a placement (as if made in the union console): `position.query` lists it.
@@ -261,25 +207,20 @@ impl JdSim {
         }
     }
 
-    /// Requests received with this `method` parameter (accepted or not).
-    pub fn calls(&self, method: &str) -> u64 {
-        self.inner.calls.get(method)
-    }
-
     fn handle(&self, p: &BTreeMap<String, String>) -> Response {
         let method = p.get("method").map(String::as_str).unwrap_or_default();
         if !method.is_empty() {
-            self.inner.calls.record(method);
+            self.inner.controls.calls.record(method);
         }
         if let Err(e) = self.check_gateway(p, method) {
             return e.into_response();
         }
-        match self.inner.faults.next() {
-            Some(JdFault::Throttled) => return self.business(method, Biz::err(2_001_609, "服务降级，请稍后重试！")),
-            Some(JdFault::Degraded) => return self.business(method, Biz::err(2_002_408, "接口降级处理")),
-            Some(JdFault::SystemError) => return self.business(method, Biz::err(2_002_500, "系统异常，请稍后重试")),
+        match self.inner.controls.faults.next() {
+            Some(JdFault::Throttled) => return self.business(method, Biz::err(2_001_609, text::THROTTLED)),
+            Some(JdFault::Degraded) => return self.business(method, Biz::err(2_002_408, text::DEGRADED)),
+            Some(JdFault::SystemError) => return self.business(method, Biz::err(2_002_500, text::SYSTEM_ERROR)),
             Some(JdFault::TokenExpired) => {
-                return GatewayError::new("19", "无效access_token", Some("Invalid access_token".into()))
+                return GatewayError::new("19", text::INVALID_ACCESS_TOKEN, Some("Invalid access_token".into()))
                     .into_response();
             }
             Some(JdFault::HttpStatus(s)) => {
@@ -288,16 +229,17 @@ impl JdSim {
             }
             Some(JdFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".to_string()),
             Some(JdFault::ClockSkew) => {
-                return GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())).into_response();
+                return GatewayError::new("16", text::INVALID_TIMESTAMP, Some("Invalid timestamp".into()))
+                    .into_response();
             }
             None => {}
         }
-        if !self.inner.throttle.allow() {
-            return self.business(method, Biz::err(2_001_609, "服务降级，请稍后重试！"));
+        if !self.inner.controls.throttle.allow() {
+            return self.business(method, Biz::err(2_001_609, text::THROTTLED));
         }
         let biz = match p.get("360buy_param_json").map(|s| serde_json::from_str::<Value>(s)) {
             Some(Ok(Value::Object(params))) => self.dispatch(method, &params),
-            _ => Biz::err(2_002_400, "参数错误:360buy_param_json"),
+            _ => Biz::err(2_002_400, text::param_error("360buy_param_json")),
         };
         self.business(method, biz)
     }
@@ -307,34 +249,34 @@ impl JdSim {
             if p.get(name).is_none_or(|v| v.is_empty()) {
                 return Err(GatewayError::new(
                     "11",
-                    format!("缺少系统参数:{name}"),
+                    text::missing_system_param(name),
                     Some(format!("Missing system parameter: {name}")),
                 ));
             }
         }
         if p.get("app_key").map(String::as_str) != Some(self.inner.creds.jd_app_key.as_str()) {
-            return Err(GatewayError::new("13", "无效的app_key", Some("Invalid app_key".into())));
+            return Err(GatewayError::new("13", text::INVALID_APP_KEY, Some("Invalid app_key".into())));
         }
         let sign_method_ok = p.get("sign_method").is_none_or(|m| m.eq_ignore_ascii_case("md5"));
         let given = p.get("sign").map(String::as_str).unwrap_or_default();
         if !sign_method_ok || !signature::verify(SignMethod::Md5, &self.inner.creds.jd_app_secret, p, given) {
-            return Err(GatewayError::new("12", "无效签名", None));
+            return Err(GatewayError::new("12", text::INVALID_SIGN, None));
         }
-        let skew = self.inner.max_skew_secs.load(Ordering::SeqCst);
-        let fresh = p.get("timestamp").and_then(|t| parse_gmt8(t)).is_some_and(|t| (t - wall_now()).abs() <= skew);
+        let fresh =
+            p.get("timestamp").and_then(|t| parse_gmt8(t)).is_some_and(|t| self.inner.controls.clock.is_fresh(t));
         if !fresh {
-            return Err(GatewayError::new("16", "无效的时间戳", Some("Invalid timestamp".into())));
+            return Err(GatewayError::new("16", text::INVALID_TIMESTAMP, Some("Invalid timestamp".into())));
         }
         if api(method).is_none() {
-            return Err(GatewayError::new("15", "不存在的方法名", Some("Invalid Method".into())));
+            return Err(GatewayError::new("15", text::INVALID_METHOD, Some("Invalid Method".into())));
         }
         Ok(())
     }
 
     fn dispatch(&self, method: &str, params: &Map<String, Value>) -> Biz {
-        let Some(api) = api(method) else { return Biz::err(2_002_400, "参数错误") };
+        let Some(api) = api(method) else { return Biz::err(2_002_400, text::PARAM_ERROR) };
         let Some(r) = params.get(api.request).and_then(Value::as_object) else {
-            return Biz::err(2_002_400, format!("参数错误:{}", api.request));
+            return Biz::err(2_002_400, text::param_error(api.request));
         };
         (api.handler)(self, r)
     }
@@ -342,44 +284,44 @@ impl JdSim {
     /// promotion.bysubunionid.get (`common` = false) and promotion.common.get.
     fn promotion(&self, r: &Map<String, Value>, common: bool) -> Biz {
         if !common && !self.inner.bysubunionid_allowed.load(Ordering::SeqCst) {
-            return Biz::err(2_002_403, "无调用权限，请联系联盟运营申请");
+            return Biz::err(2_002_403, text::NO_PERMISSION);
         }
         let Some(material) = str_field(r, "materialId").filter(|m| !m.is_empty()) else {
-            return Biz::err(2_001_212, "参数错误:materialId不能为空");
+            return Biz::err(2_001_212, text::param_missing("materialId"));
         };
         let site_id = match num_field(r, "siteId") {
             Some(Some(s)) => s,
-            Some(None) => return Biz::err(2_001_212, "参数错误:siteId"),
-            None if common => return Biz::err(2_001_212, "参数错误:siteId不能为空"),
+            Some(None) => return Biz::err(2_001_212, text::param_error("siteId")),
+            None if common => return Biz::err(2_001_212, text::param_missing("siteId")),
             None => 0,
         };
         let position_id = match num_field(r, "positionId") {
             Some(Some(p)) => p,
-            Some(None) => return Biz::err(2_001_213, "pid错误:positionId"),
+            Some(None) => return Biz::err(2_001_213, text::POSITION_ID_ERROR),
             None => 0,
         };
         let sub_union_id = str_field(r, "subUnionId").filter(|s| !s.is_empty());
         if let Some(s) = &sub_union_id {
             let ok = s.len() <= 80 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             if !ok {
-                return Biz::err(2_001_208, "subUnionId入参格式有误");
+                return Biz::err(2_001_208, text::SUB_UNION_ID_MALFORMED);
             }
             if str_field(r, "pid").is_some_and(|p| !p.is_empty()) {
-                return Biz::err(2_001_214, "pid和subUnionId不能同时使用");
+                return Biz::err(2_001_214, text::PID_AND_SUB_UNION_ID);
             }
         }
         let chain_type = match num_field(r, "chainType") {
             None => 2,
             Some(Some(c @ 1..=3)) => c,
-            Some(_) => return Biz::err(2_001_212, "参数错误:chainType"),
+            Some(_) => return Biz::err(2_001_212, text::param_error("chainType")),
         };
 
         let mut st = lock(&self.inner.state);
         let Some(sku) = materials::resolve(&material, &st.issued) else {
-            return Biz::err(2_001_212, "物料链接不合法或商品不存在，请检查materialId");
+            return Biz::err(2_001_212, text::MATERIAL_INVALID);
         };
         if catalog::item_by_id(Platform::Jd, sku).commission_bps == 0 {
-            return Biz::err(2_001_212, "该商品不在推广中");
+            return Biz::err(2_001_212, text::NOT_IN_PROMOTION);
         }
         st.seq += 1;
         let seq = st.seq;
@@ -393,7 +335,7 @@ impl JdSim {
         st.links.insert(p.clone(), index);
         st.clicks.push(orders::Click {
             seq,
-            at: self.inner.clock.now(),
+            at: self.inner.controls.clock.now(),
             sku,
             position_id,
             site_id,
@@ -424,7 +366,7 @@ impl JdSim {
             Err(e) => return e,
         };
         if !matches!(num_field(r, "unionType"), Some(Some(1 | 2))) {
-            return Biz::err(2_001_212, "参数错误:unionType");
+            return Biz::err(2_001_212, text::param_error("unionType"));
         }
         let st = lock(&self.inner.state);
         let skip = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
@@ -449,16 +391,16 @@ impl JdSim {
         };
         let items: Vec<SimItem> = if let Some(skus) = r.get("skuIds").and_then(Value::as_array) {
             if skus.len() > 20 {
-                return Biz::err(2_002_499, "数组参数个数不符合业务规定");
+                return Biz::err(2_002_499, text::TOO_MANY_SKUS);
             }
             let mut ids = Vec::new();
             for v in skus {
                 match scalar_u64(v) {
                     Some(id) => ids.push(id),
-                    None => return Biz::err(2_001_212, "参数错误:skuIds"),
+                    None => return Biz::err(2_001_212, text::param_error("skuIds")),
                 }
             }
-            let now = self.inner.clock.now();
+            let now = self.inner.controls.clock.now();
             ids.into_iter().filter_map(|id| feed::at(&catalog::item_by_id(Platform::Jd, id), now)).collect()
         } else {
             let keyword = str_field(r, "keyword").unwrap_or_default();
@@ -495,20 +437,20 @@ impl JdSim {
     fn jingfen_query(&self, r: &Map<String, Value>) -> Biz {
         let elite_id = match num_field(r, "eliteId") {
             Some(Some(e)) => e,
-            _ => return Biz::err(401, "参数错误:eliteId不能为空"),
+            _ => return Biz::err(401, text::param_missing("eliteId")),
         };
         let page_index = match num_field(r, "pageIndex") {
             None => 1,
             Some(Some(p)) if p >= 1 => p,
-            Some(_) => return Biz::err(401, "参数错误:pageIndex"),
+            Some(_) => return Biz::err(401, text::param_error("pageIndex")),
         };
         let page_size = match num_field(r, "pageSize") {
             None => 20,
             Some(Some(s @ 1..=50)) => s,
-            Some(_) => return Biz::err(401, "参数错误:pageSize"),
+            Some(_) => return Biz::err(401, text::param_error("pageSize")),
         };
-        let now = self.inner.clock.now();
-        let Some((_, elite_name)) = ELITE_IDS.iter().find(|(id, _)| *id == elite_id) else {
+        let now = self.inner.controls.clock.now();
+        let Some((_, elite_name)) = text::ELITE_IDS.iter().find(|(id, _)| *id == elite_id) else {
             let mut fields = Map::new();
             fields.insert("totalCount".into(), json!(0));
             return Biz::ok(fields);
@@ -520,7 +462,7 @@ impl JdSim {
             .collect();
         let start = usize::try_from((page_index - 1).saturating_mul(page_size)).unwrap_or(usize::MAX);
         if start >= items.len() && page_index > 1 {
-            return Biz::err(202, "已达到分页上限");
+            return Biz::err(202, text::PAGE_LIMIT);
         }
         let page: Vec<Value> = items
             .iter()
@@ -539,8 +481,8 @@ impl JdSim {
     }
 
     fn goods_json(&self, item: &SimItem) -> Value {
-        let has_coupon = item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen;
-        let final_fen = if has_coupon { item.price_fen - item.coupon_fen } else { item.price_fen };
+        let has_coupon = item.coupon_applies();
+        let final_fen = item.final_price_fen();
         let mut price_info = json!({
             "price": yuan_number(item.price_fen),
             "lowestPrice": yuan_number(item.price_fen),
@@ -597,27 +539,27 @@ impl JdSim {
         let page_index = match num_field(r, "pageIndex") {
             None => 1,
             Some(Some(p)) if p >= 1 => p,
-            Some(_) => return Biz::err(2_001_212, "参数错误:pageIndex"),
+            Some(_) => return Biz::err(2_001_212, text::param_error("pageIndex")),
         };
         let page_size = match num_field(r, "pageSize") {
             None => 20,
             Some(Some(s @ 1..=500)) => s,
-            Some(_) => return Biz::err(2_002_400, "参数错误:pageSize最大为500"),
+            Some(_) => return Biz::err(2_002_400, text::page_size_over(500)),
         };
         let Some(Some(kind @ 1..=3)) = num_field(r, "type") else {
-            return Biz::err(2_001_212, "参数错误:type");
+            return Biz::err(2_001_212, text::param_error("type"));
         };
         let time = |name: &str| str_field(r, name).and_then(|s| parse_gmt8(&s));
         let (Some(start), Some(end)) = (time("startTime"), time("endTime")) else {
-            return Biz::err(2_001_212, "参数错误:startTime/endTime");
+            return Biz::err(2_001_212, text::param_error("startTime/endTime"));
         };
         if end < start {
-            return Biz::err(2_001_212, "参数错误:startTime不能晚于endTime");
+            return Biz::err(2_001_212, text::START_AFTER_END);
         }
         if end - start > 3_600 {
-            return Biz::err(2_002_453, "查询时间范围超过规定限制");
+            return Biz::err(2_002_453, text::WINDOW_TOO_LONG);
         }
-        let now = self.inner.clock.now();
+        let now = self.inner.controls.clock.now();
         let clicks = lock(&self.inner.state).clicks.clone();
         let automatic = self.inner.automatic_orders.load(Ordering::SeqCst);
         let settlement = *lock(&self.inner.settlement);
@@ -649,7 +591,7 @@ impl JdSim {
 
     /// Wraps a business answer in the wire or the doc envelope.
     fn business(&self, method: &str, biz: Biz) -> Response {
-        let n = hash64(&[b"jd-request", method.as_bytes(), &self.inner.calls.get(method).to_le_bytes()]);
+        let n = hash64(&[b"jd-request", method.as_bytes(), &self.inner.controls.calls.get(method).to_le_bytes()]);
         let request_id =
             format!("o_0b{:06x}_{}_{}", n & 0xff_ffff, token(&[&n.to_le_bytes()], 8).to_lowercase(), n % 10_000_000);
         let base = method.replace('.', "_");
@@ -697,7 +639,7 @@ async fn gateway(State(sim): State<JdSim>, RawQuery(query): RawQuery, body: Byte
     sim.handle(&params)
 }
 
-/// A gateway-level refusal: `{"error_response":{"code":"12","zh_desc":"无效签名"}}` (string codes).
+/// A gateway-level refusal: `{"error_response":{"code":"12","zh_desc":text::INVALID_SIGN}}` (string codes).
 struct GatewayError {
     code: &'static str,
     zh: String,
@@ -733,12 +675,12 @@ fn paging(r: &Map<String, Value>, max: u64) -> Result<(u64, u64), Biz> {
     let page_index = match num_field(r, "pageIndex") {
         None => 1,
         Some(Some(p)) if p >= 1 => p,
-        Some(_) => return Err(Biz::err(2_001_212, "参数错误:pageIndex")),
+        Some(_) => return Err(Biz::err(2_001_212, text::param_error("pageIndex"))),
     };
     let page_size = match num_field(r, "pageSize") {
         None => 20,
         Some(Some(s)) if (1..=max).contains(&s) => s,
-        Some(_) => return Err(Biz::err(2_001_212, format!("参数错误:pageSize最大为{max}"))),
+        Some(_) => return Err(Biz::err(2_001_212, text::page_size_over(max))),
     };
     Ok((page_index, page_size))
 }
@@ -766,3 +708,6 @@ fn scalar_u64(v: &Value) -> Option<u64> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

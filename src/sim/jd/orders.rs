@@ -79,12 +79,7 @@ pub fn row_at(click: &Click, now: i64, cdn_base: &str, settlement: Settlement) -
 
     let item = catalog::item_by_id(Platform::Jd, click.sku);
     let num = 1 + ((h >> 12) % 2) as i64;
-    let unit_cos = if item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen {
-        item.price_fen - item.coupon_fen
-    } else {
-        item.price_fen
-    };
-    let cos = unit_cos * num;
+    let cos = item.final_price_fen() * num;
     // commissionRate % × finalRate 90 %, truncated to 分.
     let estimate_fee = cos * item.commission_bps * 9_000 / 100_000_000;
     let (actual_cos, actual_fee) = if valid_code == 17 { (cos, estimate_fee) } else { (0, 0) };

@@ -3,7 +3,7 @@
 use super::*;
 // Requests are signed with the client's signer: the simulator checks them with its own (`sim::signature`).
 use crate::affiliate::sign::md5_wrapped;
-use crate::sim::support::format_gmt8;
+use crate::sim::support::{format_gmt8, wall_now};
 
 async fn serve(sim: &JdSim) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

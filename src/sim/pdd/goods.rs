@@ -6,6 +6,7 @@ use super::wire::ApiError;
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
 use crate::sim::feed;
+use crate::sim::text::pdd as text;
 use serde_json::{Value, json};
 
 /// `[A-Za-z0-9_-]`, 20–64 characters, not all digits.
@@ -107,17 +108,6 @@ impl State {
     }
 }
 
-/// `10万+`, `2.3万`, `856`.
-fn sales_tip(sales: i64) -> String {
-    if sales >= 100_000 {
-        "10万+".into()
-    } else if sales >= 10_000 {
-        format!("{}.{}万", sales / 10_000, (sales % 10_000) / 1_000)
-    } else {
-        sales.to_string()
-    }
-}
-
 /// The goods record of an item as the union reports it at `now` (feed items change with the clock, feeds spec
 /// §1.7); `None` while the item is off the promotion.
 pub fn goods_json_at(item: &SimItem, now: i64, cdn_base: &str) -> Option<Value> {
@@ -139,7 +129,7 @@ pub fn goods_json(item: &SimItem, cdn_base: &str) -> Value {
     let image = format!("{cdn_base}{}", item.image_path);
     let has_coupon = item.coupon_fen > 0;
     let mall_id = 600_000_000 + item.id % 100_000_000;
-    let tags: Vec<String> = if has_coupon { vec![format!("{}元券", item.coupon_fen / 100)] } else { Vec::new() };
+    let tags: Vec<String> = if has_coupon { vec![text::coupon_tag(item.coupon_fen / 100)] } else { Vec::new() };
     json!({
         "goods_sign": item.goods_sign,
         "goods_name": item.title,
@@ -157,13 +147,13 @@ pub fn goods_json(item: &SimItem, cdn_base: &str) -> Value {
         "coupon_total_quantity": if has_coupon { 50_000 } else { 0 },
         "coupon_remain_quantity": if has_coupon { 50_000 - item.sales % 50_000 } else { 0 },
         "promotion_rate": item.commission_bps / 10,
-        "sales_tip": sales_tip(item.sales),
+        "sales_tip": text::sales_tip(item.sales),
         "mall_id": mall_id,
         "mall_name": item.shop,
         "merchant_type": 3,
-        "desc_txt": "高",
-        "serv_txt": "高",
-        "lgst_txt": "高",
+        "desc_txt": text::SCORE_HIGH,
+        "serv_txt": text::SCORE_HIGH,
+        "lgst_txt": text::SCORE_HIGH,
         "unified_tags": tags,
         "plan_type": 2,
         "is_multi_group": false,

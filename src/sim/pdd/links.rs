@@ -4,6 +4,7 @@
 
 use super::State;
 use crate::sim::catalog::SimItem;
+use crate::sim::text::pdd as text;
 use serde_json::{Value, json};
 
 const LANDING: &str = "https://mobile.yangkeduo.com/duo_coupon_landing.html";
@@ -103,10 +104,10 @@ impl State {
                 "we_app_icon_url": "http://xcxcdn.yangkeduo.com/pdd_logo.png",
                 "user_name": "gh_a6611aee87d6",
                 "page_path": format!("/pages/web/web?specialUrl=1&src={}", enc(&url)),
-                "source_display_name": "拼多多福利券",
-                "title": "认证页",
+                "source_display_name": text::AUTH_CARD_SOURCE,
+                "title": text::AUTH_CARD_TITLE,
                 "app_id": "wxa918198f16869201",
-                "desc": "拼多多，多实惠，多乐趣。",
+                "desc": text::AUTH_CARD_DESC,
             },
             "url": url,
         })

@@ -16,18 +16,17 @@ mod goods;
 mod links;
 mod oauth;
 mod orders;
-#[cfg(test)]
-mod tests;
 mod wire;
 
-pub use wire::NOT_BOUND_MSG;
+pub use crate::sim::text::pdd::NOT_BOUND_MSG;
 
 use super::SimCredentials;
 use super::signature::{self, SignMethod};
-use super::support::{CallCounter, FaultQueue, GMT8, SimClock, Throttle, lock, wall_now};
+use super::support::{Controls, GMT8, lock, union_controls, wall_now};
 use crate::platform::Platform;
 use crate::sim::catalog::{self, SimItem};
 use crate::sim::feed;
+use crate::sim::text::pdd as text;
 use axum::extract::{Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,13 +37,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use wire::ApiError;
 
-/// Default accepted distance between a caller's `timestamp` and the wall clock.
-const DEFAULT_MAX_SKEW_SECS: i64 = 600;
 /// Longest accepted `custom_parameters` (bytes).
 const MAX_CUSTOM_PARAMETERS_BYTES: usize = 64;
 
@@ -187,11 +183,7 @@ pub struct PddSim {
 struct Inner {
     client_id: String,
     client_secret: String,
-    clock: SimClock,
-    calls: CallCounter,
-    throttle: Throttle,
-    faults: FaultQueue<PddFault>,
-    max_skew_secs: AtomicI64,
+    controls: Controls<PddFault>,
     state: Mutex<State>,
 }
 
@@ -335,11 +327,7 @@ impl PddSim {
             inner: Arc::new(Inner {
                 client_id: creds.pdd_client_id.clone(),
                 client_secret: creds.pdd_client_secret.clone(),
-                clock: SimClock::default(),
-                calls: CallCounter::default(),
-                throttle: Throttle::default(),
-                faults: FaultQueue::default(),
-                max_skew_secs: AtomicI64::new(DEFAULT_MAX_SKEW_SECS),
+                controls: Controls::default(),
                 state: Mutex::new(state),
             }),
         }
@@ -348,7 +336,7 @@ impl PddSim {
     /// The state, with its `now` set from the business clock.
     fn state(&self) -> MutexGuard<'_, State> {
         let mut s = lock(&self.inner.state);
-        s.now = self.inner.clock.now();
+        s.now = self.inner.controls.clock.now();
         s
     }
 
@@ -362,25 +350,7 @@ impl PddSim {
             .with_state(self.clone())
     }
 
-    /// The business clock (order lifecycles, token expiry, link dates), unix seconds.
-    pub fn now(&self) -> i64 {
-        self.inner.clock.now()
-    }
-
-    /// Freezes the business clock at `unix` seconds; `None` follows the wall clock.
-    pub fn set_now(&self, unix: Option<i64>) {
-        self.inner.clock.set(unix);
-    }
-
-    /// Moves the business clock forward.
-    pub fn advance(&self, by: Duration) {
-        self.inner.clock.advance(secs(by));
-    }
-
-    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
-    pub fn set_max_skew(&self, skew: Duration) {
-        self.inner.max_skew_secs.store(secs(skew), Ordering::SeqCst);
-    }
+    union_controls!(PddFault, "70031");
 
     /// Whether (pid, uid) pairs must be 备案 (default true; the demo turns it off).
     pub fn set_require_member_auth(&self, on: bool) {
@@ -401,29 +371,10 @@ impl PddSim {
         }
     }
 
-    /// Requests received with this `type` (accepted or not).
     /// Where a short link this simulator issued redirects: the PID-tagged promotion URL.
     pub fn resolve_short(&self, short_url: &str) -> Option<String> {
         let code = short_url.strip_prefix("https://p.pinduoduo.com/")?;
         self.state().short_targets.get(code).cloned()
-    }
-
-    pub fn calls(&self, type_name: &str) -> u64 {
-        self.inner.calls.get(type_name)
-    }
-
-    /// Per-app QPS budget; over it calls answer 70031 调用过于频繁. `None` (default) never throttles.
-    pub fn set_qps_limit(&self, qps: Option<u32>) {
-        self.inner.throttle.set_qps(qps);
-    }
-
-    /// Answers the next `times` requests that pass the gateway checks with `fault`.
-    pub fn inject(&self, fault: PddFault, times: u32) {
-        self.inner.faults.push(fault, times);
-    }
-
-    pub fn clear_faults(&self) {
-        self.inner.faults.clear();
     }
 
     /// Lifetimes of issued access and refresh tokens (defaults: one day, 31 days).
@@ -467,7 +418,7 @@ impl PddSim {
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
         let answer = match wire::parse_params(content_type, body) {
             Ok(p) => match self.gateway_checks(&p) {
-                Ok(route) => match self.inner.faults.next() {
+                Ok(route) => match self.inner.controls.faults.next() {
                     Some(PddFault::HttpStatus(code)) => {
                         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_GATEWAY);
                         return (status, "upstream error").into_response();
@@ -482,7 +433,7 @@ impl PddSim {
                     Some(PddFault::ClockSkew) => Err(ApiError::param("timestamp")),
                     Some(PddFault::PidNotBound) => Err(ApiError::not_bound()),
                     Some(PddFault::NotAProduct) => Err(ApiError::illegal("source_url")),
-                    Some(PddFault::UnknownRefusal) => Err(ApiError::business("推广活动已结束，请稍后再试")),
+                    Some(PddFault::UnknownRefusal) => Err(ApiError::business(text::CAMPAIGN_ENDED)),
                     Some(PddFault::MissingCommission) => self
                         .dispatch(&mut self.state(), &p, route)
                         .map(|(wrapper, body)| (wrapper, without_rates(body))),
@@ -511,7 +462,7 @@ impl PddSim {
     /// What the gateway checks before any API runs: type, client, sign, timestamp, throttle.
     fn gateway_checks(&self, p: &Params) -> Result<(&'static Api, bool), ApiError> {
         let type_name = required(p, "type")?;
-        self.inner.calls.record(type_name);
+        self.inner.controls.calls.record(type_name);
         let client_id = required(p, "client_id")?;
         let sign = required(p, "sign")?;
         if client_id != self.inner.client_id {
@@ -521,11 +472,11 @@ impl PddSim {
             return Err(ApiError::sign());
         }
         let ts = required(p, "timestamp")?.parse::<i64>().map_err(|_| ApiError::param("timestamp"))?;
-        if ts.abs_diff(wall_now()) > self.inner.max_skew_secs.load(Ordering::SeqCst).unsigned_abs() {
+        if !self.inner.controls.clock.is_fresh(ts) {
             return Err(ApiError::param("timestamp"));
         }
         let route = lookup(type_name).ok_or_else(|| ApiError::param("type"))?;
-        if !self.inner.throttle.allow() {
+        if !self.inner.controls.throttle.allow() {
             return Err(ApiError::platform(70031));
         }
         Ok(route)
@@ -616,7 +567,7 @@ fn promotion_url_generate(s: &mut State, p: &Params) -> Result<Value, ApiError> 
 fn goods_detail(s: &mut State, p: &Params) -> Result<Value, ApiError> {
     let Some(sign) = p.get("goods_sign").filter(|v| !v.is_empty()) else {
         if p.contains_key("goods_id") {
-            return Err(ApiError::business("goodsId已下线，请使用goodsSign来替代"));
+            return Err(ApiError::business(text::GOODS_ID_RETIRED));
         }
         return Err(ApiError::param("goods_sign"));
     };
@@ -851,3 +802,6 @@ fn recommend_get(s: &mut State, p: &Params) -> Result<Value, ApiError> {
         .collect();
     Ok(json!({ "list": list, "list_id": list_id, "search_id": search_id, "total": items.len() }))
 }
+
+#[cfg(test)]
+mod tests;

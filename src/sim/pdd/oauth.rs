@@ -4,13 +4,13 @@
 
 use super::State;
 use super::wire::ApiError;
+use crate::sim::text::pdd as text;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
 /// How long an authorization code stays usable.
 const CODE_TTL_SECS: i64 = 600;
 const OWNER_ID: &str = "8637920";
-const OWNER_NAME: &str = "模拟多多客";
 const SCOPE: &[&str] = &[
     "pdd.ddk.oauth.goods.pid.generate",
     "pdd.ddk.oauth.goods.pid.query",
@@ -70,7 +70,7 @@ impl State {
             "refresh_token_expires_at": now + refresh_ttl,
             "refresh_token_expires_in": refresh_ttl,
             "owner_id": OWNER_ID,
-            "owner_name": OWNER_NAME,
+            "owner_name": text::OWNER_NAME,
             "scope": SCOPE,
         });
         for scope in ["r1", "r2", "w1", "w2"] {
@@ -85,7 +85,7 @@ impl State {
         let now = self.now();
         match self.oauth.codes.remove(code) {
             Some(expires) if expires > now => Ok(self.issue_tokens()),
-            _ => Err(ApiError::business("授权码无效或已过期")),
+            _ => Err(ApiError::business(text::AUTH_CODE_INVALID)),
         }
     }
 
@@ -94,7 +94,7 @@ impl State {
         let now = self.now();
         match self.oauth.refresh.remove(refresh_token) {
             Some(expires) if expires > now => Ok(self.issue_tokens()),
-            _ => Err(ApiError::business("refresh_token无效或已过期")),
+            _ => Err(ApiError::business(text::REFRESH_TOKEN_INVALID)),
         }
     }
 

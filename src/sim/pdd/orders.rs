@@ -10,6 +10,7 @@
 
 use super::State;
 use super::wire::ApiError;
+use crate::sim::text::pdd as text;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -90,7 +91,7 @@ impl SimOrder {
             "p_id": self.pid,
             "custom_parameters": self.custom.clone().unwrap_or_default(),
             "order_status": status,
-            "order_status_desc": status_desc(status),
+            "order_status_desc": text::order_status_desc(status),
             "order_create_time": self.created,
             "order_pay_time": self.paid,
             "order_group_success_time": reached(Some(self.group_success)),
@@ -103,20 +104,8 @@ impl SimOrder {
             "auth_duo_id": 0,
             "zs_duo_id": Value::Null,
             "batch_no": "",
-            "fail_reason": if status == 4 { "审核失败" } else { "" },
+            "fail_reason": if status == 4 { text::REVIEW_FAILED } else { "" },
         })
-    }
-}
-
-fn status_desc(status: i64) -> &'static str {
-    match status {
-        0 => "已支付",
-        1 => "已成团",
-        2 => "确认收货",
-        3 => "审核成功",
-        4 => "审核失败（不可提现）",
-        5 => "已经结算",
-        _ => "未知",
     }
 }
 
@@ -187,11 +176,7 @@ impl State {
                 (Some(receive_at), Some(verify_at), Some(settle_at))
             }
         };
-        let final_price = if item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen {
-            item.price_fen - item.coupon_fen
-        } else {
-            item.price_fen
-        };
+        let final_price = item.final_price_fen();
         let sn = format!("{}-{:015}", super::yymmdd(created), word(&d, 1) % 1_000_000_000_000_000);
         let order = SimOrder {
             order_id: format!("{}", 100_000_000_000_000_000 + word(&d, 2) % 800_000_000_000_000_000),

@@ -1,11 +1,9 @@
 //! The simulated gateway's wire format: request bodies (JSON or form) turned into string parameters exactly as
 //! PDD signs them, and the error envelope in the captured key order (affiliates spec §1.3, §1.4).
 
+use crate::sim::text::pdd as text;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The message PDD returns with 50001/60001 (verbatim, spec §1.4).
-pub const NOT_BOUND_MSG: &str = "未传入已经授权备案过的相关参数(pid/custom_parameters), 授权备案说明链接：https://jinbao.pinduoduo.com/qa-system?questionId=204";
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,51 +31,51 @@ impl ApiError {
 
     /// 10000 `参数错误:<field>`.
     pub fn param(field: &str) -> Self {
-        let text = format!("参数错误:{field}");
+        let text = text::param_error(field);
         ApiError::full(10000, text.clone(), Some("10000"), text)
     }
 
     /// 20004 `签名验证失败`.
     pub fn sign() -> Self {
-        ApiError::full(20004, "签名验证失败", Some("20004"), "签名验证失败")
+        ApiError::full(20004, text::SIGN_FAILED, Some("20004"), text::SIGN_FAILED)
     }
 
     /// 50001 `时间跨度不能超过24小时` (sub_code `null`).
     pub fn window() -> Self {
-        ApiError::full(50001, "时间跨度不能超过24小时", None, "时间跨度不能超过24小时")
+        ApiError::full(50001, text::WINDOW_TOO_LONG, None, text::WINDOW_TOO_LONG)
     }
 
     /// 50001/60001: the (pid, custom_parameters) pair is not 备案.
     pub fn not_bound() -> Self {
-        ApiError::full(50001, "业务服务错误", Some("60001"), NOT_BOUND_MSG)
+        ApiError::full(50001, text::BUSINESS_ERROR, Some("60001"), text::NOT_BOUND_MSG)
     }
 
     /// 50001 `业务服务错误` with a business message.
     pub fn business(sub_msg: impl Into<String>) -> Self {
-        ApiError::full(50001, "业务服务错误", None, sub_msg)
+        ApiError::full(50001, text::BUSINESS_ERROR, None, sub_msg)
     }
 
     /// An unknown or malformed material (`非法的source_url`, `非法的goods_sign`).
     pub fn illegal(what: &str) -> Self {
-        ApiError::business(format!("非法的{what}"))
+        ApiError::business(text::illegal(what))
     }
 
     /// 10019 `access_token已过期` (two-field form).
     pub fn token_expired() -> Self {
-        ApiError { code: 10019, msg: "access_token已过期".into(), detail: None }
+        ApiError { code: 10019, msg: text::TOKEN_EXPIRED.into(), detail: None }
     }
 
     /// A platform error by code, with the table's message (throttling, unavailability, injected faults).
     pub fn platform(code: i64) -> Self {
         let msg = match code {
-            52101 => "当前接口被限流，请稍后重试",
-            52102 => "当前接口暂时不可用",
-            52103 => "服务暂时不可用",
-            70031 => "调用过于频繁，请调整调用频率",
+            52101 => text::THROTTLED,
+            52102 => text::API_UNAVAILABLE,
+            52103 => text::SERVICE_UNAVAILABLE,
+            70031 => text::TOO_FREQUENT,
             10019 => return ApiError::token_expired(),
             20004 => return ApiError::sign(),
             60001 => return ApiError::not_bound(),
-            _ => "业务服务错误",
+            _ => text::BUSINESS_ERROR,
         };
         let sub_code = code.to_string();
         ApiError::full(code, msg, Some(&sub_code), msg)

@@ -5,11 +5,13 @@
 
 use crate::platform::Platform;
 use crate::sim::catalog;
+use crate::sim::support::{alphanumeric, numeric_id, query_param, single_segment, web_url};
+use crate::sim::text::taobao::MARKERS;
 use std::collections::HashMap;
-use url::Url;
+use std::ops::RangeInclusive;
 
-/// Strong 淘口令 markers (`links.md` §6.2).
-const MARKERS: &[char] = &['￥', '¥', '$', '€', '£', '₤', '₳', '¢', '₴', '₰', '₵', '₲', '₱', '₹'];
+/// How many digits an item id has.
+const ITEM_ID_DIGITS: RangeInclusive<usize> = 6..=20;
 
 /// The item a material stands for, or `None` when it is not a Taobao product link or token.
 /// `issued` maps short codes, `e` tokens, tb.cn codes and 淘口令 bodies to item ids.
@@ -28,13 +30,10 @@ fn by_key(key: &str) -> u64 {
 }
 
 fn resolve_url(text: &str, issued: &HashMap<String, u64>) -> Option<u64> {
-    let url = Url::parse(text).ok()?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return None;
-    }
+    let url = web_url(text)?;
     let host = url.host_str()?.to_ascii_lowercase();
     let path = url.path();
-    let query = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let query = |name: &str| query_param(&url, name);
     let keyed = |key: &str| Some(issued.get(key).copied().unwrap_or_else(|| by_key(key)));
     match host.as_str() {
         "item.taobao.com"
@@ -44,21 +43,19 @@ fn resolve_url(text: &str, issued: &HashMap<String, u64>) -> Option<u64> {
         | "detail.tmall.hk"
             if path == "/item.htm" =>
         {
-            item_id(&query("id")?)
+            numeric_id(&query("id")?, ITEM_ID_DIGITS)
         }
-        "h5.m.taobao.com" if path == "/awp/core/detail.htm" => item_id(&query("id")?),
-        "world.taobao.com" => item_id(path.strip_prefix("/item/")?.strip_suffix(".htm")?),
+        "h5.m.taobao.com" if path == "/awp/core/detail.htm" => numeric_id(&query("id")?, ITEM_ID_DIGITS),
+        "world.taobao.com" => numeric_id(path.strip_prefix("/item/")?.strip_suffix(".htm")?, ITEM_ID_DIGITS),
         "s.click.taobao.com" if path == "/t" => keyed(&query("e").filter(|e| !e.is_empty())?),
         "s.click.taobao.com" => {
             let code = single_segment(path)?;
-            let ok = (5..=12).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
-            if ok { keyed(code) } else { None }
+            if alphanumeric(code, 5..=12) { keyed(code) } else { None }
         }
         "m.tb.cn" | "e.tb.cn" | "s.tb.cn" | "i.tb.cn" => {
             let seg = single_segment(path)?;
             let body = seg.strip_prefix("h.").or_else(|| seg.strip_prefix("c."))?;
-            let ok = (4..=24).contains(&body.len()) && body.bytes().all(|b| b.is_ascii_alphanumeric());
-            if ok { keyed(seg) } else { None }
+            if alphanumeric(body, 4..=24) { keyed(seg) } else { None }
         }
         "uland.taobao.com" if path == "/coupon/edetail" => keyed(&query("e").filter(|e| !e.is_empty())?),
         _ => None,
@@ -91,16 +88,6 @@ fn token_after_marker(s: &str) -> Option<&str> {
     let closed = s[11..].chars().next().is_some_and(|c| MARKERS.contains(&c));
     let valid = body.bytes().all(|b| b.is_ascii_alphanumeric()) && body.bytes().any(|b| b.is_ascii_alphabetic());
     (closed && valid).then_some(body)
-}
-
-fn item_id(s: &str) -> Option<u64> {
-    if (6..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { None }
-}
-
-fn single_segment(path: &str) -> Option<&str> {
-    let seg = path.strip_prefix('/')?;
-    let seg = seg.strip_suffix('/').unwrap_or(seg);
-    if seg.is_empty() || seg.contains('/') { None } else { Some(seg) }
 }
 
 #[cfg(test)]

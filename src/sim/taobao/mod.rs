@@ -18,8 +18,6 @@
 mod materials;
 mod orders;
 mod publisher;
-#[cfg(test)]
-mod tests;
 
 pub use orders::PUB_ID;
 pub use publisher::{CHANNEL_INVITE_CODE, MEMBER_INVITE_CODE};
@@ -29,9 +27,11 @@ use super::catalog::{self, SimItem};
 use super::feed;
 use super::signature::{self, SignMethod};
 use super::support::{
-    CallCounter, FaultQueue, SimClock, Throttle, decode_form, format_gmt8, hash64, lock, parse_gmt8, percent_string,
-    token, wall_now, yuan_compact, yuan_string,
+    Controls, decode_form, format_gmt8, hash64, lock, parse_gmt8, percent_string, token, union_controls, yuan_compact,
+    yuan_string,
 };
+use super::text::catalog::TAG_END;
+use super::text::taobao as text;
 use crate::platform::Platform;
 use axum::Router;
 use axum::body::Bytes;
@@ -41,9 +41,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 /// A session the simulator accepts from the start (the demo configures it).
 pub const DEMO_SESSION: &str = "sim-taobao-session";
@@ -109,11 +107,7 @@ pub struct TaobaoSim {
 struct Inner {
     creds: SimCredentials,
     cdn_base: String,
-    clock: SimClock,
-    calls: CallCounter,
-    throttle: Throttle,
-    faults: FaultQueue<TaobaoFault>,
-    max_skew_secs: AtomicI64,
+    controls: Controls<TaobaoFault>,
     state: Mutex<SimState>,
 }
 
@@ -155,11 +149,12 @@ impl TopError {
 
     fn missing(name: &str) -> Self {
         TopError::new(40, "Missing required arguments")
-            .sub(format!("isv.missing-parameter:{name}"), format!("缺少必填参数:{name}"))
+            .sub(format!("isv.missing-parameter:{name}"), text::missing_parameter(name))
     }
 
     fn invalid(name: &str) -> Self {
-        TopError::new(41, "Invalid arguments").sub(format!("isv.invalid-parameter:{name}"), format!("参数非法:{name}"))
+        TopError::new(41, "Invalid arguments")
+            .sub(format!("isv.invalid-parameter:{name}"), text::invalid_parameter(name))
     }
 
     fn business(sub_code: &str, sub_msg: &str) -> Self {
@@ -190,11 +185,7 @@ impl TaobaoSim {
             inner: Arc::new(Inner {
                 creds: creds.clone(),
                 cdn_base: cdn_base.trim_end_matches('/').to_string(),
-                clock: SimClock::default(),
-                calls: CallCounter::default(),
-                throttle: Throttle::default(),
-                faults: FaultQueue::default(),
-                max_skew_secs: AtomicI64::new(600),
+                controls: Controls::default(),
                 state: Mutex::new(SimState {
                     seq: 0,
                     tpwd_count: 0,
@@ -218,6 +209,8 @@ impl TaobaoSim {
             .route("/oauth/token", axum::routing::post(publisher::token_exchange))
             .with_state(self.clone())
     }
+
+    union_controls!(TaobaoFault, "code 7 with a 1 s ban");
 
     /// Accepts `session` on `taobao.tbk.sc.*` calls.
     pub fn add_session(&self, session: &str) {
@@ -249,46 +242,12 @@ impl TaobaoSim {
         let mut click = st.clicks.get(index)?.clone();
         st.seq += 1;
         click.seq = st.seq;
-        click.at = self.inner.clock.now();
+        click.at = self.inner.controls.clock.now();
         click.bought = true;
         let app_key = self.inner.creds.taobao_app_key.as_str();
         let trade_id = orders::row_at(&click, click.at, app_key, &self.inner.cdn_base)?.trade_id;
         st.clicks.push(click);
         Some(trade_id.to_string())
-    }
-
-    /// Freezes the business clock (order lifecycle, query windows) at `unix` seconds; `None` follows the wall clock.
-    pub fn set_now(&self, unix: Option<i64>) {
-        self.inner.clock.set(unix);
-    }
-
-    /// Moves the business clock forward.
-    pub fn advance(&self, by: Duration) {
-        self.inner.clock.advance(i64::try_from(by.as_secs()).unwrap_or(i64::MAX / 4));
-    }
-
-    /// The business clock, unix seconds.
-    pub fn now(&self) -> i64 {
-        self.inner.clock.now()
-    }
-
-    /// Largest accepted distance between a request's timestamp and the wall clock (default 10 min).
-    pub fn set_max_skew(&self, skew: Duration) {
-        self.inner.max_skew_secs.store(i64::try_from(skew.as_secs()).unwrap_or(i64::MAX), Ordering::SeqCst);
-    }
-
-    /// Per-app QPS budget; over it calls answer code 7 with a 1 s ban. `None` (default) never throttles.
-    pub fn set_qps_limit(&self, qps: Option<u32>) {
-        self.inner.throttle.set_qps(qps);
-    }
-
-    /// Answers the next `times` requests that pass the gateway checks with `fault`.
-    pub fn inject(&self, fault: TaobaoFault, times: u32) {
-        self.inner.faults.push(fault, times);
-    }
-
-    pub fn clear_faults(&self) {
-        self.inner.faults.clear();
     }
 
     fn app_key(&self) -> &str {
@@ -299,25 +258,20 @@ impl TaobaoSim {
         &self.inner.creds.taobao_app_secret
     }
 
-    /// Requests received with this `method` parameter (accepted or not).
-    pub fn calls(&self, method: &str) -> u64 {
-        self.inner.calls.get(method)
-    }
-
     fn handle(&self, p: &BTreeMap<String, String>) -> Response {
         let method = p.get("method").map(String::as_str).unwrap_or_default();
         if !method.is_empty() {
-            self.inner.calls.record(method);
+            self.inner.controls.calls.record(method);
         }
         let request_id = self.request_id(method);
         let handler = match self.check_gateway(p, method) {
             Ok(handler) => handler,
             Err(e) => return error_body(e, &request_id),
         };
-        let answer = match self.inner.faults.next() {
+        let answer = match self.inner.controls.faults.next() {
             Some(TaobaoFault::Throttled { ban_secs }) => Err(throttled(ban_secs)),
             Some(TaobaoFault::RemoteError) => {
-                Err(TopError::business("isp.remote-service-error", "服务暂时不可用，请稍后重试"))
+                Err(TopError::business("isp.remote-service-error", text::REMOTE_SERVICE_ERROR))
             }
             Some(TaobaoFault::HttpStatus(s)) => {
                 let status = StatusCode::from_u16(s).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -325,7 +279,7 @@ impl TaobaoSim {
             }
             Some(TaobaoFault::Garbled) => return json_text("<html>502 Bad Gateway</html>".into()),
             Some(TaobaoFault::BadSignature) => Err(TopError::new(25, "Invalid signature")),
-            None if !self.inner.throttle.allow() => Err(throttled(1)),
+            None if !self.inner.controls.throttle.allow() => Err(throttled(1)),
             None => handler(self, p),
         };
         match answer {
@@ -341,7 +295,7 @@ impl TaobaoSim {
     }
 
     fn request_id(&self, method: &str) -> String {
-        let n = hash64(&[b"tb-request", method.as_bytes(), &self.inner.calls.get(method).to_le_bytes()]);
+        let n = hash64(&[b"tb-request", method.as_bytes(), &self.inner.controls.calls.get(method).to_le_bytes()]);
         token(&[&n.to_le_bytes()], 13).to_lowercase()
     }
 
@@ -364,8 +318,7 @@ impl TaobaoSim {
             return Err(TopError::new(25, "Invalid signature"));
         }
         let Some(ts) = get("timestamp") else { return Err(TopError::new(30, "Missing Timestamp")) };
-        let skew = self.inner.max_skew_secs.load(Ordering::SeqCst);
-        if parse_gmt8(ts).is_none_or(|t| (t - wall_now()).abs() > skew) {
+        if parse_gmt8(ts).is_none_or(|t| !self.inner.controls.clock.is_fresh(t)) {
             return Err(TopError::new(31, "Invalid Timestamp"));
         }
         match get("v") {
@@ -380,7 +333,7 @@ impl TaobaoSim {
         if method.starts_with("taobao.tbk.sc.") || method == SELLER_ITEM {
             let valid = get("session").is_some_and(|s| lock(&self.inner.state).sessions.get(s) == Some(&true));
             if !valid {
-                return Err(TopError::new(27, "Invalid session").sub("invalid-sessionkey", "SessionKey非法"));
+                return Err(TopError::new(27, "Invalid session").sub("invalid-sessionkey", text::SESSION_INVALID));
             }
         }
         Ok(handler)
@@ -399,7 +352,7 @@ impl TaobaoSim {
         if materials.len() > 20 {
             return Err(TopError::invalid("material_list"));
         }
-        let now = self.inner.clock.now();
+        let now = self.inner.controls.clock.now();
         let mut st = lock(&self.inner.state);
         let mut results = Vec::new();
         let mut first_failure = None;
@@ -407,13 +360,13 @@ impl TaobaoSim {
             let resolved = materials::resolve(m, &st.issued).map(|id| catalog::item_by_id(Platform::Taobao, id));
             let item = match resolved {
                 None => {
-                    first_failure.get_or_insert(("30001", "非法的物料id"));
-                    results.push(json!({"input_material_url": m, "code": 30001, "msg": "非法的物料id"}));
+                    first_failure.get_or_insert(("30001", text::MATERIAL_INVALID));
+                    results.push(json!({"input_material_url": m, "code": 30001, "msg": text::MATERIAL_INVALID}));
                     continue;
                 }
                 Some(item) if item.commission_bps == 0 => {
-                    first_failure.get_or_insert(("30002", "该商品不支持推广"));
-                    results.push(json!({"input_material_url": m, "code": 30002, "msg": "该商品不支持推广"}));
+                    first_failure.get_or_insert(("30002", text::NOT_PROMOTABLE));
+                    results.push(json!({"input_material_url": m, "code": 30002, "msg": text::NOT_PROMOTABLE}));
                     continue;
                 }
                 Some(item) => item,
@@ -492,7 +445,7 @@ impl TaobaoSim {
         let url = p.get("url").filter(|u| !u.is_empty()).ok_or_else(|| TopError::missing("url"))?;
         let official = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_ascii_lowercase));
         if !matches!(official.as_deref(), Some("s.click.taobao.com" | "uland.taobao.com")) {
-            return Err(TopError::business("20000", "口令跳转url不支持口令转换"));
+            return Err(TopError::business("20000", text::TPWD_URL_UNSUPPORTED));
         }
         let mut st = lock(&self.inner.state);
         st.tpwd_count += 1;
@@ -517,16 +470,15 @@ impl TaobaoSim {
         let mut out = Map::new();
         match n % 3 {
             1 => {
-                out.insert("data".into(), json!({"model": format!("￥{body}￥")}));
+                out.insert("data".into(), json!({"model": text::tpwd(&body)}));
             }
             2 => {
-                let model = format!("{:02}￥ {share_code} {body}￥ https://m.tb.cn/{h_code}  {title}", 10 + n % 90);
+                let model = text::tpwd_share(10 + n % 90, &share_code, &body, &h_code, &title);
                 out.insert("data".into(), json!({"model": model}));
             }
             _ => {
-                let model =
-                    format!("6復製内容￥{body}￥打k?τao寶?或點擊炼接 https://m.tb.cn/{h_code} 至瀏.覽.器【{title}】");
-                out.insert("data".into(), json!({"model": model, "password_simple": format!("￥{body}￥")}));
+                let model = text::tpwd_long(&body, &h_code, &title);
+                out.insert("data".into(), json!({"model": model, "password_simple": text::tpwd(&body)}));
                 return Ok(Reply { body: out, with_request_id: false });
             }
         }
@@ -534,16 +486,9 @@ impl TaobaoSim {
     }
 
     fn item_info(&self, p: &BTreeMap<String, String>) -> Answer {
-        let list = p.get("num_iids").filter(|s| !s.is_empty()).ok_or_else(|| TopError::missing("num_iids"))?;
-        let ids: Vec<&str> = list.split(',').map(str::trim).collect();
-        if ids.len() > 40 {
-            return Err(TopError::invalid("num_iids"));
-        }
-        let now = self.inner.clock.now();
-        let items: Vec<Value> = ids
-            .iter()
-            .filter_map(|s| s.parse::<u64>().ok().map(|id| (s, id)))
-            .filter_map(|(input, id)| feed::at(&catalog::item_by_id(Platform::Taobao, id), now).map(|i| (input, i)))
+        let now = self.inner.controls.clock.now();
+        let items: Vec<Value> = requested_items(p, "num_iids", 40, now)?
+            .into_iter()
             .map(|(input, item)| {
                 let mut v = self.item_json(&item);
                 v["input_num_iid"] = json!(input);
@@ -561,29 +506,20 @@ impl TaobaoSim {
     /// 13-digit millisecond strings (the field's format is unverified: the client reads all three §0.2 formats);
     /// `publish_info.income_rate` in %. Items off the promotion are left out.
     fn item_info_upgrade(&self, p: &BTreeMap<String, String>) -> Answer {
-        let list = p.get("item_id").filter(|s| !s.is_empty()).ok_or_else(|| TopError::missing("item_id"))?;
-        let ids: Vec<&str> = list.split(',').map(str::trim).collect();
-        if ids.len() > 20 {
-            return Err(TopError::invalid("item_id"));
-        }
-        let now = self.inner.clock.now();
-        let details: Vec<Value> = ids
-            .iter()
-            .filter_map(|s| s.parse::<u64>().ok().map(|id| (s, id)))
-            .filter_map(|(input, id)| feed::at(&catalog::item_by_id(Platform::Taobao, id), now).map(|i| (input, i)))
+        let now = self.inner.controls.clock.now();
+        let details: Vec<Value> = requested_items(p, "item_id", 20, now)?
+            .into_iter()
             .filter(|(_, item)| item.commission_bps > 0)
             .map(|(input, item)| {
                 let pict = format!("{}{}", self.inner.cdn_base, item.image_path);
-                let usable = item.coupon_fen > 0
-                    && feed::coupon_remain(&item, now) > 0
-                    && item.price_fen >= item.coupon_threshold_fen;
+                let usable = item.coupon_applies() && feed::coupon_remain(&item, now) > 0;
                 let mut path = Vec::new();
                 let mut final_fen = item.price_fen;
                 if usable {
                     let coupon = coupon_info(&item);
                     final_fen -= item.coupon_fen;
                     path.push(json!({
-                        "promotion_title": "商品券",
+                        "promotion_title": text::ITEM_COUPON,
                         "promotion_desc": coupon["coupon_desc"],
                         "promotion_fee": yuan_compact(item.coupon_fen),
                         "promotion_start_time": (item.coupon_start * 1000).to_string(),
@@ -628,13 +564,13 @@ impl TaobaoSim {
             "reserve_price": yuan_string(item.original_price_fen),
             "zk_final_price": yuan_string(item.price_fen),
             "user_type": i64::from(item.id.is_multiple_of(2)),
-            "provcity": "浙江 杭州",
+            "provcity": text::PROVINCE_CITY,
             "item_url": format!("https://item.taobao.com/item.htm?id={}", item.id),
             "seller_id": 2_650_000_000 + item.id % 1_000_000,
             "volume": item.sales,
             "nick": item.shop,
-            "cat_name": "居家日用",
-            "cat_leaf_name": "日用百货",
+            "cat_name": text::CATEGORY_NAME,
+            "cat_leaf_name": text::LEAF_CATEGORY_NAME,
             "free_shipment": true,
             "shop_dsr": 49_000,
         })
@@ -648,9 +584,9 @@ impl TaobaoSim {
         let material_id = required_u64(p, "material_id")?;
         let (page_no, page_size) = paging(p)?;
         if !MATERIAL_IDS.contains(&material_id) {
-            return Err(TopError::business("isv.invalid-parameter", "非法的物料id"));
+            return Err(TopError::business("isv.invalid-parameter", text::MATERIAL_INVALID));
         }
-        let now = self.inner.clock.now();
+        let now = self.inner.controls.clock.now();
         let items: Vec<SimItem> = feed::channel_items(Platform::Taobao, material_id)
             .iter()
             .filter_map(|i| feed::at(i, now))
@@ -670,7 +606,7 @@ impl TaobaoSim {
                 let mut v = json!({
                     "item_id": item.id.to_string(),
                     "title": item.title,
-                    "short_title": item.title.rsplit('】').next().unwrap_or_default().trim(),
+                    "short_title": item.title.rsplit(TAG_END).next().unwrap_or_default().trim(),
                     "sub_title": item.title,
                     "item_description": "",
                     "pict_url": pict,
@@ -757,7 +693,7 @@ impl TaobaoSim {
                     "shop_title": item.shop,
                     "seller_id": 2_650_000_000 + item.id % 1_000_000,
                     "nick": item.shop,
-                    "provcity": "浙江 杭州",
+                    "provcity": text::PROVINCE_CITY,
                 });
                 if item.coupon_fen > 0 {
                     let coupon = coupon_info(item);
@@ -792,7 +728,7 @@ impl TaobaoSim {
             return Err(TopError::invalid("end_time"));
         }
         if end - start > ORDER_WINDOW_SECS {
-            return Err(TopError::business("isv.invalid-parameter", "查询时间跨度不能超过3小时"));
+            return Err(TopError::business("isv.invalid-parameter", text::ORDER_WINDOW_TOO_LONG));
         }
         let query_type = optional_u64(p, "query_type")?.unwrap_or(1);
         if !(1..=4).contains(&query_type) {
@@ -811,7 +747,7 @@ impl TaobaoSim {
             return Err(TopError::invalid("order_scene"));
         }
 
-        let now = self.inner.clock.now();
+        let now = self.inner.controls.clock.now();
         let (clicks, automatic) = {
             let st = lock(&self.inner.state);
             (st.clicks.clone(), st.automatic_orders)
@@ -926,11 +862,31 @@ fn throttled(ban_secs: u32) -> TopError {
         .sub("accesscontrol.limited-by-api-access-count", format!("This ban will last for {ban_secs} more seconds"))
 }
 
+/// The items of the comma-separated id list `name` (at most `max` ids) as they are at `now`, each with its id as
+/// the request wrote it; ids that are no number or whose item is off the promotion are left out.
+fn requested_items<'a>(
+    p: &'a BTreeMap<String, String>,
+    name: &str,
+    max: usize,
+    now: i64,
+) -> Result<Vec<(&'a str, SimItem)>, TopError> {
+    let list = p.get(name).filter(|s| !s.is_empty()).ok_or_else(|| TopError::missing(name))?;
+    let ids: Vec<&str> = list.split(',').map(str::trim).collect();
+    if ids.len() > max {
+        return Err(TopError::invalid(name));
+    }
+    Ok(ids
+        .into_iter()
+        .filter_map(|input| input.parse::<u64>().ok().map(|id| (input, id)))
+        .filter_map(|(input, id)| feed::at(&catalog::item_by_id(Platform::Taobao, id), now).map(|i| (input, i)))
+        .collect())
+}
+
 fn coupon_info(item: &SimItem) -> Value {
     json!({
         "activity_id": token(&[b"tb-coupon", &item.id.to_le_bytes()], 32).to_lowercase(),
         "coupon_amount": yuan_compact(item.coupon_fen),
-        "coupon_desc": format!("满{}元减{}元", yuan_compact(item.coupon_threshold_fen), yuan_compact(item.coupon_fen)),
+        "coupon_desc": text::coupon_desc(&yuan_compact(item.coupon_threshold_fen), &yuan_compact(item.coupon_fen)),
         "coupon_start_time": format_gmt8(item.coupon_start),
         "coupon_end_time": format_gmt8(item.coupon_end),
         "coupon_remain_count": 10_000 + item.sales % 30_000,
@@ -974,3 +930,6 @@ fn json_body(v: &Value) -> Response {
 fn json_text(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], body).into_response()
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,6 +10,7 @@
 use crate::platform::Platform;
 use crate::sim::catalog;
 use crate::sim::support::{format_gmt8, hash64, percent_string, yuan_string};
+use crate::sim::text::taobao as text;
 use serde_json::{Value, json};
 
 /// The publisher (member) id of the simulated account: the first number of its PIDs.
@@ -69,12 +70,7 @@ pub fn row_at(click: &Click, now: i64, app_key: &str, cdn_base: &str) -> Option<
 
     let item = catalog::item_by_id(Platform::Taobao, click.item_id);
     let num = 1 + ((h >> 12) % 2) as i64;
-    let unit = if item.coupon_fen > 0 && item.price_fen >= item.coupon_threshold_fen {
-        item.price_fen - item.coupon_fen
-    } else {
-        item.price_fen
-    };
-    let paid_total = unit * num;
+    let paid_total = item.final_price_fen() * num;
     let pre_fee = paid_total * item.commission_bps / 10_000;
     let settled_fee = if tk_status == 3 { pre_fee } else { 0 };
     let rate = percent_string(item.commission_bps);
@@ -95,7 +91,7 @@ pub fn row_at(click: &Click, now: i64, app_key: &str, cdn_base: &str) -> Option<
         "item_num": num,
         "item_price": yuan_string(item.price_fen),
         "item_link": format!("http://item.taobao.com/item.htm?id={}", item.id),
-        "item_category_name": "居家日用",
+        "item_category_name": text::CATEGORY_NAME,
         "alipay_total_price": yuan_string(paid_total),
         "pay_price": yuan_string(paid_total),
         "pub_share_pre_fee": yuan_string(pre_fee),
@@ -124,14 +120,14 @@ pub fn row_at(click: &Click, now: i64, app_key: &str, cdn_base: &str) -> Option<
         "tb_deposit_time": "--",
         "deposit_price": "0.00",
         "adzone_id": click.adzone_id,
-        "adzone_name": "微信群推广",
+        "adzone_name": text::ADZONE_NAME,
         "site_id": click.site_id,
         "site_name": "dealbot",
         "pub_id": PUB_ID,
         "tk_order_role": 2,
-        "order_type": if tmall { "天猫" } else { "淘宝" },
+        "order_type": if tmall { text::ORDER_TYPE_TMALL } else { text::ORDER_TYPE_TAOBAO },
         "flow_source": "--",
-        "terminal_type": "无线",
+        "terminal_type": text::TERMINAL_WIRELESS,
         "seller_nick": item.shop,
         "seller_shop_title": item.shop,
         "app_key": app_key,

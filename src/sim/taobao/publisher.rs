@@ -13,6 +13,7 @@
 
 use super::{Answer, Reply, TaobaoSim, TopError};
 use crate::sim::support::{decode_form, hash64, lock, token};
+use crate::sim::text::taobao as text;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -130,13 +131,13 @@ impl TaobaoSim {
         let kind = match inviter.as_str() {
             CHANNEL_INVITE_CODE => Kind::Relation,
             MEMBER_INVITE_CODE => Kind::Special,
-            _ => return Err(TopError::business("isv.invite-code-invalid", "邀请码不存在或已失效")),
+            _ => return Err(TopError::business("isv.invite-code-invalid", text::INVITE_CODE_INVALID)),
         };
         let session = p.get("session").map(String::as_str).unwrap_or_default();
         let mut st = lock(&self.inner.state);
         let Some(user) = st.publishers.sessions.get(session).copied() else {
             // The operator's own session: it cannot register itself.
-            return Err(TopError::business("isv.publisher-self", "不能绑定自己的账号"));
+            return Err(TopError::business("isv.publisher-self", text::PUBLISHER_SELF));
         };
         let fresh = !st.publishers.bound.contains_key(&(user, kind));
         let id = *st.publishers.bound.entry((user, kind)).or_insert_with(|| {
@@ -144,9 +145,9 @@ impl TaobaoSim {
             base + hash64(&[b"tb-publisher", &user.to_le_bytes()]) % 100_000_000
         });
         let desc = match (fresh, kind) {
-            (true, _) => "绑定成功",
-            (false, Kind::Relation) => "重复绑定渠道",
-            (false, Kind::Special) => "重复绑定粉丝",
+            (true, _) => text::BOUND,
+            (false, Kind::Relation) => text::ALREADY_BOUND_CHANNEL,
+            (false, Kind::Special) => text::ALREADY_BOUND_MEMBER,
         };
         let mut data = Map::new();
         data.insert("account_name".into(), json!(format!("t**{}", user % 10)));

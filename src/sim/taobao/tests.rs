@@ -3,6 +3,8 @@
 use super::*;
 // Requests are signed with the client's signer: the simulator checks them with its own (`sim::signature`).
 use crate::affiliate::sign::md5_wrapped;
+use crate::sim::support::wall_now;
+use std::time::Duration;
 
 async fn serve(sim: &TaobaoSim) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

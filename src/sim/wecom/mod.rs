@@ -40,7 +40,7 @@ pub const DEFAULT_WEBHOOK_KEY: &str = "sim-wecom-webhook-key-0001";
 pub const DEFAULT_AIBOT_ID: &str = "aibot-sim-0001";
 pub const DEFAULT_AIBOT_TOKEN: &str = "simWecomToken";
 pub const DEFAULT_AIBOT_AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
-pub const DEFAULT_AIBOT_NAME: &str = "省钱助手";
+pub use crate::sim::text::DEFAULT_AIBOT_NAME;
 
 const RESPONSE_URL_TTL: Duration = Duration::from_secs(3600);
 /// WeCom refreshes a stream for six minutes at most.
