@@ -2,18 +2,20 @@
 //! (which starts the same flow as `/auth/pdd/start`). Admin only.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc};
+use super::overview::card;
 use super::session::Admin;
+use super::text::people as x;
+use super::view;
 use crate::affiliate::authorization::{AuthError, AuthStatus, WARN_DAYS};
 use crate::http::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::response::{Html, Redirect};
-use std::fmt::Write as _;
+use axum::response::Redirect;
+use maud::{Markup, html};
 
 fn auth_error(e: AuthError) -> AdminError {
     match e {
-        AuthError::NotConfigured => AdminError::BadRequest("未配置拼多多".into()),
+        AuthError::NotConfigured => AdminError::BadRequest(x::PDD_NOT_CONFIGURED.into()),
         AuthError::Store(s) => s.into(),
         other => AdminError::Upstream(other.to_string()),
     }
@@ -27,42 +29,41 @@ pub async fn data(st: &AppState, _v: &Admin) -> Result<Option<AuthStatus>, Admin
     }
 }
 
-pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
-    let mut b = String::new();
-    match data(&st, &v).await? {
-        None => b.push_str("<p class=muted>未启用拼多多联盟。</p>"),
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "ok" => x::NORMAL,
+        "expiring" => x::EXPIRING,
+        "lapsed" => x::LAPSED,
+        _ => x::UNAUTHORIZED,
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageError> {
+    let body = match data(&st, &v).await? {
+        None => html! { p.muted { (x::PDD_NOT_ENABLED) } },
         Some(s) => {
             let cls = match s.state {
                 "ok" => "ok",
                 _ => "warn",
             };
             let days = s.days_left.map(|d| d.max(0).to_string()).unwrap_or_else(|| "-".into());
-            let _ = write!(
-                b,
-                "<div class=cards><div class=card><span>拼多多授权</span><b class={cls} id=auth-state>{}</b></div>\
-                 <div class=card><span>剩余天数</span><b id=auth-days>{days}</b></div>\
-                 <div class=card><span>授权账号</span><b>{}</b></div></div><p class=\"notice {cls}\">{}</p>",
-                match s.state {
-                    "ok" => "正常",
-                    "expiring" => "即将过期",
-                    "lapsed" => "已过期",
-                    _ => "未授权",
-                },
-                esc(s.owner_name.as_deref().unwrap_or("-")),
-                esc(&s.message)
-            );
-            let _ = write!(
-                b,
-                "<p class=muted>授权到期前 {} 天会在私聊提醒管理员（admin.wxids），过期时再提醒一次。转链不依赖授权。</p>",
-                WARN_DAYS.iter().map(i64::to_string).collect::<Vec<_>>().join("、")
-            );
-            b.push_str(&html::form_open(&v, "/admin/authorization/start", "card row"));
-            b.push_str(
-                "<span>跳转到多多进宝授权页面，完成后自动返回</span><button type=submit>重新授权</button></form>",
-            );
+            let warn_days = WARN_DAYS.iter().map(i64::to_string).collect::<Vec<_>>().join(x::LIST_SEPARATOR);
+            html! {
+                div.cards {
+                    div.card { span { (x::PDD_AUTHORIZATION) } b class=(cls) id="auth-state" { (state_label(s.state)) } }
+                    div.card { span { (x::DAYS_LEFT) } b #auth-days { (days) } }
+                    (card(x::AUTHORIZED_ACCOUNT, s.owner_name.as_deref().unwrap_or("-")))
+                }
+                p class={ "notice " (cls) } { (s.message) }
+                p.muted { (x::warn_days(&warn_days)) }
+                (view::form(&v, "/admin/authorization/start", "card row", html! {
+                    span { (x::REAUTHORIZE_HINT) }
+                    button type="submit" { (x::REAUTHORIZE) }
+                }))
+            }
         }
-    }
-    Ok(html::page(&v, "/admin/authorization", "联盟授权", &b))
+    };
+    Ok(view::page(&v, "/admin/authorization", x::AUTHORIZATION, body))
 }
 
 pub async fn start(State(st): State<AppState>, _v: Admin) -> Result<Redirect, PageError> {

@@ -42,7 +42,9 @@ pub async fn guard(State(st): State<AppState>, req: Request, next: Next) -> Resp
                         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
                     let bytes = match axum::body::to_bytes(body, st.settings.server.body_limit_bytes).await {
                         Ok(b) => b,
-                        Err(_) => return refuse(&path, AdminError::BadRequest("请求体过大".into())),
+                        Err(_) => {
+                            return refuse(&path, AdminError::BadRequest(super::text::people::BODY_TOO_LARGE.into()));
+                        }
                     };
                     let token = if is_form {
                         url::form_urlencoded::parse(&bytes)

@@ -2,23 +2,25 @@
 //! copy and poster templates, keyword replies, PIDs).
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc};
+use super::overview::card;
 use super::session::Viewer;
+use super::text::people as x;
+use super::view;
 use crate::engine::copy;
 use crate::engine::group_settings::{Feature, GroupSettings};
 use crate::engine::keywords::{MatchKind, ReplyBody, display_pattern, parse_pattern};
 use crate::engine::pid_binding::PidRefusal;
 use crate::http::AppState;
 use crate::platform::Platform;
-use crate::store::dashboard::{GroupSummary, PartnerRow};
+use crate::store::dashboard::GroupSummary;
 use crate::store::groups::Group;
 use crate::store::keywords::NewKeyword;
 use crate::store::pids::PidOwner;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const WEEK_MS: i64 = 7 * 86_400_000;
 
@@ -113,7 +115,7 @@ fn feature_code(f: Feature) -> &'static str {
 fn bounded(s: &str, max: usize, what: &str) -> Result<String, AdminError> {
     let t = s.trim();
     if t.chars().count() > max {
-        return Err(AdminError::BadRequest(format!("{what}过长（最多 {max} 字）")));
+        return Err(AdminError::BadRequest(x::too_long(what, max)));
     }
     Ok(t.to_string())
 }
@@ -123,7 +125,7 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
     let now = st.clock.now_ms();
     let store = &st.store;
     if let Some(name) = &u.name {
-        store.set_group_name(g.id, &bounded(name, 64, "群名")?, now).await?;
+        store.set_group_name(g.id, &bounded(name, 64, x::GROUP_NAME)?, now).await?;
     }
     if let Some(on) = u.enabled {
         store.set_group_enabled(g.id, on, now).await?;
@@ -136,7 +138,7 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
             }
         }
         if let Some(w) = &u.welcome_text {
-            let w = bounded(w, 500, "欢迎语")?;
+            let w = bounded(w, 500, x::WELCOME)?;
             s.welcome_text = if w.is_empty() { None } else { Some(w) };
         }
         store.set_group_settings(g.id, &s.to_json(), now).await?;
@@ -146,12 +148,12 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
         if t.is_empty() {
             store.set_copy_template(g.id, None, now).await?;
         } else {
-            copy::validate(t).map_err(|e| AdminError::BadRequest(format!("文案模板有误：{e}")))?;
+            copy::validate(t).map_err(|e| AdminError::BadRequest(x::copy_template_invalid(e)))?;
             store.set_copy_template(g.id, Some(t), now).await?;
         }
     }
     if let Some(t) = &u.poster_template {
-        let t = bounded(t, 64, "海报模板名")?;
+        let t = bounded(t, 64, x::POSTER_TEMPLATE_NAME)?;
         store.set_poster_template(g.id, if t.is_empty() { None } else { Some(&t) }, now).await?;
     }
     if let Some(p) = u.partner_id {
@@ -160,7 +162,7 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
         if let Some(p) = partner
             && store.partners(Some(p)).await?.is_empty()
         {
-            return Err(AdminError::BadRequest("合伙人不存在".into()));
+            return Err(AdminError::BadRequest(x::NO_SUCH_PARTNER.into()));
         }
         store.set_group_partner(g.id, partner, now).await?;
     }
@@ -183,10 +185,10 @@ pub async fn save_keyword(st: &AppState, v: &Viewer, id: i64, k: &KeywordInput) 
 
 /// Saves a keyword rule into a rule set: a group's, or the private-chat one (`store::keywords::PRIVATE`).
 pub async fn save_rule(st: &AppState, rule_set: i64, k: &KeywordInput) -> Result<(), AdminError> {
-    let (kind, pattern) = parse_pattern(&k.pattern).map_err(|e| AdminError::BadRequest(format!("关键词有误：{e}")))?;
-    let reply = ReplyBody::from_input(&bounded(&k.reply, 1000, "回复")?);
+    let (kind, pattern) = parse_pattern(&k.pattern).map_err(|e| AdminError::BadRequest(x::keyword_invalid(e)))?;
+    let reply = ReplyBody::from_input(&bounded(&k.reply, 1000, x::REPLY)?);
     if reply.content().is_empty() {
-        return Err(AdminError::BadRequest("回复不能为空".into()));
+        return Err(AdminError::BadRequest(x::EMPTY_REPLY.into()));
     }
     let row = NewKeyword {
         group_id: rule_set,
@@ -208,7 +210,7 @@ pub async fn delete_keyword(st: &AppState, v: &Viewer, id: i64, typed: &str) -> 
 
 /// Deletes the keyword rule `typed` (as owners type it) from a rule set.
 pub async fn delete_rule(st: &AppState, rule_set: i64, typed: &str) -> Result<(), AdminError> {
-    let (_, pattern) = parse_pattern(typed).map_err(|e| AdminError::BadRequest(format!("关键词有误：{e}")))?;
+    let (_, pattern) = parse_pattern(typed).map_err(|e| AdminError::BadRequest(x::keyword_invalid(e)))?;
     st.store.delete_keyword(rule_set, &pattern).await?;
     st.dispatcher.engine().invalidate_replies(rule_set).await;
     Ok(())
@@ -223,7 +225,7 @@ pub struct PidInput {
 
 /// Binds a PID to an owner by the engine's rules (the same as `#绑定推广位` in chat).
 pub async fn bind_pid(st: &AppState, owner: PidOwner, input: &PidInput, name: &str) -> Result<(), AdminError> {
-    let platform: Platform = input.platform.parse().map_err(|_| AdminError::BadRequest("未知平台".into()))?;
+    let platform: Platform = input.platform.parse().map_err(|_| AdminError::BadRequest(x::UNKNOWN_PLATFORM.into()))?;
     match st.dispatcher.engine().bind_pid(platform, &input.pid, owner, name, st.clock.now_ms()).await {
         Ok(_) => Ok(()),
         Err(PidRefusal::Store(e)) => Err(e.into()),
@@ -238,28 +240,33 @@ pub async fn set_group_pid(st: &AppState, v: &Viewer, id: i64, input: &PidInput)
 
 // ---- pages ----
 
-pub async fn list_page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
-    let rows: Vec<Vec<String>> = list_data(&st, &v)
+/// A group's name, or its room id while it has none.
+fn shown_name(g: &GroupSummary) -> &str {
+    if g.name.is_empty() { &g.room_id } else { &g.name }
+}
+
+/// A link to the group's page.
+pub(super) fn link(g: &GroupSummary) -> Markup {
+    html! { a href={ "/admin/groups/" (g.id) } { (shown_name(g)) } }
+}
+
+pub async fn list_page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageError> {
+    let rows: Vec<Vec<Markup>> = list_data(&st, &v)
         .await?
         .iter()
         .map(|g| {
             vec![
-                format!(
-                    "<a href=\"/admin/groups/{}\">{}</a>",
-                    g.id,
-                    esc(if g.name.is_empty() { &g.room_id } else { &g.name })
-                ),
-                if g.enabled { "开启".into() } else { "<span class=muted>关闭</span>".into() },
-                esc(&g.robot_name),
-                esc(g.partner_name.as_deref().unwrap_or("-")),
-                g.members.to_string(),
-                g.conversions_7d.to_string(),
-                g.conversions_total.to_string(),
+                link(g),
+                html! { @if g.enabled { (x::ON) } @else { span.muted { (x::OFF) } } },
+                html! { (g.robot_name) },
+                html! { (g.partner_name.as_deref().unwrap_or("-")) },
+                html! { (g.members) },
+                html! { (g.conversions_7d) },
+                html! { (g.conversions_total) },
             ]
         })
         .collect();
-    let body = html::table(&["群", "状态", "机器人", "合伙人", "成员", "近7天转链", "累计转链"], &rows);
-    Ok(html::page(&v, "/admin/groups", "群", &body))
+    Ok(view::page(&v, "/admin/groups", x::GROUPS, view::table(x::GROUP_LIST_COLUMNS, &rows)))
 }
 
 #[derive(Deserialize)]
@@ -267,10 +274,31 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-fn checkbox(name: &str, value: &str, label: &str, on: bool) -> String {
-    format!(
-        "<label class=check><input type=checkbox name=\"{name}\" value=\"{value}\"{}> {label}</label>",
-        if on { " checked" } else { "" }
+fn checkbox(name: &str, value: &str, label: &str, on: bool) -> Markup {
+    html! { label.check { input type="checkbox" name=(name) value=(value) checked[on]; " " (label) } }
+}
+
+/// A 删除 button posting `field=value` to `action`.
+pub(super) fn delete_button(v: &Viewer, action: &str, field: &str, value: &str) -> Markup {
+    view::form(
+        v,
+        action,
+        "inline",
+        html! { input type="hidden" name=(field) value=(value); button.link type="submit" { (x::DELETE) } },
+    )
+}
+
+/// The form binding a PID of a platform to the page's owner.
+pub(super) fn pid_form(v: &Viewer, action: &str, button: &str) -> Markup {
+    view::form(
+        v,
+        action,
+        "card row",
+        html! {
+            (platform_select())
+            input name="pid" required maxlength="64" placeholder=(x::PID_ID);
+            button type="submit" { (button) }
+        },
     )
 }
 
@@ -279,99 +307,79 @@ pub async fn detail_page(
     v: Viewer,
     Path(id): Path<i64>,
     Query(q): Query<Msg>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let d = detail_data(&st, &v, id).await?;
     let s = &d.summary;
-    let mut b = html::notice(q.msg.as_deref());
-    let _ = write!(
-        b,
-        "<div class=cards><div class=card><span>成员</span><b>{}</b></div><div class=card><span>近7天转链</span><b>{}</b></div>\
-         <div class=card><span>累计转链</span><b>{}</b></div><div class=card><span>机器人</span><b>{}</b></div></div>",
-        s.members,
-        s.conversions_7d,
-        s.conversions_total,
-        esc(&s.robot_name)
-    );
-    b.push_str(&super::posting::group_earned(&st, &v, id).await?);
-    let action = format!("/admin/groups/{id}");
-    b.push_str("<h2>设置</h2>");
-    b.push_str(&html::form_open(&v, &action, "card"));
-    let _ = write!(
-        b,
-        "<label>群名<input name=name maxlength=64 value=\"{}\"></label>{}",
-        esc(&s.name),
-        checkbox("enabled", "true", "机器人在本群开启", s.enabled)
-    );
-    b.push_str("<fieldset><legend>功能</legend>");
-    for f in Feature::ALL {
-        b.push_str(&checkbox("features", feature_code(f), f.name(), d.settings.enabled(f)));
-    }
-    b.push_str("</fieldset>");
-    let _ = write!(
-        b,
-        "<label>欢迎语<textarea name=welcome_text maxlength=500 rows=3>{}</textarea></label>\
-         <label>文案模板（留空用默认）<textarea name=copy_template maxlength=1000 rows=4>{}</textarea></label>\
-         <label>海报模板（留空用默认）<input name=poster_template maxlength=64 value=\"{}\"></label>",
-        esc(d.settings.welcome_text.as_deref().unwrap_or("")),
-        esc(d.copy_template.as_deref().unwrap_or("")),
-        esc(d.poster_template.as_deref().unwrap_or(""))
-    );
-    if v.is_admin() {
-        let partners: Vec<PartnerRow> = st.store.partners(None).await?;
-        b.push_str("<label>合伙人<select name=partner_id><option value=0>（无）</option>");
-        for p in partners {
-            let sel = if s.partner_id == Some(p.id) { " selected" } else { "" };
-            let _ = write!(b, "<option value={}{sel}>{}</option>", p.id, esc(&p.name));
+    // Built by the 发单 page family with maud (its values escaped there).
+    let earned = PreEscaped(super::posting::group_earned(&st, &v, id).await?);
+    let partners = if v.is_admin() { Some(super::partners::choices(&st).await?) } else { None };
+    let current_partner = s.partner_id.map(|p| p.to_string()).unwrap_or_default();
+    let settings = html! {
+        label { (x::GROUP_NAME) input name="name" maxlength="64" value=(s.name); }
+        (checkbox("enabled", "true", x::ENABLED_HERE, s.enabled))
+        fieldset {
+            legend { (x::FEATURES) }
+            @for f in Feature::ALL { (checkbox("features", feature_code(f), f.name(), d.settings.enabled(f))) }
         }
-        b.push_str("</select></label>");
-    }
-    b.push_str("<button type=submit>保存</button></form>");
-
-    b.push_str("<h2>关键词回复</h2>");
-    let rows: Vec<Vec<String>> = d
+        label { (x::WELCOME) textarea name="welcome_text" maxlength="500" rows="3" { (d.settings.welcome_text.as_deref().unwrap_or("")) } }
+        label { (x::COPY_TEMPLATE) textarea name="copy_template" maxlength="1000" rows="4" { (d.copy_template.as_deref().unwrap_or("")) } }
+        label { (x::POSTER_TEMPLATE) input name="poster_template" maxlength="64" value=(d.poster_template.as_deref().unwrap_or("")); }
+        @if let Some(partners) = &partners {
+            label {
+                (x::PARTNER)
+                select name="partner_id" { option value="0" { (x::NO_PARTNER) } (view::options(partners, &current_partner)) }
+            }
+        }
+        button type="submit" { (x::SAVE) }
+    };
+    let keywords: Vec<Vec<Markup>> = d
         .keywords
         .iter()
         .map(|k| {
             vec![
-                esc(&k.pattern),
-                esc(&k.reply),
-                k.hits.to_string(),
-                format!(
-                    "{}<input type=hidden name=pattern value=\"{}\"><button type=submit class=link>删除</button></form>",
-                    html::form_open(&v, &format!("/admin/groups/{id}/keywords/delete"), "inline"),
-                    esc(&k.pattern)
-                ),
+                html! { (k.pattern) },
+                html! { (k.reply) },
+                html! { (k.hits) },
+                delete_button(&v, &format!("/admin/groups/{id}/keywords/delete"), "pattern", &k.pattern),
             ]
         })
         .collect();
-    b.push_str(&html::table(&["关键词", "回复", "命中", ""], &rows));
-    b.push_str(&html::form_open(&v, &format!("/admin/groups/{id}/keywords"), "card row"));
-    b.push_str(
-        "<input name=pattern required maxlength=100 placeholder=\"关键词（=精确，/正则/）\">\
-         <input name=reply required maxlength=1000 placeholder=回复><button type=submit>添加</button></form>",
-    );
-
-    b.push_str("<h2>本群推广位</h2>");
-    let rows: Vec<Vec<String>> = d
+    let pids: Vec<Vec<Markup>> = d
         .pids
         .iter()
-        .map(|s| vec![s.platform.display_name().to_string(), esc(s.pid.as_deref().unwrap_or("（继承合伙人/机器人）"))])
+        .map(|s| vec![html! { (s.platform.display_name()) }, html! { (s.pid.as_deref().unwrap_or(x::INHERITED_PID)) }])
         .collect();
-    b.push_str(&html::table(&["平台", "推广位"], &rows));
-    b.push_str(&html::form_open(&v, &format!("/admin/groups/{id}/pids"), "card row"));
-    b.push_str(&platform_select());
-    b.push_str("<input name=pid required maxlength=64 placeholder=推广位ID><button type=submit>设置</button></form>");
-    let title = format!("群 · {}", if s.name.is_empty() { &s.room_id } else { &s.name });
-    Ok(html::page(&v, "/admin/groups", &title, &b))
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        div.cards {
+            (card(x::GROUP_MEMBERS, s.members))
+            (card(x::CONVERSIONS_7D, s.conversions_7d))
+            (card(x::CONVERSIONS_TOTAL, s.conversions_total))
+            (card(x::ROBOTS, &s.robot_name))
+        }
+        (earned)
+        h2 { (x::SETTINGS) }
+        (view::form(&v, &format!("/admin/groups/{id}"), "card", settings))
+        h2 { (x::KEYWORD_REPLIES) }
+        (view::table(x::KEYWORD_COLUMNS, &keywords))
+        (view::form(&v, &format!("/admin/groups/{id}/keywords"), "card row", html! {
+            input name="pattern" required maxlength="100" placeholder=(x::KEYWORD_PLACEHOLDER);
+            input name="reply" required maxlength="1000" placeholder=(x::REPLY);
+            button type="submit" { (x::ADD) }
+        }))
+        h2 { (x::GROUP_PIDS) }
+        (view::table(x::GROUP_PID_COLUMNS, &pids))
+        (pid_form(&v, &format!("/admin/groups/{id}/pids"), x::SET))
+    };
+    Ok(view::page(&v, "/admin/groups", &x::group_title(shown_name(s)), body))
 }
 
-pub fn platform_select() -> String {
-    let mut s = String::from("<select name=platform>");
-    for p in Platform::ALL {
-        let _ = write!(s, "<option value={}>{}</option>", p.code(), p.display_name());
+pub fn platform_select() -> Markup {
+    html! {
+        select name="platform" {
+            @for p in Platform::ALL { option value=(p.code()) { (p.display_name()) } }
+        }
     }
-    s.push_str("</select>");
-    s
 }
 
 /// The settings form as posted: checkboxes are absent when off.
@@ -389,12 +397,18 @@ pub struct GroupForm {
     partner_id: Option<String>,
 }
 
-fn back(id: i64, r: Result<(), AdminError>, ok: &str) -> Result<Redirect, PageError> {
+/// Back to the page at `path` with a flash line (`?msg=`): what was done, or why the input was refused; other
+/// failures fail the request. `fragment` (`#…` or empty) ends the address.
+pub(super) fn flash(path: &str, fragment: &str, r: Result<String, AdminError>) -> Result<Redirect, PageError> {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/groups/{id}?msg={}", urlenc(ok)))),
-        Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("/admin/groups/{id}?msg={}", urlenc(&m)))),
+        Ok(m) | Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("{path}?msg={}{fragment}", urlenc(&m)))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// [`flash`] back to the group's page, `ok` when done.
+fn back(id: i64, r: Result<(), AdminError>, ok: &str) -> Result<Redirect, PageError> {
+    flash(&format!("/admin/groups/{id}"), "", r.map(|()| ok.to_string()))
 }
 
 pub fn urlenc(s: &str) -> String {
@@ -420,7 +434,7 @@ pub async fn save_page(
         poster_template: Some(f.poster_template),
         partner_id: if v.is_admin() { f.partner_id.and_then(|p| p.parse().ok()) } else { None },
     };
-    back(id, update(&st, &v, id, u).await, "已保存")
+    back(id, update(&st, &v, id, u).await, x::SAVED)
 }
 
 /// Parses a form body into `T` (string fields), ignoring repeated keys after the first.
@@ -430,7 +444,7 @@ pub fn serde_urlencoded_form<T: serde::de::DeserializeOwned>(body: &[u8]) -> Res
         .filter(|(k, _)| seen.insert(k.to_string()))
         .map(|(k, v)| (k.into_owned(), serde_json::Value::from(v.into_owned())))
         .collect();
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| AdminError::BadRequest(format!("表单有误：{e}")))
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| AdminError::BadRequest(x::form_invalid(e)))
 }
 
 pub async fn keyword_page(
@@ -439,7 +453,7 @@ pub async fn keyword_page(
     Path(id): Path<i64>,
     Form(k): Form<KeywordInput>,
 ) -> Result<Redirect, PageError> {
-    back(id, save_keyword(&st, &v, id, &k).await, "关键词已保存")
+    back(id, save_keyword(&st, &v, id, &k).await, x::KEYWORD_SAVED)
 }
 
 #[derive(Deserialize)]
@@ -453,7 +467,7 @@ pub async fn keyword_delete_page(
     Path(id): Path<i64>,
     Form(k): Form<PatternForm>,
 ) -> Result<Redirect, PageError> {
-    back(id, delete_keyword(&st, &v, id, &k.pattern).await, "关键词已删除")
+    back(id, delete_keyword(&st, &v, id, &k.pattern).await, x::KEYWORD_DELETED)
 }
 
 pub async fn pid_page(
@@ -462,7 +476,7 @@ pub async fn pid_page(
     Path(id): Path<i64>,
     Form(p): Form<PidInput>,
 ) -> Result<Redirect, PageError> {
-    back(id, set_group_pid(&st, &v, id, &p).await, "推广位已设置")
+    back(id, set_group_pid(&st, &v, id, &p).await, x::PID_SET)
 }
 
 // ---- API ----

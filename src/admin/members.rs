@@ -1,8 +1,11 @@
 //! 会员: members with their points and conversions; one member's points history.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
+use super::overview::card;
 use super::session::Viewer;
+use super::text::people as x;
+use super::view;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::store::dashboard::MemberSummary;
@@ -10,9 +13,8 @@ use crate::store::ledger::AccountKind;
 use crate::store::order_list::{OrderFilter, OrderListRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -89,95 +91,99 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<MemberDet
     Ok(MemberDetail { member, balance, recent_points, orders })
 }
 
+/// A member's nickname, or their wxid while they have none.
+fn shown_name(m: &MemberSummary) -> &str {
+    if m.nickname.is_empty() { &m.wxid } else { &m.nickname }
+}
+
 pub async fn list_page(
     State(st): State<AppState>,
     v: Viewer,
     Query(q): Query<MemberQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let list = list_data(&st, &v, &q).await?;
     let page = q.page.unwrap_or(1).max(1);
-    let rows: Vec<Vec<String>> = list
+    let rows: Vec<Vec<Markup>> = list
         .iter()
         .map(|m| {
             vec![
-                format!(
-                    "<a href=\"/admin/members/{}\">{}</a>",
-                    m.id,
-                    esc(if m.nickname.is_empty() { &m.wxid } else { &m.nickname })
-                ),
-                esc(&m.wxid),
-                m.points.to_string(),
-                m.conversions.to_string(),
-                m.groups.to_string(),
+                html! { a href={ "/admin/members/" (m.id) } { (shown_name(m)) } },
+                html! { (m.wxid) },
+                html! { (m.points) },
+                html! { (m.conversions) },
+                html! { (m.groups) },
             ]
         })
         .collect();
-    let mut b = format!(
-        "<form method=get class=\"card row\"><input name=q value=\"{}\" maxlength=64 placeholder=昵称或微信号><button type=submit>搜索</button></form>",
-        esc(&q.q)
-    );
-    b.push_str(&html::table(&["会员", "微信号", "积分", "转链", "群数"], &rows));
     let qs = super::groups::urlenc(&q.q);
-    b.push_str("<p class=pager>");
-    if page > 1 {
-        let _ = write!(b, "<a href=\"/admin/members?q={qs}&page={}\">上一页</a> ", page - 1);
-    }
-    if list.len() as i64 == PAGE_SIZE {
-        let _ = write!(b, "<a href=\"/admin/members?q={qs}&page={}\">下一页</a>", page + 1);
-    }
-    b.push_str("</p>");
-    Ok(html::page(&v, "/admin/members", "会员", &b))
+    let body = html! {
+        form.card.row method="get" {
+            input name="q" value=(q.q) maxlength="64" placeholder=(x::NICKNAME_OR_WXID);
+            button type="submit" { (x::SEARCH) }
+        }
+        (view::table(x::MEMBER_LIST_COLUMNS, &rows))
+        p.pager {
+            @if page > 1 {
+                a href={ "/admin/members?q=" (qs) "&page=" (page - 1) } { (x::PREVIOUS_PAGE) } " "
+            }
+            @if list.len() as i64 == PAGE_SIZE {
+                a href={ "/admin/members?q=" (qs) "&page=" (page + 1) } { (x::NEXT_PAGE) }
+            }
+        }
+    };
+    Ok(view::page(&v, "/admin/members", x::MEMBER, body))
 }
 
-pub async fn detail_page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Path(id): Path<i64>,
-) -> Result<Html<String>, PageError> {
+pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Markup, PageError> {
     let d = detail_data(&st, &v, id).await?;
     let m = &d.member;
     let offset = st.settings.chat.utc_offset_hours;
     let bal = &d.balance;
-    let mut b = format!(
-        "<div class=cards><div class=card><span>积分</span><b>{}</b></div><div class=card><span>转链</span><b>{}</b></div>\
-         <div class=card><span>群数</span><b>{}</b></div></div><h2>返利余额（元{}）</h2><div class=cards id=balance>\
-         <div class=card><span>待结算</span><b>{}</b></div><div class=card><span>可提现</span><b>{}</b></div>\
-         <div class=card><span>提现中</span><b>{}</b></div><div class=card><span>已提现</span><b>{}</b></div>\
-         <div class=card><span>欠款</span><b>{}</b></div></div><h2>积分记录</h2>",
-        m.points,
-        m.conversions,
-        m.groups,
-        if v.scope().is_some() { "，来自你的群" } else { "" },
-        yuan(bal.pending),
-        yuan(bal.available),
-        yuan(bal.withdrawing),
-        yuan(bal.paid_out),
-        yuan(bal.debt)
-    );
-    let rows: Vec<Vec<String>> = d
+    let points: Vec<Vec<Markup>> = d
         .recent_points
         .iter()
-        .map(|p| vec![html::datetime(p.created_at, offset), esc(&p.kind), format!("{:+}", p.delta)])
+        .map(|p| {
+            vec![
+                html! { (html::datetime(p.created_at, offset)) },
+                html! { (p.kind) },
+                html! { (format!("{:+}", p.delta)) },
+            ]
+        })
         .collect();
-    b.push_str(&html::table(&["时间", "类型", "积分"], &rows));
-    b.push_str("<h2>最近订单</h2>");
-    let rows: Vec<Vec<String>> = d
+    let orders: Vec<Vec<Markup>> = d
         .orders
         .iter()
         .map(|o| {
             vec![
-                o.paid_at.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into()),
-                o.platform.display_name().into(),
-                esc(&o.order_key),
-                yuan(o.paid_amount),
-                yuan(o.estimated_commission),
-                o.lifecycle.display_name().into(),
+                html! { (o.paid_at.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())) },
+                html! { (o.platform.display_name()) },
+                html! { (o.order_key) },
+                html! { (yuan(o.paid_amount)) },
+                html! { (yuan(o.estimated_commission)) },
+                html! { (o.lifecycle.display_name()) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["付款时间", "平台", "订单号", "付款金额", "预估佣金", "状态"], &rows));
-    let title = format!("会员 · {}", if m.nickname.is_empty() { &m.wxid } else { &m.nickname });
-    Ok(html::page(&v, "/admin/members", &title, &b))
+    let body = html! {
+        div.cards {
+            (card(x::POINTS, m.points))
+            (card(x::CONVERSIONS, m.conversions))
+            (card(x::GROUP_COUNT, m.groups))
+        }
+        h2 { (x::rebate_balance(v.scope().is_some())) }
+        div.cards #balance {
+            (card(x::PENDING, yuan(bal.pending)))
+            (card(x::AVAILABLE, yuan(bal.available)))
+            (card(x::WITHDRAWING, yuan(bal.withdrawing)))
+            (card(x::WITHDRAWN, yuan(bal.paid_out)))
+            (card(x::DEBT, yuan(bal.debt)))
+        }
+        h2 { (x::POINTS_HISTORY) }
+        (view::table(x::POINTS_COLUMNS, &points))
+        h2 { (x::RECENT_ORDERS) }
+        (view::table(x::RECENT_ORDERS_COLUMNS, &orders))
+    };
+    Ok(view::page(&v, "/admin/members", &x::member_title(shown_name(m)), body))
 }
 
 pub async fn api_list(

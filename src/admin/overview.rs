@@ -2,18 +2,20 @@
 
 use super::charts::{self, Series};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::groups;
+use super::html::yuan;
 use super::session::Viewer;
+use super::text::people as x;
+use super::view;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::store::dashboard::GroupSummary;
 use crate::store::money_stats::{PartnerMoney, RebatesOwed};
-use crate::store::stats_money::MoneyScope;
+use crate::store::stats_money::{MoneyRow, MoneyScope};
 use axum::Json;
 use axum::extract::State;
-use axum::response::Html;
+use maud::{Markup, PreEscaped, Render, html};
 use serde::Serialize;
-use std::fmt::Write as _;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -34,6 +36,19 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// The figures of one row of the ledger's money report.
+    fn of(r: &MoneyRow) -> Figures {
+        Figures {
+            conversions: r.conversions,
+            orders: r.orders,
+            invalid_orders: r.invalid_orders,
+            gmv: r.gmv,
+            estimated_commission: r.commission_estimated,
+            settled_commission: r.commission_settled,
+            estimated_rebate: r.rebate_estimated,
+        }
+    }
+
     fn plus(self, o: &Figures) -> Figures {
         Figures {
             conversions: self.conversions + o.conversions,
@@ -77,15 +92,10 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
     let days: Vec<i64> = (first..=today).collect();
     // The report has one row per day and platform; the overview adds the platforms up.
     let money_of = |d: i64| {
-        report.iter().filter(|r| r.day == d && !r.platform.is_empty()).fold(Figures::default(), |acc, r| Figures {
-            conversions: acc.conversions + r.conversions,
-            orders: acc.orders + r.orders,
-            invalid_orders: acc.invalid_orders + r.invalid_orders,
-            gmv: acc.gmv + r.gmv,
-            estimated_commission: acc.estimated_commission + r.commission_estimated,
-            settled_commission: acc.settled_commission + r.commission_settled,
-            estimated_rebate: acc.estimated_rebate + r.rebate_estimated,
-        })
+        report
+            .iter()
+            .filter(|r| r.day == d && !r.platform.is_empty())
+            .fold(Figures::default(), |acc, r| acc.plus(&Figures::of(r)))
     };
     let per_day: Vec<Figures> = days.iter().map(|d| money_of(*d)).collect();
     let period = |n: usize| per_day.iter().rev().take(n).fold(Figures::default(), |a, b| a.plus(b));
@@ -111,88 +121,83 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<Overview, AdminError> {
 /// A row of the figures table: element id, label, how to show a period's value.
 type KpiRow = (&'static str, &'static str, fn(&Figures) -> String);
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
+/// A figure card: its label above its value.
+pub(super) fn card(label: &str, value: impl Render) -> Markup {
+    html! { div.card { span { (label) } b { (value) } } }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageError> {
     let o = data(&st, &v).await?;
-    let mut b = String::from(
-        "<div class=scroll><table class=kpi><thead><tr><th></th><th>今日</th><th>近7天</th><th>近30天</th></tr></thead><tbody>",
-    );
-    let rows: [KpiRow; 7] = [
-        ("kpi-conversions", "转链", |p| p.conversions.to_string()),
-        ("kpi-orders", "订单", |p| p.orders.to_string()),
-        ("kpi-invalid", "其中失效", |p| p.invalid_orders.to_string()),
-        ("kpi-gmv", "成交额（元）", |p| yuan(p.gmv)),
-        ("kpi-estimated", "预估佣金（元）", |p| yuan(p.estimated_commission)),
-        ("kpi-settled", "结算佣金（元）", |p| yuan(p.settled_commission)),
-        ("kpi-rebate", "预估返利（元）", |p| yuan(p.estimated_rebate)),
+    let kpis: [KpiRow; 7] = [
+        ("kpi-conversions", x::CONVERSIONS, |p| p.conversions.to_string()),
+        ("kpi-orders", x::ORDERS, |p| p.orders.to_string()),
+        ("kpi-invalid", x::INVALID_ORDERS, |p| p.invalid_orders.to_string()),
+        ("kpi-gmv", x::GMV_YUAN, |p| yuan(p.gmv)),
+        ("kpi-estimated", x::ESTIMATED_COMMISSION_YUAN, |p| yuan(p.estimated_commission)),
+        ("kpi-settled", x::SETTLED_COMMISSION_YUAN, |p| yuan(p.settled_commission)),
+        ("kpi-rebate", x::ESTIMATED_REBATE_YUAN, |p| yuan(p.estimated_rebate)),
     ];
-    for (id, label, f) in rows {
-        let _ = write!(
-            b,
-            "<tr id={id}><th>{label}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
-            f(&o.today),
-            f(&o.days_7),
-            f(&o.days_30)
-        );
-    }
-    b.push_str("</tbody></table></div>");
     let owed = &o.rebates_owed;
-    let _ = write!(
-        b,
-        "<h2>应付会员返利（元）</h2><div class=cards id=owed><div class=card><span>待结算</span><b>{}</b></div>\
-         <div class=card><span>可提现</span><b>{}</b></div><div class=card><span>提现中</span><b>{}</b></div>\
-         <div class=card><span>已支付</span><b>{}</b></div></div>",
-        yuan(owed.pending),
-        yuan(owed.available),
-        yuan(owed.withdrawing),
-        yuan(owed.paid_out)
-    );
-    b.push_str(&charts::daily_lines(
-        "每日佣金",
-        &o.days,
-        &[
-            Series { label: "预估佣金", class: "est", values: o.estimated_per_day.iter().map(|f| f.0).collect() },
-            Series { label: "结算佣金", class: "settled", values: o.settled_per_day.iter().map(|f| f.0).collect() },
-        ],
-        |fen| yuan(Fen(fen)),
-    ));
-    b.push_str(&charts::daily_lines(
-        "每日转链",
-        &o.days,
-        &[Series { label: "转链", class: "est", values: o.conversions_per_day.clone() }],
-        |n| n.to_string(),
-    ));
-    b.push_str("<h2>活跃群（近7天）</h2>");
-    let rows: Vec<Vec<String>> = o
+    let groups: Vec<Vec<Markup>> = o
         .top_groups
         .iter()
         .map(|g| {
-            vec![
-                format!(
-                    "<a href=\"/admin/groups/{}\">{}</a>",
-                    g.id,
-                    esc(if g.name.is_empty() { &g.room_id } else { &g.name })
-                ),
-                esc(g.partner_name.as_deref().unwrap_or("-")),
-                g.conversions_7d.to_string(),
-            ]
+            vec![groups::link(g), html! { (g.partner_name.as_deref().unwrap_or("-")) }, html! { (g.conversions_7d) }]
         })
         .collect();
-    b.push_str(&html::table(&["群", "合伙人", "转链"], &rows));
-    b.push_str("<h2>合伙人（近30天预估佣金）</h2>");
-    let rows: Vec<Vec<String>> = o
+    let partners: Vec<Vec<Markup>> = o
         .top_partners
         .iter()
         .map(|p| {
             vec![
-                format!("<a href=\"/admin/partners/{}\">{}</a>", p.partner_id, esc(&p.name)),
-                p.orders.to_string(),
-                yuan(p.estimated_commission),
+                html! { a href={ "/admin/partners/" (p.partner_id) } { (p.name) } },
+                html! { (p.orders) },
+                html! { (yuan(p.estimated_commission)) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["合伙人", "订单", "预估佣金（元）"], &rows));
-    b.push_str(&super::posting::overview_sources(&st, &v).await?);
-    Ok(html::page(&v, "/admin", "概览", &b))
+    // Built by the 发单 page family with maud (its values escaped there).
+    let sources = PreEscaped(super::posting::overview_sources(&st, &v).await?);
+    let body = html! {
+        div.scroll {
+            table.kpi {
+                thead { tr { th {} th { (x::TODAY) } th { (x::LAST_7_DAYS) } th { (x::LAST_30_DAYS) } } }
+                tbody {
+                    @for (id, label, f) in kpis {
+                        tr id=(id) { th { (label) } td { (f(&o.today)) } td { (f(&o.days_7)) } td { (f(&o.days_30)) } }
+                    }
+                }
+            }
+        }
+        h2 { (x::REBATES_OWED_YUAN) }
+        div.cards #owed {
+            (card(x::PENDING, yuan(owed.pending)))
+            (card(x::AVAILABLE, yuan(owed.available)))
+            (card(x::WITHDRAWING, yuan(owed.withdrawing)))
+            (card(x::PAID_OUT, yuan(owed.paid_out)))
+        }
+        (charts::daily_lines(
+            x::DAILY_COMMISSION,
+            &o.days,
+            &[
+                Series { label: x::ESTIMATED_COMMISSION, class: "est", values: o.estimated_per_day.iter().map(|f| f.0).collect() },
+                Series { label: x::SETTLED_COMMISSION, class: "settled", values: o.settled_per_day.iter().map(|f| f.0).collect() },
+            ],
+            |fen| yuan(Fen(fen)),
+        ))
+        (charts::daily_lines(
+            x::DAILY_CONVERSIONS,
+            &o.days,
+            &[Series { label: x::CONVERSIONS, class: "est", values: o.conversions_per_day.clone() }],
+            |n| n.to_string(),
+        ))
+        h2 { (x::ACTIVE_GROUPS) }
+        (view::table(x::ACTIVE_GROUPS_COLUMNS, &groups))
+        h2 { (x::TOP_PARTNERS) }
+        (view::table(x::TOP_PARTNERS_COLUMNS, &partners))
+        (sources)
+    };
+    Ok(view::page(&v, "/admin", x::OVERVIEW, body))
 }
 
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Overview>, ApiError> {

@@ -3,18 +3,19 @@
 //! `custom_parameters` uid `p<id>`, the link to 备案 when it is not).
 
 use super::error::{AdminError, ApiError, PageError};
-use super::groups::{PidInput, bind_pid, platform_select, urlenc};
-use super::html::{self, esc};
+use super::groups::{PidInput, bind_pid, flash, pid_form};
 use super::session::{Admin, Viewer};
+use super::text::people as x;
+use super::view;
 use crate::http::AppState;
 use crate::platform::Platform;
 use crate::store::dashboard::{PartnerRow, PidRow};
 use crate::store::pids::PidOwner;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// How long the page waits for Pinduoduo's 备案 answer.
@@ -97,7 +98,7 @@ pub struct NewPartner {
 pub async fn create(st: &AppState, _v: &Admin, p: &NewPartner) -> Result<i64, AdminError> {
     let name = p.name.trim();
     if name.is_empty() || name.chars().count() > 32 {
-        return Err(AdminError::BadRequest("合伙人名称须为 1 到 32 个字".into()));
+        return Err(AdminError::BadRequest(x::PARTNER_NAME_LENGTH.into()));
     }
     let wxid = p.wxid.trim();
     let wxid = if wxid.is_empty() { None } else { Some(wxid) };
@@ -112,14 +113,15 @@ pub async fn set_pid(st: &AppState, v: &Viewer, id: i64, input: &PidInput) -> Re
 /// 创建推广位: one new Pinduoduo PID named after the partner, bound to them.
 pub async fn generate_pdd_pid(st: &AppState, v: &Viewer, id: i64) -> Result<String, AdminError> {
     let view = visible_partner(st, v, id).await?;
-    let client = st.dispatcher.engine().affiliates.pdd.clone().ok_or(AdminError::BadRequest("未配置拼多多".into()))?;
+    let client =
+        st.dispatcher.engine().affiliates.pdd.clone().ok_or(AdminError::BadRequest(x::PDD_NOT_CONFIGURED.into()))?;
     let made = client
         .generate_pids(std::slice::from_ref(&view.partner.name))
         .await
         .map_err(|e| AdminError::Upstream(e.to_string()))?;
-    let pid = made.into_iter().next().map(|p| p.pid).ok_or(AdminError::Upstream("未返回推广位".into()))?;
+    let pid = made.into_iter().next().map(|p| p.pid).ok_or(AdminError::Upstream(x::NO_PID_RETURNED.into()))?;
     if !st.store.set_pid(Platform::Pdd, &pid, &view.partner.name, PidOwner::Partner(id), st.clock.now_ms()).await? {
-        return Err(AdminError::Upstream("拼多多返回了已被占用的推广位".into()));
+        return Err(AdminError::Upstream(x::PID_TAKEN.into()));
     }
     tracing::info!(partner = id, pid = %pid, "pinduoduo pid generated");
     Ok(pid)
@@ -132,35 +134,61 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-fn pid_cells(pids: &[PidRow]) -> String {
-    let mut s = String::new();
-    for p in pids {
-        let _ = write!(s, "<span class=tag>{} {}</span> ", p.platform.display_name(), esc(&p.pid));
-    }
-    if s.is_empty() { "-".into() } else { s }
+/// Every partner as (id, name), for a `<select>`.
+pub(super) async fn choices(st: &AppState) -> Result<Vec<(String, String)>, AdminError> {
+    Ok(st.store.partners(None).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect())
 }
 
-pub async fn list_page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
-    let rows: Vec<Vec<String>> = list_data(&st, &v)
+fn pid_cells(pids: &[PidRow]) -> Markup {
+    html! {
+        @for p in pids { span.tag { (p.platform.display_name()) " " (p.pid) } " " }
+        @if pids.is_empty() { "-" }
+    }
+}
+
+pub async fn list_page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Markup, PageError> {
+    let rows: Vec<Vec<Markup>> = list_data(&st, &v)
         .await?
         .iter()
         .map(|p| {
             vec![
-                format!("<a href=\"/admin/partners/{}\">{}</a>", p.partner.id, esc(&p.partner.name)),
-                esc(p.partner.wxid.as_deref().unwrap_or("-")),
-                p.partner.groups.to_string(),
+                html! { a href={ "/admin/partners/" (p.partner.id) } { (p.partner.name) } },
+                html! { (p.partner.wxid.as_deref().unwrap_or("-")) },
+                html! { (p.partner.groups) },
                 pid_cells(&p.pids),
             ]
         })
         .collect();
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str(&html::table(&["合伙人", "微信号", "群数", "推广位"], &rows));
-    if v.is_admin() {
-        b.push_str("<h2>新增合伙人</h2>");
-        b.push_str(&html::form_open(&v, "/admin/partners", "card row"));
-        b.push_str("<input name=name required maxlength=32 placeholder=名称><input name=wxid maxlength=64 placeholder=微信号（可选）><button type=submit>新增</button></form>");
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        (view::table(x::PARTNER_LIST_COLUMNS, &rows))
+        @if v.is_admin() {
+            h2 { (x::NEW_PARTNER) }
+            (view::form(&v, "/admin/partners", "card row", html! {
+                input name="name" required maxlength="32" placeholder=(x::NAME);
+                input name="wxid" maxlength="64" placeholder=(x::WXID_OPTIONAL);
+                button type="submit" { (x::ADD_NEW) }
+            }))
+        }
+    };
+    Ok(view::page(&v, "/admin/partners", x::PARTNERS, body))
+}
+
+fn beian_line(beian: Option<&Beian>) -> Markup {
+    html! {
+        @match beian {
+            Some(be) => p #beian {
+                (x::PDD_PID) " " (be.pid) " " (x::BEIAN)
+                @match be.bound {
+                    Some(true) => b.ok { (x::BEIAN_BOUND) },
+                    Some(false) => b.warn { (x::BEIAN_UNBOUND) },
+                    None => span.muted { (x::QUERY_FAILED) },
+                }
+                @if let Some(u) = &be.url { " · " a href=(u) rel="noreferrer" { (x::BEIAN_LINK) } }
+            },
+            None => p #beian.muted { (x::NO_PDD_PID) },
+        }
     }
-    Ok(html::page(&v, "/admin/partners", "合伙人与推广位", &b))
 }
 
 pub async fn detail_page(
@@ -168,58 +196,39 @@ pub async fn detail_page(
     v: Viewer,
     Path(id): Path<i64>,
     Query(q): Query<Msg>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let d = detail_data(&st, &v, id).await?;
-    let mut b = html::notice(q.msg.as_deref());
-    let rows: Vec<Vec<String>> = Platform::ALL
+    let rows: Vec<Vec<Markup>> = Platform::ALL
         .iter()
         .map(|pl| {
             let pid = d.view.pids.iter().find(|r| r.platform == *pl);
             vec![
-                pl.display_name().to_string(),
-                esc(pid.map_or("-", |r| r.pid.as_str())),
-                esc(pid.map_or("", |r| r.name.as_str())),
+                html! { (pl.display_name()) },
+                html! { (pid.map_or("-", |r| r.pid.as_str())) },
+                html! { (pid.map_or("", |r| r.name.as_str())) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["平台", "推广位", "名称"], &rows));
-    match &d.beian {
-        Some(be) => {
-            let state = match be.bound {
-                Some(true) => "<b class=ok>已备案</b>".to_string(),
-                Some(false) => "<b class=warn>未备案</b>".to_string(),
-                None => "<span class=muted>查询失败</span>".to_string(),
-            };
-            let link = be
-                .url
-                .as_deref()
-                .map(|u| format!(" · <a href=\"{}\" rel=noreferrer>备案链接</a>", esc(u)))
-                .unwrap_or_default();
-            let _ = write!(b, "<p id=beian>拼多多推广位 {} 备案：{state}{link}</p>", esc(&be.pid));
-        }
-        None => b.push_str("<p id=beian class=muted>暂无拼多多推广位</p>"),
-    }
-    b.push_str(&html::form_open(&v, &format!("/admin/partners/{id}/pdd-pid"), "card row"));
-    b.push_str(
-        "<span>为该合伙人在拼多多创建推广位（以合伙人名称命名）</span><button type=submit>创建推广位</button></form>",
-    );
-    b.push_str(&html::form_open(&v, &format!("/admin/partners/{id}/pids"), "card row"));
-    b.push_str(&platform_select());
-    b.push_str(
-        "<input name=pid required maxlength=64 placeholder=推广位ID><button type=submit>设置推广位</button></form>",
-    );
-    Ok(html::page(&v, "/admin/partners", &format!("合伙人 · {}", d.view.partner.name), &b))
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        (view::table(x::PARTNER_PID_COLUMNS, &rows))
+        (beian_line(d.beian.as_ref()))
+        (view::form(&v, &format!("/admin/partners/{id}/pdd-pid"), "card row", html! {
+            span { (x::GENERATE_PID_HINT) }
+            button type="submit" { (x::GENERATE_PID) }
+        }))
+        (pid_form(&v, &format!("/admin/partners/{id}/pids"), x::SET_PID))
+    };
+    Ok(view::page(&v, "/admin/partners", &x::partner_title(&d.view.partner.name), body))
 }
 
+/// [`flash`] back to `to`; a failure of Pinduoduo's API is shown too.
 fn back(to: String, r: Result<String, AdminError>) -> Result<Redirect, PageError> {
-    match r {
-        Ok(ok) => Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&ok)))),
-        Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&m)))),
-        Err(AdminError::Upstream(m)) => {
-            Ok(Redirect::to(&format!("{to}?msg={}", urlenc(&format!("联盟接口出错：{m}")))))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let r = r.map_err(|e| match e {
+        AdminError::Upstream(m) => AdminError::BadRequest(x::upstream(&m)),
+        other => other,
+    });
+    flash(&to, "", r)
 }
 
 pub async fn create_page(
@@ -227,7 +236,7 @@ pub async fn create_page(
     v: Admin,
     Form(p): Form<NewPartner>,
 ) -> Result<Redirect, PageError> {
-    back("/admin/partners".into(), create(&st, &v, &p).await.map(|_| "已新增合伙人".to_string()))
+    back("/admin/partners".into(), create(&st, &v, &p).await.map(|_| x::PARTNER_ADDED.to_string()))
 }
 
 pub async fn pid_page(
@@ -236,11 +245,11 @@ pub async fn pid_page(
     Path(id): Path<i64>,
     Form(p): Form<PidInput>,
 ) -> Result<Redirect, PageError> {
-    back(format!("/admin/partners/{id}"), set_pid(&st, &v, id, &p).await.map(|_| "推广位已设置".to_string()))
+    back(format!("/admin/partners/{id}"), set_pid(&st, &v, id, &p).await.map(|_| x::PID_SET.to_string()))
 }
 
 pub async fn generate_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    back(format!("/admin/partners/{id}"), generate_pdd_pid(&st, &v, id).await.map(|pid| format!("已创建推广位 {pid}")))
+    back(format!("/admin/partners/{id}"), generate_pdd_pid(&st, &v, id).await.map(|pid| x::pid_generated(&pid)))
 }
 
 // ---- API ----

@@ -2,19 +2,21 @@
 //! configuration at a glance (secrets never shown).
 
 use super::error::{AdminError, ApiError, PageError};
-use super::groups::urlenc;
-use super::html::{self, esc};
+use super::groups::flash;
+use super::overview::card;
 use super::password;
 use super::session::{Admin, Viewer};
+use super::text::{self as t, people as x};
+use super::view;
 use crate::http::AppState;
 use crate::platform::Platform;
 use crate::store::Store;
 use crate::store::users::{NewUser, Role};
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 #[derive(Debug, Serialize)]
 pub struct UserView {
@@ -92,14 +94,14 @@ pub async fn create_user(st: &AppState, _v: &Admin, u: &NewUserInput) -> Result<
         "partner" => {
             let p = u.partner_id.as_deref().and_then(|p| p.trim().parse::<i64>().ok());
             let Some(p) = p.filter(|p| *p > 0) else {
-                return Err(AdminError::BadRequest("合伙人账号须选择合伙人".into()));
+                return Err(AdminError::BadRequest(x::PARTNER_ACCOUNT_NEEDS_PARTNER.into()));
             };
             if st.store.partners(Some(p)).await?.is_empty() {
-                return Err(AdminError::BadRequest("合伙人不存在".into()));
+                return Err(AdminError::BadRequest(x::NO_SUCH_PARTNER.into()));
             }
             (Role::Partner, Some(p))
         }
-        _ => return Err(AdminError::BadRequest("角色须为 admin 或 partner".into())),
+        _ => return Err(AdminError::BadRequest(x::ROLE_INVALID.into())),
     };
     add_user(&st.store, &u.username, &u.password, role, partner_id, st.clock.now_ms()).await
 }
@@ -115,14 +117,14 @@ pub async fn add_user(
 ) -> Result<i64, AdminError> {
     let name = username.trim();
     if !valid_username(name) {
-        return Err(AdminError::BadRequest("用户名只能包含字母、数字和 _-.@（最多 64 个字符）".into()));
+        return Err(AdminError::BadRequest(x::USERNAME_INVALID.into()));
     }
     let hash = password::hash_async(password.to_string()).await.map_err(|e| AdminError::BadRequest(password_msg(e)))?;
     let id = store
         .create_user(&NewUser { username: name, password_hash: &hash, role, partner_id }, now)
         .await
         .map_err(|e| match e {
-            crate::store::StoreError::Conflict(_) => AdminError::BadRequest("用户名已存在".into()),
+            crate::store::StoreError::Conflict(_) => AdminError::BadRequest(x::USERNAME_TAKEN.into()),
             other => other.into(),
         })?;
     tracing::info!(user = ?name, role = role.code(), "dashboard user created");
@@ -131,9 +133,9 @@ pub async fn add_user(
 
 fn password_msg(e: password::PasswordError) -> String {
     match e {
-        password::PasswordError::Weak => "密码须为 8 到 128 个字符".into(),
+        password::PasswordError::Weak => x::PASSWORD_LENGTH.into(),
         password::PasswordError::Hash(m) => m,
-        password::PasswordError::Busy => "系统繁忙，请稍后再试".into(),
+        password::PasswordError::Busy => x::BUSY.into(),
     }
 }
 
@@ -144,13 +146,13 @@ pub struct PasswordInput {
 }
 
 pub async fn change_password(st: &AppState, v: &Viewer, p: &PasswordInput) -> Result<(), AdminError> {
-    let Some(id) = v.user_id else { return Err(AdminError::BadRequest("API 令牌没有密码".into())) };
+    let Some(id) = v.user_id else { return Err(AdminError::BadRequest(x::API_TOKEN_HAS_NO_PASSWORD.into())) };
     let user = st.store.user_by_name(&v.username).await?.filter(|u| u.id == id).ok_or(AdminError::NotFound)?;
     let ok = password::verify_async(p.current.clone(), Some(user.password_hash))
         .await
         .map_err(|e| AdminError::BadRequest(password_msg(e)))?;
     if !ok {
-        return Err(AdminError::BadRequest("当前密码不正确".into()));
+        return Err(AdminError::BadRequest(x::WRONG_CURRENT_PASSWORD.into()));
     }
     let hash = password::hash_async(p.new.clone()).await.map_err(|e| AdminError::BadRequest(password_msg(e)))?;
     st.store.set_user_password(id, &hash, st.clock.now_ms()).await?;
@@ -162,66 +164,74 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
-    let d = data(&st, &v).await?;
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str("<h2>修改密码</h2>");
-    b.push_str(&html::form_open(&v, "/admin/settings/password", "card"));
-    b.push_str(
-        "<label>当前密码<input type=password name=current required autocomplete=current-password></label>\
-         <label>新密码（8 位以上）<input type=password name=new required minlength=8 autocomplete=new-password></label>\
-         <button type=submit>修改</button></form>",
+fn user_row(v: &Viewer, u: &UserView) -> Vec<Markup> {
+    let toggle = view::form(
+        v,
+        &format!("/admin/settings/users/{}/disabled", u.id),
+        "inline",
+        html! {
+            input type="hidden" name="disabled" value=(!u.disabled);
+            button.link type="submit" { (if u.disabled { x::ENABLE } else { x::DISABLE }) }
+        },
     );
-    if v.is_admin() {
-        let _ = write!(
-            b,
-            "<h2>运行配置</h2><div class=cards><div class=card><span>公开地址</span><b>{}</b></div>\
-             <div class=card><span>数据库</span><b>{}</b></div><div class=card><span>机器人</span><b>{}</b></div>\
-             <div class=card><span>联盟</span><b>{}</b></div><div class=card><span>会话有效期</span><b>{} 小时</b></div>\
-             <div class=card><span>API 令牌</span><b>{}</b></div></div>",
-            esc(&d.public_base_url),
-            d.database,
-            d.robots,
-            d.platforms.iter().map(|p| p.display_name()).collect::<Vec<_>>().join("、"),
-            d.session_ttl_secs / 3600,
-            if d.api_token_set { "已设置" } else { "未设置" }
-        );
-        b.push_str("<h2>后台账号</h2>");
-        let rows: Vec<Vec<String>> = d
-            .users
-            .iter()
-            .map(|u| {
-                let toggle = format!(
-                    "{}<input type=hidden name=disabled value={}><button type=submit class=link>{}</button></form>",
-                    html::form_open(&v, &format!("/admin/settings/users/{}/disabled", u.id), "inline"),
-                    !u.disabled,
-                    if u.disabled { "启用" } else { "停用" }
-                );
-                vec![
-                    esc(&u.username),
-                    if u.role == Role::Admin { "管理员".into() } else { "合伙人".into() },
-                    u.partner_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
-                    if u.disabled { "已停用".into() } else { "正常".into() },
-                    if v.user_id == Some(u.id) { String::new() } else { toggle },
-                ]
-            })
-            .collect();
-        b.push_str(&html::table(&["用户名", "角色", "合伙人ID", "状态", ""], &rows));
-        b.push_str(&html::form_open(&v, "/admin/settings/users", "card row"));
-        b.push_str("<input name=username required maxlength=64 placeholder=用户名><input name=password type=password required minlength=8 placeholder=初始密码><select name=role><option value=partner>合伙人</option><option value=admin>管理员</option></select><select name=partner_id><option value=\"\">（合伙人）</option>");
-        for p in st.store.partners(None).await? {
-            let _ = write!(b, "<option value={}>{}</option>", p.id, esc(&p.name));
+    vec![
+        html! { (u.username) },
+        html! { (if u.role == Role::Admin { t::ROLE_ADMIN } else { t::ROLE_PARTNER }) },
+        html! { (u.partner_id.map(|p| p.to_string()).unwrap_or_else(|| "-".into())) },
+        html! { (if u.disabled { x::DISABLED } else { x::NORMAL }) },
+        if v.user_id == Some(u.id) {
+            html! {}
+        } else {
+            toggle
+        },
+    ]
+}
+
+/// The admins' part of the page: the configuration at a glance and the dashboard users.
+async fn admin_section(st: &AppState, v: &Viewer, d: &SettingsView) -> Result<Markup, AdminError> {
+    let rows: Vec<Vec<Markup>> = d.users.iter().map(|u| user_row(v, u)).collect();
+    let partners = super::partners::choices(st).await?;
+    let platforms = d.platforms.iter().map(|p| p.display_name()).collect::<Vec<_>>().join(x::LIST_SEPARATOR);
+    Ok(html! {
+        h2 { (x::RUNNING_CONFIG) }
+        div.cards {
+            (card(x::PUBLIC_URL, &d.public_base_url))
+            (card(x::DATABASE, d.database))
+            (card(x::ROBOTS, d.robots))
+            (card(x::AFFILIATES, platforms))
+            (card(x::SESSION_TTL, x::hours(d.session_ttl_secs / 3600)))
+            (card(x::API_TOKEN, if d.api_token_set { x::IS_SET } else { x::NOT_SET }))
         }
-        b.push_str("</select><button type=submit>新增账号</button></form>");
-    }
-    Ok(html::page(&v, "/admin/settings", "设置", &b))
+        h2 { (x::DASHBOARD_ACCOUNTS) }
+        (view::table(x::USER_COLUMNS, &rows))
+        (view::form(v, "/admin/settings/users", "card row", html! {
+            input name="username" required maxlength="64" placeholder=(x::USERNAME);
+            input name="password" type="password" required minlength="8" placeholder=(x::INITIAL_PASSWORD);
+            (view::select("role", "", &[("partner", t::ROLE_PARTNER), ("admin", t::ROLE_ADMIN)]))
+            select name="partner_id" { option value="" { (x::CHOOSE_PARTNER) } (view::options(&partners, "")) }
+            button type="submit" { (x::ADD_ACCOUNT) }
+        }))
+    })
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Markup, PageError> {
+    let d = data(&st, &v).await?;
+    let admin = if v.is_admin() { Some(admin_section(&st, &v, &d).await?) } else { None };
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        h2 { (x::CHANGE_PASSWORD) }
+        (view::form(&v, "/admin/settings/password", "card", html! {
+            label { (x::CURRENT_PASSWORD) input type="password" name="current" required autocomplete="current-password"; }
+            label { (x::NEW_PASSWORD) input type="password" name="new" required minlength="8" autocomplete="new-password"; }
+            button type="submit" { (x::CHANGE) }
+        }))
+        @if let Some(admin) = admin { (admin) }
+    };
+    Ok(view::page(&v, "/admin/settings", x::SETTINGS, body))
 }
 
 fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
-    match r {
-        Ok(m) | Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("/admin/settings?msg={}", urlenc(&m)))),
-        Err(e) => Err(e.into()),
-    }
+    flash("/admin/settings", "", r)
 }
 
 pub async fn create_user_page(
@@ -229,7 +239,7 @@ pub async fn create_user_page(
     v: Admin,
     Form(u): Form<NewUserInput>,
 ) -> Result<Redirect, PageError> {
-    back(create_user(&st, &v, &u).await.map(|_| "账号已创建".to_string()))
+    back(create_user(&st, &v, &u).await.map(|_| x::ACCOUNT_CREATED.to_string()))
 }
 
 pub async fn password_page(
@@ -251,7 +261,7 @@ pub struct DisabledInput {
 
 pub async fn set_disabled(st: &AppState, v: &Admin, id: i64, disabled: bool) -> Result<(), AdminError> {
     if v.user_id == Some(id) {
-        return Err(AdminError::BadRequest("不能停用自己".into()));
+        return Err(AdminError::BadRequest(x::CANNOT_DISABLE_SELF.into()));
     }
     Ok(st.store.set_user_disabled(id, disabled, st.clock.now_ms()).await?)
 }
@@ -262,7 +272,7 @@ pub async fn disabled_page(
     Path(id): Path<i64>,
     Form(f): Form<DisabledInput>,
 ) -> Result<Redirect, PageError> {
-    back(set_disabled(&st, &v, id, f.disabled).await.map(|_| "已更新".to_string()))
+    back(set_disabled(&st, &v, id, f.disabled).await.map(|_| x::UPDATED.to_string()))
 }
 
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<SettingsView>, ApiError> {
