@@ -978,6 +978,15 @@ impl Default for PrivateChatSettings {
 mod tests {
     use super::*;
 
+    /// One robot, with a valid webhook secret; its table is last, so keys appended to it are the robot's.
+    const ONE_ROBOT: &str = r#"
+        [[robots]]
+        name = "a"
+        app_id = "wx_1"
+        wxid = "wxid_bot"
+        webhook_secret = "0123456789abcdef"
+    "#;
+
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
     }
@@ -992,15 +1001,8 @@ mod tests {
 
     #[test]
     fn env_overrides_nested_keys_and_robot_list() {
-        let toml = r#"
-            [[robots]]
-            name = "a"
-            app_id = "wx_1"
-            wxid = "wxid_bot"
-            webhook_secret = "0123456789abcdef"
-        "#;
         let s = Settings::from_toml_and_env(
-            toml,
+            ONE_ROBOT,
             None,
             env(&[
                 ("DEALBOT__DATABASE__URL", "postgres://localhost/x"),
@@ -1019,15 +1021,8 @@ mod tests {
 
     #[test]
     fn env_overrides_keep_all_digit_strings_strings() {
-        let toml = r#"
-            [[robots]]
-            name = "a"
-            app_id = "wx_1"
-            wxid = "wxid_bot"
-            webhook_secret = "0123456789abcdef"
-        "#;
         let s = Settings::from_toml_and_env(
-            toml,
+            ONE_ROBOT,
             None,
             env(&[
                 ("DEALBOT__AFFILIATE__TAOBAO__APP_KEY", "12345678"),
@@ -1047,17 +1042,9 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let toml = r#"
-            [[robots]]
-            name = "a"
-            app_id = "wx_1"
-            wxid = "wxid_bot"
-            token = "supersecrettoken"
-            webhook_secret = "0123456789abcdef"
-            [affiliate.pdd]
-            client_secret = "pddsecretvalue"
-        "#;
-        let s = Settings::from_toml_and_env(toml, None, env(&[])).unwrap();
+        let toml =
+            format!("{ONE_ROBOT}token = \"supersecrettoken\"\n[affiliate.pdd]\nclient_secret = \"pddsecretvalue\"");
+        let s = Settings::from_toml_and_env(&toml, None, env(&[])).unwrap();
         let dbg = format!("{s:?}");
         assert!(!dbg.contains("supersecrettoken"));
         assert!(!dbg.contains("pddsecretvalue"));

@@ -7,8 +7,9 @@ use dealbot::startup::{Application, Extras};
 use std::io::Read as _;
 use std::path::PathBuf;
 
+/// WeChat group promotion robot (淘客机器人)
 #[derive(Parser)]
-#[command(name = "dealbot", version, about = "WeChat group promotion robot (淘客机器人)")]
+#[command(name = "dealbot", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

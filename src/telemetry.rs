@@ -61,7 +61,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -101,58 +101,29 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut r = Registry::with_prefix("dealbot");
-        let messages_in = Family::<ResultLabel, Counter>::default();
-        let replies_queued = Counter::default();
-        let replies_sent = Counter::default();
-        let send_failures = Counter::default();
-        let sends_dead = Counter::default();
-        let conversion_failures = Counter::default();
-        let webhook_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
-        let processing_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
-        let send_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 14));
-        let inbound_pending = Gauge::default();
-        let outbox_queued = Gauge::default();
-        let group_queues = Gauge::default();
-        let photo_fetches = Family::<ResultLabel, Counter>::default();
-        let photo_fetch_seconds = Histogram::new(exponential_buckets(0.002, 2.0, 14));
-        let group_loads = Counter::default();
-        r.register("messages_in", "Webhook deliveries by outcome", messages_in.clone());
-        r.register("replies_queued", "Replies written to the outbox", replies_queued.clone());
-        r.register("replies_sent", "Outbox rows delivered to the gateway", replies_sent.clone());
-        r.register("send_failures", "Failed gateway sends (before retry)", send_failures.clone());
-        r.register("sends_dead", "Outbox rows dead-lettered", sends_dead.clone());
-        r.register("conversion_failures", "Failed affiliate conversions", conversion_failures.clone());
-        r.register("webhook_seconds", "Webhook handling latency", webhook_seconds.clone());
-        r.register("processing_seconds", "Engine handling latency per message", processing_seconds.clone());
-        r.register("send_seconds", "Gateway send latency", send_seconds.clone());
-        r.register("inbound_pending", "Inbound messages waiting to be handled", inbound_pending.clone());
-        r.register("outbox_queued", "Outbox rows waiting to be sent", outbox_queued.clone());
-        r.register("group_queues", "Active per-group queues", group_queues.clone());
-        r.register("photo_fetches", "Product-photo fetches by outcome", photo_fetches.clone());
-        r.register(
-            "photo_fetch_seconds",
-            "Product-photo fetch, decode and resize latency",
-            photo_fetch_seconds.clone(),
-        );
-        r.register("group_loads", "Groups read from the database (group cache misses)", group_loads.clone());
+        let mut r = Registering(Registry::with_prefix("dealbot"));
+        let buckets = |start, count| Histogram::new(exponential_buckets(start, 2.0, count));
         Metrics {
-            registry: Arc::new(r),
-            messages_in,
-            replies_queued,
-            replies_sent,
-            send_failures,
-            sends_dead,
-            conversion_failures,
-            webhook_seconds,
-            processing_seconds,
-            send_seconds,
-            inbound_pending,
-            outbox_queued,
-            group_queues,
-            photo_fetches,
-            photo_fetch_seconds,
-            group_loads,
+            messages_in: r.add("messages_in", "Webhook deliveries by outcome", Family::default()),
+            replies_queued: r.add("replies_queued", "Replies written to the outbox", Counter::default()),
+            replies_sent: r.add("replies_sent", "Outbox rows delivered to the gateway", Counter::default()),
+            send_failures: r.add("send_failures", "Failed gateway sends (before retry)", Counter::default()),
+            sends_dead: r.add("sends_dead", "Outbox rows dead-lettered", Counter::default()),
+            conversion_failures: r.add("conversion_failures", "Failed affiliate conversions", Counter::default()),
+            webhook_seconds: r.add("webhook_seconds", "Webhook handling latency", buckets(0.0001, 16)),
+            processing_seconds: r.add("processing_seconds", "Engine handling latency per message", buckets(0.0005, 16)),
+            send_seconds: r.add("send_seconds", "Gateway send latency", buckets(0.001, 14)),
+            inbound_pending: r.add("inbound_pending", "Inbound messages waiting to be handled", Gauge::default()),
+            outbox_queued: r.add("outbox_queued", "Outbox rows waiting to be sent", Gauge::default()),
+            group_queues: r.add("group_queues", "Active per-group queues", Gauge::default()),
+            photo_fetches: r.add("photo_fetches", "Product-photo fetches by outcome", Family::default()),
+            photo_fetch_seconds: r.add(
+                "photo_fetch_seconds",
+                "Product-photo fetch, decode and resize latency",
+                buckets(0.002, 14),
+            ),
+            group_loads: r.add("group_loads", "Groups read from the database (group cache misses)", Counter::default()),
+            registry: Arc::new(r.0),
         }
     }
 
@@ -165,6 +136,17 @@ impl Metrics {
         let mut out = String::new();
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// A registry being filled.
+struct Registering(Registry);
+
+impl Registering {
+    /// `metric`, registered as `name` with its `help`.
+    fn add<M: Metric + Clone>(&mut self, name: &str, help: &str, metric: M) -> M {
+        self.0.register(name, help, metric.clone());
+        metric
     }
 }
 

@@ -167,16 +167,16 @@ impl PddAuthorization {
                 access_expires_at: None,
                 refresh_expires_at: None,
                 days_left: None,
-                message: "尚未授权多多进宝：转链正常，需授权的功能（多多客工具接口）不可用".into(),
+                message: super::text::PDD_NOT_AUTHORIZED.into(),
             });
         };
         let days_left = (t.refresh_expires_at - now).div_euclid(86_400);
         let (state, message) = if t.refresh_expires_at <= now {
-            ("lapsed", "多多进宝授权已过期：转链仍正常，需授权的接口已停止，请重新授权".to_string())
+            ("lapsed", super::text::PDD_LAPSED.to_string())
         } else if days_left < WARN_DAYS[0] {
-            ("expiring", format!("多多进宝授权将在 {} 天内过期，请尽快重新授权", days_left + 1))
+            ("expiring", super::text::pdd_expiring(days_left + 1))
         } else {
-            ("ok", "多多进宝授权正常".to_string())
+            ("ok", super::text::PDD_AUTHORIZED.to_string())
         };
         Ok(AuthStatus {
             state,

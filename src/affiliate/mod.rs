@@ -5,6 +5,7 @@
 
 pub mod authorization;
 pub mod feed;
+pub mod gmt8;
 pub mod guard;
 pub mod items;
 pub mod jd;
@@ -13,6 +14,7 @@ pub mod pdd;
 pub mod pid;
 pub mod sign;
 pub mod taobao;
+pub mod text;
 pub mod transport;
 
 use crate::config::AffiliateSettings;
@@ -138,7 +140,7 @@ pub enum AffiliateError {
     Unavailable { code: String, msg: String },
     #[error("access token expired")]
     TokenExpired,
-    #[error("member parameter not authorized (备案)")]
+    #[error("member parameter not authorized ({})", text::FILING)]
     MemberNotAuthorized,
     #[error("the item has no commission")]
     NoCommission,

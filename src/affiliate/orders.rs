@@ -4,6 +4,7 @@
 //! mapped here into 分, basis points, unix seconds and the common [`Lifecycle`] of the affiliates spec §4.2. The raw
 //! status code and the raw record are kept next to the mapped values.
 
+use super::gmt8;
 use super::jd::OrderRow as JdRow;
 use super::pdd::PddOrder;
 use super::taobao::OrderRow as TaobaoRow;
@@ -90,16 +91,6 @@ pub fn taobao_lifecycle(tk_status: i64) -> Lifecycle {
     }
 }
 
-/// GMT+8, the zone of every platform's dates.
-fn gmt8() -> time::UtcOffset {
-    time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC)
-}
-
-/// The calendar date in GMT+8 of unix second `now`.
-fn date_gmt8(now: i64) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(now).map(|t| t.to_offset(gmt8()).date()).unwrap_or(time::Date::MIN)
-}
-
 fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
@@ -134,10 +125,10 @@ impl From<PddOrder> for SyncedOrder {
 impl SyncedOrder {
     /// A JD order row as of unix second `now` (which decides whether its `payMonth` has passed).
     pub fn from_jd(r: JdRow, now: i64) -> Self {
-        let lifecycle = jd_lifecycle(r.valid_code, r.pay_month, date_gmt8(now));
+        let lifecycle = jd_lifecycle(r.valid_code, r.pay_month, gmt8::date(now));
         let settled_at = match lifecycle {
             Lifecycle::Settled => {
-                r.pay_month.map(|d| d.midnight().assume_offset(gmt8()).unix_timestamp()).or(r.finish_time)
+                r.pay_month.map(|d| d.midnight().assume_offset(gmt8::OFFSET).unix_timestamp()).or(r.finish_time)
             }
             _ => None,
         };
@@ -241,6 +232,6 @@ mod tests {
     #[test]
     fn dates_are_taken_in_gmt8() {
         // 2024-01-31 16:30 UTC is 2024-02-01 00:30 in Beijing.
-        assert_eq!(date_gmt8(1_706_718_600), time::Date::from_calendar_date(2024, Month::February, 1).unwrap());
+        assert_eq!(gmt8::date(1_706_718_600), time::Date::from_calendar_date(2024, Month::February, 1).unwrap());
     }
 }

@@ -113,7 +113,7 @@ impl WecomSender {
             OutboundBody::Image { url } => match self.poster_bytes(url).await? {
                 Some(bytes) => WebhookMessage::Image { bytes },
                 // Not one of our posters (an auto-reply's picture): WeCom cannot fetch by URL, so link to it.
-                None => WebhookMessage::Markdown { content: format!("[查看图片]({url})") },
+                None => WebhookMessage::Markdown { content: super::text::view_picture(url) },
             },
             OutboundBody::Link { title, desc, url, thumb_url } => WebhookMessage::News {
                 articles: vec![Article {

@@ -7,6 +7,8 @@ pub mod gateway;
 pub mod gewe;
 pub mod wecom;
 
+mod text;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

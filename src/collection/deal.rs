@@ -5,6 +5,7 @@
 
 use super::clean::Cleaner;
 use super::source::SourceSpec;
+use super::text;
 use crate::affiliate::{Conversion, Promotion};
 use crate::chat::InboundKind;
 use crate::links::{self, ProductRef, RecognizerOptions, RefKind};
@@ -24,29 +25,29 @@ static OPTIONS: LazyLock<RecognizerOptions> =
 /// keep; `Display` is the Chinese shown on the 采集 page.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DropReason {
-    #[error("非采集发送人")]
+    #[error("{}", text::DROP_SENDER)]
     Sender,
-    #[error("没有商品")]
+    #[error("{}", text::DROP_NO_PRODUCT)]
     NoProduct,
-    #[error("消息太长或链接太多")]
+    #[error("{}", text::DROP_TOO_BIG)]
     TooBig,
-    #[error("含排除关键词「{0}」")]
+    #[error("{}", text::drop_excluded(.0))]
     Excluded(String),
-    #[error("不含必需关键词")]
+    #[error("{}", text::DROP_NOT_INCLUDED)]
     NotIncluded,
-    #[error("平台不在采集范围：{0}")]
+    #[error("{}", text::drop_platform(.0))]
     Platform(&'static str),
-    #[error("含不支持的平台链接：{0}")]
+    #[error("{}", text::drop_unsupported(.0))]
     Unsupported(&'static str),
-    #[error("含无法转换的{0}")]
+    #[error("{}", text::drop_unconverted(.0))]
     Unconverted(&'static str),
-    #[error("转链失败：{0}")]
+    #[error("{}", text::drop_conversion(.0))]
     Conversion(String),
-    #[error("低于门槛：{0}")]
+    #[error("{}", text::drop_below_minimum(.0))]
     BelowMinimum(&'static str),
-    #[error("重复商品（近期已转发）")]
+    #[error("{}", text::DROP_DUPLICATE)]
     Duplicate,
-    #[error("没有可用的目标群")]
+    #[error("{}", text::DROP_NO_TARGET)]
     NoTarget,
 }
 
@@ -143,7 +144,7 @@ pub fn prepare(m: Message<'_>, spec: &SourceSpec, cleaner: &Cleaner, announcer: 
     if let Some(r) = refs.iter().find(|r| !spec.platforms.is_empty() && !spec.platforms.contains(&r.platform)) {
         return Err(DropReason::Platform(r.platform.display_name()));
     }
-    let spans = ref_spans(&text, &refs).ok_or(DropReason::Unconverted("链接"))?;
+    let spans = ref_spans(&text, &refs).ok_or(DropReason::Unconverted(text::LINK))?;
     let rest = blank(&text, spans.iter().map(|(range, _, _)| range.clone()));
     if let Some(name) = links::unsupported_platform(&rest) {
         return Err(DropReason::Unsupported(name));
@@ -158,13 +159,13 @@ pub fn prepare(m: Message<'_>, spec: &SourceSpec, cleaner: &Cleaner, announcer: 
 pub fn meets_minimums(spec: &SourceSpec, headline: &Conversion) -> Result<(), DropReason> {
     let p = &headline.product;
     if p.final_price < spec.min_price {
-        return Err(DropReason::BelowMinimum("价格"));
+        return Err(DropReason::BelowMinimum(text::PRICE));
     }
     if p.coupon.as_ref().map(|c| c.amount).unwrap_or_default() < spec.min_coupon {
-        return Err(DropReason::BelowMinimum("优惠券"));
+        return Err(DropReason::BelowMinimum(text::COUPON));
     }
     if p.estimated_commission < spec.min_commission {
-        return Err(DropReason::BelowMinimum("佣金"));
+        return Err(DropReason::BelowMinimum(text::COMMISSION));
     }
     Ok(())
 }
@@ -181,10 +182,10 @@ pub struct Rewritten {
 /// our 淘口令, a link by our short link. Refuses a result in which anything not ours remains.
 pub fn rewrite(prepared: &Prepared, promotions: &[&Promotion]) -> Result<Rewritten, DropReason> {
     if promotions.len() != prepared.refs.len() {
-        return Err(DropReason::Unconverted("链接"));
+        return Err(DropReason::Unconverted(text::LINK));
     }
     let text = &prepared.text;
-    let spans = ref_spans(text, &prepared.refs).ok_or(DropReason::Unconverted("链接"))?;
+    let spans = ref_spans(text, &prepared.refs).ok_or(DropReason::Unconverted(text::LINK))?;
     let mut out = String::with_capacity(text.len() + 64);
     let mut ours = Vec::new();
     let mut last = 0;
@@ -207,7 +208,7 @@ pub fn check_ours(text: &str, ours: &[String]) -> Result<(), DropReason> {
     for r in links::recognize_with(text, &OPTIONS) {
         let url_ours = r.url.as_deref().is_none_or(is_ours);
         if !(is_ours(&r.raw) && url_ours) {
-            return Err(DropReason::Unconverted("链接"));
+            return Err(DropReason::Unconverted(text::LINK));
         }
     }
     let mut ranges = Vec::new();
@@ -272,7 +273,7 @@ fn our_piece(r: &ProductRef, p: &Promotion, part: Part) -> String {
     p.command
         .as_deref()
         .and_then(|c| links::recognize_with(c, &OPTIONS).into_iter().find(|t| t.kind == RefKind::Token))
-        .and_then(|t| t.token.map(|body| format!("￥{body}￥")))
+        .and_then(|t| t.token.map(|body| links::text::marked_token(&body)))
         .unwrap_or(link)
 }
 
@@ -291,26 +292,20 @@ fn blank(text: &str, ranges: impl Iterator<Item = Range<usize>>) -> String {
     out
 }
 
-/// Markers 口令 of any platform are wrapped in (the recognizer's strong markers and the usual lookalikes).
-const TOKEN_MARKERS: &[char] = &[
-    '￥', '¥', '$', '€', '£', '₤', '¢', '₳', '₴', '₰', '₵', '₲', '₭', '₸', '₮', '₱', '∞', '@', '(', ')', '（', '）',
-    '《', '》', '/', '!', '！', '#',
-];
-
 /// What looks like a link, 口令 or mini-program path in text that should hold none: `None` when clean.
 pub fn leftover(text: &str) -> Option<&'static str> {
     let lower = text.to_ascii_lowercase();
     if lower.contains("http://") || lower.contains("https://") || lower.contains("www.") {
-        return Some("链接");
+        return Some(text::LINK);
     }
-    if text.contains("小程序://") || text.contains("#小程序") || lower.contains(".html?") {
-        return Some("小程序");
+    if text::MINI_PROGRAM_MARKS.iter().any(|m| text.contains(m)) || lower.contains(".html?") {
+        return Some(text::MINI_PROGRAM);
     }
     if has_domain(&lower) {
-        return Some("链接");
+        return Some(text::LINK);
     }
     if has_token(text) {
-        return Some("口令");
+        return Some(text::TOKEN);
     }
     None
 }
@@ -347,7 +342,7 @@ fn has_token(text: &str) -> bool {
             && run.iter().any(char::is_ascii_digit);
         let before = start.checked_sub(1).map(|b| chars[b]);
         let after = chars.get(i).copied();
-        let marked = [before, after].into_iter().flatten().any(|c| TOKEN_MARKERS.contains(&c));
+        let marked = [before, after].into_iter().flatten().any(|c| text::TOKEN_MARKERS.contains(&c));
         if (8..=16).contains(&run.len()) && mixed && marked {
             return true;
         }

@@ -11,6 +11,7 @@ pub mod deal;
 pub mod image;
 pub mod receive;
 pub mod source;
+pub mod text;
 
 pub use clean::Cleaner;
 pub use deal::{DropReason, Prepared, Rewritten};

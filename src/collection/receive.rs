@@ -22,11 +22,6 @@ use crate::store::groups::Group;
 use crate::store::posting_queue::{NewQueuedPost, QueuedItem};
 use std::sync::Arc;
 
-/// The admin command that makes the group a source.
-pub const MARK: &str = "#设为采集源";
-/// The admin command that stops collecting from the group.
-pub const UNMARK: &str = "#取消采集源";
-
 /// The group's source rules, when it is a source (cached briefly; [`forget`] after a change).
 pub async fn source_of(engine: &Engine, group_id: i64) -> Result<Option<Arc<Source>>, EngineError> {
     if let Some(s) = engine.caches.sources.get(&group_id).await {
@@ -48,8 +43,8 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
         return Ok(Flow::Continue);
     }
     let command = msg.text.trim();
-    if (command == MARK || command == UNMARK) && role_of(cx, sender).await? == Role::Admin {
-        return Ok(Flow::Done(vec![mark(cx, group, sender, command == MARK, &msg.dedupe_key).await?]));
+    if (command == super::text::MARK || command == super::text::UNMARK) && role_of(cx, sender).await? == Role::Admin {
+        return Ok(Flow::Done(vec![mark(cx, group, sender, command == super::text::MARK, &msg.dedupe_key).await?]));
     }
     let Some(source) = source_of(cx.engine, group.id).await? else { return Ok(Flow::Continue) };
     receive(cx, &source, msg, sender).await?;
@@ -291,7 +286,7 @@ async fn convert_for(
     let mut out = Vec::with_capacity(prepared.refs.len());
     for r in &prepared.refs {
         let Some(pid) = pid_for(&gcx, r.platform).await? else {
-            return Ok(Err(DropReason::Conversion(format!("{}没有推广位", r.platform.display_name()))));
+            return Ok(Err(DropReason::Conversion(crate::affiliate::text::no_pid(r.platform))));
         };
         let (attr, tag_id): (Attribution, i64) = attribution_for(&gcx, r, pid).await?;
         match cx.engine.affiliates.convert(r, &attr).await {

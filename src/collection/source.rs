@@ -1,6 +1,7 @@
 //! A source group's rules: who counts as a poster, what is cleaned away, what is filtered out, where deals go and
 //! how fast. Stored as one JSON document per source (`collect_sources.spec`).
 
+use super::text;
 use crate::money::Fen;
 use crate::platform::Platform;
 use crate::posting::queue::Pace;
@@ -86,15 +87,15 @@ impl Default for SourceSpec {
 /// Why a source's rules are refused (shown on the dashboard).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
-    #[error("清洗规则不是有效的正则表达式：{0}")]
+    #[error("{}", text::spec_regex(.0))]
     Regex(String),
-    #[error("规则、关键词、发送人或目标群太多（每项最多 {MAX_LIST} 个）")]
+    #[error("{}", text::spec_too_many(MAX_LIST))]
     TooMany,
-    #[error("规则或关键词不能为空，最长 {MAX_PATTERN_CHARS} 字")]
+    #[error("{}", text::spec_pattern(MAX_PATTERN_CHARS))]
     Pattern,
-    #[error("配对时间要在 0 到 60 秒之间，去重时间在 1 到 168 小时之间，最长等待在 1 到 1440 分钟之间")]
+    #[error("{}", text::SPEC_WINDOW)]
     Window,
-    #[error("采集源不能把自己设为目标群")]
+    #[error("{}", text::SPEC_SELF_TARGET)]
     SelfTarget,
 }
 

@@ -70,7 +70,7 @@ pub struct StoredFeedItem {
 /// Fuzzy sales as PDD words them: `856`, `2.3万`, `10万+` → 856, 23 000, 100 000.
 pub fn sales_number(text: &str) -> Option<i64> {
     let t = text.trim().trim_end_matches('+');
-    let (digits, scale) = match t.strip_suffix('万') {
+    let (digits, scale) = match t.strip_suffix(super::text::TEN_THOUSAND) {
         Some(d) => (d, 10_000),
         None => (t, 1),
     };

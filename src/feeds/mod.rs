@@ -5,6 +5,7 @@
 mod filter;
 mod item;
 mod refresh;
+mod text;
 
 pub use filter::{FeedFilter, FeedSort, MAX_TERM_CHARS, MAX_TERMS};
 pub use item::{FeedItem, StoredFeedItem, sales_number};

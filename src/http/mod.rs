@@ -5,6 +5,7 @@ pub mod error;
 pub mod media;
 pub mod ops;
 pub mod taobao;
+pub mod text;
 pub mod webhook;
 pub mod wecom;
 

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::error::AppError;
+use super::text;
 use crate::orders::taobao_registration::{self, RegistrationError};
 use axum::Router;
 use axum::extract::{Query, State};
@@ -23,26 +24,27 @@ struct Back {
     state: Option<String>,
 }
 
-fn page(text: &str) -> Html<String> {
+fn page(message: &str) -> Html<String> {
+    let title = text::TAOBAO_PAGE_TITLE;
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width\"><title>淘宝授权</title></head><body><p>{text}</p></body></html>"
+         content=\"width=device-width\"><title>{title}</title></head><body><p>{message}</p></body></html>"
     ))
 }
 
 async fn registered(State(st): State<AppState>, Query(q): Query<Back>) -> Result<Html<String>, AppError> {
     let (Some(code), Some(state)) = (q.code, q.state) else {
-        return Err(AppError::BadRequest("授权链接不完整".into()));
+        return Err(AppError::BadRequest(text::TAOBAO_LINK_INCOMPLETE.into()));
     };
     if code.len() > MAX_PARAM_LEN || state.len() > MAX_PARAM_LEN {
-        return Err(AppError::BadRequest("授权链接不完整".into()));
+        return Err(AppError::BadRequest(text::TAOBAO_LINK_INCOMPLETE.into()));
     }
     let engine = st.dispatcher.engine();
     let client = engine.affiliates.taobao.as_ref().ok_or(AppError::NotFound)?;
     let base = &st.settings.server.public_base_url;
     match taobao_registration::complete(&st.store, client, base, &code, &state, st.clock.now_ms()).await {
-        Ok(_) => Ok(page("授权成功！之后你的淘宝订单会自动计入返利，可以关闭此页面了。")),
-        Err(RegistrationError::UnknownState) => Err(AppError::BadRequest("授权链接已失效".into())),
+        Ok(_) => Ok(page(text::TAOBAO_REGISTERED)),
+        Err(RegistrationError::UnknownState) => Err(AppError::BadRequest(text::TAOBAO_LINK_EXPIRED.into())),
         Err(e) => {
             tracing::warn!(error = %e, "taobao member registration failed");
             Err(AppError::Internal(e.to_string()))

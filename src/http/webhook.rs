@@ -67,7 +67,9 @@ async fn accept(st: &AppState, robot: &str, secret: &str, body: &[u8]) -> Result
         GeweEvent::Offline => {
             tracing::warn!("gateway reports the account offline; sends are paused");
             let lifecycle = &st.dispatcher.engine().lifecycle;
-            lifecycle.went_down(rctx.id, crate::robots::RobotState::Offline, "网关回调：账号已离线").await;
+            lifecycle
+                .went_down(rctx.id, crate::robots::RobotState::Offline, crate::robots::text::GATEWAY_SAYS_OFFLINE)
+                .await;
             return Ok("offline");
         }
         GeweEvent::ContactsChanged | GeweEvent::ContactsDeleted { .. } => return Ok("contacts"),

@@ -10,6 +10,7 @@ mod assemble;
 mod card;
 mod options;
 mod share_text;
+pub mod text;
 mod token;
 mod urls;
 
@@ -79,7 +80,7 @@ impl ProductRef {
             return url.clone();
         }
         if let Some(token) = &self.token {
-            return format!("￥{token}￥");
+            return text::marked_token(token);
         }
         self.key.clone()
     }

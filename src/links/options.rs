@@ -1,6 +1,8 @@
 //! Tunables of the recognizer. The marker sets and the mini-program ids are **[UNVERIFIED]** in the
 //! spec, so they are data rather than code.
 
+use super::text;
+
 /// Identifies one platform's mini-program in a share card (`<weappinfo>`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MiniProgramIds {
@@ -42,11 +44,9 @@ impl Default for RecognizerOptions {
         RecognizerOptions {
             max_refs: 3,
             tpwd_len: 11,
-            strong_markers: vec!['￥', '¥', '$', '€', '£', '₤', '₳', '¢', '₴', '₰', '₵', '₲', '₱', '₹'],
-            weak_markers: vec![('(', ')'), ('（', '）'), ('(', '）'), ('（', ')'), ('《', '》'), ('/', '/')],
-            taobao_hints: ["淘宝", "淘寶", "手淘", "τao", "tb.cn", "天猫", "taobao", "tmall"]
-                .map(String::from)
-                .to_vec(),
+            strong_markers: text::STRONG_MARKERS.to_vec(),
+            weak_markers: text::WEAK_MARKERS.to_vec(),
+            taobao_hints: text::TAOBAO_HINTS.map(String::from).to_vec(),
             pdd_mini_program: MiniProgramIds {
                 appids: vec!["wx32540bd863b27570".into()],
                 usernames: vec!["gh_0e7477744313@app".into()],

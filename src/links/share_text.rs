@@ -2,17 +2,20 @@
 //! Titles are for display and logs, never keys.
 
 use super::assemble::Piece;
+use super::text::{BRACKET, PLATFORM_HINTS, QUOTE};
 use regex::Regex;
 use std::sync::LazyLock;
 
-static QUOTED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new("「([^」]{1,120})」").ok());
-static BRACKETED: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new("【([^】]{1,120})】").ok());
-
-/// `【淘宝】`, `【天猫】`, `【京东】`, `【拼多多】` only hint at the platform; they are not titles.
-const PLATFORM_HINTS: [&str; 4] = ["淘宝", "天猫", "京东", "拼多多"];
+static QUOTED: LazyLock<Option<Regex>> = LazyLock::new(|| enclosed(QUOTE));
+static BRACKETED: LazyLock<Option<Regex>> = LazyLock::new(|| enclosed(BRACKET));
 
 /// Longest title kept from a card.
 const MAX_TITLE_CHARS: usize = 120;
+
+/// 1 to 120 characters between `open` and `close`, captured.
+fn enclosed((open, close): (char, char)) -> Option<Regex> {
+    Regex::new(&format!("{open}([^{close}]{{1,120}}){close}")).ok()
+}
 
 /// The share-text title of `text`, if any.
 pub(super) fn title_in(text: &str) -> Option<String> {
@@ -41,7 +44,7 @@ pub(super) fn card_title(title: &str) -> Option<String> {
     let mut title = title.trim();
     for hint in PLATFORM_HINTS {
         if let Some(rest) =
-            title.strip_prefix('【').and_then(|t| t.strip_prefix(hint)).and_then(|t| t.strip_prefix('】'))
+            title.strip_prefix(BRACKET.0).and_then(|t| t.strip_prefix(hint)).and_then(|t| t.strip_prefix(BRACKET.1))
         {
             title = rest.trim_start();
         }

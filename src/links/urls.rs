@@ -1,7 +1,7 @@
 //! URL extraction (spec §3) and per-host classification (spec §4, §5, §10).
 //! Hosts are compared exactly (lower-cased by the URL parser), never by substring.
 
-use super::RefKind;
+use super::{RefKind, text};
 use crate::platform::Platform;
 use percent_encoding::percent_decode_str;
 use regex::Regex;
@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use url::Url;
 
 static URL_CANDIDATE: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?i)https?://[^\s「」【】《》"'<>，。！？；、（）()\[\]{}￥¥]+"#).ok());
+    LazyLock::new(|| Regex::new(&format!(r#"(?i)https?://[^\s{}"'<>()\[\]{{}}¥]+"#, text::URL_STOPS)).ok());
 
 /// Byte spans of the URLs in `text`, in order, trailing ASCII punctuation stripped.
 pub(super) fn find(text: &str) -> Vec<Range<usize>> {
@@ -61,14 +61,14 @@ const TB_SHORT_HOSTS: [&str; 4] = ["m.tb.cn", "e.tb.cn", "s.tb.cn", "i.tb.cn"];
 
 /// Out-of-scope platforms, recognized only to hint the member (spec §5 end).
 const UNSUPPORTED_HOSTS: [(&str, &str); 8] = [
-    ("detail.vip.com", "唯品会"),
-    ("m.vip.com", "唯品会"),
-    ("t.vip.com", "唯品会"),
-    ("haohuo.jinritemai.com", "抖音"),
-    ("v.douyin.com", "抖音"),
-    ("sugs.suning.com", "苏宁"),
-    ("product.suning.com", "苏宁"),
-    ("m.suning.com", "苏宁"),
+    ("detail.vip.com", text::VIPSHOP),
+    ("m.vip.com", text::VIPSHOP),
+    ("t.vip.com", text::VIPSHOP),
+    ("haohuo.jinritemai.com", text::DOUYIN),
+    ("v.douyin.com", text::DOUYIN),
+    ("sugs.suning.com", text::SUNING),
+    ("product.suning.com", text::SUNING),
+    ("m.suning.com", text::SUNING),
 ];
 
 /// Classifies one extracted URL; `None` for anything that is not a product of a supported platform.

@@ -8,7 +8,7 @@ use crate::chat::gateway::GatewayClient;
 use crate::chat::{Outbound, OutboundBody, SendRetry};
 use crate::clock::Clock;
 use crate::config::{OutboxSettings, RobotSettings};
-use crate::robots::{Lifecycle, RobotState, account_down, error_text};
+use crate::robots::{Lifecycle, RobotState, account_down, error_text, text};
 use crate::store::Store;
 use crate::store::outbox::OutboxRow;
 use crate::telemetry::Metrics;
@@ -219,7 +219,7 @@ impl OutboxSender {
                 tracing::warn!(robot = self.robot_id, "account offline; asking the gateway to reconnect");
                 if let Err(e) = self.client.reconnect().await {
                     tracing::warn!(robot = self.robot_id, error = %e, "reconnection failed");
-                    let reason = format!("重连失败：{}", error_text(&e));
+                    let reason = text::reconnect_failed(&error_text(&e));
                     self.lifecycle.went_down(self.robot_id, RobotState::NeedsLogin, &reason).await;
                     return wait;
                 }

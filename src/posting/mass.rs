@@ -8,6 +8,7 @@
 //! Crash safety: the outbox keys are per (post, recipient, firing), so a run repeated after a crash queues nothing
 //! twice.
 
+use super::text;
 use crate::chat::OutboundBody;
 use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::{attribution_for, pid_for};
@@ -84,15 +85,15 @@ pub struct MassPost {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MassError {
-    #[error("群发内容为空：请填写文字、上传图片或填写商品链接")]
+    #[error("{}", text::MASS_EMPTY)]
     Empty,
-    #[error("文字太长（最多 {MAX_TEXT_CHARS} 字）")]
+    #[error("{}", text::mass_text_too_long())]
     TextTooLong,
-    #[error("没有识别出商品链接")]
+    #[error("{}", text::MASS_NO_PRODUCT)]
     NoProduct,
-    #[error("请选择目标群或好友（最多 {MAX_GROUPS} 个）")]
+    #[error("{}", text::mass_groups())]
     Groups,
-    #[error("每日时间不对")]
+    #[error("{}", text::MASS_TIME)]
     Time,
 }
 
@@ -176,7 +177,7 @@ pub async fn render(engine: &Engine, post: &MassPost, to: Recipient<'_>, now_ms:
             Recipient::Friend { friend, .. } => friend.robot_id,
         };
         match engine.robots.get(&robot_id) {
-            None => error = Some("机器人不在线".to_string()),
+            None => error = Some(text::ROBOT_OFFLINE.to_string()),
             Some(robot) => {
                 let (group, member_id, settings) = match to {
                     Recipient::Group(g) => (Some(g.clone()), None, GroupSettings::parse(&g.settings)),
@@ -184,7 +185,7 @@ pub async fn render(engine: &Engine, post: &MassPost, to: Recipient<'_>, now_ms:
                 };
                 let cx = Context { engine, robot, group, member_id, settings, now_ms };
                 match pid_for(&cx, reference.platform).await? {
-                    None => error = Some(format!("{}没有推广位", reference.platform.display_name())),
+                    None => error = Some(crate::affiliate::text::no_pid(reference.platform)),
                     Some(pid) => {
                         let (attr, _tag) = attribution_for(&cx, &reference, pid).await?;
                         match engine.affiliates.convert(&reference, &attr).await {

@@ -10,6 +10,7 @@ pub mod plan;
 pub mod queue;
 pub mod run;
 pub mod schedule;
+pub mod text;
 pub mod validate;
 
 pub use choose::{Choice, choose};

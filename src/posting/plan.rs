@@ -2,6 +2,7 @@
 //! plans owners make from the chat share this type and its validation.
 
 use super::schedule::{Cadence, MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES, Schedule, TimeWindow};
+use super::text;
 use crate::feeds::FeedFilter;
 use serde::{Deserialize, Serialize};
 
@@ -73,23 +74,23 @@ pub struct Plan {
 /// Why a plan is refused (Chinese, shown to the owner or on the dashboard).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("发单间隔要在 {MIN_INTERVAL_MINUTES} 到 {MAX_INTERVAL_MINUTES} 分钟之间")]
+    #[error("{}", text::plan_interval())]
     Interval,
-    #[error("至少要有一个发单时段")]
+    #[error("{}", text::PLAN_NO_WINDOW)]
     NoWindow,
-    #[error("发单时段不能重叠")]
+    #[error("{}", text::PLAN_OVERLAP)]
     Overlap,
-    #[error("至少要有一个目标群")]
+    #[error("{}", text::PLAN_NO_TARGET)]
     NoTarget,
-    #[error("计划名不能为空，最多 30 个字")]
+    #[error("{}", text::PLAN_NAME)]
     Name,
-    #[error("每条发单的商品数只能是 1（单品）或 {MIN_LIST_ITEMS} 到 {MAX_LIST_ITEMS}（清单）")]
+    #[error("{}", text::plan_items())]
     Items,
-    #[error("文案模板有误：{0}")]
+    #[error("{}", text::plan_copy_template(.0))]
     CopyTemplate(String),
-    #[error("随到随发只用于采集转发的计划")]
+    #[error("{}", text::PLAN_AS_THEY_COME)]
     AsTheyCome,
-    #[error("没有名为「{0}」的海报模板，可选：{1}")]
+    #[error("{}", text::plan_poster_template(.0, .1))]
     PosterTemplate(String, String),
 }
 
@@ -98,7 +99,7 @@ impl Plan {
     /// hour, off until switched on.
     pub fn for_chat(group_id: i64) -> Plan {
         Plan {
-            name: format!("群{group_id}发单"),
+            name: text::chat_plan_name(group_id),
             targets: Targets::Groups(vec![group_id]),
             source: Source::Selection(Box::default()),
             schedule: Schedule {
@@ -116,7 +117,9 @@ impl Plan {
     pub fn validate_with(&self, templates: &[String]) -> Result<(), PlanError> {
         self.validate()?;
         match &self.content.poster_template {
-            Some(t) if !templates.contains(t) => Err(PlanError::PosterTemplate(t.clone(), templates.join("、"))),
+            Some(t) if !templates.contains(t) => {
+                Err(PlanError::PosterTemplate(t.clone(), templates.join(text::LIST_SEPARATOR)))
+            }
             _ => Ok(()),
         }
     }

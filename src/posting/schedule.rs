@@ -7,6 +7,7 @@
 //! falls in the do-not-disturb hours, or when the group already has `cap_per_hour` posts in the hour before it
 //! (rolling) or `cap_per_day` posts that local day.
 
+use super::text;
 use crate::engine::limits::QuietHours;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -28,7 +29,7 @@ pub struct BadWindow;
 
 /// `9`, `09`, `9:30`, `09:30`, `9点`, `24` (end only) → minutes of the day.
 fn minutes(t: &str) -> Result<u16, BadWindow> {
-    let t = t.trim().trim_end_matches('点').replace('：', ":");
+    let t = t.trim().trim_end_matches(text::HOUR_SUFFIX).replace(text::FULL_WIDTH_COLON, ":");
     let (h, m) = match t.split_once(':') {
         Some((h, m)) => (h.trim(), m.trim()),
         None => (t.as_str(), "0"),
@@ -46,7 +47,7 @@ impl FromStr for TimeWindow {
 
     /// `9-22`, `08:30-22:30`, `9点-22点`, `9~22`, `9至22`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (a, b) = s.trim().split_once(['-', '~', '－', '～', '至', '到']).ok_or(BadWindow)?;
+        let (a, b) = s.trim().split_once(text::WINDOW_SEPARATORS).ok_or(BadWindow)?;
         let (start_min, end_min) = (minutes(a)?, minutes(b)?);
         if start_min >= end_min {
             return Err(BadWindow);

@@ -78,7 +78,7 @@ impl Lifecycle {
                 self.inner.store.robot_logged_in(robot_id, &wxid, &nickname, now).await?;
                 self.add_account(super::Account { wxid: wxid.clone(), ..account.clone() });
                 if let Err(e) = account.client.set_callback(callback_url).await {
-                    let detail = format!("回调地址注册失败：{}", super::error_text(&e));
+                    let detail = super::text::callback_failed(&super::error_text(&e));
                     tracing::warn!(robot = robot_id, error = %detail, "cannot register the callback");
                     self.inner.store.add_robot_event(robot_id, "callback_failed", &detail, now).await?;
                 }

@@ -14,6 +14,7 @@ pub mod login;
 pub mod member_sync;
 pub mod registry;
 pub mod state;
+pub mod text;
 
 use crate::chat::SendError;
 use crate::chat::gewe::GeweClient;
@@ -201,7 +202,7 @@ impl Lifecycle {
         let via = accounts.values().filter(|a| a.id != about).find(online).or(accounts.get(&about).filter(online));
         let Some(via) = via else {
             let now = self.inner.clock.now_ms();
-            self.inner.store.add_robot_event(about, "alert_undelivered", "没有在线的机器人可以通知管理员", now).await?;
+            self.inner.store.add_robot_event(about, "alert_undelivered", text::ALERT_UNDELIVERED, now).await?;
             return Ok(());
         };
         let now = self.inner.clock.now_ms();
@@ -217,7 +218,7 @@ impl Lifecycle {
         let back = match account.client.reconnect().await {
             Ok(()) => account.client.check_online().await?,
             Err(e) => {
-                let reason = format!("重连失败：{}", error_text(&e));
+                let reason = text::reconnect_failed(&error_text(&e));
                 self.went_down(robot_id, RobotState::NeedsLogin, &reason).await;
                 return Ok(RobotState::NeedsLogin);
             }
@@ -226,7 +227,7 @@ impl Lifecycle {
             self.came_back(robot_id).await;
             Ok(RobotState::Online)
         } else {
-            self.went_down(robot_id, RobotState::NeedsLogin, "重连后仍不在线").await;
+            self.went_down(robot_id, RobotState::NeedsLogin, text::STILL_OFFLINE_AFTER_RECONNECT).await;
             Ok(RobotState::NeedsLogin)
         }
     }
@@ -234,7 +235,7 @@ impl Lifecycle {
     /// Logs the account out at the gateway (the dashboard's 退出登录); its sends are held until it logs in again.
     pub async fn log_out(&self, robot_id: i64) -> Result<(), RobotError> {
         self.account(robot_id)?.client.logout().await?;
-        self.went_down(robot_id, RobotState::NeedsLogin, "管理员在后台退出登录").await;
+        self.went_down(robot_id, RobotState::NeedsLogin, text::LOGGED_OUT_BY_ADMIN).await;
         Ok(())
     }
 
@@ -321,7 +322,7 @@ impl Lifecycle {
         let name = if info.name.trim().is_empty() {
             let names: Vec<&str> =
                 info.members.iter().map(|m| m.display_name.as_str()).filter(|n| !n.is_empty()).collect();
-            GroupName::StandIn(names.into_iter().take(NAME_FROM_MEMBERS).collect::<Vec<_>>().join("、"))
+            GroupName::StandIn(names.into_iter().take(NAME_FROM_MEMBERS).collect::<Vec<_>>().join(text::NAME_SEPARATOR))
         } else {
             GroupName::Gateway(info.name.trim().to_string())
         };

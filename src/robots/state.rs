@@ -1,5 +1,6 @@
 //! A robot account's state and how a gateway's answer reveals it.
 
+use super::text;
 use crate::chat::SendError;
 
 /// The account state of a robot as the gateway last showed it.
@@ -36,32 +37,24 @@ impl RobotState {
     /// The state's name on the dashboard and in alerts.
     pub fn label(self) -> &'static str {
         match self {
-            RobotState::Online => "在线",
-            RobotState::Offline => "离线",
-            RobotState::NeedsLogin => "需重新登录",
-            RobotState::Limited => "被封/受限",
+            RobotState::Online => text::STATE_ONLINE,
+            RobotState::Offline => text::STATE_OFFLINE,
+            RobotState::NeedsLogin => text::STATE_NEEDS_LOGIN,
+            RobotState::Limited => text::STATE_LIMITED,
         }
     }
 }
-
-/// Phrases of a gateway's `msg` that mean the account is banned or limited **[UNVERIFIED: texts seen in
-/// operators' reports, not in a spec]**.
-const LIMITED: &[&str] = &["封号", "被封", "账号异常", "限制登录", "风控"];
-/// Phrases that mean the account's connection is gone (`ret 500 微信已离线`).
-const OFFLINE: &[&str] = &["已离线", "掉线", "离线"];
-/// Phrases that mean the account is not logged in at all.
-const NOT_LOGGED_IN: &[&str] = &["未登录", "重新登录", "请先登录"];
 
 /// Whether a failed gateway call says the account cannot send at all (rather than this one message failing):
 /// then the sends wait for the account instead of being retried to death.
 pub fn account_down(err: &SendError) -> Option<RobotState> {
     let SendError::Rejected { msg, .. } = err else { return None };
     let has = |words: &[&str]| words.iter().any(|w| msg.contains(w));
-    if has(LIMITED) {
+    if has(text::LIMITED_PHRASES) {
         Some(RobotState::Limited)
-    } else if has(OFFLINE) {
+    } else if has(text::OFFLINE_PHRASES) {
         Some(RobotState::Offline)
-    } else if has(NOT_LOGGED_IN) {
+    } else if has(text::NOT_LOGGED_IN_PHRASES) {
         Some(RobotState::NeedsLogin)
     } else {
         None

@@ -16,6 +16,7 @@ mod tests;
 mod wire;
 
 use super::feed::{FeedEntry, FeedPage};
+use super::gmt8;
 use super::guard::CallGuard;
 use super::items::ItemCache;
 use super::sign::md5_wrapped;
@@ -209,8 +210,8 @@ impl JdClient {
             "pageIndex": page.max(1),
             "pageSize": page_size.clamp(1, MAX_ORDER_PAGE_SIZE),
             "type": 3,
-            "startTime": wire::format_gmt8(start),
-            "endTime": wire::format_gmt8(end),
+            "startTime": gmt8::format(start),
+            "endTime": gmt8::format(end),
         }});
         let res = self.call(ORDER_ROW_QUERY, &req).await?;
         let rows = match res.get("data") {
@@ -332,7 +333,7 @@ impl JdClient {
 
     async fn call_once(&self, method: &str, param_json: &str) -> Result<Map<String, Value>, AffiliateError> {
         let s = &self.inner.settings;
-        let timestamp = wire::format_gmt8(time::OffsetDateTime::now_utc().unix_timestamp());
+        let timestamp = gmt8::format(time::OffsetDateTime::now_utc().unix_timestamp());
         let mut params: Vec<(&str, &str)> = vec![
             ("method", method),
             ("app_key", &s.app_key),

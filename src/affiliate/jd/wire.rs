@@ -2,12 +2,11 @@
 //! (float 元, float %, `yyyy-MM-dd HH:mm:ss` GMT+8, coupon times in ms) turned into ours.
 
 use super::OrderRow;
-use crate::affiliate::{AffiliateError, Coupon, Product};
+use crate::affiliate::{AffiliateError, Coupon, Product, gmt8, text};
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use serde_json::{Map, Value};
-use time::macros::{format_description, offset};
-use time::{OffsetDateTime, PrimitiveDateTime};
+use time::macros::format_description;
 
 /// Business codes meaning "this app may not call this method" (bysubunionid.get then falls back to common.get).
 pub const NO_PERMISSION: [&str; 3] = ["403", "2001403", "2002403"];
@@ -77,8 +76,8 @@ pub fn business_error(code: &str, msg: &str) -> AffiliateError {
         "2001609" => AffiliateError::RateLimited { retry_after: None },
         "2002408" | "2002500" => AffiliateError::Unavailable { code: code.into(), msg: msg.into() },
         // JD answers an unusable material with a parameter error; only the message tells which kind.
-        _ if msg.contains("不在推广") => AffiliateError::NoCommission,
-        _ if msg.contains("物料") && (msg.contains("不合法") || msg.contains("不存在")) => {
+        _ if msg.contains(text::JD_NOT_PROMOTED) => AffiliateError::NoCommission,
+        _ if msg.contains(text::JD_MATERIAL) && text::JD_INVALID.iter().any(|w| msg.contains(w)) => {
             AffiliateError::NotFound
         }
         _ => AffiliateError::Rejected { code: code.into(), msg: msg.into() },
@@ -151,7 +150,7 @@ pub fn order_row(v: &Value) -> Result<OrderRow, AffiliateError> {
         None | Some(Value::Null) => Ok(Bps(0)),
         Some(x) => Bps::from_percent_json(x).map_err(|_| bad(&format!("bad {k}"))),
     };
-    let time_of = |k: &str| v.get(k).and_then(Value::as_str).and_then(parse_gmt8);
+    let time_of = |k: &str| v.get(k).and_then(Value::as_str).and_then(gmt8::parse);
     let pay_month = match v.get("payMonth").and_then(scalar_string).as_deref() {
         None | Some("0" | "") => None,
         Some(p) => Some(parse_pay_month(p).ok_or_else(|| bad("bad payMonth"))?),
@@ -209,20 +208,6 @@ fn millis(v: Option<&Value>) -> Option<i64> {
 
 fn parse_pay_month(s: &str) -> Option<time::Date> {
     time::Date::parse(s, format_description!("[year][month][day]")).ok()
-}
-
-/// `yyyy-MM-dd HH:mm:ss` in GMT+8.
-pub fn format_gmt8(unix: i64) -> String {
-    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.to_offset(offset!(+8)).format(&fmt).ok())
-        .unwrap_or_default()
-}
-
-fn parse_gmt8(s: &str) -> Option<i64> {
-    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    PrimitiveDateTime::parse(s, &fmt).ok().map(|t| t.assume_offset(offset!(+8)).unix_timestamp())
 }
 
 #[cfg(test)]

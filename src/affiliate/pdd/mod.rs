@@ -35,50 +35,28 @@ struct Api {
     wrapper: &'static str,
 }
 
-const ZS_UNIT_URL_GEN: Api = Api {
-    name: "pdd.ddk.goods.zs.unit.url.gen",
-    oauth: Some("pdd.ddk.oauth.goods.zs.unit.url.gen"),
-    wrapper: "goods_zs_unit_generate_response",
-};
-const PROMOTION_URL_GENERATE: Api = Api {
-    name: "pdd.ddk.goods.promotion.url.generate",
-    oauth: Some("pdd.ddk.oauth.goods.prom.url.generate"),
-    wrapper: "goods_promotion_url_generate_response",
-};
-const GOODS_DETAIL: Api =
-    Api { name: "pdd.ddk.goods.detail", oauth: Some("pdd.ddk.oauth.goods.detail"), wrapper: "goods_detail_response" };
-const GOODS_SEARCH: Api =
-    Api { name: "pdd.ddk.goods.search", oauth: Some("pdd.ddk.oauth.goods.search"), wrapper: "goods_search_response" };
-const PID_GENERATE: Api = Api {
-    name: "pdd.ddk.goods.pid.generate",
-    oauth: Some("pdd.ddk.oauth.goods.pid.generate"),
-    wrapper: "p_id_generate_response",
-};
-const PID_QUERY: Api = Api {
-    name: "pdd.ddk.goods.pid.query",
-    oauth: Some("pdd.ddk.oauth.goods.pid.query"),
-    wrapper: "p_id_query_response",
-};
-const RP_PROM_URL_GENERATE: Api = Api {
-    name: "pdd.ddk.rp.prom.url.generate",
-    oauth: Some("pdd.ddk.oauth.rp.prom.url.generate"),
-    wrapper: "rp_promotion_url_generate_response",
-};
-const MEMBER_AUTHORITY_QUERY: Api = Api {
-    name: "pdd.ddk.member.authority.query",
-    oauth: Some("pdd.ddk.oauth.member.authority.query"),
-    wrapper: "authority_query_response",
-};
-const ORDER_LIST_INCREMENT: Api = Api {
-    name: "pdd.ddk.order.list.increment.get",
-    oauth: Some("pdd.ddk.oauth.order.list.increment.get"),
-    wrapper: "order_list_get_response",
-};
-const RECOMMEND_GET: Api = Api {
-    name: "pdd.ddk.goods.recommend.get",
-    oauth: Some("pdd.ddk.oauth.goods.recommend.get"),
-    wrapper: "goods_basic_detail_response",
-};
+/// A `pdd.ddk.<path>` API whose 多多客工具 variant is `pdd.ddk.oauth.<path>` (or `pdd.ddk.oauth.<oauth path>`
+/// where PDD names it differently).
+macro_rules! ddk {
+    ($path:literal, $wrapper:literal) => {
+        ddk!($path, $path, $wrapper)
+    };
+    ($path:literal, $oauth:literal, $wrapper:literal) => {
+        Api { name: concat!("pdd.ddk.", $path), oauth: Some(concat!("pdd.ddk.oauth.", $oauth)), wrapper: $wrapper }
+    };
+}
+
+const ZS_UNIT_URL_GEN: Api = ddk!("goods.zs.unit.url.gen", "goods_zs_unit_generate_response");
+const PROMOTION_URL_GENERATE: Api =
+    ddk!("goods.promotion.url.generate", "goods.prom.url.generate", "goods_promotion_url_generate_response");
+const GOODS_DETAIL: Api = ddk!("goods.detail", "goods_detail_response");
+const GOODS_SEARCH: Api = ddk!("goods.search", "goods_search_response");
+const PID_GENERATE: Api = ddk!("goods.pid.generate", "p_id_generate_response");
+const PID_QUERY: Api = ddk!("goods.pid.query", "p_id_query_response");
+const RP_PROM_URL_GENERATE: Api = ddk!("rp.prom.url.generate", "rp_promotion_url_generate_response");
+const MEMBER_AUTHORITY_QUERY: Api = ddk!("member.authority.query", "authority_query_response");
+const ORDER_LIST_INCREMENT: Api = ddk!("order.list.increment.get", "order_list_get_response");
+const RECOMMEND_GET: Api = ddk!("goods.recommend.get", "goods_basic_detail_response");
 const TOKEN_CREATE: Api =
     Api { name: "pdd.pop.auth.token.create", oauth: None, wrapper: "pop_auth_token_create_response" };
 const TOKEN_REFRESH: Api =
@@ -213,7 +191,7 @@ impl PddClient {
         let custom = custom_parameters_of(attr);
         let (links, member_dropped) = match self.generate_links(r, &pid, custom.as_deref()).await {
             Err(AffiliateError::MemberNotAuthorized) if custom.is_some() => {
-                tracing::info!(pid = %pid, "member not 备案 on pdd; converting with the pid only");
+                tracing::info!(pid = %pid, "member not {} on pdd; converting with the pid only", super::text::FILING);
                 (self.generate_links(r, &pid, None).await?, true)
             }
             other => (other?, false),

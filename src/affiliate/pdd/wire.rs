@@ -125,7 +125,7 @@ pub fn map_error(code: i64, sub_code: Option<&str>, msg: &str, sub_msg: &str) ->
             AffiliateError::Misconfigured { code: code.to_string(), msg: text.to_string() }
         }
         50001 if sub_code == Some("60001") => AffiliateError::MemberNotAuthorized,
-        50001 if ["非法", "不存在", "已下线"].iter().any(|w| text.contains(w)) => AffiliateError::NotFound,
+        50001 if crate::affiliate::text::PDD_NOT_FOUND.iter().any(|w| text.contains(w)) => AffiliateError::NotFound,
         _ => AffiliateError::Rejected { code: code.to_string(), msg: text.to_string() },
     }
 }

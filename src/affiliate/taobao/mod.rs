@@ -17,6 +17,7 @@ mod wire;
 pub use registration::MemberTag;
 
 use super::feed::FeedPage;
+use super::gmt8;
 use super::guard::CallGuard;
 use super::sign::{hmac_md5, hmac_sha256, md5_wrapped};
 use super::transport::post_form;
@@ -249,8 +250,8 @@ impl TaobaoClient {
         self.ensure_configured()?;
         let method = if self.inner.settings.session.is_empty() { DG_ORDERS } else { SC_ORDERS };
         let params = [
-            ("start_time", wire::format_gmt8(start)),
-            ("end_time", wire::format_gmt8(end)),
+            ("start_time", gmt8::format(start)),
+            ("end_time", gmt8::format(end)),
             ("query_type", "4".to_string()),
             ("page_no", page_no.max(1).to_string()),
             ("page_size", page_size.clamp(1, MAX_ORDER_PAGE_SIZE).to_string()),
@@ -337,7 +338,7 @@ impl TaobaoClient {
         match self.call(TPWD_CREATE, &[("url", url.to_string())]).await {
             Ok(res) => res.get("data").and_then(wire::command),
             Err(e) => {
-                tracing::warn!(error = %e, "no 淘口令 for the promotion link");
+                tracing::warn!(error = %e, "no {} for the promotion link", super::text::TAOBAO_TOKEN);
                 None
             }
         }
@@ -360,7 +361,7 @@ impl TaobaoClient {
         business: &[(&str, String)],
     ) -> Result<Map<String, Value>, AffiliateError> {
         let s = &self.inner.settings;
-        let timestamp = wire::format_gmt8(time::OffsetDateTime::now_utc().unix_timestamp());
+        let timestamp = gmt8::format(time::OffsetDateTime::now_utc().unix_timestamp());
         let sign_method = s.sign_method.as_str();
         let mut params: Vec<(&str, &str)> = vec![
             ("method", method),

@@ -3,15 +3,16 @@
 
 use super::OrderRow;
 use crate::affiliate::feed::FeedEntry;
-use crate::affiliate::{AffiliateError, Coupon, Product};
+use crate::affiliate::{AffiliateError, Coupon, Product, gmt8, text};
+use crate::links;
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use regex::Regex;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 use std::time::Duration;
-use time::macros::{format_description, offset};
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+use time::macros::format_description;
+use time::{Date, PrimitiveDateTime, Time};
 
 /// The object inside `<method without "taobao.", dots → underscores>_response`, or the mapped `error_response`.
 pub fn parse_response(method: &str, body: &str) -> Result<Map<String, Value>, AffiliateError> {
@@ -53,9 +54,9 @@ pub fn top_error(err: &Value) -> AffiliateError {
 
 /// A business refusal (`sub_code`/`sub_msg` of code 15, or the per-material `code`/`msg` of link.convert).
 pub fn material_error(code: &str, msg: &str) -> AffiliateError {
-    if code == "30001" || msg.contains("非法的物料") {
+    if code == "30001" || msg.contains(text::TAOBAO_NOT_FOUND) {
         AffiliateError::NotFound
-    } else if msg.contains("不支持推广") || msg.contains("不在推广") || msg.contains("无佣金") {
+    } else if text::TAOBAO_NO_COMMISSION.iter().any(|w| msg.contains(w)) {
         AffiliateError::NoCommission
     } else {
         AffiliateError::Rejected { code: code.into(), msg: msg.into() }
@@ -109,8 +110,7 @@ fn picture(v: &Value, k: &str) -> Option<String> {
 
 /// `满299元减20元` → (threshold, amount).
 fn coupon_desc(s: &str) -> Option<(Fen, Fen)> {
-    static RE: LazyLock<Option<Regex>> =
-        LazyLock::new(|| Regex::new(r"满([0-9]+(?:\.[0-9]+)?)元减([0-9]+(?:\.[0-9]+)?)元").ok());
+    static RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(text::TAOBAO_COUPON_DESC).ok());
     let c = RE.as_ref()?.captures(s)?;
     Some((Fen::from_yuan_str(&c[1]).ok()?, Fen::from_yuan_str(&c[2]).ok()?))
 }
@@ -139,7 +139,7 @@ pub fn upgrade_product(v: &Value) -> Result<Product, AffiliateError> {
     let prices = v.get("price_promotion_info").ok_or_else(|| bad("no price_promotion_info"))?;
     let coupon = match list(prices.get("final_promotion_path_list"), "final_promotion_path_map_data")
         .iter()
-        .find(|e| field(e, "promotion_title").as_deref() == Some("商品券"))
+        .find(|e| field(e, "promotion_title").as_deref() == Some(text::TAOBAO_ITEM_COUPON))
     {
         None => None,
         Some(e) => yuan(e, "promotion_fee")?.filter(|a| a.0 > 0).map(|amount| Coupon {
@@ -318,36 +318,27 @@ pub fn parse_time(s: &str, end_of_day: bool) -> Option<i64> {
         // unix milliseconds as text (feeds spec §0.2)
         return s.parse::<i64>().ok().map(|ms| ms / 1000);
     }
-    let full = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    if let Ok(t) = PrimitiveDateTime::parse(s, &full) {
-        return Some(t.assume_offset(offset!(+8)).unix_timestamp());
+    if let Some(t) = gmt8::parse(s) {
+        return Some(t);
     }
     let d = Date::parse(s, format_description!("[year]-[month]-[day]")).ok()?;
     let t = if end_of_day { Time::from_hms(23, 59, 59).ok()? } else { Time::MIDNIGHT };
-    Some(PrimitiveDateTime::new(d, t).assume_offset(offset!(+8)).unix_timestamp())
-}
-
-/// `yyyy-MM-dd HH:mm:ss` in GMT+8.
-pub fn format_gmt8(unix: i64) -> String {
-    let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.to_offset(offset!(+8)).format(&fmt).ok())
-        .unwrap_or_default()
+    Some(PrimitiveDateTime::new(d, t).assume_offset(gmt8::OFFSET).unix_timestamp())
 }
 
 /// The 淘口令 of a tpwd.create answer as `￥<body>￥`: from `password_simple`, else found in `model` (all three
 /// eras of spec §3.6.4), else the model text itself.
 pub fn command(data: &Value) -> Option<String> {
     static RE: LazyLock<Option<Regex>> = LazyLock::new(|| {
-        Regex::new(r"[￥¥$€£₤₳¢₴₰₵₲₱₹]\s*(?:[A-Z]{2}[0-9]{4}\s+)?([A-Za-z0-9]{11})[￥¥$€£₤₳¢₴₰₵₲₱₹]").ok()
+        let markers: String = links::text::STRONG_MARKERS.iter().collect();
+        Regex::new(&format!(r"[{markers}]\s*(?:[A-Z]{{2}}[0-9]{{4}}\s+)?([A-Za-z0-9]{{11}})[{markers}]")).ok()
     });
     let find = |text: &str| -> Option<String> {
         RE.as_ref()?
             .captures_iter(text)
             .map(|c| c[1].to_string())
             .find(|body| body.bytes().any(|b| b.is_ascii_alphabetic()))
-            .map(|body| format!("￥{body}￥"))
+            .map(|body| links::text::marked_token(&body))
     };
     let simple = field(data, "password_simple");
     let model = field(data, "model");

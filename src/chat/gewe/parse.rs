@@ -1,7 +1,7 @@
 //! GeWe callback bodies → [`GeweEvent`] (chat-gateways spec §1.3–1.8, rules G1–G10).
 
 use super::xml::{self, Element};
-use crate::chat::{ConversationKind, Inbound, InboundKind, MemberRef};
+use crate::chat::{ConversationKind, Inbound, InboundKind, MemberRef, text};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use std::collections::HashSet;
@@ -37,7 +37,6 @@ pub enum ParseError {
 
 const CHATROOM_SUFFIX: &str = "@chatroom";
 const MENTION_ALL: &str = "notify@all";
-const MENTIONED_YOU: &str = "在群聊中@了你";
 /// The mention separator WeChat clients put after `@name` (U+2005 FOUR-PER-EM SPACE).
 const MENTION_END: char = '\u{2005}';
 /// Longest display name a mention may carry (rule G5).
@@ -233,7 +232,7 @@ fn normalize(envelope: AddMsgEnvelope, bot_nickname: &str) -> Result<Inbound, Pa
     let mentions_bot = if has_atuserlist {
         mentions.contains(&bot)
     } else {
-        push_content.as_deref().is_some_and(|p| p.contains(MENTIONED_YOU))
+        push_content.as_deref().is_some_and(|p| p.contains(text::MENTIONED_YOU))
     };
     let mentions_all = mentions.iter().any(|m| m == MENTION_ALL);
 
@@ -320,7 +319,7 @@ fn raw_at_user_list(msg_source: &str) -> Option<String> {
 fn nick_from_push_content(push: &str) -> Option<String> {
     let nick = match push.split_once(" : ") {
         Some((nick, _)) => nick,
-        None => push.strip_suffix(MENTIONED_YOU)?,
+        None => push.strip_suffix(text::MENTIONED_YOU)?,
     };
     let nick = nick.trim();
     (!nick.is_empty() && nick.chars().count() <= 64).then(|| nick.to_string())
@@ -422,13 +421,13 @@ fn sysmsg(body: &str) -> Option<InboundKind> {
         return Some(InboundKind::System);
     };
     let template = content.text_at(&["template"]);
-    if template.contains("邀请你加入了群聊") {
+    if template.contains(text::INVITED_YOU) {
         return Some(InboundKind::BotInvited);
     }
-    let is_join = template.contains("加入了群聊") || template.contains("二维码加入群聊");
+    let is_join = text::JOINED.iter().any(|t| template.contains(t));
     // `你将"$kickoutname$"移出了群聊` (the robot removed them) or `"$username$"将"$kickoutname$"移出了群聊` (an
     // admin did); `你被…移出群聊` is the robot itself being removed.
-    let is_removal = template.contains("移出了群聊") && !template.starts_with("你被");
+    let is_removal = template.contains(text::REMOVED) && !template.starts_with(text::YOU_WERE);
     if !is_join && !is_removal {
         return Some(InboundKind::System);
     }

@@ -4,6 +4,8 @@
 //! [`Lifecycle`] and integer 分 (see the order lifecycle table of the affiliates spec). Sync stores an order and
 //! hands the ledger an [`OrderFacts`]; the ledger never looks at platform-specific fields.
 
+pub mod text;
+
 use crate::money::Fen;
 use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
@@ -51,13 +53,13 @@ impl Lifecycle {
     /// Chinese label for chat replies and the dashboard.
     pub fn display_name(self) -> &'static str {
         match self {
-            Lifecycle::Unknown => "未知",
-            Lifecycle::Unpaid => "未付款",
-            Lifecycle::Paid => "已付款",
-            Lifecycle::Received => "已收货",
-            Lifecycle::Verified => "已审核",
-            Lifecycle::Settled => "已结算",
-            Lifecycle::Invalid => "已失效",
+            Lifecycle::Unknown => text::UNKNOWN,
+            Lifecycle::Unpaid => text::UNPAID,
+            Lifecycle::Paid => text::PAID,
+            Lifecycle::Received => text::RECEIVED,
+            Lifecycle::Verified => text::VERIFIED,
+            Lifecycle::Settled => text::SETTLED,
+            Lifecycle::Invalid => text::INVALID,
         }
     }
 

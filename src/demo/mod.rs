@@ -9,6 +9,8 @@
 //! clocks and the clock of dealbot's order sync (the unions' "now": sync windows, JD's settlement date); chat and
 //! dashboard keep the real time, so a demo order shows on today's 概览 once it has settled.
 
+pub mod text;
+
 use crate::clock::Clock;
 use crate::config::{ResolveOverride, RobotSettings, Secret, Settings};
 use crate::engine::Engine;
@@ -112,8 +114,8 @@ pub fn settings_for_simulators(
 /// that `#绑定推广位` can be tried in the playground (a PID outside the account is refused).
 pub fn seed_union_accounts(sims: &Simulators) {
     for n in 1..=9_u64 {
-        sims.pdd.add_pid(&format!("9000001_10000000{n}"), &format!("推广位{n}"));
-        sims.jd.add_position(3_100_000_000 + n, &format!("聊天推广位{n}"));
+        sims.pdd.add_pid(&format!("9000001_10000000{n}"), &text::pdd_pid_name(n));
+        sims.jd.add_position(3_100_000_000 + n, &text::jd_position_name(n));
     }
 }
 
@@ -390,7 +392,7 @@ pub fn wecom_robots(sim_base: &str) -> Vec<RobotSettings> {
             token: Secret::new(sim::DEFAULT_WEBHOOK_KEY),
             app_id: "wecom-webhook-demo".into(),
             wxid: "wecom-webhook-demo".into(),
-            group_name: "企微福利群".into(),
+            group_name: text::WECOM_GROUP.into(),
             send_jitter_ms: 0,
             min_group_interval_ms: 0,
             ..RobotSettings::default()

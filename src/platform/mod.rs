@@ -1,5 +1,7 @@
 //! The affiliate platforms dealbot converts for.
 
+pub mod text;
+
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -31,9 +33,9 @@ impl Platform {
     /// Chinese display name.
     pub fn display_name(self) -> &'static str {
         match self {
-            Platform::Pdd => "拼多多",
-            Platform::Jd => "京东",
-            Platform::Taobao => "淘宝",
+            Platform::Pdd => text::PDD,
+            Platform::Jd => text::JD,
+            Platform::Taobao => text::TAOBAO,
         }
     }
 }
@@ -52,9 +54,9 @@ impl FromStr for Platform {
     type Err = UnknownPlatform;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
-            "pdd" | "pinduoduo" | "拼多多" => Ok(Platform::Pdd),
-            "jd" | "京东" => Ok(Platform::Jd),
-            "taobao" | "tb" | "tmall" | "淘宝" | "天猫" => Ok(Platform::Taobao),
+            "pdd" | "pinduoduo" | text::PDD => Ok(Platform::Pdd),
+            "jd" | text::JD => Ok(Platform::Jd),
+            "taobao" | "tb" | "tmall" | text::TAOBAO | text::TMALL => Ok(Platform::Taobao),
             _ => Err(UnknownPlatform(s.to_string())),
         }
     }
