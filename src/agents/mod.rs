@@ -11,6 +11,8 @@ use crate::store::{Store, StoreResult};
 use std::time::Duration;
 use tokio::sync::watch;
 
+pub mod text;
+
 /// The window of the conditions.
 pub const WINDOW_MS: i64 = 30 * 86_400_000;
 
@@ -23,17 +25,6 @@ pub fn meets(l: &AgentLevel, f: &AgentFigures) -> bool {
 pub fn deserved<'a>(levels: &'a [AgentLevel], f: &AgentFigures) -> Option<&'a AgentLevel> {
     let lowest = levels.iter().min_by_key(|l| l.tier);
     levels.iter().filter(|l| meets(l, f)).max_by_key(|l| l.tier).or(lowest)
-}
-
-/// Why a change happened, for the log.
-pub fn reason(up: bool, f: &AgentFigures) -> String {
-    format!(
-        "{}：近 30 天邀请 {} 人、订单 {} 笔、佣金 ¥{}",
-        if up { "升级" } else { "降级" },
-        f.invited,
-        f.orders,
-        f.commission.yuan_string()
-    )
 }
 
 /// What one review did.
@@ -73,7 +64,7 @@ pub async fn review(store: &Store, now: i64) -> StoreResult<Review> {
             // judged on figures from before.
             continue;
         }
-        if store.change_agent_level(agent.partner_id, target.id, &reason(up, &figures), now).await? {
+        if store.change_agent_level(agent.partner_id, target.id, &text::level_change(up, &figures), now).await? {
             tracing::info!(agent = agent.partner_id, from = %agent.level, to = %target.name, "agent level changed");
             out.changes += 1;
         }
@@ -130,7 +121,7 @@ mod tests {
 
     #[test]
     fn reasons_name_the_direction_and_the_figures() {
-        let r = reason(true, &AgentFigures { invited: 12, orders: 31, commission: Fen(12_345) });
+        let r = text::level_change(true, &AgentFigures { invited: 12, orders: 31, commission: Fen(12_345) });
         assert_eq!(r, "升级：近 30 天邀请 12 人、订单 31 笔、佣金 ¥123.45");
     }
 }

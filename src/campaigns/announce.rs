@@ -9,8 +9,7 @@ use crate::store::{Store, StoreResult};
 
 /// The announcement's text.
 pub fn announcement(c: &Campaign, utc_offset_hours: i64) -> String {
-    let items: Vec<String> =
-        c.items.iter().take(5).map(|i| format!("{}（{}）", i.title, i.platform.display_name())).collect();
+    let items: Vec<String> = c.items.iter().take(5).map(|i| text::campaign_item(&i.title, i.platform)).collect();
     let ends = local_month_day(c.ends_at - 1, utc_offset_hours);
     text::campaign_announcement(&c.name, &text::subsidy(c.subsidy), &items, &ends)
 }

@@ -16,6 +16,7 @@ use crate::engine::group_settings::GroupSettings;
 use crate::engine::handlers::product_link::{attribution_for, pid_for, poster_media};
 use crate::engine::roles::role_of;
 use crate::engine::{Action, Context, Engine, EngineError, Flow};
+use crate::notices::SourceMarked;
 use crate::platform::Platform;
 use crate::store::collection::NewCollectMessage;
 use crate::store::groups::Group;
@@ -54,21 +55,18 @@ pub async fn handle(cx: &Context<'_>, msg: &Inbound) -> Result<Flow, EngineError
 /// Marks or unmarks the group as a source; the admin is told in private chat, so the source hears nothing.
 async fn mark(cx: &Context<'_>, group: &Group, admin: &str, on: bool, key: &str) -> Result<Action, EngineError> {
     let e = cx.engine;
-    let text = if on {
+    if on {
         if e.store.collect_source(group.id).await?.is_none() {
             e.store.save_collect_source(group.id, &SourceSpec::default(), cx.now_ms).await?;
         }
         // A source is not a member group: no conversions or commands are answered there.
         e.store.set_group_enabled(group.id, false, cx.now_ms).await?;
         e.invalidate_group(group.robot_id, &group.room_id).await;
-        crate::engine::text::collect_marked(&group.name)
     } else {
         stop(e, group, cx.now_ms).await?;
-        crate::engine::text::collect_unmarked(&group.name)
-    };
+    }
     forget(e, group.id).await;
-    let body = OutboundBody::Text { content: text, ats: Vec::new() };
-    Ok(Action::Notify { conversation_id: admin.to_string(), key: format!("collect-mark:{key}"), body })
+    Ok(Action::Notify(SourceMarked { group: &group.name, on }.send(cx.robot.id, admin, key)))
 }
 
 /// Stops collecting from `group`; a group that was a member group before it became a source is one again

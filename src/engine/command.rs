@@ -15,6 +15,7 @@ use crate::engine::handlers::owner_commands::{self as owner, PlanChange};
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::keywords::{self, MatchKind, PatternError, ReplyBody};
 use crate::engine::limits::QuietHours;
+use crate::engine::text::commands as words;
 use crate::engine::{Action, Context, EngineError, text};
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
@@ -103,7 +104,7 @@ impl Spec {
     /// The key of this command's cooldown.
     pub fn cooldown_key(&self) -> &'static str {
         match self.cooldown {
-            Cooldown::Search => "查券",
+            Cooldown::Search => words::SEARCH[0],
             _ => self.name(),
         }
     }
@@ -231,399 +232,395 @@ fn in_group<A: fmt::Debug + Send + 'static>(run: GroupHandler<A>, args: A) -> Ca
     Call(Box::new(InGroup { run, args }))
 }
 
-const FEATURE_LIST: &str = "转链、签到、查券、欢迎语、自动回复";
-
 /// Every command. Help lists them in this order.
 pub static TABLE: &[Spec] = &[
     Spec {
-        names: &["签到"],
+        names: words::CHECKIN,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "每日签到领积分，连续签到有奖励",
+        summary: words::CHECKIN_SUMMARY,
         feature: Some(Feature::Checkin),
         bind: |_| Ok(call(member::checkin, ())),
     },
     Spec {
-        names: &["积分", "我的积分"],
+        names: words::POINTS,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "查看积分和最近变动",
+        summary: words::POINTS_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::points, ())),
     },
     Spec {
-        names: &["查券", "搜券"],
+        names: words::SEARCH,
         role: Role::Member,
         cooldown: Cooldown::Search,
-        args: &[rest("请发送要查的商品关键词，例如：蓝牙耳机")],
-        usage: "<关键词>",
-        summary: "搜索有券的商品",
+        args: &[rest(words::SEARCH_ASK)],
+        usage: words::SEARCH_USAGE,
+        summary: words::SEARCH_SUMMARY,
         feature: Some(Feature::Search),
         bind: |a| Ok(call(member::search, search_keyword(&a[0])?)),
     },
     Spec {
-        names: &["下一页"],
+        names: words::NEXT_PAGE,
         role: Role::Member,
         cooldown: Cooldown::Search,
         args: &[],
         usage: "",
-        summary: "查券结果的下一页",
+        summary: words::NEXT_PAGE_SUMMARY,
         feature: Some(Feature::Search),
         bind: |_| Ok(call(member::next_page, ())),
     },
     Spec {
-        names: &["我的"],
+        names: words::MINE,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "我的转链次数和积分",
+        summary: words::MINE_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::mine, ())),
     },
     Spec {
-        names: &["绑定订单"],
+        names: words::CLAIM_ORDER,
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[word("请发送订单号，例如：绑定订单 190108-374476636970002")],
-        usage: "<订单号>",
-        summary: "没记到你名下的订单，发订单号认领",
+        args: &[word(words::CLAIM_ORDER_ASK)],
+        usage: words::CLAIM_ORDER_USAGE,
+        summary: words::CLAIM_ORDER_SUMMARY,
         feature: None,
         bind: |a| Ok(call(member::claim_order, order_key(&a[0])?)),
     },
     Spec {
-        names: &["订单"],
+        names: words::MY_ORDERS,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "我的订单和返利明细（私聊）",
+        summary: words::MY_ORDERS_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::my_orders, ())),
     },
     Spec {
-        names: &["提现"],
+        names: words::WITHDRAW,
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[word("请发送提现金额（元），例如：提现 10")],
-        usage: "<金额>",
-        summary: "把可提现的返利提出来（私聊）",
+        args: &[word(words::WITHDRAW_ASK)],
+        usage: words::WITHDRAW_USAGE,
+        summary: words::WITHDRAW_SUMMARY,
         feature: None,
         bind: |a| Ok(call(member::withdraw, withdrawal_amount(&a[0])?)),
     },
     Spec {
-        names: &["人工", "转人工", "人工客服"],
+        names: words::HUMAN,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "转人工客服（私聊）",
+        summary: words::HUMAN_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::human, ())),
     },
     Spec {
-        names: &["规则", "群规则"],
+        names: words::RULES,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "本群开了哪些功能、免打扰时段和连签奖励",
+        summary: words::RULES_SUMMARY,
         feature: None,
         bind: |_| Ok(in_group(member::rules, ())),
     },
     Spec {
-        names: &["帮助", "菜单"],
+        names: words::HELP,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "显示本帮助",
+        summary: words::HELP_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::help, ())),
     },
     Spec {
-        names: &["开启"],
+        names: words::FEATURE_ON,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送要开启的功能：转链、签到、查券、欢迎语、自动回复")],
-        usage: "<功能>",
-        summary: "开启功能（转链、签到、查券、欢迎语、自动回复）",
+        args: &[word(words::FEATURE_ON_ASK)],
+        usage: words::FEATURE_ON_USAGE,
+        summary: words::FEATURE_ON_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_feature, (feature(&a[0])?, true))),
     },
     Spec {
-        names: &["关闭"],
+        names: words::FEATURE_OFF,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送要关闭的功能：转链、签到、查券、欢迎语、自动回复")],
-        usage: "<功能>",
-        summary: "关闭功能",
+        args: &[word(words::FEATURE_OFF_ASK)],
+        usage: words::FEATURE_OFF_USAGE,
+        summary: words::FEATURE_OFF_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_feature, (feature(&a[0])?, false))),
     },
     Spec {
-        names: &["设置关键词", "添加关键词"],
+        names: words::SET_KEYWORD,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送关键词（前加 = 为完全匹配，/…/ 为正则）"), rest("请发送回复内容（图片请发图片链接）")],
-        usage: "<词> <回复>",
-        summary: "自动回复：消息含<词>时回复（=词 完全匹配，/正则/）",
+        args: &[word(words::SET_KEYWORD_ASK_PATTERN), rest(words::SET_KEYWORD_ASK_REPLY)],
+        usage: words::SET_KEYWORD_USAGE,
+        summary: words::SET_KEYWORD_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_keyword, keyword_rule(&a[0], &a[1])?)),
     },
     Spec {
-        names: &["删除关键词"],
+        names: words::DELETE_KEYWORD,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送要删除的关键词")],
-        usage: "<词>",
-        summary: "删除自动回复",
+        args: &[word(words::DELETE_KEYWORD_ASK)],
+        usage: words::DELETE_KEYWORD_USAGE,
+        summary: words::DELETE_KEYWORD_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::delete_keyword, keyword_pattern(&a[0])?)),
     },
     Spec {
-        names: &["关键词列表"],
+        names: words::LIST_KEYWORDS,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
-        summary: "查看本群的自动回复",
+        summary: words::LIST_KEYWORDS_SUMMARY,
         feature: None,
         bind: |_| Ok(in_group(owner::list_keywords, ())),
     },
     Spec {
-        names: &["设置问答", "添加问答"],
+        names: words::SET_FAQ,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送问题"), rest("请发送答案")],
-        usage: "<问题> <答案>",
-        summary: "智能问答：相似的问题都会得到这个答案",
+        args: &[word(words::SET_FAQ_ASK_QUESTION), rest(words::SET_FAQ_ASK_ANSWER)],
+        usage: words::SET_FAQ_USAGE,
+        summary: words::SET_FAQ_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_faq, faq(&a[0], &a[1])?)),
     },
     Spec {
-        names: &["删除问答"],
+        names: words::DELETE_FAQ,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[rest("请发送要删除的问题")],
-        usage: "<问题>",
-        summary: "删除问答",
+        args: &[rest(words::DELETE_FAQ_ASK)],
+        usage: words::DELETE_FAQ_USAGE,
+        summary: words::DELETE_FAQ_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::delete_faq, faq_question(&a[0])?)),
     },
     Spec {
-        names: &["问答列表"],
+        names: words::LIST_FAQ,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
-        summary: "查看本群的问答",
+        summary: words::LIST_FAQ_SUMMARY,
         feature: None,
         bind: |_| Ok(in_group(owner::list_faq, ())),
     },
     Spec {
-        names: &["设置欢迎语"],
+        names: words::SET_WELCOME,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[rest("请发送欢迎语（{新人} 会替换为@新成员；发送 默认 恢复默认）")],
-        usage: "<文本>",
-        summary: "新人入群的欢迎语，{新人} 处@新成员",
+        args: &[rest(words::SET_WELCOME_ASK)],
+        usage: words::SET_WELCOME_USAGE,
+        summary: words::SET_WELCOME_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_welcome, welcome_text(&a[0])?)),
     },
     Spec {
-        names: &["设置文案"],
+        names: words::SET_COPY,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[rest(
-            "请发送文案模板，可用 {标题} {券后价} {原价} {优惠券} {预估返利} {链接} {口令}；发送 默认 恢复默认",
-        )],
-        usage: "<模板>",
-        summary: "转链文案模板：{标题} {券后价} {原价} {优惠券} {预估返利} {链接} {口令}",
+        args: &[rest(words::SET_COPY_ASK)],
+        usage: words::SET_COPY_USAGE,
+        summary: words::SET_COPY_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_copy, copy_template(&a[0])?)),
     },
     Spec {
-        names: &["设置海报"],
+        names: words::SET_POSTER,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送海报模板名（发送 默认 恢复默认）")],
-        usage: "<模板名>",
-        summary: "选择海报模板",
+        args: &[word(words::SET_POSTER_ASK)],
+        usage: words::SET_POSTER_USAGE,
+        summary: words::SET_POSTER_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_poster, poster_name(&a[0])?)),
     },
     Spec {
-        names: &["绑定推广位"],
+        names: words::BIND_PID,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送平台：拼多多、京东或淘宝"), word("请发送推广位 PID")],
-        usage: "<平台> <PID>",
-        summary: "本群使用自己的推广位（拼多多 123_456，京东 数字，淘宝 mm_1_2_3）",
+        args: &[word(words::BIND_PID_ASK_PLATFORM), word(words::BIND_PID_ASK_PID)],
+        usage: words::BIND_PID_USAGE,
+        summary: words::BIND_PID_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::bind_pid, platform_pid(&a[0], &a[1])?)),
     },
     Spec {
-        names: &["群状态"],
+        names: words::GROUP_STATUS,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
-        summary: "查看本群设置、推广位和今日转链",
+        summary: words::GROUP_STATUS_SUMMARY,
         feature: None,
         bind: |_| Ok(in_group(owner::group_status, ())),
     },
     Spec {
-        names: &["设置免打扰"],
+        names: words::SET_DND,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送免打扰时段，例如 23-7"), optional_word()],
-        usage: "<时段> [排队|丢弃]",
-        summary: "免打扰时段内的回复排队到结束后发送，或丢弃",
+        args: &[word(words::SET_DND_ASK), optional_word()],
+        usage: words::SET_DND_USAGE,
+        summary: words::SET_DND_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_dnd, quiet_hours(&a[0], optional(a, 1))?)),
     },
     Spec {
-        names: &["关闭免打扰"],
+        names: words::CLEAR_DND,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
         args: &[],
         usage: "",
-        summary: "本群不设免打扰",
+        summary: words::CLEAR_DND_SUMMARY,
         feature: None,
         bind: |_| Ok(in_group(owner::clear_dnd, ())),
     },
     Spec {
-        names: &["设置群主", "绑定群主"],
+        names: words::SET_OWNER,
         role: Role::Admin,
         cooldown: Cooldown::Owner,
-        args: &[mention("请@要设为群主的成员")],
-        usage: "@成员",
-        summary: "把成员设为本群群主（合伙人）",
+        args: &[mention(words::SET_OWNER_ASK)],
+        usage: words::SET_OWNER_USAGE,
+        summary: words::SET_OWNER_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_owner, a[0].clone())),
     },
     Spec {
-        names: &["添加管理员"],
+        names: words::ADD_ADMIN,
         role: Role::Admin,
         cooldown: Cooldown::Owner,
-        args: &[mention("请@要添加的管理员")],
-        usage: "@成员",
-        summary: "添加机器人管理员",
+        args: &[mention(words::ADD_ADMIN_ASK)],
+        usage: words::ADD_ADMIN_USAGE,
+        summary: words::ADD_ADMIN_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::add_admin, a[0].clone())),
     },
     Spec {
-        names: &["发单"],
+        names: words::POSTING,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送 开 或 关")],
-        usage: "开|关",
-        summary: "机器人按计划在本群自动发优惠商品",
+        args: &[word(words::POSTING_ASK)],
+        usage: words::POSTING_USAGE,
+        summary: words::POSTING_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::posting, PlanChange::Enabled(on_off(&a[0])?))),
     },
     Spec {
-        names: &["发单时间"],
+        names: words::POSTING_HOURS,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送发单时段，例如 9-22")],
-        usage: "<时段>",
-        summary: "每天在这个时段内自动发单",
+        args: &[word(words::POSTING_HOURS_ASK)],
+        usage: words::POSTING_HOURS_USAGE,
+        summary: words::POSTING_HOURS_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::posting, PlanChange::Hours(posting_hours(&a[0])?))),
     },
     Spec {
-        names: &["发单间隔"],
+        names: words::POSTING_INTERVAL,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送发单间隔（分钟），例如 30")],
-        usage: "<分钟>",
-        summary: "每隔多少分钟发一单",
+        args: &[word(words::POSTING_INTERVAL_ASK)],
+        usage: words::POSTING_INTERVAL_USAGE,
+        summary: words::POSTING_INTERVAL_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::posting, PlanChange::Interval(posting_interval(&a[0])?))),
     },
     Spec {
-        names: &["兑换", "积分兑换"],
+        names: words::EXCHANGE,
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[word("请发送要兑换的积分数（例如：兑换 500）或奖品名（私聊兑换）")],
-        usage: "<积分>|<奖品>",
-        summary: "积分兑换成可提现返利，或兑换奖品（私聊）",
+        args: &[word(words::EXCHANGE_ASK)],
+        usage: words::EXCHANGE_USAGE,
+        summary: words::EXCHANGE_SUMMARY,
         feature: None,
         bind: |a| exchange(&a[0]),
     },
     Spec {
-        names: &["免单", "免单活动"],
+        names: words::FREE_ORDERS,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "查看进行中的免单活动",
+        summary: words::FREE_ORDERS_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::free_orders, ())),
     },
     Spec {
-        names: &["排行榜"],
+        names: words::LEADERBOARD,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "本月签到榜和邀请榜",
+        summary: words::LEADERBOARD_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::leaderboard, ())),
     },
     Spec {
-        names: &["任务", "每日任务"],
+        names: words::TASKS,
         role: Role::Member,
         cooldown: Cooldown::Member,
         args: &[],
         usage: "",
-        summary: "今日任务和进度，完成即得积分",
+        summary: words::TASKS_SUMMARY,
         feature: None,
         bind: |_| Ok(call(member::tasks, ())),
     },
     Spec {
-        names: &["连签奖励", "设置连签奖励"],
+        names: words::STREAK_REWARD,
         role: Role::Owner,
         cooldown: Cooldown::Owner,
-        args: &[word("请发送每连续签到几天奖励一次，例如：7 50（每连续 7 天奖励 50 积分）"), optional_word()],
-        usage: "<天数> <积分>|默认",
-        summary: "本群连续签到奖励：每连续<天数>天多得<积分>",
+        args: &[word(words::STREAK_REWARD_ASK), optional_word()],
+        usage: words::STREAK_REWARD_USAGE,
+        summary: words::STREAK_REWARD_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_streak, streak_reward(&a[0], optional(a, 1))?)),
     },
     Spec {
-        names: &["设置返利"],
+        names: words::SET_REBATE,
         role: Role::Admin,
         cooldown: Cooldown::Owner,
-        args: &[mention("请@要设置返利的成员"), word("请发送返利比例，例如 60%")],
-        usage: "@成员 <比例>",
-        summary: "设置成员的返利比例（新订单生效）",
+        args: &[mention(words::SET_REBATE_ASK_MEMBER), word(words::SET_REBATE_ASK_RATE)],
+        usage: words::SET_REBATE_USAGE,
+        summary: words::SET_REBATE_SUMMARY,
         feature: None,
         bind: |a| Ok(in_group(owner::set_rebate, (a[0].clone(), rebate_rate(&a[1])?))),
     },
     Spec {
-        names: &["申请代理"],
+        names: words::APPLY_AGENT,
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[rest("请简单说明申请理由，例如：我有 3 个 500 人的群")],
-        usage: "<理由>",
-        summary: "申请成为代理，审核通过后获得专属推广位和邀请码",
+        args: &[rest(words::APPLY_AGENT_ASK)],
+        usage: words::APPLY_AGENT_USAGE,
+        summary: words::APPLY_AGENT_SUMMARY,
         feature: None,
         bind: |a| Ok(call(member::apply_agent, agent_reason(&a[0])?)),
     },
     Spec {
-        names: &["邀请码"],
+        names: words::INVITE_CODE,
         role: Role::Member,
         cooldown: Cooldown::Member,
-        args: &[word("请发送代理给您的邀请码，例如：邀请码 ABC23456")],
-        usage: "<邀请码>",
-        summary: "填写代理的邀请码，加入代理团队",
+        args: &[word(words::INVITE_CODE_ASK)],
+        usage: words::INVITE_CODE_USAGE,
+        summary: words::INVITE_CODE_SUMMARY,
         feature: None,
         bind: |a| Ok(call(member::join_agent, invite_code(&a[0])?)),
     },
@@ -667,7 +664,7 @@ fn strip_prefix<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     if prefix.is_empty() {
         return None;
     }
-    text.strip_prefix(prefix).or_else(|| if prefix == "#" { text.strip_prefix('＃') } else { None })
+    text.strip_prefix(prefix).or_else(|| if prefix == "#" { text.strip_prefix(words::FULL_WIDTH_HASH) } else { None })
 }
 
 /// Parses a message. `mentions` are the members it @-mentions (the robot excluded).
@@ -729,7 +726,7 @@ pub fn collect(spec: &'static Spec, given: Vec<String>, input: &str, mentions: &
         args.push(value);
     }
     if !rest.is_empty() {
-        return Parsed::Invalid { spec, reason: "参数太多了".into() };
+        return Parsed::Invalid { spec, reason: words::TOO_MANY_ARGS.into() };
     }
     match (spec.bind)(&args) {
         Ok(call) => Parsed::Ready(spec, call),
@@ -745,47 +742,44 @@ fn optional(a: &[String], i: usize) -> &str {
 }
 
 fn is_default(s: &str) -> bool {
-    matches!(s.trim(), "默认" | "恢复默认")
+    words::DEFAULT.contains(&s.trim())
 }
 
 fn search_keyword(s: &str) -> Result<String, String> {
     let keyword = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if keyword.chars().count() > 30 {
-        return Err("关键词太长了，最多 30 个字".into());
+        return Err(words::KEYWORD_TOO_LONG.into());
     }
     Ok(keyword)
 }
 
 fn withdrawal_amount(s: &str) -> Result<Fen, String> {
-    Fen::from_yuan_str(s)
-        .ok()
-        .filter(|a| a.0 > 0)
-        .ok_or_else(|| "金额格式不对，例如：提现 10 或 提现 10.50".to_string())
+    Fen::from_yuan_str(s).ok().filter(|a| a.0 > 0).ok_or_else(|| words::BAD_AMOUNT.to_string())
 }
 
 fn order_key(s: &str) -> Result<String, String> {
     if !crate::orders::claims::plausible_key(s) {
-        return Err("订单号格式不对，订单号可在订单详情里复制".into());
+        return Err(words::BAD_ORDER_KEY.into());
     }
     Ok(s.to_string())
 }
 
 fn feature(s: &str) -> Result<Feature, String> {
-    Feature::from_name(s).ok_or_else(|| format!("没有「{s}」这个功能，可选：{FEATURE_LIST}"))
+    Feature::from_name(s).ok_or_else(|| words::unknown_feature(s))
 }
 
 fn pattern_reason(e: PatternError) -> String {
     match e {
-        PatternError::Empty => "关键词不能为空".into(),
-        PatternError::TooLong => format!("关键词最多 {} 个字", keywords::MAX_PATTERN_CHARS),
-        PatternError::BadRegex => "正则表达式有误或太复杂".into(),
+        PatternError::Empty => words::PATTERN_EMPTY.into(),
+        PatternError::TooLong => words::pattern_too_long(keywords::MAX_PATTERN_CHARS),
+        PatternError::BadRegex => words::BAD_REGEX.into(),
     }
 }
 
 fn keyword_rule(pattern: &str, reply: &str) -> Result<(MatchKind, String, ReplyBody), String> {
     let (kind, pattern) = keywords::parse_pattern(pattern).map_err(pattern_reason)?;
     if reply.chars().count() > keywords::MAX_REPLY_CHARS {
-        return Err(format!("回复最多 {} 个字", keywords::MAX_REPLY_CHARS));
+        return Err(words::reply_too_long(keywords::MAX_REPLY_CHARS));
     }
     Ok((kind, pattern, ReplyBody::from_input(reply)))
 }
@@ -796,17 +790,17 @@ fn keyword_pattern(s: &str) -> Result<String, String> {
 
 fn faq(question: &str, answer: &str) -> Result<(String, String), String> {
     if question.chars().count() > 100 || answer.chars().count() > keywords::MAX_REPLY_CHARS {
-        return Err("问题最多 100 个字，答案最多 1000 个字".into());
+        return Err(words::FAQ_TOO_LONG.into());
     }
     if crate::engine::qa::normalize(question).concat().chars().count() < 2 {
-        return Err("问题太短了".into());
+        return Err(words::QUESTION_TOO_SHORT.into());
     }
     Ok((question.to_string(), answer.to_string()))
 }
 
 fn faq_question(s: &str) -> Result<String, String> {
     if s.chars().count() > 100 {
-        return Err("问题最多 100 个字".into());
+        return Err(words::QUESTION_TOO_LONG.into());
     }
     Ok(s.to_string())
 }
@@ -814,7 +808,7 @@ fn faq_question(s: &str) -> Result<String, String> {
 /// `None` restores the default.
 fn welcome_text(s: &str) -> Result<Option<String>, String> {
     if s.chars().count() > 500 {
-        return Err("欢迎语最多 500 个字".into());
+        return Err(words::WELCOME_TOO_LONG.into());
     }
     Ok((!is_default(s)).then(|| s.to_string()))
 }
@@ -835,44 +829,43 @@ fn poster_name(s: &str) -> Result<Option<String>, String> {
     } else if s.chars().count() <= 32 && s.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-') {
         Ok(Some(s.to_string()))
     } else {
-        Err("模板名只能包含字母、数字、_ 和 -".into())
+        Err(words::BAD_POSTER_NAME.into())
     }
 }
 
 fn platform_pid(platform: &str, pid: &str) -> Result<(Platform, String), String> {
-    let platform: Platform =
-        platform.parse().map_err(|_| format!("不支持「{platform}」，平台可选：拼多多、京东、淘宝"))?;
+    let platform: Platform = platform.parse().map_err(|_| words::unsupported_platform(platform))?;
     let pid = crate::affiliate::pid::parse(platform, pid).ok_or_else(|| text::pid_malformed(platform))?;
     Ok((platform, pid))
 }
 
 fn quiet_hours(hours: &str, policy: &str) -> Result<(QuietHours, Option<DndPolicy>), String> {
-    let hours: QuietHours = hours.parse().map_err(|_| "时段格式不对，例如 23-7（23 点到次日 7 点）".to_string())?;
+    let hours: QuietHours = hours.parse().map_err(|_| words::BAD_QUIET_HOURS.to_string())?;
     let policy = match policy {
         "" => None,
-        "排队" | "queue" => Some(DndPolicy::Queue),
-        "丢弃" | "drop" => Some(DndPolicy::Drop),
-        other => return Err(format!("不认识「{other}」，可选：排队、丢弃")),
+        p if words::QUEUE.contains(&p) => Some(DndPolicy::Queue),
+        p if words::DROP.contains(&p) => Some(DndPolicy::Drop),
+        other => return Err(words::unknown_dnd_policy(other)),
     };
     Ok((hours, policy))
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
     match s {
-        "开" | "开启" | "on" => Ok(true),
-        "关" | "关闭" | "off" => Ok(false),
-        other => Err(format!("不认识「{other}」，可选：开、关")),
+        s if words::ON.contains(&s) => Ok(true),
+        s if words::OFF.contains(&s) => Ok(false),
+        other => Err(words::unknown_on_off(other)),
     }
 }
 
 fn posting_hours(s: &str) -> Result<TimeWindow, String> {
-    s.parse().map_err(|_| "时段格式不对，例如 9-22 或 08:30-22:30".to_string())
+    s.parse().map_err(|_| words::BAD_POSTING_HOURS.to_string())
 }
 
 fn posting_interval(s: &str) -> Result<u32, String> {
-    let minutes: u32 = s.trim_end_matches("分钟").parse().map_err(|_| "间隔要写分钟数，例如 30".to_string())?;
+    let minutes: u32 = s.trim_end_matches(words::MINUTES).parse().map_err(|_| words::BAD_INTERVAL.to_string())?;
     if !(MIN_INTERVAL_MINUTES..=MAX_INTERVAL_MINUTES).contains(&minutes) {
-        return Err(format!("间隔要在 {MIN_INTERVAL_MINUTES} 到 {MAX_INTERVAL_MINUTES} 分钟之间"));
+        return Err(words::interval_out_of_range(MIN_INTERVAL_MINUTES, MAX_INTERVAL_MINUTES));
     }
     Ok(minutes)
 }
@@ -881,16 +874,16 @@ fn posting_interval(s: &str) -> Result<u32, String> {
 fn exchange(s: &str) -> Result<Call, String> {
     if !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
         if s.chars().count() > 30 {
-            return Err("奖品名最多 30 个字".into());
+            return Err(words::REWARD_NAME_TOO_LONG.into());
         }
         return Ok(call(member::redeem, s.to_string()));
     }
     let points: i64 = s
-        .trim_end_matches("积分")
+        .trim_end_matches(words::POINTS_UNIT)
         .parse()
         .ok()
         .filter(|p| *p > 0)
-        .ok_or_else(|| "积分要写正整数，例如：兑换 500".to_string())?;
+        .ok_or_else(|| words::BAD_EXCHANGE_POINTS.to_string())?;
     Ok(call(member::exchange, points))
 }
 
@@ -900,31 +893,31 @@ fn streak_reward(days: &str, points: &str) -> Result<Option<StreakReward>, Strin
         return Ok(None);
     }
     let every_days: i64 = days
-        .trim_end_matches('天')
+        .trim_end_matches(words::DAYS)
         .parse()
         .ok()
         .filter(|d| (1..=365).contains(d))
-        .ok_or_else(|| "天数要在 1 到 365 之间".to_string())?;
+        .ok_or_else(|| words::BAD_STREAK_DAYS.to_string())?;
     let bonus_points: i64 = points
-        .trim_end_matches("积分")
+        .trim_end_matches(words::POINTS_UNIT)
         .parse()
         .ok()
         .filter(|p| (1..=10_000).contains(p))
-        .ok_or_else(|| "奖励积分要在 1 到 10000 之间".to_string())?;
+        .ok_or_else(|| words::BAD_STREAK_POINTS.to_string())?;
     Ok(Some(StreakReward { every_days, bonus_points }))
 }
 
 fn rebate_rate(s: &str) -> Result<Bps, String> {
-    Bps::from_percent_str(s.trim_end_matches(['%', '％']))
+    Bps::from_percent_str(s.trim_end_matches(words::PERCENT_SIGNS))
         .ok()
         .filter(|r| (0..=10_000).contains(&r.0))
-        .ok_or_else(|| "比例要写 0 到 100 之间的百分数，例如 60%".to_string())
+        .ok_or_else(|| words::BAD_REBATE_RATE.to_string())
 }
 
 fn agent_reason(s: &str) -> Result<String, String> {
     let reason = s.trim();
     if reason.chars().count() > 100 {
-        return Err("理由最多 100 个字".into());
+        return Err(words::REASON_TOO_LONG.into());
     }
     Ok(reason.to_string())
 }
@@ -933,29 +926,24 @@ fn agent_reason(s: &str) -> Result<String, String> {
 fn invite_code(s: &str) -> Result<String, String> {
     let code = s.trim();
     if !(4..=16).contains(&code.len()) || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err("邀请码是 4 到 16 位字母或数字".into());
+        return Err(words::BAD_INVITE_CODE.into());
     }
     Ok(code.to_ascii_uppercase())
 }
 
 /// The help text for someone of `role`: only what they may use.
 pub fn help(role: Role, prefix: &str) -> String {
-    let mut out = String::from("我能做这些：");
-    for s in TABLE.iter().filter(|s| s.role == Role::Member) {
-        out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
-    }
-    out.push_str("\n· 发商品链接 —— 转成带券链接和海报");
+    let lines = |r: Role| -> String {
+        TABLE.iter().filter(|s| s.role == r).map(|s| words::help_line(&s.usage_line(prefix), s.summary)).collect()
+    };
+    let mut out = format!("{}{}{}", words::HELP_HEADING, lines(Role::Member), words::HELP_LINKS);
     if role >= Role::Owner {
-        out.push_str(&format!("\n群主命令（以 {prefix} 开头）："));
-        for s in TABLE.iter().filter(|s| s.role == Role::Owner) {
-            out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
-        }
+        out.push_str(&words::help_owner_heading(prefix));
+        out.push_str(&lines(Role::Owner));
     }
     if role >= Role::Admin {
-        out.push_str("\n管理员命令：");
-        for s in TABLE.iter().filter(|s| s.role == Role::Admin) {
-            out.push_str(&format!("\n· {} —— {}", s.usage_line(prefix), s.summary));
-        }
+        out.push_str(words::HELP_ADMIN_HEADING);
+        out.push_str(&lines(Role::Admin));
     }
     out
 }

@@ -4,9 +4,9 @@
 //! saved (known placeholders only, balanced braces, a way to buy: {链接} or {口令}), so rendering never fails.
 
 use crate::affiliate::Conversion;
+use crate::engine::text::copy::{self as words, PLACEHOLDERS};
 use crate::money::Fen;
 
-pub const PLACEHOLDERS: [&str; 7] = ["标题", "券后价", "原价", "优惠券", "预估返利", "链接", "口令"];
 /// Longest accepted template, in characters.
 pub const MAX_CHARS: usize = 1000;
 
@@ -28,13 +28,11 @@ impl CopyError {
     /// Why the template is refused, in Chinese (chat and dashboard).
     pub fn reason(&self) -> String {
         match self {
-            CopyError::Empty => "模板不能为空".to_string(),
-            CopyError::TooLong => format!("模板最多 {MAX_CHARS} 个字"),
-            CopyError::Unknown(name) => {
-                format!("不认识 {{{name}}}，可用：{}", PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" "))
-            }
-            CopyError::Unbalanced => "大括号没有成对".to_string(),
-            CopyError::NoLink => "模板里要有 {链接} 或 {口令}，不然没法下单".to_string(),
+            CopyError::Empty => words::EMPTY.to_string(),
+            CopyError::TooLong => words::too_long(MAX_CHARS),
+            CopyError::Unknown(name) => words::unknown(name),
+            CopyError::Unbalanced => words::UNBALANCED.to_string(),
+            CopyError::NoLink => words::NO_LINK.to_string(),
         }
     }
 }
@@ -86,7 +84,7 @@ pub fn validate(t: &str) -> Result<(), CopyError> {
         return Err(CopyError::TooLong);
     }
     let p = pieces(t)?;
-    if !p.iter().any(|p| matches!(p, Piece::Field("链接") | Piece::Field("口令"))) {
+    if !p.iter().any(|p| matches!(p, Piece::Field(words::LINK) | Piece::Field(words::COMMAND))) {
         return Err(CopyError::NoLink);
     }
     Ok(())
@@ -102,13 +100,15 @@ pub fn render(t: &str, c: &Conversion, rebate: Fen) -> Option<String> {
             Piece::Text(s) => out.push_str(s),
             Piece::Field(name) => {
                 let value = match name {
-                    "标题" => p.title.clone(),
-                    "券后价" => p.final_price.to_string(),
-                    "原价" => p.price.to_string(),
-                    "优惠券" => p.coupon.as_ref().map(|c| c.amount.to_string()).unwrap_or_else(|| "无".to_string()),
-                    "预估返利" => rebate.to_string(),
-                    "链接" => c.promotion.best_url().to_string(),
-                    "口令" => c.promotion.command.clone().unwrap_or_default(),
+                    words::TITLE => p.title.clone(),
+                    words::FINAL_PRICE => p.final_price.to_string(),
+                    words::PRICE => p.price.to_string(),
+                    words::COUPON => {
+                        p.coupon.as_ref().map(|c| c.amount.to_string()).unwrap_or_else(|| words::NO_COUPON.to_string())
+                    }
+                    words::REBATE => rebate.to_string(),
+                    words::LINK => c.promotion.best_url().to_string(),
+                    words::COMMAND => c.promotion.command.clone().unwrap_or_default(),
                     _ => String::new(),
                 };
                 out.push_str(&value);

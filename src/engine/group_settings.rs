@@ -3,6 +3,7 @@
 
 use crate::config::{ChatSettings, DndPolicy};
 use crate::engine::limits::{Dnd, QuietHours};
+use crate::engine::text;
 use serde::{Deserialize, Serialize};
 
 /// A feature an owner switches on or off per group.
@@ -27,19 +28,19 @@ impl Feature {
     /// The name owners type.
     pub fn name(self) -> &'static str {
         match self {
-            Feature::Convert => "转链",
-            Feature::Checkin => "签到",
-            Feature::Search => "查券",
-            Feature::Welcome => "欢迎语",
-            Feature::AutoReply => "自动回复",
+            Feature::Convert => text::FEATURE_CONVERT,
+            Feature::Checkin => text::FEATURE_CHECKIN,
+            Feature::Search => text::FEATURE_SEARCH,
+            Feature::Welcome => text::FEATURE_WELCOME,
+            Feature::AutoReply => text::FEATURE_AUTO_REPLY,
         }
     }
 
     pub fn from_name(s: &str) -> Option<Feature> {
         let s = s.trim();
         Feature::ALL.into_iter().find(|f| f.name() == s).or(match s {
-            "欢迎" => Some(Feature::Welcome),
-            "关键词" | "问答" => Some(Feature::AutoReply),
+            s if text::FEATURE_WELCOME_ALIASES.contains(&s) => Some(Feature::Welcome),
+            s if text::FEATURE_AUTO_REPLY_ALIASES.contains(&s) => Some(Feature::AutoReply),
             _ => None,
         })
     }

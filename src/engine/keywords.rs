@@ -2,6 +2,7 @@
 //! global. Patterns are parsed and regexes compiled (size-bounded; the regex engine runs in linear time) when a
 //! rule is saved and again when rules are loaded.
 
+use crate::engine::text;
 use regex::{Regex, RegexBuilder};
 
 /// Longest accepted pattern, in characters.
@@ -106,7 +107,7 @@ pub enum PatternError {
 /// pattern as stored (without the markers).
 pub fn parse_pattern(input: &str) -> Result<(MatchKind, String), PatternError> {
     let t = input.trim();
-    let (kind, p) = if let Some(rest) = t.strip_prefix(['=', '＝']) {
+    let (kind, p) = if let Some(rest) = t.strip_prefix(text::EXACT_MARKS) {
         (MatchKind::Exact, rest.trim())
     } else if t.len() >= 3 && t.starts_with('/') && t.ends_with('/') {
         (MatchKind::Regex, &t[1..t.len() - 1])

@@ -6,6 +6,7 @@
 //! its rule is [`spend_budget`].
 
 use crate::config::DndPolicy;
+use crate::engine::text;
 use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
@@ -53,9 +54,9 @@ impl FromStr for QuietHours {
     /// `23-7`, `23:00-07:00`, `23点-7点`, `23~7`, `23至7`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        let (a, b) = s.split_once(['-', '~', '－', '～', '至', '到']).ok_or(BadQuietHours)?;
+        let (a, b) = s.split_once(text::HOURS_SEPARATORS).ok_or(BadQuietHours)?;
         let hour = |t: &str| -> Result<u8, BadQuietHours> {
-            let t = t.trim().trim_end_matches('点').trim_end_matches(":00").trim_end_matches("：00");
+            let t = t.trim().trim_end_matches(text::HOUR).trim_end_matches(":00").trim_end_matches(text::ON_THE_HOUR);
             let h: u8 = t.parse().map_err(|_| BadQuietHours)?;
             if h < 24 { Ok(h) } else { Err(BadQuietHours) }
         };

@@ -28,7 +28,7 @@ use crate::affiliate::Affiliates;
 use crate::chat::{ConversationKind, Inbound, OutboundBody};
 use crate::clock::Clock;
 use crate::config::{RobotSettings, Settings};
-use crate::outbox;
+use crate::outbox::{self, NewOutbox};
 use crate::poster::Renderer;
 use crate::store::conversions::NewConversion;
 use crate::store::groups::Group;
@@ -55,9 +55,9 @@ pub enum Action {
     /// Send into the conversation once ever for this key (e.g. the 备案 link for a member), however often the
     /// situation recurs.
     ReplyOnce { key: String, body: OutboundBody },
-    /// Send into another conversation (an admin's or the sender's private chat) once ever for this key; not
-    /// subject to the group's do-not-disturb hours and reply budget.
-    Notify { conversation_id: String, key: String, body: OutboundBody },
+    /// Send into another conversation (an admin's or the sender's private chat), as the notice built it (its key
+    /// makes it once ever); not subject to the group's do-not-disturb hours and reply budget.
+    Notify(NewOutbox),
     /// Record a conversion.
     Record(Box<NewConversion>),
 }
@@ -312,11 +312,7 @@ impl Engine {
                     let key = format!("once:{key}");
                     sends.push(outbox::enqueue(robot.id, &msg.conversation_id, body, key).not_before(not_before));
                 }
-                Action::Notify { conversation_id, key, body } => {
-                    sends.push(
-                        outbox::enqueue(robot.id, &conversation_id, body, format!("once:{key}")).not_before(now_ms),
-                    );
-                }
+                Action::Notify(send) => sends.push(send.not_before(now_ms)),
                 Action::Record(c) => conversions.push(*c),
             }
         }

@@ -6,83 +6,7 @@
 //! unit. Similarity is the mean of the Dice coefficients of units and of (unordered) neighbouring unit pairs, in
 //! percent.
 
-/// Synonyms and fillers, mapped to their canonical unit (`""` drops the word). Longest match wins.
-const LEXICON: &[(&str, &str)] = &[
-    // fillers and greetings
-    ("请问一下", ""),
-    ("请问", ""),
-    ("请教", ""),
-    ("一下", ""),
-    ("麻烦", ""),
-    ("大家好", ""),
-    ("你好", ""),
-    ("您好", ""),
-    ("大家", ""),
-    ("你们", ""),
-    ("我想", ""),
-    ("我要", ""),
-    ("我们", ""),
-    ("我", ""),
-    ("的", ""),
-    ("了", ""),
-    ("吗", ""),
-    ("呢", ""),
-    ("啊", ""),
-    ("呀", ""),
-    ("吧", ""),
-    ("哦", ""),
-    ("嘛", ""),
-    ("么", ""),
-    ("是不是", ""),
-    // how
-    ("怎么样", "怎"),
-    ("怎么", "怎"),
-    ("怎样", "怎"),
-    ("如何", "怎"),
-    ("咋样", "怎"),
-    ("咋", "怎"),
-    ("怎", "怎"),
-    // what / why
-    ("什么", "啥"),
-    ("为什么", "为啥"),
-    ("为何", "为啥"),
-    ("干嘛", "为啥"),
-    // when / how long
-    ("什么时候", "久"),
-    ("啥时候", "久"),
-    ("多长时间", "久"),
-    ("多久", "久"),
-    ("几天", "久"),
-    ("何时", "久"),
-    // can
-    ("可不可以", "能"),
-    ("能不能", "能"),
-    ("可以", "能"),
-    ("能否", "能"),
-    // domain words
-    ("优惠券", "券"),
-    ("优惠卷", "券"),
-    ("卷", "券"),
-    ("领取", "领"),
-    ("到帐", "到账"),
-    ("到款", "到账"),
-    ("返现", "返利"),
-    ("返钱", "返利"),
-    ("佣金", "返利"),
-    ("取现", "提现"),
-    ("提款", "提现"),
-    ("下单", "买"),
-    ("购买", "买"),
-    ("链结", "链接"),
-    ("连接", "链接"),
-    ("打不开", "开不"),
-    ("无法打开", "开不"),
-    ("用不了", "开不"),
-    ("天猫", "淘宝"),
-    ("好友", "朋友"),
-    ("拉人", "邀请"),
-    ("拉", "邀请"),
-];
+use crate::engine::text;
 
 /// Canonical units of `s`.
 pub fn normalize(s: &str) -> Vec<String> {
@@ -100,8 +24,8 @@ pub fn normalize(s: &str) -> Vec<String> {
     'outer: while i < folded.len() {
         let mut best: Option<(usize, &str)> = None;
         // A canonical word written as such is one unit too.
-        let identities = LEXICON.iter().map(|(_, c)| (*c, *c)).filter(|(c, _)| !c.is_empty());
-        for (word, canon) in LEXICON.iter().copied().chain(identities) {
+        let identities = text::qa::LEXICON.iter().map(|(_, c)| (*c, *c)).filter(|(c, _)| !c.is_empty());
+        for (word, canon) in text::qa::LEXICON.iter().copied().chain(identities) {
             let n = word.chars().count();
             if best.is_some_and(|(len, _)| len >= n) || i + n > folded.len() {
                 continue;

@@ -1,4 +1,8 @@
-//! Every user-facing reply text, in Chinese, in one place.
+//! Every user-facing reply text, in Chinese, in one place; the commands' words and the Q&A lexicon in submodules.
+
+pub mod commands;
+pub mod copy;
+pub mod qa;
 
 use crate::affiliate::{Conversion, Product};
 use crate::engine::group_settings::{Feature, GroupSettings, StreakReward};
@@ -24,19 +28,6 @@ pub fn reply_error(e: &ReplyError) -> String {
         ReplyError::NotAPromotableItem => "这个链接暂时无法转换，请确认是商品链接后再试～".to_string(),
         ReplyError::UnsupportedPlatform(name) => format!("暂不支持{name}的链接，目前支持拼多多、京东、淘宝～"),
     }
-}
-
-/// The private alert to admins when a union refuses the operator's configuration.
-pub fn union_config_alert(platform: Platform, code: &str, detail: &str) -> String {
-    let what = match code {
-        "token" => "授权已失效，请在管理后台重新授权",
-        "60001" => "推广位未备案，请先完成备案",
-        _ => "请检查 AppKey、密钥和服务器时间",
-    };
-    format!(
-        "【dealbot】{}接口拒绝了转链（错误码 {code}）：{what}。会员看到的是「系统繁忙」。\n详情：{detail}",
-        platform.display_name()
-    )
 }
 
 /// The `@昵称` prefix that must accompany an `ats` entry (U+2005 after the name, as WeChat writes it).
@@ -145,6 +136,9 @@ pub fn keyword_deleted(pattern: &str, existed: bool) -> String {
     if existed { format!("已删除关键词「{pattern}」") } else { format!("本群没有关键词「{pattern}」") }
 }
 
+/// What marks an exact-match keyword (`=你好`).
+pub const EXACT_MARKS: [char; 2] = ['=', '＝'];
+
 pub const NO_KEYWORDS: &str = "本群还没有自动回复，用「设置关键词 <词> <回复>」添加～";
 pub const NO_FAQ: &str = "本群还没有问答，用「设置问答 <问题> <答案>」添加～";
 
@@ -221,6 +215,13 @@ pub fn dnd_set(hours: &str, queue: bool) -> String {
 
 pub const DND_CLEARED: &str = "已关闭本群免打扰";
 
+// Quiet hours as owners type them (`23-7`, `23点至7点`, `23：00～7：00`).
+pub const HOURS_SEPARATORS: [char; 6] = ['-', '~', '－', '～', '至', '到'];
+/// 点, after an hour.
+pub const HOUR: char = '点';
+/// `：00` with a full-width colon, after an hour.
+pub const ON_THE_HOUR: &str = "：00";
+
 /// `nickname` when the member has spoken or joined before.
 pub fn owner_set(nickname: Option<&str>) -> String {
     match nickname {
@@ -239,6 +240,22 @@ pub fn admin_added(nickname: Option<&str>, new: bool) -> String {
 }
 
 pub const NOT_IN_GROUP: &str = "请在群里使用这个命令～";
+
+// ---- 关键词列表 / 问答列表 ----
+
+pub const KEYWORD_LIST: &str = "本群自动回复";
+pub const FAQ_LIST: &str = "本群问答";
+/// An image reply in the keyword list.
+pub const IMAGE_REPLY: &str = "[图片]";
+
+/// `heading` and one line per rule: (what matches, the reply's excerpt, hits).
+pub fn rule_list(heading: &str, rules: Vec<(String, String, i64)>) -> String {
+    let mut out = format!("{heading} {} 条：", rules.len());
+    for (i, (pattern, reply, hits)) in rules.iter().enumerate() {
+        out.push_str(&format!("\n{}. {pattern} → {reply}（命中 {hits} 次）", i + 1));
+    }
+    out
+}
 
 // ---- member commands ----
 
@@ -311,6 +328,14 @@ pub fn search_nothing(keyword: &str) -> String {
 pub const SEARCH_NO_MORE: &str = "没有更多了，换个关键词试试～";
 pub const SEARCH_FIRST: &str = "请先发送「查券 关键词」～";
 
+// ---- 绑定订单 ----
+
+pub const CLAIM_BOUND: &str = "订单已绑定到你名下，返利会在订单结算后到账～";
+pub const CLAIM_ALREADY_YOURS: &str = "这笔订单已经是你的了～";
+pub const CLAIM_PENDING: &str = "收到！订单同步后会自动核对并绑定，请稍后用「我的」查看";
+pub const CLAIM_REFUSED: &str = "这笔订单已归属其他人或不是在本群下单的，无法绑定。如有疑问请联系群主";
+pub const CLAIM_NOT_IN_GROUP: &str = "请在下单时所在的群里发送「绑定订单 订单号」～";
+
 // ---- welcome ----
 
 /// Where the welcome text puts the newcomers' @-mentions.
@@ -318,6 +343,15 @@ pub const NEWCOMERS: &str = "{新人}";
 pub const DEFAULT_WELCOME: &str = "欢迎{新人}加入本群🎉\n发链接给我可以领券省钱，发送「帮助」看看我还能做什么～";
 
 // ---- 群状态 ----
+
+// The group features, as owners name them (开启 / 关闭) and 群状态 shows them.
+pub const FEATURE_CONVERT: &str = "转链";
+pub const FEATURE_CHECKIN: &str = "签到";
+pub const FEATURE_SEARCH: &str = "查券";
+pub const FEATURE_WELCOME: &str = "欢迎语";
+pub const FEATURE_AUTO_REPLY: &str = "自动回复";
+pub const FEATURE_WELCOME_ALIASES: &[&str] = &["欢迎"];
+pub const FEATURE_AUTO_REPLY_ALIASES: &[&str] = &["关键词", "问答"];
 
 /// Every feature and whether the group has it on: `转链 开 · 签到 关 · …`.
 pub fn features_line(settings: &GroupSettings) -> String {
@@ -335,6 +369,62 @@ pub fn group_rules(features: &str, quiet: Option<(String, bool)>, streak: Streak
     };
     let streak = streak_rule(streak.every_days, streak.bonus_points);
     format!("本群规则：\n功能：{features}\n免打扰：{quiet}\n连续签到：{streak}\n发送「帮助」查看全部命令")
+}
+
+// Where a PID shown by 群状态 comes from.
+pub const PID_OF_GROUP: &str = "本群";
+pub const PID_OF_OWNER: &str = "群主";
+pub const PID_OF_ROBOT: &str = "机器人";
+pub const PID_DEFAULT: &str = "默认";
+
+/// A platform's PID and where it comes from, or that it has none.
+pub fn pid_line(platform: Platform, pid: Option<(&str, &str)>) -> String {
+    match pid {
+        Some((pid, source)) => format!("{} {pid}（{source}）", platform.display_name()),
+        None => format!("{} 未设置", platform.display_name()),
+    }
+}
+
+/// 群主 when the partner has no member name.
+pub const OWNER_BOUND: &str = "已绑定";
+pub const OWNER_UNBOUND: &str = "未绑定";
+
+/// What 群状态 shows.
+pub struct GroupStatus<'a> {
+    pub features: String,
+    pub owner: String,
+    pub custom_welcome: bool,
+    pub custom_copy: bool,
+    /// The group's poster template, else `default_poster`.
+    pub poster: Option<String>,
+    pub default_poster: &'a str,
+    /// The do-not-disturb hours, whether they are the configured default, and whether replies wait.
+    pub dnd: Option<(String, bool, bool)>,
+    pub pids: Vec<String>,
+    pub rules: usize,
+    pub faqs: usize,
+    pub today: i64,
+}
+
+pub fn group_status(s: &GroupStatus) -> String {
+    let custom = |set: bool| if set { "自定义" } else { "默认" };
+    let poster = s.poster.clone().unwrap_or_else(|| format!("{}（默认）", s.default_poster));
+    let dnd = match &s.dnd {
+        None => "无".to_string(),
+        Some((hours, true, _)) => format!("{hours} 点（默认）"),
+        Some((hours, false, queue)) => format!("{hours} 点（{}）", if *queue { "排队" } else { "丢弃" }),
+    };
+    format!(
+        "本群状态：\n功能：{}\n群主：{}\n欢迎语：{}\n文案：{}\n海报：{poster}\n免打扰：{dnd}\n推广位：{}\n自动回复 {} 条，问答 {} 条\n今日转链：{} 次",
+        s.features,
+        s.owner,
+        custom(s.custom_welcome),
+        custom(s.custom_copy),
+        s.pids.join("；"),
+        s.rules,
+        s.faqs,
+        s.today,
+    )
 }
 
 pub fn on_off(on: bool) -> &'static str {
@@ -403,7 +493,8 @@ pub fn taobao_registration_invite(url: &str) -> String {
 }
 
 /// The group's posting plan after an owner changed it.
-pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> String {
+pub fn posting_plan(on: bool, windows: &[String], interval_minutes: Option<u32>) -> String {
+    let windows = windows.join("、");
     let every = interval_minutes.map(|m| format!("，每 {m} 分钟一单")).unwrap_or_default();
     if on {
         format!("自动发单已开启✅ 每天 {windows}{every}")
@@ -414,18 +505,6 @@ pub fn posting_plan(on: bool, windows: &str, interval_minutes: Option<u32>) -> S
 
 /// The WeCom 智能机器人's answer when someone opens a chat with it.
 pub const WECOM_WELCOME: &str = "你好，我是省钱助手👋 发商品链接给我，帮你查券领返利；发「帮助」看全部指令";
-
-/// Told to the admin (in private chat) after `#设为采集源`.
-pub fn collect_marked(group: &str) -> String {
-    format!(
-        "「{group}」已设为采集源：这里的线报会转成我们的链接转发到目标群；本群不再回复消息。目标群、清洗规则请在后台「采集」页设置。"
-    )
-}
-
-/// Told to the admin (in private chat) after `#取消采集源`.
-pub fn collect_unmarked(group: &str) -> String {
-    format!("「{group}」已取消采集源，不再转发这里的消息。")
-}
 
 // --- Marketing: points exchange (兑换), free-order campaigns (免单), leaderboards (排行榜) ---
 
@@ -466,6 +545,11 @@ pub fn subsidy(s: crate::store::campaigns::Subsidy) -> String {
         Subsidy::Full { cap } => format!("全额免单（最高¥{}）", cap.yuan_string()),
         Subsidy::Fixed { amount } => format!("补贴¥{}", amount.yuan_string()),
     }
+}
+
+/// A campaign's item in lists: `标题（平台）`.
+pub fn campaign_item(title: &str, platform: Platform) -> String {
+    format!("{title}（{}）", platform.display_name())
 }
 
 /// The running campaigns: one block per campaign (`title`, `subsidy`, `items`, `ends` as MM-DD).
@@ -626,12 +710,6 @@ pub fn handed_over(asked: bool) -> String {
     } else {
         "这个问题我暂时答不上来，已为你转接人工客服，请稍候，客服的回复会在这里发给你。".to_string()
     }
-}
-
-/// Sent to each admin when a member's private chat is handed over.
-pub fn handover_alert(name: &str, wxid: &str, asked: bool, message: &str) -> String {
-    let why = if asked { "请求人工客服" } else { "的问题机器人答不上来" };
-    format!("【客服】会员「{name}」（{wxid}）{why}：\n{message}\n请到管理后台「客服」页回复。")
 }
 
 /// Q&A the demo seeds into the private-chat rule set.

@@ -12,6 +12,7 @@
 pub mod month;
 pub mod rules;
 pub mod statement;
+pub mod text;
 
 use crate::config::LedgerSettings;
 use crate::money::Bps;

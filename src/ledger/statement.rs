@@ -2,6 +2,7 @@
 //! expected settlement month, rendered in Chinese for the chat.
 
 use super::rules::{Buckets, Phase};
+use super::text;
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use crate::store::ledger::LedgerOrder;
@@ -54,43 +55,20 @@ impl StatementLine {
     }
 }
 
-fn phase_name(p: Phase) -> &'static str {
-    match p {
-        Phase::Pending => "待结算",
-        Phase::Available => "已结算",
-        Phase::Reversed => "已失效",
-        Phase::ClawedBack => "已退款扣回",
-    }
-}
-
 /// The statement as a chat reply.
 pub fn render(s: &Statement) -> String {
-    let b = s.balance;
-    let mut out = format!(
-        "💰 待结算 ¥{}｜可提现 ¥{}｜提现中 ¥{}｜已提现 ¥{}",
-        Fen(b.pending).yuan_string(),
-        Fen(b.available).yuan_string(),
-        Fen(b.withdrawing).yuan_string(),
-        Fen(b.paid_out).yuan_string()
-    );
-    if b.debt > 0 {
-        out.push_str(&format!("\n退款待抵扣 ¥{}", Fen(b.debt).yuan_string()));
+    let mut out = text::balances(&s.balance);
+    if s.balance.debt > 0 {
+        out.push_str(&text::debt(Fen(s.balance.debt)));
     }
     if s.lines.is_empty() {
-        out.push_str("\n暂无订单");
+        out.push_str(text::NO_ORDERS);
     }
     for l in &s.lines {
         let platform = l.platform.parse::<Platform>().map(|p| p.display_name()).unwrap_or("");
-        out.push_str(&format!(
-            "\n{platform} {}：佣金 ¥{} × {} = 返利 ¥{}，{}",
-            l.order_key,
-            l.base.yuan_string(),
-            l.rate.percent_string(),
-            l.rebate.yuan_string(),
-            phase_name(l.phase)
-        ));
+        out.push_str(&text::order_line(platform, &l.order_key, l.base, l.rate, l.rebate, l.phase));
         if let Some(m) = &l.expected_settlement {
-            out.push_str(&format!("，预计 {m} 结算"));
+            out.push_str(&text::expected_settlement(m));
         }
     }
     out

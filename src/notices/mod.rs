@@ -2,8 +2,9 @@
 //!
 //! Members hear about their orders (paid with the estimated rebate, settled, invalid), their withdrawals
 //! (approved, paid, rejected), free-order subsidies and their agent application; they are reached where they can
-//! be ([`crate::store::Store::notice_target`]). Admins hear, in private chat, about the robots' accounts and the
-//! union authorization.
+//! be ([`crate::store::Store::notice_target`]). Admins hear, in private chat, about the robots' accounts, the
+//! union authorization, a union refusing the operator's configuration and members handed over to them; an admin
+//! who marks a group as a collection source is told so. The texts live in `text`.
 
 use crate::chat::OutboundBody;
 use crate::ledger::rules::Step;
@@ -14,6 +15,8 @@ use crate::robots::RobotState;
 use crate::store::agents::{AgentApplication, status as application_status};
 use crate::store::ledger::{LedgerOrder, NoticeTarget};
 use crate::store::withdrawals::{Withdrawal, status as withdrawal_status};
+
+mod text;
 
 /// Something a member is told.
 #[derive(Debug, Clone, Copy)]
@@ -34,11 +37,9 @@ impl MemberNotice<'_> {
         match *self {
             MemberNotice::Order { step, order } => order_text(step, order),
             MemberNotice::Withdrawal(w) => withdrawal_text(w),
-            MemberNotice::Subsidy { platform, order_key, amount, .. } => Some(format!(
-                "【免单通知】您的{}订单 {order_key} 参加免单活动，补贴 ¥{} 已到账，可发送「提现 金额」申请提现。",
-                platform.display_name(),
-                amount.yuan_string()
-            )),
+            MemberNotice::Subsidy { platform, order_key, amount, .. } => {
+                Some(text::subsidy_paid(platform, order_key, amount))
+            }
             MemberNotice::AgentApplication { application, pid } => Some(application_text(application, pid)),
         }
     }
@@ -71,17 +72,9 @@ fn order_text(step: Step, order: &LedgerOrder) -> Option<String> {
     let platform = order.platform.parse::<Platform>().map(|p| p.display_name()).unwrap_or("");
     let key = &order.order_key;
     match step {
-        Step::Book => Some(format!(
-            "【订单通知】您的{platform}订单 {key} 已付款，预估返利 ¥{}，确认收货并结算后可提现。",
-            order.split.rebate.yuan_string()
-        )),
-        Step::Settle => Some(format!(
-            "【订单通知】您的{platform}订单 {key} 已结算，返利 ¥{} 已到账，可发送「提现 金额」申请提现。",
-            order.split.rebate.yuan_string()
-        )),
-        Step::Reverse | Step::Clawback => {
-            Some(format!("【订单通知】您的{platform}订单 {key} 已失效（退款或违规），对应返利已取消。"))
-        }
+        Step::Book => Some(text::order_booked(platform, key, order.split.rebate)),
+        Step::Settle => Some(text::order_settled(platform, key, order.split.rebate)),
+        Step::Reverse | Step::Clawback => Some(text::order_reversed(platform, key)),
         Step::Void => None,
     }
 }
@@ -89,28 +82,23 @@ fn order_text(step: Step, order: &LedgerOrder) -> Option<String> {
 fn withdrawal_text(w: &Withdrawal) -> Option<String> {
     let amount = w.amount.yuan_string();
     match w.status.as_str() {
-        withdrawal_status::APPROVED => Some(format!("【提现通知】您的提现 ¥{amount} 已通过审核，将尽快打款。")),
-        withdrawal_status::PAID => Some(format!(
-            "【提现通知】您的提现 ¥{amount} 已打款（{}，流水号 {}），请注意查收。",
+        withdrawal_status::APPROVED => Some(text::withdrawal_approved(&amount)),
+        withdrawal_status::PAID => Some(text::withdrawal_paid(
+            &amount,
             w.payment_method.as_deref().unwrap_or(""),
-            w.payment_ref.as_deref().unwrap_or("")
+            w.payment_ref.as_deref().unwrap_or(""),
         )),
-        withdrawal_status::REJECTED => {
-            Some(format!("【提现通知】您的提现 ¥{amount} 未通过审核，原因：{}。金额已退回可提现余额。", w.reason))
-        }
+        withdrawal_status::REJECTED => Some(text::withdrawal_rejected(&amount, &w.reason)),
         _ => None,
     }
 }
 
 fn application_text(a: &AgentApplication, pid: Option<&str>) -> String {
     match a.status.as_str() {
-        application_status::APPROVED => format!(
-            "【代理申请】恭喜，您的代理申请已通过！等级：{}，邀请码：{}{}。发送「我的」可查看分成。",
-            a.level.as_deref().unwrap_or(""),
-            a.invite_code.as_deref().unwrap_or(""),
-            pid.map(|p| format!("，拼多多推广位：{p}")).unwrap_or_default()
-        ),
-        _ => format!("【代理申请】很抱歉，您的代理申请未通过，原因：{}。", a.decision_reason),
+        application_status::APPROVED => {
+            text::agent_approved(a.level.as_deref().unwrap_or(""), a.invite_code.as_deref().unwrap_or(""), pid)
+        }
+        _ => text::agent_rejected(&a.decision_reason),
     }
 }
 
@@ -124,29 +112,28 @@ pub enum AdminAlert<'a> {
     /// The Pinduoduo authorization expires within `days` days (0: it lapsed); `refresh_expires_at` names the
     /// authorization.
     PddAuthorization { days: i64, refresh_expires_at: i64 },
+    /// A union refused the operator's configuration with `code` (told once per platform, code and local `day`);
+    /// `detail` is the union's error.
+    UnionConfig { platform: Platform, code: &'a str, detail: &'a str, day: i64 },
+    /// A member's private chat was handed over to the admins (told once per service `conversation_id`); `asked`:
+    /// the member asked for a human, else the robot could not answer `message`.
+    Handover { conversation_id: i64, name: &'a str, wxid: &'a str, asked: bool, message: &'a str },
 }
 
 impl AdminAlert<'_> {
     pub fn text(&self) -> String {
         match *self {
-            AdminAlert::RobotDown { name, state, reason, .. } => format!(
-                "【机器人{}】机器人「{name}」{}（{reason}）。它的待发消息已暂停，恢复后自动续发；可在后台「机器人」页重连、重新扫码，或把待发消息转给其他机器人。",
-                state.label(),
-                state.label(),
-            ),
-            AdminAlert::RobotBack { name, .. } => {
-                format!("【机器人恢复在线】机器人「{name}」已恢复在线，暂停的消息正在续发。")
-            }
-            AdminAlert::PddAuthorization { days: 0, .. } => {
-                "【dealbot】多多进宝授权已过期：转链仍正常，需授权的接口已停止。请在管理后台重新授权。".to_string()
-            }
-            AdminAlert::PddAuthorization { days, .. } => {
-                format!("【dealbot】多多进宝授权将在 {days} 天内过期，请在管理后台重新授权。")
-            }
+            AdminAlert::RobotDown { name, state, reason, .. } => text::robot_down(state.label(), name, reason),
+            AdminAlert::RobotBack { name, .. } => text::robot_back(name),
+            AdminAlert::PddAuthorization { days: 0, .. } => text::PDD_AUTHORIZATION_LAPSED.to_string(),
+            AdminAlert::PddAuthorization { days, .. } => text::pdd_authorization_expiring(days),
+            AdminAlert::UnionConfig { platform, code, detail, .. } => text::union_config(platform, code, detail),
+            AdminAlert::Handover { name, wxid, asked, message, .. } => text::handover(name, wxid, asked, message),
         }
     }
 
-    /// The outbox key: one alert per event and admin.
+    /// The outbox key: one alert per event and admin. The engine's alerts keep the `once:` keys of the engine's
+    /// sends.
     fn key(&self) -> String {
         match *self {
             AdminAlert::RobotDown { robot_id, at, .. } => format!("robot-down:{robot_id}:{at}"),
@@ -154,6 +141,10 @@ impl AdminAlert<'_> {
             AdminAlert::PddAuthorization { days, refresh_expires_at } => {
                 format!("pdd-auth-warning:{refresh_expires_at}:{days}")
             }
+            AdminAlert::UnionConfig { platform, code, day, .. } => {
+                format!("once:union-alert:{}:{code}:{day}", platform.code())
+            }
+            AdminAlert::Handover { conversation_id, .. } => format!("once:handover:{conversation_id}"),
         }
     }
 
@@ -168,6 +159,26 @@ impl AdminAlert<'_> {
                 outbox::enqueue(via, wxid, body, format!("{key}:{wxid}"))
             })
             .collect()
+    }
+}
+
+/// The acknowledgement, in private chat, to the admin who marked (`on`) or unmarked a group as a collection source:
+/// the source itself hears nothing.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceMarked<'a> {
+    pub group: &'a str,
+    pub on: bool,
+}
+
+impl SourceMarked<'_> {
+    pub fn text(&self) -> String {
+        text::collect_source(self.group, self.on)
+    }
+
+    /// The send from robot `via` to `admin`, once for the admin's message `message_key`.
+    pub fn send(&self, via: i64, admin: &str, message_key: &str) -> NewOutbox {
+        let body = OutboundBody::Text { content: self.text(), ats: Vec::new() };
+        outbox::enqueue(via, admin, body, format!("once:collect-mark:{message_key}"))
     }
 }
 

@@ -6,8 +6,8 @@
 //! when the order arrives. Either way the ledger re-splits an order it has booked already
 //! ([`settle_ledger`]): the operator's provisional share moves to the member (and partner, agent).
 
-use super::OrdersError;
 pub use super::sync::settle_ledger;
+use super::{OrdersError, text};
 use crate::ledger::Ledger;
 use crate::platform::Platform;
 use crate::store::orders::{AttributionKind, ClaimStatus};
@@ -90,11 +90,11 @@ pub async fn apply_pending(store: &Store, platform: Platform, order_key: &str, n
 /// Why an admin's assignment was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AssignError {
-    #[error("订单不存在")]
+    #[error("{}", text::NO_ORDER)]
     NoOrder,
-    #[error("会员不存在")]
+    #[error("{}", text::NO_MEMBER)]
     NoMember,
-    #[error("须填写原因（最多 200 字）")]
+    #[error("{}", text::REASON_REQUIRED)]
     Reason,
     #[error(transparent)]
     Orders(#[from] OrdersError),

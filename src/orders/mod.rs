@@ -9,6 +9,7 @@ pub mod source;
 pub mod sync;
 pub mod tag;
 pub mod taobao_registration;
+pub mod text;
 
 use crate::affiliate::{AffiliateError, Affiliates};
 use crate::clock::Clock;

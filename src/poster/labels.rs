@@ -1,6 +1,7 @@
 //! The texts a poster shows, formatted from the product: `¥12.90`, `券 ¥20`, `已售 1.2万`, `预估返 ¥1.23`, and
 //! the cleaned title.
 
+use super::text;
 use crate::money::Fen;
 
 /// `¥12.90`.
@@ -10,19 +11,19 @@ pub fn price(f: Fen) -> String {
 
 /// `券 ¥20`, `券 ¥5.5`.
 pub fn coupon(amount: Fen) -> String {
-    format!("券 ¥{}", amount.yuan_compact())
+    text::coupon(&amount.yuan_compact())
 }
 
 /// `预估返 ¥1.23`.
 pub fn rebate(amount: Fen) -> String {
-    format!("预估返 {amount}")
+    text::rebate(&amount.to_string())
 }
 
 /// `已售 9876`, `已售 1.2万`, `已售 3.4亿`, or the platform's own wording (`已售 10万+`). Counts are rounded down, so
 /// a poster never overstates sales.
 pub fn sales(count: Option<i64>, text: Option<&str>) -> Option<String> {
     if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
-        return Some(format!("已售 {t}"));
+        return Some(text::sold(t));
     }
     let n = count.filter(|&n| n > 0)?;
     let short = |unit: i64, name: &str| {
@@ -33,14 +34,11 @@ pub fn sales(count: Option<i64>, text: Option<&str>) -> Option<String> {
             format!("{}.{}{name}", tenths / 10, tenths % 10)
         }
     };
-    Some(format!(
-        "已售 {}",
-        match n {
-            ..10_000 => n.to_string(),
-            10_000..100_000_000 => short(10_000, "万"),
-            _ => short(100_000_000, "亿"),
-        }
-    ))
+    Some(text::sold(&match n {
+        ..10_000 => n.to_string(),
+        10_000..100_000_000 => short(10_000, text::TEN_THOUSAND),
+        _ => short(100_000_000, text::HUNDRED_MILLION),
+    }))
 }
 
 /// Emoji and their joiners and selectors: no shipped face draws them, so titles drop them.

@@ -4,9 +4,9 @@
 use super::fonts::Fonts;
 use super::labels;
 use super::linebreak;
+use super::pen::{Align, Pen};
 use super::qr::{self, fill};
 use super::template::{BadgeSpec, Layout, TextSpec};
-use super::text::{Align, Pen};
 use crate::affiliate::{Product, Promotion};
 use crate::money::Fen;
 use image::RgbImage;

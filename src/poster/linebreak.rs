@@ -8,21 +8,17 @@
 //! Push-out: when the next unbreakable unit (say `像！`) does not fit, the whole unit moves down, so the
 //! punctuation takes the preceding character with it.
 
+use super::text;
 use unicode_linebreak::{BreakOpportunity, linebreaks};
-
-/// Characters that may not start a line.
-const NO_START: &str = "，。、；：？！…‥—～）》」』】〕〗〉’”·%‰°℃,.;:?!)]}";
-/// Characters that may not end a line.
-const NO_END: &str = "（《「『【〔〖〈‘“([{¥￥$";
 
 pub const ELLIPSIS: char = '…';
 
 fn may_start(c: char) -> bool {
-    !NO_START.contains(c)
+    !text::NO_LINE_START.contains(c)
 }
 
 fn may_end(c: char) -> bool {
-    !NO_END.contains(c)
+    !text::NO_LINE_END.contains(c)
 }
 
 /// Ideographs and full-width forms: a break between one of them and a quote mark is allowed (UAX #14 LB19a,

@@ -6,9 +6,9 @@
 use super::fonts::Fonts;
 use super::labels;
 use super::linebreak;
+use super::pen::{Align, Pen};
 use super::qr::{self, fill};
 use super::template::{Color, MIN_QR_PX, PhotoSpec};
-use super::text::{Align, Pen};
 use crate::affiliate::Product;
 use image::{Rgb, RgbImage};
 

@@ -23,6 +23,7 @@ pub mod labels;
 pub mod layout;
 pub mod linebreak;
 pub mod list;
+pub mod pen;
 pub mod photo;
 pub mod qr;
 pub mod template;

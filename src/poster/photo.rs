@@ -1,9 +1,9 @@
 //! The product photo in its box: scaled to cover the box and centre-cropped (`fast_image_resize`, Catmull-Rom),
 //! or a drawn placeholder when there is no photo. Fitted photos are kept for the next poster of the same item.
 
+use super::pen::{Align, Pen};
 use super::qr::fill;
 use super::template::PhotoSpec;
-use super::text::{Align, Pen};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 use image::{Rgb, RgbImage};
 use std::collections::VecDeque;

@@ -8,7 +8,7 @@
 //!
 //! A template's version is a hash of its file, so editing a template invalidates the posters cached with it.
 
-use super::text::Align;
+use super::pen::Align;
 use image::Rgb;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};

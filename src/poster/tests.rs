@@ -133,7 +133,7 @@ fn a_title_with_rare_characters_has_a_real_glyph_for_every_character() {
         assert!(r.is_some_and(|r| r.glyph.0 != 0), "no glyph for {c} (U+{:04X})", c as u32);
     }
     // The wrapped lines keep every character: nothing was dropped for want of a glyph.
-    let pen = text::Pen { chain: &fonts.regular, size: 34.0 };
+    let pen = pen::Pen { chain: &fonts.regular, size: 34.0 };
     let lines = linebreak::wrap(&cleaned, 690.0, 3, |c| pen.advance(c));
     assert_eq!(lines.concat().replace(' ', ""), cleaned.replace(' ', ""));
     assert!(cleaned.chars().all(|c| c == ' ' || pen.advance(c) > 0.0));

@@ -38,8 +38,7 @@ pub async fn free_orders(cx: &Context<'_>) -> Result<String, EngineError> {
         .into_iter()
         .filter(|c| c.open_at(cx.now_ms, group) && c.budget_left().0 > 0)
         .map(|c| {
-            let items =
-                c.items.iter().take(5).map(|i| format!("{}（{}）", i.title, i.platform.display_name())).collect();
+            let items = c.items.iter().take(5).map(|i| text::campaign_item(&i.title, i.platform)).collect();
             let ends = local_month_day(c.ends_at - 1, e.settings.chat.utc_offset_hours);
             (c.name, text::subsidy(c.subsidy), items, ends)
         })
@@ -56,7 +55,7 @@ pub async fn leaderboard(cx: &Context<'_>) -> Result<String, EngineError> {
     let boards = leaderboard::boards(&e.store, group, local_day(cx.now_ms, offset), offset, size, min_stay).await?;
     let lines = |v: Vec<crate::store::leaderboards::Ranked>| {
         v.into_iter()
-            .map(|r| (if r.nickname.is_empty() { "群友".to_string() } else { r.nickname }, r.count))
+            .map(|r| (if r.nickname.is_empty() { text::MEMBER_FALLBACK_NAME.to_string() } else { r.nickname }, r.count))
             .collect::<Vec<_>>()
     };
     Ok(text::leaderboard(&lines(boards.checkins), &lines(boards.invites)))

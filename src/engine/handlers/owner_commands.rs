@@ -8,7 +8,7 @@ use crate::engine::group_settings::{DndSetting, Feature, GroupSettings, StreakRe
 use crate::engine::keywords::{MatchKind, ReplyBody, display_pattern};
 use crate::engine::limits::{QuietHours, local_midnight_ms};
 use crate::engine::pid_binding::PidRefusal;
-use crate::engine::{Context, EngineError, text};
+use crate::engine::{Action, Context, EngineError, text};
 use crate::money::Bps;
 use crate::platform::Platform;
 use crate::posting::schedule::TimeWindow;
@@ -44,7 +44,7 @@ pub fn posting<'a>(a: &'a Asker<'a>, group: &'a Group, change: PlanChange) -> An
             Cadence::EveryMinutes(m) => Some(m),
             Cadence::At(_) | Cadence::AsTheyCome => None,
         };
-        a.say(&text::posting_plan(plan.enabled, &windows.join("、"), interval)).await
+        a.say(&text::posting_plan(plan.enabled, &windows, interval)).await
     })
 }
 
@@ -71,17 +71,14 @@ pub fn set_keyword<'a>(
             priority: 0,
         };
         let replaced = e.store.upsert_keyword(&k, a.cx.now_ms).await?;
-        e.invalidate_replies(group.id).await;
-        a.say(&text::keyword_saved(&display_pattern(kind, &pattern), replaced)).await
+        replies_changed(a, group, text::keyword_saved(&display_pattern(kind, &pattern), replaced)).await
     })
 }
 
 pub fn delete_keyword<'a>(a: &'a Asker<'a>, group: &'a Group, pattern: String) -> Answer<'a> {
     Box::pin(async move {
-        let e = a.cx.engine;
-        let existed = e.store.delete_keyword(group.id, &pattern).await?;
-        e.invalidate_replies(group.id).await;
-        a.say(&text::keyword_deleted(&pattern, existed)).await
+        let existed = a.cx.engine.store.delete_keyword(group.id, &pattern).await?;
+        replies_changed(a, group, text::keyword_deleted(&pattern, existed)).await
     })
 }
 
@@ -91,19 +88,15 @@ pub fn list_keywords<'a>(a: &'a Asker<'a>, group: &'a Group, _: ()) -> Answer<'a
 
 pub fn set_faq<'a>(a: &'a Asker<'a>, group: &'a Group, (question, answer): (String, String)) -> Answer<'a> {
     Box::pin(async move {
-        let e = a.cx.engine;
-        let replaced = e.store.upsert_faq(group.id, &question, &answer, a.cx.now_ms).await?;
-        e.invalidate_replies(group.id).await;
-        a.say(&text::faq_saved(&question, replaced)).await
+        let replaced = a.cx.engine.store.upsert_faq(group.id, &question, &answer, a.cx.now_ms).await?;
+        replies_changed(a, group, text::faq_saved(&question, replaced)).await
     })
 }
 
 pub fn delete_faq<'a>(a: &'a Asker<'a>, group: &'a Group, question: String) -> Answer<'a> {
     Box::pin(async move {
-        let e = a.cx.engine;
-        let existed = e.store.delete_faq(group.id, &question).await?;
-        e.invalidate_replies(group.id).await;
-        a.say(&text::faq_deleted(&question, existed)).await
+        let existed = a.cx.engine.store.delete_faq(group.id, &question).await?;
+        replies_changed(a, group, text::faq_deleted(&question, existed)).await
     })
 }
 
@@ -216,6 +209,12 @@ pub fn set_rebate<'a>(a: &'a Asker<'a>, _: &'a Group, (wxid, rate): (String, Bps
     })
 }
 
+/// Answers `body` after a change to the group's auto-replies or Q&A, dropping their cached copy.
+async fn replies_changed(a: &Asker<'_>, group: &Group, body: String) -> Result<Vec<Action>, EngineError> {
+    a.cx.engine.invalidate_replies(group.id).await;
+    a.say(&body).await
+}
+
 /// Changes the group's settings JSON and returns the saved settings (messages of one group are handled one at a
 /// time, so this read-modify-write does not race).
 async fn save_settings(
@@ -246,13 +245,12 @@ async fn keyword_list(cx: &Context<'_>, group: &Group) -> Result<String, EngineE
     if own.is_empty() {
         return Ok(text::NO_KEYWORDS.to_string());
     }
-    let mut out = format!("本群自动回复 {} 条：", own.len());
-    for (i, r) in own.iter().enumerate() {
+    let lines = own.iter().map(|r| {
         let kind = MatchKind::from_code(&r.match_kind).unwrap_or(MatchKind::Contains);
-        let reply = if r.reply_kind == "image" { "[图片]".to_string() } else { excerpt(&r.reply, 20) };
-        out.push_str(&format!("\n{}. {} → {}（命中 {} 次）", i + 1, display_pattern(kind, &r.pattern), reply, r.hits));
-    }
-    Ok(out)
+        let reply = if r.reply_kind == "image" { text::IMAGE_REPLY.to_string() } else { excerpt(&r.reply, 20) };
+        (display_pattern(kind, &r.pattern), reply, r.hits)
+    });
+    Ok(text::rule_list(text::KEYWORD_LIST, lines.collect()))
 }
 
 async fn faq_list(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
@@ -261,45 +259,33 @@ async fn faq_list(cx: &Context<'_>, group: &Group) -> Result<String, EngineError
     if own.is_empty() {
         return Ok(text::NO_FAQ.to_string());
     }
-    let mut out = format!("本群问答 {} 条：", own.len());
-    for (i, r) in own.iter().enumerate() {
-        out.push_str(&format!("\n{}. {} → {}（命中 {} 次）", i + 1, r.question, excerpt(&r.answer, 20), r.hits));
-    }
-    Ok(out)
+    let lines = own.iter().map(|r| (r.question.clone(), excerpt(&r.answer, 20), r.hits));
+    Ok(text::rule_list(text::FAQ_LIST, lines.collect()))
 }
 
 /// Where the group's PID of a platform comes from, as 群状态 shows it.
 async fn pid_line(cx: &Context<'_>, group: &Group, platform: Platform) -> Result<String, EngineError> {
     let store = &cx.engine.store;
-    let mut found = store.pid_of(platform, PidOwner::Group(group.id)).await?.map(|p| (p, "本群"));
+    let mut found = store.pid_of(platform, PidOwner::Group(group.id)).await?.map(|p| (p, text::PID_OF_GROUP));
     if found.is_none()
         && let Some(partner) = group.partner_id
     {
-        found = store.pid_of(platform, PidOwner::Partner(partner)).await?.map(|p| (p, "群主"));
+        found = store.pid_of(platform, PidOwner::Partner(partner)).await?.map(|p| (p, text::PID_OF_OWNER));
     }
     if found.is_none() {
-        found = store.pid_of(platform, PidOwner::Robot(cx.robot.id)).await?.map(|p| (p, "机器人"));
+        found = store.pid_of(platform, PidOwner::Robot(cx.robot.id)).await?.map(|p| (p, text::PID_OF_ROBOT));
     }
     if found.is_none() {
-        found = crate::engine::handlers::product_link::pid_for(cx, platform).await?.map(|p| (p, "默认"));
+        found = crate::engine::handlers::product_link::pid_for(cx, platform).await?.map(|p| (p, text::PID_DEFAULT));
     }
-    Ok(match found {
-        Some((pid, source)) => format!("{} {pid}（{source}）", platform.display_name()),
-        None => format!("{} 未设置", platform.display_name()),
-    })
+    Ok(text::pid_line(platform, found.as_ref().map(|(pid, source)| (pid.as_str(), *source))))
 }
 
 async fn status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> {
     let e = cx.engine;
     let chat = &e.settings.chat;
     let s = &cx.settings;
-    let dnd = match (s.dnd, s.dnd(chat)) {
-        (_, None) => "无".to_string(),
-        (DndSetting::Inherit, Some(d)) => format!("{} 点（默认）", d.hours),
-        (_, Some(d)) => {
-            format!("{} 点（{}）", d.hours, if d.policy == DndPolicy::Queue { "排队" } else { "丢弃" })
-        }
-    };
+    let dnd = s.dnd(chat).map(|d| (d.hours.to_string(), s.dnd == DndSetting::Inherit, d.policy == DndPolicy::Queue));
     let mut pids = Vec::new();
     for p in Platform::ALL {
         pids.push(pid_line(cx, group, p).await?);
@@ -310,20 +296,23 @@ async fn status(cx: &Context<'_>, group: &Group) -> Result<String, EngineError> 
     let owner = match group.partner_id {
         Some(p) => match e.store.partner_wxid(p).await? {
             Some(w) => e.store.member_nickname(&w).await?.unwrap_or(w),
-            None => "已绑定".to_string(),
+            None => text::OWNER_BOUND.to_string(),
         },
-        None => "未绑定".to_string(),
+        None => text::OWNER_UNBOUND.to_string(),
     };
-    let custom = |set: bool| if set { "自定义" } else { "默认" };
-    let poster =
-        group.poster_template.clone().unwrap_or_else(|| format!("{}（默认）", e.settings.poster.default_template));
-    Ok(format!(
-        "本群状态：\n功能：{}\n群主：{owner}\n欢迎语：{}\n文案：{}\n海报：{poster}\n免打扰：{dnd}\n推广位：{}\n自动回复 {rules} 条，问答 {faqs} 条\n今日转链：{today} 次",
-        text::features_line(s),
-        custom(s.welcome_text.is_some()),
-        custom(group.copy_template.is_some()),
-        pids.join("；"),
-    ))
+    Ok(text::group_status(&text::GroupStatus {
+        features: text::features_line(s),
+        owner,
+        custom_welcome: s.welcome_text.is_some(),
+        custom_copy: group.copy_template.is_some(),
+        poster: group.poster_template.clone(),
+        default_poster: &e.settings.poster.default_template,
+        dnd,
+        pids,
+        rules,
+        faqs,
+        today,
+    }))
 }
 
 /// Saves the member's rebate rule.

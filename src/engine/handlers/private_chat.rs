@@ -9,6 +9,7 @@ use crate::engine::command::{self, Role};
 use crate::engine::handlers::product_link::reply_text;
 use crate::engine::limits::local_day;
 use crate::engine::{Action, Context, EngineError, Flow, text};
+use crate::notices::AdminAlert;
 use crate::store::service::{direction, reason};
 
 /// A friend request: accepted (then welcomed) when the policy allows, else left for the operator.
@@ -50,12 +51,14 @@ pub async fn hand_over(cx: &Context<'_>, msg: &Inbound, why: &str) -> Result<Vec
             Some(n) => n.to_string(),
             None => e.store.member_nickname(sender).await?.unwrap_or_else(|| sender.to_string()),
         };
-        let alert = text::handover_alert(&name, sender, asked, body);
-        actions.extend(e.settings.admin.wxids.iter().map(|admin| Action::Notify {
-            conversation_id: admin.clone(),
-            key: format!("handover:{}:{admin}", opened.conversation_id),
-            body: OutboundBody::Text { content: alert.clone(), ats: Vec::new() },
-        }));
+        let alert = AdminAlert::Handover {
+            conversation_id: opened.conversation_id,
+            name: &name,
+            wxid: sender,
+            asked,
+            message: body,
+        };
+        actions.extend(alert.sends(cx.robot.id, &e.settings.admin.wxids).into_iter().map(Action::Notify));
     }
     Ok(actions)
 }

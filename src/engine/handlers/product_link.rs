@@ -10,9 +10,11 @@ use crate::engine::{Action, Context, EngineError, Flow};
 use crate::ledger::{Ledger, LedgerError};
 use crate::links::{self, ProductRef};
 use crate::money::Fen;
+use crate::notices::AdminAlert;
 use crate::order::{Lifecycle, OrderFacts};
 use crate::orders::tag::Tag;
 use crate::orders::taobao_registration;
+use crate::outbox;
 use crate::platform::Platform;
 use crate::poster::PosterRequest;
 use crate::store::conversions::NewConversion;
@@ -218,18 +220,8 @@ pub fn operator_alerts(cx: &Context<'_>, platform: Platform, e: &AffiliateError)
     let Some(code) = e.operator_code() else { return Vec::new() };
     tracing::error!(%platform, code = %code, error = %e, "union refuses our configuration; alerting the admins");
     let day = crate::engine::limits::local_day(cx.now_ms, cx.engine.settings.chat.utc_offset_hours);
-    let body = text::union_config_alert(platform, &code, &e.to_string());
-    cx.engine
-        .settings
-        .admin
-        .wxids
-        .iter()
-        .map(|wxid| Action::Notify {
-            conversation_id: wxid.clone(),
-            key: format!("union-alert:{}:{code}:{day}:{wxid}", platform.code()),
-            body: OutboundBody::Text { content: body.clone(), ats: Vec::new() },
-        })
-        .collect()
+    let alert = AdminAlert::UnionConfig { platform, code: &code, detail: &e.to_string(), day };
+    alert.sends(cx.robot.id, &cx.engine.settings.admin.wxids).into_iter().map(Action::Notify).collect()
 }
 
 /// The member converted a Taobao item and is not registered: the consent link, in private chat, the first time.
@@ -242,7 +234,7 @@ async fn taobao_registration_invite(cx: &Context<'_>, msg: &Inbound) -> Result<O
     };
     let body = OutboundBody::Text { content: text::taobao_registration_invite(&url), ats: Vec::new() };
     let Some(wxid) = msg.sender_id.clone() else { return Ok(None) };
-    Ok(Some(Action::Notify { conversation_id: wxid, key: format!("taobao-register:{member}"), body }))
+    Ok(Some(Action::Notify(outbox::enqueue(cx.robot.id, &wxid, body, format!("once:taobao-register:{member}")))))
 }
 
 /// The attribution of a conversion about to be made in this context with `pid`: the member (`m<id>`, stable),
@@ -376,7 +368,7 @@ pub async fn poster_url(cx: &Context<'_>, c: &Conversion, rebate: Fen) -> Result
         // The group shows the member's rebate when its copy template does.
         rebate: group
             .and_then(|g| g.copy_template.as_deref())
-            .is_some_and(|t| t.contains("{预估返利}"))
+            .is_some_and(|t| t.contains(text::copy::REBATE_FIELD))
             .then_some(rebate),
     };
     let photo = product_photo(e, &c.product).await;
