@@ -35,3 +35,5 @@ pub mod tools;
 
 #[cfg(test)]
 mod dependency_tests;
+#[cfg(test)]
+mod text_catalogue_tests;

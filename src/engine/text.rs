@@ -78,7 +78,7 @@ pub fn list_poster_heading(items: usize) -> String {
     format!("今日好价 · {items} 件")
 }
 
-pub const MEMBER_FALLBACK_NAME: &str = "群友";
+pub use crate::store::text::MEMBER_FALLBACK_NAME;
 
 /// Asks a member to authorize (备案) with Pinduoduo so that their orders are counted for them.
 pub fn pdd_binding_invite(url: &str) -> String {

@@ -221,7 +221,7 @@ pub(super) async fn register_agent(
     if inserted.is_none() {
         return Err(StoreError::Conflict("agent exists or invite code taken".into()));
     }
-    log_change(tx, partner_id, None, level_id, "审核通过", now).await
+    log_change(tx, partner_id, None, level_id, super::text::APPLICATION_APPROVED, now).await
 }
 
 async fn log_change(

@@ -48,10 +48,10 @@ impl AccountKind {
     /// The account's name in the dashboard and in statements.
     pub fn label(self) -> &'static str {
         match self {
-            AccountKind::Member => "会员返利",
-            AccountKind::Partner => "合伙人分成",
-            AccountKind::Agent => "代理分成",
-            AccountKind::Operator => "平台",
+            AccountKind::Member => super::text::ACCOUNT_MEMBER,
+            AccountKind::Partner => super::text::ACCOUNT_PARTNER,
+            AccountKind::Agent => super::text::ACCOUNT_AGENT,
+            AccountKind::Operator => super::text::ACCOUNT_OPERATOR,
         }
     }
 }
@@ -895,7 +895,7 @@ impl Store {
                 return Ok(Some(NoticeTarget { robot_id, conversation_id: wxid, mention: None }));
             }
         }
-        let mention = Some((wxid, if nickname.is_empty() { "群友".to_string() } else { nickname }));
+        let mention = Some((wxid, if nickname.is_empty() { super::text::MEMBER_FALLBACK_NAME.to_string() } else { nickname }));
         Ok(last.or(group).map(|(robot_id, room)| NoticeTarget { robot_id, conversation_id: room, mention }))
     }
 }

@@ -61,6 +61,7 @@ pub mod stats;
 pub mod stats_money;
 pub mod taobao_registrations;
 pub mod tasks;
+pub mod text;
 pub mod tokens;
 pub mod users;
 pub mod withdrawals;

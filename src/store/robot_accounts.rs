@@ -68,7 +68,7 @@ impl Store {
         let row = sqlx::query(
             "INSERT INTO robots (name, app_id, wxid, nickname, origin, gateway_url, gateway_token, webhook_secret,
                  state, state_reason, state_changed_at, created_at, updated_at)
-             VALUES ($1, $2, '', '', 'dashboard', $3, $4, $5, 'needs_login', '等待扫码登录', $6, $6, $6)
+             VALUES ($1, $2, '', '', 'dashboard', $3, $4, $5, 'needs_login', $7, $6, $6, $6)
              RETURNING id",
         )
         .bind(&r.name)
@@ -77,6 +77,7 @@ impl Store {
         .bind(&r.gateway_token)
         .bind(&r.webhook_secret)
         .bind(now)
+        .bind(super::text::AWAITING_SCAN)
         .fetch_one(&self.pool)
         .await
         .map_err(|e| match &e {
