@@ -74,10 +74,7 @@ fn yuan_field(s: &str, what: &str) -> Result<Fen, AdminError> {
 /// `拼多多 386512047723 加厚抽纸 9.90` (title and price optional).
 fn hand_picked(line: &str) -> Result<CampaignItem, AdminError> {
     let mut words = line.split_whitespace();
-    let platform = words
-        .next()
-        .and_then(|p| p.parse::<Platform>().ok())
-        .ok_or_else(|| bad(x::ITEM_LINE_FORMAT))?;
+    let platform = words.next().and_then(|p| p.parse::<Platform>().ok()).ok_or_else(|| bad(x::ITEM_LINE_FORMAT))?;
     let item_id = words.next().filter(|i| i.len() <= 100).ok_or_else(|| bad(x::ITEM_LINE_NO_ID))?.to_string();
     let rest: Vec<&str> = words.collect();
     let (title, price) = match rest.split_last() {

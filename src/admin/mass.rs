@@ -354,7 +354,15 @@ async fn compose_form(st: &AppState, v: &Viewer) -> Result<Markup, AdminError> {
 }
 
 /// One delivery as listed: where, when, how it went, the link it carried.
-fn delivery(class: &str, to: &str, fire_at: i64, status: &str, reason: Option<&str>, url: Option<&str>, offset: i64) -> Markup {
+fn delivery(
+    class: &str,
+    to: &str,
+    fire_at: i64,
+    status: &str,
+    reason: Option<&str>,
+    url: Option<&str>,
+    offset: i64,
+) -> Markup {
     let status = match status {
         "queued" => x::SENT_OUT.to_string(),
         _ => x::failed(reason.unwrap_or("-")),

@@ -368,8 +368,10 @@ fn number(s: &str, what: &str) -> Result<u32, AdminError> {
 
 fn minute_of_day(t: &str) -> Result<u16, AdminError> {
     let bad = || AdminError::BadRequest(x::BAD_TIME.into());
-    let (h, m) =
-        t.replace(x::FULL_WIDTH_COLON, ":").split_once(':').map_or((t.to_string(), "0".to_string()), |(h, m)| (h.into(), m.into()));
+    let (h, m) = t
+        .replace(x::FULL_WIDTH_COLON, ":")
+        .split_once(':')
+        .map_or((t.to_string(), "0".to_string()), |(h, m)| (h.into(), m.into()));
     let (h, m): (u16, u16) = (h.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
     if h > 23 || m > 59 {
         return Err(bad());
@@ -645,10 +647,14 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<PageQue
         .iter()
         .map(|(g, e)| {
             let skipped = e.skipped.iter().map(|(r, n)| format!("{r}:{n}")).collect::<Vec<_>>().join(" ");
-            let mut row =
-                vec![html! { a href={ "/admin/groups/" (g) } { (g) } }, html! { (e.queued) }, html! { (skipped) }, html! {
+            let mut row = vec![
+                html! { a href={ "/admin/groups/" (g) } { (g) } },
+                html! { (e.queued) },
+                html! { (skipped) },
+                html! {
                     (e.orders)
-                }];
+                },
+            ];
             row.extend(money_cells(e.gmv_fen, e.estimated_fen, e.settled_fen));
             row
         })

@@ -258,7 +258,7 @@ pub async fn logout_page(State(st): State<AppState>, v: Admin, Path(id): Path<i6
 }
 
 pub async fn sync_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    back(sync(&st, &v, id).await.map(|n| x::synced(n)))
+    back(sync(&st, &v, id).await.map(x::synced))
 }
 
 pub async fn move_page(

@@ -75,9 +75,7 @@ impl SelectionQuery {
         };
         let min_rate = match self.min_rate.trim() {
             "" => None,
-            r => Some(
-                Bps::from_percent_str(r).map_err(|_| AdminError::BadRequest(x::BAD_MIN_RATE.into()))?,
-            ),
+            r => Some(Bps::from_percent_str(r).map_err(|_| AdminError::BadRequest(x::BAD_MIN_RATE.into()))?),
         };
         let min_sales = match self.min_sales.trim() {
             "" => None,
@@ -196,11 +194,7 @@ fn pager(q: &SelectionQuery, page: i64, pages: i64) -> Markup {
     }
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<SelectionQuery>,
-) -> Result<Markup, PageError> {
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<SelectionQuery>) -> Result<Markup, PageError> {
     let d = data(&st, &q).await?;
     let offset = st.settings.chat.utc_offset_hours;
     let rows: Vec<Vec<Markup>> = d

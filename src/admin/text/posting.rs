@@ -110,7 +110,8 @@ pub const INTERVAL_FIELD: &str = "间隔（分钟；采集转发填 0 为随到�
 pub const TIMES_FIELD: &str = "或定点时间（如 10:00 20:30）";
 pub const CAP_HOUR: &str = "每小时上限";
 pub const CAP_DAY: &str = "每天上限";
-pub const PER_POST_OPTIONS: &[(&str, &str)] = &[("1", "单品"), ("3", "清单 3 件"), ("4", "清单 4 件"), ("5", "清单 5 件")];
+pub const PER_POST_OPTIONS: &[(&str, &str)] =
+    &[("1", "单品"), ("3", "清单 3 件"), ("4", "清单 4 件"), ("5", "清单 5 件")];
 pub const POSTER_OF_GROUP: &str = "海报模板：群的设置";
 pub const COPY_TEMPLATE_FIELD: &str = "文案模板（留空用群的，如 {标题} 券后{券后价} {链接}）";
 pub const SAVE_PLAN: &str = "保存计划";
