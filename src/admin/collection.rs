@@ -4,8 +4,10 @@
 //! outcome. Admins only. JSON API under `/admin/api/collection`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc};
+use super::html;
 use super::session::Admin;
+use super::text::posting as x;
+use super::view;
 use crate::collection::receive::{self, TargetPreview};
 use crate::collection::{CleanRule, SourceSpec};
 use crate::http::AppState;
@@ -14,9 +16,8 @@ use crate::platform::Platform;
 use crate::store::collection::{CollectMessageRow, SourceRow, SourceStats};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const RECENT_LIMIT: i64 = 100;
 /// Longest deal pasted into the preview, in bytes.
@@ -53,14 +54,14 @@ fn bad(m: impl Into<String>) -> AdminError {
 }
 
 fn list(s: &str) -> Vec<String> {
-    s.split(['\n', ',', '，']).map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    s.split(['\n', ',', x::FULL_WIDTH_COMMA]).map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect()
 }
 
 fn yuan(s: &str, what: &str) -> Result<Fen, AdminError> {
     if s.trim().is_empty() {
         return Ok(Fen::ZERO);
     }
-    Fen::from_yuan_str(s.trim()).map_err(|_| bad(format!("{what}格式不对（元，如 9.9）")))
+    Fen::from_yuan_str(s.trim()).map_err(|_| bad(x::bad_yuan(what)))
 }
 
 impl SourceInput {
@@ -90,9 +91,9 @@ impl SourceInput {
             include: list(&self.include),
             exclude: list(&self.exclude),
             platforms,
-            min_price: yuan(&self.min_price, "最低价格")?,
-            min_coupon: yuan(&self.min_coupon, "最低券额")?,
-            min_commission: yuan(&self.min_commission, "最低佣金")?,
+            min_price: yuan(&self.min_price, x::LOWEST_PRICE)?,
+            min_coupon: yuan(&self.min_coupon, x::LOWEST_COUPON)?,
+            min_commission: yuan(&self.min_commission, x::LOWEST_COMMISSION)?,
             pair_window_secs: self.pair_window_secs.unwrap_or(defaults.pair_window_secs),
             dedup_hours: self.dedup_hours.unwrap_or(defaults.dedup_hours),
             gap_secs: self.gap_secs.unwrap_or(defaults.gap_secs),
@@ -108,9 +109,9 @@ impl SourceInput {
 
 /// The source group and the targets must exist.
 async fn check_groups(st: &AppState, input: &SourceInput) -> Result<crate::store::groups::Group, AdminError> {
-    let group = st.store.group_by_id(input.group_id).await?.ok_or_else(|| bad("采集源群不存在"))?;
+    let group = st.store.group_by_id(input.group_id).await?.ok_or_else(|| bad(x::NO_SOURCE_GROUP))?;
     for id in &input.targets {
-        st.store.group_by_id(*id).await?.ok_or_else(|| bad("目标群不存在"))?;
+        st.store.group_by_id(*id).await?.ok_or_else(|| bad(x::NO_TARGET_GROUP))?;
     }
     Ok(group)
 }
@@ -145,7 +146,7 @@ pub struct PreviewInput {
 
 pub async fn preview_data(st: &AppState, _v: &Admin, input: &PreviewInput) -> Result<Vec<TargetPreview>, AdminError> {
     if input.text.trim().is_empty() || input.text.len() > MAX_PREVIEW_BYTES {
-        return Err(bad("请粘贴一条线报（8 KB 以内）"));
+        return Err(bad(x::PASTE_A_DEAL));
     }
     let spec = input.source.spec()?;
     let group = check_groups(st, &input.source).await?;
@@ -219,97 +220,111 @@ fn rules_text(rules: &[CleanRule]) -> String {
     lines.join("\n")
 }
 
-pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Html<String>, PageError> {
+/// The form that sets a source (sent by `admin.js` to the JSON API, with its live preview).
+fn source_form(groups: &[crate::store::dashboard::GroupSummary]) -> Markup {
+    let text = |name: &str, label: &str, max: u32| html! { label { (label) input name=(name) maxlength=(max); } };
+    let number = |name: &str, label: &str, value: u32, min: u32, max: Option<u32>| {
+        html! { label { (label) input type="number" name=(name) value=(value) min=(min) max=[max]; } }
+    };
+    html! {
+        form #collect-form.card.collect-form {
+            label {
+                (x::SOURCE_GROUP)
+                select name="group_id" { @for g in groups { option value=(g.id) { (g.name) } } }
+            }
+            fieldset #collect-targets {
+                legend { (x::FORWARD_TO) }
+                @for g in groups {
+                    label.inline { input type="checkbox" name="targets" value=(g.id); " " (g.name) }
+                }
+            }
+            (text("senders", x::SENDERS_FIELD, 2000))
+            (text("announcers", x::ANNOUNCERS_FIELD, 2000))
+            label { (x::RULES_FIELD) textarea name="rules" rows="4" maxlength="5000" {} }
+            (text("include", x::INCLUDE_FIELD, 2000))
+            (text("exclude", x::EXCLUDE_FIELD, 2000))
+            fieldset {
+                legend { (x::PLATFORMS_FIELD) }
+                @for p in Platform::ALL {
+                    label.inline { input type="checkbox" name="platforms" value=(p.code()); " " (p.display_name()) }
+                }
+            }
+            (text("min_price", x::MIN_PRICE_FIELD, 10))
+            (text("min_coupon", x::MIN_COUPON_FIELD, 10))
+            (text("min_commission", x::MIN_COMMISSION_FIELD, 10))
+            (number("gap_secs", x::GAP_FIELD, 120, 0, None))
+            (number("cap_per_hour", x::CAP_PER_HOUR_FIELD, 12, 0, None))
+            (number("cap_per_day", x::CAP_PER_DAY_FIELD, 0, 0, None))
+            (number("max_wait_mins", x::MAX_WAIT_FIELD, 60, 1, Some(1440)))
+            label.inline { input type="checkbox" name="keep_images" value="1"; " " (x::KEEP_IMAGES_FIELD) }
+            (number("pair_window_secs", x::PAIR_WINDOW_FIELD, 5, 0, Some(60)))
+            (number("dedup_hours", x::DEDUP_FIELD, 6, 1, Some(168)))
+            label { (x::PREVIEW_FIELD) textarea name="text" rows="4" maxlength="8000" {} }
+            button #collect-preview-button type="button" { (x::PREVIEW) }
+            " "
+            button type="submit" { (x::SAVE_SOURCE) }
+        }
+        p #collect-status.notice {}
+        div #collect-preview {}
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let data = overview_data(&st, &v).await?;
     let groups = st.store.groups_overview(None, 0).await.map_err(AdminError::from)?;
     let name_of =
         |id: i64| groups.iter().find(|g| g.id == id).map(|g| g.name.clone()).unwrap_or_else(|| format!("#{id}"));
-    let mut b = String::from("<h2>采集源</h2>");
-    let rows: Vec<Vec<String>> = data
+    let sources: Vec<Vec<Markup>> = data
         .sources
         .iter()
         .map(|s| {
             let stats = data.stats.iter().find(|x| x.group_id == s.group_id).cloned().unwrap_or_default();
             let dropped: Vec<String> = stats.dropped.iter().map(|(code, n)| format!("{code} {n}")).collect();
-            let targets: Vec<String> = s.spec.targets.iter().map(|t| esc(&name_of(*t))).collect();
+            let targets: Vec<String> = s.spec.targets.iter().map(|t| name_of(*t)).collect();
             vec![
-                format!("<span class=collect-source data-group-id={}>{}</span>", s.group_id, esc(&s.group_name)),
-                targets.join("、"),
-                esc(&s.spec.senders.join("、")),
-                format!("<pre class=collect-rules>{}</pre>", esc(&rules_text(&s.spec.rules))),
-                stats.seen.to_string(),
-                stats.forwarded.to_string(),
-                esc(&dropped.join("，")),
-                stats.orders.to_string(),
-                format!("¥{}", Fen(stats.estimated_fen).yuan_string()),
-                format!("<button type=button class=collect-remove data-group-id={}>取消采集</button>", s.group_id),
+                html! { span.collect-source data-group-id=(s.group_id) { (s.group_name) } },
+                html! { (x::join_names(&targets)) },
+                html! { (x::join_names(&s.spec.senders)) },
+                html! { pre.collect-rules { (rules_text(&s.spec.rules)) } },
+                html! { (stats.seen) },
+                html! { (stats.forwarded) },
+                html! { (x::join_reasons(&dropped)) },
+                html! { (stats.orders) },
+                html! { "¥" (Fen(stats.estimated_fen).yuan_string()) },
+                html! { button.collect-remove type="button" data-group-id=(s.group_id) { (x::STOP_COLLECTING) } },
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        &["采集源", "目标群", "只采集", "清洗规则", "收到", "转发", "丢弃（原因）", "订单", "预估佣金", ""],
-        &rows,
-    ));
-    b.push_str(
-        "<h2>设置采集源</h2><form class=\"card collect-form\" id=collect-form><label>采集源群<select name=group_id>",
-    );
-    for g in &groups {
-        let _ = write!(b, "<option value={}>{}</option>", g.id, esc(&g.name));
-    }
-    b.push_str("</select></label><fieldset id=collect-targets><legend>转发到（目标群）</legend>");
-    for g in &groups {
-        let _ =
-            write!(b, "<label class=inline><input type=checkbox name=targets value={}> {}</label>", g.id, esc(&g.name));
-    }
-    b.push_str(
-        "</fieldset>\
-         <label>只采集这些发送人（wxid，逗号分隔，留空=全部）<input name=senders maxlength=2000></label>\
-         <label>公告发送人（没有商品的消息也转发）<input name=announcers maxlength=2000></label>\
-         <label>清洗规则（每行一条：含该文字的行被删除；以 re: 开头为正则表达式）<textarea name=rules rows=4 maxlength=5000></textarea></label>\
-         <label>必须包含（逗号分隔）<input name=include maxlength=2000></label>\
-         <label>排除关键词（逗号分隔）<input name=exclude maxlength=2000></label>\
-         <fieldset><legend>平台（不选=全部）</legend>\
-         <label class=inline><input type=checkbox name=platforms value=pdd> 拼多多</label>\
-         <label class=inline><input type=checkbox name=platforms value=jd> 京东</label>\
-         <label class=inline><input type=checkbox name=platforms value=taobao> 淘宝</label></fieldset>\
-         <label>最低券后价（元）<input name=min_price maxlength=10></label>\
-         <label>最低券额（元）<input name=min_coupon maxlength=10></label>\
-         <label>最低佣金（元）<input name=min_commission maxlength=10></label>\
-         <label>同一目标群两单最少间隔（秒）<input type=number name=gap_secs value=120 min=0></label>\
-         <label>每群每小时最多（单，超出的排队等候）<input type=number name=cap_per_hour value=12 min=0></label>\
-         <label>每群每天最多（单，0=不限）<input type=number name=cap_per_day value=0 min=0></label>\
-         <label>排队最长等待（分钟，过时不发）<input type=number name=max_wait_mins value=60 min=1 max=1440></label>\
-         <label class=inline><input type=checkbox name=keep_images value=1> 转发采集源的原图（仅当扫描不到二维码时；默认用我们的海报替换）</label>\
-         <label>图文配对时间（秒）<input type=number name=pair_window_secs value=5 min=0 max=60></label>\
-         <label>去重时间（小时）<input type=number name=dedup_hours value=6 min=1 max=168></label>\
-         <label>预览：粘贴一条线报<textarea name=text rows=4 maxlength=8000></textarea></label>\
-         <button type=button id=collect-preview-button>预览</button> <button type=submit>保存采集源</button></form>\
-         <p id=collect-status class=notice></p><div id=collect-preview></div>",
-    );
-    b.push_str("<h2>最近的采集消息</h2>");
-    let rows: Vec<Vec<String>> = data
+    let recent: Vec<Vec<Markup>> = data
         .recent
         .iter()
         .map(|m| {
             let outcome = match m.outcome.as_str() {
-                "forwarded" => "已转发".to_string(),
+                "forwarded" => x::FORWARDED.to_string(),
                 "image" => match m.paired_with {
-                    Some(id) => format!("图片（配对 #{id}）"),
-                    None => "图片".to_string(),
+                    Some(id) => x::image_paired(id),
+                    None => x::IMAGE.to_string(),
                 },
-                _ => format!("丢弃：{}", m.reason.as_deref().and_then(|r| r.split_once(": ")).map_or("-", |(_, t)| t)),
+                _ => x::dropped(m.reason.as_deref().and_then(|r| r.split_once(": ")).map_or("-", |(_, t)| t)),
             };
             vec![
-                m.id.to_string(),
-                html::datetime(m.created_at, offset),
-                esc(&name_of(m.source_group_id)),
-                esc(m.sender.as_deref().unwrap_or("-")),
-                format!("<pre class=collect-body>{}</pre>", esc(if m.kind == "image" { "[图片]" } else { &m.body })),
-                format!("<span class=collect-outcome>{}</span>", esc(&outcome)),
+                html! { (m.id) },
+                html! { (html::datetime(m.created_at, offset)) },
+                html! { (name_of(m.source_group_id)) },
+                html! { (m.sender.as_deref().unwrap_or("-")) },
+                html! { pre.collect-body { (if m.kind == "image" { x::IMAGE_BODY } else { &m.body }) } },
+                html! { span.collect-outcome { (outcome) } },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "时间", "采集源", "发送人", "内容", "结果"], &rows));
-    Ok(html::page(&v, "/admin/collection", "采集", &b))
+    let body = html! {
+        h2 { (x::SOURCES) }
+        (view::table(x::SOURCE_COLUMNS, &sources))
+        h2 { (x::SET_SOURCE) }
+        (source_form(&groups))
+        h2 { (x::RECENT_MESSAGES) }
+        (view::table(x::MESSAGE_COLUMNS, &recent))
+    };
+    Ok(view::page(&v, "/admin/collection", x::COLLECTION, body))
 }

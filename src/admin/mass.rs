@@ -6,16 +6,17 @@
 //! A partner only targets and sees their own groups' posts; friends in private chat are for admins only.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc};
+use super::html;
 use super::session::Viewer;
+use super::text::posting as x;
+use super::view;
 use crate::http::AppState;
 use crate::posting::mass::{Friend, MassPost, MassReport, Recipient, Rendered, When, fire, render};
 use crate::store::mass::{MassDeliveryRow, MassFriendDeliveryRow, StoredMassPost};
 use axum::Json;
 use axum::extract::State;
-use axum::response::Html;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 50;
 const DELIVERIES_LIMIT: i64 = 500;
@@ -52,11 +53,11 @@ fn bad(m: &str) -> AdminError {
 
 /// `HH:MM` → minute of the day.
 fn minute_of_day(s: &str) -> Result<u32, AdminError> {
-    let (h, m) = s.trim().split_once(':').ok_or_else(|| bad("时间格式应为 HH:MM"))?;
-    let h: u32 = h.parse().map_err(|_| bad("时间格式应为 HH:MM"))?;
-    let m: u32 = m.parse().map_err(|_| bad("时间格式应为 HH:MM"))?;
+    let (h, m) = s.trim().split_once(':').ok_or_else(|| bad(x::BAD_CLOCK))?;
+    let h: u32 = h.parse().map_err(|_| bad(x::BAD_CLOCK))?;
+    let m: u32 = m.parse().map_err(|_| bad(x::BAD_CLOCK))?;
     if h > 23 || m > 59 {
-        return Err(bad("时间格式应为 HH:MM"));
+        return Err(bad(x::BAD_CLOCK));
     }
     Ok(h * 60 + m)
 }
@@ -64,15 +65,15 @@ fn minute_of_day(s: &str) -> Result<u32, AdminError> {
 /// Local `YYYY-MM-DD HH:MM` (or with `T`) → unix seconds.
 pub(super) fn local_datetime(s: &str, utc_offset_hours: i64) -> Result<i64, AdminError> {
     let s = s.trim();
-    let (date, clock) = s.split_once(['T', ' ']).ok_or_else(|| bad("日期时间格式应为 YYYY-MM-DD HH:MM"))?;
+    let (date, clock) = s.split_once(['T', ' ']).ok_or_else(|| bad(x::BAD_DATETIME))?;
     let mut parts = date.split('-').map(str::parse::<i32>);
     let (Some(Ok(y)), Some(Ok(mo)), Some(Ok(d)), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad("日期时间格式应为 YYYY-MM-DD HH:MM"));
+        return Err(bad(x::BAD_DATETIME));
     };
-    let month = u8::try_from(mo).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(|| bad("月份不对"))?;
-    let day = u8::try_from(d).map_err(|_| bad("日期不对"))?;
-    let date = time::Date::from_calendar_date(y, month, day).map_err(|_| bad("日期不对"))?;
+    let month = u8::try_from(mo).ok().and_then(|m| time::Month::try_from(m).ok()).ok_or_else(|| bad(x::BAD_MONTH))?;
+    let day = u8::try_from(d).map_err(|_| bad(x::BAD_DATE))?;
+    let date = time::Date::from_calendar_date(y, month, day).map_err(|_| bad(x::BAD_DATE))?;
     let minutes = i64::from(minute_of_day(clock)?);
     Ok(date.midnight().assume_utc().unix_timestamp() + minutes * 60 - utc_offset_hours * 3600)
 }
@@ -85,7 +86,7 @@ impl MassInput {
             "" | "now" => When::Once { at: now },
             "once" => When::Once { at: local_datetime(&self.at, utc_offset_hours)? },
             "daily" => When::Daily { minute_of_day: minute_of_day(&self.time)?, from: now },
-            _ => return Err(bad("schedule: now、once 或 daily")),
+            _ => return Err(bad(x::BAD_SCHEDULE)),
         };
         let link = self.link.trim();
         let post = MassPost {
@@ -106,15 +107,13 @@ async fn check_image(st: &AppState, post: &MassPost, now_ms: i64) -> Result<(), 
     if let Some(id) = &post.image_media_id
         && (!id.bytes().all(|b| b.is_ascii_hexdigit()) || st.store.get_media(id, now_ms).await?.is_none())
     {
-        return Err(bad("图片不存在或已过期，请重新上传"));
+        return Err(bad(x::IMAGE_GONE));
     }
     Ok(())
 }
 
 /// The largest image upload.
 pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
-/// Why an upload is refused for its size.
-const TOO_BIG: &str = "图片大小应在 2 MB 以内";
 /// Uploaded images are kept this long (ms): a daily post sends its image every day.
 const IMAGE_TTL_MS: i64 = 3650 * 86_400_000;
 
@@ -138,9 +137,9 @@ pub struct Uploaded {
 /// Stores an uploaded image (the raw bytes as the request body): JPEG or PNG by content, at most 2 MB.
 pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminError> {
     if bytes.is_empty() || bytes.len() > MAX_IMAGE_BYTES {
-        return Err(bad(TOO_BIG));
+        return Err(bad(x::IMAGE_TOO_BIG));
     }
-    let content_type = image_type(bytes).ok_or_else(|| bad("只支持 JPEG 或 PNG 图片"))?;
+    let content_type = image_type(bytes).ok_or_else(|| bad(x::JPEG_OR_PNG))?;
     let id = format!("{:032x}", rand::random::<u128>());
     let now = st.clock.now_ms();
     st.store.put_media(&id, content_type, bytes, now.saturating_add(IMAGE_TTL_MS), now).await?;
@@ -155,7 +154,7 @@ pub async fn api_upload(
     _v: Viewer,
     body: axum::body::Body,
 ) -> Result<Json<Uploaded>, ApiError> {
-    let bytes = axum::body::to_bytes(body, MAX_IMAGE_BYTES).await.map_err(|_| bad(TOO_BIG))?;
+    let bytes = axum::body::to_bytes(body, MAX_IMAGE_BYTES).await.map_err(|_| bad(x::IMAGE_TOO_BIG))?;
     Ok(Json(upload_data(&st, &bytes).await?))
 }
 
@@ -182,7 +181,7 @@ async fn check_friends(st: &AppState, v: &Viewer, friends: &[Friend]) -> Result<
     v.admin()?;
     for f in friends {
         if !st.store.is_private_contact(f.robot_id, &f.wxid).await? {
-            return Err(bad("只能群发给私聊过机器人的好友"));
+            return Err(bad(x::FRIENDS_ONLY));
         }
     }
     Ok(())
@@ -309,95 +308,107 @@ pub async fn api_preview(
 
 fn when_label(w: &When, utc_offset_hours: i64) -> String {
     match w {
-        When::Once { at } => format!("定时 {}", html::datetime(at * 1000, utc_offset_hours)),
-        When::Daily { minute_of_day, .. } => format!("每天 {:02}:{:02}", minute_of_day / 60, minute_of_day % 60),
+        When::Once { at } => x::once_at(&html::datetime(at * 1000, utc_offset_hours)),
+        When::Daily { minute_of_day, .. } => x::daily_at(minute_of_day / 60, minute_of_day % 60),
     }
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Html<String>, PageError> {
-    let offset = st.settings.chat.utc_offset_hours;
-    let groups = st.store.groups_overview(v.scope(), 0).await.map_err(AdminError::from)?;
-    let mut b = String::from("<form class=\"card mass-form\" id=mass-form>");
-    b.push_str(
-        "<label>文字<textarea name=text rows=4 maxlength=2000 placeholder=\"群发的文字\"></textarea></label>\
-         <label>图片（JPEG 或 PNG，2 MB 以内）<input type=file name=image accept=\"image/jpeg,image/png\"></label>\
-         <input type=hidden name=image_media_id>\
-         <label>商品链接（按每个群的推广位转链并生成海报）<input name=link maxlength=500></label>\
-         <fieldset id=mass-groups><legend>目标群</legend>",
-    );
-    for g in &groups {
-        let _ =
-            write!(b, "<label class=inline><input type=checkbox name=groups value={}> {}</label>", g.id, esc(&g.name));
-    }
-    b.push_str("</fieldset>");
-    if v.is_admin() {
-        b.push_str("<fieldset id=mass-friends><legend>私聊好友（私聊过机器人的人）</legend>");
-        for c in st.store.private_contacts(FRIENDS_LIMIT).await.map_err(AdminError::from)? {
-            let name = if c.nickname.is_empty() { c.wxid.clone() } else { format!("{}（{}）", c.nickname, c.wxid) };
-            let _ = write!(
-                b,
-                "<label class=inline><input type=checkbox name=friends data-robot-id={} value=\"{}\"> {}</label>",
-                c.robot_id,
-                esc(&c.wxid),
-                esc(&name)
-            );
+/// The compose form (sent by `admin.js` to the JSON API, with its preview); friends are offered to admins only.
+async fn compose_form(st: &AppState, v: &Viewer) -> Result<Markup, AdminError> {
+    let groups = st.store.groups_overview(v.scope(), 0).await?;
+    let friends = if v.is_admin() { Some(st.store.private_contacts(FRIENDS_LIMIT).await?) } else { None };
+    Ok(html! {
+        form #mass-form.card.mass-form {
+            label { (x::TEXT) textarea name="text" rows="4" maxlength="2000" placeholder=(x::TEXT_PLACEHOLDER) {} }
+            label { (x::IMAGE_FIELD) input type="file" name="image" accept="image/jpeg,image/png"; }
+            input type="hidden" name="image_media_id";
+            label { (x::LINK_FIELD) input name="link" maxlength="500"; }
+            fieldset #mass-groups {
+                legend { (x::TARGET_GROUPS) }
+                @for g in &groups {
+                    label.inline { input type="checkbox" name="groups" value=(g.id); " " (g.name) }
+                }
+            }
+            @if let Some(friends) = &friends {
+                fieldset #mass-friends {
+                    legend { (x::FRIENDS) }
+                    @for c in friends {
+                        label.inline {
+                            input type="checkbox" name="friends" data-robot-id=(c.robot_id) value=(c.wxid);
+                            " "
+                            @if c.nickname.is_empty() { (c.wxid) } @else { (x::friend(&c.nickname, &c.wxid)) }
+                        }
+                    }
+                }
+            }
+            label { (x::SCHEDULE) (view::select("schedule", "", x::SCHEDULE_OPTIONS)) }
+            label { (x::AT_FIELD) input type="datetime-local" name="at"; }
+            label { (x::TIME_FIELD) input type="time" name="time"; }
+            button #mass-preview-button type="button" { (x::PREVIEW) }
+            " "
+            button type="submit" { (x::SEND_OR_SAVE) }
         }
-        b.push_str("</fieldset>");
-    }
-    b.push_str(
-        "<label>发送时间<select name=schedule><option value=now>立即发送</option>\
-         <option value=once>定时发送</option><option value=daily>每天定时</option></select></label>\
-         <label>定时（日期时间）<input type=datetime-local name=at></label>\
-         <label>每天（时间）<input type=time name=time></label>\
-         <button type=button id=mass-preview-button>预览</button> <button type=submit>发送 / 保存</button></form>\
-         <p id=mass-status class=notice></p><div id=mass-preview></div>",
-    );
-    b.push_str("<h2>群发记录</h2>");
+        p #mass-status.notice {}
+        div #mass-preview {}
+    })
+}
+
+/// One delivery as listed: where, when, how it went, the link it carried.
+fn delivery(
+    class: &str,
+    to: &str,
+    fire_at: i64,
+    status: &str,
+    reason: Option<&str>,
+    url: Option<&str>,
+    offset: i64,
+) -> Markup {
+    let status = match status {
+        "queued" => x::SENT_OUT.to_string(),
+        _ => x::failed(reason.unwrap_or("-")),
+    };
+    html! { li class=(class) { (to) " · " (html::datetime(fire_at * 1000, offset)) " · " (status) " · " (url.unwrap_or("")) } }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageError> {
+    let offset = st.settings.chat.utc_offset_hours;
+    let form = compose_form(&st, &v).await?;
     let posts = list_data(&st, &v).await?;
-    let rows: Vec<Vec<String>> = posts
+    let rows: Vec<Vec<Markup>> = posts
         .iter()
         .map(|m| {
-            let sent: Vec<String> = m
-                .deliveries
-                .iter()
-                .map(|d| {
-                    let status = match d.status.as_str() {
-                        "queued" => "已发出".to_string(),
-                        _ => format!("失败：{}", d.reason.as_deref().unwrap_or("-")),
-                    };
-                    format!(
-                        "<li class=mass-delivery>{} · {} · {} · {}</li>",
-                        esc(&d.group_name),
-                        html::datetime(d.fire_at * 1000, offset),
-                        esc(&status),
-                        esc(d.promotion_url.as_deref().unwrap_or(""))
-                    )
-                })
-                .chain(m.friend_deliveries.iter().map(|d| {
-                    let status = match d.status.as_str() {
-                        "queued" => "已发出".to_string(),
-                        _ => format!("失败：{}", d.reason.as_deref().unwrap_or("-")),
-                    };
-                    let who = if d.nickname.is_empty() { d.wxid.clone() } else { d.nickname.clone() };
-                    format!(
-                        "<li class=\"mass-delivery mass-friend-delivery\">私聊 {} · {} · {} · {}</li>",
-                        esc(&who),
-                        html::datetime(d.fire_at * 1000, offset),
-                        esc(&status),
-                        esc(d.promotion_url.as_deref().unwrap_or(""))
-                    )
-                }))
-                .collect();
+            let p = &m.post.post;
             vec![
-                m.post.id.to_string(),
-                esc(&m.post.post.text),
-                esc(m.post.post.link.as_deref().unwrap_or("-")),
-                when_label(&m.post.post.when, offset),
-                format!("{} / {}", m.post.post.groups.len(), m.post.post.friends.len()),
-                format!("<ul>{}</ul>", sent.join("")),
+                html! { (m.post.id) },
+                html! { (p.text) },
+                html! { (p.link.as_deref().unwrap_or("-")) },
+                html! { (when_label(&p.when, offset)) },
+                html! { (p.groups.len()) " / " (p.friends.len()) },
+                html! {
+                    ul {
+                        @for d in &m.deliveries {
+                            (delivery("mass-delivery", &d.group_name, d.fire_at, &d.status, d.reason.as_deref(), d.promotion_url.as_deref(), offset))
+                        }
+                        @for d in &m.friend_deliveries {
+                            (delivery(
+                                "mass-delivery mass-friend-delivery",
+                                &x::private_chat(if d.nickname.is_empty() { &d.wxid } else { &d.nickname }),
+                                d.fire_at,
+                                &d.status,
+                                d.reason.as_deref(),
+                                d.promotion_url.as_deref(),
+                                offset,
+                            ))
+                        }
+                    }
+                },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "文字", "商品链接", "时间", "群数 / 好友数", "发送记录"], &rows));
-    Ok(html::page(&v, "/admin/mass", "群发", &b))
+    let body = html! {
+        (form)
+        h2 { (x::MASS_POSTS) }
+        (view::table(x::MASS_COLUMNS, &rows))
+    };
+    Ok(view::page(&v, "/admin/mass", x::MASS, body))
 }

@@ -7,6 +7,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::session::Viewer;
+use super::text::posting as x;
 use crate::http::AppState;
 use crate::posting::plan::{MAX_LIST_ITEMS, MIN_LIST_ITEMS};
 use crate::posting::{Content, Plan, Source, Targets, post_now};
@@ -59,14 +60,14 @@ pub struct PostedNow {
 /// The items must be in the library, each once.
 async fn library_items(st: &AppState, items: &[i64]) -> Result<Vec<i64>, AdminError> {
     if items.is_empty() {
-        return Err(bad("请先勾选商品"));
+        return Err(bad(x::TICK_ITEMS_FIRST));
     }
     let mut out: Vec<i64> = Vec::with_capacity(items.len());
     for id in items {
         match st.store.feed_item(*id).await {
             Ok(_) if !out.contains(id) => out.push(*id),
             Ok(_) => {}
-            Err(crate::store::StoreError::NotFound) => return Err(bad(format!("选品库里没有商品 {id}"))),
+            Err(crate::store::StoreError::NotFound) => return Err(bad(x::not_in_library(*id))),
             Err(e) => return Err(e.into()),
         }
     }
@@ -75,10 +76,10 @@ async fn library_items(st: &AppState, items: &[i64]) -> Result<Vec<i64>, AdminEr
 
 pub async fn pick(st: &AppState, v: &Viewer, p: &PickInput) -> Result<Picked, AdminError> {
     let items = library_items(st, &p.items).await?;
-    let row = st.store.posting_plan(p.plan_id).await.map_err(|_| bad("请选择发单计划"))?;
+    let row = st.store.posting_plan(p.plan_id).await.map_err(|_| bad(x::CHOOSE_PLAN))?;
     let mut plan = row.stored.plan;
     let Source::Items(list) = &mut plan.source else {
-        return Err(bad("这个计划按选品库筛选取商品，请选择「指定商品」的计划"));
+        return Err(bad(x::PLAN_NOT_HAND_PICKED));
     };
     for id in items {
         if !list.contains(&id) {
@@ -86,7 +87,7 @@ pub async fn pick(st: &AppState, v: &Viewer, p: &PickInput) -> Result<Picked, Ad
         }
     }
     if list.len() > MAX_PICKED {
-        return Err(bad(format!("一个计划最多 {MAX_PICKED} 件指定商品")));
+        return Err(bad(x::too_many_picked(MAX_PICKED)));
     }
     let items = list.clone();
     super::posting::save(st, v, Some(p.plan_id), &plan).await?;
@@ -98,16 +99,16 @@ pub async fn post(st: &AppState, v: &Viewer, p: &PostInput) -> Result<PostedNow,
     let per_post = match u8::try_from(items.len()) {
         Ok(1) => 1,
         Ok(n) if (MIN_LIST_ITEMS..=MAX_LIST_ITEMS).contains(&n) => n,
-        _ => return Err(bad(format!("立即发单请勾选 1 件（单品）或 {MIN_LIST_ITEMS} 到 {MAX_LIST_ITEMS} 件（清单）"))),
+        _ => return Err(bad(x::post_now_count(MIN_LIST_ITEMS, MAX_LIST_ITEMS))),
     };
     let mut groups = p.groups.clone();
     groups.sort_unstable();
     groups.dedup();
     if groups.is_empty() {
-        return Err(bad("请选择目标群"));
+        return Err(bad(x::CHOOSE_GROUPS));
     }
     let plan = Plan {
-        name: format!("立即发单 {}", items[0]),
+        name: x::post_now_plan(items[0]),
         targets: Targets::Groups(groups),
         source: Source::Items(items),
         schedule: Plan::for_chat(0).schedule,
@@ -155,10 +156,10 @@ fn back<T>(r: Result<T, AdminError>, ok: impl FnOnce(T) -> String) -> Result<Red
 
 pub async fn pick_page(State(st): State<AppState>, v: Viewer, body: axum::body::Bytes) -> Result<Redirect, PageError> {
     let p = PickInput { items: ids(&body, "item"), plan_id: ids(&body, "plan_id").first().copied().unwrap_or(0) };
-    back(pick(&st, &v, &p).await, |r| format!("已加入计划 {}，共 {} 件指定商品", r.plan_id, r.items.len()))
+    back(pick(&st, &v, &p).await, |r| x::picked(r.plan_id, r.items.len()))
 }
 
 pub async fn post_page(State(st): State<AppState>, v: Viewer, body: axum::body::Bytes) -> Result<Redirect, PageError> {
     let p = PostInput { items: ids(&body, "item"), groups: ids(&body, "group") };
-    back(post(&st, &v, &p).await, |r| format!("已立即发单：{} 个群排队发送，{} 件未通过发前检查", r.queued, r.skipped))
+    back(post(&st, &v, &p).await, |r| x::posted_now(r.queued, r.skipped))
 }

@@ -8,8 +8,10 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::{serde_urlencoded_form, urlenc};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::Viewer;
+use super::text::posting as x;
+use super::view;
 use crate::feeds::FeedFilter;
 use crate::http::AppState;
 use crate::money::Fen;
@@ -18,7 +20,9 @@ use crate::posting::{Cadence, Content, Plan, Schedule, Source, Targets, TimeWind
 use crate::store::posting_admin::{DeliveryListRow, PlanRow};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
+use maud::{Markup, html};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -133,27 +137,25 @@ fn sources(
 }
 
 /// The sources as a small table (概览 and 群 pages).
-pub fn sources_table(s: &Sources) -> String {
+pub fn sources_table(s: &Sources) -> Markup {
     let row = |label: &str, m: &Money| {
         vec![
-            label.to_string(),
-            m.orders.to_string(),
-            yuan(Fen(m.gmv_fen)),
-            yuan(Fen(m.estimated_fen)),
-            yuan(Fen(m.settled_fen)),
+            html! { (label) },
+            html! { (m.orders) },
+            html! { (yuan(Fen(m.gmv_fen))) },
+            html! { (yuan(Fen(m.estimated_fen))) },
+            html! { (yuan(Fen(m.settled_fen))) },
         ]
     };
-    let table = html::table(
-        &["来源", "订单", "GMV（元）", "预估佣金（元）", "结算佣金（元）"],
-        &[row("发单", &s.posts), row("群友转链及群发", &s.others)],
-    );
-    format!("<div id=earned-sources>{table}</div>")
+    let rows = [row(x::SOURCE_POSTS, &s.posts), row(x::SOURCE_OTHERS, &s.others)];
+    html! { div #earned-sources { (view::table(x::SOURCES_COLUMNS, &rows)) } }
 }
 
-/// Where the orders of every group in scope came from, for the 概览 page.
+/// Where the orders of every group in scope came from, for the 概览 page. Markup as a `String` while the 概览 page
+/// still builds strings.
 pub async fn overview_sources(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
     let s = stats_data(st, v).await?.sources;
-    Ok(format!("<h2>收益来源（发单与其他）</h2>{}", sources_table(&s)))
+    Ok(html! { h2 { (x::SOURCES_HEADING) } (sources_table(&s)) }.into_string())
 }
 
 /// Whether the viewer may see and change a plan with these targets.
@@ -201,7 +203,7 @@ pub async fn save(st: &AppState, v: &Viewer, id: Option<i64>, plan: &Plan) -> Re
     if let Targets::Groups(ids) = &plan.targets {
         for gid in ids {
             if st.store.group_by_id(*gid).await?.is_none() {
-                return Err(AdminError::BadRequest(format!("群 {gid} 不存在")));
+                return Err(AdminError::BadRequest(x::group_missing(*gid)));
             }
         }
     }
@@ -272,25 +274,31 @@ pub async fn stats_data(st: &AppState, v: &Viewer) -> Result<Stats, AdminError> 
     Ok(Stats { plans, groups, posts, sources })
 }
 
-/// What posted content earned in one group, for the 群 page.
+/// What posted content earned in one group, for the 群 page. Markup as a `String` while the 群 page still builds
+/// strings.
 pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<String, AdminError> {
     let mut stats = stats_data(st, v).await?;
     let all = st.store.group_orders(v.scope()).await?;
     let split = sources(&stats.groups, &all, Some(group_id));
     let e = stats.groups.remove(&group_id).unwrap_or_default();
-    let skipped: i64 = e.skipped.values().sum();
-    Ok(format!(
-        "<h2>发单效果</h2><div class=\"cards posting-earned\"><div class=card><span>已发</span><b>{}</b></div>\
-         <div class=card><span>跳过</span><b>{skipped}</b></div><div class=card><span>订单</span><b>{}</b></div>\
-         <div class=card><span>GMV</span><b>{}</b></div><div class=card><span>预估佣金</span><b>{}</b></div>\
-         <div class=card><span>结算佣金</span><b>{}</b></div></div>{}",
-        e.queued,
-        e.orders,
-        yuan(Fen(e.gmv_fen)),
-        yuan(Fen(e.estimated_fen)),
-        yuan(Fen(e.settled_fen)),
-        sources_table(&split),
-    ))
+    let cards = [
+        (x::SENT, e.queued.to_string()),
+        (x::SKIPPED, e.skipped.values().sum::<i64>().to_string()),
+        (x::ORDERS, e.orders.to_string()),
+        (x::GMV, yuan(Fen(e.gmv_fen))),
+        (x::ESTIMATED, yuan(Fen(e.estimated_fen))),
+        (x::SETTLED, yuan(Fen(e.settled_fen))),
+    ];
+    Ok(html! {
+        h2 { (x::EARNED_HEADING) }
+        div.cards.posting-earned {
+            @for (label, figure) in &cards {
+                div.card { span { (label) } b { (figure) } }
+            }
+        }
+        (sources_table(&split))
+    }
+    .into_string())
 }
 
 // ---- the form ----
@@ -342,25 +350,28 @@ pub struct PlanForm {
     pub copy_template: String,
 }
 
-fn list(s: &str) -> Vec<&str> {
-    s.split(|c: char| c.is_whitespace() || c == ',' || c == '，').filter(|t| !t.is_empty()).collect()
+/// The words of a list field: separated by white space or commas (ASCII or full-width).
+pub(super) fn list(s: &str) -> Vec<&str> {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == x::FULL_WIDTH_COMMA).filter(|t| !t.is_empty()).collect()
 }
 
 fn ids(s: &str, what: &str) -> Result<Vec<i64>, AdminError> {
-    list(s).into_iter().map(|t| t.parse().map_err(|_| AdminError::BadRequest(format!("{what}格式不对")))).collect()
+    list(s).into_iter().map(|t| t.parse().map_err(|_| AdminError::BadRequest(x::bad_format(what)))).collect()
 }
 
 fn number(s: &str, what: &str) -> Result<u32, AdminError> {
     match s.trim() {
         "" => Ok(0),
-        t => t.parse().map_err(|_| AdminError::BadRequest(format!("{what}格式不对"))),
+        t => t.parse().map_err(|_| AdminError::BadRequest(x::bad_format(what))),
     }
 }
 
 fn minute_of_day(t: &str) -> Result<u16, AdminError> {
-    let bad = || AdminError::BadRequest("发单时间格式不对（如 10:00 20:30）".into());
-    let (h, m) =
-        t.replace('：', ":").split_once(':').map_or((t.to_string(), "0".to_string()), |(h, m)| (h.into(), m.into()));
+    let bad = || AdminError::BadRequest(x::BAD_TIME.into());
+    let (h, m) = t
+        .replace(x::FULL_WIDTH_COLON, ":")
+        .split_once(':')
+        .map_or((t.to_string(), "0".to_string()), |(h, m)| (h.into(), m.into()));
     let (h, m): (u16, u16) = (h.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
     if h > 23 || m > 59 {
         return Err(bad());
@@ -372,22 +383,22 @@ impl PlanForm {
     pub fn plan(&self) -> Result<Plan, AdminError> {
         let targets = match self.target.as_str() {
             "partner" => Targets::Partner(
-                self.partner_id.trim().parse().map_err(|_| AdminError::BadRequest("合伙人编号格式不对".into()))?,
+                self.partner_id.trim().parse().map_err(|_| AdminError::BadRequest(x::BAD_PARTNER_ID.into()))?,
             ),
             "all" => Targets::AllEnabled,
-            _ => Targets::Groups(ids(&self.groups, "群编号")?),
+            _ => Targets::Groups(ids(&self.groups, x::GROUP_IDS)?),
         };
         let source = match self.source.as_str() {
-            "items" => Source::Items(ids(&self.items, "商品编号")?),
+            "items" => Source::Items(ids(&self.items, x::ITEM_IDS)?),
             "collection" => Source::Collection,
             _ => {
                 let platforms = match self.platform.trim() {
                     "" => Vec::new(),
-                    p => vec![p.parse::<Platform>().map_err(|_| AdminError::BadRequest("平台不对".into()))?],
+                    p => vec![p.parse::<Platform>().map_err(|_| AdminError::BadRequest(x::BAD_PLATFORM.into()))?],
                 };
                 let min_commission = match self.min_commission.trim() {
                     "" => None,
-                    s => Some(Fen::from_yuan_str(s).map_err(|_| AdminError::BadRequest("佣金金额格式不对".into()))?),
+                    s => Some(Fen::from_yuan_str(s).map_err(|_| AdminError::BadRequest(x::BAD_COMMISSION.into()))?),
                 };
                 let filter = FeedFilter {
                     platforms,
@@ -401,12 +412,10 @@ impl PlanForm {
         };
         let windows = list(&self.windows)
             .into_iter()
-            .map(|w| {
-                w.parse::<TimeWindow>().map_err(|_| AdminError::BadRequest("发单时段格式不对（如 9-12 14-22）".into()))
-            })
+            .map(|w| w.parse::<TimeWindow>().map_err(|_| AdminError::BadRequest(x::BAD_WINDOWS.into())))
             .collect::<Result<Vec<_>, _>>()?;
         let cadence = if self.times.trim().is_empty() {
-            match number(&self.interval, "发单间隔")? {
+            match number(&self.interval, x::INTERVAL)? {
                 0 if matches!(source, Source::Collection) => Cadence::AsTheyCome,
                 m => Cadence::EveryMinutes(m),
             }
@@ -420,8 +429,8 @@ impl PlanForm {
             schedule: Schedule {
                 windows,
                 cadence,
-                cap_per_hour: number(&self.cap_hour, "每小时上限")?,
-                cap_per_day: number(&self.cap_day, "每天上限")?,
+                cap_per_hour: number(&self.cap_hour, x::CAP_HOUR)?,
+                cap_per_day: number(&self.cap_day, x::CAP_DAY)?,
             },
             enabled: self.enabled.is_some(),
             content: Content {
@@ -429,7 +438,7 @@ impl PlanForm {
                 copy_template: Some(self.copy_template.trim().to_string()).filter(|t| !t.is_empty()),
                 items: match self.per_post.trim() {
                     "" => 1,
-                    n => n.parse().map_err(|_| AdminError::BadRequest("每条商品数格式不对".into()))?,
+                    n => n.parse().map_err(|_| AdminError::BadRequest(x::BAD_PER_POST.into()))?,
                 },
             },
         })
@@ -458,9 +467,7 @@ impl PlanForm {
         match &p.schedule.cadence {
             Cadence::EveryMinutes(m) => f.interval = m.to_string(),
             Cadence::AsTheyCome => f.interval = "0".into(),
-            Cadence::At(t) => {
-                f.times = t.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect::<Vec<_>>().join(" ")
-            }
+            Cadence::At(t) => f.times = clock_times(t),
         }
         f.cap_hour = p.schedule.cap_per_hour.to_string();
         f.cap_day = p.schedule.cap_per_day.to_string();
@@ -473,108 +480,104 @@ impl PlanForm {
 
 fn describe_targets(t: &Targets) -> String {
     match t {
-        Targets::Groups(g) => format!("群 {}", g.iter().map(i64::to_string).collect::<Vec<_>>().join("、")),
-        Targets::Partner(p) => format!("合伙人 {p} 的全部群"),
-        Targets::AllEnabled => "全部启用的群".into(),
+        Targets::Groups(g) => x::target_groups(&g.iter().map(i64::to_string).collect::<Vec<_>>()),
+        Targets::Partner(p) => x::target_partner(*p),
+        Targets::AllEnabled => x::TARGET_ALL_ENABLED.into(),
     }
 }
 
 fn describe_source(s: &Source) -> String {
     match s {
-        Source::Items(i) => format!("指定商品 {} 件", i.len()),
-        Source::Collection => "采集转发".to_string(),
+        Source::Items(i) => x::source_items(i.len()),
+        Source::Collection => x::SOURCE_COLLECTION.to_string(),
         Source::Selection(f) => {
-            let mut d = String::from("选品库");
+            let mut d = String::from(x::SOURCE_SELECTION);
             if let Some(p) = f.platforms.first() {
                 let _ = write!(d, " · {}", p.display_name());
             }
             if !f.keywords.is_empty() {
-                let _ = write!(d, " · 关键词 {}", f.keywords.join(" "));
+                d.push_str(&x::with_keywords(&f.keywords.join(" ")));
             }
             if let Some(c) = f.min_commission {
-                let _ = write!(d, " · 佣金≥{}", yuan(c));
+                d.push_str(&x::with_min_commission(&yuan(c)));
             }
             d
         }
     }
 }
 
+/// Minutes of the day as `10:00 20:30`.
+fn clock_times(t: &[u16]) -> String {
+    t.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect::<Vec<_>>().join(" ")
+}
+
 fn describe_schedule(s: &Schedule) -> String {
     let windows = s.windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
     let cadence = match &s.cadence {
-        Cadence::EveryMinutes(m) => format!("每 {m} 分钟"),
-        Cadence::AsTheyCome => "随到随发".to_string(),
-        Cadence::At(t) => {
-            format!("定点 {}", t.iter().map(|m| format!("{:02}:{:02}", m / 60, m % 60)).collect::<Vec<_>>().join(" "))
-        }
+        Cadence::EveryMinutes(m) => x::every_minutes(*m),
+        Cadence::AsTheyCome => x::AS_THEY_COME.to_string(),
+        Cadence::At(t) => x::at_times(&clock_times(t)),
     };
-    format!("{windows} · {cadence} · 每小时≤{} · 每天≤{}", s.cap_per_hour, s.cap_per_day)
+    x::schedule(&windows, &cadence, s.cap_per_hour, s.cap_per_day)
 }
 
 fn describe_content(c: &Content) -> String {
-    let mut d = if c.items > 1 { format!("清单 {} 件", c.items) } else { "单品".to_string() };
+    let mut d = if c.items > 1 { x::list_post(c.items) } else { x::SINGLE_POST.to_string() };
     if let Some(t) = &c.poster_template {
-        let _ = write!(d, " · 海报 {t}");
+        d.push_str(&x::with_poster(t));
     }
     if c.copy_template.is_some() {
-        d.push_str(" · 自定义文案");
+        d.push_str(x::WITH_CUSTOM_COPY);
     }
     d
 }
 
-fn field(name: &str, label: &str, value: &str) -> String {
-    format!("<label>{label}<input name={name} value=\"{}\" maxlength=200></label>", esc(value))
+fn field(name: &str, label: &str, value: &str) -> Markup {
+    html! { label { (label) input name=(name) value=(value) maxlength="200"; } }
 }
 
-fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) -> String {
+fn plan_form(v: &Viewer, id: Option<i64>, f: &PlanForm, templates: &[String]) -> Markup {
     let action = id.map_or_else(|| "/admin/posting/plans".to_string(), |i| format!("/admin/posting/plans/{i}"));
-    let mut b = html::form_open(v, &action, "card filters");
-    b.push_str(if id.is_some() { "<h2>修改计划</h2>" } else { "<h2>新建计划</h2>" });
-    b.push_str(&field("name", "计划名", &f.name));
-    b.push_str(&html::select(
-        "target",
-        &f.target,
-        &[("groups", "指定群"), ("partner", "合伙人的全部群"), ("all", "全部启用的群")],
-    ));
-    b.push_str(&field("groups", "群编号（空格分隔）", &f.groups));
-    b.push_str(&field("partner_id", "合伙人编号", &f.partner_id));
-    b.push_str(&html::select(
-        "source",
-        &f.source,
-        &[("selection", "选品库筛选"), ("items", "指定商品"), ("collection", "采集转发")],
-    ));
-    let mut platforms = vec![("", "全部平台")];
+    let mut platforms = vec![("", x::ALL_PLATFORMS)];
     platforms.extend(Platform::ALL.iter().map(|p| (p.code(), p.display_name())));
-    b.push_str(&html::select("platform", &f.platform, &platforms));
-    b.push_str(&field("keywords", "关键词", &f.keywords));
-    b.push_str(&field("min_commission", "佣金≥（元）", &f.min_commission));
-    b.push_str(&field("items", "商品编号（选品库编号）", &f.items));
-    b.push_str(&field("windows", "发单时段（如 9-12 14-22）", &f.windows));
-    b.push_str(&field("interval", "间隔（分钟；采集转发填 0 为随到随发）", &f.interval));
-    b.push_str(&field("times", "或定点时间（如 10:00 20:30）", &f.times));
-    b.push_str(&field("cap_hour", "每小时上限", &f.cap_hour));
-    b.push_str(&field("cap_day", "每天上限", &f.cap_day));
-    b.push_str(&html::select(
-        "per_post",
-        &f.per_post,
-        &[("1", "单品"), ("3", "清单 3 件"), ("4", "清单 4 件"), ("5", "清单 5 件")],
-    ));
-    let mut posters = vec![("", "海报模板：群的设置")];
+    let mut posters = vec![("", x::POSTER_OF_GROUP)];
     posters.extend(templates.iter().map(|t| (t.as_str(), t.as_str())));
-    b.push_str(&html::select("poster_template", &f.poster_template, &posters));
-    b.push_str(&field("copy_template", "文案模板（留空用群的，如 {标题} 券后{券后价} {链接}）", &f.copy_template));
-    let checked = if f.enabled.is_some() { " checked" } else { "" };
-    let _ = write!(b, "<label><input type=checkbox name=enabled value=1{checked}>开启</label>");
-    b.push_str("<button type=submit>保存计划</button></form>");
-    b
+    let form = html! {
+        h2 { (if id.is_some() { x::EDIT_PLAN } else { x::NEW_PLAN }) }
+        (field("name", x::PLAN_NAME, &f.name))
+        (view::select("target", &f.target, x::TARGET_OPTIONS))
+        (field("groups", x::GROUP_IDS_FIELD, &f.groups))
+        (field("partner_id", x::PARTNER_ID, &f.partner_id))
+        (view::select("source", &f.source, x::SOURCE_OPTIONS))
+        (view::select("platform", &f.platform, &platforms))
+        (field("keywords", x::KEYWORDS, &f.keywords))
+        (field("min_commission", x::MIN_COMMISSION, &f.min_commission))
+        (field("items", x::ITEM_IDS_FIELD, &f.items))
+        (field("windows", x::WINDOWS_FIELD, &f.windows))
+        (field("interval", x::INTERVAL_FIELD, &f.interval))
+        (field("times", x::TIMES_FIELD, &f.times))
+        (field("cap_hour", x::CAP_HOUR, &f.cap_hour))
+        (field("cap_day", x::CAP_DAY, &f.cap_day))
+        (view::select("per_post", &f.per_post, x::PER_POST_OPTIONS))
+        (view::select("poster_template", &f.poster_template, &posters))
+        (field("copy_template", x::COPY_TEMPLATE_FIELD, &f.copy_template))
+        label { input type="checkbox" name="enabled" value="1" checked[f.enabled.is_some()]; (x::ON) }
+        button type="submit" { (x::SAVE_PLAN) }
+    };
+    view::form(v, &action, "card filters", form)
 }
 
 fn status_label(s: &str) -> &'static str {
     match s {
-        "queued" => "已发送",
-        "skipped" => "已跳过",
-        _ => "失败",
+        "queued" => x::DELIVERY_SENT,
+        "skipped" => x::DELIVERY_SKIPPED,
+        _ => x::DELIVERY_FAILED,
     }
+}
+
+/// The money cells of a row: GMV, estimated and settled commission, in 元.
+fn money_cells(gmv_fen: i64, estimated_fen: i64, settled_fen: i64) -> [Markup; 3] {
+    [html! { (yuan(Fen(gmv_fen))) }, html! { (yuan(Fen(estimated_fen))) }, html! { (yuan(Fen(settled_fen))) }]
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -583,65 +586,50 @@ pub struct PageQuery {
     pub edit: Option<i64>,
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<PageQuery>,
-) -> Result<Html<String>, PageError> {
-    let plans = plans_data(&st, &v).await?;
-    let offset = st.settings.chat.utc_offset_hours;
-    let stats = stats_data(&st, &v).await?;
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str("<h2>发单计划</h2>");
-    let rows: Vec<Vec<String>> = plans
+/// The plans with what each earned, and their switch and edit links.
+fn plans_table(v: &Viewer, plans: &[PlanView], stats: &Stats) -> Markup {
+    let rows: Vec<Vec<Markup>> = plans
         .iter()
         .map(|p| {
             let e = stats.plans.get(&p.id).cloned().unwrap_or_default();
-            let toggle = format!(
-                "{}<input type=hidden name=enabled value={}><button type=submit>{}</button></form>",
-                html::form_open(&v, &format!("/admin/posting/plans/{}/enabled", p.id), "inline"),
-                if p.plan.enabled { 0 } else { 1 },
-                if p.plan.enabled { "关闭" } else { "开启" }
+            let toggle = view::form(
+                v,
+                &format!("/admin/posting/plans/{}/enabled", p.id),
+                "inline",
+                html! {
+                    input type="hidden" name="enabled" value=(if p.plan.enabled { 0 } else { 1 });
+                    button type="submit" { (if p.plan.enabled { x::OFF } else { x::ON }) }
+                },
             );
-            vec![
-                p.id.to_string(),
-                format!("<span class=plan-name>{}</span>", esc(&p.plan.name)),
-                esc(&describe_targets(&p.plan.targets)),
-                esc(&describe_source(&p.plan.source)),
-                esc(&format!("{} · {}", describe_schedule(&p.plan.schedule), describe_content(&p.plan.content))),
-                if p.plan.enabled { "<b class=ok>开启</b>".into() } else { "<span class=muted>关闭</span>".into() },
-                e.queued.to_string(),
-                e.skipped.values().sum::<i64>().to_string(),
-                e.orders.to_string(),
-                yuan(Fen(e.gmv_fen)),
-                yuan(Fen(e.estimated_fen)),
-                yuan(Fen(e.settled_fen)),
-                format!("{toggle} <a href=\"/admin/posting?edit={}\">修改</a>", p.id),
-            ]
+            let mut row = vec![
+                html! { (p.id) },
+                html! { span.plan-name { (p.plan.name) } },
+                html! { (describe_targets(&p.plan.targets)) },
+                html! { (describe_source(&p.plan.source)) },
+                html! { (describe_schedule(&p.plan.schedule)) " · " (describe_content(&p.plan.content)) },
+                html! {
+                    @if p.plan.enabled { b.ok { (x::ON) } } @else { span.muted { (x::OFF) } }
+                },
+                html! { (e.queued) },
+                html! { (e.skipped.values().sum::<i64>()) },
+                html! { (e.orders) },
+            ];
+            row.extend(money_cells(e.gmv_fen, e.estimated_fen, e.settled_fen));
+            row.push(html! { (toggle) " " a href={ "/admin/posting?edit=" (p.id) } { (x::EDIT) } });
+            row
         })
         .collect();
-    b.push_str(&html::table(
-        &[
-            "编号",
-            "计划",
-            "目标",
-            "商品来源",
-            "时段与频率",
-            "状态",
-            "已发",
-            "跳过",
-            "订单",
-            "GMV",
-            "预估佣金",
-            "结算佣金",
-            "操作",
-        ],
-        &rows,
-    ));
+    view::table(x::PLAN_COLUMNS, &rows)
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<PageQuery>) -> Result<Markup, PageError> {
+    let plans = plans_data(&st, &v).await?;
+    let offset = st.settings.chat.utc_offset_hours;
+    let stats = stats_data(&st, &v).await?;
     let editing = q.edit.and_then(|id| plans.iter().find(|p| p.id == id));
     let templates = st.dispatcher.engine().renderer.template_names();
-    match editing {
-        Some(p) => b.push_str(&plan_form(&v, Some(p.id), &PlanForm::of(&p.plan), &templates)),
+    let form = match editing {
+        Some(p) => plan_form(&v, Some(p.id), &PlanForm::of(&p.plan), &templates),
         None => {
             let blank = PlanForm {
                 windows: "9-22".into(),
@@ -651,73 +639,87 @@ pub async fn page(
                 per_post: "1".into(),
                 ..PlanForm::default()
             };
-            b.push_str(&plan_form(&v, None, &blank, &templates));
+            plan_form(&v, None, &blank, &templates)
         }
-    }
-    b.push_str("<h2>各群效果</h2>");
-    let rows: Vec<Vec<String>> = stats
+    };
+    let groups: Vec<Vec<Markup>> = stats
         .groups
         .iter()
         .map(|(g, e)| {
             let skipped = e.skipped.iter().map(|(r, n)| format!("{r}:{n}")).collect::<Vec<_>>().join(" ");
-            vec![
-                format!("<a href=\"/admin/groups/{g}\">{g}</a>"),
-                e.queued.to_string(),
-                esc(&skipped),
-                e.orders.to_string(),
-                yuan(Fen(e.gmv_fen)),
-                yuan(Fen(e.estimated_fen)),
-                yuan(Fen(e.settled_fen)),
-            ]
+            let mut row = vec![
+                html! { a href={ "/admin/groups/" (g) } { (g) } },
+                html! { (e.queued) },
+                html! { (skipped) },
+                html! {
+                    (e.orders)
+                },
+            ];
+            row.extend(money_cells(e.gmv_fen, e.estimated_fen, e.settled_fen));
+            row
         })
         .collect();
-    b.push_str(&html::table(&["群", "已发", "跳过（原因:次数）", "订单", "GMV", "预估佣金", "结算佣金"], &rows));
-    b.push_str("<h2>出单的发单</h2>");
-    let rows: Vec<Vec<String>> = stats
+    let posts: Vec<Vec<Markup>> = stats
         .posts
         .iter()
         .map(|p| {
-            vec![
-                p.delivery_id.to_string(),
-                p.plan_id.to_string(),
-                p.group_id.to_string(),
-                esc(&p.item_key),
-                p.orders.to_string(),
-                yuan(Fen(p.gmv_fen)),
-                yuan(Fen(p.estimated_fen)),
-                yuan(Fen(p.settled_fen)),
-            ]
+            let mut row = vec![
+                html! { (p.delivery_id) },
+                html! { (p.plan_id) },
+                html! { (p.group_id) },
+                html! { (p.item_key) },
+                html! { (p.orders) },
+            ];
+            row.extend(money_cells(p.gmv_fen, p.estimated_fen, p.settled_fen));
+            row
         })
         .collect();
-    b.push_str(&html::table(&["发单", "计划", "群", "商品", "订单", "GMV", "预估佣金", "结算佣金"], &rows));
-    b.push_str("<h2>最近发单</h2>");
-    let rows: Vec<Vec<String>> = deliveries_data(&st, &v, None)
+    let deliveries: Vec<Vec<Markup>> = deliveries_data(&st, &v, None)
         .await?
         .iter()
         .map(|d| {
             vec![
-                esc(&d.plan_name),
-                esc(d.item_title.as_deref().unwrap_or(&d.item_key)),
-                esc(&d.group_name),
-                d.robot_id.to_string(),
-                format!("<span class=\"delivery-{}\">{}</span>", esc(&d.status), status_label(&d.status)),
-                esc(d.reason.as_deref().unwrap_or("-")),
-                html::datetime(d.created_at, offset),
+                html! { (d.plan_name) },
+                html! { (d.item_title.as_deref().unwrap_or(&d.item_key)) },
+                html! { (d.group_name) },
+                html! { (d.robot_id) },
+                html! { span class={ "delivery-" (d.status) } { (status_label(&d.status)) } },
+                html! { (d.reason.as_deref().unwrap_or("-")) },
+                html! { (html::datetime(d.created_at, offset)) },
             ]
         })
         .collect();
-    b.push_str("<div id=deliveries>");
-    b.push_str(&html::table(&["计划", "商品", "群", "机器人", "状态", "原因", "时间"], &rows));
-    b.push_str("</div>");
-    Ok(html::page(&v, "/admin/posting", "发单", &b))
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        h2 { (x::PLANS_HEADING) }
+        (plans_table(&v, &plans, &stats))
+        (form)
+        h2 { (x::GROUPS_HEADING) }
+        (view::table(x::GROUP_COLUMNS, &groups))
+        h2 { (x::POSTS_HEADING) }
+        (view::table(x::POST_COLUMNS, &posts))
+        h2 { (x::DELIVERIES_HEADING) }
+        div #deliveries { (view::table(x::DELIVERY_COLUMNS, &deliveries)) }
+    };
+    Ok(view::page(&v, "/admin/posting", x::POSTING, body))
 }
 
-fn back(r: Result<(), AdminError>, ok: &str) -> Result<Redirect, PageError> {
-    match r {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/posting?msg={}", urlenc(ok)))),
-        Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("/admin/posting?msg={}", urlenc(&m)))),
-        Err(e) => Err(e.into()),
-    }
+/// Reads the posted form, acts on it, and goes back to the page with `ok` or the reason of a bad request.
+async fn on_form<F, Fut>(body: &[u8], ok: &str, act: impl FnOnce(F) -> Fut) -> Result<Redirect, PageError>
+where
+    F: DeserializeOwned,
+    Fut: Future<Output = Result<(), AdminError>>,
+{
+    let r = match serde_urlencoded_form::<F>(body) {
+        Ok(f) => act(f).await,
+        Err(e) => Err(e),
+    };
+    let msg = match r {
+        Ok(()) => ok.to_string(),
+        Err(AdminError::BadRequest(m)) => m,
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Redirect::to(&format!("/admin/posting?msg={}", urlenc(&msg))))
 }
 
 pub async fn create_page(
@@ -725,12 +727,7 @@ pub async fn create_page(
     v: Viewer,
     body: axum::body::Bytes,
 ) -> Result<Redirect, PageError> {
-    let r = async {
-        let f: PlanForm = serde_urlencoded_form(&body)?;
-        save(&st, &v, None, &f.plan()?).await.map(|_| ())
-    }
-    .await;
-    back(r, "计划已保存")
+    on_form(&body, x::PLAN_SAVED, |f: PlanForm| async move { save(&st, &v, None, &f.plan()?).await.map(|_| ()) }).await
 }
 
 pub async fn update_page(
@@ -739,12 +736,8 @@ pub async fn update_page(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Redirect, PageError> {
-    let r = async {
-        let f: PlanForm = serde_urlencoded_form(&body)?;
-        save(&st, &v, Some(id), &f.plan()?).await.map(|_| ())
-    }
-    .await;
-    back(r, "计划已保存")
+    on_form(&body, x::PLAN_SAVED, |f: PlanForm| async move { save(&st, &v, Some(id), &f.plan()?).await.map(|_| ()) })
+        .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -758,12 +751,7 @@ pub async fn switch_page(
     Path(id): Path<i64>,
     body: axum::body::Bytes,
 ) -> Result<Redirect, PageError> {
-    let r = async {
-        let f: SwitchForm = serde_urlencoded_form(&body)?;
-        switch(&st, &v, id, f.enabled == "1").await
-    }
-    .await;
-    back(r, "已切换")
+    on_form(&body, x::SWITCHED, |f: SwitchForm| async move { switch(&st, &v, id, f.enabled == "1").await }).await
 }
 
 // ---- API ----

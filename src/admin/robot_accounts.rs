@@ -4,8 +4,9 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc};
 use super::session::{Admin, Viewer};
+use super::text::posting as x;
+use super::view;
 use crate::chat::gewe::GeweClient;
 use crate::engine::RobotCtx;
 use crate::http::AppState;
@@ -13,9 +14,10 @@ use crate::outbox::{LivePacing, Pacing};
 use crate::robots::login::LoginProgress;
 use crate::store::robot_accounts::{DashboardRobot, PacingOverride};
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
 use base64::Engine as _;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 /// Longest robot name (it is part of the webhook URL).
@@ -53,11 +55,11 @@ pub fn validate(r: &NewRobot) -> Result<(String, String, String), AdminError> {
         || name.len() > MAX_NAME
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return bad("名称须为 1–32 个字母、数字、- 或 _");
+        return bad(x::ROBOT_NAME_RULE);
     }
     let gateway = r.gateway_url.trim().trim_end_matches('/');
     if gateway.len() > MAX_GATEWAY_URL {
-        return bad("网关地址过长（最多 200 个字符）");
+        return bad(x::GATEWAY_TOO_LONG);
     }
     match url::Url::parse(gateway) {
         Ok(u)
@@ -67,11 +69,11 @@ pub fn validate(r: &NewRobot) -> Result<(String, String, String), AdminError> {
                 && u.password().is_none()
                 && u.query().is_none()
                 && u.fragment().is_none() => {}
-        _ => return bad("网关地址须为 http:// 或 https:// 开头的地址（不含账号、参数）"),
+        _ => return bad(x::GATEWAY_RULE),
     }
     let token = r.token.trim();
     if token.is_empty() || token.len() > MAX_TOKEN || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad("Token 须为 1–128 个非空白字符");
+        return bad(x::TOKEN_RULE);
     }
     Ok((name.to_string(), gateway.to_string(), token.to_string()))
 }
@@ -81,7 +83,7 @@ pub fn validate(r: &NewRobot) -> Result<(String, String, String), AdminError> {
 pub async fn add(st: &AppState, _v: &Admin, r: &NewRobot) -> Result<AddedRobot, AdminError> {
     let (name, gateway_url, token) = validate(r)?;
     if st.settings.robot(&name).is_some() || st.robots.by_name(&name).is_some() {
-        return Err(AdminError::BadRequest(format!("名称 {name} 已被使用")));
+        return Err(AdminError::BadRequest(x::name_taken(&name)));
     }
     let webhook_secret = crate::admin::session::random_token();
     let mut d = DashboardRobot {
@@ -101,7 +103,7 @@ pub async fn add(st: &AppState, _v: &Admin, r: &NewRobot) -> Result<AddedRobot, 
     d.app_id = qr.app_id;
     let now = st.clock.now_ms();
     d.id = st.store.add_dashboard_robot(&d, now).await?;
-    st.store.add_robot_event(d.id, "added", &format!("后台添加，设备 {}", d.app_id), now).await?;
+    st.store.add_robot_event(d.id, "added", &x::added_with_device(&d.app_id), now).await?;
     let settings = crate::startup::dashboard_settings(&d);
     let ctx =
         RobotCtx { id: d.id, pacing: LivePacing::new(Pacing::of(&settings)), settings, offline: Default::default() };
@@ -115,7 +117,7 @@ pub async fn add_page(State(st): State<AppState>, v: Admin, Form(r): Form<NewRob
     match add(&st, &v, &r).await {
         Ok(a) => Ok(Redirect::to(&format!("/admin/robots/{}/login", a.id))),
         Err(AdminError::BadRequest(m)) | Err(AdminError::Upstream(m)) => {
-            Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc(&format!("添加失败：{m}")))))
+            Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc(&x::add_failed(&m)))))
         }
         Err(e) => Err(e.into()),
     }
@@ -206,22 +208,24 @@ pub async fn api_poll_login(
 }
 
 /// The login page: the QR, and its state refreshed by polling (`admin.js`).
-pub async fn login_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Html<String>, PageError> {
+pub async fn login_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Markup, PageError> {
     let robot = gewe_robot(&st, id)?;
-    let body = match start_login(&st, &v, id).await {
-        Ok(view) => format!(
-            "<div class=card id=robot-login data-robot=\"{id}\"><p>请用要登录的微信扫描二维码，并在手机上确认登录。</p>\
-             <img id=robot-login-qr alt=登录二维码 src=\"{}\" width=240 height=240>\
-             <p id=robot-login-status>等待扫码</p></div><p><a href=\"/admin/robots\">返回机器人列表</a></p>",
-            esc(view.qr_png.as_deref().unwrap_or(""))
-        ),
-        Err(AdminError::Upstream(m)) => format!(
-            "{}<p><a href=\"/admin/robots\">返回机器人列表</a></p>",
-            html::notice(Some(&format!("无法获取登录二维码：{m}")))
-        ),
+    let login = match start_login(&st, &v, id).await {
+        Ok(login) => html! {
+            div #robot-login.card data-robot=(id) {
+                p { (x::SCAN_INSTRUCTIONS) }
+                img #robot-login-qr alt=(x::LOGIN_QR) src=(login.qr_png.as_deref().unwrap_or("")) width="240" height="240";
+                p #robot-login-status { (x::WAITING_FOR_SCAN) }
+            }
+        },
+        Err(AdminError::Upstream(m)) => view::notice(Some(&x::no_login_qr(&m))),
         Err(e) => return Err(e.into()),
     };
-    Ok(html::page(&v, "/admin/robots", &format!("扫码登录：{}", robot.settings.name), &body))
+    let body = html! {
+        (login)
+        p { a href="/admin/robots" { (x::BACK_TO_ROBOTS) } }
+    };
+    Ok(view::page(&v, "/admin/robots", &x::scan_login_title(&robot.settings.name), body))
 }
 
 /// A pacing field: a number (JSON) or its text (form); empty or absent keeps the configured value.
@@ -254,7 +258,7 @@ fn field(value: &Option<Millis>, label: &str, max: i64) -> Result<Option<i64>, A
     }
     match text.parse::<i64>() {
         Ok(n) if (0..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(AdminError::BadRequest(format!("{label}须为 0–{max} 之间的整数（毫秒）"))),
+        _ => Err(AdminError::BadRequest(x::bad_pacing(label, max))),
     }
 }
 
@@ -262,9 +266,9 @@ fn field(value: &Option<Millis>, label: &str, max: i64) -> Result<Option<i64>, A
 pub async fn set_pacing(st: &AppState, _v: &Admin, id: i64, p: &PacingInput) -> Result<PacingOverride, AdminError> {
     let robot = st.robots.get(&id).ok_or(AdminError::NotFound)?;
     let o = PacingOverride {
-        min_send_interval_ms: field(&p.min_send_interval_ms, "最小发送间隔", MAX_GAP_MS)?,
-        send_jitter_ms: field(&p.send_jitter_ms, "随机抖动", MAX_GAP_MS)?,
-        min_group_interval_ms: field(&p.min_group_interval_ms, "同群最小间隔", MAX_GROUP_GAP_MS)?,
+        min_send_interval_ms: field(&p.min_send_interval_ms, x::MIN_SEND_INTERVAL, MAX_GAP_MS)?,
+        send_jitter_ms: field(&p.send_jitter_ms, x::SEND_JITTER, MAX_GAP_MS)?,
+        min_group_interval_ms: field(&p.min_group_interval_ms, x::MIN_GROUP_INTERVAL, MAX_GROUP_GAP_MS)?,
     };
     st.store.set_robot_pacing(id, &o, st.clock.now_ms()).await?;
     robot.pacing.set(Pacing::of(&crate::outbox::live_pacing::with_override(&robot.settings, &o)));
@@ -278,7 +282,7 @@ pub async fn pacing_page(
     Form(p): Form<PacingInput>,
 ) -> Result<Redirect, PageError> {
     match set_pacing(&st, &v, id, &p).await {
-        Ok(_) => Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc("发送节奏已保存，立即生效")))),
+        Ok(_) => Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc(x::PACING_SAVED)))),
         Err(AdminError::BadRequest(m)) => Ok(Redirect::to(&format!("/admin/robots?msg={}", urlenc(&m)))),
         Err(e) => Err(e.into()),
     }
@@ -294,30 +298,32 @@ pub async fn api_pacing(
 }
 
 /// The add form and, per robot, the pacing in effect (for the 机器人 page).
-pub fn add_form(v: &Viewer) -> String {
-    format!(
-        "<h2>添加机器人</h2>{}<label>名称 <input name=name required maxlength={MAX_NAME} pattern=\"[A-Za-z0-9_-]+\"></label>\
-         <label>网关地址 <input name=gateway_url type=url required maxlength={MAX_GATEWAY_URL} \
-         placeholder=\"http://gewe-host:2531/v2/api\"></label>\
-         <label>Token <input name=token type=password required maxlength={MAX_TOKEN} autocomplete=off></label>\
-         <button type=submit>添加并扫码登录</button></form>",
-        html::form_open(v, "/admin/robots", "robot-add")
-    )
+pub fn add_form(v: &Viewer) -> Markup {
+    let fields = html! {
+        label { (x::NAME) " " input name="name" required maxlength=(MAX_NAME) pattern="[A-Za-z0-9_-]+"; }
+        label {
+            (x::GATEWAY_URL) " "
+            input name="gateway_url" type="url" required maxlength=(MAX_GATEWAY_URL) placeholder="http://gewe-host:2531/v2/api";
+        }
+        label { "Token " input name="token" type="password" required maxlength=(MAX_TOKEN) autocomplete="off"; }
+        button type="submit" { (x::ADD_AND_LOG_IN) }
+    };
+    html! {
+        h2 { (x::ADD_ROBOT) }
+        (view::form(v, "/admin/robots", "robot-add", fields))
+    }
 }
 
 /// The pacing form of one robot, showing the values in effect.
-pub fn pacing_form(v: &Viewer, r: &RobotCtx) -> String {
+pub fn pacing_form(v: &Viewer, r: &RobotCtx) -> Markup {
     let p = r.pacing.get();
-    format!(
-        "{}<input name=min_send_interval_ms size=6 value=\"{}\" aria-label=最小发送间隔毫秒>\
-         <input name=send_jitter_ms size=6 value=\"{}\" aria-label=随机抖动毫秒>\
-         <input name=min_group_interval_ms size=6 value=\"{}\" aria-label=同群最小间隔毫秒>\
-         <button type=submit>保存节奏</button></form>",
-        html::form_open(v, &format!("/admin/robots/{}/pacing", r.id), "inline robot-pacing"),
-        p.min_interval_ms,
-        p.jitter_ms,
-        p.min_group_interval_ms
-    )
+    let fields = html! {
+        input name="min_send_interval_ms" size="6" value=(p.min_interval_ms) aria-label=(x::MIN_SEND_INTERVAL_MS);
+        input name="send_jitter_ms" size="6" value=(p.jitter_ms) aria-label=(x::SEND_JITTER_MS);
+        input name="min_group_interval_ms" size="6" value=(p.min_group_interval_ms) aria-label=(x::MIN_GROUP_INTERVAL_MS);
+        button type="submit" { (x::SAVE_PACING) }
+    };
+    view::form(v, &format!("/admin/robots/{}/pacing", r.id), "inline robot-pacing", fields)
 }
 
 #[cfg(test)]

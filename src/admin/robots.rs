@@ -5,17 +5,19 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc};
+use super::html;
 use super::session::{Admin, Viewer};
+use super::text::posting as x;
+use super::view;
 use crate::http::AppState;
 use crate::robots::{RobotError, RobotState};
 use crate::store::dashboard::RobotSummary;
 use crate::store::robot_lifecycle::{MovedSends, RobotEvent};
 use axum::extract::{Path, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 
 /// How many events the page shows.
 const EVENTS_SHOWN: i64 = 50;
@@ -69,11 +71,11 @@ pub async fn data(st: &AppState, _v: &Admin) -> Result<Vec<RobotView>, AdminErro
     Ok(views)
 }
 
-fn state_cell(gateway: &str) -> String {
+fn state_cell(gateway: &str) -> Markup {
     match RobotState::parse(gateway) {
-        Some(RobotState::Online) => "<b class=ok>在线</b>".into(),
-        Some(s) => format!("<b class=warn>{}</b>", s.label()),
-        None => "<span class=muted>未配置</span>".into(),
+        Some(RobotState::Online) => html! { b.ok { (x::ONLINE) } },
+        Some(s) => html! { b.warn { (s.label()) } },
+        None => html! { span.muted { (x::UNCONFIGURED) } },
     }
 }
 
@@ -82,39 +84,39 @@ fn when(t: Option<i64>, offset: i64) -> String {
 }
 
 /// The action buttons of one robot row.
-fn actions(v: &Viewer, r: &RobotView, all: &[RobotView], engine_robot: Option<crate::engine::RobotCtx>) -> String {
+fn actions(v: &Viewer, r: &RobotView, all: &[RobotView], engine_robot: Option<crate::engine::RobotCtx>) -> Markup {
     if r.gateway == "unconfigured" {
-        return String::new();
+        return html! {};
     }
     let id = r.robot.id;
-    let mut s = String::new();
-    if r.gateway != RobotState::Online.as_str() {
-        let _ = write!(s, "<a class=button href=\"/admin/robots/{id}/login\">扫码登录</a>");
-    }
-    let _ = write!(
-        s,
-        "{}<button type=submit>重连</button></form>{}<button type=submit>同步通讯录</button></form>\
-         {}<button type=submit class=danger>退出登录</button></form>",
-        html::form_open(v, &format!("/admin/robots/{id}/reconnect"), "inline"),
-        html::form_open(v, &format!("/admin/robots/{id}/sync"), "inline"),
-        html::form_open(v, &format!("/admin/robots/{id}/logout"), "inline"),
-    );
+    let button = |action: &str, class: Option<&str>, label: &str| {
+        view::form(
+            v,
+            &format!("/admin/robots/{id}/{action}"),
+            "inline",
+            html! { button type="submit" class=[class] { (label) } },
+        )
+    };
     let others: Vec<&RobotView> = all.iter().filter(|o| o.robot.id != id && o.gateway != "unconfigured").collect();
-    if r.robot.queued > 0 && !others.is_empty() {
-        let _ = write!(
-            s,
-            "{}<select name=to aria-label=目标机器人>",
-            html::form_open(v, &format!("/admin/robots/{id}/move"), "inline")
-        );
-        for o in others {
-            let _ = write!(s, "<option value={}>{}</option>", o.robot.id, esc(&o.robot.name));
+    html! {
+        @if r.gateway != RobotState::Online.as_str() {
+            a.button href={ "/admin/robots/" (id) "/login" } { (x::SCAN_TO_LOG_IN) }
         }
-        s.push_str("</select><button type=submit>待发消息转给它</button></form>");
+        (button("reconnect", None, x::RECONNECT))
+        (button("sync", None, x::SYNC_CONTACTS))
+        (button("logout", Some("danger"), x::LOG_OUT))
+        @if r.robot.queued > 0 && !others.is_empty() {
+            (view::form(v, &format!("/admin/robots/{id}/move"), "inline", html! {
+                select name="to" aria-label=(x::TARGET_ROBOT) {
+                    @for o in &others { option value=(o.robot.id) { (o.robot.name) } }
+                }
+                button type="submit" { (x::MOVE_SENDS) }
+            }))
+        }
+        @if let Some(ctx) = engine_robot {
+            (super::robot_accounts::pacing_form(v, &ctx))
+        }
     }
-    if let Some(ctx) = engine_robot {
-        s.push_str(&super::robot_accounts::pacing_form(v, &ctx));
-    }
-    s
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,79 +128,64 @@ pub async fn page(
     State(st): State<AppState>,
     v: Admin,
     axum::extract::Query(q): axum::extract::Query<PageQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Markup, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let robots = data(&st, &v).await?;
-    let rows: Vec<Vec<String>> = robots
+    let rows: Vec<Vec<Markup>> = robots
         .iter()
         .map(|r| {
             vec![
-                esc(&r.robot.name),
-                esc(&r.robot.nickname),
-                esc(&r.robot.wxid),
+                html! { (r.robot.name) },
+                html! { (r.robot.nickname) },
+                html! { (r.robot.wxid) },
                 state_cell(r.gateway),
-                esc(if r.state_reason.is_empty() { "-" } else { &r.state_reason }),
-                r.robot.groups.to_string(),
-                r.robot.queued.to_string(),
-                r.robot.sent.to_string(),
-                r.robot.dead.to_string(),
-                when(r.last_in_at, offset),
-                when(r.last_out_at, offset),
-                esc(r.robot.last_error.as_deref().unwrap_or("-")),
+                html! { (if r.state_reason.is_empty() { "-" } else { &r.state_reason }) },
+                html! { (r.robot.groups) },
+                html! { (r.robot.queued) },
+                html! { (r.robot.sent) },
+                html! { (r.robot.dead) },
+                html! { (when(r.last_in_at, offset)) },
+                html! { (when(r.last_out_at, offset)) },
+                html! { (r.robot.last_error.as_deref().unwrap_or("-")) },
                 actions(&v, r, &robots, st.robots.get(&r.robot.id)),
             ]
         })
         .collect();
-    let mut body = html::notice(q.msg.as_deref());
-    body.push_str(&html::table(
-        &[
-            "名称",
-            "昵称",
-            "wxid",
-            "状态",
-            "原因",
-            "群",
-            "待发送",
-            "已发送",
-            "失败",
-            "最近收到",
-            "最近发送",
-            "最近错误",
-            "操作（发送节奏：最小间隔 / 随机抖动 / 同群间隔，毫秒）",
-        ],
-        &rows,
-    ));
-    body.push_str(&super::robot_accounts::add_form(&v));
     let names: std::collections::HashMap<i64, &str> =
         robots.iter().map(|r| (r.robot.id, r.robot.name.as_str())).collect();
-    let events: Vec<Vec<String>> = st
+    let events: Vec<Vec<Markup>> = st
         .store
         .recent_robot_events(EVENTS_SHOWN)
         .await?
         .iter()
         .map(|e| {
             vec![
-                html::datetime(e.created_at, offset),
-                esc(names.get(&e.robot_id).copied().unwrap_or("-")),
+                html! { (html::datetime(e.created_at, offset)) },
+                html! { (names.get(&e.robot_id).copied().unwrap_or("-")) },
                 event_label(e),
-                esc(&e.detail),
+                html! { (e.detail) },
             ]
         })
         .collect();
-    body.push_str("<h2>机器人提醒</h2>");
-    body.push_str(&html::table(&["时间", "机器人", "事件", "说明"], &events));
-    Ok(html::page(&v, "/admin/robots", "机器人", &body))
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        (view::table(x::ROBOT_COLUMNS, &rows))
+        (super::robot_accounts::add_form(&v))
+        h2 { (x::ROBOT_EVENTS) }
+        (view::table(x::EVENT_COLUMNS, &events))
+    };
+    Ok(view::page(&v, "/admin/robots", x::ROBOTS, body))
 }
 
-fn event_label(e: &RobotEvent) -> String {
+fn event_label(e: &RobotEvent) -> Markup {
     match (RobotState::parse(&e.kind), e.kind.as_str()) {
-        (Some(RobotState::Online), _) => "<b class=ok>恢复在线</b>".into(),
-        (Some(s), _) => format!("<b class=warn>{}</b>", s.label()),
-        (None, "moved") => "待发消息已转移".into(),
-        (None, "alert_undelivered") => "<b class=warn>提醒未能发出</b>".into(),
-        (None, "added") => "后台添加".into(),
-        (None, "callback_failed") => "<b class=warn>回调注册失败</b>".into(),
-        (None, other) => esc(other),
+        (Some(RobotState::Online), _) => html! { b.ok { (x::BACK_ONLINE) } },
+        (Some(s), _) => html! { b.warn { (s.label()) } },
+        (None, "moved") => html! { (x::SENDS_MOVED) },
+        (None, "alert_undelivered") => html! { b.warn { (x::ALERT_UNDELIVERED) } },
+        (None, "added") => html! { (x::ADDED_ON_DASHBOARD) },
+        (None, "callback_failed") => html! { b.warn { (x::CALLBACK_FAILED) } },
+        (None, other) => html! { (other) },
     }
 }
 
@@ -240,12 +227,12 @@ pub async fn move_sends(st: &AppState, _v: &Admin, id: i64, to: i64) -> Result<M
     configured(st, id)?;
     configured(st, to)?;
     if id == to {
-        return Err(AdminError::BadRequest("请选择另一个机器人".into()));
+        return Err(AdminError::BadRequest(x::CHOOSE_ANOTHER_ROBOT.into()));
     }
     let engine = st.dispatcher.engine();
     let now = st.clock.now_ms();
     let moved = st.store.move_pending_sends(id, to, now).await?;
-    let detail = format!("{} 条转给机器人 {to}，{} 条留在原机器人（对方不在这些会话中）", moved.moved, moved.kept);
+    let detail = x::moved_detail(moved.moved, to, moved.kept);
     st.store.add_robot_event(id, "moved", &detail, now).await?;
     if let Some(wake) = engine.outbox_wake.get(&to) {
         wake.notify_one();
@@ -263,15 +250,15 @@ fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
 }
 
 pub async fn reconnect_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    back(reconnect(&st, &v, id).await.map(|s| format!("重连结果：{}", s.label())))
+    back(reconnect(&st, &v, id).await.map(|s| x::reconnected(s.label())))
 }
 
 pub async fn logout_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    back(log_out(&st, &v, id).await.map(|()| "已退出登录，待发消息暂停".to_string()))
+    back(log_out(&st, &v, id).await.map(|()| x::LOGGED_OUT.to_string()))
 }
 
 pub async fn sync_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    back(sync(&st, &v, id).await.map(|n| format!("已同步 {n} 个群")))
+    back(sync(&st, &v, id).await.map(x::synced))
 }
 
 pub async fn move_page(
@@ -280,7 +267,7 @@ pub async fn move_page(
     Path(id): Path<i64>,
     Form(m): Form<MoveInput>,
 ) -> Result<Redirect, PageError> {
-    back(move_sends(&st, &v, id, m.to).await.map(|m| format!("已转移 {} 条待发消息，{} 条未转移", m.moved, m.kept)))
+    back(move_sends(&st, &v, id, m.to).await.map(|m| x::moved(m.moved, m.kept)))
 }
 
 pub async fn api_move(

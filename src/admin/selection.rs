@@ -1,17 +1,18 @@
 //! 选品库: the selection library, browsed, filtered and searched; the same data as JSON at `/admin/api/selection`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::Viewer;
+use super::text::posting as x;
+use super::view;
 use crate::feeds::{FeedFilter, FeedSort, StoredFeedItem};
 use crate::http::AppState;
 use crate::money::{Bps, Fen};
 use crate::platform::Platform;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -54,10 +55,7 @@ pub struct SelectionQuery {
 }
 
 fn terms(s: &str) -> Vec<String> {
-    s.split(|c: char| c.is_whitespace() || c == ',' || c == '，')
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
+    super::posting::list(s).into_iter().map(str::to_string).collect()
 }
 
 fn amount(s: &str, what: &str) -> Result<Option<Fen>, AdminError> {
@@ -65,7 +63,7 @@ fn amount(s: &str, what: &str) -> Result<Option<Fen>, AdminError> {
     if s.is_empty() {
         return Ok(None);
     }
-    Fen::from_yuan_str(s).map(Some).map_err(|_| AdminError::BadRequest(format!("{what}: 金额格式不对")))
+    Fen::from_yuan_str(s).map(Some).map_err(|_| AdminError::BadRequest(x::bad_amount(what)))
 }
 
 impl SelectionQuery {
@@ -77,13 +75,11 @@ impl SelectionQuery {
         };
         let min_rate = match self.min_rate.trim() {
             "" => None,
-            r => Some(
-                Bps::from_percent_str(r).map_err(|_| AdminError::BadRequest("min_rate: 佣金比例格式不对".into()))?,
-            ),
+            r => Some(Bps::from_percent_str(r).map_err(|_| AdminError::BadRequest(x::BAD_MIN_RATE.into()))?),
         };
         let min_sales = match self.min_sales.trim() {
             "" => None,
-            s => Some(s.parse::<i64>().map_err(|_| AdminError::BadRequest("min_sales: 销量格式不对".into()))?),
+            s => Some(s.parse::<i64>().map_err(|_| AdminError::BadRequest(x::BAD_MIN_SALES.into()))?),
         };
         let sort = match self.sort.trim() {
             "" => FeedSort::default(),
@@ -134,152 +130,140 @@ pub async fn api(
     Ok(Json(data(&st, &q).await?))
 }
 
-fn input(name: &str, value: &str, placeholder: &str) -> String {
-    format!("<label>{placeholder}<input name={name} value=\"{}\" maxlength=80></label>", esc(value))
+fn input(name: &str, value: &str, placeholder: &str) -> Markup {
+    html! { label { (placeholder) input name=(name) value=(value) maxlength="80"; } }
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<SelectionQuery>,
-) -> Result<Html<String>, PageError> {
+/// The filter form, filled with the query.
+fn filter_form(q: &SelectionQuery, categories: &[String]) -> Markup {
+    let mut platforms = vec![("", x::ALL_PLATFORMS)];
+    platforms.extend(Platform::ALL.iter().map(|p| (p.code(), p.display_name())));
+    let mut all_categories = vec![("", x::ALL_CATEGORIES)];
+    all_categories.extend(categories.iter().map(|c| (c.as_str(), c.as_str())));
+    html! {
+        form #selection-filter.card.filters method="get" {
+            (view::select("platform", &q.platform, &platforms))
+            (view::select("category", &q.category, &all_categories))
+            (input("q", &q.q, x::KEYWORDS))
+            (input("exclude", &q.exclude, x::EXCLUDE))
+            (input("exclude_shops", &q.exclude_shops, x::EXCLUDE_SHOPS))
+            (input("min_price", &q.min_price, x::MIN_PRICE))
+            (input("max_price", &q.max_price, x::MAX_PRICE))
+            (input("min_coupon", &q.min_coupon, x::MIN_COUPON))
+            (input("min_rate", &q.min_rate, x::MIN_RATE))
+            (input("min_commission", &q.min_commission, x::MIN_COMMISSION))
+            (input("min_sales", &q.min_sales, x::MIN_SALES))
+            (view::select("sort", &q.sort, x::SORT_OPTIONS))
+            button type="submit" { (x::FILTER) }
+        }
+    }
+}
+
+/// The links to the previous and next page, when there is more than one.
+fn pager(q: &SelectionQuery, page: i64, pages: i64) -> Markup {
+    let query = |page: i64| {
+        let page = page.to_string();
+        html::filter_query(&[
+            ("platform", &q.platform),
+            ("category", &q.category),
+            ("q", &q.q),
+            ("exclude", &q.exclude),
+            ("exclude_shops", &q.exclude_shops),
+            ("min_price", &q.min_price),
+            ("max_price", &q.max_price),
+            ("min_coupon", &q.min_coupon),
+            ("min_rate", &q.min_rate),
+            ("min_commission", &q.min_commission),
+            ("min_sales", &q.min_sales),
+            ("sort", &q.sort),
+            ("page", &page),
+        ])
+    };
+    html! {
+        @if pages > 1 {
+            p.pager {
+                @if page > 1 {
+                    a href={ "/admin/selection?" (query(page - 1)) } { (x::PREVIOUS_PAGE) } " "
+                }
+                (x::page_of(page, pages)) " "
+                @if page < pages {
+                    a href={ "/admin/selection?" (query(page + 1)) } { (x::NEXT_PAGE) }
+                }
+            }
+        }
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<SelectionQuery>) -> Result<Markup, PageError> {
     let d = data(&st, &q).await?;
-    let mut platforms = vec![(String::new(), "全部平台".to_string())];
-    platforms.extend(Platform::ALL.iter().map(|p| (p.code().to_string(), p.display_name().to_string())));
-    let mut categories = vec![(String::new(), "全部类目".to_string())];
-    categories.extend(d.categories.iter().map(|c| (c.clone(), c.clone())));
-    let sorts: Vec<(String, String)> = [
-        ("recent", "最近更新"),
-        ("commission", "佣金最高"),
-        ("sales", "销量最高"),
-        ("coupon", "券额最大"),
-        ("price", "券后价最低"),
-    ]
-    .iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str("<form method=get class=\"card filters\" id=selection-filter>");
-    b.push_str(&html::select("platform", &q.platform, &platforms));
-    b.push_str(&html::select("category", &q.category, &categories));
-    b.push_str(&input("q", &q.q, "关键词"));
-    b.push_str(&input("exclude", &q.exclude, "排除词"));
-    b.push_str(&input("exclude_shops", &q.exclude_shops, "排除店铺"));
-    b.push_str(&input("min_price", &q.min_price, "券后价≥（元）"));
-    b.push_str(&input("max_price", &q.max_price, "券后价≤（元）"));
-    b.push_str(&input("min_coupon", &q.min_coupon, "券额≥（元）"));
-    b.push_str(&input("min_rate", &q.min_rate, "佣金比例≥（%）"));
-    b.push_str(&input("min_commission", &q.min_commission, "佣金≥（元）"));
-    b.push_str(&input("min_sales", &q.min_sales, "销量≥"));
-    b.push_str(&html::select("sort", &q.sort, &sorts));
-    b.push_str("<button type=submit>筛选</button></form>");
-    let _ = write!(b, "<p id=selection-total>共 {} 件商品</p>", d.total);
     let offset = st.settings.chat.utc_offset_hours;
-    let rows: Vec<Vec<String>> = d
+    let rows: Vec<Vec<Markup>> = d
         .items
         .iter()
         .map(|s| {
             let it = &s.item;
-            let photo = match &it.image_url {
-                Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
-                    format!("<img src=\"{}\" alt=\"\" width=48 height=48 loading=lazy>", esc(u))
-                }
-                _ => String::new(),
-            };
             vec![
-                photo,
-                format!("<span class=item-title>{}</span>", esc(it.short_title.as_deref().unwrap_or(&it.title))),
-                it.platform.display_name().into(),
-                yuan(it.price),
-                it.coupon.as_ref().map_or_else(|| "-".into(), |c| yuan(c.amount)),
-                yuan(it.final_price),
-                it.commission_rate.percent_string(),
-                yuan(it.commission),
-                esc(it.sales_text.as_deref().unwrap_or(&it.sales.to_string())),
-                esc(&it.shop),
-                esc(&it.category),
-                html::datetime(s.last_seen_at, offset),
-                format!("<span class=item-id>{}</span>", s.id),
-                format!(
-                    "<input type=checkbox name=item value={} form=selection-actions aria-label=\"选择商品 {}\">",
-                    s.id, s.id
-                ),
+                html! {
+                    @if let Some(u) = it.image_url.as_deref().filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+                        img src=(u) alt="" width="48" height="48" loading="lazy";
+                    }
+                },
+                html! { span.item-title { (it.short_title.as_deref().unwrap_or(&it.title)) } },
+                html! { (it.platform.display_name()) },
+                html! { (yuan(it.price)) },
+                html! { (it.coupon.as_ref().map_or_else(|| "-".into(), |c| yuan(c.amount))) },
+                html! { (yuan(it.final_price)) },
+                html! { (it.commission_rate.percent_string()) },
+                html! { (yuan(it.commission)) },
+                html! { (it.sales_text.clone().unwrap_or_else(|| it.sales.to_string())) },
+                html! { (it.shop) },
+                html! { (it.category) },
+                html! { (html::datetime(s.last_seen_at, offset)) },
+                html! { span.item-id { (s.id) } },
+                html! {
+                    input type="checkbox" name="item" value=(s.id) form="selection-actions" aria-label=(x::pick_item(s.id));
+                },
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        &[
-            "图",
-            "商品",
-            "平台",
-            "原价",
-            "券",
-            "券后价",
-            "佣金比例",
-            "预估佣金",
-            "销量",
-            "店铺",
-            "类目",
-            "更新",
-            "编号",
-            "选",
-        ],
-        &rows,
-    ));
     let pages = (d.total + PAGE_SIZE - 1) / PAGE_SIZE;
-    if pages > 1 {
-        b.push_str("<p class=pager>");
-        let query = |page: i64| {
-            let pairs = [
-                ("platform", &q.platform),
-                ("category", &q.category),
-                ("q", &q.q),
-                ("exclude", &q.exclude),
-                ("exclude_shops", &q.exclude_shops),
-                ("min_price", &q.min_price),
-                ("max_price", &q.max_price),
-                ("min_coupon", &q.min_coupon),
-                ("min_rate", &q.min_rate),
-                ("min_commission", &q.min_commission),
-                ("min_sales", &q.min_sales),
-                ("sort", &q.sort),
-            ];
-            let page = page.to_string();
-            let mut fields: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            fields.push(("page", &page));
-            super::html::filter_query(&fields)
-        };
-        if d.page > 1 {
-            let _ = write!(b, "<a href=\"/admin/selection?{}\">上一页</a> ", esc(&query(d.page - 1)));
-        }
-        let _ = write!(b, "第 {} / {pages} 页 ", d.page);
-        if d.page < pages {
-            let _ = write!(b, "<a href=\"/admin/selection?{}\">下一页</a>", esc(&query(d.page + 1)));
-        }
-        b.push_str("</p>");
-    }
-    b.push_str(&actions(&st, &v).await?);
-    Ok(html::page(&v, "/admin/selection", "选品库", &b))
+    let actions = actions(&st, &v).await?;
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        (filter_form(&q, &d.categories))
+        p #selection-total { (x::items_total(d.total)) }
+        (view::table(x::SELECTION_COLUMNS, &rows))
+        (pager(&q, d.page, pages))
+        (actions)
+    };
+    Ok(view::page(&v, "/admin/selection", x::SELECTION, body))
 }
 
-/// The form the ticked items go with: into a plan of hand-picked items, or posted now to the chosen groups.
-async fn actions(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
+/// The form the ticked items go with: into a plan of hand-picked items, or posted now to the chosen groups. It
+/// carries an id (the table's checkboxes name it), so it is written out here rather than with [`view::form`].
+async fn actions(st: &AppState, v: &Viewer) -> Result<Markup, AdminError> {
     let plans = super::posting::plans_data(st, v).await?;
     let groups = st.store.groups_overview(v.scope(), 0).await?;
-    let mut b = html::form_open(v, "/admin/selection/pick", "card selection-actions");
-    b = b.replacen("<form ", "<form id=selection-actions ", 1);
-    b.push_str("<h2>勾选的商品</h2><label>加入计划<select name=plan_id>");
-    for p in plans.iter().filter(|p| matches!(p.plan.source, crate::posting::Source::Items(_))) {
-        let _ = write!(b, "<option value={}>{}</option>", p.id, esc(&p.plan.name));
-    }
-    b.push_str("</select></label><button type=submit id=selection-pick>加入计划</button>");
-    b.push_str("<fieldset id=selection-groups><legend>立即发到这些群（1 件发单品，3–5 件发清单）</legend>");
-    for g in groups.iter().filter(|g| g.enabled) {
-        let _ =
-            write!(b, "<label class=inline><input type=checkbox name=group value={}> {}</label>", g.id, esc(&g.name));
-    }
-    b.push_str(
-        "</fieldset><button type=submit id=selection-post formaction=\"/admin/selection/post\">立即发单</button></form>",
-    );
-    Ok(b)
+    Ok(html! {
+        form #selection-actions method="post" action="/admin/selection/pick" class="card selection-actions" {
+            input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or(""));
+            h2 { (x::TICKED_ITEMS) }
+            label {
+                (x::ADD_TO_PLAN)
+                select name="plan_id" {
+                    @for p in plans.iter().filter(|p| matches!(p.plan.source, crate::posting::Source::Items(_))) {
+                        option value=(p.id) { (p.plan.name) }
+                    }
+                }
+            }
+            button #selection-pick type="submit" { (x::ADD_TO_PLAN) }
+            fieldset #selection-groups {
+                legend { (x::POST_NOW_TO) }
+                @for g in groups.iter().filter(|g| g.enabled) {
+                    label.inline { input type="checkbox" name="group" value=(g.id); " " (g.name) }
+                }
+            }
+            button #selection-post type="submit" formaction="/admin/selection/post" { (x::POST_NOW) }
+        }
+    })
 }
