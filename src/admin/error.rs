@@ -2,10 +2,10 @@
 
 use super::text as t;
 use super::view;
-use maud::html;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]

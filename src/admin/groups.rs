@@ -19,7 +19,7 @@ use crate::store::pids::PidOwner;
 use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use axum::{Form, Json};
-use maud::{Markup, PreEscaped, html};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 const WEEK_MS: i64 = 7 * 86_400_000;
@@ -310,8 +310,7 @@ pub async fn detail_page(
 ) -> Result<Markup, PageError> {
     let d = detail_data(&st, &v, id).await?;
     let s = &d.summary;
-    // Built by the 发单 page family with maud (its values escaped there).
-    let earned = PreEscaped(super::posting::group_earned(&st, &v, id).await?);
+    let earned = super::posting::group_earned(&st, &v, id).await?;
     let partners = if v.is_admin() { Some(super::partners::choices(&st).await?) } else { None };
     let current_partner = s.partner_id.map(|p| p.to_string()).unwrap_or_default();
     let settings = html! {

@@ -2,11 +2,11 @@
 //! is worthless) and login attempts are limited per user name and per client address (see [`super::ratelimit`]).
 
 use super::error::{AdminError, PageError};
-use super::text::{self as t, people as p};
-use super::view;
 use super::password;
 use super::ratelimit::{LimitError, LoginLimiter};
 use super::session::{self, Authenticated, COOKIE, LOGIN_CSRF_COOKIE};
+use super::text::{self as t, people as p};
+use super::view;
 use crate::http::AppState;
 use axum::Form;
 use axum::extract::{ConnectInfo, Extension, State};

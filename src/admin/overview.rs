@@ -14,7 +14,7 @@ use crate::store::money_stats::{PartnerMoney, RebatesOwed};
 use crate::store::stats_money::{MoneyRow, MoneyScope};
 use axum::Json;
 use axum::extract::State;
-use maud::{Markup, PreEscaped, Render, html};
+use maud::{Markup, Render, html};
 use serde::Serialize;
 
 const DAY_MS: i64 = 86_400_000;
@@ -156,8 +156,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageE
             ]
         })
         .collect();
-    // Built by the 发单 page family with maud (its values escaped there).
-    let sources = PreEscaped(super::posting::overview_sources(&st, &v).await?);
+    let sources = super::posting::overview_sources(&st, &v).await?;
     let body = html! {
         div.scroll {
             table.kpi {

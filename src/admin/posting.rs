@@ -153,9 +153,9 @@ pub fn sources_table(s: &Sources) -> Markup {
 
 /// Where the orders of every group in scope came from, for the 概览 page. Markup as a `String` while the 概览 page
 /// still builds strings.
-pub async fn overview_sources(st: &AppState, v: &Viewer) -> Result<String, AdminError> {
+pub async fn overview_sources(st: &AppState, v: &Viewer) -> Result<Markup, AdminError> {
     let s = stats_data(st, v).await?.sources;
-    Ok(html! { h2 { (x::SOURCES_HEADING) } (sources_table(&s)) }.into_string())
+    Ok(html! { h2 { (x::SOURCES_HEADING) } (sources_table(&s)) })
 }
 
 /// Whether the viewer may see and change a plan with these targets.
@@ -276,7 +276,7 @@ pub async fn stats_data(st: &AppState, v: &Viewer) -> Result<Stats, AdminError> 
 
 /// What posted content earned in one group, for the 群 page. Markup as a `String` while the 群 page still builds
 /// strings.
-pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<String, AdminError> {
+pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<Markup, AdminError> {
     let mut stats = stats_data(st, v).await?;
     let all = st.store.group_orders(v.scope()).await?;
     let split = sources(&stats.groups, &all, Some(group_id));
@@ -297,8 +297,7 @@ pub async fn group_earned(st: &AppState, v: &Viewer, group_id: i64) -> Result<St
             }
         }
         (sources_table(&split))
-    }
-    .into_string())
+    })
 }
 
 // ---- the form ----

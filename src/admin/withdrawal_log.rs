@@ -3,9 +3,9 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, yuan};
+use super::session::Admin;
 use super::text::money as m;
 use super::view;
-use super::session::Admin;
 use crate::http::AppState;
 use axum::Json;
 use axum::extract::State;

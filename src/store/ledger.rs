@@ -895,7 +895,8 @@ impl Store {
                 return Ok(Some(NoticeTarget { robot_id, conversation_id: wxid, mention: None }));
             }
         }
-        let mention = Some((wxid, if nickname.is_empty() { super::text::MEMBER_FALLBACK_NAME.to_string() } else { nickname }));
+        let mention =
+            Some((wxid, if nickname.is_empty() { super::text::MEMBER_FALLBACK_NAME.to_string() } else { nickname }));
         Ok(last.or(group).map(|(robot_id, room)| NoticeTarget { robot_id, conversation_id: room, mention }))
     }
 }
