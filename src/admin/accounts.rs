@@ -204,7 +204,8 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
                 input name="amount" required inputmode="decimal" size="6" placeholder=(m::AMOUNT_IN_YUAN);
                 button type="submit" { (m::WITHDRAW) }
             };
-            let mut r = vec![html! { a href={ "/admin/partners/" (a.partner_id) } { (a.name) } }, html! { (kind.label()) }];
+            let mut r =
+                vec![html! { a href={ "/admin/partners/" (a.partner_id) } { (a.name) } }, html! { (kind.label()) }];
             r.extend(cells(b));
             r.push(view::form(&v, "/admin/accounts/withdraw", "inline withdraw", fields));
             r.push(html! { a href={ "/admin/statements?partner_id=" (a.partner_id) } { (m::STATEMENT) } });

@@ -120,14 +120,29 @@ fn conditions(l: &AgentLevel) -> String {
 
 fn level_fields(l: Option<&AgentLevel>) -> Markup {
     let val = |f: fn(&AgentLevel) -> i64, default: i64| l.map_or(default, f);
+    let name = l.map_or("", |l| l.name.as_str());
     html! {
-        label { (m::LEVEL_NAME) input name="name" required maxlength=(MAX_NAME_CHARS) size="6" value=(l.map_or("", |l| l.name.as_str())); }
+        label { (m::LEVEL_NAME) input name="name" required maxlength=(MAX_NAME_CHARS) size="6" value=(name); }
         label { (m::LEVEL_TIER) input name="tier" required inputmode="numeric" size="2" value=(val(|l| l.tier, 1)); }
-        label { (m::LEVEL_SHARE_BPS) input name="share_bps" required inputmode="numeric" size="5" value=(val(|l| l.share_bps, 0)); }
-        label { (m::LEVEL_SECOND_BPS) input name="second_bps" required inputmode="numeric" size="5" value=(val(|l| l.second_bps, 0)); }
-        label { (m::LEVEL_MIN_INVITED) input name="min_invited" inputmode="numeric" size="4" value=(val(|l| l.min_invited, 0)); }
-        label { (m::LEVEL_MIN_ORDERS) input name="min_orders" inputmode="numeric" size="4" value=(val(|l| l.min_orders, 0)); }
-        label { (m::LEVEL_MIN_COMMISSION) input name="min_commission_fen" inputmode="numeric" size="7" value=(val(|l| l.min_commission, 0)); }
+        label {
+            (m::LEVEL_SHARE_BPS)
+            input name="share_bps" required inputmode="numeric" size="5" value=(val(|l| l.share_bps, 0));
+        }
+        label {
+            (m::LEVEL_SECOND_BPS)
+            input name="second_bps" required inputmode="numeric" size="5" value=(val(|l| l.second_bps, 0));
+        }
+        label {
+            (m::LEVEL_MIN_INVITED)
+            input name="min_invited" inputmode="numeric" size="4" value=(val(|l| l.min_invited, 0));
+        }
+        label {
+            (m::LEVEL_MIN_ORDERS) input name="min_orders" inputmode="numeric" size="4" value=(val(|l| l.min_orders, 0));
+        }
+        label {
+            (m::LEVEL_MIN_COMMISSION)
+            input name="min_commission_fen" inputmode="numeric" size="7" value=(val(|l| l.min_commission, 0));
+        }
     }
 }
 
@@ -194,7 +209,7 @@ pub async fn section(st: &AppState, v: &Admin) -> Result<Markup, AdminError> {
             (view::table(m::LEVEL_COLUMNS, &levels))
             h3 { (m::NEW_LEVEL) }
             (view::form(v, "/admin/agent-levels", "card row new-level", add))
-            h3 { (m::AGENTS_HEADING) }
+            h3 { (m::AGENT) }
             (view::table(m::AGENT_COLUMNS, &agents))
             h3 { (m::LEVEL_CHANGES) }
             (view::table(m::LEVEL_CHANGE_COLUMNS, &changes))

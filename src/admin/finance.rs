@@ -6,7 +6,7 @@
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::html::{self, yuan};
-use super::orders::{day_start, pager};
+use super::orders::{day_start, opt_id, pager};
 use super::session::Viewer;
 use super::text::money as m;
 use super::view;
@@ -42,13 +42,6 @@ pub struct EntryQuery {
     pub to: String,
     #[serde(default)]
     pub page: Option<i64>,
-}
-
-fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
-    match s.trim() {
-        "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| AdminError::BadRequest(m::not_a_number(what))),
-    }
 }
 
 impl EntryQuery {

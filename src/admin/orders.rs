@@ -46,7 +46,8 @@ pub struct OrderQuery {
     pub page: Option<i64>,
 }
 
-fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
+/// An optional number typed into a filter field (`what` names it in the error): empty means none.
+pub(super) fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -206,7 +207,8 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQu
             ]
         })
         .collect();
-    let headings: Vec<&str> = m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_PAGE_MEMBER_COLUMNS.iter().copied()).collect();
+    let headings: Vec<&str> =
+        m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_PAGE_MEMBER_COLUMNS.iter().copied()).collect();
     let qs = q.query_string();
     let body = html! {
         form method="get" class="card row" #order-filter {
@@ -259,7 +261,8 @@ fn booked_rates(b: Option<&BookedRates>) -> Markup {
 
 pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> Csv {
     let mut out = Csv::default();
-    let headings: Vec<&str> = m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_CSV_MEMBER_COLUMNS.iter().copied()).collect();
+    let headings: Vec<&str> =
+        m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_CSV_MEMBER_COLUMNS.iter().copied()).collect();
     out.row(&headings);
     for o in rows {
         out.row(&[
@@ -330,7 +333,8 @@ pub async fn assign_page(
     Path(id): Path<i64>,
     Form(f): Form<AssignmentForm>,
 ) -> Result<Redirect, PageError> {
-    let member_id: i64 = f.member_id.trim().parse().map_err(|_| AdminError::BadRequest(m::not_a_number(m::MEMBER_ID)))?;
+    let member_id: i64 =
+        f.member_id.trim().parse().map_err(|_| AdminError::BadRequest(m::not_a_number(m::MEMBER_ID)))?;
     assign(&st, &v, id, member_id, &f.reason).await?;
     Ok(Redirect::to(&format!("/admin/orders?member={member_id}")))
 }

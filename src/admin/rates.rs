@@ -5,7 +5,7 @@
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
 use super::html::{self, yuan};
-use super::orders::platform_options;
+use super::orders::{opt_id, platform_options};
 use super::session::Admin;
 use super::text::money as m;
 use super::view;
@@ -134,8 +134,7 @@ impl RuleInput {
 
 /// Checks that the scope names something that exists.
 async fn checked_scope(st: &AppState, scope: &str, key: &str) -> Result<RateScope, AdminError> {
-    let s = RateScope::from_parts(scope, key.trim())
-        .ok_or_else(|| bad(m::BAD_SCOPE))?;
+    let s = RateScope::from_parts(scope, key.trim()).ok_or_else(|| bad(m::BAD_SCOPE))?;
     let exists = match &s {
         RateScope::Member(id) => st.store.member_summary(*id, None).await?.is_some(),
         RateScope::Group(id) => st.store.group_by_id(*id).await?.is_some(),
@@ -313,13 +312,6 @@ pub struct PageQuery {
     pub commission: String,
 }
 
-fn opt_id(s: &str) -> Result<Option<i64>, AdminError> {
-    match s.trim() {
-        "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| bad(m::ID_NOT_A_NUMBER)),
-    }
-}
-
 impl PageQuery {
     fn preview_input(&self) -> Result<Option<PreviewInput>, AdminError> {
         if self.amount.trim().is_empty() {
@@ -332,9 +324,9 @@ impl PageQuery {
         };
         Ok(Some(PreviewInput {
             platform: self.platform.clone(),
-            member_id: opt_id(&self.member)?,
-            group_id: opt_id(&self.group)?,
-            partner_id: opt_id(&self.partner)?,
+            member_id: opt_id(&self.member, m::ID)?,
+            group_id: opt_id(&self.group, m::ID)?,
+            partner_id: opt_id(&self.partner, m::ID)?,
             paid_fen: Some(paid.0),
             commission_bps: rate,
             commission_fen: None,
@@ -350,7 +342,11 @@ fn preview_html(p: &Preview) -> Markup {
     let share = |fen: i64, bps: i64, rule: Option<i64>| {
         m::previewed_share(&yuan(Fen(fen)), &Bps(bps).percent_string(), &rule_ref(rule))
     };
-    let second = if p.agent2_fen > 0 { m::second_agent(&share(p.agent2_fen, p.agent2_bps, p.rules.agent2)) } else { String::new() };
+    let second = if p.agent2_fen > 0 {
+        m::second_agent(&share(p.agent2_fen, p.agent2_bps, p.rules.agent2))
+    } else {
+        String::new()
+    };
     let line = m::rate_preview(
         &yuan(Fen(p.paid_fen)),
         &yuan(Fen(p.commission_fen)),

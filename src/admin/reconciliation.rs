@@ -107,11 +107,7 @@ fn report(r: &Reconciliation) -> Markup {
     }
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Admin,
-    Query(q): Query<ReconcileQuery>,
-) -> Result<Markup, PageError> {
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<ReconcileQuery>) -> Result<Markup, PageError> {
     let outcome = match data(&st, &v, &q).await {
         Ok(None) => html! { p.muted { (m::RECONCILE_HINT) } },
         Ok(Some(r)) => report(&r),

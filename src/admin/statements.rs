@@ -245,11 +245,7 @@ pub(super) fn figure(label: &str, value: impl Render) -> Markup {
     html! { div.card { span { (label) } b { (value) } } }
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<StatementQuery>,
-) -> Result<Markup, PageError> {
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<StatementQuery>) -> Result<Markup, PageError> {
     let partners = st.store.partners(v.scope()).await?;
     let s = match data(&st, &v, &q).await {
         Ok(s) => s,
@@ -283,7 +279,9 @@ pub async fn page(
             (view::select("partner_id", &s.partner_id.to_string(), &partners))
             input name="month" type="month" value=(s.month);
             button type="submit" { (m::VIEW) }
-            a href={ "/admin/statements.csv?partner_id=" (s.partner_id) "&month=" (s.month) } download { (m::EXPORT_CSV) }
+            a href={ "/admin/statements.csv?partner_id=" (s.partner_id) "&month=" (s.month) } download {
+                (m::EXPORT_CSV)
+            }
         }
         div.cards #statement-summary {
             (figure(m::ORDERS, s.orders))

@@ -8,6 +8,23 @@ pub const ACTION_APPROVED: &str = "通过";
 pub const ACTION_PAID: &str = "已打款";
 pub const ACTION_REJECTED: &str = "驳回";
 
+// Parties and scopes (分佣设置, 订单, 月度对账单, 代理设置).
+pub const MEMBER: &str = "会员";
+pub const GROUP: &str = "群";
+pub const PARTNER: &str = "合伙人";
+pub const AGENT: &str = "代理";
+pub const AGENT2: &str = "二级代理";
+pub const PLATFORM: &str = "平台";
+pub const GLOBAL: &str = "全局";
+/// The member's share, short (订单's booked rates).
+pub const REBATE: &str = "返利";
+
+// Shares (分佣设置, 月度对账单, 代理设置).
+pub const SHARE_REBATE: &str = "会员返利";
+pub const SHARE_PARTNER: &str = "合伙人分成";
+pub const SHARE_AGENT: &str = "代理分成";
+pub const SHARE_AGENT2: &str = "二级代理分成";
+
 // Request statuses (提现审核, 资产管理), also the headings of 提现审核's sections.
 pub const STATUS_OPEN: &str = "待审核";
 pub const STATUS_APPROVED: &str = "待打款";
@@ -101,7 +118,6 @@ pub const AGENT_SETTINGS_HELP: &str = "代理分成按代理所在等级；二�
      自动升降级（满足全部条件的最高等级），变动只影响之后的新订单。100 基点 = 1%。";
 pub const LEVEL_COLUMNS: &[&str] = &["序号", "等级", "代理分成", "二级分成", "条件（近 30 天）", "修改"];
 pub const NEW_LEVEL: &str = "新增等级";
-pub const AGENTS_HEADING: &str = "代理";
 pub const AGENT_COLUMNS: &[&str] = &["编号", "代理", "等级", "邀请码", "上级代理", "下级会员"];
 pub const LEVEL_CHANGES: &str = "等级变动";
 pub const LEVEL_CHANGE_COLUMNS: &[&str] = &["时间", "代理", "原等级", "新等级", "原因"];
@@ -161,12 +177,6 @@ pub const AMOUNT_POSITIVE: &str = "金额须大于 0";
 pub const BAD_AMOUNT: &str = "金额格式不对";
 pub const BAD_PARTNER_ID: &str = "合伙人编号不对";
 
-// Shares (分佣设置, 月度对账单, 代理设置).
-pub const SHARE_REBATE: &str = "会员返利";
-pub const SHARE_PARTNER: &str = "合伙人分成";
-pub const SHARE_AGENT: &str = "代理分成";
-pub const SHARE_AGENT2: &str = "二级代理分成";
-
 // Filters and exports (财务日志, 订单, 月度对账单).
 pub const FILTER: &str = "筛选";
 pub const EXPORT_CSV: &str = "导出 CSV";
@@ -174,7 +184,6 @@ pub const EXPORT_CSV: &str = "导出 CSV";
 // 月度对账单.
 pub const STATEMENT: &str = "月度对账单";
 pub const VIEW: &str = "查看";
-pub const PARTNER: &str = "合伙人";
 pub const MONTH: &str = "月份";
 pub const ORDERS: &str = "订单";
 pub const ORDER_COUNT: &str = "订单数";
@@ -195,10 +204,6 @@ pub fn statement_title(partner: &str, month: &str) -> String {
 
 // 分佣设置.
 pub const RATES: &str = "分佣设置";
-pub const GLOBAL: &str = "全局";
-pub const PLATFORM: &str = "平台";
-pub const GROUP: &str = "群";
-pub const MEMBER: &str = "会员";
 pub const NEW_RULE: &str = "新建规则";
 pub const SHARE: &str = "分成";
 pub const SCOPE: &str = "范围";
@@ -234,7 +239,6 @@ pub const RULE_NOT_FOUND_OR_ENDED: &str = "该规则不存在或已结束";
 pub const BAD_PLATFORM: &str = "平台可选 pdd、jd、taobao";
 pub const PREVIEW_RANGE: &str = "金额须在 0 到 100 万元之间，佣金在 0 到订单金额之间";
 pub const GROUP_NOT_FOUND: &str = "群不存在";
-pub const ID_NOT_A_NUMBER: &str = "编号须为数字";
 
 /// A scope with its number: `会员 #12`.
 pub fn numbered(scope: &str, id: i64) -> String {
@@ -271,7 +275,9 @@ pub fn rate_preview(
     second_agent: &str,
     operator: &str,
 ) -> String {
-    format!("¥{paid} 的订单、佣金 ¥{commission}：会员 {rebate}、合伙人 {partner}、代理 {agent}、{second_agent}平台 ¥{operator}")
+    format!(
+        "¥{paid} 的订单、佣金 ¥{commission}：会员 {rebate}、合伙人 {partner}、代理 {agent}、{second_agent}平台 ¥{operator}"
+    )
 }
 
 pub fn rule_saved(id: i64, share: &str, percent: &str) -> String {
@@ -282,7 +288,9 @@ pub fn rule_ended(id: i64) -> String {
     format!("已结束规则 #{id}")
 }
 
-// Filter errors (订单, 财务日志).
+// Filter errors (订单, 财务日志, 分佣设置).
+/// A number (of a member, group, partner or rule).
+pub const ID: &str = "编号";
 pub const UNKNOWN_PLATFORM: &str = "未知平台";
 
 /// `what` is the field: `会员`, `账户ID` …
@@ -319,19 +327,28 @@ pub const ASSIGN_FAILED: &str = "分配失败，请稍后再试";
 pub const UNKNOWN_STATUS: &str = "未知状态";
 /// An order the ledger has not booked yet.
 pub const NOT_BOOKED: &str = "未入账";
-// The parties of a booked order's rates.
-pub const REBATE: &str = "返利";
-pub const AGENT: &str = "代理";
-pub const AGENT2: &str = "二级代理";
 pub const OPEN_PAREN: &str = "（";
 pub const CLOSE_PAREN: &str = "）";
 
 // 财务日志.
 pub const FINANCE_LOG: &str = "财务日志";
 pub const ACCOUNT_ID: &str = "账户ID";
-pub const ENTRY_COLUMNS: &[&str] = &["编号", "时间", "账户", "类型", "来源", "待结算", "可提现", "提现中", "欠款", "已提现"];
-pub const ENTRY_CSV_COLUMNS: &[&str] =
-    &["编号", "时间", "账户类型", "账户ID", "类型", "订单号", "提现申请", "待结算", "可提现", "提现中", "欠款", "已提现"];
+pub const ENTRY_COLUMNS: &[&str] =
+    &["编号", "时间", "账户", "类型", "来源", "待结算", "可提现", "提现中", "欠款", "已提现"];
+pub const ENTRY_CSV_COLUMNS: &[&str] = &[
+    "编号",
+    "时间",
+    "账户类型",
+    "账户ID",
+    "类型",
+    "订单号",
+    "提现申请",
+    "待结算",
+    "可提现",
+    "提现中",
+    "欠款",
+    "已提现",
+];
 pub const ENTRY_BOOK: &str = "下单入账";
 pub const ENTRY_SETTLE: &str = "结算";
 pub const ENTRY_REVERSE: &str = "失效冲回";
