@@ -8,7 +8,7 @@ use super::html;
 use super::session::Admin;
 use super::text::money as m;
 use super::view;
-use super::withdrawals::{approve_form, reject_form};
+use super::withdrawals::{approve_form, listed_status, reject_form};
 use crate::http::AppState;
 use crate::notices::MemberNotice;
 use crate::store::agents::{AgentApplication, AgentDecision, status};
@@ -196,10 +196,8 @@ pub async fn api_list(
     _v: Admin,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<AgentApplication>>, ApiError> {
-    let wanted = q.status.as_deref().unwrap_or(status::OPEN);
-    if ![status::OPEN, status::APPROVED, status::REJECTED].contains(&wanted) {
-        return Err(bad(m::APPLICATION_STATUS_FILTER).into());
-    }
+    let allowed = [status::OPEN, status::APPROVED, status::REJECTED];
+    let wanted = listed_status(q.status.as_deref(), status::OPEN, &allowed, m::APPLICATION_STATUS_FILTER)?;
     let rows = st.store.agent_applications(wanted, LIST_LIMIT).await?;
     Ok(Json(rows))
 }

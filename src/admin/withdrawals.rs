@@ -482,6 +482,17 @@ pub async fn approved_csv_page(State(st): State<AppState>, v: Admin) -> Result<R
 
 // ---- API ----
 
+/// The status a list asks for (`default` when none), if it is one of `allowed`; `refused` names those.
+pub(super) fn listed_status<'a>(
+    asked: Option<&'a str>,
+    default: &'a str,
+    allowed: &[&str],
+    refused: &str,
+) -> Result<&'a str, AdminError> {
+    let wanted = asked.unwrap_or(default);
+    if allowed.contains(&wanted) { Ok(wanted) } else { Err(AdminError::BadRequest(refused.into())) }
+}
+
 #[derive(Deserialize)]
 pub struct ListQuery {
     pub status: Option<String>,
@@ -492,10 +503,7 @@ pub async fn api_list(
     v: Viewer,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<WithdrawalView>>, ApiError> {
-    let wanted = q.status.as_deref().unwrap_or(status::OPEN);
-    if !status::ALL.contains(&wanted) {
-        return Err(AdminError::BadRequest(m::WITHDRAWAL_STATUS_FILTER.into()).into());
-    }
+    let wanted = listed_status(q.status.as_deref(), status::OPEN, &status::ALL, m::WITHDRAWAL_STATUS_FILTER)?;
     Ok(Json(with_status(&st, &v, wanted).await?))
 }
 
