@@ -5,8 +5,10 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::Viewer;
+use super::text::money as m;
+use super::view;
 use super::withdrawals::{WithdrawalView, visible};
 use crate::http::AppState;
 use crate::ledger::rules::Buckets;
@@ -16,8 +18,9 @@ use crate::store::accounts::PartnerAccounts;
 use crate::store::ledger::AccountKind;
 use crate::store::withdrawals::WithdrawalRequest;
 use axum::extract::{Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize)]
@@ -111,28 +114,28 @@ pub async fn withdraw(st: &AppState, v: &Viewer, input: &WithdrawInput) -> Resul
     let kind = match input.account.as_str() {
         "partner" => AccountKind::Partner,
         "agent" => AccountKind::Agent,
-        _ => return Err(AdminError::BadRequest("账户须为 partner（合伙人分成）或 agent（代理分成）".into())),
+        _ => return Err(AdminError::BadRequest(m::PARTNER_OR_AGENT_ACCOUNT.into())),
     };
     let named = match input.partner_id.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-        Some(p) => Some(p.parse::<i64>().map_err(|_| AdminError::BadRequest("合伙人编号不对".into()))?),
+        Some(p) => Some(p.parse::<i64>().map_err(|_| AdminError::BadRequest(m::BAD_PARTNER_ID.into()))?),
         None => None,
     };
     let partner_id = match (v.scope(), named) {
         (Some(own), Some(p)) if p != own => return Err(AdminError::Forbidden),
         (Some(own), _) => own,
         (None, Some(p)) => p,
-        (None, None) => return Err(AdminError::BadRequest("请指定合伙人".into())),
+        (None, None) => return Err(AdminError::BadRequest(m::NAME_A_PARTNER.into())),
     };
     if st.store.partners(Some(partner_id)).await?.is_empty() {
         return Err(AdminError::NotFound);
     }
     let amount = match (input.amount_fen, input.amount.as_deref()) {
         (Some(f), _) => Fen(f),
-        (None, Some(y)) => Fen::from_yuan_str(y.trim()).map_err(|_| AdminError::BadRequest("金额格式不对".into()))?,
-        (None, None) => return Err(AdminError::BadRequest("请填写金额".into())),
+        (None, Some(y)) => Fen::from_yuan_str(y.trim()).map_err(|_| AdminError::BadRequest(m::BAD_AMOUNT.into()))?,
+        (None, None) => return Err(AdminError::BadRequest(m::AMOUNT_REQUIRED.into())),
     };
     if amount.0 <= 0 {
-        return Err(AdminError::BadRequest("金额须大于 0".into()));
+        return Err(AdminError::BadRequest(m::AMOUNT_POSITIVE.into()));
     }
     let ledger = Ledger::with_settings(st.store.clone(), st.settings.ledger.clone(), st.settings.chat.utc_offset_hours);
     let outcome = ledger.request_account_withdrawal((kind, partner_id), amount).await.map_err(|e| match e {
@@ -171,8 +174,8 @@ pub async fn withdraw_page(
     Ok(Redirect::to(&format!("/admin/accounts?msg={}", urlenc(&msg))))
 }
 
-fn cells(b: &Buckets) -> [String; 4] {
-    [yuan(Fen(b.pending)), yuan(Fen(b.available)), yuan(Fen(b.withdrawing)), yuan(Fen(b.paid_out))]
+fn cells(b: &Buckets) -> [Markup; 4] {
+    [b.pending, b.available, b.withdrawing, b.paid_out].map(|f| html! { (yuan(Fen(f))) })
 }
 
 #[derive(Deserialize)]
@@ -182,54 +185,54 @@ pub struct Msg {
 
 fn status_label(s: &str) -> &'static str {
     match s {
-        "open" => "待审核",
-        "approved" => "待打款",
-        "paid" => "已打款",
-        "rejected" => "已驳回",
+        "open" => m::STATUS_OPEN,
+        "approved" => m::STATUS_APPROVED,
+        "paid" => m::STATUS_PAID,
+        "rejected" => m::STATUS_REJECTED,
         _ => "",
     }
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Markup, PageError> {
     let accounts = data(&st, &v).await?;
     let mut rows = Vec::new();
     for a in &accounts {
         for (kind, b) in [(AccountKind::Partner, &a.partner), (AccountKind::Agent, &a.agent)] {
+            let fields = html! {
+                input type="hidden" name="account" value=(kind.code());
+                input type="hidden" name="partner_id" value=(a.partner_id);
+                input name="amount" required inputmode="decimal" size="6" placeholder=(m::AMOUNT_IN_YUAN);
+                button type="submit" { (m::WITHDRAW) }
+            };
             let mut r =
-                vec![format!("<a href=\"/admin/partners/{}\">{}</a>", a.partner_id, esc(&a.name)), kind.label().into()];
+                vec![html! { a href={ "/admin/partners/" (a.partner_id) } { (a.name) } }, html! { (kind.label()) }];
             r.extend(cells(b));
-            let mut form = html::form_open(&v, "/admin/accounts/withdraw", "inline withdraw");
-            form.push_str(&format!(
-                "<input type=hidden name=account value={}><input type=hidden name=partner_id value={}>\
-                 <input name=amount required inputmode=decimal size=6 placeholder=金额（元）>\
-                 <button type=submit>提现</button></form>",
-                kind.code(),
-                a.partner_id
-            ));
-            r.push(form);
-            r.push(format!("<a href=\"/admin/statements?partner_id={}\">月度对账单</a>", a.partner_id));
+            r.push(view::form(&v, "/admin/accounts/withdraw", "inline withdraw", fields));
+            r.push(html! { a href={ "/admin/statements?partner_id=" (a.partner_id) } { (m::STATEMENT) } });
             rows.push(r);
         }
     }
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str(&html::table(&["合伙人", "账户", "待结算", "可提现", "提现中", "已提现", "申请提现", "对账单"], &rows));
-    b.push_str("<h2>提现记录</h2>");
     let offset = st.settings.chat.utc_offset_hours;
-    let mut rows = Vec::new();
+    let mut withdrawals = Vec::new();
     for a in &accounts {
         for w in partner_withdrawals(&st, &v, a.partner_id).await? {
             let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
-            rows.push(vec![
-                w.id.to_string(),
-                html::datetime(w.created_at, offset),
-                esc(&w.name),
-                kind.into(),
-                yuan(Fen(w.amount_fen)),
-                status_label(&w.status).into(),
-                esc(&w.reason),
+            withdrawals.push(vec![
+                html! { (w.id) },
+                html! { (html::datetime(w.created_at, offset)) },
+                html! { (w.name) },
+                html! { (kind) },
+                html! { (yuan(Fen(w.amount_fen))) },
+                html! { (status_label(&w.status)) },
+                html! { (w.reason) },
             ]);
         }
     }
-    b.push_str(&html::table(&["编号", "申请时间", "合伙人", "账户", "金额（元）", "状态", "原因"], &rows));
-    Ok(html::page(&v, "/admin/accounts", "资产管理", &b))
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        (view::table(m::ACCOUNT_COLUMNS, &rows))
+        h2 { (m::WITHDRAWAL_RECORDS) }
+        (view::table(m::ACCOUNT_WITHDRAWAL_COLUMNS, &withdrawals))
+    };
+    Ok(view::page(&v, "/admin/accounts", m::ACCOUNTS, body))
 }

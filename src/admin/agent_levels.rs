@@ -4,8 +4,10 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::Admin;
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::money::{Bps, Fen};
 use crate::store::StoreError;
@@ -13,8 +15,8 @@ use crate::store::agent_levels::{Agent, AgentLevel, LevelChange, NewAgentLevel};
 use axum::extract::{Path, State};
 use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::Deserialize;
-use std::fmt::Write as _;
 
 const MAX_NAME_CHARS: usize = 20;
 const MAX_TIER: i64 = 99;
@@ -49,23 +51,23 @@ impl LevelInput {
     fn checked(&self) -> Result<NewAgentLevel, AdminError> {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(bad("等级名称须为 1 到 20 个字"));
+            return Err(bad(m::LEVEL_NAME_LENGTH));
         }
         if !(1..=MAX_TIER).contains(&self.tier) {
-            return Err(bad("等级序号须在 1 到 99 之间"));
+            return Err(bad(m::LEVEL_TIER_RANGE));
         }
         for bps in [self.share_bps, self.second_bps] {
             if !(0..=10_000).contains(&bps) {
-                return Err(bad("分成须在 0 到 10000 基点（0% 到 100%）之间"));
+                return Err(bad(m::LEVEL_SHARE_RANGE));
             }
         }
         for n in [self.min_invited, self.min_orders] {
             if !(0..=MAX_COUNT).contains(&n) {
-                return Err(bad("升级条件须在 0 到 1000000 之间"));
+                return Err(bad(m::LEVEL_COUNT_RANGE));
             }
         }
         if !(0..=MAX_COMMISSION_FEN).contains(&self.min_commission_fen) {
-            return Err(bad("佣金条件须在 0 到 1000 万元之间"));
+            return Err(bad(m::LEVEL_COMMISSION_RANGE));
         }
         Ok(NewAgentLevel {
             name: name.to_string(),
@@ -81,8 +83,8 @@ impl LevelInput {
 
 fn store_error(e: StoreError) -> AdminError {
     match e {
-        StoreError::Conflict(_) => bad("等级名称或序号已存在，或该等级已被使用"),
-        StoreError::NotFound => bad("该等级不存在"),
+        StoreError::Conflict(_) => bad(m::LEVEL_CONFLICT),
+        StoreError::NotFound => bad(m::LEVEL_NOT_FOUND),
         other => other.into(),
     }
 }
@@ -105,104 +107,114 @@ pub async fn delete(st: &AppState, v: &Admin, id: i64) -> Result<(), AdminError>
 fn conditions(l: &AgentLevel) -> String {
     let mut parts = Vec::new();
     if l.min_invited > 0 {
-        parts.push(format!("邀请 ≥ {} 人", l.min_invited));
+        parts.push(m::min_invited(l.min_invited));
     }
     if l.min_orders > 0 {
-        parts.push(format!("订单 ≥ {} 笔", l.min_orders));
+        parts.push(m::min_orders(l.min_orders));
     }
     if l.min_commission > 0 {
-        parts.push(format!("佣金 ≥ ¥{}", yuan(Fen(l.min_commission))));
+        parts.push(m::min_commission(&yuan(Fen(l.min_commission))));
     }
-    if parts.is_empty() { "无（起始等级）".into() } else { parts.join("，") }
+    if parts.is_empty() { m::NO_CONDITIONS.into() } else { parts.join(m::LIST_SEPARATOR) }
 }
 
-fn level_fields(l: Option<&AgentLevel>) -> String {
+fn level_fields(l: Option<&AgentLevel>) -> Markup {
     let val = |f: fn(&AgentLevel) -> i64, default: i64| l.map_or(default, f);
-    format!(
-        "<label>名称<input name=name required maxlength=20 size=6 value=\"{}\"></label>\
-         <label>序号<input name=tier required inputmode=numeric size=2 value=\"{}\"></label>\
-         <label>分成（基点）<input name=share_bps required inputmode=numeric size=5 value=\"{}\"></label>\
-         <label>二级分成（基点）<input name=second_bps required inputmode=numeric size=5 value=\"{}\"></label>\
-         <label>邀请人数<input name=min_invited inputmode=numeric size=4 value=\"{}\"></label>\
-         <label>订单数<input name=min_orders inputmode=numeric size=4 value=\"{}\"></label>\
-         <label>佣金（分）<input name=min_commission_fen inputmode=numeric size=7 value=\"{}\"></label>",
-        esc(l.map_or("", |l| l.name.as_str())),
-        val(|l| l.tier, 1),
-        val(|l| l.share_bps, 0),
-        val(|l| l.second_bps, 0),
-        val(|l| l.min_invited, 0),
-        val(|l| l.min_orders, 0),
-        val(|l| l.min_commission, 0),
-    )
+    let name = l.map_or("", |l| l.name.as_str());
+    html! {
+        label { (m::LEVEL_NAME) input name="name" required maxlength=(MAX_NAME_CHARS) size="6" value=(name); }
+        label { (m::LEVEL_TIER) input name="tier" required inputmode="numeric" size="2" value=(val(|l| l.tier, 1)); }
+        label {
+            (m::LEVEL_SHARE_BPS)
+            input name="share_bps" required inputmode="numeric" size="5" value=(val(|l| l.share_bps, 0));
+        }
+        label {
+            (m::LEVEL_SECOND_BPS)
+            input name="second_bps" required inputmode="numeric" size="5" value=(val(|l| l.second_bps, 0));
+        }
+        label {
+            (m::LEVEL_MIN_INVITED)
+            input name="min_invited" inputmode="numeric" size="4" value=(val(|l| l.min_invited, 0));
+        }
+        label {
+            (m::LEVEL_MIN_ORDERS) input name="min_orders" inputmode="numeric" size="4" value=(val(|l| l.min_orders, 0));
+        }
+        label {
+            (m::LEVEL_MIN_COMMISSION)
+            input name="min_commission_fen" inputmode="numeric" size="7" value=(val(|l| l.min_commission, 0));
+        }
+    }
 }
 
 /// The 代理设置 section of the 代理审核 page.
-pub async fn section(st: &AppState, v: &Admin) -> Result<String, AdminError> {
+pub async fn section(st: &AppState, v: &Admin) -> Result<Markup, AdminError> {
     let offset = st.settings.chat.utc_offset_hours;
-    let levels = st.store.agent_levels().await?;
-    let mut b = String::from("<section id=agent-settings><h2>代理设置</h2>");
-    b.push_str(
-        "<p>代理分成按代理所在等级；二级分成归代理的邀请人（也是代理）。每天按近 30 天的邀请人数、订单数和佣金\
-         自动升降级（满足全部条件的最高等级），变动只影响之后的新订单。100 基点 = 1%。</p>",
-    );
-    let rows: Vec<Vec<String>> = levels
+    let levels: Vec<Vec<Markup>> = st
+        .store
+        .agent_levels()
+        .await?
         .iter()
         .map(|l| {
-            let mut edit = html::form_open(v, &format!("/admin/agent-levels/{}", l.id), "inline edit-level");
-            edit.push_str(&level_fields(Some(l)));
-            let _ = write!(edit, "<button type=submit data-id={}>保存</button></form> ", l.id);
-            edit.push_str(&html::form_open(v, &format!("/admin/agent-levels/{}/delete", l.id), "inline"));
-            edit.push_str("<button type=submit class=link>删除</button></form>");
+            let save = html! { (level_fields(Some(l))) button type="submit" data-id=(l.id) { (m::SAVE) } };
+            let delete = html! { button.link type="submit" { (m::DELETE) } };
             vec![
-                l.tier.to_string(),
-                esc(&l.name),
-                Bps(l.share_bps).percent_string(),
-                Bps(l.second_bps).percent_string(),
-                esc(&conditions(l)),
-                edit,
+                html! { (l.tier) },
+                html! { (l.name) },
+                html! { (Bps(l.share_bps).percent_string()) },
+                html! { (Bps(l.second_bps).percent_string()) },
+                html! { (conditions(l)) },
+                html! {
+                    (view::form(v, &format!("/admin/agent-levels/{}", l.id), "inline edit-level", save)) " "
+                    (view::form(v, &format!("/admin/agent-levels/{}/delete", l.id), "inline", delete))
+                },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["序号", "等级", "代理分成", "二级分成", "条件（近 30 天）", "修改"], &rows));
-    b.push_str("<h3>新增等级</h3>");
-    b.push_str(&html::form_open(v, "/admin/agent-levels", "card row new-level"));
-    b.push_str(&level_fields(None));
-    b.push_str("<button type=submit>新增</button></form>");
-
-    b.push_str("<h3>代理</h3>");
-    let agents = st.store.agents(LIST_LIMIT).await?;
-    let rows: Vec<Vec<String>> = agents
+    let agents: Vec<Vec<Markup>> = st
+        .store
+        .agents(LIST_LIMIT)
+        .await?
         .iter()
         .map(|a| {
             vec![
-                a.partner_id.to_string(),
-                format!("<a href=\"/admin/members/{}\">{}</a>", a.member_id, esc(agent_name(a))),
-                esc(&a.level),
-                esc(&a.invite_code),
-                a.inviter_id.map(|i| format!("#{i}")).unwrap_or_default(),
-                a.members.to_string(),
+                html! { (a.partner_id) },
+                html! { a href={ "/admin/members/" (a.member_id) } { (agent_name(a)) } },
+                html! { (a.level) },
+                html! { (a.invite_code) },
+                html! { @if let Some(i) = a.inviter_id { "#" (i) } },
+                html! { (a.members) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "代理", "等级", "邀请码", "上级代理", "下级会员"], &rows));
-
-    b.push_str("<h3>等级变动</h3>");
-    let changes = st.store.agent_level_changes(LIST_LIMIT).await?;
-    let rows: Vec<Vec<String>> = changes
+    let changes: Vec<Vec<Markup>> = st
+        .store
+        .agent_level_changes(LIST_LIMIT)
+        .await?
         .iter()
         .map(|c| {
             vec![
-                html::datetime(c.changed_at, offset),
-                format!("#{} {}", c.partner_id, esc(&c.agent)),
-                esc(c.from_level.as_deref().unwrap_or("—")),
-                esc(&c.to_level),
-                esc(&c.reason),
+                html! { (html::datetime(c.changed_at, offset)) },
+                html! { "#" (c.partner_id) " " (c.agent) },
+                html! { (c.from_level.as_deref().unwrap_or("—")) },
+                html! { (c.to_level) },
+                html! { (c.reason) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["时间", "代理", "原等级", "新等级", "原因"], &rows));
-    b.push_str("</section>");
-    Ok(b)
+    let add = html! { (level_fields(None)) button type="submit" { (m::ADD) } };
+    Ok(html! {
+        section #agent-settings {
+            h2 { (m::AGENT_SETTINGS) }
+            p { (m::AGENT_SETTINGS_HELP) }
+            (view::table(m::LEVEL_COLUMNS, &levels))
+            h3 { (m::NEW_LEVEL) }
+            (view::form(v, "/admin/agent-levels", "card row new-level", add))
+            h3 { (m::AGENT) }
+            (view::table(m::AGENT_COLUMNS, &agents))
+            h3 { (m::LEVEL_CHANGES) }
+            (view::table(m::LEVEL_CHANGE_COLUMNS, &changes))
+        }
+    })
 }
 
 fn agent_name(a: &Agent) -> &str {
@@ -226,7 +238,7 @@ pub async fn create_page(
     v: Admin,
     Form(input): Form<LevelInput>,
 ) -> Result<Redirect, PageError> {
-    page_outcome(save(&st, &v, None, &input).await, |l| format!("已新增等级 {}", l.name))
+    page_outcome(save(&st, &v, None, &input).await, |l| m::level_added(&l.name))
 }
 
 pub async fn change_page(
@@ -235,11 +247,11 @@ pub async fn change_page(
     Path(id): Path<i64>,
     Form(input): Form<LevelInput>,
 ) -> Result<Redirect, PageError> {
-    page_outcome(save(&st, &v, Some(id), &input).await, |l| format!("已保存等级 {}", l.name))
+    page_outcome(save(&st, &v, Some(id), &input).await, |l| m::level_saved(&l.name))
 }
 
 pub async fn delete_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
-    page_outcome(delete(&st, &v, id).await, |_| "已删除等级".to_string())
+    page_outcome(delete(&st, &v, id).await, |_| m::LEVEL_DELETED.to_string())
 }
 
 // ---- JSON API ----

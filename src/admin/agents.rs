@@ -4,17 +4,20 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc};
+use super::html;
 use super::session::Admin;
+use super::text::money as m;
+use super::view;
+use super::withdrawals::{approve_form, listed_status, reject_form};
 use crate::http::AppState;
 use crate::notices::MemberNotice;
 use crate::store::agents::{AgentApplication, AgentDecision, status};
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use rand::Rng;
 use serde::Deserialize;
-use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 200;
 const MAX_REASON_CHARS: usize = 200;
@@ -62,12 +65,12 @@ pub struct Decision {
 
 pub async fn decide(st: &AppState, v: &Admin, id: i64, d: &Decision) -> Result<AgentApplication, AdminError> {
     let a = st.store.agent_application(id).await?.filter(|a| a.status == status::OPEN);
-    let a = a.ok_or_else(|| bad("该申请不存在或已处理"))?;
+    let a = a.ok_or_else(|| bad(m::NOT_FOUND_OR_DECIDED))?;
     let now = st.clock.now_ms();
     let (decision, pid) = match d.action.as_str() {
         "approve" => {
             let levels = st.store.agent_levels().await?;
-            let level = levels.into_iter().find(|l| l.name == d.level.trim()).ok_or_else(|| bad("请选择代理等级"))?;
+            let level = levels.into_iter().find(|l| l.name == d.level.trim()).ok_or_else(|| bad(m::CHOOSE_LEVEL))?;
             let partner_id = st.store.ensure_partner(&a.wxid, display_name(&a), now).await?;
             let pid = super::partners::generate_pdd_pid(st, v, partner_id).await?;
             let approve = AgentDecision::Approve {
@@ -81,17 +84,17 @@ pub async fn decide(st: &AppState, v: &Admin, id: i64, d: &Decision) -> Result<A
         "reject" => {
             let reason = d.reason.trim();
             if reason.is_empty() {
-                return Err(bad("驳回须填写原因"));
+                return Err(bad(m::REASON_REQUIRED));
             }
             if reason.chars().count() > MAX_REASON_CHARS {
-                return Err(bad("原因最多 200 字"));
+                return Err(bad(&m::reason_too_long(MAX_REASON_CHARS)));
             }
             (AgentDecision::Reject { reason: reason.into() }, None)
         }
-        _ => return Err(bad("操作须为 approve 或 reject")),
+        _ => return Err(bad(m::APPROVE_OR_REJECT)),
     };
     let decided = st.store.decide_agent_application(id, &decision, &v.username, now).await.map_err(|e| match e {
-        crate::store::StoreError::NotFound => bad("该申请不存在或已处理"),
+        crate::store::StoreError::NotFound => bad(m::NOT_FOUND_OR_DECIDED),
         other => other.into(),
     })?;
     notify(st, &decided, pid.as_deref()).await?;
@@ -104,76 +107,66 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
+fn member_link(a: &AgentApplication) -> Markup {
+    html! { a href={ "/admin/members/" (a.member_id) } { (display_name(a)) } }
+}
+
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) -> Result<Markup, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
-    let mut b = html::notice(q.msg.as_deref());
-    b.push_str("<h2>待审核</h2>");
-    let levels: String = st
-        .store
-        .agent_levels()
-        .await?
-        .iter()
-        .map(|l| format!("<option value=\"{0}\">{0}</option>", esc(&l.name)))
-        .collect();
-    let rows: Vec<Vec<String>> = st
+    let levels = st.store.agent_levels().await?;
+    let level_select = html! { select name="level" { @for l in &levels { option value=(l.name) { (l.name) } } } };
+    let open: Vec<Vec<Markup>> = st
         .store
         .agent_applications(status::OPEN, LIST_LIMIT)
         .await?
         .into_iter()
         .map(|a| {
             let action = format!("/admin/agents/{}", a.id);
-            let mut cell = html::form_open(&v, &action, "inline approve");
-            let _ = write!(
-                cell,
-                "<input type=hidden name=action value=approve><select name=level>{levels}</select>\
-                 <button type=submit data-id={}>通过</button></form> ",
-                a.id
-            );
-            cell.push_str(&html::form_open(&v, &action, "inline reject"));
-            cell.push_str(
-                "<input type=hidden name=action value=reject><input name=reason required maxlength=200 \
-                 placeholder=驳回原因 size=10><button type=submit>驳回</button></form>",
-            );
             vec![
-                a.id.to_string(),
-                html::datetime(a.created_at, offset),
-                format!("<a href=\"/admin/members/{}\">{}</a>", a.member_id, esc(display_name(&a))),
-                esc(&a.reason),
-                cell,
+                html! { (a.id) },
+                html! { (html::datetime(a.created_at, offset)) },
+                member_link(&a),
+                html! { (a.reason) },
+                html! { (approve_form(&v, &action, a.id, level_select.clone())) " " (reject_form(&v, &action)) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "申请时间", "会员", "理由", "审核"], &rows));
-    b.push_str("<h2>已处理</h2>");
     let mut decided = Vec::new();
     for s in [status::APPROVED, status::REJECTED] {
         decided.extend(st.store.agent_applications(s, LIST_LIMIT).await?);
     }
     decided.sort_by(|a, b| b.decided_at.cmp(&a.decided_at).then(b.id.cmp(&a.id)));
-    let rows: Vec<Vec<String>> = decided
+    let decided: Vec<Vec<Markup>> = decided
         .into_iter()
         .map(|a| {
             let result = match (a.status.as_str(), a.partner_id) {
-                (status::APPROVED, Some(p)) => format!(
-                    "<b class=ok>已通过</b> {} · 邀请码 {} · <a href=\"/admin/partners/{p}\">合伙人与推广位</a>",
-                    esc(a.level.as_deref().unwrap_or("")),
-                    esc(a.invite_code.as_deref().unwrap_or(""))
-                ),
-                _ => format!("<b class=warn>已驳回</b> {}", esc(&a.decision_reason)),
+                (status::APPROVED, Some(p)) => html! {
+                    b.ok { (m::APPROVED) } " " (a.level.as_deref().unwrap_or("")) " · " (m::INVITE_CODE) " "
+                    (a.invite_code.as_deref().unwrap_or("")) " · "
+                    a href={ "/admin/partners/" (p) } { (m::PARTNER_AND_PIDS) }
+                },
+                _ => html! { b.warn { (m::STATUS_REJECTED) } " " (a.decision_reason) },
             };
             vec![
-                a.id.to_string(),
-                a.decided_at.map(|t| html::datetime(t, offset)).unwrap_or_default(),
-                format!("<a href=\"/admin/members/{}\">{}</a>", a.member_id, esc(display_name(&a))),
-                esc(&a.reason),
+                html! { (a.id) },
+                html! { (a.decided_at.map(|t| html::datetime(t, offset)).unwrap_or_default()) },
+                member_link(&a),
+                html! { (a.reason) },
                 result,
-                esc(a.decided_by.as_deref().unwrap_or("")),
+                html! { (a.decided_by.as_deref().unwrap_or("")) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "处理时间", "会员", "理由", "结果", "审核人"], &rows));
-    b.push_str(&super::agent_levels::section(&st, &v).await?);
-    Ok(html::page(&v, "/admin/agents", "代理审核", &b))
+    let settings = super::agent_levels::section(&st, &v).await?;
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        h2 { (m::STATUS_OPEN) }
+        (view::table(m::APPLICATION_COLUMNS, &open))
+        h2 { (m::DONE) }
+        (view::table(m::DECIDED_APPLICATION_COLUMNS, &decided))
+        (settings)
+    };
+    Ok(view::page(&v, "/admin/agents", m::AGENTS, body))
 }
 
 pub async fn decide_page(
@@ -184,14 +177,9 @@ pub async fn decide_page(
 ) -> Result<Redirect, PageError> {
     let msg = match decide(&st, &v, id, &d).await {
         Ok(a) if a.status == status::APPROVED => {
-            format!(
-                "已通过 {} 号申请：{}，邀请码 {}",
-                a.id,
-                a.level.unwrap_or_default(),
-                a.invite_code.unwrap_or_default()
-            )
+            m::application_approved(a.id, &a.level.unwrap_or_default(), &a.invite_code.unwrap_or_default())
         }
-        Ok(a) => format!("已驳回 {} 号申请", a.id),
+        Ok(a) => m::application_rejected(a.id),
         Err(AdminError::BadRequest(m)) => m,
         Err(e) => return Err(e.into()),
     };
@@ -208,10 +196,8 @@ pub async fn api_list(
     _v: Admin,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<AgentApplication>>, ApiError> {
-    let wanted = q.status.as_deref().unwrap_or(status::OPEN);
-    if ![status::OPEN, status::APPROVED, status::REJECTED].contains(&wanted) {
-        return Err(bad("status 须为 open、approved 或 rejected").into());
-    }
+    let allowed = [status::OPEN, status::APPROVED, status::REJECTED];
+    let wanted = listed_status(q.status.as_deref(), status::OPEN, &allowed, m::APPLICATION_STATUS_FILTER)?;
     let rows = st.store.agent_applications(wanted, LIST_LIMIT).await?;
     Ok(Json(rows))
 }

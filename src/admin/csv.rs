@@ -5,8 +5,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 /// The first characters that make a spreadsheet read a cell as a formula (OWASP's list, and the full-width forms
-/// that some spreadsheet programs fold to them).
-const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+/// ＝ ＋ － ＠ that some spreadsheet programs fold to them).
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}'];
 
 /// One CSV text field: quoted when needed; a leading formula character (`= + - @`, TAB, CR) is neutralised with a
 /// quote so spreadsheets do not run it.

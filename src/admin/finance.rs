@@ -5,18 +5,20 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
-use super::orders::day_start;
+use super::html::{self, yuan};
+use super::orders::{day_start, opt_id, pager};
 use super::session::Viewer;
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::money::Fen;
 use crate::store::finance::{EntryFilter, EntryRow};
 use crate::store::ledger::AccountKind;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{Html, Response};
+use axum::response::Response;
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const PAGE_SIZE: i64 = 50;
 const CSV_MAX_ROWS: i64 = 10_000;
@@ -42,26 +44,19 @@ pub struct EntryQuery {
     pub page: Option<i64>,
 }
 
-fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
-    match s.trim() {
-        "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| AdminError::BadRequest(format!("{what}须为数字"))),
-    }
-}
-
 impl EntryQuery {
     /// The store filter; a partner is held to their own accounts.
     pub fn filter(&self, v: &Viewer, utc_offset_hours: i64) -> Result<EntryFilter, AdminError> {
         let kind = match self.account.trim() {
             "" => None,
-            k => Some(AccountKind::from_code(k).ok_or_else(|| AdminError::BadRequest("未知账户类型".into()))?),
+            k => Some(AccountKind::from_code(k).ok_or_else(|| AdminError::BadRequest(m::UNKNOWN_ACCOUNT_KIND.into()))?),
         };
-        let id = opt_id(&self.account_id, "账户ID")?;
+        let id = opt_id(&self.account_id, m::ACCOUNT_ID)?;
         let account = match (kind, id) {
             (Some(AccountKind::Operator), _) => Some((AccountKind::Operator, 0)),
             (Some(k), Some(id)) => Some((k, id)),
-            (Some(_), None) => return Err(AdminError::BadRequest("请填写账户ID".into())),
-            (None, Some(_)) => return Err(AdminError::BadRequest("请选择账户类型".into())),
+            (Some(_), None) => return Err(AdminError::BadRequest(m::ACCOUNT_ID_REQUIRED.into())),
+            (None, Some(_)) => return Err(AdminError::BadRequest(m::ACCOUNT_KIND_REQUIRED.into())),
             (None, None) => None,
         };
         let partner = v.scope();
@@ -72,13 +67,13 @@ impl EntryQuery {
         }
         let kind = self.kind.trim();
         if kind.chars().count() > 32 {
-            return Err(AdminError::BadRequest("类型过长".into()));
+            return Err(AdminError::BadRequest(m::KIND_TOO_LONG.into()));
         }
         Ok(EntryFilter {
             account,
             partner,
             kind: (!kind.is_empty()).then(|| kind.to_string()),
-            order_id: opt_id(&self.order, "订单")?,
+            order_id: opt_id(&self.order, m::ORDERS)?,
             since: day_start(&self.from, utc_offset_hours)?.map(|s| s * 1000),
             until: day_start(&self.to, utc_offset_hours)?.map(|s| (s + 86_400) * 1000),
         })
@@ -173,12 +168,12 @@ pub async fn api(
 /// The kind's name on the dashboard.
 fn kind_label(k: &str) -> String {
     match k {
-        "book" => "下单入账".into(),
-        "settle" => "结算".into(),
-        "reverse" => "失效冲回".into(),
-        "clawback" => "退款扣回".into(),
-        "resplit" => "重新分账".into(),
-        "withdrawal" => "提现".into(),
+        "book" => m::ENTRY_BOOK.into(),
+        "settle" => m::ENTRY_SETTLE.into(),
+        "reverse" => m::ENTRY_REVERSE.into(),
+        "clawback" => m::ENTRY_CLAWBACK.into(),
+        "resplit" => m::ENTRY_RESPLIT.into(),
+        "withdrawal" => m::WITHDRAW.into(),
         other => other.into(),
     }
 }
@@ -189,20 +184,7 @@ fn signed(f: i64) -> String {
 
 pub fn csv(rows: &[EntryRow], utc_offset_hours: i64) -> Csv {
     let mut out = Csv::default();
-    out.row(&[
-        "编号",
-        "时间",
-        "账户类型",
-        "账户ID",
-        "类型",
-        "订单号",
-        "提现申请",
-        "待结算",
-        "可提现",
-        "提现中",
-        "欠款",
-        "已提现",
-    ]);
+    out.row(m::ENTRY_CSV_COLUMNS);
     for e in rows {
         out.row(&[
             e.id.to_string(),
@@ -229,78 +211,57 @@ pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<Entry
     Ok(csv(&rows, offset).download("finance-log.csv"))
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<EntryQuery>,
-) -> Result<Html<String>, PageError> {
+fn source(e: &EntryView) -> Markup {
+    match (&e.link, e.order_id, e.withdrawal_id) {
+        (Some(l), Some(_), _) => html! { a href=(l) { (m::ORDERS) " " (e.order_key.as_deref().unwrap_or("")) } },
+        (Some(l), None, Some(w)) => html! { a href=(l) { (m::WITHDRAW) " #" (w) } },
+        _ => html! { "-" },
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<EntryQuery>) -> Result<Markup, PageError> {
     let d = data(&st, &v, &q).await?;
     let offset = st.settings.chat.utc_offset_hours;
-    let accounts: Vec<(String, String)> = AccountKind::ALL
+    let accounts: Vec<(&str, &str)> = AccountKind::ALL
         .iter()
         .filter(|k| v.is_admin() || matches!(k, AccountKind::Partner | AccountKind::Agent))
-        .map(|k| (k.code().to_string(), k.label().to_string()))
+        .map(|k| (k.code(), k.label()))
         .collect();
     let kinds: Vec<(String, String)> =
         st.store.ledger_entry_kinds().await?.into_iter().map(|k| (k.clone(), kind_label(&k))).collect();
-    let mut b = String::from("<form method=get action=\"/admin/finance\" class=\"card row filters\">");
-    b.push_str(&html::select_or_all("account", q.account.trim(), &accounts));
-    let _ = write!(
-        b,
-        "<input name=account_id size=6 placeholder=账户ID value=\"{}\">{}\
-         <input name=from type=date value=\"{}\"><input name=to type=date value=\"{}\">\
-         <input type=hidden name=order value=\"{}\"><button type=submit>筛选</button>\
-         <a href=\"/admin/finance.csv?{}\" download>导出 CSV</a></form>",
-        esc(q.account_id.trim()),
-        html::select_or_all("kind", q.kind.trim(), &kinds),
-        esc(q.from.trim()),
-        esc(q.to.trim()),
-        esc(q.order.trim()),
-        esc(&q.query_string()),
-    );
-    let rows: Vec<Vec<String>> = d
+    let rows: Vec<Vec<Markup>> = d
         .entries
         .iter()
         .map(|e| {
-            let source = match (&e.link, e.order_id, e.withdrawal_id) {
-                (Some(l), Some(_), _) => {
-                    format!("<a href=\"{}\">订单 {}</a>", esc(l), esc(e.order_key.as_deref().unwrap_or("")))
-                }
-                (Some(l), None, Some(w)) => format!("<a href=\"{}\">提现 #{w}</a>", esc(l)),
-                _ => "-".into(),
-            };
+            let kind = AccountKind::from_code(e.account_kind).map(AccountKind::label).unwrap_or("");
             vec![
-                e.id.to_string(),
-                html::datetime(e.created_at, offset),
-                format!(
-                    "{} {}",
-                    AccountKind::from_code(e.account_kind).map(AccountKind::label).unwrap_or(""),
-                    e.account_id
-                ),
-                esc(&kind_label(&e.kind)),
-                source,
-                signed(e.pending_fen),
-                signed(e.available_fen),
-                signed(e.withdrawing_fen),
-                signed(e.debt_fen),
-                signed(e.paid_out_fen),
+                html! { (e.id) },
+                html! { (html::datetime(e.created_at, offset)) },
+                html! { (kind) " " (e.account_id) },
+                html! { (kind_label(&e.kind)) },
+                source(e),
+                html! { (signed(e.pending_fen)) },
+                html! { (signed(e.available_fen)) },
+                html! { (signed(e.withdrawing_fen)) },
+                html! { (signed(e.debt_fen)) },
+                html! { (signed(e.paid_out_fen)) },
             ]
         })
         .collect();
-    b.push_str(&html::table(
-        &["编号", "时间", "账户", "类型", "来源", "待结算", "可提现", "提现中", "欠款", "已提现"],
-        &rows,
-    ));
     let qs = q.query_string();
-    let sep = if qs.is_empty() { "" } else { "&" };
-    b.push_str("<p class=pager>");
-    if d.page > 1 {
-        let _ = write!(b, "<a href=\"/admin/finance?{}{sep}page={}\">上一页</a> ", esc(&qs), d.page - 1);
-    }
-    let _ = write!(b, "第 {} 页", d.page);
-    if d.has_more {
-        let _ = write!(b, " <a href=\"/admin/finance?{}{sep}page={}\">下一页</a>", esc(&qs), d.page + 1);
-    }
-    b.push_str("</p>");
-    Ok(html::page(&v, "/admin/finance", "财务日志", &b))
+    let body = html! {
+        form method="get" action="/admin/finance" class="card row filters" {
+            (view::select_or_all("account", q.account.trim(), &accounts))
+            input name="account_id" size="6" placeholder=(m::ACCOUNT_ID) value=(q.account_id.trim());
+            (view::select_or_all("kind", q.kind.trim(), &kinds))
+            input name="from" type="date" value=(q.from.trim());
+            input name="to" type="date" value=(q.to.trim());
+            input type="hidden" name="order" value=(q.order.trim());
+            button type="submit" { (m::FILTER) }
+            a href={ "/admin/finance.csv?" (qs) } download { (m::EXPORT_CSV) }
+        }
+        (view::table(m::ENTRY_COLUMNS, &rows))
+        (pager("/admin/finance", &qs, d.page, d.has_more))
+    };
+    Ok(view::page(&v, "/admin/finance", m::FINANCE_LOG, body))
 }

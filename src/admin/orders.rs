@@ -3,8 +3,10 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::{Admin, Viewer};
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::ledger::Ledger;
 use crate::order::Lifecycle;
@@ -13,10 +15,10 @@ use crate::orders::claims::{self, AssignError};
 use crate::platform::Platform;
 use crate::store::order_list::{BookedRates, OrderFilter, OrderListRow};
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const PAGE_SIZE: i64 = 50;
 /// The most rows one CSV export holds.
@@ -44,12 +46,13 @@ pub struct OrderQuery {
     pub page: Option<i64>,
 }
 
-fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
+/// An optional number typed into a filter field (`what` names it in the error): empty means none.
+pub(super) fn opt_id(s: &str, what: &str) -> Result<Option<i64>, AdminError> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    t.parse().map(Some).map_err(|_| AdminError::BadRequest(format!("{what}须为数字")))
+    t.parse().map(Some).map_err(|_| AdminError::BadRequest(m::not_a_number(what)))
 }
 
 /// Unix seconds of local midnight starting `yyyy-MM-dd`.
@@ -59,7 +62,7 @@ pub(crate) fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, A
         return Ok(None);
     }
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let d = time::Date::parse(t, &fmt).map_err(|_| AdminError::BadRequest(format!("日期格式应为 2026-01-31：{t}")))?;
+    let d = time::Date::parse(t, &fmt).map_err(|_| AdminError::BadRequest(m::bad_date(t)))?;
     Ok(Some(d.midnight().assume_utc().unix_timestamp() - utc_offset_hours * 3600))
 }
 
@@ -67,7 +70,7 @@ pub(crate) fn day_start(s: &str, utc_offset_hours: i64) -> Result<Option<i64>, A
 fn platform(s: &str) -> Result<Option<Platform>, AdminError> {
     match s.trim() {
         "" => Ok(None),
-        p => Ok(Some(p.parse::<Platform>().map_err(|_| AdminError::BadRequest("未知平台".into()))?)),
+        p => Ok(Some(p.parse::<Platform>().map_err(|_| AdminError::BadRequest(m::UNKNOWN_PLATFORM.into()))?)),
     }
 }
 
@@ -77,9 +80,9 @@ impl OrderQuery {
         let platform = platform(&self.platform)?;
         let lifecycle = match self.status.trim() {
             "" => None,
-            s => Some(s.parse::<Lifecycle>().map_err(|_| AdminError::BadRequest("未知状态".into()))?),
+            s => Some(s.parse::<Lifecycle>().map_err(|_| AdminError::BadRequest(m::UNKNOWN_STATUS.into()))?),
         };
-        let mut partner_id = opt_id(&self.partner, "合伙人")?;
+        let mut partner_id = opt_id(&self.partner, m::PARTNER)?;
         if let Some(own) = v.scope() {
             if partner_id.is_some_and(|p| p != own) {
                 return Err(AdminError::Forbidden);
@@ -89,9 +92,9 @@ impl OrderQuery {
         Ok(OrderFilter {
             platform,
             lifecycle,
-            group_id: opt_id(&self.group, "群")?,
+            group_id: opt_id(&self.group, m::GROUP)?,
             partner_id,
-            member_id: opt_id(&self.member, "会员")?,
+            member_id: opt_id(&self.member, m::MEMBER)?,
             paid_from: day_start(&self.from, utc_offset_hours)?,
             paid_until: day_start(&self.to, utc_offset_hours)?.map(|t| t + 86_400),
         })
@@ -130,17 +133,48 @@ fn local_time(secs: Option<i64>, offset: i64) -> String {
     secs.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<OrderQuery>,
-) -> Result<Html<String>, PageError> {
+/// The platforms as (code, name) pairs for a `<select>`.
+pub(super) fn platform_options() -> Vec<(&'static str, &'static str)> {
+    Platform::ALL.iter().map(|p| (p.code(), p.display_name())).collect()
+}
+
+/// A list's pager: the previous and the next page of `path` under the filter's query string `qs`, and the page's
+/// number.
+pub(super) fn pager(path: &str, qs: &str, page: i64, has_more: bool) -> Markup {
+    let sep = if qs.is_empty() { "" } else { "&" };
+    html! {
+        p.pager {
+            @if page > 1 {
+                a href={ (path) "?" (qs) (sep) "page=" (page - 1) } { (m::PREVIOUS_PAGE) } " "
+            }
+            (m::page_number(page))
+            @if has_more {
+                " " a href={ (path) "?" (qs) (sep) "page=" (page + 1) } { (m::NEXT_PAGE) }
+            }
+        }
+    }
+}
+
+/// An order's member: a link, or for an admin the form that gives an order without a member to one, with a reason.
+fn member_cell(v: &Viewer, o: &OrderListRow) -> Markup {
+    match o.member_id {
+        Some(id) => html! { a href={ "/admin/members/" (id) } { (o.member_name.as_deref().unwrap_or("-")) } },
+        None if v.is_admin() => {
+            let fields = html! {
+                input name="member_id" required inputmode="numeric" size="5" placeholder=(m::MEMBER_ID);
+                input name="reason" required maxlength="200" size="8" placeholder=(m::REASON);
+                button type="submit" { (m::ASSIGN) }
+            };
+            view::form(v, &format!("/admin/orders/{}/assign", o.id), "inline assign", fields)
+        }
+        None => html! { "-" },
+    }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<OrderQuery>) -> Result<Markup, PageError> {
     let d = data(&st, &v, &q).await?;
     let offset = st.settings.chat.utc_offset_hours;
-    let platforms: Vec<(String, String)> =
-        Platform::ALL.iter().map(|p| (p.code().to_string(), p.display_name().to_string())).collect();
-    let states: Vec<(String, String)> =
-        Lifecycle::ALL.iter().map(|l| (l.code().to_string(), l.display_name().to_string())).collect();
+    let states: Vec<(&str, &str)> = Lifecycle::ALL.iter().map(|l| (l.code(), l.display_name())).collect();
     let groups: Vec<(String, String)> = st
         .store
         .groups_overview(v.scope(), 0)
@@ -148,103 +182,87 @@ pub async fn page(
         .into_iter()
         .map(|g| (g.id.to_string(), if g.name.is_empty() { g.room_id } else { g.name }))
         .collect();
-    let mut b = String::from("<form method=get class=\"card row\" id=order-filter>");
-    let _ = write!(
-        b,
-        "<label>平台{}</label><label>状态{}</label><label>群{}</label>",
-        html::select_or_all("platform", &q.platform, &platforms),
-        html::select_or_all("status", &q.status, &states),
-        html::select_or_all("group", &q.group, &groups)
-    );
-    if v.is_admin() {
-        let partners: Vec<(String, String)> =
-            st.store.partners(None).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
-        let _ = write!(b, "<label>合伙人{}</label>", html::select_or_all("partner", &q.partner, &partners));
-    }
-    let _ = write!(
-        b,
-        "<label>会员ID<input name=member inputmode=numeric size=6 value=\"{}\"></label>\
-         <label>付款从<input type=date name=from value=\"{}\"></label><label>到<input type=date name=to value=\"{}\"></label>\
-         <button type=submit>筛选</button><a id=csv href=\"/admin/orders.csv?{}\">导出 CSV</a></form>",
-        esc(&q.member),
-        esc(&q.from),
-        esc(&q.to),
-        esc(&q.query_string())
-    );
-    let rows: Vec<Vec<String>> = d
+    let partners: Vec<(String, String)> = if v.is_admin() {
+        st.store.partners(None).await?.into_iter().map(|p| (p.id.to_string(), p.name)).collect()
+    } else {
+        Vec::new()
+    };
+    let rows: Vec<Vec<Markup>> = d
         .orders
         .iter()
         .map(|o| {
             vec![
-                local_time(o.paid_at, offset),
-                o.platform.display_name().to_string(),
-                esc(&o.order_key),
-                esc(&o.item_title.chars().take(24).collect::<String>()),
-                yuan(o.paid_amount),
-                yuan(o.estimated_commission),
-                yuan(o.settled_commission),
-                o.lifecycle.display_name().to_string(),
-                esc(o.group_name.as_deref().unwrap_or("-")),
-                esc(o.partner_name.as_deref().unwrap_or("-")),
-                match o.member_id {
-                    Some(id) => {
-                        format!("<a href=\"/admin/members/{id}\">{}</a>", esc(o.member_name.as_deref().unwrap_or("-")))
-                    }
-                    // An admin gives an order without a member to one, with a reason.
-                    None if v.is_admin() => {
-                        let mut cell = html::form_open(&v, &format!("/admin/orders/{}/assign", o.id), "inline assign");
-                        cell.push_str(
-                            "<input name=member_id required inputmode=numeric size=5 placeholder=会员ID>\
-                             <input name=reason required maxlength=200 size=8 placeholder=原因>\
-                             <button type=submit>分配</button></form>",
-                        );
-                        cell
-                    }
-                    None => "-".into(),
-                },
+                html! { (local_time(o.paid_at, offset)) },
+                html! { (o.platform.display_name()) },
+                html! { (o.order_key) },
+                html! { (o.item_title.chars().take(24).collect::<String>()) },
+                html! { (yuan(o.paid_amount)) },
+                html! { (yuan(o.estimated_commission)) },
+                html! { (yuan(o.settled_commission)) },
+                html! { (o.lifecycle.display_name()) },
+                html! { (o.group_name.as_deref().unwrap_or("-")) },
+                html! { (o.partner_name.as_deref().unwrap_or("-")) },
+                member_cell(&v, o),
                 booked_rates(o.booked.as_ref()),
             ]
         })
         .collect();
-    let headings: Vec<&str> = ORDER_COLUMNS.iter().copied().chain(["会员", "分佣规则"]).collect();
-    b.push_str(&html::table(&headings, &rows));
-    let qs = esc(&q.query_string());
-    b.push_str("<p class=pager>");
-    if d.page > 1 {
-        let _ = write!(b, "<a href=\"/admin/orders?{qs}&amp;page={}\">上一页</a>", d.page - 1);
-    }
-    if d.has_more {
-        let _ = write!(b, "<a href=\"/admin/orders?{qs}&amp;page={}\">下一页</a>", d.page + 1);
-    }
-    b.push_str("</p>");
-    Ok(html::page(&v, "/admin/orders", "订单", &b))
+    let headings: Vec<&str> =
+        m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_PAGE_MEMBER_COLUMNS.iter().copied()).collect();
+    let qs = q.query_string();
+    let body = html! {
+        form method="get" class="card row" #order-filter {
+            label { (m::PLATFORM) (view::select_or_all("platform", &q.platform, &platform_options())) }
+            label { (m::STATUS) (view::select_or_all("status", &q.status, &states)) }
+            label { (m::GROUP) (view::select_or_all("group", &q.group, &groups)) }
+            @if v.is_admin() {
+                label { (m::PARTNER) (view::select_or_all("partner", &q.partner, &partners)) }
+            }
+            label { (m::MEMBER_ID) input name="member" inputmode="numeric" size="6" value=(q.member); }
+            label { (m::PAID_FROM) input type="date" name="from" value=(q.from); }
+            label { (m::DATE_TO) input type="date" name="to" value=(q.to); }
+            button type="submit" { (m::FILTER) }
+            a #csv href={ "/admin/orders.csv?" (qs) } { (m::EXPORT_CSV) }
+        }
+        (view::table(&headings, &rows))
+        (pager("/admin/orders", &qs, d.page, d.has_more))
+    };
+    Ok(view::page(&v, "/admin/orders", m::ORDERS, body))
 }
 
 /// The rates an order was booked with and the rule behind each (`默认`: the `[ledger]` default).
-fn booked_rates(b: Option<&BookedRates>) -> String {
-    let Some(b) = b else { return "未入账".into() };
+fn booked_rates(b: Option<&BookedRates>) -> Markup {
+    let Some(b) = b else { return html! { (m::NOT_BOOKED) } };
     let part = |name: &str, bps: i64, rule: Option<i64>| {
-        let from = rule.map_or_else(|| "默认".to_string(), |id| format!("<a href=\"/admin/rates\">#{id}</a>"));
-        format!("{name} {}（{from}）", crate::money::Bps(bps).percent_string())
+        html! {
+            (name) " " (crate::money::Bps(bps).percent_string()) (m::OPEN_PAREN)
+            @match rule {
+                Some(id) => a href="/admin/rates" { "#" (id) },
+                None => (m::DEFAULT_RATE),
+            }
+            (m::CLOSE_PAREN)
+        }
     };
     let mut parts = vec![
-        part("返利", b.rebate_bps, b.rules.rebate),
-        part("合伙人", b.partner_bps, b.rules.partner),
-        part("代理", b.agent_bps, b.rules.agent),
+        part(m::REBATE, b.rebate_bps, b.rules.rebate),
+        part(m::PARTNER, b.partner_bps, b.rules.partner),
+        part(m::AGENT, b.agent_bps, b.rules.agent),
     ];
     if b.agent2_bps > 0 {
-        parts.push(part("二级代理", b.agent2_bps, b.rules.agent2));
+        parts.push(part(m::AGENT2, b.agent2_bps, b.rules.agent2));
     }
-    parts.join("<br>")
+    html! {
+        @for (i, p) in parts.iter().enumerate() {
+            @if i > 0 { br; }
+            (p)
+        }
+    }
 }
-
-/// The columns the order table and its CSV share, before their member columns.
-const ORDER_COLUMNS: [&str; 10] =
-    ["付款时间", "平台", "订单号", "商品", "付款金额", "预估佣金", "结算佣金", "状态", "群", "合伙人"];
 
 pub fn csv(rows: &[OrderListRow], utc_offset_hours: i64) -> Csv {
     let mut out = Csv::default();
-    let headings: Vec<&str> = ORDER_COLUMNS.iter().copied().chain(["会员ID", "会员"]).collect();
+    let headings: Vec<&str> =
+        m::ORDER_COLUMNS.iter().copied().chain(m::ORDER_CSV_MEMBER_COLUMNS.iter().copied()).collect();
     out.row(&headings);
     for o in rows {
         out.row(&[
@@ -302,7 +320,7 @@ async fn assign(st: &AppState, v: &Admin, id: i64, member_id: i64, reason: &str)
         Err(AssignError::Orders(OrdersError::Store(e))) => Err(e.into()),
         Err(AssignError::Orders(e)) => {
             tracing::error!(error = %e, "assigning an order failed");
-            Err(AdminError::BadRequest("分配失败，请稍后再试".into()))
+            Err(AdminError::BadRequest(m::ASSIGN_FAILED.into()))
         }
         Err(e) => Err(AdminError::BadRequest(e.to_string())),
     }
@@ -315,7 +333,8 @@ pub async fn assign_page(
     Path(id): Path<i64>,
     Form(f): Form<AssignmentForm>,
 ) -> Result<Redirect, PageError> {
-    let member_id: i64 = f.member_id.trim().parse().map_err(|_| AdminError::BadRequest("会员ID须为数字".into()))?;
+    let member_id: i64 =
+        f.member_id.trim().parse().map_err(|_| AdminError::BadRequest(m::not_a_number(m::MEMBER_ID)))?;
     assign(&st, &v, id, member_id, &f.reason).await?;
     Ok(Redirect::to(&format!("/admin/orders?member={member_id}")))
 }

@@ -4,8 +4,11 @@
 
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
+use super::orders::{opt_id, platform_options};
 use super::session::Admin;
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::ledger::rules::{Rates, Split};
 use crate::ledger::{Ledger, LedgerError};
@@ -16,10 +19,10 @@ use crate::store::StoreError;
 use crate::store::ledger::{RateScope, Share};
 use crate::store::rate_rules::{AppliedRules, NewRateRule, RateRule};
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::Redirect;
 use axum::{Form, Json};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 500;
 /// How far ahead a rule may be scheduled.
@@ -37,20 +40,20 @@ fn ledger(st: &AppState) -> Ledger {
 
 pub fn share_name(s: Share) -> &'static str {
     match s {
-        Share::Rebate => "会员返利",
-        Share::Partner => "合伙人分成",
-        Share::Agent => "代理分成",
-        Share::Agent2 => "二级代理分成",
+        Share::Rebate => m::SHARE_REBATE,
+        Share::Partner => m::SHARE_PARTNER,
+        Share::Agent => m::SHARE_AGENT,
+        Share::Agent2 => m::SHARE_AGENT2,
     }
 }
 
 fn scope_name(s: &RateScope) -> String {
     match s {
-        RateScope::Member(id) => format!("会员 #{id}"),
-        RateScope::Group(id) => format!("群 #{id}"),
-        RateScope::Partner(id) => format!("合伙人 #{id}"),
+        RateScope::Member(id) => m::numbered(m::MEMBER, *id),
+        RateScope::Group(id) => m::numbered(m::GROUP, *id),
+        RateScope::Partner(id) => m::numbered(m::PARTNER, *id),
         RateScope::Platform(p) => p.parse::<Platform>().map(|p| p.display_name().to_string()).unwrap_or_default(),
-        RateScope::Global => "全局".into(),
+        RateScope::Global => m::GLOBAL.into(),
     }
 }
 
@@ -104,10 +107,10 @@ pub struct RuleInput {
 }
 
 fn parse_percent(s: &str) -> Result<Bps, AdminError> {
-    let bps = Bps::from_percent_str(s.trim().trim_end_matches(['%', '％']))
-        .map_err(|_| bad("比例格式不对，例如 60 或 12.5"))?;
+    let bps = Bps::from_percent_str(s.trim().trim_end_matches(['%', m::FULL_WIDTH_PERCENT]))
+        .map_err(|_| bad(m::BAD_PERCENT))?;
     if !(0..=10_000).contains(&bps.0) {
-        return Err(bad("比例须在 0% 到 100% 之间"));
+        return Err(bad(m::PERCENT_RANGE));
     }
     Ok(bps)
 }
@@ -120,10 +123,10 @@ impl RuleInput {
             (None, s) => super::mass::local_datetime(s, st.settings.chat.utc_offset_hours)? * 1000,
         };
         if at < now - SLACK_MS {
-            return Err(bad("生效时间不能早于现在：已入账的订单按入账时的比例结算"));
+            return Err(bad(m::EFFECTIVE_IN_THE_PAST));
         }
         if at > now + MAX_AHEAD_MS {
-            return Err(bad("生效时间最多提前一年设置"));
+            return Err(bad(m::EFFECTIVE_TOO_FAR));
         }
         Ok(at.max(now))
     }
@@ -131,8 +134,7 @@ impl RuleInput {
 
 /// Checks that the scope names something that exists.
 async fn checked_scope(st: &AppState, scope: &str, key: &str) -> Result<RateScope, AdminError> {
-    let s = RateScope::from_parts(scope, key.trim())
-        .ok_or_else(|| bad("范围不对：会员、群、合伙人须填编号，平台填 pdd/jd/taobao"))?;
+    let s = RateScope::from_parts(scope, key.trim()).ok_or_else(|| bad(m::BAD_SCOPE))?;
     let exists = match &s {
         RateScope::Member(id) => st.store.member_summary(*id, None).await?.is_some(),
         RateScope::Group(id) => st.store.group_by_id(*id).await?.is_some(),
@@ -140,20 +142,20 @@ async fn checked_scope(st: &AppState, scope: &str, key: &str) -> Result<RateScop
         RateScope::Platform(_) | RateScope::Global => true,
     };
     if !exists {
-        return Err(bad("该范围对应的会员、群或合伙人不存在"));
+        return Err(bad(m::SCOPE_NOT_FOUND));
     }
     Ok(s)
 }
 
 fn rule_error(e: LedgerError) -> AdminError {
     match e {
-        LedgerError::Store(StoreError::Conflict(_)) => bad("会员返利、合伙人和代理分成加起来不能超过 100%"),
+        LedgerError::Store(StoreError::Conflict(_)) => bad(m::SHARES_OVER_100),
         LedgerError::Store(s) => s.into(),
     }
 }
 
 pub async fn create(st: &AppState, v: &Admin, input: &RuleInput) -> Result<RateRule, AdminError> {
-    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad("分成须为 rebate、partner、agent 或 agent2"))?;
+    let share = Share::from_code(input.share.trim()).ok_or_else(|| bad(m::BAD_SHARE))?;
     let scope = checked_scope(st, input.scope.trim(), &input.scope_key).await?;
     let bps = parse_percent(&input.percent)?;
     let effective_from = input.effective_from(st, crate::store::now_ms())?;
@@ -174,7 +176,7 @@ pub struct ChangeInput {
 pub async fn change(st: &AppState, v: &Admin, id: i64, c: &ChangeInput) -> Result<RateRule, AdminError> {
     let old = st.store.rate_rule(id).await?.ok_or(AdminError::NotFound)?;
     if old.ended_at.is_some() {
-        return Err(bad("该规则已结束，请新建规则"));
+        return Err(bad(m::RULE_ENDED));
     }
     let (scope, key) = old.scope.parts();
     let input = RuleInput {
@@ -190,7 +192,7 @@ pub async fn change(st: &AppState, v: &Admin, id: i64, c: &ChangeInput) -> Resul
 
 pub async fn end(st: &AppState, v: &Admin, id: i64) -> Result<RateRule, AdminError> {
     let r = st.store.end_rate_rule(id, crate::store::now_ms()).await.map_err(|e| match e {
-        StoreError::NotFound => bad("该规则不存在或已结束"),
+        StoreError::NotFound => bad(m::RULE_NOT_FOUND_OR_ENDED),
         other => other.into(),
     })?;
     tracing::info!(rule = id, by = %v.username, "rate rule ended");
@@ -240,18 +242,18 @@ pub struct Preview {
 pub async fn preview(st: &AppState, _v: &Admin, p: &PreviewInput) -> Result<Preview, AdminError> {
     let platform: Platform = match p.platform.trim() {
         "" => Platform::Pdd,
-        s => s.parse().map_err(|_| bad("平台可选 pdd、jd、taobao"))?,
+        s => s.parse().map_err(|_| bad(m::BAD_PLATFORM))?,
     };
     let paid = Fen(p.paid_fen.unwrap_or(10_000));
     let rate = Bps(p.commission_bps.unwrap_or(2_000));
     let commission = Fen(p.commission_fen.unwrap_or_else(|| paid.apply_rate(rate).0));
     if !(0..=100_000_000).contains(&paid.0) || !(0..=10_000).contains(&rate.0) || !(0..=paid.0).contains(&commission.0)
     {
-        return Err(bad("金额须在 0 到 100 万元之间，佣金在 0 到订单金额之间"));
+        return Err(bad(m::PREVIEW_RANGE));
     }
     let (group_id, partner_id) = match p.group_id {
         Some(g) => {
-            let group = st.store.group_by_id(g).await?.ok_or_else(|| bad("群不存在"))?;
+            let group = st.store.group_by_id(g).await?.ok_or_else(|| bad(m::GROUP_NOT_FOUND))?;
             (Some(g), group.partner_id.or(p.partner_id))
         }
         None => (None, p.partner_id),
@@ -310,28 +312,21 @@ pub struct PageQuery {
     pub commission: String,
 }
 
-fn opt_id(s: &str) -> Result<Option<i64>, AdminError> {
-    match s.trim() {
-        "" => Ok(None),
-        t => t.parse().map(Some).map_err(|_| bad("编号须为数字")),
-    }
-}
-
 impl PageQuery {
     fn preview_input(&self) -> Result<Option<PreviewInput>, AdminError> {
         if self.amount.trim().is_empty() {
             return Ok(None);
         }
-        let paid = Fen::from_yuan_str(self.amount.trim()).map_err(|_| bad("金额格式不对"))?;
+        let paid = Fen::from_yuan_str(self.amount.trim()).map_err(|_| bad(m::BAD_AMOUNT))?;
         let rate = match self.commission.trim() {
             "" => None,
             s => Some(parse_percent(s)?.0),
         };
         Ok(Some(PreviewInput {
             platform: self.platform.clone(),
-            member_id: opt_id(&self.member)?,
-            group_id: opt_id(&self.group)?,
-            partner_id: opt_id(&self.partner)?,
+            member_id: opt_id(&self.member, m::ID)?,
+            group_id: opt_id(&self.group, m::ID)?,
+            partner_id: opt_id(&self.partner, m::ID)?,
             paid_fen: Some(paid.0),
             commission_bps: rate,
             commission_fen: None,
@@ -340,125 +335,119 @@ impl PageQuery {
 }
 
 fn rule_ref(id: Option<i64>) -> String {
-    id.map_or_else(|| "默认".to_string(), |id| format!("规则 #{id}"))
+    id.map_or_else(|| m::DEFAULT_RATE.to_string(), m::rule_ref)
 }
 
-fn preview_html(p: &Preview) -> String {
+fn preview_html(p: &Preview) -> Markup {
+    let share = |fen: i64, bps: i64, rule: Option<i64>| {
+        m::previewed_share(&yuan(Fen(fen)), &Bps(bps).percent_string(), &rule_ref(rule))
+    };
     let second = if p.agent2_fen > 0 {
-        format!(
-            "二级代理 ¥{}（{}，{}）、",
-            yuan(Fen(p.agent2_fen)),
-            Bps(p.agent2_bps).percent_string(),
-            rule_ref(p.rules.agent2)
-        )
+        m::second_agent(&share(p.agent2_fen, p.agent2_bps, p.rules.agent2))
     } else {
         String::new()
     };
-    format!(
-        "<p class=card id=rate-preview>¥{} 的订单、佣金 ¥{}：会员 ¥{}（{}，{}）、合伙人 ¥{}（{}，{}）、代理 ¥{}（{}，{}）、\
-         {second}平台 ¥{}</p>",
-        yuan(Fen(p.paid_fen)),
-        yuan(Fen(p.commission_fen)),
-        yuan(Fen(p.rebate_fen)),
-        Bps(p.rebate_bps).percent_string(),
-        rule_ref(p.rules.rebate),
-        yuan(Fen(p.partner_fen)),
-        Bps(p.partner_bps).percent_string(),
-        rule_ref(p.rules.partner),
-        yuan(Fen(p.agent_fen)),
-        Bps(p.agent_bps).percent_string(),
-        rule_ref(p.rules.agent),
-        yuan(Fen(p.operator_fen)),
-    )
+    let line = m::rate_preview(
+        &yuan(Fen(p.paid_fen)),
+        &yuan(Fen(p.commission_fen)),
+        &share(p.rebate_fen, p.rebate_bps, p.rules.rebate),
+        &share(p.partner_fen, p.partner_bps, p.rules.partner),
+        &share(p.agent_fen, p.agent_bps, p.rules.agent),
+        &second,
+        &yuan(Fen(p.operator_fen)),
+    );
+    html! { p.card #rate-preview { (line) } }
 }
 
-pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<PageQuery>) -> Result<Html<String>, PageError> {
+/// The preview of the page's query: nothing before an amount is given, the split, or why there is none.
+async fn preview_section(st: &AppState, v: &Admin, q: &PageQuery) -> Result<Markup, AdminError> {
+    let previewed = match q.preview_input() {
+        Ok(None) => return Ok(html! {}),
+        Ok(Some(input)) => preview(st, v, &input).await,
+        Err(e) => Err(e),
+    };
+    match previewed {
+        Ok(p) => Ok(preview_html(&p)),
+        Err(AdminError::BadRequest(msg)) => Ok(view::notice(Some(&msg))),
+        Err(e) => Err(e),
+    }
+}
+
+fn rule_row(v: &Admin, r: &RateRule, now: i64, offset: i64) -> Vec<Markup> {
+    let state = match (r.in_force(now), r.ended_at) {
+        (true, _) => html! { b.ok { (m::RULE_IN_FORCE) } },
+        (false, None) => html! { (m::RULE_PENDING) },
+        (false, Some(end)) => html! { (m::RULE_ENDED_AT) " " (html::datetime(end, offset)) },
+    };
+    let action = html! {
+        @if r.ended_at.is_none() {
+            (view::form(v, &format!("/admin/rates/{}/end", r.id), "inline end-rule", html! {
+                button type="submit" data-id=(r.id) { (m::END_RULE) }
+            }))
+        }
+    };
+    vec![
+        html! { (r.id) },
+        html! { (share_name(r.share)) },
+        html! { (scope_name(&r.scope)) },
+        html! { (r.bps.percent_string()) },
+        html! { (html::datetime(r.effective_from, offset)) },
+        state,
+        html! { (r.created_by) },
+        action,
+    ]
+}
+
+pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<PageQuery>) -> Result<Markup, PageError> {
     let offset = st.settings.chat.utc_offset_hours;
     let now = crate::store::now_ms();
     let d = ledger(&st).default_rates();
-    let mut b = html::notice(q.msg.as_deref());
-    let _ = write!(
-        b,
-        "<p>优先级：会员 &gt; 群 &gt; 合伙人 &gt; 平台 &gt; 全局 &gt; 默认（会员返利 {}、合伙人 {}、代理 {}）。\
-         订单按首次入账时生效的规则结算，修改只影响之后的新订单。</p>",
-        d.rebate.percent_string(),
-        d.partner.percent_string(),
-        d.agent.percent_string()
-    );
-    b.push_str("<h2>新建规则</h2>");
-    b.push_str(&html::form_open(&v, "/admin/rates", "card row"));
-    let _ = write!(
-        b,
-        "<label>分成<select name=share>{}</select></label><label>范围<select name=scope>{}</select></label>\
-         <label>编号/平台<input name=scope_key size=8 placeholder=\"如 12 或 pdd\"></label>\
-         <label>比例（%）<input name=percent required inputmode=decimal size=5></label>\
-         <label>生效时间<input type=datetime-local name=effective_at></label><button type=submit>保存</button></form>",
-        html::options(
-            &[("rebate", "会员返利"), ("partner", "合伙人分成"), ("agent", "代理分成"), ("agent2", "二级代理分成")],
-            ""
-        ),
-        html::options(
-            &[("global", "全局"), ("platform", "平台"), ("partner", "合伙人"), ("group", "群"), ("member", "会员")],
-            ""
-        ),
-    );
-    b.push_str("<h2>预览</h2><form method=get class=\"card row\" id=preview-form>");
-    let _ = write!(
-        b,
-        "<label>平台<select name=platform>{}</select></label>\
-         <label>会员<input name=member size=5 inputmode=numeric value=\"{}\"></label>\
-         <label>群<input name=group size=5 inputmode=numeric value=\"{}\"></label>\
-         <label>合伙人<input name=partner size=5 inputmode=numeric value=\"{}\"></label>\
-         <label>订单金额（元）<input name=amount size=6 value=\"{}\"></label>\
-         <label>佣金比例（%）<input name=commission size=4 value=\"{}\"></label><button type=submit>计算</button></form>",
-        html::options(&[("pdd", "拼多多"), ("jd", "京东"), ("taobao", "淘宝")], &q.platform),
-        esc(&q.member),
-        esc(&q.group),
-        esc(&q.partner),
-        esc(if q.amount.is_empty() { "100" } else { &q.amount }),
-        esc(if q.commission.is_empty() { "20" } else { &q.commission }),
-    );
-    match q.preview_input() {
-        Ok(Some(input)) => match preview(&st, &v, &input).await {
-            Ok(p) => b.push_str(&preview_html(&p)),
-            Err(AdminError::BadRequest(m)) => b.push_str(&html::notice(Some(&m))),
-            Err(e) => return Err(e.into()),
-        },
-        Ok(None) => {}
-        Err(AdminError::BadRequest(m)) => b.push_str(&html::notice(Some(&m))),
-        Err(e) => return Err(e.into()),
-    }
-    b.push_str("<h2>规则</h2>");
-    let rules = st.store.rate_rules(LIST_LIMIT).await?;
-    let rows: Vec<Vec<String>> = rules
-        .iter()
-        .map(|r| {
-            let state = match (r.in_force(now), r.ended_at) {
-                (true, _) => "<b class=ok>生效中</b>".to_string(),
-                (false, None) => "待生效".to_string(),
-                (false, Some(end)) => format!("已结束 {}", html::datetime(end, offset)),
-            };
-            let action = if r.ended_at.is_none() {
-                let mut cell = html::form_open(&v, &format!("/admin/rates/{}/end", r.id), "inline end-rule");
-                let _ = write!(cell, "<button type=submit data-id={}>结束</button></form>", r.id);
-                cell
-            } else {
-                String::new()
-            };
-            vec![
-                r.id.to_string(),
-                share_name(r.share).into(),
-                esc(&scope_name(&r.scope)),
-                r.bps.percent_string(),
-                html::datetime(r.effective_from, offset),
-                state,
-                esc(&r.created_by),
-                action,
-            ]
-        })
-        .collect();
-    b.push_str(&html::table(&["编号", "分成", "范围", "比例", "生效时间", "状态", "设置人", "操作"], &rows));
-    Ok(html::page(&v, "/admin/rates", "分佣设置", &b))
+    let shares = [
+        ("rebate", m::SHARE_REBATE),
+        ("partner", m::SHARE_PARTNER),
+        ("agent", m::SHARE_AGENT),
+        ("agent2", m::SHARE_AGENT2),
+    ];
+    let scopes = [
+        ("global", m::GLOBAL),
+        ("platform", m::PLATFORM),
+        ("partner", m::PARTNER),
+        ("group", m::GROUP),
+        ("member", m::MEMBER),
+    ];
+    let new_rule = html! {
+        label { (m::SHARE) (view::select("share", "", &shares)) }
+        label { (m::SCOPE) (view::select("scope", "", &scopes)) }
+        label { (m::SCOPE_KEY) input name="scope_key" size="8" placeholder=(m::SCOPE_KEY_EXAMPLE); }
+        label { (m::PERCENT) input name="percent" required inputmode="decimal" size="5"; }
+        label { (m::EFFECTIVE_AT) input type="datetime-local" name="effective_at"; }
+        button type="submit" { (m::SAVE) }
+    };
+    let amount = if q.amount.is_empty() { "100" } else { &q.amount };
+    let commission = if q.commission.is_empty() { "20" } else { &q.commission };
+    let preview = preview_section(&st, &v, &q).await?;
+    let rules: Vec<Vec<Markup>> =
+        st.store.rate_rules(LIST_LIMIT).await?.iter().map(|r| rule_row(&v, r, now, offset)).collect();
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        p { (m::priorities(&d.rebate.percent_string(), &d.partner.percent_string(), &d.agent.percent_string())) }
+        h2 { (m::NEW_RULE) }
+        (view::form(&v, "/admin/rates", "card row", new_rule))
+        h2 { (m::PREVIEW) }
+        form method="get" class="card row" #preview-form {
+            label { (m::PLATFORM) (view::select("platform", &q.platform, &platform_options())) }
+            label { (m::MEMBER) input name="member" size="5" inputmode="numeric" value=(q.member); }
+            label { (m::GROUP) input name="group" size="5" inputmode="numeric" value=(q.group); }
+            label { (m::PARTNER) input name="partner" size="5" inputmode="numeric" value=(q.partner); }
+            label { (m::ORDER_AMOUNT) input name="amount" size="6" value=(amount); }
+            label { (m::COMMISSION_PERCENT) input name="commission" size="4" value=(commission); }
+            button type="submit" { (m::CALCULATE) }
+        }
+        (preview)
+        h2 { (m::RULES) }
+        (view::table(m::RULE_COLUMNS, &rules))
+    };
+    Ok(view::page(&v, "/admin/rates", m::RATES, body))
 }
 
 fn back(msg: &str) -> Redirect {
@@ -471,7 +460,7 @@ pub async fn create_page(
     Form(input): Form<RuleInput>,
 ) -> Result<Redirect, PageError> {
     match create(&st, &v, &input).await {
-        Ok(r) => Ok(back(&format!("已保存规则 #{}：{} {}", r.id, share_name(r.share), r.bps.percent_string()))),
+        Ok(r) => Ok(back(&m::rule_saved(r.id, share_name(r.share), &r.bps.percent_string()))),
         Err(AdminError::BadRequest(m)) => Ok(back(&m)),
         Err(e) => Err(e.into()),
     }
@@ -479,7 +468,7 @@ pub async fn create_page(
 
 pub async fn end_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Redirect, PageError> {
     match end(&st, &v, id).await {
-        Ok(r) => Ok(back(&format!("已结束规则 #{}", r.id))),
+        Ok(r) => Ok(back(&m::rule_ended(r.id))),
         Err(AdminError::BadRequest(m)) => Ok(back(&m)),
         Err(e) => Err(e.into()),
     }

@@ -5,8 +5,10 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::Viewer;
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::ledger::month::{Month, MonthlyStatement, balance};
 use crate::money::Fen;
@@ -14,9 +16,9 @@ use crate::platform::Platform;
 use crate::store::finance::MonthFigures;
 use axum::Json;
 use axum::extract::{Query, State};
-use axum::response::{Html, Response};
+use axum::response::Response;
+use maud::{Markup, Render, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct StatementQuery {
@@ -88,7 +90,7 @@ pub struct StatementView {
 async fn load(st: &AppState, v: &Viewer, q: &StatementQuery) -> Result<(MonthlyStatement, String), AdminError> {
     let named = match q.partner_id.trim() {
         "" => None,
-        p => Some(p.parse::<i64>().map_err(|_| AdminError::BadRequest("合伙人编号不对".into()))?),
+        p => Some(p.parse::<i64>().map_err(|_| AdminError::BadRequest(m::BAD_PARTNER_ID.into()))?),
     };
     let partner_id = match (v.scope(), named) {
         (Some(own), Some(p)) if p != own => return Err(AdminError::Forbidden),
@@ -96,14 +98,14 @@ async fn load(st: &AppState, v: &Viewer, q: &StatementQuery) -> Result<(MonthlyS
         (None, Some(p)) => p,
         // An admin who names nobody sees the first partner.
         (None, None) => {
-            st.store.partners(None).await?.first().map(|p| p.id).ok_or(AdminError::BadRequest("暂无合伙人".into()))?
+            st.store.partners(None).await?.first().map(|p| p.id).ok_or(AdminError::BadRequest(m::NO_PARTNERS.into()))?
         }
     };
     let name = st.store.partners(Some(partner_id)).await?.into_iter().next().ok_or(AdminError::NotFound)?.name;
     let offset = st.settings.chat.utc_offset_hours;
     let month = match q.month.trim() {
         "" => Month::of(st.clock.now_ms(), offset),
-        m => Month::parse(m).ok_or_else(|| AdminError::BadRequest("月份格式应为 2026-12".into()))?,
+        m => Month::parse(m).ok_or_else(|| AdminError::BadRequest(m::BAD_MONTH.into()))?,
     };
     Ok((MonthlyStatement::load(&st.store, partner_id, month, offset).await?, name))
 }
@@ -149,15 +151,15 @@ pub async fn api(
 }
 
 fn account_label(kind: &str) -> &'static str {
-    if kind == "agent" { "代理分成" } else { "合伙人分成" }
+    if kind == "agent" { m::SHARE_AGENT } else { m::SHARE_PARTNER }
 }
 
 fn phase_label(p: &str) -> &'static str {
     match p {
-        "pending" => "待结算",
-        "available" => "已结算",
-        "reversed" => "已失效",
-        "clawed_back" => "已退款扣回",
+        "pending" => m::PHASE_PENDING,
+        "available" => m::PHASE_AVAILABLE,
+        "reversed" => m::PHASE_REVERSED,
+        "clawed_back" => m::PHASE_CLAWED_BACK,
         _ => "",
     }
 }
@@ -166,44 +168,63 @@ fn platform_label(p: &str) -> String {
     p.parse::<Platform>().map(|p| p.display_name().to_string()).unwrap_or_else(|_| p.to_string())
 }
 
+/// An account's line, as [`m::STATEMENT_ACCOUNT_COLUMNS`]: its name, then its figures in 元.
+fn account_cells(a: &AccountMonthView) -> [String; 9] {
+    [
+        account_label(a.account_kind).to_string(),
+        yuan(Fen(a.opening_balance_fen)),
+        yuan(Fen(a.orders_fen)),
+        yuan(Fen(a.adjustments_fen)),
+        yuan(Fen(a.paid_out_fen)),
+        yuan(Fen(a.closing_balance_fen)),
+        yuan(Fen(a.closing_available_fen)),
+        yuan(Fen(a.closing_withdrawing_fen)),
+        yuan(Fen(a.closing_pending_fen)),
+    ]
+}
+
+/// An order's line, as [`m::STATEMENT_ORDER_COLUMNS`]: four texts, then three amounts in 元.
+fn order_cells(o: &StatementOrderView, utc_offset_hours: i64) -> [String; 7] {
+    [
+        o.paid_at.map(|t| html::datetime(t * 1000, utc_offset_hours)).unwrap_or_default(),
+        platform_label(&o.platform),
+        o.order_key.clone(),
+        phase_label(&o.phase).to_string(),
+        yuan(Fen(o.commission_fen)),
+        yuan(Fen(o.partner_share_fen)),
+        yuan(Fen(o.agent_share_fen)),
+    ]
+}
+
 /// The statement as CSV: a summary per account, then the orders. Amounts in 元 from integer 分.
 pub fn csv(s: &StatementView, utc_offset_hours: i64) -> Csv {
     let mut out = Csv::default();
-    out.row(&["合伙人".to_string(), csv::field(&s.partner_name), "月份".into(), s.month.clone()]);
+    out.row(&[m::PARTNER.to_string(), csv::field(&s.partner_name), m::MONTH.into(), s.month.clone()]);
     out.row(&[
-        "订单数".to_string(),
+        m::ORDER_COUNT.to_string(),
         s.orders.to_string(),
-        "佣金".into(),
+        m::COMMISSION.into(),
         yuan(Fen(s.commission_fen)),
-        "合伙人分成".into(),
+        m::SHARE_PARTNER.into(),
         yuan(Fen(s.partner_share_fen)),
-        "代理分成".into(),
+        m::SHARE_AGENT.into(),
         yuan(Fen(s.agent_share_fen)),
     ]);
-    out.row(&["账户", "期初余额", "订单分成", "调整", "已打款", "期末余额", "期末可提现", "期末提现中", "期末待结算"]);
+    out.row(m::STATEMENT_ACCOUNT_COLUMNS);
     for a in &s.accounts {
-        out.row(&[
-            account_label(a.account_kind).to_string(),
-            yuan(Fen(a.opening_balance_fen)),
-            yuan(Fen(a.orders_fen)),
-            yuan(Fen(a.adjustments_fen)),
-            yuan(Fen(a.paid_out_fen)),
-            yuan(Fen(a.closing_balance_fen)),
-            yuan(Fen(a.closing_available_fen)),
-            yuan(Fen(a.closing_withdrawing_fen)),
-            yuan(Fen(a.closing_pending_fen)),
-        ]);
+        out.row(&account_cells(a));
     }
-    out.row(&["付款时间", "平台", "订单号", "状态", "佣金", "合伙人分成", "代理分成"]);
+    out.row(m::STATEMENT_ORDER_COLUMNS);
     for o in &s.order_lines {
+        let [paid_at, platform, key, phase, commission, partner, agent] = order_cells(o, utc_offset_hours);
         out.row(&[
-            csv::field(&o.paid_at.map(|t| html::datetime(t * 1000, utc_offset_hours)).unwrap_or_default()),
-            csv::field(&platform_label(&o.platform)),
-            csv::field(&o.order_key),
-            csv::field(phase_label(&o.phase)),
-            yuan(Fen(o.commission_fen)),
-            yuan(Fen(o.partner_share_fen)),
-            yuan(Fen(o.agent_share_fen)),
+            csv::field(&paid_at),
+            csv::field(&platform),
+            csv::field(&key),
+            csv::field(&phase),
+            commission,
+            partner,
+            agent,
         ]);
     }
     out
@@ -219,77 +240,58 @@ pub async fn export(
     Ok(csv(&s, st.settings.chat.utc_offset_hours).download(&name))
 }
 
-pub async fn page(
-    State(st): State<AppState>,
-    v: Viewer,
-    Query(q): Query<StatementQuery>,
-) -> Result<Html<String>, PageError> {
+/// A summary card: what it counts, and the figure.
+pub(super) fn figure(label: &str, value: impl Render) -> Markup {
+    html! { div.card { span { (label) } b { (value) } } }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<StatementQuery>) -> Result<Markup, PageError> {
     let partners = st.store.partners(v.scope()).await?;
     let s = match data(&st, &v, &q).await {
         Ok(s) => s,
-        Err(AdminError::BadRequest(m)) => {
-            let b = format!("<p class=notice>{}</p>", esc(&m));
-            return Ok(html::page(&v, "/admin/statements", "月度对账单", &b));
+        Err(AdminError::BadRequest(msg)) => {
+            return Ok(view::page(&v, "/admin/statements", m::STATEMENT, view::notice(Some(&msg))));
         }
         Err(e) => return Err(e.into()),
     };
     let offset = st.settings.chat.utc_offset_hours;
-    let mut b = String::from("<form method=get action=\"/admin/statements\" class=\"card row filters\">");
-    b.push_str("<select name=partner_id>");
-    for p in &partners {
-        let sel = if p.id == s.partner_id { " selected" } else { "" };
-        let _ = write!(b, "<option value={}{sel}>{}</option>", p.id, esc(&p.name));
-    }
-    let _ = write!(
-        b,
-        "</select><input name=month type=month value=\"{}\"><button type=submit>查看</button>\
-         <a href=\"/admin/statements.csv?partner_id={}&amp;month={}\" download>导出 CSV</a></form>",
-        esc(&s.month),
-        s.partner_id,
-        esc(&s.month)
-    );
-    let _ = write!(
-        b,
-        "<div class=cards id=statement-summary><div class=card><span>订单</span><b>{}</b></div>\
-         <div class=card><span>佣金</span><b>{}</b></div><div class=card><span>合伙人分成</span><b>{}</b></div>\
-         <div class=card><span>代理分成</span><b>{}</b></div></div>",
-        s.orders,
-        yuan(Fen(s.commission_fen)),
-        yuan(Fen(s.partner_share_fen)),
-        yuan(Fen(s.agent_share_fen))
-    );
-    let rows: Vec<Vec<String>> = s
-        .accounts
-        .iter()
-        .map(|a| {
-            vec![
-                account_label(a.account_kind).into(),
-                yuan(Fen(a.opening_balance_fen)),
-                yuan(Fen(a.orders_fen)),
-                yuan(Fen(a.adjustments_fen)),
-                yuan(Fen(a.paid_out_fen)),
-                yuan(Fen(a.closing_balance_fen)),
-                yuan(Fen(a.closing_available_fen)),
-            ]
-        })
-        .collect();
-    b.push_str(&html::table(&["账户", "期初余额", "订单分成", "调整", "已打款", "期末余额", "期末可提现"], &rows));
-    b.push_str("<h2>订单</h2>");
-    let rows: Vec<Vec<String>> = s
+    let partners: Vec<(String, String)> = partners.into_iter().map(|p| (p.id.to_string(), p.name)).collect();
+    let accounts: Vec<Vec<Markup>> =
+        s.accounts.iter().map(|a| account_cells(a).iter().take(7).map(|c| html! { (c) }).collect()).collect();
+    let orders: Vec<Vec<Markup>> = s
         .order_lines
         .iter()
         .map(|o| {
+            let [paid_at, platform, key, phase, commission, partner, agent] = order_cells(o, offset);
             vec![
-                o.paid_at.map(|t| html::datetime(t * 1000, offset)).unwrap_or_default(),
-                esc(&platform_label(&o.platform)),
-                format!("<a href=\"/admin/finance?order={}\">{}</a>", o.order_id, esc(&o.order_key)),
-                phase_label(&o.phase).into(),
-                yuan(Fen(o.commission_fen)),
-                yuan(Fen(o.partner_share_fen)),
-                yuan(Fen(o.agent_share_fen)),
+                html! { (paid_at) },
+                html! { (platform) },
+                html! { a href={ "/admin/finance?order=" (o.order_id) } { (key) } },
+                html! { (phase) },
+                html! { (commission) },
+                html! { (partner) },
+                html! { (agent) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["付款时间", "平台", "订单号", "状态", "佣金", "合伙人分成", "代理分成"], &rows));
-    Ok(html::page(&v, "/admin/statements", &format!("月度对账单 · {} · {}", s.partner_name, s.month), &b))
+    let body = html! {
+        form method="get" action="/admin/statements" class="card row filters" {
+            (view::select("partner_id", &s.partner_id.to_string(), &partners))
+            input name="month" type="month" value=(s.month);
+            button type="submit" { (m::VIEW) }
+            a href={ "/admin/statements.csv?partner_id=" (s.partner_id) "&month=" (s.month) } download {
+                (m::EXPORT_CSV)
+            }
+        }
+        div.cards #statement-summary {
+            (figure(m::ORDERS, s.orders))
+            (figure(m::COMMISSION, yuan(Fen(s.commission_fen))))
+            (figure(m::SHARE_PARTNER, yuan(Fen(s.partner_share_fen))))
+            (figure(m::SHARE_AGENT, yuan(Fen(s.agent_share_fen))))
+        }
+        (view::table(&m::STATEMENT_ACCOUNT_COLUMNS[..7], &accounts))
+        h2 { (m::ORDERS) }
+        (view::table(m::STATEMENT_ORDER_COLUMNS, &orders))
+    };
+    Ok(view::page(&v, "/admin/statements", &m::statement_title(&s.partner_name, &s.month), body))
 }

@@ -7,8 +7,10 @@
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
 use super::groups::urlenc;
-use super::html::{self, esc, yuan};
+use super::html::{self, yuan};
 use super::session::{Admin, Viewer};
+use super::text::money as m;
+use super::view;
 use crate::http::AppState;
 use crate::ledger::{Ledger, LedgerError};
 use crate::store::StoreError;
@@ -17,9 +19,9 @@ use crate::store::withdrawals::{Payment, Withdrawal, status};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Redirect, Response};
+use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
-use std::fmt::Write as _;
 
 const LIST_LIMIT: i64 = 200;
 /// Most requests decided in one batch.
@@ -140,10 +142,10 @@ fn not_open(e: LedgerError) -> AdminError {
 fn reason(r: &str) -> Result<&str, AdminError> {
     let r = r.trim();
     if r.is_empty() {
-        return Err(AdminError::BadRequest("驳回须填写原因".into()));
+        return Err(AdminError::BadRequest(m::REASON_REQUIRED.into()));
     }
     if r.chars().count() > MAX_REASON_CHARS {
-        return Err(AdminError::BadRequest(format!("原因最多 {MAX_REASON_CHARS} 字")));
+        return Err(AdminError::BadRequest(m::reason_too_long(MAX_REASON_CHARS)));
     }
     Ok(r)
 }
@@ -161,10 +163,10 @@ impl PaymentInput {
     fn checked(&self) -> Result<Payment<'_>, AdminError> {
         let (method, reference) = (self.method.trim(), self.reference.trim());
         if method.is_empty() || method.chars().count() > MAX_METHOD_CHARS {
-            return Err(AdminError::BadRequest(format!("打款方式须为 1 到 {MAX_METHOD_CHARS} 个字")));
+            return Err(AdminError::BadRequest(m::payment_method_length(MAX_METHOD_CHARS)));
         }
         if reference.is_empty() || reference.chars().count() > MAX_REFERENCE_CHARS {
-            return Err(AdminError::BadRequest(format!("流水号须为 1 到 {MAX_REFERENCE_CHARS} 个字")));
+            return Err(AdminError::BadRequest(m::payment_reference_length(MAX_REFERENCE_CHARS)));
         }
         Ok(Payment { method, reference })
     }
@@ -202,10 +204,10 @@ fn batch_ids(ids: &[i64]) -> Result<Vec<i64>, AdminError> {
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
-        return Err(AdminError::BadRequest("请先勾选提现申请".into()));
+        return Err(AdminError::BadRequest(m::TICK_FIRST.into()));
     }
     if ids.len() > MAX_BATCH {
-        return Err(AdminError::BadRequest(format!("一次最多处理 {MAX_BATCH} 笔")));
+        return Err(AdminError::BadRequest(m::batch_too_large(MAX_BATCH)));
     }
     Ok(ids)
 }
@@ -241,7 +243,7 @@ pub async fn pay_batch(st: &AppState, v: &Admin, ids: &[i64], p: &PaymentInput) 
 /// The approved, unpaid requests as a CSV for a batch transfer: amounts in 元 with two decimals (from integer 分).
 pub async fn approved_csv(st: &AppState, v: &Admin) -> Result<Csv, AdminError> {
     let mut out = Csv::default();
-    out.row(&["申请编号", "账户类型", "账户ID", "姓名", "金额（元）", "申请时间"]);
+    out.row(m::APPROVED_CSV_COLUMNS);
     let offset = st.settings.chat.utc_offset_hours;
     for w in with_status(st, v, status::APPROVED).await? {
         let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
@@ -264,36 +266,61 @@ pub struct Msg {
     pub msg: Option<String>,
 }
 
-fn requester(w: &WithdrawalView) -> String {
+fn requester(w: &WithdrawalView) -> Markup {
     let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
-    let link = match w.member_id {
-        Some(m) => format!("<a href=\"/admin/members/{m}\">{}</a>", esc(&w.name)),
-        None => format!("<a href=\"/admin/partners/{}\">{}</a>", w.account_id, esc(&w.name)),
+    let href = match w.member_id {
+        Some(m) => format!("/admin/members/{m}"),
+        None => format!("/admin/partners/{}", w.account_id),
     };
-    format!("{link} <span class=muted>{kind}</span>")
+    html! { a href=(href) { (w.name) } " " span.muted { (kind) } }
 }
 
-fn reject_form(v: &Viewer, id: i64) -> String {
-    let mut cell = html::form_open(v, &format!("/admin/withdrawals/{id}"), "inline reject");
-    cell.push_str(
-        "<input type=hidden name=action value=reject><input name=reason required maxlength=200 \
-         placeholder=驳回原因 size=10><button type=submit>驳回</button></form>",
-    );
-    cell
+/// The inline form that rejects the request (withdrawal or agent application) at `action`, with a reason.
+pub(super) fn reject_form(v: &Viewer, action: &str) -> Markup {
+    let fields = html! {
+        input type="hidden" name="action" value="reject";
+        input name="reason" required maxlength=(MAX_REASON_CHARS) placeholder=(m::REJECT_REASON) size="10";
+        button type="submit" { (m::REJECT) }
+    };
+    view::form(v, action, "inline reject", fields)
 }
 
-fn checkbox(form: &str, id: i64) -> String {
-    format!("<input type=checkbox name=ids value={id} form={form} aria-label=\"选择 {id}\">")
+/// The inline form that approves the request at `action`: `fields` (hidden or chosen), then the button.
+pub(super) fn approve_form(v: &Viewer, action: &str, id: i64, fields: Markup) -> Markup {
+    let fields = html! {
+        input type="hidden" name="action" value="approve";
+        (fields)
+        button type="submit" data-id=(id) { (m::APPROVE) }
+    };
+    view::form(v, action, "inline approve", fields)
 }
 
-pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Html<String>, PageError> {
+fn checkbox(form: &str, id: i64) -> Markup {
+    html! { input type="checkbox" name="ids" value=(id) form=(form) aria-label={ (m::SELECT) " " (id) }; }
+}
+
+/// A batch form (`id` is also its class) that the checkboxes of the table above join with `form=id`.
+fn batch_decision(v: &Viewer, id: &str, action: &str, content: Markup) -> Markup {
+    html! {
+        form id=(id) method="post" action=(action) class={ "card row " (id) } {
+            input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or(""));
+            (content)
+        }
+    }
+}
+
+fn amount(w: &WithdrawalView) -> Markup {
+    html! { (yuan(crate::money::Fen(w.amount_fen))) }
+}
+
+pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -> Result<Markup, PageError> {
     let d = data(&st, &v).await?;
     let offset = st.settings.chat.utc_offset_hours;
     let admin = v.is_admin();
-    let mut b = html::notice(q.msg.as_deref());
+    let time = |t: Option<i64>| html! { (t.map(|t| html::datetime(t, offset)).unwrap_or_default()) };
+    let action = |id: i64| format!("/admin/withdrawals/{id}");
 
-    b.push_str("<h2>待审核</h2>");
-    let rows: Vec<Vec<String>> = d
+    let queue: Vec<Vec<Markup>> = d
         .queue
         .iter()
         .map(|w| {
@@ -301,42 +328,16 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
             if admin {
                 r.push(checkbox("batch-approve", w.id));
             }
-            r.extend([
-                w.id.to_string(),
-                html::datetime(w.created_at, offset),
-                requester(w),
-                yuan(crate::money::Fen(w.amount_fen)),
-            ]);
+            r.extend([html! { (w.id) }, time(Some(w.created_at)), requester(w), amount(w)]);
             if admin {
-                let mut cell = html::form_open(&v, &format!("/admin/withdrawals/{}", w.id), "inline approve");
-                let _ = write!(
-                    cell,
-                    "<input type=hidden name=action value=approve><button type=submit data-id={}>通过</button></form> ",
-                    w.id
-                );
-                cell.push_str(&reject_form(&v, w.id));
-                r.push(cell);
+                r.push(html! {
+                    (approve_form(&v, &action(w.id), w.id, html! {})) " " (reject_form(&v, &action(w.id)))
+                });
             }
             r
         })
         .collect();
-    let headers: &[&str] = if admin {
-        &["选择", "编号", "申请时间", "申请人", "金额（元）", "审核"]
-    } else {
-        &["编号", "申请时间", "申请人", "金额（元）"]
-    };
-    b.push_str(&html::table(headers, &rows));
-    if admin {
-        b.push_str(&html::form_open(&v, "/admin/withdrawals/approve", "card row batch-approve").replacen(
-            "<form ",
-            "<form id=batch-approve ",
-            1,
-        ));
-        b.push_str("<span>勾选后批量通过（打款后再记录打款）</span><button type=submit>批量通过</button></form>");
-    }
-
-    b.push_str("<h2>待打款</h2>");
-    let rows: Vec<Vec<String>> = d
+    let approved: Vec<Vec<Markup>> = d
         .approved
         .iter()
         .map(|w| {
@@ -345,68 +346,68 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
                 r.push(checkbox("batch-pay", w.id));
             }
             r.extend([
-                w.id.to_string(),
-                w.decided_at.map(|t| html::datetime(t, offset)).unwrap_or_default(),
+                html! { (w.id) },
+                time(w.decided_at),
                 requester(w),
-                yuan(crate::money::Fen(w.amount_fen)),
-                esc(w.decided_by.as_deref().unwrap_or("")),
+                amount(w),
+                html! { (w.decided_by.as_deref().unwrap_or("")) },
             ]);
             if admin {
-                r.push(reject_form(&v, w.id));
+                r.push(reject_form(&v, &action(w.id)));
             }
             r
         })
         .collect();
-    let headers: &[&str] = if admin {
-        &["选择", "编号", "通过时间", "申请人", "金额（元）", "审核人", "撤回"]
-    } else {
-        &["编号", "通过时间", "申请人", "金额（元）", "审核人"]
-    };
-    b.push_str(&html::table(headers, &rows));
-    if admin {
-        b.push_str(&html::form_open(&v, "/admin/withdrawals/pay", "card row batch-pay").replacen(
-            "<form ",
-            "<form id=batch-pay ",
-            1,
-        ));
-        b.push_str(
-            "<span>勾选已打款的申请：</span><input name=method required maxlength=20 placeholder=打款方式（如 银行转账） \
-             value=银行转账><input name=reference required maxlength=64 placeholder=转账流水号>\
-             <button type=submit>记录打款</button></form>\
-             <p><a href=\"/admin/withdrawals/approved.csv\" download>导出待打款 CSV（批量转账）</a></p>",
-        );
-    }
-
-    b.push_str("<h2>已处理</h2>");
-    let rows: Vec<Vec<String>> = d
+    let done: Vec<Vec<Markup>> = d
         .done
         .iter()
         .map(|w| {
             let (result, note) = if w.status == status::PAID {
                 (
-                    "<b class=ok>已打款</b>".to_string(),
-                    format!(
-                        "{} {}",
-                        esc(w.payment_method.as_deref().unwrap_or("")),
-                        esc(w.payment_ref.as_deref().unwrap_or(""))
-                    ),
+                    html! { b.ok { (m::STATUS_PAID) } },
+                    html! { (w.payment_method.as_deref().unwrap_or("")) " " (w.payment_ref.as_deref().unwrap_or("")) },
                 )
             } else {
-                ("<b class=warn>已驳回</b>".to_string(), esc(&w.reason))
+                (html! { b.warn { (m::STATUS_REJECTED) } }, html! { (w.reason) })
             };
             vec![
-                w.id.to_string(),
-                w.paid_at.or(w.decided_at).map(|t| html::datetime(t, offset)).unwrap_or_default(),
+                html! { (w.id) },
+                time(w.paid_at.or(w.decided_at)),
                 requester(w),
-                yuan(crate::money::Fen(w.amount_fen)),
+                amount(w),
                 result,
                 note,
-                esc(w.paid_by.as_deref().or(w.decided_by.as_deref()).unwrap_or("")),
+                html! { (w.paid_by.as_deref().or(w.decided_by.as_deref()).unwrap_or("")) },
             ]
         })
         .collect();
-    b.push_str(&html::table(&["编号", "处理时间", "申请人", "金额（元）", "结果", "打款信息 / 原因", "经办人"], &rows));
-    Ok(html::page(&v, "/admin/withdrawals", "提现审核", &b))
+
+    let body = html! {
+        (view::notice(q.msg.as_deref()))
+        h2 { (m::STATUS_OPEN) }
+        (view::table(if admin { m::QUEUE_COLUMNS_ADMIN } else { m::QUEUE_COLUMNS }, &queue))
+        @if admin {
+            (batch_decision(&v, "batch-approve", "/admin/withdrawals/approve", html! {
+                span { (m::BATCH_APPROVE_HINT) }
+                button type="submit" { (m::BATCH_APPROVE) }
+            }))
+        }
+        h2 { (m::STATUS_APPROVED) }
+        (view::table(if admin { m::APPROVED_COLUMNS_ADMIN } else { m::APPROVED_COLUMNS }, &approved))
+        @if admin {
+            (batch_decision(&v, "batch-pay", "/admin/withdrawals/pay", html! {
+                span { (m::BATCH_PAY_HINT) }
+                input name="method" required maxlength=(MAX_METHOD_CHARS) placeholder=(m::PAYMENT_METHOD_EXAMPLE)
+                    value=(m::BANK_TRANSFER);
+                input name="reference" required maxlength=(MAX_REFERENCE_CHARS) placeholder=(m::TRANSFER_REFERENCE);
+                button type="submit" { (m::RECORD_PAYMENT) }
+            }))
+            p { a href="/admin/withdrawals/approved.csv" download { (m::EXPORT_APPROVED_CSV) } }
+        }
+        h2 { (m::DONE) }
+        (view::table(m::DONE_COLUMNS, &done))
+    };
+    Ok(view::page(&v, "/admin/withdrawals", m::WITHDRAWALS, body))
 }
 
 #[derive(Debug, Deserialize)]
@@ -421,7 +422,7 @@ pub struct Decision {
 fn back(r: Result<String, AdminError>) -> Result<Redirect, PageError> {
     let msg = match r {
         Ok(m) | Err(AdminError::BadRequest(m)) => m,
-        Err(AdminError::NotFound) => "该申请不存在或已处理".to_string(),
+        Err(AdminError::NotFound) => m::NOT_FOUND_OR_DECIDED.to_string(),
         Err(e) => return Err(e.into()),
     };
     Ok(Redirect::to(&format!("/admin/withdrawals?msg={}", urlenc(&msg))))
@@ -434,11 +435,9 @@ pub async fn decide_page(
     axum::Form(d): axum::Form<Decision>,
 ) -> Result<Redirect, PageError> {
     back(match d.action.as_str() {
-        "approve" => approve(&st, &v, id)
-            .await
-            .map(|w| format!("已通过 {} 号提现（{} 元），打款后请记录打款", w.id, yuan(w.amount))),
-        "reject" => reject(&st, &v, id, &d.reason).await.map(|w| format!("已驳回 {} 号提现", w.id)),
-        _ => Err(AdminError::BadRequest("操作须为 approve 或 reject".into())),
+        "approve" => approve(&st, &v, id).await.map(|w| m::withdrawal_approved(w.id, &yuan(w.amount))),
+        "reject" => reject(&st, &v, id, &d.reason).await.map(|w| m::withdrawal_rejected(w.id)),
+        _ => Err(AdminError::BadRequest(m::APPROVE_OR_REJECT.into())),
     })
 }
 
@@ -460,16 +459,12 @@ fn batch_form(body: &[u8]) -> (Vec<i64>, std::collections::HashMap<String, Strin
 
 fn batch_message(verb: &str, r: &BatchResult) -> String {
     let total: i64 = r.done.iter().map(|w| w.amount_fen).sum();
-    let mut m = format!("已{verb} {} 笔，共 {} 元", r.done.len(), yuan(crate::money::Fen(total)));
-    if !r.skipped.is_empty() {
-        let _ = write!(m, "；{} 笔已处理过，跳过", r.skipped.len());
-    }
-    m
+    m::batch_done(verb, r.done.len(), &yuan(crate::money::Fen(total)), r.skipped.len())
 }
 
 pub async fn approve_batch_page(State(st): State<AppState>, v: Admin, body: Bytes) -> Result<Redirect, PageError> {
     let (ids, _) = batch_form(&body);
-    back(approve_batch(&st, &v, &ids).await.map(|r| batch_message("通过", &r)))
+    back(approve_batch(&st, &v, &ids).await.map(|r| batch_message(m::APPROVE, &r)))
 }
 
 pub async fn pay_batch_page(State(st): State<AppState>, v: Admin, body: Bytes) -> Result<Redirect, PageError> {
@@ -478,7 +473,7 @@ pub async fn pay_batch_page(State(st): State<AppState>, v: Admin, body: Bytes) -
         method: f.remove("method").unwrap_or_default(),
         reference: f.remove("reference").unwrap_or_default(),
     };
-    back(pay_batch(&st, &v, &ids, &p).await.map(|r| batch_message("记录打款", &r)))
+    back(pay_batch(&st, &v, &ids, &p).await.map(|r| batch_message(m::RECORD_PAYMENT, &r)))
 }
 
 pub async fn approved_csv_page(State(st): State<AppState>, v: Admin) -> Result<Response, PageError> {
@@ -486,6 +481,17 @@ pub async fn approved_csv_page(State(st): State<AppState>, v: Admin) -> Result<R
 }
 
 // ---- API ----
+
+/// The status a list asks for (`default` when none), if it is one of `allowed`; `refused` names those.
+pub(super) fn listed_status<'a>(
+    asked: Option<&'a str>,
+    default: &'a str,
+    allowed: &[&str],
+    refused: &str,
+) -> Result<&'a str, AdminError> {
+    let wanted = asked.unwrap_or(default);
+    if allowed.contains(&wanted) { Ok(wanted) } else { Err(AdminError::BadRequest(refused.into())) }
+}
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -497,10 +503,7 @@ pub async fn api_list(
     v: Viewer,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<WithdrawalView>>, ApiError> {
-    let wanted = q.status.as_deref().unwrap_or(status::OPEN);
-    if !status::ALL.contains(&wanted) {
-        return Err(AdminError::BadRequest("status 须为 open、approved、paid 或 rejected".into()).into());
-    }
+    let wanted = listed_status(q.status.as_deref(), status::OPEN, &status::ALL, m::WITHDRAWAL_STATUS_FILTER)?;
     Ok(Json(with_status(&st, &v, wanted).await?))
 }
 

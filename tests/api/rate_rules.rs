@@ -134,7 +134,7 @@ async fn a_rate_change_applies_to_new_orders_only_and_the_preview_is_what_the_le
 
     // The page: the form makes a rule, the preview shows the split.
     let html = c.get("/admin/rates?platform=jd&amount=100&commission=20").await.text().await.unwrap();
-    assert!(html.contains("分佣设置") && html.contains("id=rate-preview"), "{html}");
+    assert!(html.contains("分佣设置") && html.contains(r#"id="rate-preview""#), "{html}");
     let d = &app.engine.settings.ledger;
     let expected_rebate = Fen(2000).apply_rate(Bps(d.rebate_bps));
     assert!(html.contains(&format!("会员 ¥{}", dealbot::admin::html::yuan(expected_rebate))), "{html}");
