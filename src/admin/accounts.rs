@@ -4,8 +4,8 @@
 //! `/admin/api/accounts/withdraw`.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format::{self, yuan};
 use super::groups::urlenc;
-use super::html::{self, yuan};
 use super::session::Viewer;
 use super::text::money as m;
 use super::view;
@@ -219,7 +219,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
             let kind = AccountKind::from_code(w.account_kind).map(AccountKind::label).unwrap_or_default();
             withdrawals.push(vec![
                 html! { (w.id) },
-                html! { (html::datetime(w.created_at, offset)) },
+                html! { (format::datetime(w.created_at, offset)) },
                 html! { (w.name) },
                 html! { (kind) },
                 html! { (yuan(Fen(w.amount_fen))) },

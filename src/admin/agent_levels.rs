@@ -3,8 +3,8 @@
 //! only. JSON API under `/admin/api/agent-levels`, `/admin/api/agents` and `/admin/api/agent-level-changes`.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format::{self, yuan};
 use super::groups::urlenc;
-use super::html::{self, yuan};
 use super::session::Admin;
 use super::text::money as m;
 use super::view;
@@ -193,7 +193,7 @@ pub async fn section(st: &AppState, v: &Admin) -> Result<Markup, AdminError> {
         .iter()
         .map(|c| {
             vec![
-                html! { (html::datetime(c.changed_at, offset)) },
+                html! { (format::datetime(c.changed_at, offset)) },
                 html! { "#" (c.partner_id) " " (c.agent) },
                 html! { (c.from_level.as_deref().unwrap_or("—")) },
                 html! { (c.to_level) },

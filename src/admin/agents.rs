@@ -3,8 +3,8 @@
 //! way the applicant is told in chat. Admins only. JSON API under `/admin/api/agent-applications`.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format;
 use super::groups::urlenc;
-use super::html;
 use super::session::Admin;
 use super::text::money as m;
 use super::view;
@@ -124,7 +124,7 @@ pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) ->
             let action = format!("/admin/agents/{}", a.id);
             vec![
                 html! { (a.id) },
-                html! { (html::datetime(a.created_at, offset)) },
+                html! { (format::datetime(a.created_at, offset)) },
                 member_link(&a),
                 html! { (a.reason) },
                 html! { (approve_form(&v, &action, a.id, level_select.clone())) " " (reject_form(&v, &action)) },
@@ -149,7 +149,7 @@ pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Msg>) ->
             };
             vec![
                 html! { (a.id) },
-                html! { (a.decided_at.map(|t| html::datetime(t, offset)).unwrap_or_default()) },
+                html! { (a.decided_at.map(|t| format::datetime(t, offset)).unwrap_or_default()) },
                 member_link(&a),
                 html! { (a.reason) },
                 result,

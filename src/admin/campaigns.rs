@@ -3,8 +3,8 @@
 //! participants, paid orders, subsidy paid and budget left. Admins only: the subsidies are the operator's money.
 
 use super::error::{AdminError, PageError};
+use super::format::{self, yuan};
 use super::groups::{serde_urlencoded_form, urlenc};
-use super::html::{self, yuan};
 use super::mass::local_datetime;
 use super::session::Admin;
 use super::text::posting as x;
@@ -277,7 +277,7 @@ async fn campaigns_table(st: &AppState, v: &Admin) -> Result<Markup, AdminError>
             html! { a href={ "/admin/campaigns/" (c.id) } { (c.name) } },
             state_label(&c, now),
             html! { (crate::engine::text::subsidy(c.subsidy)) },
-            html! { (html::datetime(c.starts_at, offset)) " – " (html::datetime(c.ends_at, offset)) },
+            html! { (format::datetime(c.starts_at, offset)) " – " (format::datetime(c.ends_at, offset)) },
             html! { (participants) },
             html! { (paid) },
             html! { span.spent { (yuan(c.spent)) } },
@@ -389,7 +389,7 @@ pub async fn detail_page(State(st): State<AppState>, v: Admin, Path(id): Path<i6
                 html! {
                     @if p.clawed_back { b.warn { (x::CLAWED_BACK) } } @else { b.ok { (x::SUBSIDISED) } }
                 },
-                html! { (html::datetime(p.created_at, offset)) },
+                html! { (format::datetime(p.created_at, offset)) },
             ]
         })
         .collect();

@@ -1,6 +1,6 @@
 //! Charts drawn on the server as inline SVG: no script, no network.
 
-use super::html::day_label;
+use super::format::day_label;
 use maud::{Markup, html};
 
 /// One line of a chart.

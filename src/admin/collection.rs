@@ -4,7 +4,7 @@
 //! outcome. Admins only. JSON API under `/admin/api/collection`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html;
+use super::format;
 use super::session::Admin;
 use super::text::posting as x;
 use super::view;
@@ -310,7 +310,7 @@ pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageEr
             };
             vec![
                 html! { (m.id) },
-                html! { (html::datetime(m.created_at, offset)) },
+                html! { (format::datetime(m.created_at, offset)) },
                 html! { (name_of(m.source_group_id)) },
                 html! { (m.sender.as_deref().unwrap_or("-")) },
                 html! { pre.collect-body { (if m.kind == "image" { x::IMAGE_BODY } else { &m.body }) } },

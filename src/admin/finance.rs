@@ -5,7 +5,7 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::orders::{day_start, opt_id, pager};
 use super::session::Viewer;
 use super::text::money as m;
@@ -80,7 +80,7 @@ impl EntryQuery {
     }
 
     fn query_string(&self) -> String {
-        super::html::filter_query(&[
+        super::format::filter_query(&[
             ("account", self.account.as_str()),
             ("account_id", self.account_id.as_str()),
             ("kind", self.kind.as_str()),
@@ -188,7 +188,7 @@ pub fn csv(rows: &[EntryRow], utc_offset_hours: i64) -> Csv {
     for e in rows {
         out.row(&[
             e.id.to_string(),
-            csv::field(&html::datetime(e.created_at, utc_offset_hours)),
+            csv::field(&format::datetime(e.created_at, utc_offset_hours)),
             csv::field(e.account_kind.label()),
             e.account_id.to_string(),
             csv::field(&kind_label(&e.kind)),
@@ -236,7 +236,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<EntryQu
             let kind = AccountKind::from_code(e.account_kind).map(AccountKind::label).unwrap_or("");
             vec![
                 html! { (e.id) },
-                html! { (html::datetime(e.created_at, offset)) },
+                html! { (format::datetime(e.created_at, offset)) },
                 html! { (kind) " " (e.account_id) },
                 html! { (kind_label(&e.kind)) },
                 source(e),

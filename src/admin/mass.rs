@@ -6,7 +6,7 @@
 //! A partner only targets and sees their own groups' posts; friends in private chat are for admins only.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html;
+use super::format;
 use super::session::Viewer;
 use super::text::posting as x;
 use super::view;
@@ -308,7 +308,7 @@ pub async fn api_preview(
 
 fn when_label(w: &When, utc_offset_hours: i64) -> String {
     match w {
-        When::Once { at } => x::once_at(&html::datetime(at * 1000, utc_offset_hours)),
+        When::Once { at } => x::once_at(&format::datetime(at * 1000, utc_offset_hours)),
         When::Daily { minute_of_day, .. } => x::daily_at(minute_of_day / 60, minute_of_day % 60),
     }
 }
@@ -367,7 +367,7 @@ fn delivery(
         "queued" => x::SENT_OUT.to_string(),
         _ => x::failed(reason.unwrap_or("-")),
     };
-    html! { li class=(class) { (to) " · " (html::datetime(fire_at * 1000, offset)) " · " (status) " · " (url.unwrap_or("")) } }
+    html! { li class=(class) { (to) " · " (format::datetime(fire_at * 1000, offset)) " · " (status) " · " (url.unwrap_or("")) } }
 }
 
 pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageError> {

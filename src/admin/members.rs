@@ -1,7 +1,7 @@
 //! 会员: members with their points and conversions; one member's points history.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::overview::card;
 use super::session::Viewer;
 use super::text::people as x;
@@ -144,7 +144,7 @@ pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i
         .iter()
         .map(|p| {
             vec![
-                html! { (html::datetime(p.created_at, offset)) },
+                html! { (format::datetime(p.created_at, offset)) },
                 html! { (p.kind) },
                 html! { (format!("{:+}", p.delta)) },
             ]
@@ -155,7 +155,7 @@ pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i
         .iter()
         .map(|o| {
             vec![
-                html! { (o.paid_at.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())) },
+                html! { (o.paid_at.map(|t| format::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())) },
                 html! { (o.platform.display_name()) },
                 html! { (o.order_key) },
                 html! { (yuan(o.paid_amount)) },

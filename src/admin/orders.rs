@@ -3,7 +3,7 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::session::{Admin, Viewer};
 use super::text::money as m;
 use super::view;
@@ -101,7 +101,7 @@ impl OrderQuery {
     }
 
     fn query_string(&self) -> String {
-        super::html::filter_query(&[
+        super::format::filter_query(&[
             ("platform", self.platform.as_str()),
             ("status", self.status.as_str()),
             ("group", self.group.as_str()),
@@ -130,7 +130,7 @@ pub async fn data(st: &AppState, v: &Viewer, q: &OrderQuery) -> Result<OrderPage
 }
 
 fn local_time(secs: Option<i64>, offset: i64) -> String {
-    secs.map(|t| html::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
+    secs.map(|t| format::datetime(t * 1000, offset)).unwrap_or_else(|| "-".into())
 }
 
 /// The platforms as (code, name) pairs for a `<select>`.

@@ -2,8 +2,8 @@
 
 use super::charts::{self, Series};
 use super::error::{AdminError, ApiError, PageError};
+use super::format::yuan;
 use super::groups;
-use super::html::yuan;
 use super::session::Viewer;
 use super::text::people as x;
 use super::view;

@@ -7,8 +7,8 @@
 //! of" their partner id); plans on every enabled group are admin only.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format::{self, yuan};
 use super::groups::{serde_urlencoded_form, urlenc};
-use super::html::{self, yuan};
 use super::session::Viewer;
 use super::text::posting as x;
 use super::view;
@@ -459,7 +459,7 @@ impl PlanForm {
                 f.source = "selection".into();
                 f.platform = filter.platforms.first().map(|p| p.code().to_string()).unwrap_or_default();
                 f.keywords = filter.keywords.join(" ");
-                f.min_commission = filter.min_commission.map(html::yuan).unwrap_or_default();
+                f.min_commission = filter.min_commission.map(format::yuan).unwrap_or_default();
             }
         }
         f.windows = p.schedule.windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
@@ -684,7 +684,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<PageQue
                 html! { (d.robot_id) },
                 html! { span class={ "delivery-" (d.status) } { (status_label(&d.status)) } },
                 html! { (d.reason.as_deref().unwrap_or("-")) },
-                html! { (html::datetime(d.created_at, offset)) },
+                html! { (format::datetime(d.created_at, offset)) },
             ]
         })
         .collect();

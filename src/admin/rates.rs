@@ -3,8 +3,8 @@
 //! party, computed by the ledger's own booking plan. Admins only. JSON API under `/admin/api/rate-rules`.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format::{self, yuan};
 use super::groups::urlenc;
-use super::html::{self, yuan};
 use super::orders::{opt_id, platform_options};
 use super::session::Admin;
 use super::text::money as m;
@@ -377,7 +377,7 @@ fn rule_row(v: &Admin, r: &RateRule, now: i64, offset: i64) -> Vec<Markup> {
     let state = match (r.in_force(now), r.ended_at) {
         (true, _) => html! { b.ok { (m::RULE_IN_FORCE) } },
         (false, None) => html! { (m::RULE_PENDING) },
-        (false, Some(end)) => html! { (m::RULE_ENDED_AT) " " (html::datetime(end, offset)) },
+        (false, Some(end)) => html! { (m::RULE_ENDED_AT) " " (format::datetime(end, offset)) },
     };
     let action = html! {
         @if r.ended_at.is_none() {
@@ -391,7 +391,7 @@ fn rule_row(v: &Admin, r: &RateRule, now: i64, offset: i64) -> Vec<Markup> {
         html! { (share_name(r.share)) },
         html! { (scope_name(&r.scope)) },
         html! { (r.bps.percent_string()) },
-        html! { (html::datetime(r.effective_from, offset)) },
+        html! { (format::datetime(r.effective_from, offset)) },
         state,
         html! { (r.created_by) },
         action,

@@ -2,7 +2,7 @@
 //! unattributed) and both commission totals, through [`crate::orders::reconcile`]. Admin only.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::yuan;
+use super::format::yuan;
 use super::orders::platform_options;
 use super::session::Admin;
 use super::statements::figure;

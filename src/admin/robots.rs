@@ -4,8 +4,8 @@
 //! move a down robot's held sends to another robot. Admin only.
 
 use super::error::{AdminError, ApiError, PageError};
+use super::format;
 use super::groups::urlenc;
-use super::html;
 use super::session::{Admin, Viewer};
 use super::text::posting as x;
 use super::view;
@@ -80,7 +80,7 @@ fn state_cell(gateway: &str) -> Markup {
 }
 
 fn when(t: Option<i64>, offset: i64) -> String {
-    t.map(|t| html::datetime(t, offset)).unwrap_or_else(|| "-".into())
+    t.map(|t| format::datetime(t, offset)).unwrap_or_else(|| "-".into())
 }
 
 /// The action buttons of one robot row.
@@ -160,7 +160,7 @@ pub async fn page(
         .iter()
         .map(|e| {
             vec![
-                html! { (html::datetime(e.created_at, offset)) },
+                html! { (format::datetime(e.created_at, offset)) },
                 html! { (names.get(&e.robot_id).copied().unwrap_or("-")) },
                 event_label(e),
                 html! { (e.detail) },

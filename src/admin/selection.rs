@@ -1,7 +1,7 @@
 //! 选品库: the selection library, browsed, filtered and searched; the same data as JSON at `/admin/api/selection`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::session::Viewer;
 use super::text::posting as x;
 use super::view;
@@ -163,7 +163,7 @@ fn filter_form(q: &SelectionQuery, categories: &[String]) -> Markup {
 fn pager(q: &SelectionQuery, page: i64, pages: i64) -> Markup {
     let query = |page: i64| {
         let page = page.to_string();
-        html::filter_query(&[
+        format::filter_query(&[
             ("platform", &q.platform),
             ("category", &q.category),
             ("q", &q.q),
@@ -218,7 +218,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Selecti
                 html! { (it.sales_text.clone().unwrap_or_else(|| it.sales.to_string())) },
                 html! { (it.shop) },
                 html! { (it.category) },
-                html! { (html::datetime(s.last_seen_at, offset)) },
+                html! { (format::datetime(s.last_seen_at, offset)) },
                 html! { span.item-id { (s.id) } },
                 html! {
                     input type="checkbox" name="item" value=(s.id) form="selection-actions" aria-label=(x::pick_item(s.id));

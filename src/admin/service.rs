@@ -4,8 +4,8 @@
 //! private chat, besides the global ones). Admins only: these are members' private messages.
 
 use super::error::{AdminError, PageError};
+use super::format;
 use super::groups::{self, KeywordInput, PatternForm, delete_button, flash};
-use super::html;
 use super::session::{Admin, Viewer};
 use super::text::people as x;
 use super::view;
@@ -86,7 +86,7 @@ fn conversation(v: &Viewer, c: &ConversationView, offset: i64) -> Markup {
     let why = if conv.reason == reason::ASKED { x::ASKED_FOR_HUMAN } else { x::ROBOT_COULD_NOT_ANSWER };
     html! {
         section.card.service data-conversation=(conv.id) {
-            h2 { (c.member_name) " " small { (conv.member_wxid) " · " (why) " · " (html::datetime(conv.created_at, offset)) } }
+            h2 { (c.member_name) " " small { (conv.member_wxid) " · " (why) " · " (format::datetime(conv.created_at, offset)) } }
             ol.messages {
                 @for m in &c.messages {
                     @let (cls, who) = if m.direction == direction::OUT {
@@ -94,7 +94,7 @@ fn conversation(v: &Viewer, c: &ConversationView, offset: i64) -> Markup {
                     } else {
                         ("in", x::MEMBER.to_string())
                     };
-                    li class=(cls) { span.who { (who) } " " time { (html::datetime(m.created_at, offset)) } p { (m.body) } }
+                    li class=(cls) { span.who { (who) } " " time { (format::datetime(m.created_at, offset)) } p { (m.body) } }
                 }
             }
             (view::form(v, &format!("/admin/service/{}/reply", conv.id), "reply", html! {

@@ -5,7 +5,7 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::session::Viewer;
 use super::text::money as m;
 use super::view;
@@ -186,7 +186,7 @@ fn account_cells(a: &AccountMonthView) -> [String; 9] {
 /// An order's line, as [`m::STATEMENT_ORDER_COLUMNS`]: four texts, then three amounts in 元.
 fn order_cells(o: &StatementOrderView, utc_offset_hours: i64) -> [String; 7] {
     [
-        o.paid_at.map(|t| html::datetime(t * 1000, utc_offset_hours)).unwrap_or_default(),
+        o.paid_at.map(|t| format::datetime(t * 1000, utc_offset_hours)).unwrap_or_default(),
         platform_label(&o.platform),
         o.order_key.clone(),
         phase_label(&o.phase).to_string(),

@@ -2,7 +2,7 @@
 //! Admin only; JSON at `/admin/api/finance-log`.
 
 use super::error::{AdminError, ApiError, PageError};
-use super::html::{self, yuan};
+use super::format::{self, yuan};
 use super::session::Admin;
 use super::text::money as m;
 use super::view;
@@ -64,7 +64,7 @@ pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageEr
         .map(|l| {
             let kind = crate::store::ledger::AccountKind::from_code(l.account_kind).map_or("", |k| k.label());
             vec![
-                html! { (html::datetime(l.created_at, offset)) },
+                html! { (format::datetime(l.created_at, offset)) },
                 html! { a href={ "/admin/withdrawals#w" (l.withdrawal_id) } { "#" (l.withdrawal_id) } },
                 html! { (kind) " " (l.account_id) },
                 html! { (action_label(&l.action)) },

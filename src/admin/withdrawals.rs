@@ -6,8 +6,8 @@
 
 use super::csv::{self, Csv};
 use super::error::{AdminError, ApiError, PageError};
+use super::format::{self, yuan};
 use super::groups::urlenc;
-use super::html::{self, yuan};
 use super::session::{Admin, Viewer};
 use super::text::money as m;
 use super::view;
@@ -253,7 +253,7 @@ pub async fn approved_csv(st: &AppState, v: &Admin) -> Result<Csv, AdminError> {
             w.account_id.to_string(),
             csv::field(&w.name),
             yuan(crate::money::Fen(w.amount_fen)),
-            csv::field(&html::datetime(w.created_at, offset)),
+            csv::field(&format::datetime(w.created_at, offset)),
         ]);
     }
     Ok(out)
@@ -317,7 +317,7 @@ pub async fn page(State(st): State<AppState>, v: Viewer, Query(q): Query<Msg>) -
     let d = data(&st, &v).await?;
     let offset = st.settings.chat.utc_offset_hours;
     let admin = v.is_admin();
-    let time = |t: Option<i64>| html! { (t.map(|t| html::datetime(t, offset)).unwrap_or_default()) };
+    let time = |t: Option<i64>| html! { (t.map(|t| format::datetime(t, offset)).unwrap_or_default()) };
     let action = |id: i64| format!("/admin/withdrawals/{id}");
 
     let queue: Vec<Vec<Markup>> = d

@@ -183,7 +183,7 @@ async fn in_the_browser_orders_are_filtered_and_exported_as_csv() {
         pending += app.store.ledger_balance(AccountKind::Member, m).await.unwrap().pending;
     }
     assert!(estimated > 0 && rebate > 0 && pending == rebate);
-    let yuan = |f: i64| dealbot::admin::html::yuan(dealbot::money::Fen(f));
+    let yuan = |f: i64| dealbot::admin::format::yuan(dealbot::money::Fen(f));
     b.goto(&format!("{}/admin", app.base)).await;
     assert_eq!(b.text("#kpi-orders td").await, "3");
     assert_eq!(b.text("#kpi-gmv td").await, yuan(gmv));
@@ -215,7 +215,7 @@ async fn in_the_browser_orders_are_filtered_and_exported_as_csv() {
         let cols: Vec<&str> = line.split(',').collect();
         assert_eq!(cols[1], "京东");
         assert_eq!(cols[2], order.order_key);
-        assert_eq!(cols[5], dealbot::admin::html::yuan(order.estimated_commission));
+        assert_eq!(cols[5], dealbot::admin::format::yuan(order.estimated_commission));
         assert_eq!(cols[8], "省钱一群");
         assert_eq!(cols[9], "小王");
     }

@@ -137,7 +137,7 @@ async fn a_rate_change_applies_to_new_orders_only_and_the_preview_is_what_the_le
     assert!(html.contains("分佣设置") && html.contains(r#"id="rate-preview""#), "{html}");
     let d = &app.engine.settings.ledger;
     let expected_rebate = Fen(2000).apply_rate(Bps(d.rebate_bps));
-    assert!(html.contains(&format!("会员 ¥{}", dealbot::admin::html::yuan(expected_rebate))), "{html}");
+    assert!(html.contains(&format!("会员 ¥{}", dealbot::admin::format::yuan(expected_rebate))), "{html}");
     let token = AdminClient::form_token(&html);
     let fields = [("_csrf", token.as_str()), ("share", "agent"), ("scope", "global"), ("percent", "3")];
     let r = c.post_form("/admin/rates", &fields).await;

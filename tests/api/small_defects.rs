@@ -150,7 +150,7 @@ async fn a_partner_sees_only_their_groups_part_of_a_shared_members_balance(db: T
         let detail: Value = resp.json().await.unwrap();
         assert_eq!(detail["balance"]["pending"], expected, "{user}: {detail}");
         let page = client.get(&format!("/admin/members/{member}")).await.text().await.unwrap();
-        let shown = dealbot::admin::html::yuan(Fen(expected));
+        let shown = dealbot::admin::format::yuan(Fen(expected));
         assert!(
             page.contains(&format!("<span>待结算</span><b>{shown}</b>")),
             "{user}: the 会员 page shows {shown}: {page}"
