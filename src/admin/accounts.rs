@@ -20,7 +20,7 @@ use axum::response::{Html, Redirect};
 use axum::{Form, Json};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BalanceView {
     pub pending_fen: i64,
     pub available_fen: i64,
@@ -41,7 +41,7 @@ impl From<Buckets> for BalanceView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub partner_id: i64,
     pub name: String,
@@ -64,6 +64,13 @@ async fn partner_withdrawals(st: &AppState, v: &Viewer, partner_id: i64) -> Resu
     visible(st, v, list).await
 }
 
+/// Partner and agent share balances (a partner sees their own).
+#[utoipa::path(
+    get,
+    path = "/admin/api/accounts",
+    tag = "accounts",
+    responses((status = 200, body = Vec<AccountView>)),
+)]
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<AccountView>>, ApiError> {
     let mut out = Vec::new();
     for a in data(&st, &v).await? {
@@ -79,7 +86,7 @@ pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<Accou
 }
 
 /// A partner's withdrawal request from one of their accounts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WithdrawInput {
     /// `partner` (合伙人分成) or `agent` (代理分成).
     pub account: String,
@@ -94,7 +101,7 @@ pub struct WithdrawInput {
     pub partner_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawOutcome {
     /// `accepted`, `already_open`, `insufficient`, `below_minimum` or `above_maximum`.
     pub outcome: &'static str,
@@ -150,6 +157,14 @@ pub async fn withdraw(st: &AppState, v: &Viewer, input: &WithdrawInput) -> Resul
     Ok(WithdrawOutcome { outcome: code, id, amount_fen: amount.0, available_fen: available, message })
 }
 
+/// A partner or agent asks to withdraw (account partner or agent, amount_fen; an admin names the partner_id).
+#[utoipa::path(
+    post,
+    path = "/admin/api/accounts/withdraw",
+    tag = "accounts",
+    request_body(content = WithdrawInput, example = json!({"account": "partner", "amount_fen": 1000, "partner_id": "1"})),
+    responses((status = 200, body = WithdrawOutcome)),
+)]
 pub async fn api_withdraw(
     State(st): State<AppState>,
     v: Viewer,
