@@ -114,13 +114,16 @@ impl Modify for Guards {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(super::session::COOKIE))),
         );
-        components
-            .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
         let refusals = ResponsesBuilder::new()
             .response("401", ResponseBuilder::new().description("Not logged in, or a wrong bearer token"))
             .response(
                 "403",
-                ResponseBuilder::new().description("Not allowed (admin-only operation, or another partner's data), or CSRF check failed"),
+                ResponseBuilder::new()
+                    .description("Not allowed (admin-only operation, or another partner's data), or CSRF check failed"),
             )
             .build();
         for item in doc.paths.paths.values_mut() {
