@@ -209,7 +209,7 @@ impl Default for EngineSettings {
 }
 
 /// What the robot does when a reply falls into a group's do-not-disturb hours.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum DndPolicy {
     /// Send it when the quiet hours end.

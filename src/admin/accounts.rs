@@ -23,7 +23,7 @@ use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BalanceView {
     pub pending_fen: i64,
     pub available_fen: i64,
@@ -44,7 +44,7 @@ impl From<Buckets> for BalanceView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub partner_id: i64,
     pub name: String,
@@ -67,6 +67,13 @@ async fn partner_withdrawals(st: &AppState, v: &Viewer, partner_id: i64) -> Resu
     visible(st, v, list).await
 }
 
+/// Partner and agent share balances (a partner sees their own).
+#[utoipa::path(
+    get,
+    path = "/admin/api/accounts",
+    tag = "accounts",
+    responses((status = 200, body = Vec<AccountView>)),
+)]
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<AccountView>>, ApiError> {
     let mut out = Vec::new();
     for a in data(&st, &v).await? {
@@ -82,7 +89,7 @@ pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<Accou
 }
 
 /// A partner's withdrawal request from one of their accounts.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WithdrawInput {
     /// `partner` (合伙人分成) or `agent` (代理分成).
     pub account: String,
@@ -97,7 +104,7 @@ pub struct WithdrawInput {
     pub partner_id: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawOutcome {
     /// `accepted`, `already_open`, `insufficient`, `below_minimum` or `above_maximum`.
     pub outcome: &'static str,
@@ -153,6 +160,14 @@ pub async fn withdraw(st: &AppState, v: &Viewer, input: &WithdrawInput) -> Resul
     Ok(WithdrawOutcome { outcome: code, id, amount_fen: amount.0, available_fen: available, message })
 }
 
+/// A partner or agent asks to withdraw (account partner or agent, amount_fen; an admin names the partner_id).
+#[utoipa::path(
+    post,
+    path = "/admin/api/accounts/withdraw",
+    tag = "accounts",
+    request_body(content = WithdrawInput, example = json!({"account": "partner", "amount_fen": 1000, "partner_id": "1"})),
+    responses((status = 200, body = WithdrawOutcome)),
+)]
 pub async fn api_withdraw(
     State(st): State<AppState>,
     v: Viewer,

@@ -30,7 +30,7 @@ fn bad(m: &str) -> AdminError {
 }
 
 /// A level as the form or the API sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LevelInput {
     pub name: String,
     /// 1..=99, higher is better; unique.
@@ -256,10 +256,28 @@ pub async fn delete_page(State(st): State<AppState>, v: Admin, Path(id): Path<i6
 
 // ---- JSON API ----
 
+/// Agent levels: share, second-level share and the 30-day promotion thresholds.
+#[utoipa::path(
+    get,
+    path = "/admin/api/agent-levels",
+    tag = "agents",
+    responses((status = 200, body = Vec<AgentLevel>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_list(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<AgentLevel>>, ApiError> {
     Ok(Json(st.store.agent_levels().await?))
 }
 
+/// Adds an agent level: unique name (at most 20 characters), unique tier 1–99, share_bps and second_bps 0–10000,
+/// min_invited, min_orders, min_commission_fen.
+#[utoipa::path(
+    post,
+    path = "/admin/api/agent-levels",
+    tag = "agents",
+    request_body(content = LevelInput, example = json!({"name": super::text::api::AGENT_LEVEL_NEW, "tier": 4, "share_bps": 1200, "second_bps": 600, "min_invited": 100, "min_orders": 500, "min_commission_fen": 0})),
+    responses((status = 200, body = AgentLevel)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_create(
     State(st): State<AppState>,
     v: Admin,
@@ -268,6 +286,16 @@ pub async fn api_create(
     Ok(Json(save(&st, &v, None, &input).await?))
 }
 
+/// Changes an agent level (for new orders).
+#[utoipa::path(
+    post,
+    path = "/admin/api/agent-levels/{id}",
+    tag = "agents",
+    params(("id" = i64, Path, description = "Level id")),
+    request_body(content = LevelInput, example = json!({"name": super::text::api::AGENT_LEVEL_BASIC, "tier": 1, "share_bps": 600, "second_bps": 200})),
+    responses((status = 200, body = AgentLevel)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_change(
     State(st): State<AppState>,
     v: Admin,
@@ -277,6 +305,15 @@ pub async fn api_change(
     Ok(Json(save(&st, &v, Some(id), &input).await?))
 }
 
+/// Deletes an agent level that was never used.
+#[utoipa::path(
+    post,
+    path = "/admin/api/agent-levels/{id}/delete",
+    tag = "agents",
+    params(("id" = i64, Path, description = "Level id")),
+    responses((status = 200, body = Object)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_delete(
     State(st): State<AppState>,
     v: Admin,
@@ -286,10 +323,26 @@ pub async fn api_delete(
     Ok(Json(serde_json::json!({ "deleted": id })))
 }
 
+/// Agents: level, invite code, inviting agent and members invited.
+#[utoipa::path(
+    get,
+    path = "/admin/api/agents",
+    tag = "agents",
+    responses((status = 200, body = Vec<Agent>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_agents(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<Agent>>, ApiError> {
     Ok(Json(st.store.agents(LIST_LIMIT).await?))
 }
 
+/// Agent level changes (approvals, daily promotions and demotions).
+#[utoipa::path(
+    get,
+    path = "/admin/api/agent-level-changes",
+    tag = "agents",
+    responses((status = 200, body = Vec<LevelChange>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_changes(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<LevelChange>>, ApiError> {
     Ok(Json(st.store.agent_level_changes(LIST_LIMIT).await?))
 }

@@ -51,7 +51,7 @@ async fn notify(st: &AppState, a: &AgentApplication, pid: Option<&str>) -> Resul
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Decision {
     /// `approve` or `reject`.
     pub action: String,
@@ -186,11 +186,21 @@ pub async fn decide_page(
     Ok(Redirect::to(&format!("/admin/agents?msg={}", urlenc(&msg))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
 }
 
+/// Agent applications (status open, approved or rejected, open by default).
+#[utoipa::path(
+    get,
+    path = "/admin/api/agent-applications",
+    tag = "agents",
+    params(ListQuery),
+    responses((status = 200, body = Vec<AgentApplication>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_list(
     State(st): State<AppState>,
     _v: Admin,
@@ -202,6 +212,17 @@ pub async fn api_list(
     Ok(Json(rows))
 }
 
+/// Decides an agent application: approve with a level (makes a PDD PID and an invite code), or reject with a
+/// reason.
+#[utoipa::path(
+    post,
+    path = "/admin/api/agent-applications/{id}",
+    tag = "agents",
+    params(("id" = i64, Path, description = "Application id")),
+    request_body(content = Decision, example = json!({"action": "reject", "reason": super::text::api::AGENT_REJECT_REASON})),
+    responses((status = 200, body = AgentApplication)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_decide(
     State(st): State<AppState>,
     v: Admin,

@@ -72,6 +72,14 @@ pub async fn start(State(st): State<AppState>, _v: Admin) -> Result<Redirect, Pa
     Ok(Redirect::to(&url))
 }
 
+/// PDD authorization status (null when PDD is off).
+#[utoipa::path(
+    get,
+    path = "/admin/api/authorization",
+    tag = "platforms",
+    responses((status = 200, body = Option<AuthStatus>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Option<AuthStatus>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }

@@ -26,7 +26,7 @@ const MAX_PREVIEW_BYTES: usize = 8 * 1024;
 /// A source's rules as the page and the API send them: lists as text (one per line or comma-separated), money
 /// in 元. A cleaning rule line starting with `re:` is a regular expression; any other removes the lines that
 /// contain it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SourceInput {
     pub group_id: i64,
@@ -136,7 +136,8 @@ pub async fn remove_data(st: &AppState, _v: &Admin, group_id: i64) -> Result<boo
         .map_err(|e| AdminError::Internal(e.to_string()))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = collection::PreviewInput)]
 pub struct PreviewInput {
     #[serde(flatten)]
     pub source: SourceInput,
@@ -156,7 +157,8 @@ pub async fn preview_data(st: &AppState, _v: &Admin, input: &PreviewInput) -> Re
         .map_err(|e| AdminError::Internal(e.to_string()))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = collection::Overview)]
 pub struct Overview {
     pub sources: Vec<SourceRow>,
     pub stats: Vec<SourceStats>,
@@ -171,10 +173,29 @@ pub async fn overview_data(st: &AppState, _v: &Admin) -> Result<Overview, AdminE
     })
 }
 
+/// Collection: sources with their rules, each source's numbers (received, forwarded, dropped per reason, orders,
+/// commission in fen) and recent collected messages.
+#[utoipa::path(
+    get,
+    path = "/admin/api/collection",
+    tag = "collection",
+    responses((status = 200, body = Overview)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_overview(State(st): State<AppState>, v: Admin) -> Result<Json<Overview>, ApiError> {
     Ok(Json(overview_data(&st, &v).await?))
 }
 
+/// Sets a collection source (group, targets, senders, rules one per line: re: for a regex, include, exclude,
+/// platforms, min_price in yuan…); a source group gets no replies any more.
+#[utoipa::path(
+    post,
+    path = "/admin/api/collection/sources",
+    tag = "collection",
+    request_body(content = SourceInput, example = json!({"group_id": 1, "targets": [], "rules": super::text::api::COLLECTION_RULES, "gap_secs": 60})),
+    responses((status = 200, body = SourceRow)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_save(
     State(st): State<AppState>,
     v: Admin,
@@ -183,11 +204,20 @@ pub async fn api_save(
     Ok(Json(save_data(&st, &v, &input).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Removed {
     pub removed: bool,
 }
 
+/// Stops collecting from a group.
+#[utoipa::path(
+    post,
+    path = "/admin/api/collection/sources/{id}/delete",
+    tag = "collection",
+    params(("id" = i64, Path, description = "Source group id")),
+    responses((status = 200, body = Removed)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_remove(
     State(st): State<AppState>,
     v: Admin,
@@ -196,11 +226,22 @@ pub async fn api_remove(
     Ok(Json(Removed { removed: remove_data(&st, &v, group_id).await? }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = collection::Preview)]
 pub struct Preview {
     pub groups: Vec<TargetPreview>,
 }
 
+/// Previews collection: what each target group would receive of one message under the given rules, or why it is
+/// dropped.
+#[utoipa::path(
+    post,
+    path = "/admin/api/collection/preview",
+    tag = "collection",
+    request_body(content = PreviewInput, example = json!({"group_id": 1, "targets": [], "text": super::text::api::COLLECTION_TEXT})),
+    responses((status = 200, body = Preview)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_preview(
     State(st): State<AppState>,
     v: Admin,

@@ -24,7 +24,8 @@ const PAGE_SIZE: i64 = 50;
 const CSV_MAX_ROWS: i64 = 10_000;
 
 /// The filter as the page's form and the API send it; empty fields do not filter.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     /// `member`, `partner`, `agent` or `operator`.
     #[serde(default)]
@@ -91,7 +92,7 @@ impl EntryQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryView {
     pub id: i64,
     pub account_kind: &'static str,
@@ -141,7 +142,7 @@ impl From<EntryRow> for EntryView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryPage {
     pub entries: Vec<EntryView>,
     pub page: i64,
@@ -157,6 +158,15 @@ pub async fn data(st: &AppState, v: &Viewer, q: &EntryQuery) -> Result<EntryPage
     Ok(EntryPage { entries: rows.into_iter().map(EntryView::from).collect(), page, has_more })
 }
 
+/// Ledger entries (account member, partner, agent or operator with account_id, kind, order, from and to as
+/// yyyy-MM-dd, page; a partner sees their own accounts).
+#[utoipa::path(
+    get,
+    path = "/admin/api/ledger-entries",
+    tag = "finance",
+    params(EntryQuery),
+    responses((status = 200, body = EntryPage)),
+)]
 pub async fn api(
     State(st): State<AppState>,
     v: Viewer,

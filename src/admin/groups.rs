@@ -28,20 +28,20 @@ pub async fn list_data(st: &AppState, v: &Viewer) -> Result<Vec<GroupSummary>, A
     Ok(st.store.groups_overview(v.scope(), st.clock.now_ms() - WEEK_MS).await?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KeywordView {
     pub pattern: String,
     pub reply: String,
     pub hits: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PidSlot {
     pub platform: Platform,
     pub pid: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupDetail {
     pub summary: GroupSummary,
     pub settings: GroupSettings,
@@ -89,7 +89,7 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<GroupDeta
 }
 
 /// A change to a group's settings; absent fields stay as they are.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct GroupUpdate {
     pub name: Option<String>,
     pub enabled: Option<bool>,
@@ -170,7 +170,7 @@ pub async fn update(st: &AppState, v: &Viewer, id: i64, u: GroupUpdate) -> Resul
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct KeywordInput {
     /// As owners type it: `=词` exact, `/正则/` regex, else contains.
     pub pattern: String,
@@ -216,7 +216,7 @@ pub async fn delete_rule(st: &AppState, rule_set: i64, typed: &str) -> Result<()
     Ok(())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PidInput {
     pub platform: String,
     /// Empty removes nothing and is refused.
@@ -480,10 +480,25 @@ pub async fn pid_page(
 
 // ---- API ----
 
+/// The groups the viewer may see, with members and conversions.
+#[utoipa::path(
+    get,
+    path = "/admin/api/groups",
+    tag = "groups",
+    responses((status = 200, body = Vec<GroupSummary>)),
+)]
 pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<GroupSummary>>, ApiError> {
     Ok(Json(list_data(&st, &v).await?))
 }
 
+/// One group: its settings, templates, keyword replies and PIDs.
+#[utoipa::path(
+    get,
+    path = "/admin/api/groups/{id}",
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    responses((status = 200, body = GroupDetail)),
+)]
 pub async fn api_detail(
     State(st): State<AppState>,
     v: Viewer,
@@ -492,6 +507,15 @@ pub async fn api_detail(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Changes a group's settings (fields not given stay as they are).
+#[utoipa::path(
+    post,
+    path = "/admin/api/groups/{id}",
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    request_body(content = GroupUpdate, example = json!({"enabled": true, "features": ["convert", "checkin", "search", "welcome", "auto_reply"], "welcome_text": super::text::api::WELCOME_TEXT})),
+    responses((status = 200, body = GroupDetail)),
+)]
 pub async fn api_update(
     State(st): State<AppState>,
     v: Viewer,
@@ -502,6 +526,15 @@ pub async fn api_update(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Saves a keyword reply of a group.
+#[utoipa::path(
+    post,
+    path = "/admin/api/groups/{id}/keywords",
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    request_body(content = KeywordInput, example = json!({"pattern": super::text::api::KEYWORD_PATTERN, "reply": super::text::api::KEYWORD_REPLY})),
+    responses((status = 200, body = GroupDetail)),
+)]
 pub async fn api_keyword(
     State(st): State<AppState>,
     v: Viewer,
@@ -512,6 +545,15 @@ pub async fn api_keyword(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Sets a group's own PID of a platform.
+#[utoipa::path(
+    post,
+    path = "/admin/api/groups/{id}/pids",
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    request_body(content = PidInput, example = json!({"platform": "jd", "pid": "3100998877"})),
+    responses((status = 200, body = GroupDetail)),
+)]
 pub async fn api_pid(
     State(st): State<AppState>,
     v: Viewer,

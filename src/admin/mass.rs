@@ -25,7 +25,7 @@ const FRIENDS_LIMIT: i64 = 500;
 
 /// A mass post as the page and the API send it. `schedule`: `now`, `once` (with `at`, local `YYYY-MM-DD HH:MM`
 /// or `YYYY-MM-DDTHH:MM`) or `daily` (with `time`, local `HH:MM`).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct MassInput {
     #[serde(default)]
     pub text: String,
@@ -128,7 +128,7 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Uploaded {
     pub media_id: String,
     pub url: String,
@@ -149,6 +149,13 @@ pub async fn upload_data(st: &AppState, bytes: &[u8]) -> Result<Uploaded, AdminE
 
 /// The upload route reads the body itself (it lies outside the server's general body limit): at most
 /// [`MAX_IMAGE_BYTES`], anything larger is refused with the size rule.
+#[utoipa::path(
+    post,
+    path = "/admin/api/mass-posts/images",
+    tag = "mass",
+    request_body(description = "The image: JPEG or PNG bytes, at most 2 MB", content(("image/jpeg"), ("image/png"))),
+    responses((status = 200, body = Uploaded)),
+)]
 pub async fn api_upload(
     State(st): State<AppState>,
     _v: Viewer,
@@ -188,7 +195,7 @@ async fn check_friends(st: &AppState, v: &Viewer, friends: &[Friend]) -> Result<
 }
 
 /// What one friend would get.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FriendPreview {
     pub robot_id: i64,
     pub wxid: String,
@@ -197,7 +204,7 @@ pub struct FriendPreview {
 }
 
 /// What one group would get.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct GroupPreview {
     pub group_id: i64,
     pub group_name: String,
@@ -228,7 +235,7 @@ pub async fn preview_data(st: &AppState, v: &Viewer, input: &MassInput) -> Resul
 }
 
 /// A mass post with its deliveries.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MassView {
     #[serde(flatten)]
     pub post: StoredMassPost,
@@ -236,7 +243,7 @@ pub struct MassView {
     pub friend_deliveries: Vec<MassFriendDeliveryRow>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Created {
     pub id: i64,
     pub queued: usize,
@@ -275,15 +282,31 @@ pub async fn list_data(st: &AppState, v: &Viewer) -> Result<Vec<MassView>, Admin
     Ok(out)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MassList {
     pub posts: Vec<MassView>,
 }
 
+/// Mass posts (the latest 50, with each group's delivery; a partner sees their own).
+#[utoipa::path(
+    get,
+    path = "/admin/api/mass-posts",
+    tag = "mass",
+    responses((status = 200, body = MassList)),
+)]
 pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<MassList>, ApiError> {
     Ok(Json(MassList { posts: list_data(&st, &v).await? }))
 }
 
+/// Creates a mass post (text, link, groups; friends who chatted with a robot, admins only; schedule now, once at a
+/// time or daily); one for now is queued at once.
+#[utoipa::path(
+    post,
+    path = "/admin/api/mass-posts",
+    tag = "mass",
+    request_body(content = MassInput, example = json!({"text": super::text::api::MASS_TEXT, "groups": [1], "schedule": "daily", "time": "20:00"})),
+    responses((status = 200, body = Created)),
+)]
 pub async fn api_create(
     State(st): State<AppState>,
     v: Viewer,
@@ -292,12 +315,22 @@ pub async fn api_create(
     Ok(Json(create_data(&st, &v, &input).await?))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = mass::Preview)]
 pub struct Preview {
     pub groups: Vec<GroupPreview>,
     pub friends: Vec<FriendPreview>,
 }
 
+/// Previews a mass post: what each target group and friend would receive (links converted with that group's or
+/// friend's PID, with the poster).
+#[utoipa::path(
+    post,
+    path = "/admin/api/mass-posts/preview",
+    tag = "mass",
+    request_body(content = MassInput, example = json!({"text": super::text::api::MASS_TEXT, "groups": [1], "schedule": "daily", "time": "20:00"})),
+    responses((status = 200, body = Preview)),
+)]
 pub async fn api_preview(
     State(st): State<AppState>,
     v: Viewer,

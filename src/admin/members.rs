@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MemberQuery {
     #[serde(default)]
     pub q: String,
@@ -32,7 +33,7 @@ pub async fn list_data(st: &AppState, v: &Viewer, q: &MemberQuery) -> Result<Vec
     Ok(st.store.members_overview(v.scope(), &search, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PointsLine {
     pub kind: String,
     pub delta: i64,
@@ -40,7 +41,7 @@ pub struct PointsLine {
 }
 
 /// The member's rebate account in the ledger, in 分 (for a partner: only what their groups' orders brought).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Balance {
     pub pending: Fen,
     pub available: Fen,
@@ -50,7 +51,7 @@ pub struct Balance {
     pub debt: Fen,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberDetail {
     #[serde(flatten)]
     pub member: MemberSummary,
@@ -186,6 +187,14 @@ pub async fn detail_page(State(st): State<AppState>, v: Viewer, Path(id): Path<i
     Ok(view::page(&v, "/admin/members", &x::member_title(shown_name(m)), body))
 }
 
+/// Members, searched with q, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/admin/api/members",
+    tag = "members",
+    params(MemberQuery),
+    responses((status = 200, body = Vec<MemberSummary>)),
+)]
 pub async fn api_list(
     State(st): State<AppState>,
     v: Viewer,
@@ -194,6 +203,14 @@ pub async fn api_list(
     Ok(Json(list_data(&st, &v, &q).await?))
 }
 
+/// One member: balance, recent points and orders.
+#[utoipa::path(
+    get,
+    path = "/admin/api/members/{id}",
+    tag = "members",
+    params(("id" = i64, Path, description = "Member id")),
+    responses((status = 200, body = MemberDetail)),
+)]
 pub async fn api_detail(
     State(st): State<AppState>,
     v: Viewer,

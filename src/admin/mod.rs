@@ -249,6 +249,12 @@ fn guarded(state: &AppState, routes: Routes) -> Router<AppState> {
 }
 
 /// Who is logged in, and the CSRF token a script sends back in `X-CSRF-Token`.
+#[utoipa::path(
+    get,
+    path = "/admin/api/me",
+    tag = "meta",
+    responses((status = 200, body = Object)),
+)]
 async fn me(v: Viewer) -> Json<Value> {
     Json(json!({
         "username": v.username,

@@ -25,7 +25,8 @@ const PAGE_SIZE: i64 = 50;
 const CSV_MAX_ROWS: i64 = 50_000;
 
 /// The filters as the form and the API send them; empty strings mean "any".
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrderQuery {
     #[serde(default)]
     pub platform: String,
@@ -113,7 +114,7 @@ impl OrderQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderPage {
     pub orders: Vec<OrderListRow>,
     pub page: i64,
@@ -290,6 +291,15 @@ pub async fn export(State(st): State<AppState>, v: Viewer, Query(q): Query<Order
     Ok(csv(&rows, offset).download("orders.csv"))
 }
 
+/// Orders, filtered by platform, status, group, partner, member and paid day (from, to), one page at a time;
+/// amounts in fen.
+#[utoipa::path(
+    get,
+    path = "/admin/api/orders",
+    tag = "orders",
+    params(OrderQuery),
+    responses((status = 200, body = OrderPage)),
+)]
 pub async fn api(
     State(st): State<AppState>,
     v: Viewer,
@@ -299,7 +309,7 @@ pub async fn api(
 }
 
 /// An admin's assignment of an order to a member.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Assignment {
     pub member_id: i64,
     pub reason: String,
@@ -341,6 +351,15 @@ pub async fn assign_page(
 
 /// `POST /admin/api/orders/{id}/assign`: an admin gives an order (typically one of no group, which members cannot
 /// claim) to a member, with a reason; logged, and the ledger re-splits the order at once.
+#[utoipa::path(
+    post,
+    path = "/admin/api/orders/{id}/assign",
+    tag = "orders",
+    params(("id" = i64, Path, description = "Order id")),
+    request_body(content = Assignment, example = json!({"member_id": 1, "reason": super::text::api::ASSIGN_REASON})),
+    responses((status = 200, body = Object)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_assign(
     State(st): State<AppState>,
     v: Admin,
@@ -351,12 +370,13 @@ pub async fn api_assign(
     Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnattributedQuery {
     platform: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UnattributedOrder {
     platform: Platform,
     order_key: String,
@@ -369,6 +389,14 @@ pub struct UnattributedOrder {
 }
 
 /// Orders without a member (optionally of one platform), newest first: what an admin may assign.
+#[utoipa::path(
+    get,
+    path = "/admin/api/orders/unattributed",
+    tag = "orders",
+    params(UnattributedQuery),
+    responses((status = 200, body = Vec<UnattributedOrder>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_unattributed(
     State(st): State<AppState>,
     _v: Admin,

@@ -21,7 +21,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Figures of a day or a period: conversions, and the ledger's figures of the orders paid in it (local days), from
 /// the ledger's money report.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
 pub struct Figures {
     pub conversions: i64,
     /// Orders booked.
@@ -62,7 +62,7 @@ impl Figures {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Overview {
     pub today: Figures,
     pub days_7: Figures,
@@ -199,6 +199,13 @@ pub async fn page(State(st): State<AppState>, v: Viewer) -> Result<Markup, PageE
     Ok(view::page(&v, "/admin", x::OVERVIEW, body))
 }
 
+/// Overview: rebates owed, conversions and commission per day, top groups and partners.
+#[utoipa::path(
+    get,
+    path = "/admin/api/overview",
+    tag = "overview",
+    responses((status = 200, body = Overview)),
+)]
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<Overview>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }

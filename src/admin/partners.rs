@@ -21,7 +21,7 @@ use std::time::Duration;
 /// How long the page waits for Pinduoduo's 备案 answer.
 const BEIAN_TIMEOUT: Duration = Duration::from_secs(3);
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PartnerView {
     #[serde(flatten)]
     pub partner: PartnerRow,
@@ -41,7 +41,7 @@ pub async fn list_data(st: &AppState, v: &Viewer) -> Result<Vec<PartnerView>, Ad
 }
 
 /// 备案 of a partner's Pinduoduo PID.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Beian {
     pub pid: String,
     /// `true` bound, `false` not bound, `None` Pinduoduo did not answer.
@@ -50,7 +50,7 @@ pub struct Beian {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PartnerDetail {
     #[serde(flatten)]
     pub view: PartnerView,
@@ -88,7 +88,7 @@ pub async fn detail_data(st: &AppState, v: &Viewer, id: i64) -> Result<PartnerDe
     Ok(PartnerDetail { view, beian })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewPartner {
     pub name: String,
     #[serde(default)]
@@ -254,10 +254,25 @@ pub async fn generate_page(State(st): State<AppState>, v: Viewer, Path(id): Path
 
 // ---- API ----
 
+/// Partners with their groups and PIDs.
+#[utoipa::path(
+    get,
+    path = "/admin/api/partners",
+    tag = "partners",
+    responses((status = 200, body = Vec<PartnerView>)),
+)]
 pub async fn api_list(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<PartnerView>>, ApiError> {
     Ok(Json(list_data(&st, &v).await?))
 }
 
+/// One partner with their PIDs and the filing (beian) status of their PDD PID.
+#[utoipa::path(
+    get,
+    path = "/admin/api/partners/{id}",
+    tag = "partners",
+    params(("id" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = PartnerDetail)),
+)]
 pub async fn api_detail(
     State(st): State<AppState>,
     v: Viewer,
@@ -266,6 +281,15 @@ pub async fn api_detail(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Adds a partner.
+#[utoipa::path(
+    post,
+    path = "/admin/api/partners",
+    tag = "partners",
+    request_body(content = NewPartner, example = json!({"name": super::text::api::PARTNER_NAME, "wxid": "wxid_wang01"})),
+    responses((status = 200, body = PartnerDetail)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_create(
     State(st): State<AppState>,
     v: Admin,
@@ -275,6 +299,15 @@ pub async fn api_create(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Sets a partner's PID of a platform.
+#[utoipa::path(
+    post,
+    path = "/admin/api/partners/{id}/pids",
+    tag = "partners",
+    params(("id" = i64, Path, description = "Partner id")),
+    request_body(content = PidInput, example = json!({"platform": "taobao", "pid": "mm_1000_2000_3001"})),
+    responses((status = 200, body = PartnerDetail)),
+)]
 pub async fn api_pid(
     State(st): State<AppState>,
     v: Viewer,
@@ -285,6 +318,14 @@ pub async fn api_pid(
     Ok(Json(detail_data(&st, &v, id).await?))
 }
 
+/// Creates a PDD PID for a partner (pid.generate), named after the partner.
+#[utoipa::path(
+    post,
+    path = "/admin/api/partners/{id}/pdd-pid",
+    tag = "partners",
+    params(("id" = i64, Path, description = "Partner id")),
+    responses((status = 200, body = PartnerDetail)),
+)]
 pub async fn api_generate(
     State(st): State<AppState>,
     v: Viewer,

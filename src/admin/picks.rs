@@ -23,7 +23,7 @@ fn bad(m: impl Into<String>) -> AdminError {
     AdminError::BadRequest(m.into())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PickInput {
     /// Library item ids.
     #[serde(default)]
@@ -32,14 +32,14 @@ pub struct PickInput {
     pub plan_id: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Picked {
     pub plan_id: i64,
     /// The plan's items after the pick, in posting order.
     pub items: Vec<i64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PostInput {
     #[serde(default)]
     pub items: Vec<i64>,
@@ -47,7 +47,7 @@ pub struct PostInput {
     pub groups: Vec<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostedNow {
     /// The plan holding these posts (switched off: it never posts again by itself).
     pub plan_id: i64,
@@ -123,6 +123,14 @@ pub async fn post(st: &AppState, v: &Viewer, p: &PostInput) -> Result<PostedNow,
     Ok(PostedNow { plan_id, queued: report.queued, skipped: report.skipped })
 }
 
+/// Adds library items to an items posting plan, at its end in the order given; answers all the plan's items.
+#[utoipa::path(
+    post,
+    path = "/admin/api/selection/pick",
+    tag = "selection",
+    request_body(content = PickInput, example = json!({"items": [1], "plan_id": 2})),
+    responses((status = 200, body = Picked)),
+)]
 pub async fn api_pick(
     State(st): State<AppState>,
     v: Viewer,
@@ -131,6 +139,15 @@ pub async fn api_pick(
     Ok(Json(pick(&st, &v, &p).await?))
 }
 
+/// Posts library items to groups at once (1 item alone, 3 to 5 as a list), through the pre-send checks, per-group
+/// link conversion and the send queue; answers the (closed) plan made, the groups queued and the skipped.
+#[utoipa::path(
+    post,
+    path = "/admin/api/selection/post",
+    tag = "selection",
+    request_body(content = PostInput, example = json!({"items": [1], "groups": [1]})),
+    responses((status = 200, body = PostedNow)),
+)]
 pub async fn api_post(
     State(st): State<AppState>,
     v: Viewer,

@@ -30,7 +30,7 @@ use std::fmt::Write as _;
 const RECENT: i64 = 100;
 
 /// A plan as listed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanView {
     pub id: i64,
     #[serde(flatten)]
@@ -42,7 +42,7 @@ pub struct PlanView {
 }
 
 /// Counts and money of one plan, group or post. Money in 分.
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Earned {
     pub queued: i64,
     pub failed: i64,
@@ -54,7 +54,7 @@ pub struct Earned {
     pub settled_fen: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostStat {
     pub delivery_id: i64,
     pub plan_id: i64,
@@ -66,7 +66,7 @@ pub struct PostStat {
     pub settled_fen: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Stats {
     pub plans: BTreeMap<i64, Earned>,
     pub groups: BTreeMap<i64, Earned>,
@@ -77,7 +77,7 @@ pub struct Stats {
 }
 
 /// Orders and their money (分), invalid orders left out.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Money {
     pub orders: i64,
     pub gmv_fen: i64,
@@ -111,7 +111,7 @@ impl Money {
 
 /// Where a group's (or every group's) orders came from: plans' posts (through the tag each post's link carried),
 /// and everything else (members' pasted links and searches, mass posts).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Sources {
     pub posts: Money,
     pub others: Money,
@@ -755,10 +755,27 @@ pub async fn switch_page(
 
 // ---- API ----
 
+/// Posting plans (a partner sees the plans whose targets are all their groups).
+#[utoipa::path(
+    get,
+    path = "/admin/api/posting/plans",
+    tag = "posting",
+    responses((status = 200, body = Vec<PlanView>)),
+)]
 pub async fn api_plans(State(st): State<AppState>, v: Viewer) -> Result<Json<Vec<PlanView>>, ApiError> {
     Ok(Json(plans_data(&st, &v).await?))
 }
 
+/// Creates a posting plan (targets: groups, a partner's groups or all enabled groups; source: a library filter,
+/// library items or collection; cadence: every_minutes, at fixed minutes or as_they_come for collection; windows in
+/// minutes of the day).
+#[utoipa::path(
+    post,
+    path = "/admin/api/posting/plans",
+    tag = "posting",
+    request_body(content = Plan, example = json!({"name": super::text::api::PLAN_NAME, "targets": "all_enabled", "source": {"selection": {"platforms": ["pdd"]}}, "schedule": {"windows": [{"start_min": 1140, "end_min": 1320}], "cadence": {"every_minutes": 30}, "cap_per_hour": 2, "cap_per_day": 6}, "enabled": false})),
+    responses((status = 200, body = PlanView)),
+)]
 pub async fn api_create(
     State(st): State<AppState>,
     v: Viewer,
@@ -768,6 +785,15 @@ pub async fn api_create(
     Ok(Json(view(st.store.posting_plan(id).await.map_err(AdminError::from)?)))
 }
 
+/// Replaces a posting plan (checked as on creation).
+#[utoipa::path(
+    post,
+    path = "/admin/api/posting/plans/{id}",
+    tag = "posting",
+    params(("id" = i64, Path, description = "Plan id")),
+    request_body(content = Plan, example = json!({"name": super::text::api::PLAN_NAME, "targets": "all_enabled", "source": {"items": [1, 2]}, "schedule": {"windows": [{"start_min": 1140, "end_min": 1320}], "cadence": {"at": [1170, 1260]}, "cap_per_hour": 2, "cap_per_day": 6}, "enabled": false})),
+    responses((status = 200, body = PlanView)),
+)]
 pub async fn api_update(
     State(st): State<AppState>,
     v: Viewer,
@@ -778,11 +804,20 @@ pub async fn api_update(
     Ok(Json(view(st.store.posting_plan(id).await.map_err(AdminError::from)?)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SwitchInput {
     pub enabled: bool,
 }
 
+/// Switches a posting plan on or off.
+#[utoipa::path(
+    post,
+    path = "/admin/api/posting/plans/{id}/enabled",
+    tag = "posting",
+    params(("id" = i64, Path, description = "Plan id")),
+    request_body(content = SwitchInput, example = json!({"enabled": true})),
+    responses((status = 200, body = PlanView)),
+)]
 pub async fn api_switch(
     State(st): State<AppState>,
     v: Viewer,
@@ -793,11 +828,20 @@ pub async fn api_switch(
     Ok(Json(view(st.store.posting_plan(id).await.map_err(AdminError::from)?)))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     pub plan_id: Option<i64>,
 }
 
+/// Recent deliveries of posting plans (filter plan_id; status queued, skipped or failed).
+#[utoipa::path(
+    get,
+    path = "/admin/api/posting/deliveries",
+    tag = "posting",
+    params(DeliveriesQuery),
+    responses((status = 200, body = Vec<DeliveryListRow>)),
+)]
 pub async fn api_deliveries(
     State(st): State<AppState>,
     v: Viewer,
@@ -806,6 +850,14 @@ pub async fn api_deliveries(
     Ok(Json(deliveries_data(&st, &v, q.plan_id).await?))
 }
 
+/// Posting results per plan and per group (sent, skip reasons, orders, GMV, estimated and settled commission in
+/// fen), and the posts that sold.
+#[utoipa::path(
+    get,
+    path = "/admin/api/posting/stats",
+    tag = "posting",
+    responses((status = 200, body = Stats)),
+)]
 pub async fn api_stats(State(st): State<AppState>, v: Viewer) -> Result<Json<Stats>, ApiError> {
     Ok(Json(stats_data(&st, &v).await?))
 }

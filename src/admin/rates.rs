@@ -57,7 +57,7 @@ fn scope_name(s: &RateScope) -> String {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RuleView {
     pub id: i64,
     pub share: &'static str,
@@ -88,7 +88,7 @@ fn view(r: &RateRule, now: i64) -> RuleView {
 }
 
 /// A rule as the form or the API sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RuleInput {
     /// `rebate`, `partner` or `agent`.
     pub share: String,
@@ -165,7 +165,7 @@ pub async fn create(st: &AppState, v: &Admin, input: &RuleInput) -> Result<RateR
     Ok(r)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ChangeInput {
     pub percent: String,
     #[serde(default)]
@@ -200,7 +200,8 @@ pub async fn end(st: &AppState, v: &Admin, id: i64) -> Result<RateRule, AdminErr
 }
 
 /// "An order of `paid` with `commission_rate` commission, by a member (of a group / partner) on a platform."
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = rates::PreviewInput)]
 pub struct PreviewInput {
     #[serde(default)]
     pub platform: String,
@@ -222,7 +223,8 @@ pub struct PreviewInput {
     pub commission_fen: Option<i64>,
 }
 
-#[derive(Debug, Serialize, PartialEq, Eq)]
+#[derive(Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = rates::Preview)]
 pub struct Preview {
     pub paid_fen: i64,
     pub commission_fen: i64,
@@ -476,11 +478,29 @@ pub async fn end_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64>)
 
 // ---- JSON API ----
 
+/// Commission split rules (in force and future first, ended ones too).
+#[utoipa::path(
+    get,
+    path = "/admin/api/rate-rules",
+    tag = "rates",
+    responses((status = 200, body = Vec<RuleView>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_list(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<RuleView>>, ApiError> {
     let now = crate::store::now_ms();
     Ok(Json(st.store.rate_rules(LIST_LIMIT).await?.iter().map(|r| view(r, now)).collect()))
 }
 
+/// Creates a split rule: share rebate, partner or agent; scope member, group, partner, platform or global; percent;
+/// effective_from in ms (now when left out).
+#[utoipa::path(
+    post,
+    path = "/admin/api/rate-rules",
+    tag = "rates",
+    request_body(content = RuleInput, example = json!({"share": "rebate", "scope": "global", "percent": "40"})),
+    responses((status = 200, body = RuleView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_create(
     State(st): State<AppState>,
     v: Admin,
@@ -490,6 +510,16 @@ pub async fn api_create(
     Ok(Json(view(&r, crate::store::now_ms())))
 }
 
+/// Changes a rule from effective_from (now when left out) on; orders booked before keep their split.
+#[utoipa::path(
+    post,
+    path = "/admin/api/rate-rules/{id}",
+    tag = "rates",
+    params(("id" = i64, Path, description = "Rule id")),
+    request_body(content = ChangeInput, example = json!({"percent": "45"})),
+    responses((status = 200, body = RuleView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_change(
     State(st): State<AppState>,
     v: Admin,
@@ -500,11 +530,29 @@ pub async fn api_change(
     Ok(Json(view(&r, crate::store::now_ms())))
 }
 
+/// Ends a rule (new orders no longer use it).
+#[utoipa::path(
+    post,
+    path = "/admin/api/rate-rules/{id}/end",
+    tag = "rates",
+    params(("id" = i64, Path, description = "Rule id")),
+    responses((status = 200, body = RuleView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_end(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Json<RuleView>, ApiError> {
     let r = end(&st, &v, id).await?;
     Ok(Json(view(&r, crate::store::now_ms())))
 }
 
+/// Previews how an order of a platform, member, group or partner is split (as the ledger books it).
+#[utoipa::path(
+    post,
+    path = "/admin/api/rate-rules/preview",
+    tag = "rates",
+    request_body(content = PreviewInput, example = json!({"platform": "jd", "paid_fen": 10000, "commission_bps": 2000})),
+    responses((status = 200, body = Preview)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_preview(
     State(st): State<AppState>,
     v: Admin,

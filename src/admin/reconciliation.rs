@@ -21,7 +21,8 @@ use serde::Deserialize;
 /// Longest period one report covers (the union is read window by window).
 const MAX_PERIOD_SECS: i64 = 31 * 86_400;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReconcileQuery {
     #[serde(default)]
     pub platform: String,
@@ -126,6 +127,16 @@ pub async fn page(State(st): State<AppState>, v: Admin, Query(q): Query<Reconcil
     Ok(view::page(&v, "/admin/reconciliation", m::RECONCILE, body))
 }
 
+/// Reconciles a platform's union orders with the stored ones and the ledger (since, until as unix seconds or
+/// Beijing yyyy-MM-dd, the last 24 hours by default; null without a platform).
+#[utoipa::path(
+    get,
+    path = "/admin/api/reconciliation",
+    tag = "orders",
+    params(ReconcileQuery),
+    responses((status = 200, body = Option<Reconciliation>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api(
     State(st): State<AppState>,
     v: Admin,

@@ -32,14 +32,14 @@ const MAX_GROUP_GAP_MS: i64 = 3_600_000;
 /// Timeout of the gateway call that creates the robot's device.
 const ADD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewRobot {
     pub name: String,
     pub gateway_url: String,
     pub token: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AddedRobot {
     pub id: i64,
     pub name: String,
@@ -123,6 +123,16 @@ pub async fn add_page(State(st): State<AppState>, v: Admin, Form(r): Form<NewRob
     }
 }
 
+/// Adds a GeWe robot (alphanumeric name, http(s) gateway URL, token never shown again): the gateway makes a device
+/// for it, then it logs in by QR code.
+#[utoipa::path(
+    post,
+    path = "/admin/api/robots",
+    tag = "robots",
+    request_body(content = NewRobot, example = json!({"name": "robot2", "gateway_url": "http://gewe-host:2531/v2/api", "token": "gewe-token"})),
+    responses((status = 200, body = AddedRobot)),
+    extensions(("x-admin-only" = json!(true)), ("x-calls-gateway" = json!(true))),
+)]
 pub async fn api_add(
     State(st): State<AppState>,
     v: Admin,
@@ -147,7 +157,7 @@ fn callback_url(st: &AppState, r: &RobotCtx) -> String {
 }
 
 /// A QR login as the dashboard shows it: the progress plus, while waiting, the QR as a PNG data URL.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoginView {
     #[serde(flatten)]
     pub progress: LoginProgress,
@@ -191,6 +201,15 @@ pub async fn poll_login(st: &AppState, _v: &Admin, id: i64) -> Result<LoginView,
     Ok(view(progress))
 }
 
+/// Gets a login QR code for a robot (on its device appId); then poll GET on the same path.
+#[utoipa::path(
+    post,
+    path = "/admin/api/robots/{id}/login",
+    tag = "robots",
+    params(("id" = i64, Path, description = "Robot id")),
+    responses((status = 200, body = LoginView)),
+    extensions(("x-admin-only" = json!(true)), ("x-calls-gateway" = json!(true))),
+)]
 pub async fn api_start_login(
     State(st): State<AppState>,
     v: Admin,
@@ -199,6 +218,16 @@ pub async fn api_start_login(
     Ok(Json(start_login(&st, &v, id).await?))
 }
 
+/// A robot's QR login progress (waiting with qr_data, expires_in and qr_png, scanned, online with wxid, cancelled,
+/// verify, idle); once online, the callback is registered and groups synced.
+#[utoipa::path(
+    get,
+    path = "/admin/api/robots/{id}/login",
+    tag = "robots",
+    params(("id" = i64, Path, description = "Robot id")),
+    responses((status = 200, body = LoginView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_poll_login(
     State(st): State<AppState>,
     v: Admin,
@@ -229,7 +258,7 @@ pub async fn login_page(State(st): State<AppState>, v: Admin, Path(id): Path<i64
 }
 
 /// A pacing field: a number (JSON) or its text (form); empty or absent keeps the configured value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Millis {
     Number(i64),
@@ -237,7 +266,7 @@ pub enum Millis {
 }
 
 /// The pacing form's fields.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct PacingInput {
     #[serde(default)]
     pub min_send_interval_ms: Option<Millis>,
@@ -288,6 +317,17 @@ pub async fn pacing_page(
     }
 }
 
+/// A robot's send pacing in ms (min_send_interval_ms and send_jitter_ms 0–600000, min_group_interval_ms 0–3600000;
+/// empty for the configured value), in effect at once.
+#[utoipa::path(
+    post,
+    path = "/admin/api/robots/{id}/pacing",
+    tag = "robots",
+    params(("id" = i64, Path, description = "Robot id")),
+    request_body(content = PacingInput, example = json!({"min_send_interval_ms": 3000, "send_jitter_ms": 1500, "min_group_interval_ms": ""})),
+    responses((status = 200, body = PacingOverride)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_pacing(
     State(st): State<AppState>,
     v: Admin,

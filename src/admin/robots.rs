@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 /// How many events the page shows.
 const EVENTS_SHOWN: i64 = 50;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RobotView {
     #[serde(flatten)]
     pub robot: RobotSummary,
@@ -189,10 +189,26 @@ fn event_label(e: &RobotEvent) -> Markup {
     }
 }
 
+/// Robots and their send queues.
+#[utoipa::path(
+    get,
+    path = "/admin/api/robots",
+    tag = "robots",
+    responses((status = 200, body = Vec<RobotView>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Vec<RobotView>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }
 
+/// Recent robot events (online, offline, reconnected, needs login…), newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/robots/events",
+    tag = "robots",
+    responses((status = 200, body = Vec<RobotEvent>)),
+    extensions(("x-admin-only" = json!(true)), ("x-calls-gateway" = json!(true))),
+)]
 pub async fn api_events(State(st): State<AppState>, _v: Admin) -> Result<Json<Vec<RobotEvent>>, ApiError> {
     Ok(Json(st.store.recent_robot_events(EVENTS_SHOWN).await?))
 }
@@ -217,7 +233,7 @@ pub async fn sync(st: &AppState, _v: &Admin, id: i64) -> Result<usize, AdminErro
     Ok(st.dispatcher.engine().lifecycle.sync_contacts(id).await?)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MoveInput {
     pub to: i64,
 }
@@ -270,6 +286,16 @@ pub async fn move_page(
     back(move_sends(&st, &v, id, m.to).await.map(|m| x::moved(m.moved, m.kept)))
 }
 
+/// Moves a robot's queued sends to another robot (to: robot id; sends to groups the other is not in stay).
+#[utoipa::path(
+    post,
+    path = "/admin/api/robots/{id}/move",
+    tag = "robots",
+    params(("id" = i64, Path, description = "Robot id")),
+    request_body(content = MoveInput, example = json!({"to": 2})),
+    responses((status = 200, body = MovedSends)),
+    extensions(("x-admin-only" = json!(true)), ("x-calls-gateway" = json!(true))),
+)]
 pub async fn api_move(
     State(st): State<AppState>,
     v: Admin,
@@ -279,6 +305,15 @@ pub async fn api_move(
     Ok(Json(move_sends(&st, &v, id, m.to).await?))
 }
 
+/// Has the gateway reconnect an offline robot; answers the state after.
+#[utoipa::path(
+    post,
+    path = "/admin/api/robots/{id}/reconnect",
+    tag = "robots",
+    params(("id" = i64, Path, description = "Robot id")),
+    responses((status = 200, body = RobotState)),
+    extensions(("x-admin-only" = json!(true)), ("x-calls-gateway" = json!(true))),
+)]
 pub async fn api_reconnect(
     State(st): State<AppState>,
     v: Admin,

@@ -18,7 +18,8 @@ const PAGE_SIZE: i64 = 50;
 
 /// The filter form's fields, as the page and the API take them: amounts in 元, rates in %, terms separated by
 /// spaces or commas.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SelectionQuery {
     #[serde(default)]
     pub platform: String,
@@ -105,7 +106,7 @@ impl SelectionQuery {
 }
 
 /// One page of the library.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Selection {
     pub total: i64,
     pub page: i64,
@@ -122,6 +123,14 @@ pub async fn data(st: &AppState, q: &SelectionQuery) -> Result<Selection, AdminE
     Ok(Selection { total, page, items, categories })
 }
 
+/// The product library, filtered and sorted (price filters in yuan, rate in %; answers in fen and basis points).
+#[utoipa::path(
+    get,
+    path = "/admin/api/selection",
+    tag = "selection",
+    params(SelectionQuery),
+    responses((status = 200, body = Selection)),
+)]
 pub async fn api(
     State(st): State<AppState>,
     _v: Viewer,

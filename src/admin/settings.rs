@@ -18,7 +18,7 @@ use axum::{Form, Json};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: i64,
     pub username: String,
@@ -27,7 +27,7 @@ pub struct UserView {
     pub disabled: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SettingsView {
     pub public_base_url: String,
     pub database: &'static str,
@@ -74,7 +74,7 @@ pub async fn data(st: &AppState, v: &Viewer) -> Result<SettingsView, AdminError>
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewUserInput {
     pub username: String,
     pub password: String,
@@ -275,10 +275,26 @@ pub async fn disabled_page(
     back(set_disabled(&st, &v, id, f.disabled).await.map(|_| x::UPDATED.to_string()))
 }
 
+/// Settings and dashboard accounts.
+#[utoipa::path(
+    get,
+    path = "/admin/api/settings",
+    tag = "settings",
+    responses((status = 200, body = SettingsView)),
+)]
 pub async fn api(State(st): State<AppState>, v: Viewer) -> Result<Json<SettingsView>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }
 
+/// Adds a dashboard account.
+#[utoipa::path(
+    post,
+    path = "/admin/api/settings/users",
+    tag = "settings",
+    request_body(content = NewUserInput, example = json!({"username": "ops2", "password": "a-long-password", "role": "admin"})),
+    responses((status = 200, body = SettingsView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_create_user(
     State(st): State<AppState>,
     v: Admin,

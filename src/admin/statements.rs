@@ -20,7 +20,8 @@ use axum::response::Response;
 use maud::{Markup, Render, html};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatementQuery {
     /// The partner; a partner may leave it out (their own) and may name no other; an admin who leaves it out sees
     /// the first partner.
@@ -31,7 +32,7 @@ pub struct StatementQuery {
     pub month: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountMonthView {
     /// `partner` or `agent`.
     pub account_kind: &'static str,
@@ -62,7 +63,7 @@ impl From<&MonthFigures> for AccountMonthView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatementOrderView {
     pub order_id: i64,
     pub platform: String,
@@ -74,7 +75,7 @@ pub struct StatementOrderView {
     pub agent_share_fen: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StatementView {
     pub partner_id: i64,
     pub partner_name: String,
@@ -142,6 +143,15 @@ pub async fn data(st: &AppState, v: &Viewer, q: &StatementQuery) -> Result<State
     Ok(view(&s, name))
 }
 
+/// A partner's or agent's monthly statement (partner_id, month as yyyy-MM, this month by default; a partner sees
+/// their own).
+#[utoipa::path(
+    get,
+    path = "/admin/api/statements",
+    tag = "finance",
+    params(StatementQuery),
+    responses((status = 200, body = StatementView)),
+)]
 pub async fn api(
     State(st): State<AppState>,
     v: Viewer,

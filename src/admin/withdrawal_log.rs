@@ -14,7 +14,7 @@ use serde::Serialize;
 
 const SHOWN: i64 = 200;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogLine {
     pub id: i64,
     pub withdrawal_id: i64,
@@ -78,6 +78,14 @@ pub async fn page(State(st): State<AppState>, v: Admin) -> Result<Markup, PageEr
     Ok(view::page(&v, "/admin/withdrawal-log", m::WITHDRAWAL_LOG, body))
 }
 
+/// Withdrawal log: every request and decision on withdrawals, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/api/finance-log",
+    tag = "withdrawals",
+    responses((status = 200, body = Vec<LogLine>)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api(State(st): State<AppState>, v: Admin) -> Result<Json<Vec<LogLine>>, ApiError> {
     Ok(Json(data(&st, &v).await?))
 }

@@ -30,7 +30,7 @@ const MAX_REASON_CHARS: usize = 200;
 const MAX_METHOD_CHARS: usize = 20;
 const MAX_REFERENCE_CHARS: usize = 64;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawalView {
     pub id: i64,
     /// `member`, `partner` or `agent`.
@@ -151,7 +151,7 @@ fn reason(r: &str) -> Result<&str, AdminError> {
 }
 
 /// How a request was paid, as the admin types it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PaymentInput {
     /// 银行转账, 支付宝, 微信 …
     pub method: String,
@@ -193,7 +193,7 @@ pub async fn pay(st: &AppState, v: &Admin, id: i64, p: &PaymentInput) -> Result<
 }
 
 /// What a batch did: the requests it decided, and the ids it skipped (unknown, or decided before).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BatchResult {
     pub done: Vec<WithdrawalView>,
     pub skipped: Vec<i64>,
@@ -493,11 +493,21 @@ pub(super) fn listed_status<'a>(
     if allowed.contains(&wanted) { Ok(wanted) } else { Err(AdminError::BadRequest(refused.into())) }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
 }
 
+/// Withdrawal requests of members, partners and agents (status open, approved, paid or rejected, open by default; a
+/// partner sees their own and their groups' members').
+#[utoipa::path(
+    get,
+    path = "/admin/api/withdrawals",
+    tag = "withdrawals",
+    params(ListQuery),
+    responses((status = 200, body = Vec<WithdrawalView>)),
+)]
 pub async fn api_list(
     State(st): State<AppState>,
     v: Viewer,
@@ -512,6 +522,15 @@ async fn one_view(st: &AppState, v: &Viewer, w: Withdrawal) -> Result<Json<Withd
     Ok(Json(view(w, name)))
 }
 
+/// Approves a withdrawal (to be paid).
+#[utoipa::path(
+    post,
+    path = "/admin/api/withdrawals/{id}/approve",
+    tag = "withdrawals",
+    params(("id" = i64, Path, description = "Withdrawal id")),
+    responses((status = 200, body = WithdrawalView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_approve(
     State(st): State<AppState>,
     v: Admin,
@@ -521,11 +540,21 @@ pub async fn api_approve(
     one_view(&st, &v, w).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RejectBody {
     pub reason: String,
 }
 
+/// Rejects a withdrawal with a reason (told to the applicant; the amount becomes available again).
+#[utoipa::path(
+    post,
+    path = "/admin/api/withdrawals/{id}/reject",
+    tag = "withdrawals",
+    params(("id" = i64, Path, description = "Withdrawal id")),
+    request_body(content = RejectBody, example = json!({"reason": super::text::api::REJECT_REASON})),
+    responses((status = 200, body = WithdrawalView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_reject(
     State(st): State<AppState>,
     v: Admin,
@@ -536,6 +565,16 @@ pub async fn api_reject(
     one_view(&st, &v, w).await
 }
 
+/// Records the payment of an approved withdrawal (method, reference).
+#[utoipa::path(
+    post,
+    path = "/admin/api/withdrawals/{id}/pay",
+    tag = "withdrawals",
+    params(("id" = i64, Path, description = "Withdrawal id")),
+    request_body(content = PaymentInput, example = json!({"method": super::text::api::PAY_METHOD_ALIPAY, "reference": "A20261203001"})),
+    responses((status = 200, body = WithdrawalView)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_pay(
     State(st): State<AppState>,
     v: Admin,
@@ -546,11 +585,20 @@ pub async fn api_pay(
     one_view(&st, &v, w).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct BatchBody {
     pub ids: Vec<i64>,
 }
 
+/// Approves withdrawals in a batch (ids; decided ones are skipped).
+#[utoipa::path(
+    post,
+    path = "/admin/api/withdrawals/approve",
+    tag = "withdrawals",
+    request_body(content = BatchBody, example = json!({"ids": [999999]})),
+    responses((status = 200, body = BatchResult)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_approve_batch(
     State(st): State<AppState>,
     v: Admin,
@@ -559,13 +607,23 @@ pub async fn api_approve_batch(
     Ok(Json(approve_batch(&st, &v, &b.ids).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PayBatchBody {
     pub ids: Vec<i64>,
     #[serde(flatten)]
     pub payment: PaymentInput,
 }
 
+/// Records the payment of approved withdrawals in a batch (ids, payment method and reference): only then are they
+/// paid.
+#[utoipa::path(
+    post,
+    path = "/admin/api/withdrawals/pay",
+    tag = "withdrawals",
+    request_body(content = PayBatchBody, example = json!({"ids": [999999], "method": super::text::api::PAY_METHOD_BANK, "reference": "B20261203001"})),
+    responses((status = 200, body = BatchResult)),
+    extensions(("x-admin-only" = json!(true))),
+)]
 pub async fn api_pay_batch(
     State(st): State<AppState>,
     v: Admin,

@@ -41,7 +41,7 @@ pub enum AuthError {
 }
 
 /// What the status API and the dashboard show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AuthStatus {
     /// `not_authorized`, `ok`, `expiring` or `lapsed`.
     pub state: &'static str,

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A coupon attached to an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Coupon {
     pub amount: Fen,
     /// Minimum order amount for the coupon (满 X 可用); zero when unconditional.

@@ -124,7 +124,7 @@ pub struct Inbound {
 }
 
 /// What to send.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OutboundBody {
     /// Text; `ats` are wxids and the content must contain `@昵称` for each.

@@ -348,7 +348,7 @@ async fn queue(
 }
 
 /// What one target group would get from a deal (the 采集 page's live preview).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct TargetPreview {
     pub group_id: i64,
     pub group_name: String,

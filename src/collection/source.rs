@@ -14,7 +14,7 @@ pub const MAX_LIST: usize = 50;
 pub const MAX_PATTERN_CHARS: usize = 200;
 
 /// What a cleaning rule matches; the match (to the end of its line for a keyword) is removed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", content = "pattern", rename_all = "snake_case")]
 pub enum CleanRule {
     /// Removes the line that contains this text ("加微信", "群号").
@@ -23,7 +23,7 @@ pub enum CleanRule {
     Regex(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SourceSpec {
     /// Only these senders (wxids) count; empty: everyone in the group.

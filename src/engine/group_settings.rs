@@ -46,7 +46,7 @@ impl Feature {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct Features {
     pub convert: bool,
@@ -63,7 +63,7 @@ impl Default for Features {
 }
 
 /// A group's do-not-disturb choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "mode", rename_all = "lowercase")]
 pub enum DndSetting {
     /// The configured default.
@@ -75,7 +75,7 @@ pub enum DndSetting {
     Hours { hours: QuietHours, policy: DndPolicy },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct GroupSettings {
     pub features: Features,
@@ -88,7 +88,7 @@ pub struct GroupSettings {
 }
 
 /// Every `every_days` consecutive check-ins earn `bonus_points` more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StreakReward {
     pub every_days: i64,
     pub bonus_points: i64,

@@ -38,7 +38,7 @@ pub fn local_month_day(at_ms: i64, utc_offset_hours: i64) -> String {
 }
 
 /// Quiet hours in local time, `start` inclusive to `end` exclusive, wrapping past midnight when `start > end`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct QuietHours {
     pub start: u8,
     pub end: u8,

@@ -5,7 +5,7 @@ use crate::platform::Platform;
 use serde::{Deserialize, Serialize};
 
 /// Which items of the library qualify. Empty lists and `None` mean "no condition".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedFilter {
     pub platforms: Vec<Platform>,

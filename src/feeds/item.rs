@@ -7,7 +7,7 @@ use crate::platform::Platform;
 use serde::Serialize;
 
 /// An item as a union's feed listed it. Money in 分, rates in basis points, coupon times in unix seconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FeedItem {
     pub platform: Platform,
     /// PDD `goods_sign`, JD `skuId`, Taobao `item_id`.
@@ -58,7 +58,7 @@ impl FeedItem {
 }
 
 /// A stored item: the latest snapshot plus when the library first and last saw it (unix milliseconds).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredFeedItem {
     pub id: i64,
     #[serde(flatten)]

@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 /// The common order lifecycle: `Unpaid → Paid → Received → (Verified) → Settled`, with `Invalid` reachable from
 /// any state (after `Settled` it is a refund the ledger claws back), and `Unknown` for codes the mapping does not know.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Lifecycle {
     Unknown,

@@ -14,7 +14,7 @@ use crate::store::Store;
 use serde::Serialize;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ChangedOrder {
     pub order_key: String,
     pub union_lifecycle: Lifecycle,
@@ -23,7 +23,7 @@ pub struct ChangedOrder {
     pub stored_commission: Fen,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub platform: String,
     pub since: i64,

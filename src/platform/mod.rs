@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An affiliate platform (联盟).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     /// Pinduoduo 多多进宝.

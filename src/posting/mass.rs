@@ -29,14 +29,14 @@ pub const MAX_GROUPS: usize = 500;
 const MAX_WXID_CHARS: usize = 64;
 
 /// A friend in private chat: a member who talks to the robot `robot_id` one to one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Friend {
     pub robot_id: i64,
     pub wxid: String,
 }
 
 /// When a mass post goes out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum When {
     /// Once, at this unix second (the time it was made, for 立即发送).
@@ -65,7 +65,7 @@ impl When {
 }
 
 /// A mass post as the operator wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MassPost {
     /// The operator's text (may be empty when there is an image or a link).
     #[serde(default)]
@@ -140,7 +140,7 @@ impl MassPost {
 }
 
 /// What one group gets from a mass post, in order; `promotion_url` is the group's own link when there is a product.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rendered {
     pub bodies: Vec<OutboundBody>,
     pub promotion_url: Option<String>,

@@ -7,7 +7,7 @@ use crate::feeds::FeedFilter;
 use serde::{Deserialize, Serialize};
 
 /// Which groups a plan posts to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Targets {
     Groups(Vec<i64>),
@@ -18,7 +18,7 @@ pub enum Targets {
 }
 
 /// Where a plan's items come from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The selection library, filtered, best commission first.
@@ -32,7 +32,7 @@ pub enum Source {
 
 /// What a plan's post looks like: its poster and copy templates (the group's own when unset) and how many items
 /// one post shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Content {
     /// A loaded poster template's name.
     #[serde(default)]
@@ -60,7 +60,7 @@ pub const MAX_LIST_ITEMS: u8 = 5;
 /// The fewest items a list post shows.
 pub const MIN_LIST_ITEMS: u8 = 3;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Plan {
     pub name: String,
     pub targets: Targets,

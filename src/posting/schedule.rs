@@ -17,7 +17,7 @@ const MINUTE: i64 = 60;
 const DAY: i64 = 86_400;
 
 /// A daily window in local minutes, `start` inclusive to `end` exclusive (`end` > `start`; no wrap past midnight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TimeWindow {
     pub start_min: u16,
     pub end_min: u16,
@@ -70,7 +70,7 @@ impl fmt::Display for TimeWindow {
 }
 
 /// How often a plan posts inside its windows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Cadence {
     /// Every this many minutes from each window's start.
@@ -82,7 +82,7 @@ pub enum Cadence {
 }
 
 /// A plan's schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Schedule {
     pub windows: Vec<TimeWindow>,
     pub cadence: Cadence,

@@ -19,7 +19,7 @@ pub struct PendingLogin {
 }
 
 /// Where a robot's QR login stands, as the dashboard polls it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum LoginProgress {
     /// Scan `qr_data` (a fresh QR replaces an expired one: same device).

@@ -4,7 +4,7 @@ use super::text;
 use crate::chat::SendError;
 
 /// The account state of a robot as the gateway last showed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RobotState {
     Online,

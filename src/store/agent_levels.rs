@@ -11,7 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 /// One agent level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AgentLevel {
     pub id: i64,
     pub name: String,
@@ -42,7 +42,7 @@ pub struct NewAgentLevel {
 }
 
 /// An approved agent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Agent {
     /// The partner record holding the agent's PIDs and money.
     pub partner_id: i64,
@@ -62,7 +62,7 @@ pub struct Agent {
 }
 
 /// One logged level change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LevelChange {
     pub id: i64,
     pub partner_id: i64,

@@ -9,7 +9,7 @@ pub mod status {
     pub const REJECTED: &str = "rejected";
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AgentApplication {
     pub id: i64,
     pub member_id: i64,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 /// A source group and its rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SourceRow {
     pub group_id: i64,
     pub room_id: String,
@@ -32,7 +32,7 @@ pub struct NewCollectMessage<'a> {
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct CollectMessageRow {
     pub id: i64,
     pub source_group_id: i64,
@@ -62,7 +62,7 @@ pub struct NewCollectDelivery<'a> {
 }
 
 /// What a source did: messages seen, forwarded, dropped by reason code, and what its deals earned.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SourceStats {
     pub group_id: i64,
     pub seen: i64,

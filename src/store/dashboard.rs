@@ -7,7 +7,7 @@ use crate::platform::Platform;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct GroupSummary {
     pub id: i64,
     pub room_id: String,
@@ -21,7 +21,7 @@ pub struct GroupSummary {
     pub conversions_total: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PartnerRow {
     pub id: i64,
     pub name: String,
@@ -30,7 +30,7 @@ pub struct PartnerRow {
     pub groups: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PidRow {
     pub platform: Platform,
     pub pid: String,
@@ -40,7 +40,7 @@ pub struct PidRow {
     pub owner_id: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MemberSummary {
     pub id: i64,
     pub wxid: String,
@@ -50,7 +50,7 @@ pub struct MemberSummary {
     pub groups: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RobotSummary {
     pub id: i64,
     pub name: String,

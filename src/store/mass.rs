@@ -6,7 +6,7 @@ use super::{Store, StoreError, StoreResult, col};
 use crate::posting::mass::{Friend, MassPost};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct StoredMassPost {
     pub id: i64,
     pub post: MassPost,
@@ -40,7 +40,7 @@ pub struct NewMassDelivery {
     pub promotion_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MassDeliveryRow {
     pub id: i64,
     pub mass_post_id: i64,
@@ -54,7 +54,7 @@ pub struct MassDeliveryRow {
     pub created_at: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct MassFriendDeliveryRow {
     pub id: i64,
     pub mass_post_id: i64,

@@ -6,7 +6,7 @@ use crate::money::Fen;
 use serde::Serialize;
 
 /// One partner's booked money over a period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PartnerMoney {
     pub partner_id: i64,
     pub name: String,
@@ -15,7 +15,7 @@ pub struct PartnerMoney {
 }
 
 /// What members are owed, summed over their ledger accounts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RebatesOwed {
     /// Booked for orders not settled yet.
     pub pending: Fen,

@@ -18,7 +18,7 @@ pub struct OrderFilter {
     pub paid_until: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OrderListRow {
     pub id: i64,
     pub platform: Platform,
@@ -41,7 +41,7 @@ pub struct OrderListRow {
 }
 
 /// The rates frozen for an order at its first booking, and which rule set each (`None`: the default).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BookedRates {
     pub rebate_bps: i64,
     pub partner_bps: i64,

@@ -17,7 +17,7 @@ pub struct PlanRow {
 }
 
 /// A delivery as the dashboard lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct DeliveryListRow {
     pub id: i64,
     pub plan_id: i64,

@@ -41,7 +41,7 @@ impl RateRule {
 }
 
 /// Which rule set each share of an order; `None`: the `[ledger]` default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 pub struct AppliedRules {
     pub rebate: Option<i64>,
     pub partner: Option<i64>,

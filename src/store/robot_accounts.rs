@@ -30,7 +30,7 @@ impl std::fmt::Debug for DashboardRobot {
 }
 
 /// Per-robot pacing set on the dashboard; `None` keeps the settings' value.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PacingOverride {
     pub min_send_interval_ms: Option<i64>,
     pub send_jitter_ms: Option<i64>,

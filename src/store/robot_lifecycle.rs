@@ -15,7 +15,7 @@ pub struct RobotStatus {
 }
 
 /// One entry of a robot's event log.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct RobotEvent {
     pub id: i64,
     pub robot_id: i64,
@@ -41,7 +41,7 @@ pub enum GroupName {
 }
 
 /// What [`Store::move_pending_sends`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct MovedSends {
     /// Queued rows now addressed to the other robot.
     pub moved: u64,

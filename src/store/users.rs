@@ -4,7 +4,7 @@ use super::{Store, StoreError, StoreResult, col};
 use sqlx::any::AnyRow;
 
 /// What a dashboard user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Everything.

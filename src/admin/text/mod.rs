@@ -2,6 +2,7 @@
 //! each page family's text in its submodule. Pages and handlers name these constants; no Chinese literal stands
 //! anywhere else in `src/admin`.
 
+pub mod api;
 pub mod money;
 pub mod people;
 pub mod posting;
