@@ -255,7 +255,7 @@ async fn actions(st: &AppState, v: &Viewer) -> Result<Markup, AdminError> {
     let groups = st.store.groups_overview(v.scope(), 0).await?;
     Ok(html! {
         form #selection-actions method="post" action="/admin/selection/pick" class="card selection-actions" {
-            input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or(""));
+            (view::csrf_field(v))
             h2 { (x::TICKED_ITEMS) }
             label {
                 (x::ADD_TO_PLAN)

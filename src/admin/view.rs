@@ -59,10 +59,15 @@ pub fn page(v: &Viewer, active: &str, title: &str, body: Markup) -> Markup {
 pub fn form(v: &Viewer, action: &str, class: &str, content: Markup) -> Markup {
     html! {
         form method="post" action=(action) class=(class) {
-            input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or(""));
+            (csrf_field(v))
             (content)
         }
     }
+}
+
+/// The hidden CSRF field every state-changing form carries (for a form [`form`] cannot write, e.g. one with an id).
+pub fn csrf_field(v: &Viewer) -> Markup {
+    html! { input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or("")); }
 }
 
 /// `<option>`s from (value, label) pairs, `current` selected.

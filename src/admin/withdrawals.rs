@@ -303,7 +303,7 @@ fn checkbox(form: &str, id: i64) -> Markup {
 fn batch_decision(v: &Viewer, id: &str, action: &str, content: Markup) -> Markup {
     html! {
         form id=(id) method="post" action=(action) class={ "card row " (id) } {
-            input type="hidden" name="_csrf" value=(v.csrf.as_deref().unwrap_or(""));
+            (view::csrf_field(v))
             (content)
         }
     }
