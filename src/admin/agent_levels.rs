@@ -311,16 +311,18 @@ pub async fn api_change(
     path = "/admin/api/agent-levels/{id}/delete",
     tag = "agents",
     params(("id" = i64, Path, description = "Level id")),
-    responses((status = 200, body = Object)),
+    responses((status = 200, body = Deleted)),
     extensions(("x-admin-only" = json!(true))),
 )]
-pub async fn api_delete(
-    State(st): State<AppState>,
-    v: Admin,
-    Path(id): Path<i64>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn api_delete(State(st): State<AppState>, v: Admin, Path(id): Path<i64>) -> Result<Json<Deleted>, ApiError> {
     delete(&st, &v, id).await?;
-    Ok(Json(serde_json::json!({ "deleted": id })))
+    Ok(Json(Deleted { deleted: id }))
+}
+
+/// The level that was deleted.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Deleted {
+    pub deleted: i64,
 }
 
 /// Agents: level, invite code, inviting agent and members invited.

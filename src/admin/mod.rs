@@ -52,7 +52,6 @@ use crate::http::AppState;
 use axum::{Extension, Json, Router};
 use ratelimit::LoginLimiter;
 use routes::Routes;
-use serde_json::{Value, json};
 use session::Viewer;
 use std::sync::Arc;
 use std::time::Duration;
@@ -248,18 +247,24 @@ fn guarded(state: &AppState, routes: Routes) -> Router<AppState> {
         .layer(axum::middleware::from_fn(headers::secure))
 }
 
+/// The answer of `GET /admin/api/me`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub username: String,
+    pub role: crate::store::users::Role,
+    /// The partner a partner's account belongs to.
+    pub partner_id: Option<i64>,
+    /// What a script sends back in `X-CSRF-Token` (none for bearer-token clients).
+    pub csrf_token: Option<String>,
+}
+
 /// Who is logged in, and the CSRF token a script sends back in `X-CSRF-Token`.
 #[utoipa::path(
     get,
     path = "/admin/api/me",
     tag = "meta",
-    responses((status = 200, body = Object)),
+    responses((status = 200, body = Me)),
 )]
-async fn me(v: Viewer) -> Json<Value> {
-    Json(json!({
-        "username": v.username,
-        "role": v.role,
-        "partner_id": v.partner_id,
-        "csrf_token": v.csrf,
-    }))
+async fn me(v: Viewer) -> Json<Me> {
+    Json(Me { username: v.username, role: v.role, partner_id: v.partner_id, csrf_token: v.csrf })
 }

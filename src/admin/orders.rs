@@ -357,7 +357,7 @@ pub async fn assign_page(
     tag = "orders",
     params(("id" = i64, Path, description = "Order id")),
     request_body(content = Assignment, example = json!({"member_id": 1, "reason": super::text::api::ASSIGN_REASON})),
-    responses((status = 200, body = Object)),
+    responses((status = 200, body = Assigned)),
     extensions(("x-admin-only" = json!(true))),
 )]
 pub async fn api_assign(
@@ -365,9 +365,16 @@ pub async fn api_assign(
     v: Admin,
     Path(id): Path<i64>,
     Json(a): Json<Assignment>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Assigned>, ApiError> {
     assign(&st, &v, id, a.member_id, &a.reason).await?;
-    Ok(Json(serde_json::json!({ "order_id": id, "member_id": a.member_id })))
+    Ok(Json(Assigned { order_id: id, member_id: a.member_id }))
+}
+
+/// An order given to a member.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Assigned {
+    pub order_id: i64,
+    pub member_id: i64,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
