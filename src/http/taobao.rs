@@ -7,8 +7,8 @@ use super::text;
 use crate::orders::taobao_registration::{self, RegistrationError};
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::Html;
 use axum::routing::get;
+use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
 /// Longest `code` and `state` accepted.
@@ -24,15 +24,21 @@ struct Back {
     state: Option<String>,
 }
 
-fn page(message: &str) -> Html<String> {
-    let title = text::TAOBAO_PAGE_TITLE;
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-         content=\"width=device-width\"><title>{title}</title></head><body><p>{message}</p></body></html>"
-    ))
+fn page(message: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width";
+                title { (text::TAOBAO_PAGE_TITLE) }
+            }
+            body { p { (message) } }
+        }
+    }
 }
 
-async fn registered(State(st): State<AppState>, Query(q): Query<Back>) -> Result<Html<String>, AppError> {
+async fn registered(State(st): State<AppState>, Query(q): Query<Back>) -> Result<Markup, AppError> {
     let (Some(code), Some(state)) = (q.code, q.state) else {
         return Err(AppError::BadRequest(text::TAOBAO_LINK_INCOMPLETE.into()));
     };
